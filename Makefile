@@ -1,0 +1,76 @@
+# sorplan: `make run` sets everything up and serves the app; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The embedded development default: SQLite under var/, tasks in-process, e-mail to var/mail.
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: help run setup test lint bench messages clean-venv
+
+help:
+	@echo "make run     set up (venv, dependencies, database, SOR plan, demo users) and serve on http://$(HOST):$(PORT)"
+	@echo "make setup   the same without serving"
+	@echo "make test    run every test (set DATABASE_URL for PostgreSQL)"
+	@echo "make lint    ruff and makemigrations --check"
+	@echo "make bench   performance figures"
+
+# Find a Python >= 3.12 on its own: $PYTHON, pyenv's installed versions, then PATH.
+# (pyenv's shims answer only where a version is selected, so its folders come first.)
+$(VENV)/.python:
+	@found=""; \
+	for cand in "$$PYTHON" $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) \
+	            python3.13 python3.12 python3; do \
+	  [ -n "$$cand" ] || continue; \
+	  if "$$cand" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then found="$$cand"; break; fi; \
+	done; \
+	if [ -z "$$found" ]; then \
+	  echo "sorplan needs Python 3.12 or newer, and none was found on this machine."; \
+	  echo "Install one (e.g. 'pyenv install 3.12' or 'apt-get install python3.12') or name it:"; \
+	  echo "  make run PYTHON=/path/to/python3.12"; \
+	  exit 1; \
+	fi; \
+	echo "Using $$found ($$("$$found" -c 'import sys; print(sys.version.split()[0])'))"; \
+	"$$found" -m venv $(VENV) && $(PY) -c 'import sys; print(sys.version)' > $@
+
+$(VENV)/.installed: $(VENV)/.python requirements.lock pyproject.toml
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.lock
+	@touch $@
+
+setup: $(VENV)/.installed
+	@mkdir -p var/mail var/media
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(DEV_ENV) $(PY) manage.py load_sor_roadmap
+	$(DEV_ENV) $(PY) manage.py load_demo_data
+
+run: setup
+	@echo ""
+	@echo "sorplan runs on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.installed
+	$(PY) manage.py bench
+
+clean-venv:
+	rm -rf $(VENV)

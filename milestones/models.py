@@ -1,0 +1,773 @@
+"""What and when: goals, activities, milestones, baselines (plan versions), dependencies,
+the KOMBIT roll-out, and the monthly reporting rounds with parties' progress updates."""
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from parties.models import Party
+
+
+class DatePrecision(models.TextChoices):
+    """How precise a date is. The seeds often say only 'medio december 2023' or '2024'.
+
+    An imprecise date is stored as the first day of its period and compared by
+    the end of its period.
+    """
+
+    DAY = "day", _("Dag")
+    MONTH = "month", _("Måned")
+    QUARTER = "quarter", _("Kvartal")
+    YEAR = "year", _("År")
+
+
+def period_start(date: datetime.date, precision: str) -> datetime.date:
+    if precision == DatePrecision.MONTH:
+        return date.replace(day=1)
+    if precision == DatePrecision.QUARTER:
+        return date.replace(month=3 * ((date.month - 1) // 3) + 1, day=1)
+    if precision == DatePrecision.YEAR:
+        return date.replace(month=1, day=1)
+    return date
+
+
+def period_end(date: datetime.date, precision: str) -> datetime.date:
+    """The last day of the period a date of this precision stands for."""
+    if precision == DatePrecision.MONTH:
+        return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+    if precision == DatePrecision.QUARTER:
+        last_month = 3 * ((date.month - 1) // 3) + 3
+        return date.replace(month=last_month, day=calendar.monthrange(date.year, last_month)[1])
+    if precision == DatePrecision.YEAR:
+        return date.replace(month=12, day=31)
+    return date
+
+
+def is_period_start(date: datetime.date, precision: str) -> bool:
+    return period_start(date, precision) == date
+
+
+class Programme(models.Model):
+    """The programme itself ("Fuld overgang til SOR"). There is one."""
+
+    key = models.SlugField(_("nøgle"), max_length=60, unique=True)
+    name = models.CharField(_("navn"), max_length=200)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    owner = models.ForeignKey(
+        Party, verbose_name=_("ejer"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programmer")
+
+    def __str__(self):
+        return self.name
+
+
+class Goal(models.Model):
+    """A strategic goal, or a sub-goal (delmål) under one."""
+
+    class Kind(models.TextChoices):
+        STRATEGIC = "strategic", _("Strategisk mål")
+        SUB_GOAL = "sub_goal", _("Delmål")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("program"), on_delete=models.CASCADE, related_name="goals"
+    )
+    key = models.SlugField(_("nøgle"), max_length=60, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("overordnet mål"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_goals",
+    )
+    number = models.PositiveSmallIntegerField(_("nummer"), default=0)
+    title = models.CharField(_("titel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "number", "title"]
+        verbose_name = _("mål")
+        verbose_name_plural = _("mål")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="strategic", parent__isnull=True)
+                | Q(kind="sub_goal", parent__isnull=False),
+                name="milestones_goal_sub_goal_has_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Baseline(models.Model):
+    """A named, frozen set of milestone dates.
+
+    Each seed plan version is one (named from the document's own title); the
+    SOR-team sets new ones later. At most one is active: slip and RAG are
+    measured against it.
+    """
+
+    key = models.SlugField(_("nøgle"), max_length=60, unique=True)
+    name = models.CharField(_("navn"), max_length=300)
+    short_name = models.CharField(_("kort navn"), max_length=60, blank=True)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    source_document = models.CharField(
+        _("kildedokument"), max_length=200, blank=True, help_text=_("Planens dokument, hvis den kommer fra et.")
+    )
+    is_plan_version = models.BooleanField(
+        _("planversion"), default=False, help_text=_("En udgave af planen, som aktiviteter hører til.")
+    )
+    sequence = models.PositiveSmallIntegerField(
+        _("rækkefølge"), default=0, help_text=_("Ældste først: 1 er den første planversion.")
+    )
+    frozen_at = models.DateTimeField(_("fastfrosset"), null=True, blank=True)
+    is_active = models.BooleanField(_("aktiv"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oprettet af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sequence", "created_at"]
+        verbose_name = _("baseline")
+        verbose_name_plural = _("baselines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="milestones_baseline_one_active"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def short_label(self):
+        return self.short_name or self.name
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_party(self, party):
+        return self.filter(responsible_party=party)
+
+
+class Activity(models.Model):
+    """Something a party must do in the programme, with its milestones."""
+
+    class Track(models.TextChoices):
+        INTERNAL_IT = "internal_it", _("Interne parter – it og drift")
+        SUM_IT = "sum_it", _("Interne parter – øvrig it i SUM-koncernen")
+        EXTERNAL = "external", _("Eksterne parter")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Ikke startet")
+        IN_PROGRESS = "in_progress", _("I gang")
+        DONE = "done", _("Afsluttet")
+        ON_HOLD = "on_hold", _("Sat på pause")
+        CANCELLED = "cancelled", _("Aflyst")
+
+    key = models.SlugField(_("nøgle"), max_length=80, unique=True)
+    title = models.CharField(_("titel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    goal = models.ForeignKey(
+        Goal,
+        verbose_name=_("mål"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    track = models.CharField(_("spor"), max_length=20, choices=Track.choices)
+    responsible_party = models.ForeignKey(
+        Party,
+        verbose_name=_("ansvarlig part"),
+        on_delete=models.PROTECT,
+        related_name="responsible_activities",
+    )
+    involved_parties = models.ManyToManyField(
+        Party,
+        verbose_name=_("involverede parter"),
+        through="ActivityParticipant",
+        related_name="involved_activities",
+        blank=True,
+    )
+    plan_versions = models.ManyToManyField(
+        Baseline,
+        verbose_name=_("planversioner"),
+        through="ActivityPlanVersion",
+        related_name="activities",
+        blank=True,
+    )
+    planned_start = models.DateField(_("planlagt start"), null=True, blank=True)
+    planned_start_precision = models.CharField(
+        _("præcision, start"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    planned_end = models.DateField(_("planlagt slut"), null=True, blank=True)
+    planned_end_precision = models.CharField(
+        _("præcision, slut"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+    is_demo = models.BooleanField(
+        _("demodata"), default=False, help_text=_("Status eller datoer er illustrative demodata.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track", "sort_order", "title"]
+        verbose_name = _("aktivitet")
+        verbose_name_plural = _("aktiviteter")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_end__isnull=True)
+                | Q(planned_end__gte=models.F("planned_start")),
+                name="milestones_activity_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ActivityParticipant(models.Model):
+    """A party involved in an activity besides the responsible one (history kept, for as_of)."""
+
+    activity = models.ForeignKey(Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE)
+    party = models.ForeignKey(Party, verbose_name=_("part"), on_delete=models.CASCADE)
+    role = models.CharField(_("rolle"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["activity", "party__name"]
+        verbose_name = _("involveret part")
+        verbose_name_plural = _("involverede parter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "party"], name="milestones_activityparticipant_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.party} i {self.activity}"
+
+
+class ActivityPlanVersion(models.Model):
+    """An activity as it appears in one plan version: the document's own title and row."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="appearances"
+    )
+    baseline = models.ForeignKey(
+        Baseline, verbose_name=_("planversion"), on_delete=models.CASCADE, related_name="appearances"
+    )
+    title_in_document = models.CharField(_("titel i dokumentet"), max_length=300)
+    responsible_in_document = models.CharField(_("ansvarlig i dokumentet"), max_length=200, blank=True)
+    location = models.CharField(
+        _("placering i dokumentet"), max_length=200, blank=True, help_text=_("Fx 'SOR Roadmap 2/4'.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["baseline__sequence", "activity"]
+        verbose_name = _("aktivitet i planversion")
+        verbose_name_plural = _("aktiviteter i planversioner")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "baseline"], name="milestones_activityplanversion_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title_in_document} ({self.baseline})"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=[Milestone.Status.DONE, Milestone.Status.CANCELLED])
+
+    def for_party(self, party):
+        return self.filter(activity__responsible_party=party)
+
+
+class Milestone(models.Model):
+    """A point an activity must reach, with its forecast and actual dates."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planlagt")
+        IN_PROGRESS = "in_progress", _("I gang")
+        DONE = "done", _("Nået")
+        CANCELLED = "cancelled", _("Aflyst")
+
+    class Rag(models.TextChoices):
+        GREEN = "green", _("Grøn")
+        YELLOW = "yellow", _("Gul")
+        RED = "red", _("Rød")
+
+    key = models.SlugField(_("nøgle"), max_length=100, unique=True)
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(_("titel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    source_text = models.CharField(
+        _("kildens ordlyd"),
+        max_length=300,
+        blank=True,
+        help_text=_("Hvad kilden siger om datoen, fx 'medio december 2023'."),
+    )
+    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
+    forecast_precision = models.CharField(
+        _("præcision, forventet"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    actual_date = models.DateField(_("faktisk dato"), null=True, blank=True)
+    actual_precision = models.CharField(
+        _("præcision, faktisk"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    actual_date_unknown = models.BooleanField(
+        _("nået, dato ukendt"),
+        default=False,
+        help_text=_("Milepælen er nået, men kilden oplyser ingen dato."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    rag_override = models.CharField(
+        _("RAG tilsidesat"), max_length=10, choices=Rag.choices, blank=True
+    )
+    rag_override_reason = models.TextField(_("begrundelse for tilsidesat RAG"), blank=True)
+    sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+    is_demo = models.BooleanField(
+        _("demodata"), default=False, help_text=_("Datoer eller status er illustrative demodata.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "sort_order", "forecast_date", "title"]
+        verbose_name = _("milepæl")
+        verbose_name_plural = _("milepæle")
+        indexes = [
+            models.Index(fields=["status", "forecast_date"], name="ms_milestone_status_fc_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done")
+                | Q(actual_date__isnull=False)
+                | Q(actual_date_unknown=True),
+                name="milestones_milestone_done_has_actual_or_unknown",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_date_unknown=False) | Q(actual_date__isnull=True),
+                name="milestones_milestone_unknown_has_no_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(rag_override="") | ~Q(rag_override_reason=""),
+                name="milestones_milestone_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def forecast_period_end(self) -> datetime.date | None:
+        if self.forecast_date is None:
+            return None
+        return period_end(self.forecast_date, self.forecast_precision)
+
+    @property
+    def actual_period_end(self) -> datetime.date | None:
+        if self.actual_date is None:
+            return None
+        return period_end(self.actual_date, self.actual_precision)
+
+
+class BaselineEntry(models.Model):
+    """One milestone's date as frozen in a baseline."""
+
+    baseline = models.ForeignKey(
+        Baseline, verbose_name=_("baseline"), on_delete=models.CASCADE, related_name="entries"
+    )
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milepæl"), on_delete=models.CASCADE, related_name="baseline_entries"
+    )
+    date = models.DateField(_("dato"), null=True, blank=True)
+    precision = models.CharField(
+        _("præcision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    source_text = models.CharField(_("kildens ordlyd"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["baseline", "milestone"]
+        verbose_name = _("baselinedato")
+        verbose_name_plural = _("baselinedatoer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "milestone"], name="milestones_baselineentry_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.date or '–'} ({self.baseline})"
+
+    @property
+    def period_end(self) -> datetime.date | None:
+        return period_end(self.date, self.precision) if self.date else None
+
+
+class Dependency(models.Model):
+    """The successor milestone cannot be reached before the predecessor."""
+
+    predecessor = models.ForeignKey(
+        Milestone, verbose_name=_("forudgående milepæl"), on_delete=models.CASCADE, related_name="successor_links"
+    )
+    successor = models.ForeignKey(
+        Milestone, verbose_name=_("afhængig milepæl"), on_delete=models.CASCADE, related_name="predecessor_links"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["predecessor", "successor"]
+        verbose_name = _("afhængighed")
+        verbose_name_plural = _("afhængigheder")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")),
+                name="milestones_dependency_not_self",
+            ),
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="milestones_dependency_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.successor}"
+
+
+class RolloutPhase(models.Model):
+    """A phase of KOMBIT's roll-out of FK-OSS to the municipalities; the phases run in order."""
+
+    key = models.SlugField(_("nøgle"), max_length=60, unique=True)
+    number = models.PositiveSmallIntegerField(_("nummer"), unique=True)
+    title = models.CharField(_("titel"), max_length=200)
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("aktivitet"), on_delete=models.PROTECT, related_name="rollout_phases"
+    )
+    milestone = models.OneToOneField(
+        Milestone,
+        verbose_name=_("milepæl"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rollout_phase",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("udrulningsfase")
+        verbose_name_plural = _("udrulningsfaser")
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class MunicipalityRollout(models.Model):
+    """A municipality's place and status in KOMBIT's roll-out."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Ikke startet")
+        IN_TEST = "in_test", _("Tilslutning/test")
+        IN_PRODUCTION = "in_production", _("I produktion")
+
+    phase = models.ForeignKey(
+        RolloutPhase, verbose_name=_("fase"), on_delete=models.PROTECT, related_name="municipalities"
+    )
+    municipality = models.ForeignKey(
+        Party,
+        verbose_name=_("kommune"),
+        on_delete=models.PROTECT,
+        related_name="rollouts",
+        limit_choices_to={"kind": "municipality"},
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    status_date = models.DateField(_("statusdato"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demodata"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["phase__number", "municipality__name"]
+        verbose_name = _("kommunes udrulning")
+        verbose_name_plural = _("kommuners udrulning")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality"], name="milestones_municipalityrollout_one_phase"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="not_started") | Q(status_date__isnull=False),
+                name="milestones_municipalityrollout_status_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality}: {self.get_status_display()}"
+
+
+class ReportingRound(models.Model):
+    """A month's reporting round: which parties must report on which activities, by when."""
+
+    period = models.DateField(
+        _("periode"), unique=True, help_text=_("Månedens første dag.")
+    )
+    opens_on = models.DateField(_("åbner"))
+    due_on = models.DateField(_("frist"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oprettet af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("rapporteringsrunde")
+        verbose_name_plural = _("rapporteringsrunder")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("opens_on")),
+                name="milestones_reportinground_due_after_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"
+
+
+class RoundObligation(models.Model):
+    """A party must report on an activity in a round (fixed when the round is created)."""
+
+    round = models.ForeignKey(
+        ReportingRound, verbose_name=_("runde"), on_delete=models.CASCADE, related_name="obligations"
+    )
+    party = models.ForeignKey(Party, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "party__name", "activity__title"]
+        verbose_name = _("rapporteringspligt")
+        verbose_name_plural = _("rapporteringspligter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "party", "activity"], name="milestones_roundobligation_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.party} – {self.activity} ({self.round})"
+
+
+class ProgressUpdate(models.Model):
+    """A party's progress update on one activity for one round."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Kladde")
+        SUBMITTED = "submitted", _("Indsendt")
+        RETURNED = "returned", _("Sendt retur")
+        ACCEPTED = "accepted", _("Godkendt")
+
+    round = models.ForeignKey(
+        ReportingRound, verbose_name=_("runde"), on_delete=models.PROTECT, related_name="updates"
+    )
+    party = models.ForeignKey(
+        Party, verbose_name=_("part"), on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("aktivitet"), on_delete=models.PROTECT, related_name="progress_updates"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    narrative = models.TextField(_("status i ord"), blank=True)
+    self_rag = models.CharField(
+        _("egen vurdering (RAG)"), max_length=10, choices=Milestone.Rag.choices, blank=True
+    )
+    self_rag_reason = models.TextField(_("begrundelse for egen vurdering"), blank=True)
+    percent_complete = models.PositiveSmallIntegerField(_("procent færdig"), null=True, blank=True)
+    achievements = models.TextField(_("opnået i perioden"), blank=True)
+    next_steps = models.TextField(_("næste skridt"), blank=True)
+    risks = models.TextField(_("risici og forhindringer"), blank=True)
+    help_needed = models.TextField(_("behov for hjælp fra styregruppen"), blank=True)
+    submitted_at = models.DateTimeField(_("indsendt"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("indsendt af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("behandlet"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("behandlet af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("kommentar fra SOR-teamet"), blank=True)
+    is_demo = models.BooleanField(_("demodata"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-round__period", "party__name", "activity__title"]
+        verbose_name = _("statusopdatering")
+        verbose_name_plural = _("statusopdateringer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "party", "activity"], name="milestones_progressupdate_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_complete__isnull=True) | Q(percent_complete__lte=100),
+                name="milestones_progressupdate_percent_max_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.party} – {self.activity} ({self.round})"
+
+
+class ForecastProposal(models.Model):
+    """A party's proposal, in an update, of a new forecast date for one milestone."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Afventer")
+        ACCEPTED = "accepted", _("Godkendt")
+        REJECTED = "rejected", _("Afvist")
+
+    update = models.ForeignKey(
+        ProgressUpdate, verbose_name=_("opdatering"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milepæl"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    proposed_date = models.DateField(_("foreslået dato"))
+    proposed_precision = models.CharField(
+        _("præcision"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    reason = models.TextField(_("begrundelse"))
+    decision = models.CharField(
+        _("afgørelse"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update", "milestone"]
+        verbose_name = _("forslag til ny dato")
+        verbose_name_plural = _("forslag til nye datoer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "milestone"], name="milestones_forecastproposal_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.proposed_date}"
+
+
+class ReminderSent(models.Model):
+    """A reminder e-mail sent for a party in a round; at most one per kind."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Frist nærmer sig")
+        OVERDUE = "overdue", _("Frist overskredet")
+
+    round = models.ForeignKey(
+        ReportingRound, verbose_name=_("runde"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    party = models.ForeignKey(Party, verbose_name=_("part"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("påmindelse")
+        verbose_name_plural = _("påmindelser")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "party", "kind"], name="milestones_remindersent_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.party} – {self.get_kind_display()} ({self.round})"

@@ -1,0 +1,95 @@
+"""What a person may see and do, from their memberships. Rights from several memberships combine."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.contrib.auth.models import AnonymousUser
+
+from .models import Membership, Party
+
+
+@dataclass(frozen=True)
+class Access:
+    """A person's combined rights. Built once per request (see `access_for`)."""
+
+    is_authenticated: bool = False
+    is_superuser: bool = False
+    editor_party_ids: frozenset[int] = field(default_factory=frozenset)
+    steering_party_ids: frozenset[int] = field(default_factory=frozenset)
+    # Parties the person is a reporter in (their own parties).
+    reporter_party_ids: frozenset[int] = field(default_factory=frozenset)
+    # Own reporter parties plus the parties those coordinate (RSI -> regions).
+    reports_for_party_ids: frozenset[int] = field(default_factory=frozenset)
+    party_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def has_membership(self) -> bool:
+        return self.is_superuser or bool(self.party_ids)
+
+    @property
+    def can_edit_plan(self) -> bool:
+        """SOR-team editors and superusers write goals, activities and milestones."""
+        return self.is_superuser or bool(self.editor_party_ids)
+
+    @property
+    def can_review(self) -> bool:
+        return self.can_edit_plan
+
+    @property
+    def is_steering(self) -> bool:
+        return bool(self.steering_party_ids)
+
+    @property
+    def is_reporter(self) -> bool:
+        return bool(self.reporter_party_ids)
+
+    @property
+    def can_read_programme(self) -> bool:
+        """Every member reads the plan and the programme-wide summaries."""
+        return self.has_membership
+
+    def may_report_for(self, party_id: int) -> bool:
+        return party_id in self.reports_for_party_ids
+
+    def may_read_updates_of(self, party_id: int) -> bool:
+        """Drafts and review comments: the SOR-team, and reporters for that party."""
+        return self.can_review or party_id in self.reports_for_party_ids
+
+    @cached_property
+    def reports_for_parties(self):
+        return Party.objects.filter(pk__in=self.reports_for_party_ids)
+
+
+ANONYMOUS = Access()
+
+
+def access_for(user) -> Access:
+    """Compute a user's Access from their memberships (two queries)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return ANONYMOUS
+    rows = list(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    by_role: dict[str, set[int]] = {role: set() for role in Membership.Role.values}
+    for party_id, role in rows:
+        by_role[role].add(party_id)
+    reporter = by_role[Membership.Role.REPORTER]
+    coordinated = set(
+        Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True)
+    ) if reporter else set()
+    return Access(
+        is_authenticated=True,
+        is_superuser=user.is_superuser,
+        editor_party_ids=frozenset(by_role[Membership.Role.EDITOR]),
+        steering_party_ids=frozenset(by_role[Membership.Role.STEERING]),
+        reporter_party_ids=frozenset(reporter),
+        reports_for_party_ids=frozenset(reporter | coordinated),
+        party_ids=frozenset(party_id for party_id, _ in rows),
+    )
+
+
+def request_access(request) -> Access:
+    """The Access of the request's user, computed once per request."""
+    cached = getattr(request, "_sorplan_access", None)
+    if cached is None:
+        cached = access_for(getattr(request, "user", None))
+        request._sorplan_access = cached
+    return cached

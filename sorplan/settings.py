@@ -1,0 +1,255 @@
+"""
+Settings for sorplan, read from the environment (every variable is listed in
+.env.example).
+
+With no variables at all the app runs on the embedded development default
+when DEBUG is on: an SQLite file, Celery tasks run in-process, e-mail written
+to a folder. Production mode (DEBUG off) refuses to start without SECRET_KEY
+and ALLOWED_HOSTS.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SORPLAN_VAR_DIR", BASE_DIR / "var"))
+
+env = environ.Env()
+
+# ---------------------------------------------------------------------------
+# Core and security
+# ---------------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=False)
+# pytest (>= 8.2) sets PYTEST_VERSION while it runs; tests get development defaults.
+TESTING = "PYTEST_VERSION" in os.environ
+DEVELOPMENT = DEBUG or TESTING
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "SECRET_KEY mangler: sæt miljøvariablen SECRET_KEY (eller DEBUG=1 til udvikling). "
+            "SECRET_KEY is not set: set the SECRET_KEY environment variable "
+            "(or DEBUG=1 for development)."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS mangler: sæt miljøvariablen ALLOWED_HOSTS, fx "
+            "'sorplan.example.dk'. ALLOWED_HOSTS is not set."
+        )
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+if not DEVELOPMENT:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------------------
+# Applications and middleware
+# ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "sorplan.admin.SorplanAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "simple_history",
+    "django_htmx",
+    "parties",
+    "milestones",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs log-in except views marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "parties.middleware.MembershipRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "sorplan.urls"
+WSGI_APPLICATION = "sorplan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "parties.context_processors.access",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------
+# Database: PostgreSQL from DATABASE_URL, else an SQLite file under var/
+# ---------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------
+# Authentication
+# ---------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+# ---------------------------------------------------------------------------
+# Language and time
+# ---------------------------------------------------------------------------
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Dansk")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+# ---------------------------------------------------------------------------
+# Static and media files
+# ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEVELOPMENT
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# ---------------------------------------------------------------------------
+# E-mail: SMTP when EMAIL_HOST is set, else files in var/mail
+# ---------------------------------------------------------------------------
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="sorplan <sorplan@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# ---------------------------------------------------------------------------
+# Celery: Redis from CELERY_BROKER_URL, else tasks run in-process
+# ---------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers unacknowledged tasks after this many seconds; it must be
+# longer than the longest task run plus all its retries (see reports.tasks).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's own scheduler: the schedule is code, so there is no database
+# scheduler (django-celery-beat caps Django below 6.1). Run exactly one beat.
+# The tasks decide themselves whether today is the right (working) day.
+CELERY_BEAT_SCHEDULE = {
+    "reporting-round-open": {
+        "task": "milestones.tasks.reporting_round_open_for_month",
+        "schedule": crontab(minute=0, hour=6),
+    },
+    "reporting-reminders": {
+        "task": "milestones.tasks.reporting_reminders_send",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    "status-report-monthly": {
+        "task": "reports.tasks.status_report_generate_monthly",
+        "schedule": crontab(minute=0, hour=7),
+    },
+}
+
+# ---------------------------------------------------------------------------
+# django-simple-history
+# ---------------------------------------------------------------------------
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_DATE_INDEX = "composite"
+
+# ---------------------------------------------------------------------------
+# sorplan's own settings
+# ---------------------------------------------------------------------------
+SORPLAN_PROGRAMME_NAME = "Fuld overgang til SOR"
+# Extra addresses that get the monthly status report (besides steering-group users).
+SORPLAN_REPORT_EXTRA_RECIPIENTS = env.list("SORPLAN_REPORT_EXTRA_RECIPIENTS", default=[])
+SORPLAN_REPORT_AUTO_PUBLISH = env.bool("SORPLAN_REPORT_AUTO_PUBLISH", default=False)
+SORPLAN_REMINDER_DAYS_BEFORE = env.int("SORPLAN_REMINDER_DAYS_BEFORE", default=5)
+SORPLAN_SYSTEM_USERNAME = "sorplan-system"
+
+# ---------------------------------------------------------------------------
+# Logging
+# ---------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from parties import views as party_views
+
+urlpatterns = [
+    path("", include("milestones.urls")),
+    path("parter/", include("parties.urls")),
+    path("rapporter/", include("reports.urls")),
+    path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
+    path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "konto/adgangskode/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "konto/adgangskode/skiftet/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "konto/nulstil/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "konto/nulstil/sendt/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "konto/nulstil/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "konto/nulstil/faerdig/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("sprog/", login_not_required(set_language), name="set_language"),
+    path("tilgaengelighed/", party_views.accessibility, name="accessibility"),
+    path("ingen-adgang/", party_views.no_membership, name="no_membership"),
+    path("admin/", admin.site.urls),
+]
