@@ -172,19 +172,33 @@ STORAGES = {
 }
 
 # ---------------------------------------------------------------------------
-# E-mail: SMTP when EMAIL_HOST is set, else files in var/mail
+# E-mail (Django 6.1's MAILERS): SMTP when EMAIL_HOST is set, else files in var/mail
 # ---------------------------------------------------------------------------
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": EMAIL_HOST,
+                "port": env.int("EMAIL_PORT", default=25),
+                "username": env.str("EMAIL_HOST_USER", default=""),
+                "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+                "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+                "timeout": env.int("EMAIL_TIMEOUT", default=30),
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {
+                "file_path": env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")),
+            },
+        }
+    }
+del EMAIL_HOST  # deprecated as a setting name in Django 6.1; MAILERS holds it
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="sorplan <sorplan@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,0 +1,242 @@
+"""Illustrative demo data so that pages look alive. Everything it writes is
+marked as demo data (`is_demo`) and shown as such; the seeds' own facts are
+left as they are (it only fills dates the seeds do not state)."""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from parties.models import Membership, Party
+from parties.services import membership_grant, record_save
+
+from .models import (
+    Activity,
+    Baseline,
+    BaselineEntry,
+    DatePrecision,
+    Milestone,
+    MunicipalityRollout,
+    ProgressUpdate,
+    ReportingRound,
+    RoundObligation,
+)
+
+DEMO_PASSWORD = "sorplan-demo-2026"
+REASON = "Demodata (illustrativ)"
+DEMO_BASELINE_KEY = "demo-baseline-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    party_key: str | None
+    role: str | None
+    description: str
+
+
+DEMO_USERS = [
+    DemoUser("redaktoer", "Rikke", "Redaktør", "sor-team", Membership.Role.EDITOR, "SOR-teamet (redaktør)"),
+    DemoUser("styregruppe", "Søren", "Styregruppe", "sor-styregruppe", Membership.Role.STEERING, "Styregruppen (læser)"),
+    DemoUser("region-midt", "Mette", "Midt", "region-midtjylland", Membership.Role.REPORTER, "Rapportør, Region Midtjylland"),
+    DemoUser("rsi", "Rasmus", "RSI", "rsi", Membership.Role.REPORTER, "Rapportør, RSI (også for de fem regioner)"),
+    DemoUser("medcom", "Maja", "MedCom", "medcom", Membership.Role.REPORTER, "Rapportør, MedCom"),
+    DemoUser("kombit", "Karl", "KOMBIT", "kombit", Membership.Role.REPORTER, "Rapportør, KOMBIT (også for kommunerne)"),
+    DemoUser("admin", "Anne", "Admin", None, None, "Superbruger (Django-administration)"),
+]
+
+
+def _month_add(date: datetime.date, months: int) -> datetime.date:
+    month_index = date.month - 1 + months
+    year = date.year + month_index // 12
+    month = month_index % 12 + 1
+    return date.replace(year=year, month=month, day=min(date.day, 28))
+
+
+@transaction.atomic
+def demo_users_create(*, by) -> list[DemoUser]:
+    """Create (or reset the password of) one demo user per role."""
+    User = get_user_model()
+    for spec in DEMO_USERS:
+        user, _ = User.objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@sorplan.invalid",
+            },
+        )
+        user.is_superuser = user.is_staff = spec.username == "admin"
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        if spec.party_key:
+            membership_grant(user=user, party=Party.objects.get(key=spec.party_key), role=spec.role, by=by)
+    return DEMO_USERS
+
+
+@transaction.atomic
+def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
+    """Fill illustrative dates, statuses, a demo baseline, KOMBIT progress and a
+    reporting round with a few progress notes. Safe to run again."""
+    today = today or timezone.localdate()
+    rng = random.Random(2026)
+    counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}
+
+    # Illustrative forecasts for open milestones the seeds give no date.
+    open_without_date = Milestone.objects.filter(
+        forecast_date__isnull=True, actual_date__isnull=True, actual_date_unknown=False, is_demo=False
+    ).order_by("activity__sort_order", "sort_order")
+    for index, milestone in enumerate(open_without_date):
+        offset = -3 + (index * 5) % 24  # spread from 3 months ago to 20 months ahead
+        milestone.forecast_date = _month_add(today.replace(day=1), offset).replace(day=rng.choice([1, 15, 28]))
+        milestone.forecast_precision = DatePrecision.DAY
+        milestone.is_demo = True
+        if offset < -1:
+            milestone.status = Milestone.Status.DONE
+            milestone.actual_date = milestone.forecast_date
+            milestone.actual_precision = DatePrecision.DAY
+        elif offset < 6:
+            milestone.status = Milestone.Status.IN_PROGRESS
+        record_save(milestone, user=by, reason=REASON)
+        counts["milepæle"] += 1
+
+    # The MedCom start (medio december 2023) did happen in the demo world.
+    start = Milestone.objects.filter(key="medcom-adresseringsprojekt-starter", actual_date__isnull=True).first()
+    if start is not None:
+        start.status = Milestone.Status.DONE
+        start.actual_date = datetime.date(2023, 12, 14)
+        start.actual_precision = DatePrecision.DAY
+        start.is_demo = True
+        record_save(start, user=by, reason=REASON)
+        counts["milepæle"] += 1
+
+    # A demo baseline a little earlier than the demo forecasts, so slips show.
+    if not Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists():
+        baseline = Baseline(
+            key=DEMO_BASELINE_KEY,
+            name="Demobaseline (illustrativ)",
+            short_name="Demo",
+            description="Illustrative datoer fra demodata – ikke en del af SOR-planen.",
+            sequence=10,
+            frozen_at=timezone.now(),
+        )
+        record_save(baseline, user=by, reason=REASON)
+        for milestone in Milestone.objects.exclude(forecast_date__isnull=True):
+            slip_months = rng.choice([0, 0, 0, 0, 1, 2, 4])
+            BaselineEntry.objects.create(
+                baseline=baseline,
+                milestone=milestone,
+                date=_month_add(milestone.forecast_date, -slip_months),
+                precision=milestone.forecast_precision,
+            )
+        for previous in Baseline.objects.filter(is_active=True):
+            previous.is_active = False
+            record_save(previous, user=by, reason=REASON)
+        baseline.is_active = True
+        record_save(baseline, user=by, reason=REASON)
+
+    # Activity statuses from their milestones.
+    for activity in Activity.objects.filter(is_demo=False).prefetch_related("milestones"):
+        statuses = {m.status for m in activity.milestones.all()}
+        if not statuses:
+            status = Activity.Status.IN_PROGRESS
+        elif statuses == {Milestone.Status.DONE}:
+            status = Activity.Status.DONE
+        elif Milestone.Status.DONE in statuses or Milestone.Status.IN_PROGRESS in statuses:
+            status = Activity.Status.IN_PROGRESS
+        else:
+            status = Activity.Status.NOT_STARTED
+        activity.status = status
+        activity.is_demo = True
+        record_save(activity, user=by, reason=REASON)
+        counts["aktiviteter"] += 1
+
+    # KOMBIT: the pilot municipalities in production, part of wave 1 in test.
+    already = MunicipalityRollout.objects.filter(is_demo=True).exists()
+    rollouts = [] if already else MunicipalityRollout.objects.select_related("phase", "municipality")
+    for index, rollout in enumerate(rollouts):
+        if rollout.phase.number == 2:
+            rollout.status = MunicipalityRollout.Status.IN_PRODUCTION
+            rollout.status_date = _month_add(today, -4)
+        elif rollout.phase.number == 3 and index % 2 == 0:
+            rollout.status = MunicipalityRollout.Status.IN_TEST
+            rollout.status_date = _month_add(today, -1)
+        else:
+            continue
+        rollout.is_demo = True
+        record_save(rollout, user=by, reason=REASON)
+        counts["kommuner"] += 1
+
+    counts["opdateringer"] = _demo_round(by=by, today=today, rng=rng)
+    return counts
+
+
+def _demo_round(*, by, today: datetime.date, rng: random.Random) -> int:
+    """Last month's reporting round with a few progress notes."""
+    period = _month_add(today.replace(day=1), -1).replace(day=1)
+    if ReportingRound.objects.filter(period=period).exists():
+        return 0
+    next_month = _month_add(period, 1)
+    round_ = ReportingRound(
+        period=period,
+        opens_on=period,
+        due_on=next_month - datetime.timedelta(days=1),
+        created_by=by,
+    )
+    record_save(round_, user=by, reason=REASON)
+    reporters = set(
+        Membership.objects.filter(role=Membership.Role.REPORTER).values_list("party_id", flat=True)
+    )
+    obligations = Activity.objects.filter(responsible_party_id__in=reporters)
+    for activity in obligations:
+        record_save(
+            RoundObligation(round=round_, party=activity.responsible_party, activity=activity),
+            user=by,
+            reason=REASON,
+        )
+    notes = {
+        "medcom-adresseringsprojekt": (
+            ProgressUpdate.Status.ACCEPTED,
+            "yellow",
+            "Tre af syv meddelelsestyper er overgået til SOR-koder. To leverandører er forsinket med certificering.",
+            "Afklaring af tidsplan for FHIR-meddelelser i forhold til SOR-adressering.",
+        ),
+        "sor-tilpasning-region-midtjylland": (
+            ProgressUpdate.Status.SUBMITTED,
+            "green",
+            "Patientjournalen er testet med SOR-koder i testmiljøet; produktion planlagt i næste kvartal.",
+            "",
+        ),
+        "kombit-integration-til-sorus": (
+            ProgressUpdate.Status.SUBMITTED,
+            "yellow",
+            "Pilotkommunerne er i drift. Bølge 1 er i gang med tilslutning og test.",
+            "Beslutning om tidspunkt for bølge 2 set i lyset af kommunernes egne releaseplaner.",
+        ),
+    }
+    created = 0
+    for key, (status, rag, narrative, help_needed) in notes.items():
+        activity = Activity.objects.filter(key=key).first()
+        if activity is None:
+            continue
+        update = ProgressUpdate(
+            round=round_,
+            party=activity.responsible_party,
+            activity=activity,
+            status=status,
+            narrative=narrative,
+            self_rag=rag,
+            self_rag_reason="Demodata.",
+            percent_complete=rng.choice([30, 45, 60]),
+            help_needed=help_needed,
+            is_demo=True,
+            submitted_at=timezone.now(),
+        )
+        record_save(update, user=by, reason=REASON)
+        created += 1
+    return created
