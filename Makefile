@@ -38,9 +38,9 @@ $(VENV)/.python:
 	echo "Using $$found ($$("$$found" -c 'import sys; print(sys.version.split()[0])'))"; \
 	"$$found" -m venv $(VENV) && $(PY) -c 'import sys; print(sys.version)' > $@
 
-$(VENV)/.installed: $(VENV)/.python requirements.lock pyproject.toml
+$(VENV)/.installed: $(VENV)/.python requirements.lock requirements-dev.lock
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet -r requirements-dev.lock
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -57,7 +57,7 @@ run: setup
 
 test: $(VENV)/.installed
 	@mkdir -p var
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -41,12 +41,47 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("redaktoer", "Rikke", "Redaktør", "sor-team", Membership.Role.EDITOR, "SOR-teamet (redaktør)"),
-    DemoUser("styregruppe", "Søren", "Styregruppe", "sor-styregruppe", Membership.Role.STEERING, "Styregruppen (læser)"),
-    DemoUser("region-midt", "Mette", "Midt", "region-midtjylland", Membership.Role.REPORTER, "Rapportør, Region Midtjylland"),
-    DemoUser("rsi", "Rasmus", "RSI", "rsi", Membership.Role.REPORTER, "Rapportør, RSI (også for de fem regioner)"),
+    DemoUser(
+        "redaktoer",
+        "Rikke",
+        "Redaktør",
+        "sor-team",
+        Membership.Role.EDITOR,
+        "SOR-teamet (redaktør)",
+    ),
+    DemoUser(
+        "styregruppe",
+        "Søren",
+        "Styregruppe",
+        "sor-styregruppe",
+        Membership.Role.STEERING,
+        "Styregruppen (læser)",
+    ),
+    DemoUser(
+        "region-midt",
+        "Mette",
+        "Midt",
+        "region-midtjylland",
+        Membership.Role.REPORTER,
+        "Rapportør, Region Midtjylland",
+    ),
+    DemoUser(
+        "rsi",
+        "Rasmus",
+        "RSI",
+        "rsi",
+        Membership.Role.REPORTER,
+        "Rapportør, RSI (også for de fem regioner)",
+    ),
     DemoUser("medcom", "Maja", "MedCom", "medcom", Membership.Role.REPORTER, "Rapportør, MedCom"),
-    DemoUser("kombit", "Karl", "KOMBIT", "kombit", Membership.Role.REPORTER, "Rapportør, KOMBIT (også for kommunerne)"),
+    DemoUser(
+        "kombit",
+        "Karl",
+        "KOMBIT",
+        "kombit",
+        Membership.Role.REPORTER,
+        "Rapportør, KOMBIT (også for kommunerne)",
+    ),
     DemoUser("admin", "Anne", "Admin", None, None, "Superbruger (Django-administration)"),
 ]
 
@@ -75,7 +110,9 @@ def demo_users_create(*, by) -> list[DemoUser]:
         user.set_password(DEMO_PASSWORD)
         user.save()
         if spec.party_key:
-            membership_grant(user=user, party=Party.objects.get(key=spec.party_key), role=spec.role, by=by)
+            membership_grant(
+                user=user, party=Party.objects.get(key=spec.party_key), role=spec.role, by=by
+            )
     return DEMO_USERS
 
 
@@ -89,11 +126,16 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
 
     # Illustrative forecasts for open milestones the seeds give no date.
     open_without_date = Milestone.objects.filter(
-        forecast_date__isnull=True, actual_date__isnull=True, actual_date_unknown=False, is_demo=False
+        forecast_date__isnull=True,
+        actual_date__isnull=True,
+        actual_date_unknown=False,
+        is_demo=False,
     ).order_by("activity__sort_order", "sort_order")
     for index, milestone in enumerate(open_without_date):
         offset = -3 + (index * 5) % 24  # spread from 3 months ago to 20 months ahead
-        milestone.forecast_date = _month_add(today.replace(day=1), offset).replace(day=rng.choice([1, 15, 28]))
+        milestone.forecast_date = _month_add(today.replace(day=1), offset).replace(
+            day=rng.choice([1, 15, 28])
+        )
         milestone.forecast_precision = DatePrecision.DAY
         milestone.is_demo = True
         if offset < -1:
@@ -106,7 +148,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         counts["milepæle"] += 1
 
     # The MedCom start (medio december 2023) did happen in the demo world.
-    start = Milestone.objects.filter(key="medcom-adresseringsprojekt-starter", actual_date__isnull=True).first()
+    start = Milestone.objects.filter(
+        key="medcom-adresseringsprojekt-starter", actual_date__isnull=True
+    ).first()
     if start is not None:
         start.status = Milestone.Status.DONE
         start.actual_date = datetime.date(2023, 12, 14)
@@ -158,7 +202,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
 
     # KOMBIT: the pilot municipalities in production, part of wave 1 in test.
     already = MunicipalityRollout.objects.filter(is_demo=True).exists()
-    rollouts = [] if already else MunicipalityRollout.objects.select_related("phase", "municipality")
+    rollouts = (
+        [] if already else MunicipalityRollout.objects.select_related("phase", "municipality")
+    )
     for index, rollout in enumerate(rollouts):
         if rollout.phase.number == 2:
             rollout.status = MunicipalityRollout.Status.IN_PRODUCTION

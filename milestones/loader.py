@@ -97,7 +97,9 @@ def all_activities(plan: dict) -> list[dict]:
 
 
 @transaction.atomic
-def sor_roadmap_load(*, user, plan: dict | None = None, municipalities: list[dict] | None = None) -> LoadResult:
+def sor_roadmap_load(
+    *, user, plan: dict | None = None, municipalities: list[dict] | None = None
+) -> LoadResult:
     """Load (or bring up to date) the SOR plan: parties, goals, plan versions,
     activities, milestones, baselines, dependencies and KOMBIT's roll-out.
 
@@ -243,7 +245,12 @@ def sor_roadmap_load(*, user, plan: dict | None = None, municipalities: list[dic
         }
         if activity is not None:
             # Once loaded, planned dates and status are the SOR-team's to keep.
-            for name in ("planned_start", "planned_start_precision", "planned_end", "planned_end_precision"):
+            for name in (
+                "planned_start",
+                "planned_start_precision",
+                "planned_end",
+                "planned_end_precision",
+            ):
                 values.pop(name)
         activity = put(Activity, "aktiviteter", {"key": row["key"]}, values)
         for party_key in row.get("involved", []):
@@ -273,7 +280,9 @@ def sor_roadmap_load(*, user, plan: dict | None = None, municipalities: list[dic
                 stated = code in ms.get("versions", appearance_codes) and ms.get("date")
                 values = {
                     "date": _date(ms["date"]) if stated else None,
-                    "precision": ms.get("precision", DatePrecision.DAY) if stated else DatePrecision.DAY,
+                    "precision": ms.get("precision", DatePrecision.DAY)
+                    if stated
+                    else DatePrecision.DAY,
                     "source_text": ms.get("source_text", "") if stated else "",
                 }
                 entry, created = BaselineEntry.objects.get_or_create(
@@ -291,7 +300,10 @@ def sor_roadmap_load(*, user, plan: dict | None = None, municipalities: list[dic
         put(
             Dependency,
             "afhængigheder",
-            {"predecessor": milestones[row["predecessor"]], "successor": milestones[row["successor"]]},
+            {
+                "predecessor": milestones[row["predecessor"]],
+                "successor": milestones[row["successor"]],
+            },
             {"note": row.get("note", "")},
         )
 
@@ -324,9 +336,19 @@ def sor_roadmap_load(*, user, plan: dict | None = None, municipalities: list[dic
         for municipality in members:
             existing = MunicipalityRollout.objects.filter(municipality=municipality).first()
             if existing is None:
-                put(MunicipalityRollout, "kommuners udrulning", {"municipality": municipality}, {"phase": phase})
+                put(
+                    MunicipalityRollout,
+                    "kommuners udrulning",
+                    {"municipality": municipality},
+                    {"phase": phase},
+                )
             elif existing.phase_id != phase.pk:
-                put(MunicipalityRollout, "kommuners udrulning", {"municipality": municipality}, {"phase": phase})
+                put(
+                    MunicipalityRollout,
+                    "kommuners udrulning",
+                    {"municipality": municipality},
+                    {"phase": phase},
+                )
     return result
 
 

@@ -133,10 +133,15 @@ class Baseline(models.Model):
     short_name = models.CharField(_("kort navn"), max_length=60, blank=True)
     description = models.TextField(_("beskrivelse"), blank=True)
     source_document = models.CharField(
-        _("kildedokument"), max_length=200, blank=True, help_text=_("Planens dokument, hvis den kommer fra et.")
+        _("kildedokument"),
+        max_length=200,
+        blank=True,
+        help_text=_("Planens dokument, hvis den kommer fra et."),
     )
     is_plan_version = models.BooleanField(
-        _("planversion"), default=False, help_text=_("En udgave af planen, som aktiviteter hører til.")
+        _("planversion"),
+        default=False,
+        help_text=_("En udgave af planen, som aktiviteter hører til."),
     )
     sequence = models.PositiveSmallIntegerField(
         _("rækkefølge"), default=0, help_text=_("Ældste først: 1 er den første planversion.")
@@ -162,7 +167,9 @@ class Baseline(models.Model):
         verbose_name_plural = _("baselines")
         constraints = [
             models.UniqueConstraint(
-                fields=["is_active"], condition=Q(is_active=True), name="milestones_baseline_one_active"
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="milestones_baseline_one_active",
             ),
         ]
 
@@ -228,11 +235,17 @@ class Activity(models.Model):
     )
     planned_start = models.DateField(_("planlagt start"), null=True, blank=True)
     planned_start_precision = models.CharField(
-        _("præcision, start"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("præcision, start"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
     )
     planned_end = models.DateField(_("planlagt slut"), null=True, blank=True)
     planned_end_precision = models.CharField(
-        _("præcision, slut"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("præcision, slut"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
@@ -295,12 +308,20 @@ class ActivityPlanVersion(models.Model):
         Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="appearances"
     )
     baseline = models.ForeignKey(
-        Baseline, verbose_name=_("planversion"), on_delete=models.CASCADE, related_name="appearances"
+        Baseline,
+        verbose_name=_("planversion"),
+        on_delete=models.CASCADE,
+        related_name="appearances",
     )
     title_in_document = models.CharField(_("titel i dokumentet"), max_length=300)
-    responsible_in_document = models.CharField(_("ansvarlig i dokumentet"), max_length=200, blank=True)
+    responsible_in_document = models.CharField(
+        _("ansvarlig i dokumentet"), max_length=200, blank=True
+    )
     location = models.CharField(
-        _("placering i dokumentet"), max_length=200, blank=True, help_text=_("Fx 'SOR Roadmap 2/4'.")
+        _("placering i dokumentet"),
+        max_length=200,
+        blank=True,
+        help_text=_("Fx 'SOR Roadmap 2/4'."),
     )
 
     history = HistoricalRecords()
@@ -355,11 +376,17 @@ class Milestone(models.Model):
     )
     forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
     forecast_precision = models.CharField(
-        _("præcision, forventet"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("præcision, forventet"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
     )
     actual_date = models.DateField(_("faktisk dato"), null=True, blank=True)
     actual_precision = models.CharField(
-        _("præcision, faktisk"), max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+        _("præcision, faktisk"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
     )
     actual_date_unknown = models.BooleanField(
         _("nået, dato ukendt"),
@@ -435,7 +462,10 @@ class BaselineEntry(models.Model):
         Baseline, verbose_name=_("baseline"), on_delete=models.CASCADE, related_name="entries"
     )
     milestone = models.ForeignKey(
-        Milestone, verbose_name=_("milepæl"), on_delete=models.CASCADE, related_name="baseline_entries"
+        Milestone,
+        verbose_name=_("milepæl"),
+        on_delete=models.CASCADE,
+        related_name="baseline_entries",
     )
     date = models.DateField(_("dato"), null=True, blank=True)
     precision = models.CharField(
@@ -465,10 +495,16 @@ class Dependency(models.Model):
     """The successor milestone cannot be reached before the predecessor."""
 
     predecessor = models.ForeignKey(
-        Milestone, verbose_name=_("forudgående milepæl"), on_delete=models.CASCADE, related_name="successor_links"
+        Milestone,
+        verbose_name=_("forudgående milepæl"),
+        on_delete=models.CASCADE,
+        related_name="successor_links",
     )
     successor = models.ForeignKey(
-        Milestone, verbose_name=_("afhængig milepæl"), on_delete=models.CASCADE, related_name="predecessor_links"
+        Milestone,
+        verbose_name=_("afhængig milepæl"),
+        on_delete=models.CASCADE,
+        related_name="predecessor_links",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
@@ -500,7 +536,10 @@ class RolloutPhase(models.Model):
     number = models.PositiveSmallIntegerField(_("nummer"), unique=True)
     title = models.CharField(_("titel"), max_length=200)
     activity = models.ForeignKey(
-        Activity, verbose_name=_("aktivitet"), on_delete=models.PROTECT, related_name="rollout_phases"
+        Activity,
+        verbose_name=_("aktivitet"),
+        on_delete=models.PROTECT,
+        related_name="rollout_phases",
     )
     milestone = models.OneToOneField(
         Milestone,
@@ -531,7 +570,10 @@ class MunicipalityRollout(models.Model):
         IN_PRODUCTION = "in_production", _("I produktion")
 
     phase = models.ForeignKey(
-        RolloutPhase, verbose_name=_("fase"), on_delete=models.PROTECT, related_name="municipalities"
+        RolloutPhase,
+        verbose_name=_("fase"),
+        on_delete=models.PROTECT,
+        related_name="municipalities",
     )
     municipality = models.ForeignKey(
         Party,
@@ -571,9 +613,7 @@ class MunicipalityRollout(models.Model):
 class ReportingRound(models.Model):
     """A month's reporting round: which parties must report on which activities, by when."""
 
-    period = models.DateField(
-        _("periode"), unique=True, help_text=_("Månedens første dag.")
-    )
+    period = models.DateField(_("periode"), unique=True, help_text=_("Månedens første dag."))
     opens_on = models.DateField(_("åbner"))
     due_on = models.DateField(_("frist"))
     created_by = models.ForeignKey(
@@ -608,9 +648,14 @@ class RoundObligation(models.Model):
     """A party must report on an activity in a round (fixed when the round is created)."""
 
     round = models.ForeignKey(
-        ReportingRound, verbose_name=_("runde"), on_delete=models.CASCADE, related_name="obligations"
+        ReportingRound,
+        verbose_name=_("runde"),
+        on_delete=models.CASCADE,
+        related_name="obligations",
     )
-    party = models.ForeignKey(Party, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(
+        Party, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+"
+    )
     activity = models.ForeignKey(
         Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="+"
     )
@@ -647,7 +692,10 @@ class ProgressUpdate(models.Model):
         Party, verbose_name=_("part"), on_delete=models.PROTECT, related_name="progress_updates"
     )
     activity = models.ForeignKey(
-        Activity, verbose_name=_("aktivitet"), on_delete=models.PROTECT, related_name="progress_updates"
+        Activity,
+        verbose_name=_("aktivitet"),
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
@@ -715,7 +763,10 @@ class ForecastProposal(models.Model):
         REJECTED = "rejected", _("Afvist")
 
     update = models.ForeignKey(
-        ProgressUpdate, verbose_name=_("opdatering"), on_delete=models.CASCADE, related_name="proposals"
+        ProgressUpdate,
+        verbose_name=_("opdatering"),
+        on_delete=models.CASCADE,
+        related_name="proposals",
     )
     milestone = models.ForeignKey(
         Milestone, verbose_name=_("milepæl"), on_delete=models.CASCADE, related_name="proposals"
@@ -755,7 +806,9 @@ class ReminderSent(models.Model):
     round = models.ForeignKey(
         ReportingRound, verbose_name=_("runde"), on_delete=models.CASCADE, related_name="reminders"
     )
-    party = models.ForeignKey(Party, verbose_name=_("part"), on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(
+        Party, verbose_name=_("part"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
 

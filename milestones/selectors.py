@@ -35,7 +35,10 @@ def roadmap(*, plan_version: Baseline | None = None, track: str | None = None) -
     activities = (
         Activity.objects.select_related("responsible_party", "goal")
         .prefetch_related(
-            Prefetch("milestones", queryset=Milestone.objects.order_by("sort_order", "forecast_date", "pk")),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.order_by("sort_order", "forecast_date", "pk"),
+            ),
             Prefetch(
                 "appearances",
                 queryset=ActivityPlanVersion.objects.select_related("baseline"),
@@ -50,7 +53,9 @@ def roadmap(*, plan_version: Baseline | None = None, track: str | None = None) -
     labels = dict(Activity.Track.choices)
     order = {value: index for index, value in enumerate(Activity.Track.values)}
     groups: list[TrackGroup] = []
-    rows = sorted(activities, key=lambda a: (order[a.track], a.responsible_party.name, a.sort_order))
+    rows = sorted(
+        activities, key=lambda a: (order[a.track], a.responsible_party.name, a.sort_order)
+    )
     for track_value, in_track in groupby(rows, key=lambda a: a.track):
         group = TrackGroup(track=track_value, label=labels[track_value])
         for party, in_party in groupby(in_track, key=lambda a: a.responsible_party):

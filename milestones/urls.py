@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import plan
 
 app_name = "milestones"
 
+# Pages by topic: the plan (read), editing (SOR-team), reporting (parties' updates).
 urlpatterns = [
-    path("", views.roadmap, name="roadmap"),
-    path("aktiviteter/<slug:key>/", views.activity_detail, name="activity_detail"),
+    path("", plan.roadmap, name="roadmap"),
+    path("aktiviteter/<slug:key>/", plan.activity_detail, name="activity_detail"),
 ]

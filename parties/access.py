@@ -72,9 +72,11 @@ def access_for(user) -> Access:
     for party_id, role in rows:
         by_role[role].add(party_id)
     reporter = by_role[Membership.Role.REPORTER]
-    coordinated = set(
-        Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True)
-    ) if reporter else set()
+    coordinated = (
+        set(Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True))
+        if reporter
+        else set()
+    )
     return Access(
         is_authenticated=True,
         is_superuser=user.is_superuser,

@@ -35,7 +35,10 @@ class Party(models.Model):
         EXTERNAL = "external", _("Ekstern part")
 
     key = models.SlugField(
-        _("nøgle"), max_length=60, unique=True, help_text=_("Stabil nøgle, fx 'rsi' eller 'kommune-0101'.")
+        _("nøgle"),
+        max_length=60,
+        unique=True,
+        help_text=_("Stabil nøgle, fx 'rsi' eller 'kommune-0101'."),
     )
     name = models.CharField(_("navn"), max_length=200)
     short_name = models.CharField(_("kort navn"), max_length=60, blank=True)

@@ -23,7 +23,9 @@ def system_user_get():
     return user
 
 
-def record_save(instance: models.Model, *, user, reason: str = "", clean: bool = True, **save_kwargs):
+def record_save(
+    instance: models.Model, *, user, reason: str = "", clean: bool = True, **save_kwargs
+):
     """Save a model instance with the acting user and change reason on its history row."""
     if clean:
         instance.full_clean()

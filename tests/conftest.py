@@ -30,7 +30,9 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def _redis_answers() -> bool:
     url = urlparse(TEST_REDIS_URL)
     try:
-        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=1) as s:
+        with socket.create_connection(
+            (url.hostname or "127.0.0.1", url.port or 6379), timeout=1
+        ) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
@@ -38,7 +40,10 @@ def _redis_answers() -> bool:
 
 
 def _missing(marker: str) -> str | None:
-    if marker == "postgres" and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if (
+        marker == "postgres"
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker == "redis" and not _redis_answers():
         return f"needs Redis at {TEST_REDIS_URL} (TEST_REDIS_URL) for a real Celery worker"
@@ -96,7 +101,9 @@ def system_user(db):
 
 def _member(username: str, party_key: str, role: str, **extra):
     user = factories.UserFactory(username=username, **extra)
-    membership_grant(user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get())
+    membership_grant(
+        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
+    )
     return user
 
 

@@ -19,8 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 def history_row_count() -> int:
-    models = [Party, Goal, Baseline, Activity, ActivityPlanVersion, Milestone, Dependency, RolloutPhase,
-              MunicipalityRollout]
+    models = [
+        Party,
+        Goal,
+        Baseline,
+        Activity,
+        ActivityPlanVersion,
+        Milestone,
+        Dependency,
+        RolloutPhase,
+        MunicipalityRollout,
+    ]
     return sum(m.history.count() for m in models)
 
 
@@ -49,11 +58,28 @@ def test_98_municipalities_with_codes_and_regions():
 def test_kombit_phases_pilot_4_wave_1_9_wave_2_85():
     counts = {p.number: p.municipalities.count() for p in RolloutPhase.objects.all()}
     assert counts == {1: 0, 2: 4, 3: 9, 4: 85}
-    pilot = set(RolloutPhase.objects.get(number=2).municipalities.values_list("municipality__name", flat=True))
+    pilot = set(
+        RolloutPhase.objects.get(number=2).municipalities.values_list(
+            "municipality__name", flat=True
+        )
+    )
     assert pilot == {"København", "Aalborg", "Faxe", "Næstved"}
-    wave1 = set(RolloutPhase.objects.get(number=3).municipalities.values_list("municipality__name", flat=True))
-    assert wave1 == {"Horsens", "Randers", "Skanderborg", "Syddjurs", "Ringsted", "Rudersdal", "Køge",
-                     "Ikast-Brande", "Frederikshavn"}
+    wave1 = set(
+        RolloutPhase.objects.get(number=3).municipalities.values_list(
+            "municipality__name", flat=True
+        )
+    )
+    assert wave1 == {
+        "Horsens",
+        "Randers",
+        "Skanderborg",
+        "Syddjurs",
+        "Ringsted",
+        "Rudersdal",
+        "Køge",
+        "Ikast-Brande",
+        "Frederikshavn",
+    }
     assert MunicipalityRollout.objects.count() == 98
 
 
@@ -67,7 +93,9 @@ def test_every_activity_of_the_mapping_is_present_with_its_plan_versions():
     assert loaded == expected
     # The mapping document names every activity key.
     mapping = (read_plan.__globals__["SEED_DIR"] / "MAPPING.md").read_text(encoding="utf-8")
-    missing = [key for key in expected if key not in mapping and not key.startswith("sor-tilpasning-")]
+    missing = [
+        key for key in expected if key not in mapping and not key.startswith("sor-tilpasning-")
+    ]
     assert missing == []
 
 
@@ -81,7 +109,9 @@ def test_titles_that_move_between_versions_stay_one_activity_each():
     }
     suppliers = Activity.objects.get(key="it-leverandoerer-sor-i-meddelelser")
     assert suppliers.responsible_party.key == "it-leverandoerer"
-    assert [a.title_in_document for a in suppliers.appearances.all()] == ["Implementering af SOR i meddelelser"]
+    assert [a.title_in_document for a in suppliers.appearances.all()] == [
+        "Implementering af SOR i meddelelser"
+    ]
 
 
 def test_stated_dates_only_with_their_precision():
@@ -97,8 +127,13 @@ def test_stated_dates_only_with_their_precision():
 
 
 def test_done_without_a_date_is_done_with_date_unknown():
-    for key in ["cgi-valgt", "transitionsdriftsproeve-afsluttet", "sor-database-paa-mssql",
-                "id27-uat-godkendt", "overvaagning-opsat"]:
+    for key in [
+        "cgi-valgt",
+        "transitionsdriftsproeve-afsluttet",
+        "sor-database-paa-mssql",
+        "id27-uat-godkendt",
+        "overvaagning-opsat",
+    ]:
         m = Milestone.objects.get(key=key)
         assert m.is_done and m.actual_date_unknown and m.actual_date is None, key
 
@@ -107,9 +142,11 @@ def test_stated_dependencies():
     pairs = set(Dependency.objects.values_list("predecessor__key", "successor__key"))
     assert ("medcom-adresseringsprojekt-starter", "leverandoerer-haandterer-sor-koder") in pairs
     assert ("id27-uat-godkendt", "id27-pilottest-gennemfoert") in pairs
-    assert {("fk-oss-sor-certificeret", "kombit-pilot-gennemfoert"),
-            ("kombit-pilot-gennemfoert", "kombit-boelge-1-udrullet"),
-            ("kombit-boelge-1-udrullet", "kombit-boelge-2-udrullet")} <= pairs
+    assert {
+        ("fk-oss-sor-certificeret", "kombit-pilot-gennemfoert"),
+        ("kombit-pilot-gennemfoert", "kombit-boelge-1-udrullet"),
+        ("kombit-boelge-1-udrullet", "kombit-boelge-2-udrullet"),
+    } <= pairs
 
 
 def test_plan_versions_are_baselines_named_from_the_documents():
@@ -120,10 +157,14 @@ def test_plan_versions_are_baselines_named_from_the_documents():
     ]
     active = Baseline.objects.get(is_active=True)
     assert active.key == "plan-000-milepaelsplan-wip"
-    entry = BaselineEntry.objects.get(baseline=active, milestone__key="medcom-adresseringsprojekt-starter")
+    entry = BaselineEntry.objects.get(
+        baseline=active, milestone__key="medcom-adresseringsprojekt-starter"
+    )
     assert (entry.date.isoformat(), entry.precision) == ("2023-12-01", "month")
-    old = BaselineEntry.objects.get(baseline__key="plan-001-beskrivelse-af-aktiviteter",
-                                    milestone__key="medcom-adresseringsprojekt-starter")
+    old = BaselineEntry.objects.get(
+        baseline__key="plan-001-beskrivelse-af-aktiviteter",
+        milestone__key="medcom-adresseringsprojekt-starter",
+    )
     assert old.date is None  # 001 states no date for it
 
 

@@ -1,8 +1,8 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from . import selectors
-from .models import Activity, Baseline, Dependency, Milestone
+from .. import selectors
+from ..models import Activity, Baseline, Dependency, Milestone
 
 
 def roadmap(request):
