@@ -1,4 +1,9 @@
+from django.urls import path
+from django.views.generic import RedirectView
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    # The steering group's dashboard will live here; until then, the roadmap.
+    path("", RedirectView.as_view(pattern_name="milestones:roadmap"), name="dashboard"),
+]

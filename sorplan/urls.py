@@ -7,9 +7,9 @@ from django.views.i18n import set_language
 from parties import views as party_views
 
 urlpatterns = [
-    path("", include("milestones.urls")),
+    path("", include("reports.urls")),
+    path("plan/", include("milestones.urls")),
     path("parter/", include("parties.urls")),
-    path("rapporter/", include("reports.urls")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path(
