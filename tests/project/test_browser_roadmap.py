@@ -1,0 +1,73 @@
+"""A person logs in through the real log-in page and reads the roadmap (Chromium via Playwright)."""
+
+import pytest
+
+from milestones.demo import DEMO_PASSWORD
+from parties.models import Membership, Party
+from parties.services import membership_grant, system_user_get
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def plan_and_reader():
+    from milestones.loader import sor_roadmap_load
+
+    sor_roadmap_load(user=system_user_get())
+    user = UserFactory(
+        username="laeser", password=DEMO_PASSWORD, first_name="Lise", last_name="Læser"
+    )
+    membership_grant(
+        user=user,
+        party=Party.objects.get(key="sor-styregruppe"),
+        role=Membership.Role.STEERING,
+        by=system_user_get(),
+    )
+    return user
+
+
+def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_path):
+    page.goto(f"{live_server.url}/plan/")
+    # Sent to the log-in page first.
+    assert "/konto/log-ind/" in page.url
+    assert page.get_by_role("heading", name="Log ind").is_visible()
+    page.get_by_label("Brugernavn").fill("laeser")
+    page.get_by_label("Adgangskode").fill("forkert")
+    page.locator("main").get_by_role("button", name="Log ind").click()
+    assert page.get_by_text("Brugernavn og adgangskode passer ikke sammen").is_visible()
+    assert page.get_by_label("Brugernavn").input_value() == "laeser"  # nothing typed lost
+    page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
+    page.locator("main").get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{live_server.url}/plan/")
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Roadmap: Fuld overgang til SOR"
+    for track in [
+        "Interne parter – it og drift",
+        "Interne parter – øvrig it i SUM-koncernen",
+        "Eksterne parter",
+    ]:
+        assert page.get_by_role("heading", level=2, name=track).is_visible()
+    medcom = page.locator(
+        "article", has_text="Udfasning af SHAK til SOR-koder skal kunne understøttes"
+    )
+    assert medcom.get_by_text("december 2023").is_visible()
+    assert medcom.get_by_text('Kilden: "medio december 2023"').is_visible()
+    # Milestones without a stated date say so; done-without-date says so.
+    assert page.get_by_text("dato ikke fastsat").first.is_visible()
+    assert page.get_by_text("nået, dato ukendt").first.is_visible()
+    # The header shows the user and their party; the skip link goes to the content.
+    assert page.get_by_text("Lise Læser").is_visible()
+    assert page.locator(".sp-user-parties").inner_text().strip().endswith("Styregruppen")
+    assert page.locator("a.skipnav").get_attribute("href") == "#main-content"
+    page.screenshot(path=str(tmp_path / "roadmap.png"), full_page=True)
+
+    # Filter by track.
+    page.get_by_label("Spor").select_option(label="Eksterne parter")
+    page.get_by_role("button", name="Vis").click()
+    assert "spor=external" in page.url
+    assert page.get_by_role("heading", level=2).count() == 1
+
+    # The language switch is on every page.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
