@@ -5,8 +5,10 @@ import calendar
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -50,6 +52,27 @@ def period_end(date: datetime.date, precision: str) -> datetime.date:
 
 def is_period_start(date: datetime.date, precision: str) -> bool:
     return period_start(date, precision) == date
+
+
+def plan_date_error(date: datetime.date | None, precision: str) -> ValidationError | None:
+    """The error for an imprecise date that is not the first day of its period, else None."""
+    if date is None or precision not in DatePrecision.values or is_period_start(date, precision):
+        return None
+    from .dates import format_plan_date
+
+    start = period_start(date, precision)
+    return ValidationError(
+        _(
+            "Når præcisionen er “%(precision)s”, gemmes datoen som periodens første dag: "
+            "skriv %(start)s for %(period)s."
+        ),
+        code="not_period_start",
+        params={
+            "precision": DatePrecision(precision).label.lower(),
+            "start": formats.date_format(start, "SHORT_DATE_FORMAT"),
+            "period": format_plan_date(start, precision),
+        },
+    )
 
 
 class Programme(models.Model):
@@ -118,6 +141,21 @@ class Goal(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.kind == self.Kind.SUB_GOAL and self.parent_id is None:
+            raise ValidationError({"parent": _("Et delmål skal have et overordnet mål.")})
+        if self.kind == self.Kind.STRATEGIC and self.parent_id is not None:
+            raise ValidationError({"parent": _("Et strategisk mål har ikke noget overordnet mål.")})
+        if self.parent_id is not None:
+            if self.pk is not None and self.parent_id == self.pk:
+                raise ValidationError(
+                    {"parent": _("Et mål kan ikke være sit eget overordnede mål.")}
+                )
+            if self.parent.kind != self.Kind.STRATEGIC:
+                raise ValidationError(
+                    {"parent": _("Det overordnede mål skal være et strategisk mål.")}
+                )
 
 
 class Baseline(models.Model):
@@ -276,6 +314,22 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = {}
+        for name in ("planned_start", "planned_end"):
+            error = plan_date_error(getattr(self, name), getattr(self, f"{name}_precision"))
+            if error:
+                errors[name] = error
+        if (
+            not errors
+            and self.planned_start
+            and self.planned_end
+            and self.planned_end < self.planned_start
+        ):
+            errors["planned_end"] = _("Planlagt slut kan ikke ligge før planlagt start.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActivityParticipant(models.Model):
@@ -438,6 +492,45 @@ class Milestone(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        """The rules for a milestone's dates and status that hold on every write path."""
+        errors = {}
+        for name in ("forecast_date", "actual_date"):
+            prefix = name.removesuffix("_date")
+            error = plan_date_error(getattr(self, name), getattr(self, f"{prefix}_precision"))
+            if error:
+                errors[name] = error
+        today = timezone.localdate()
+        if self.actual_date and "actual_date" not in errors and self.actual_date > today:
+            errors["actual_date"] = ValidationError(
+                _("Den faktiske dato kan ikke ligge i fremtiden (i dag er %(today)s)."),
+                code="future",
+                params={"today": formats.date_format(today, "DATE_FORMAT")},
+            )
+        if self.actual_date and self.actual_date_unknown:
+            errors["actual_date_unknown"] = _(
+                "Vælg enten en faktisk dato eller “dato ukendt”, ikke begge."
+            )
+        if self.status == self.Status.DONE:
+            if (
+                not self.actual_date
+                and not self.actual_date_unknown
+                and "actual_date" not in errors
+            ):
+                errors["actual_date"] = _(
+                    "En nået milepæl skal have en faktisk dato. Kendes datoen ikke, "
+                    "så sæt kryds i “nået, dato ukendt”."
+                )
+        elif self.actual_date or self.actual_date_unknown:
+            errors["status"] = _(
+                "En faktisk dato betyder, at milepælen er nået: sæt status til “Nået”, "
+                "eller fjern den faktiske dato."
+            )
+        if self.rag_override and not (self.rag_override_reason or "").strip():
+            errors["rag_override_reason"] = _("Skriv en begrundelse, når RAG-status tilsidesættes.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_done(self) -> bool:
         return self.status == self.Status.DONE
@@ -527,6 +620,50 @@ class Dependency(models.Model):
 
     def __str__(self):
         return f"{self.predecessor} → {self.successor}"
+
+    def clean(self):
+        """Refuse a dependency on itself, or one that would close a cycle (naming it)."""
+        if self.predecessor_id is None or self.successor_id is None:
+            return
+        if self.predecessor_id == self.successor_id:
+            raise ValidationError({"predecessor": _("En milepæl kan ikke afhænge af sig selv.")})
+        cycle = self.cycle_path()
+        if cycle:
+            titles = dict(Milestone.objects.filter(pk__in=cycle).values_list("pk", "title"))
+            raise ValidationError(
+                {
+                    "predecessor": ValidationError(
+                        _("Afhængigheden vil give en løkke: %(cycle)s."),
+                        code="cycle",
+                        params={"cycle": " → ".join(titles[pk] for pk in cycle)},
+                    )
+                }
+            )
+
+    def cycle_path(self) -> list[int]:
+        """The cycle this dependency would close, as milestone ids from predecessor back to
+        itself (empty when none). One query: the dependency table is small."""
+        successors: dict[int, list[int]] = {}
+        links = Dependency.objects.exclude(pk=self.pk) if self.pk else Dependency.objects.all()
+        for before, after in links.values_list("predecessor_id", "successor_id"):
+            successors.setdefault(before, []).append(after)
+        # A path successor -> ... -> predecessor closes predecessor -> successor -> ... .
+        start, goal = self.successor_id, self.predecessor_id
+        came_from: dict[int, int | None] = {start: None}
+        queue = [start]
+        while queue:
+            node = queue.pop(0)
+            if node == goal:
+                path = [node]
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                path.reverse()  # successor ... predecessor
+                return [goal, *path]
+            for nxt in successors.get(node, []):
+                if nxt not in came_from:
+                    came_from[nxt] = node
+                    queue.append(nxt)
+        return []
 
 
 class RolloutPhase(models.Model):
