@@ -124,25 +124,27 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     rng = random.Random(2026)
     counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}
 
-    # Illustrative forecasts for open milestones the seeds give no date.
+    # Illustrative forecasts for open milestones the seeds give no date: each
+    # activity starts somewhere from 5 months ago to 10 months ahead, and its
+    # milestones follow each other 3 months apart (so dependencies hold).
     open_without_date = Milestone.objects.filter(
-        forecast_date__isnull=True,
-        actual_date__isnull=True,
-        actual_date_unknown=False,
-        is_demo=False,
-    ).order_by("activity__sort_order", "sort_order")
-    for index, milestone in enumerate(open_without_date):
-        offset = -3 + (index * 5) % 24  # spread from 3 months ago to 20 months ahead
-        milestone.forecast_date = _month_add(today.replace(day=1), offset).replace(
-            day=rng.choice([1, 15, 28])
-        )
+        forecast_date__isnull=True, actual_date__isnull=True, actual_date_unknown=False, is_demo=False
+    ).order_by("activity__sort_order", "sort_order", "pk")
+    first_of_month = today.replace(day=1)
+    activity_index: dict[int, int] = {}
+    position: dict[int, int] = {}
+    for milestone in open_without_date:
+        index = activity_index.setdefault(milestone.activity_id, len(activity_index))
+        step = position[milestone.activity_id] = position.get(milestone.activity_id, -1) + 1
+        offset = (index * 7) % 16 - 5 + 3 * step
+        milestone.forecast_date = _month_add(first_of_month, offset).replace(day=rng.choice([1, 15, 28]))
         milestone.forecast_precision = DatePrecision.DAY
         milestone.is_demo = True
         if offset < -1:
             milestone.status = Milestone.Status.DONE
             milestone.actual_date = milestone.forecast_date
             milestone.actual_precision = DatePrecision.DAY
-        elif offset < 6:
+        elif offset < 4:
             milestone.status = Milestone.Status.IN_PROGRESS
         record_save(milestone, user=by, reason=REASON)
         counts["milepæle"] += 1
