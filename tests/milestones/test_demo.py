@@ -1,0 +1,51 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from milestones.models import Milestone, ProgressUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_data")
+
+
+def test_demo_users_demo_marks_and_a_second_run_changes_nothing(settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    out = capsys.readouterr().out
+    assert "sorplan-demo-2026" in out
+    for username in ["redaktoer", "styregruppe", "region-midt", "rsi", "medcom", "kombit", "admin"]:
+        assert authenticate(username=username, password="sorplan-demo-2026") is not None, username
+    # Seed facts are untouched; only dates the seeds leave open are filled, and marked.
+    assert Milestone.objects.get(key="cgi-valgt").actual_date_unknown
+    start = Milestone.objects.get(key="medcom-adresseringsprojekt-starter")
+    assert start.forecast_date.isoformat() == "2023-12-01" and start.is_demo
+    filled = Milestone.objects.filter(is_demo=True)
+    assert filled.count() > 20
+    assert not Milestone.objects.filter(
+        is_demo=False, forecast_date__isnull=True, actual_date_unknown=False
+    ).exists()
+    assert ProgressUpdate.objects.filter(is_demo=True).count() == 3
+    history = Milestone.history.count()
+    call_command("load_demo_data")
+    call_command("load_sor_roadmap")
+    assert Milestone.history.count() == history
+
+
+def test_demo_dates_respect_dependencies(settings):
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    phases = [
+        Milestone.objects.get(key=k).forecast_date
+        for k in [
+            "fk-oss-sor-certificeret",
+            "kombit-pilot-gennemfoert",
+            "kombit-boelge-1-udrullet",
+            "kombit-boelge-2-udrullet",
+        ]
+    ]
+    assert phases == sorted(phases)
