@@ -1,0 +1,689 @@
+"""Geometry for the server-rendered SVG charts (the roadmap timeline and the
+milestone trend analysis).
+
+The functions here turn the selectors' plain data into coordinates, labels and
+colours; the templates in templates/reports/charts/ only write them out as
+SVG, so the same drawing works in the browser and in WeasyPrint's PDF. No
+JavaScript, no chart library: the charts are simple enough to draw by hand and
+this keeps them crisp, accessible (title, desc, a table alternative) and
+printable.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
+from milestones.dates import format_plan_date
+from milestones.rag import Rag
+
+from .selectors import Timeline, Trend, add_months, quarter_start
+
+# The RAG colours of static/css/sorplan.css, for SVG presentation attributes.
+RAG_COLOURS = {
+    Rag.GREEN: "#2f7d32",
+    Rag.YELLOW: "#b58100",
+    Rag.RED: "#b3261e",
+    Rag.GREY: "#6b6b6b",
+    Rag.DONE: "#1f4e8c",
+    Rag.CANCELLED: "#9e9e9e",
+}
+# Okabe–Ito, reordered so that neighbours differ most; readable for colour-blind eyes.
+PARTY_PALETTE = (
+    "#0072b2",
+    "#d55e00",
+    "#009e73",
+    "#cc79a7",
+    "#e69f00",
+    "#56b4e9",
+    "#882255",
+    "#332288",
+    "#117733",
+    "#444444",
+)
+INK = "#1a1a1a"
+MUTED = "#5c5c5c"
+GRID = "#e3e3e3"
+GRID_STRONG = "#c4c4c4"
+FONT = "IBM Plex Sans, Arial, Helvetica, sans-serif"
+
+
+def month_label(date: datetime.date) -> str:
+    """'jan', 'feb' … in the active language (Danish: 'maj', 'okt')."""
+    return dateformat.format(date, "b")
+
+
+def month_year_label(date: datetime.date) -> str:
+    return f"{month_label(date)} {date.year}"
+
+
+def _fit(text: str, width: float, size: float = 12) -> str:
+    """Shorten text to roughly fit `width` pixels (average glyph ≈ 0.55 em)."""
+    room = max(4, int(width / (size * 0.55)))
+    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
+
+
+def _diamond(x: float, y: float, r: float) -> str:
+    return f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
+
+
+class _Scale:
+    """Dates to pixels along one axis."""
+
+    def __init__(self, start: datetime.date, end: datetime.date, p0: float, p1: float):
+        self.start, self.end, self.p0, self.p1 = start, end, p0, p1
+        self.span = max(1, (end - start).days)
+
+    def __call__(self, date: datetime.date) -> float:
+        return round(self.p0 + (date - self.start).days / self.span * (self.p1 - self.p0), 1)
+
+    def contains(self, date: datetime.date) -> bool:
+        return self.start <= date <= self.end
+
+
+# ---------------------------------------------------------------------------
+# Gantt
+# ---------------------------------------------------------------------------
+@dataclass
+class GanttTick:
+    x: float
+    label: str
+    strong: bool = False
+    width: float = 0
+    label_x: float = 0
+
+
+@dataclass
+class GanttMarker:
+    x: float
+    points: str
+    colour: str
+    title: str
+    hollow: bool = False
+
+
+@dataclass
+class GanttRow:
+    kind: str  # "track", "party" or "activity"
+    y: float
+    height: float
+    label: str
+    full_label: str = ""
+    url: str = ""
+    shaded: bool = False
+    bar_x: float | None = None
+    bar_width: float = 0
+    bar_colour: str = "#c9d7e8"
+    bar_title: str = ""
+    slip_lines: list[tuple[float, float]] = field(default_factory=list)
+    baselines: list[GanttMarker] = field(default_factory=list)
+    diamonds: list[GanttMarker] = field(default_factory=list)
+
+    @property
+    def mid(self) -> float:
+        return round(self.y + self.height / 2, 1)
+
+    @property
+    def text_y(self) -> float:
+        return round(self.y + self.height / 2 + 4, 1)
+
+    @property
+    def bar_y(self) -> float:
+        return round(self.y + self.height / 2 - 6, 1)
+
+
+@dataclass
+class GanttChart:
+    width: int
+    height: int
+    label_width: int
+    plot_x0: float
+    plot_x1: float
+    axis_top: float
+    rows_top: float
+    rows_bottom: float
+    years: list[GanttTick]
+    quarters: list[GanttTick]
+    rows: list[GanttRow]
+    today_x: float | None
+    today_label: str
+    title: str
+    desc: str
+    legend_y: float
+    legend: list[dict]
+    font: str = FONT
+    ink: str = INK
+    muted: str = MUTED
+    grid: str = GRID
+    grid_strong: str = GRID_STRONG
+
+    @property
+    def year_text_y(self) -> float:
+        return self.axis_top + 15
+
+    @property
+    def quarter_text_y(self) -> float:
+        return self.rows_top - 8
+
+    @property
+    def grid_top(self) -> float:
+        return self.rows_top - 4
+
+    @property
+    def today_box_x(self) -> float | None:
+        return None if self.today_x is None else round(self.today_x - 19, 1)
+
+    @property
+    def today_box_y(self) -> float:
+        return self.rows_top - 20
+
+
+def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> GanttChart:
+    """Lay out a Timeline page: one row per activity under track and party headers.
+
+    `url_for(activity_row)` gives a link for an activity's label (optional).
+    """
+    label_width = 330
+    x0, x1 = label_width + 8.0, width - 16.0
+    axis_top = 8.0
+    rows_top = axis_top + 46
+    scale = _Scale(timeline.start, timeline.end + datetime.timedelta(days=1), x0, x1)
+
+    years, quarters = [], []
+    q = quarter_start(timeline.start)
+    while q <= timeline.end:
+        nxt = add_months(q, 3)
+        a, b = scale(q), scale(min(nxt, timeline.end + datetime.timedelta(days=1)))
+        quarters.append(
+            GanttTick(
+                x=a,
+                width=round(b - a, 1),
+                label_x=round((a + b) / 2, 1),
+                label=_("K%(q)s") % {"q": (q.month - 1) // 3 + 1},
+                strong=q.month == 1,
+            )
+        )
+        if q.month == 1 or not years:
+            year_end = min(
+                datetime.date(q.year + 1, 1, 1), timeline.end + datetime.timedelta(days=1)
+            )
+            ya, yb = scale(q), scale(year_end)
+            years.append(
+                GanttTick(
+                    x=ya,
+                    width=round(yb - ya, 1),
+                    label_x=round((ya + yb) / 2, 1),
+                    label=str(q.year),
+                )
+            )
+        q = nxt
+
+    rows: list[GanttRow] = []
+    y = rows_top
+    zebra = False
+    for track in timeline.tracks:
+        rows.append(GanttRow(kind="track", y=y, height=30, label=track.label))
+        y += 30
+        for group in track.parties:
+            rows.append(GanttRow(kind="party", y=y, height=24, label=group.party.name))
+            y += 24
+            for item in group.activities:
+                row = GanttRow(
+                    kind="activity",
+                    y=y,
+                    height=30,
+                    label=_fit(item.activity.title, label_width - 28, 12.5),
+                    full_label=item.activity.title,
+                    url=url_for(item.activity) if url_for else "",
+                    shaded=zebra,
+                )
+                zebra = not zebra
+                _gantt_bar(row, item, scale)
+                _gantt_milestones(row, item, scale)
+                rows.append(row)
+                y += 30
+    rows_bottom = y
+    today = timeline.point.today
+    today_x = scale(today) if scale.contains(today) else None
+    legend = [
+        {"kind": "bar", "label": _("Aktivitet (planlagt periode)")},
+        *(
+            {"kind": "diamond", "colour": RAG_COLOURS[c], "label": str(Rag.LABELS[c])}
+            for c in (Rag.GREEN, Rag.YELLOW, Rag.RED, Rag.GREY, Rag.DONE)
+        ),
+        {"kind": "baseline", "label": _("Baselinedato")},
+        {"kind": "today", "label": _("I dag")},
+    ]
+    x = 12.0
+    ly = rows_bottom + 26
+    for item in legend:
+        item["x"] = round(x, 1)
+        item["text_x"] = round(x + 28, 1)
+        item["points"] = _diamond(x + 11, ly - 1, 7 if item["kind"] == "diamond" else 6)
+        item["mid_x"] = round(x + 11, 1)
+        x += 34 + len(item["label"]) * 6.6
+    activity_count = sum(1 for r in rows if r.kind == "activity")
+    return GanttChart(
+        width=width,
+        height=int(rows_bottom + 48),
+        label_width=label_width,
+        plot_x0=x0,
+        plot_x1=x1,
+        axis_top=axis_top,
+        rows_top=rows_top,
+        rows_bottom=rows_bottom,
+        years=years,
+        quarters=quarters,
+        rows=rows,
+        today_x=today_x,
+        today_label=_("I dag"),
+        title=_("Tidslinje for programmet, %(start)s til %(end)s")
+        % {
+            "start": format_plan_date(timeline.start, "quarter"),
+            "end": format_plan_date(timeline.end, "quarter"),
+        },
+        desc=_(
+            "Gantt-diagram med %(n)s aktiviteter efter spor og ansvarlig part. Bjælker viser "
+            "aktiviteternes planlagte periode, romber milepælene farvet efter RAG-status, "
+            "hule romber baselinedatoen og den lodrette linje dagens dato. "
+            "Samme oplysninger findes i tabellen under diagrammet."
+        )
+        % {"n": activity_count},
+        legend_y=ly,
+        legend=legend,
+    )
+
+
+def _gantt_bar(row: GanttRow, item, scale: _Scale) -> None:
+    if item.start is None or item.end is None:
+        return
+    a, b = max(item.start, scale.start), min(item.end, scale.end)
+    if a > b:
+        return
+    row.bar_x = scale(a)
+    row.bar_width = round(max(3.0, scale(b) - scale(a)), 1)
+    done = item.activity.status == "done"
+    row.bar_colour = "#cfd8e3" if done else "#bcd0ea"
+    a_ = item.activity
+    begin = (
+        format_plan_date(a_.planned_start, a_.planned_start_precision)
+        if a_.planned_start
+        else format_plan_date(item.start)
+    )
+    finish = (
+        format_plan_date(a_.planned_end, a_.planned_end_precision)
+        if a_.planned_end
+        else format_plan_date(item.end)
+    )
+    row.bar_title = f"{a_.title}: {begin} – {finish}"
+
+
+def _gantt_milestones(row: GanttRow, item, scale: _Scale) -> None:
+    mid = row.mid
+    for m in item.milestones:
+        date = m.date
+        baseline = m.rag.baseline_date
+        if baseline and scale.contains(baseline) and baseline != m.forecast_date:
+            bx = scale(baseline)
+            row.baselines.append(
+                GanttMarker(
+                    x=bx,
+                    points=_diamond(bx, mid, 6),
+                    colour=MUTED,
+                    title=_("%(title)s – baseline: %(date)s")
+                    % {
+                        "title": m.title,
+                        "date": format_plan_date(baseline, m.rag.baseline_precision),
+                    },
+                    hollow=True,
+                )
+            )
+            if date and scale.contains(date) and date > baseline:
+                row.slip_lines.append((round(bx + 6, 1), round(scale(date) - 7, 1)))
+        if date is None or not scale.contains(date):
+            continue
+        x = scale(date)
+        when = (
+            _("nået %(date)s") % {"date": format_plan_date(m.actual_date, m.actual_precision)}
+            if m.actual_date
+            else format_plan_date(m.forecast_date, m.forecast_precision)
+        )
+        row.diamonds.append(
+            GanttMarker(
+                x=x,
+                points=_diamond(x, mid, 7.5),
+                colour=RAG_COLOURS.get(m.rag.rag, RAG_COLOURS[Rag.GREY]),
+                title=f"{m.title} – {when} – {m.rag.label}",
+            )
+        )
+
+
+# ---------------------------------------------------------------------------
+# Milestone trend analysis
+# ---------------------------------------------------------------------------
+@dataclass
+class AxisTick:
+    pos: float
+    label: str
+    sub: str = ""
+    strong: bool = False
+
+
+@dataclass
+class MtaMarker:
+    x: float
+    y: float
+    title: str
+    reached: bool = False
+    shape: str = "circle"
+    points: str = ""
+
+
+@dataclass
+class MtaLine:
+    number: int
+    colour: str
+    shape: str
+    points: str
+    markers: list[MtaMarker]
+    badge_x: float
+    badge_y: float
+    label: str
+    party: str
+    legend_x: float = 0
+    legend_y: float = 0
+    legend_marker: MtaMarker | None = None
+
+    @property
+    def legend_text_x(self) -> float:
+        return round(self.legend_x + 52, 1)
+
+    @property
+    def legend_line_x2(self) -> float:
+        return round(self.legend_x + 26, 1)
+
+    @property
+    def legend_badge_x(self) -> float:
+        return round(self.legend_x + 38, 1)
+
+
+@dataclass
+class MtaChart:
+    width: int
+    height: int
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    x_ticks: list[AxisTick]
+    y_ticks: list[AxisTick]
+    diagonal: tuple[float, float, float, float] | None
+    below_diagonal: str
+    lines: list[MtaLine]
+    parties: list[dict]
+    today_x: float | None
+    title: str
+    desc: str
+    x_title: str
+    y_title: str
+    empty: bool
+    legend_top: float = 0
+    font: str = FONT
+    ink: str = INK
+    muted: str = MUTED
+    grid: str = GRID
+    grid_strong: str = GRID_STRONG
+
+    @property
+    def plot_width(self) -> float:
+        return round(self.x1 - self.x0, 1)
+
+    @property
+    def plot_height(self) -> float:
+        return round(self.y1 - self.y0, 1)
+
+    @property
+    def x_tick_end(self) -> float:
+        return self.y1 + 5
+
+    @property
+    def diagonal_legend_y(self) -> float:
+        rows = -(-len(self.lines) // 2)
+        return self.legend_top + rows * 24 + 4
+
+    @property
+    def x_label_y(self) -> float:
+        return self.y1 + 20
+
+    @property
+    def x_year_y(self) -> float:
+        return self.y1 + 36
+
+    @property
+    def x_title_y(self) -> float:
+        return self.y1 + 58
+
+    @property
+    def x_mid(self) -> float:
+        return round((self.x0 + self.x1) / 2, 1)
+
+    @property
+    def y_mid(self) -> float:
+        return round((self.y0 + self.y1) / 2, 1)
+
+    @property
+    def y_label_x(self) -> float:
+        return self.x0 - 10
+
+    @property
+    def diagonal_label(self) -> str:
+        return _("Nået (prognose = rapportdato)")
+
+    @property
+    def diagonal_label_pos(self) -> tuple[float, float] | None:
+        if not self.diagonal:
+            return None
+        x1, y1, x2, y2 = self.diagonal
+        return round(x1 + (x2 - x1) * 0.62, 1), round(y1 + (y2 - y1) * 0.62 + 16, 1)
+
+
+_SHAPES = ("circle", "square", "triangle", "diamond")
+
+
+def _shape_points(shape: str, x: float, y: float, r: float = 4.5) -> str:
+    if shape == "square":
+        r *= 0.9
+        pts = [(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]
+    elif shape == "triangle":
+        pts = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
+    elif shape == "diamond":
+        r *= 1.25
+        pts = [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    else:
+        return ""
+    return " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+
+
+def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaChart:
+    """Lay out a milestone trend analysis: report dates across, forecast dates up.
+
+    Both axes are calendars. The diagonal is where a forecast equals its
+    report date; a reached milestone's line ends on it. Lines are coloured by
+    the responsible party; milestones of the same party differ by marker shape.
+    """
+    x0, x1 = 96.0, width - 40.0
+    y0, y1 = 24.0, 24.0 + plot_height  # y0 top, y1 bottom
+    report_dates = trend.report_dates
+    series = [s for s in trend.series if s.points]
+    empty = not report_dates
+    if empty:
+        report_dates = [trend.point.today]
+    x_start = report_dates[0].replace(day=1)
+    x_end = report_dates[-1]
+    forecasts = [p.forecast for s in series for p in s.points if p.report_date >= x_start]
+    lo = min([*forecasts, x_start])
+    hi = max([*forecasts, x_end])
+    y_start = lo.replace(day=1)
+    y_end = add_months(hi.replace(day=1), 1) - datetime.timedelta(days=1)
+    xs = _Scale(x_start, x_end, x0, x1)
+    ys = _Scale(y_start, y_end, y1, y0)
+
+    x_ticks = []
+    step = 1 if len(report_dates) <= 15 else 2 if len(report_dates) <= 30 else 3
+    for i, d in enumerate(report_dates):
+        if i % step:
+            continue
+        x_ticks.append(
+            AxisTick(
+                pos=xs(d),
+                label=month_label(d),
+                sub=str(d.year) if (not x_ticks or d.month <= step) else "",
+            )
+        )
+    months_span = (y_end.year - y_start.year) * 12 + y_end.month - y_start.month + 1
+    y_step = next((s for s in (1, 2, 3, 6, 12, 24) if months_span / s <= 12), 36)
+    y_ticks = []
+    m = y_start
+    while m <= y_end:
+        if (m.month - 1) % y_step == 0 or (y_step > 12 and m.month == 1):
+            y_ticks.append(AxisTick(pos=ys(m), label=month_year_label(m), strong=m.month == 1))
+        m = add_months(m, 1)
+
+    # The diagonal, where forecast = report date, clipped to the plot.
+    d_start, d_end = max(x_start, y_start), min(x_end, y_end)
+    diagonal = None
+    if d_start < d_end:
+        diagonal = (xs(d_start), ys(d_start), xs(d_end), ys(d_end))
+    below = _below_diagonal(xs, ys, x_start, x_end, y_start, y_end)
+
+    colours: dict[int, str] = {}
+    shapes_used: dict[int, int] = {}
+    parties = []
+    lines = []
+    for s in series:
+        number = s.number
+        party = s.party
+        if party.id not in colours:
+            colours[party.id] = PARTY_PALETTE[len(colours) % len(PARTY_PALETTE)]
+            parties.append({"name": party.name, "colour": colours[party.id]})
+        shape = _SHAPES[shapes_used.get(party.id, 0) % len(_SHAPES)]
+        shapes_used[party.id] = shapes_used.get(party.id, 0) + 1
+        visible = [p for p in s.points if p.report_date >= x_start]
+        if not visible:
+            continue
+        markers = []
+        for p in visible:
+            x, y = xs(p.report_date), ys(p.forecast)
+            if p.reached:
+                title = _("%(title)s: nået %(date)s") % {
+                    "title": s.milestone.title,
+                    "date": format_plan_date(p.forecast),
+                }
+            else:
+                title = _("%(title)s – rapport %(report)s: forventet %(forecast)s") % {
+                    "title": s.milestone.title,
+                    "report": format_plan_date(p.report_date),
+                    "forecast": format_plan_date(p.forecast),
+                }
+            markers.append(
+                MtaMarker(
+                    x=x,
+                    y=y,
+                    title=title,
+                    reached=p.reached,
+                    shape="diamond" if p.reached else shape,
+                    points=_shape_points("diamond" if p.reached else shape, x, y),
+                )
+            )
+        end = markers[-1]
+        badge_x = end.x + 16 if end.x + 16 < width - 12 else end.x - 16
+        lines.append(
+            MtaLine(
+                number=number,
+                colour=colours[party.id],
+                shape=shape,
+                points=" ".join(f"{mk.x:.1f},{mk.y:.1f}" for mk in markers),
+                markers=markers,
+                badge_x=round(badge_x, 1),
+                badge_y=end.y,
+                label=_fit(s.milestone.title, 300, 12),
+                party=party.label,
+            )
+        )
+    # The legend under the plot, two columns.
+    legend_top = y1 + 84
+    column_width = (width - 24) / 2
+    for i, line in enumerate(lines):
+        line.legend_x = round(12 + (i % 2) * column_width, 1)
+        line.legend_y = round(legend_top + (i // 2) * 24, 1)
+        line.label = _fit(f"{line.label} ({line.party})", column_width - 64, 12)
+        mx = line.legend_x + 13
+        line.legend_marker = MtaMarker(
+            x=round(mx, 1),
+            y=line.legend_y,
+            title="",
+            shape=line.shape,
+            points=_shape_points(line.shape, mx, line.legend_y),
+        )
+    rows = -(-len(lines) // 2)
+    height = int(legend_top + rows * 24 + (30 if diagonal else 8))
+    today = trend.point.today
+    today_x = xs(today) if x_start <= today <= x_end else None
+    return MtaChart(
+        width=width,
+        height=height,
+        x0=x0,
+        x1=x1,
+        y0=y0,
+        y1=y1,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        diagonal=diagonal,
+        below_diagonal=below,
+        lines=lines,
+        parties=parties,
+        today_x=today_x,
+        legend_top=legend_top,
+        title=_("Milepælstrendanalyse (MTA)"),
+        desc=_(
+            "For %(n)s milepæle vises den forventede dato, som den stod ved hver månedsafslutning "
+            "fra %(start)s til %(end)s. En stigende linje betyder, at milepælen er skredet; en "
+            "vandret linje, at prognosen holder. Linjen slutter på diagonalen, når milepælen er "
+            "nået. Samme oplysninger findes i tabellen under diagrammet."
+        )
+        % {
+            "n": len(lines),
+            "start": format_plan_date(report_dates[0], "month"),
+            "end": format_plan_date(report_dates[-1], "month"),
+        },
+        x_title=_("Rapportdato (månedsafslutning)"),
+        y_title=_("Forventet dato"),
+        empty=empty or not lines,
+    )
+
+
+def _below_diagonal(xs, ys, x_start, x_end, y_start, y_end) -> str:
+    """The part of the plot where forecast < report date (clip the plot by y ≤ x)."""
+    corners = [(x_start, y_start), (x_end, y_start), (x_end, y_end), (x_start, y_end)]
+
+    def inside(p):
+        return p[1] <= p[0]
+
+    def cross(p, q):
+        # Where the edge p→q meets y = x (dates as ordinals).
+        px, py, qx, qy = (v.toordinal() for v in (p[0], p[1], q[0], q[1]))
+        t = (px - py) / ((px - py) - (qx - qy))
+        v = datetime.date.fromordinal(round(px + t * (qx - px)))
+        return (v, v)
+
+    out = []
+    for i, p in enumerate(corners):
+        q = corners[(i + 1) % len(corners)]
+        if inside(p):
+            out.append(p)
+            if not inside(q):
+                out.append(cross(p, q))
+        elif inside(q):
+            out.append(cross(p, q))
+    return " ".join(f"{xs(x):.1f},{ys(y):.1f}" for x, y in out)

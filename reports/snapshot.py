@@ -1,0 +1,336 @@
+"""The plan as it stood at a moment, in bulk.
+
+`at=None` reads the live tables. A past moment reads django-simple-history's
+tables: for each object the latest historical row at or before the moment,
+dropped if that row is a deletion. Joins between historical tables are done
+here in Python by id (a historical row's foreign key points at the *live*
+table, so a SQL join would mix past and present). Every function runs a fixed
+number of queries whatever the size of the plan.
+
+The selectors in `reports.selectors` build what pages and the PDF show from
+these rows; nothing here decides a status (that is `milestones.rag`).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from milestones.models import (
+    Activity,
+    Baseline,
+    BaselineEntry,
+    Dependency,
+    Milestone,
+    MunicipalityRollout,
+    ProgressUpdate,
+    ReportingRound,
+    RolloutPhase,
+    RoundObligation,
+)
+from milestones.rag import MilestoneRag, milestone_rag
+from parties.models import Party
+
+# Models whose history feeds the dashboard; `data_version` watches them.
+WATCHED_MODELS = (
+    Party,
+    Activity,
+    Milestone,
+    Baseline,
+    Dependency,
+    RolloutPhase,
+    MunicipalityRollout,
+    ReportingRound,
+    RoundObligation,
+    ProgressUpdate,
+)
+
+
+def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet:
+    """Rows of `model` as they stood at `at` (None: the live table), without ordering.
+
+    Filters added to the result apply to the rows as they stood, because the
+    choice of the latest row per object is made in a subquery first.
+    """
+    if at is None:
+        return model.objects.order_by()
+    history = model.history
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (id, history_date) index once; simple-history's
+        # portable NOT EXISTS form probes it once per row.
+        latest = (
+            history.filter(history_date__lte=at)
+            .order_by("id", "-history_date", "-history_id")
+            .distinct("id")
+            .values("history_id")
+        )
+        return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
+    return history.as_of(at).order_by()
+
+
+def rows(model: type[Model], at: datetime.datetime | None, fields, **filters) -> list[dict]:
+    """Plain dicts of `fields` for the rows of `model` at `at` that match `filters`."""
+    return list(as_of_queryset(model, at).filter(**filters).values(*fields))
+
+
+def data_version() -> tuple:
+    """A stamp that changes whenever anything the dashboard shows changes (one query).
+
+    Every save through the services writes a history row, so the newest history
+    id and date of each watched model say whether anything moved. Baseline
+    entries have no history of their own; their newest id stands in.
+    """
+    quote = connection.ops.quote_name
+    parts = []
+    for model in WATCHED_MODELS:
+        table = quote(model.history.model._meta.db_table)
+        parts.append(f"(SELECT MAX(history_id) FROM {table})")
+        parts.append(f"(SELECT MAX(history_date) FROM {table})")
+    parts.append(f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+# ---------------------------------------------------------------------------
+# Plain rows
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PartyRef:
+    id: int
+    key: str
+    name: str
+    label: str
+    kind: str
+    region_id: int | None = None
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    id: int
+    key: str
+    title: str
+    track: str
+    track_label: str
+    party: PartyRef
+    status: str
+    status_label: str
+    planned_start: datetime.date | None
+    planned_start_precision: str
+    planned_end: datetime.date | None
+    planned_end_precision: str
+    sort_order: int = 0
+
+
+@dataclass(slots=True)
+class MilestoneRow:
+    """A milestone with its activity, party and RAG (as computed by milestones.rag)."""
+
+    id: int
+    key: str
+    title: str
+    activity: ActivityRow
+    forecast_date: datetime.date | None
+    forecast_precision: str
+    actual_date: datetime.date | None
+    actual_precision: str
+    actual_date_unknown: bool
+    status: str
+    rag: MilestoneRag
+    forecast_end: datetime.date | None = None
+    sort_order: int = 0
+    overdue_days: int = 0
+
+    @property
+    def party(self) -> PartyRef:
+        return self.activity.party
+
+    @property
+    def is_open(self) -> bool:
+        return self.rag.counts_in_rollup
+
+    @property
+    def date(self) -> datetime.date | None:
+        """The date the milestone is placed at: actual when reached, else the forecast."""
+        return self.actual_date or self.forecast_date
+
+    @property
+    def date_precision(self) -> str:
+        return self.actual_precision if self.actual_date else self.forecast_precision
+
+
+@dataclass
+class PlanSnapshot:
+    """The plan at a moment: parties, activities and milestones with their RAG."""
+
+    at: datetime.datetime | None
+    today: datetime.date
+    baseline: dict | None
+    parties: dict[int, PartyRef]
+    activities: dict[int, ActivityRow]
+    milestones: list[MilestoneRow] = field(default_factory=list)
+
+
+_ACTIVITY_FIELDS = (
+    "id",
+    "key",
+    "title",
+    "track",
+    "responsible_party_id",
+    "status",
+    "planned_start",
+    "planned_start_precision",
+    "planned_end",
+    "planned_end_precision",
+    "sort_order",
+)
+_MILESTONE_FIELDS = (
+    "id",
+    "key",
+    "title",
+    "activity_id",
+    "forecast_date",
+    "forecast_precision",
+    "actual_date",
+    "actual_precision",
+    "actual_date_unknown",
+    "status",
+    "rag_override",
+    "rag_override_reason",
+    "sort_order",
+)
+
+
+def party_refs(at: datetime.datetime | None) -> dict[int, PartyRef]:
+    """Every party at `at`, by id (one query)."""
+    return {
+        row["id"]: PartyRef(
+            id=row["id"],
+            key=row["key"],
+            name=row["name"],
+            label=row["short_name"] or row["name"],
+            kind=row["kind"],
+            region_id=row["region_id"],
+        )
+        for row in rows(Party, at, ("id", "key", "name", "short_name", "kind", "region_id"))
+    }
+
+
+def active_baseline(at: datetime.datetime | None) -> dict | None:
+    found = rows(Baseline, at, ("id", "key", "name", "short_name"), is_active=True)
+    return found[0] if found else None
+
+
+def plan_snapshot(
+    *,
+    at: datetime.datetime | None,
+    today: datetime.date,
+    track: str | None = None,
+    party_id: int | None = None,
+    activity_ids: list[int] | None = None,
+    parties: dict[int, PartyRef] | None = None,
+) -> PlanSnapshot:
+    """Activities and milestones at `at` with RAG as of `today` (five queries at most).
+
+    `track`, `party_id` and `activity_ids` narrow the activities (as they stood).
+    """
+    baseline = active_baseline(at)
+    if parties is None:
+        parties = party_refs(at)
+    filters = {}
+    if track:
+        filters["track"] = track
+    if party_id:
+        filters["responsible_party_id"] = party_id
+    if activity_ids is not None:
+        filters["id__in"] = activity_ids
+    track_labels = dict(Activity.Track.choices)
+    status_labels = dict(Activity.Status.choices)
+    activities = {}
+    for row in rows(Activity, at, _ACTIVITY_FIELDS, **filters):
+        party = parties.get(row["responsible_party_id"])
+        if party is None:  # a party deleted since; keep the activity visible
+            party = PartyRef(row["responsible_party_id"], "", "?", "?", "")
+        activities[row["id"]] = ActivityRow(
+            id=row["id"],
+            key=row["key"],
+            title=row["title"],
+            track=row["track"],
+            track_label=str(track_labels.get(row["track"], row["track"])),
+            party=party,
+            status=row["status"],
+            status_label=str(status_labels.get(row["status"], row["status"])),
+            planned_start=row["planned_start"],
+            planned_start_precision=row["planned_start_precision"],
+            planned_end=row["planned_end"],
+            planned_end_precision=row["planned_end_precision"],
+            sort_order=row["sort_order"],
+        )
+    narrowed = bool(filters)
+    milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
+    milestone_rows = rows(Milestone, at, _MILESTONE_FIELDS, **milestone_filters)
+    entries: dict[int, BaselineEntry] = {}
+    if baseline is not None:
+        entry_qs = BaselineEntry.objects.filter(baseline_id=baseline["id"]).order_by()
+        if narrowed:
+            entry_qs = entry_qs.filter(milestone__activity_id__in=list(activities))
+        entries = {
+            milestone_id: BaselineEntry(milestone_id=milestone_id, date=date, precision=precision)
+            for milestone_id, date, precision in entry_qs.values_list(
+                "milestone_id", "date", "precision"
+            )
+        }
+    milestones = []
+    for row in milestone_rows:
+        activity = activities.get(row["activity_id"])
+        if activity is None:
+            continue
+        milestone = Milestone(**row)
+        rag = milestone_rag(milestone, baseline_entry=entries.get(row["id"]), today=today)
+        forecast_end = milestone.forecast_period_end
+        overdue = (
+            (today - forecast_end).days
+            if rag.counts_in_rollup and forecast_end and forecast_end < today
+            else 0
+        )
+        milestones.append(
+            MilestoneRow(
+                id=row["id"],
+                key=row["key"],
+                title=row["title"],
+                activity=activity,
+                forecast_date=row["forecast_date"],
+                forecast_precision=row["forecast_precision"],
+                actual_date=row["actual_date"],
+                actual_precision=row["actual_precision"],
+                actual_date_unknown=row["actual_date_unknown"],
+                status=row["status"],
+                rag=rag,
+                forecast_end=forecast_end,
+                sort_order=row["sort_order"],
+                overdue_days=overdue,
+            )
+        )
+    return PlanSnapshot(
+        at=at,
+        today=today,
+        baseline=baseline,
+        parties=parties,
+        activities=activities,
+        milestones=milestones,
+    )
+
+
+def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:
+    """(predecessor id, successor id) for every dependency at `at` (one query)."""
+    return [
+        (row["predecessor_id"], row["successor_id"])
+        for row in rows(Dependency, at, ("predecessor_id", "successor_id"))
+    ]
+
+
+def local_today(at: datetime.datetime | None) -> datetime.date:
+    """The calendar day (Europe/Copenhagen) that counts as today at `at`."""
+    return timezone.localdate(at) if at is not None else timezone.localdate()
