@@ -87,6 +87,10 @@ class MilestoneRag:
         return str(Rag.LABELS[self.rag])
 
     @property
+    def computed_label(self) -> str:
+        return str(Rag.LABELS[self.computed])
+
+    @property
     def counts_in_rollup(self) -> bool:
         return self.rag not in (Rag.DONE, Rag.CANCELLED)
 
@@ -226,6 +230,11 @@ class RagRollup:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def count_items(self) -> list[tuple[str, str, int]]:
+        """(colour, label, count) for each colour present, worst first (for pages)."""
+        return [(rag, str(Rag.LABELS[rag]), n) for rag, n in self.counts.items() if n]
 
 
 def rollup(items: Iterable[tuple[Milestone, MilestoneRag]]) -> RagRollup:

@@ -1,44 +1,113 @@
-from django.db.models import Prefetch
+"""Reading the plan: roadmap, lists and detail pages of goals, activities, milestones
+and baselines, with RAG and slip against the active (or a chosen) baseline.
+
+Every member reads the whole plan; editors also get the controls that lead to
+the editing views (milestones.views.editing)."""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
-from .. import selectors
-from ..models import Activity, Baseline, Dependency, Milestone
+from parties.access import request_access
+
+from .. import history, selectors
+from ..forms import (
+    ActivityFilterForm,
+    BaselineActivateForm,
+    BaselineForm,
+    DependencyForm,
+    GoalFilterForm,
+    MilestoneFilterForm,
+    MilestoneQuickForm,
+)
+from ..models import Activity, Baseline, BaselineEntry, Dependency, Goal, Milestone
+from ..rag import milestone_rag
+from ..services import status
+
+PAGE_SIZE = 50
 
 
+def _page(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("side"))
+
+
+def _baseline(request):
+    """The baseline the page compares against, and whether it is the person's choice."""
+    return status.baseline_for(request.GET.get("baseline"))
+
+
+def row_query(request, ctx: str, baseline: Baseline | None, chosen: bool) -> str:
+    """The query string the quick-edit row endpoints need to render a row like the page's."""
+    params = {"ctx": ctx, "next": request.get_full_path()}
+    if chosen and baseline is not None:
+        params["baseline"] = baseline.key
+    return urlencode(params)
+
+
+def milestone_rows_queryset():
+    """Milestones with what a row shows (activity, party, predecessors) in a fixed number of
+    queries."""
+    return Milestone.objects.select_related("activity__responsible_party").prefetch_related(
+        Prefetch(
+            "predecessor_links",
+            queryset=Dependency.objects.select_related("predecessor__activity"),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Roadmap and activity page
+# ---------------------------------------------------------------------------
+@require_safe
 def roadmap(request):
-    """The roadmap: activities by track and responsible party, with their milestones."""
+    """The roadmap: activities by track and responsible party, with their milestones,
+    RAG and slip against the active (or chosen) baseline."""
     plan_versions = list(Baseline.objects.filter(is_plan_version=True))
     chosen = request.GET.get("plan", "")
     plan_version = next((b for b in plan_versions if b.key == chosen), None)
     track = request.GET.get("spor", "")
     if track not in Activity.Track.values:
         track = ""
+    baseline, baseline_chosen = _baseline(request)
+    groups = selectors.roadmap(plan_version=plan_version, track=track or None)
+    activities = [a for g in groups for pg in g.parties for a in pg.activities]
+    today = timezone.localdate()
+    status.attach_rollups(activities, today=today, baseline=baseline)
+    status.attach_self_assessments(activities)
+    for group in groups:
+        for party_group in group.parties:
+            party_group.rag_rollup = status.party_rollup(party_group.activities)
     return render(
         request,
         "milestones/roadmap.html",
         {
-            "groups": selectors.roadmap(plan_version=plan_version, track=track or None),
+            "groups": groups,
             "plan_versions": plan_versions,
             "plan_version": plan_version,
             "tracks": Activity.Track.choices,
             "track": track,
+            "baselines": Baseline.objects.all(),
+            "baseline": baseline,
+            "baseline_chosen": baseline_chosen,
         },
     )
 
 
+@require_safe
 def activity_detail(request, key):
-    """One activity: its description, plan versions, milestones and their dependencies."""
+    """One activity: description, plan versions, milestones with RAG, slip and dependencies,
+    its roll-up and the party's own assessment; quick edits for editors."""
     activity = get_object_or_404(
         Activity.objects.select_related("responsible_party", "goal").prefetch_related(
             "appearances__baseline",
             "activityparticipant_set__party",
             Prefetch(
                 "milestones",
-                queryset=Milestone.objects.prefetch_related(
-                    Prefetch(
-                        "predecessor_links",
-                        queryset=Dependency.objects.select_related("predecessor__activity"),
-                    ),
+                queryset=milestone_rows_queryset().prefetch_related(
                     Prefetch(
                         "successor_links",
                         queryset=Dependency.objects.select_related("successor__activity"),
@@ -48,4 +117,289 @@ def activity_detail(request, key):
         ),
         key=key,
     )
-    return render(request, "milestones/activity_detail.html", {"activity": activity})
+    baseline, chosen = _baseline(request)
+    status.attach_rollups([activity], today=timezone.localdate(), baseline=baseline)
+    status.attach_self_assessments([activity])
+    return render(
+        request,
+        "milestones/activity_detail.html",
+        {
+            "activity": activity,
+            "milestones": activity.milestones.all(),
+            "baselines": Baseline.objects.all(),
+            "baseline": baseline,
+            "baseline_chosen": chosen,
+            "ctx": "activity",
+            "row_query": row_query(request, "activity", baseline, chosen),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Lists
+# ---------------------------------------------------------------------------
+MILESTONE_SORTS = {
+    "forventet": [F("forecast_date").asc(nulls_last=True), "title"],
+    "-forventet": [F("forecast_date").desc(nulls_last=True), "title"],
+    "titel": ["title"],
+    "aktivitet": ["activity__title", "sort_order"],
+    "part": ["activity__responsible_party__name", "activity__title", "sort_order"],
+    "status": ["status", F("forecast_date").asc(nulls_last=True)],
+}
+
+
+def _plan_filters(queryset, values: dict, prefix: str = ""):
+    if track := values.get("spor"):
+        queryset = queryset.filter(**{f"{prefix}track": track})
+    if party := values.get("part"):
+        queryset = queryset.filter(**{f"{prefix}responsible_party": party})
+    if goal := values.get("maal"):
+        queryset = queryset.filter(
+            Q(**{f"{prefix}goal": goal}) | Q(**{f"{prefix}goal__parent": goal})
+        )
+    if plan := values.get("plan"):
+        queryset = queryset.filter(**{f"{prefix}appearances__baseline": plan})
+    return queryset
+
+
+@require_safe
+def milestone_list(request):
+    """All milestones, filtered, searched, sorted and paginated, with RAG and slip."""
+    form = MilestoneFilterForm(request.GET or None)
+    values = form.values() if request.GET else {}
+    milestones = _plan_filters(milestone_rows_queryset(), values, prefix="activity__")
+    if state := values.get("status"):
+        milestones = milestones.filter(status=state)
+    if q := values.get("q"):
+        milestones = milestones.filter(
+            Q(title__icontains=q)
+            | Q(key__icontains=q)
+            | Q(description__icontains=q)
+            | Q(source_text__icontains=q)
+            | Q(activity__title__icontains=q)
+        )
+    milestones = milestones.order_by(*MILESTONE_SORTS[values.get("sorter", "forventet")], "pk")
+    if values.get("plan"):
+        milestones = milestones.distinct()
+    page = _page(request, milestones)
+    baseline = values.get("baseline") or status.baseline_for(None)[0]
+    chosen = bool(values.get("baseline")) and not baseline.is_active
+    status.attach_rags(page.object_list, today=timezone.localdate(), baseline=baseline)
+    return render(
+        request,
+        "milestones/milestone_list.html",
+        {
+            "form": form,
+            "page": page,
+            "milestones": page.object_list,
+            "baseline": baseline,
+            "baseline_chosen": chosen,
+            "ctx": "list",
+            "row_query": row_query(request, "list", baseline, chosen),
+        },
+    )
+
+
+ACTIVITY_SORTS = {
+    "spor": ["track", "sort_order", "title"],
+    "titel": ["title"],
+    "part": ["responsible_party__name", "sort_order"],
+    "status": ["status", "sort_order"],
+    "slut": [F("planned_end").asc(nulls_last=True), "title"],
+}
+
+
+@require_safe
+def activity_list(request):
+    """All activities, filtered, searched, sorted and paginated, each with its roll-up."""
+    form = ActivityFilterForm(request.GET or None)
+    values = form.values() if request.GET else {}
+    activities = _plan_filters(Activity.objects.select_related("responsible_party", "goal"), values)
+    if state := values.get("status"):
+        activities = activities.filter(status=state)
+    if q := values.get("q"):
+        activities = activities.filter(
+            Q(title__icontains=q) | Q(key__icontains=q) | Q(description__icontains=q)
+        )
+    activities = activities.order_by(*ACTIVITY_SORTS[values.get("sorter", "spor")], "pk")
+    if values.get("plan"):
+        activities = activities.distinct()
+    page = _page(request, activities)
+    rows = list(
+        Activity.objects.filter(pk__in=[a.pk for a in page.object_list])
+        .select_related("responsible_party", "goal")
+        .prefetch_related("milestones")
+    )
+    by_pk = {a.pk: a for a in rows}
+    ordered = [by_pk[a.pk] for a in page.object_list]
+    baseline = values.get("baseline") or status.baseline_for(None)[0]
+    status.attach_rollups(ordered, today=timezone.localdate(), baseline=baseline)
+    status.attach_self_assessments(ordered)
+    return render(
+        request,
+        "milestones/activity_list.html",
+        {
+            "form": form,
+            "page": page,
+            "activities": ordered,
+            "baseline": baseline,
+            "baseline_chosen": bool(values.get("baseline")) and not baseline.is_active,
+        },
+    )
+
+
+@require_safe
+def goal_list(request):
+    """Strategic goals and sub-goals, searched, sorted and paginated."""
+    form = GoalFilterForm(request.GET or None)
+    values = form.values() if request.GET else {}
+    goals = Goal.objects.select_related("parent").annotate(
+        activity_count=Count("activities", distinct=True),
+        sub_goal_count=Count("sub_goals", distinct=True),
+    )
+    if kind := values.get("type"):
+        goals = goals.filter(kind=kind)
+    if q := values.get("q"):
+        goals = goals.filter(
+            Q(title__icontains=q) | Q(description__icontains=q) | Q(key__icontains=q)
+        )
+    order = ["title"] if values.get("sorter") == "titel" else ["kind", "number", "title"]
+    page = _page(request, goals.order_by(*order, "pk"))
+    return render(request, "milestones/goal_list.html", {"form": form, "page": page})
+
+
+# ---------------------------------------------------------------------------
+# Details
+# ---------------------------------------------------------------------------
+@require_safe
+def goal_detail(request, key):
+    """A goal, its sub-goals and activities with their roll-ups."""
+    goal = get_object_or_404(Goal.objects.select_related("parent"), key=key)
+    activities = list(
+        Activity.objects.filter(Q(goal=goal) | Q(goal__parent=goal))
+        .select_related("responsible_party", "goal")
+        .prefetch_related("milestones")
+        .order_by("track", "sort_order")
+    )
+    baseline, chosen = _baseline(request)
+    status.attach_rollups(activities, today=timezone.localdate(), baseline=baseline)
+    return render(
+        request,
+        "milestones/goal_detail.html",
+        {
+            "goal": goal,
+            "sub_goals": goal.sub_goals.all(),
+            "activities": activities,
+            "goal_rollup": status.party_rollup(activities),
+            "baseline": baseline,
+        },
+    )
+
+
+@require_safe
+def milestone_detail(request, key):
+    """A milestone: dates, RAG and slip, its dates in every baseline, dependencies, and its
+    latest changes."""
+    milestone = get_object_or_404(
+        milestone_rows_queryset().prefetch_related(
+            Prefetch(
+                "successor_links",
+                queryset=Dependency.objects.select_related("successor__activity"),
+            )
+        ),
+        key=key,
+    )
+    return render(
+        request, "milestones/milestone_detail.html", milestone_detail_context(request, milestone)
+    )
+
+
+def milestone_detail_context(request, milestone: Milestone, dependency_form=None) -> dict:
+    baseline, chosen = _baseline(request)
+    today = timezone.localdate()
+    status.attach_rags([milestone], today=today, baseline=baseline)
+    entries = {
+        e.baseline_id: e
+        for e in BaselineEntry.objects.filter(milestone=milestone).select_related("baseline")
+    }
+    in_baselines = [
+        (
+            b,
+            entries.get(b.pk),
+            milestone_rag(milestone, baseline_entry=entries.get(b.pk), today=today),
+        )
+        for b in Baseline.objects.all()
+    ]
+    recent = history.entries_for(history.record_keys("milestone", milestone.pk)[:5])
+    access = request_access(request)
+    if dependency_form is None and access.can_edit_plan:
+        dependency_form = DependencyForm(successor=milestone)
+    return {
+        "milestone": milestone,
+        "activity": milestone.activity,
+        "baseline": baseline,
+        "baseline_chosen": chosen,
+        "baselines": [b for b, _, _ in in_baselines],
+        "in_baselines": in_baselines,
+        "recent": recent,
+        "dependency_form": dependency_form,
+        "quick_form": MilestoneQuickForm(instance=milestone) if access.can_edit_plan else None,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Baselines
+# ---------------------------------------------------------------------------
+@require_safe
+def baseline_list(request):
+    """Every baseline (the plan versions and those the SOR-team set), which is active,
+    and for editors the form to set a new one."""
+    return render(request, "milestones/baseline_list.html", baseline_list_context(request))
+
+
+def baseline_list_context(request, form=None) -> dict:
+    editor = request_access(request).can_edit_plan
+    return {
+        "baselines": Baseline.objects.select_related("created_by")
+        .annotate(
+            entry_count=Count("entries"),
+            dated_count=Count("entries", filter=Q(entries__date__isnull=False)),
+        )
+        .order_by("-is_active", "-frozen_at", "sequence"),
+        "form": form or (BaselineForm() if editor else None),
+        "activate_form": BaselineActivateForm() if editor else None,
+    }
+
+
+@require_safe
+def baseline_detail(request, key):
+    """A baseline's frozen dates beside each milestone's current forecast, with slip and RAG
+    measured against this baseline."""
+    baseline = get_object_or_404(Baseline.objects.select_related("created_by"), key=key)
+    entries = (
+        BaselineEntry.objects.filter(baseline=baseline)
+        .select_related("milestone__activity__responsible_party")
+        .order_by(
+            "milestone__activity__track",
+            "milestone__activity__sort_order",
+            "milestone__sort_order",
+            "pk",
+        )
+    )
+    page = _page(request, entries)
+    today = timezone.localdate()
+    rows = [
+        (e, milestone_rag(e.milestone, baseline_entry=e, today=today)) for e in page.object_list
+    ]
+    return render(
+        request,
+        "milestones/baseline_detail.html",
+        {
+            "baseline": baseline,
+            "page": page,
+            "rows": rows,
+            "activate_form": BaselineActivateForm()
+            if request_access(request).can_edit_plan
+            else None,
+        },
+    )

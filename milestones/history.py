@@ -1,0 +1,453 @@
+"""Field-level history in words a person reads.
+
+One module serves the record history pages, the programme-wide change feed,
+the edit-conflict message ("what the other person changed") and the monthly
+report's "what changed since the last report". It reads django-simple-history's
+tables and turns each row into a `HistoryEntry`: who, when, why, and each
+field's old -> new value with names instead of ids, choice labels, dates in
+Danish with their precision and booleans as Ja/Nej.
+
+Queries do not grow with the number of rows: history rows, their previous
+versions and every name they refer to are fetched in bulk.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .dates import format_plan_date
+from .models import Activity, Baseline, Dependency, Goal, Milestone
+
+# The records whose history people read, by a short kind name used in URLs and keys.
+KINDS: dict[str, type[models.Model]] = {
+    "goal": Goal,
+    "activity": Activity,
+    "milestone": Milestone,
+    "dependency": Dependency,
+    "baseline": Baseline,
+}
+KIND_LABELS = {
+    "goal": gettext_lazy("Mål"),
+    "activity": gettext_lazy("Aktivitet"),
+    "milestone": gettext_lazy("Milepæl"),
+    "dependency": gettext_lazy("Afhængighed"),
+    "baseline": gettext_lazy("Baseline"),
+}
+ACTION_LABELS = {
+    "+": gettext_lazy("Oprettet"),
+    "~": gettext_lazy("Ændret"),
+    "-": gettext_lazy("Slettet"),
+}
+# Bookkeeping, not content.
+HIDDEN_FIELDS = {"id", "version", "created_at", "updated_at"}
+# A date and the precision it is stated with are shown as one value.
+PRECISION_OF = {
+    "forecast_date": "forecast_precision",
+    "actual_date": "actual_precision",
+    "planned_start": "planned_start_precision",
+    "planned_end": "planned_end_precision",
+}
+PRECISION_FIELDS = set(PRECISION_OF.values())
+LABEL_FIELD = {"goal": "title", "activity": "title", "milestone": "title", "baseline": "name"}
+DETAIL_URL = {
+    "goal": "milestones:goal_detail",
+    "activity": "milestones:activity_detail",
+    "milestone": "milestones:milestone_detail",
+    "baseline": "milestones:baseline_detail",
+}
+HISTORY_URL = {
+    "goal": "milestones:goal_history",
+    "activity": "milestones:activity_history",
+    "milestone": "milestones:milestone_history",
+    "baseline": "milestones:baseline_history",
+}
+EMPTY = "–"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    """One saved change of one record."""
+
+    kind: str
+    object_id: int
+    history_id: int
+    when: datetime.datetime
+    action: str
+    label: str
+    user_label: str
+    user_id: int | None
+    reason: str
+    changes: list[FieldChange] = field(default_factory=list)
+    version: int | None = None
+    context: str = ""
+    url: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    def change(self, field_name: str) -> FieldChange | None:
+        return next((c for c in self.changes if c.field == field_name), None)
+
+
+def user_label(user) -> str:
+    if user is None:
+        return _("ukendt bruger")
+    return user.get_full_name() or user.get_username()
+
+
+# ---------------------------------------------------------------------------
+# Which rows: querysets of (history_id, history_date, kind), newest first
+# ---------------------------------------------------------------------------
+def _keys(queryset, kind: str):
+    return (
+        queryset.order_by()
+        .annotate(history_kind=Value(kind, output_field=CharField()))
+        .values_list("history_id", "history_date", "history_kind")
+    )
+
+
+def _union(parts: list):
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return _keys(Goal.history.none(), "goal")
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return combined.order_by("-history_date", "-history_id")
+
+
+def _start_of(day: datetime.date | datetime.datetime) -> datetime.datetime:
+    if isinstance(day, datetime.datetime):
+        return day if timezone.is_aware(day) else timezone.make_aware(day)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def feed(
+    *,
+    since: datetime.date | datetime.datetime | None = None,
+    until: datetime.date | datetime.datetime | None = None,
+    party=None,
+    activity: Activity | None = None,
+    user=None,
+    kinds: Iterable[str] | None = None,
+):
+    """The programme's changes, newest first, as a sliceable queryset of
+    (history_id, history_date, kind) for `entries_for`.
+
+    `since` is inclusive; `until` is inclusive when a date (the whole day) and
+    exclusive when a datetime. `party` keeps the changes of the activities it is
+    responsible for and their milestones; `activity` one activity and its milestones.
+    """
+    kinds = list(kinds or KINDS)
+    time_q = Q()
+    if since is not None:
+        time_q &= Q(history_date__gte=_start_of(since))
+    if until is not None:
+        if isinstance(until, datetime.datetime):
+            time_q &= Q(history_date__lt=_start_of(until))
+        else:
+            time_q &= Q(history_date__lt=_start_of(until + datetime.timedelta(days=1)))
+    if user is not None:
+        time_q &= Q(history_user_id=user.pk)
+
+    scoped = party is not None or activity is not None
+    parts = []
+    for kind in kinds:
+        qs = KINDS[kind].history.filter(time_q)
+        if scoped:
+            if kind in ("goal", "baseline"):
+                continue
+            if activity is not None:
+                milestone_ids = Milestone.objects.filter(activity=activity).values("pk")
+                scope = {
+                    "activity": Q(id=activity.pk),
+                    "milestone": Q(activity_id=activity.pk),
+                    "dependency": Q(successor_id__in=milestone_ids)
+                    | Q(predecessor_id__in=milestone_ids),
+                }[kind]
+                qs = qs.filter(scope)
+            if party is not None:
+                activity_ids = Activity.objects.filter(responsible_party=party).values("pk")
+                milestone_ids = Milestone.objects.filter(activity__responsible_party=party).values(
+                    "pk"
+                )
+                scope = {
+                    "activity": Q(id__in=activity_ids) | Q(responsible_party_id=party.pk),
+                    "milestone": Q(activity_id__in=activity_ids),
+                    "dependency": Q(successor_id__in=milestone_ids),
+                }[kind]
+                qs = qs.filter(scope)
+        parts.append(_keys(qs, kind))
+    return _union(parts)
+
+
+def record_keys(kind: str, object_id: int):
+    """One record's history rows, newest first (a milestone's include its dependencies)."""
+    parts = [_keys(KINDS[kind].history.filter(id=object_id), kind)]
+    if kind == "milestone":
+        parts.append(
+            _keys(
+                Dependency.history.filter(Q(successor_id=object_id) | Q(predecessor_id=object_id)),
+                "dependency",
+            )
+        )
+    return _union(parts)
+
+
+def record_history(instance: models.Model) -> list["HistoryEntry"]:
+    """All of a record's history, newest first."""
+    return entries_for(record_keys(kind_of(instance), instance.pk))
+
+
+def changes_since_version(instance: models.Model, version: int) -> list[HistoryEntry]:
+    """What was saved to a versioned record after the version a person saw, oldest first."""
+    kind = kind_of(instance)
+    keys = _keys(KINDS[kind].history.filter(id=instance.pk, version__gt=version), kind).order_by(
+        "history_date", "history_id"
+    )
+    return entries_for(keys)
+
+
+def changes_since(since: datetime.date | datetime.datetime, **filters) -> list[HistoryEntry]:
+    """Every change since a moment (e.g. the last report), newest first; see `feed`."""
+    return entries_for(feed(since=since, **filters))
+
+
+def kind_of(instance_or_model) -> str:
+    model = instance_or_model if isinstance(instance_or_model, type) else type(instance_or_model)
+    for kind, candidate in KINDS.items():
+        if candidate is model:
+            return kind
+    raise ValueError(f"No history kind for {model!r}")
+
+
+# ---------------------------------------------------------------------------
+# Rows -> entries, in bulk
+# ---------------------------------------------------------------------------
+def tracked_fields(kind: str) -> list[models.Field]:
+    return [f for f in KINDS[kind]._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
+
+
+class _Names:
+    """Names (and keys) of every record the rows refer to, fetched one query per model."""
+
+    def __init__(self):
+        self.wanted: dict[type[models.Model], set] = defaultdict(set)
+        self.found: dict[type[models.Model], dict] = {}
+
+    def want(self, model, pk):
+        if pk is not None:
+            self.wanted[model].add(pk)
+
+    def fetch(self):
+        User = get_user_model()
+        for model, pks in self.wanted.items():
+            found: dict = {}
+            for obj in model._base_manager.filter(pk__in=pks):
+                label = user_label(obj) if model is User else str(obj)
+                found[obj.pk] = (label, getattr(obj, "key", None), True)
+            missing = pks - found.keys()
+            history = getattr(model, "history", None)
+            if missing and history is not None:
+                for row in history.filter(id__in=missing).order_by("id", "-history_id"):
+                    if row.id not in found:
+                        label = _("%(name)s (slettet)") % {"name": _row_label(model, row)}
+                        found[row.id] = (label, getattr(row, "key", None), False)
+            for pk in missing - found.keys():
+                found[pk] = (_("#%(id)s (slettet)") % {"id": pk}, None, False)
+            self.found[model] = found
+
+    def label(self, model, pk) -> str:
+        if pk is None:
+            return EMPTY
+        return self.found.get(model, {}).get(pk, (str(pk), None, False))[0]
+
+    def key(self, model, pk):
+        return self.found.get(model, {}).get(pk, (None, None, False))[1]
+
+    def exists(self, model, pk) -> bool:
+        return self.found.get(model, {}).get(pk, (None, None, False))[2]
+
+
+def _row_label(model, row) -> str:
+    for name in ("title", "name", "username"):
+        if hasattr(row, name):
+            return getattr(row, name)
+    return f"#{row.id}"
+
+
+def entries_for(keys) -> list[HistoryEntry]:
+    """HistoryEntry objects for (history_id, history_date, kind) keys, in the keys' order.
+
+    Two queries per kind of record (rows with their previous versions' ids,
+    then the previous versions) and one per model they name.
+    """
+    keys = list(keys)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for history_id, _when, kind in keys:
+        by_kind[kind].append(history_id)
+
+    rows: dict[tuple[str, int], models.Model] = {}
+    previous: dict[tuple[str, int], models.Model] = {}
+    names = _Names()
+    for kind, ids in by_kind.items():
+        model = KINDS[kind]
+        earlier = (
+            model.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("history_id")[:1]
+        )
+        fetched = list(
+            model.history.filter(history_id__in=ids)
+            .select_related("history_user")
+            .annotate(previous_id=Subquery(earlier))
+        )
+        prev_rows = {
+            r.history_id: r
+            for r in model.history.filter(
+                history_id__in=[r.previous_id for r in fetched if r.previous_id]
+            )
+        }
+        fields = tracked_fields(kind)
+        for row in fetched:
+            rows[(kind, row.history_id)] = row
+            prev = prev_rows.get(row.previous_id)
+            if prev is not None:
+                previous[(kind, row.history_id)] = prev
+            names.want(model, row.id)
+            for version in (row, prev):
+                if version is None:
+                    continue
+                for f in fields:
+                    if f.is_relation:
+                        names.want(f.related_model, getattr(version, f.attname))
+    names.fetch()
+
+    entries = []
+    for history_id, _when, kind in keys:
+        row = rows.get((kind, history_id))
+        if row is None:
+            continue
+        entries.append(_entry(kind, row, previous.get((kind, history_id)), names))
+    return entries
+
+
+def _entry(kind: str, row, prev, names: _Names) -> HistoryEntry:
+    model = KINDS[kind]
+    if kind == "dependency":
+        label = f"{names.label(Milestone, row.predecessor_id)} → {names.label(Milestone, row.successor_id)}"
+        context = ""
+    else:
+        label = getattr(row, LABEL_FIELD[kind])
+        context = names.label(Activity, row.activity_id) if kind == "milestone" else ""
+    return HistoryEntry(
+        kind=kind,
+        object_id=row.id,
+        history_id=row.history_id,
+        when=row.history_date,
+        action=row.history_type,
+        label=label,
+        user_label=user_label(row.history_user) if row.history_user_id else _("ukendt bruger"),
+        user_id=row.history_user_id,
+        reason=row.history_change_reason or "",
+        changes=[] if row.history_type == "-" else diff(kind, prev, row, names),
+        version=getattr(row, "version", None),
+        context=context,
+        url=_url(kind, row, names, model),
+    )
+
+
+def _url(kind, row, names: _Names, model) -> str:
+    if kind == "dependency":
+        key = names.key(Milestone, row.successor_id)
+        return reverse("milestones:milestone_detail", args=[key]) if key else ""
+    if names.exists(model, row.id):
+        return reverse(DETAIL_URL[kind], args=[row.key])
+    return reverse(HISTORY_URL[kind], args=[row.key])
+
+
+def diff(kind: str, old, new, names: _Names) -> list[FieldChange]:
+    """Each field that differs between two versions of a record (old None: created)."""
+    changes = []
+    for f in tracked_fields(kind):
+        if f.name in PRECISION_FIELDS:
+            continue
+        new_value = getattr(new, f.attname)
+        old_value = getattr(old, f.attname) if old is not None else None
+        partner = PRECISION_OF.get(f.name)
+        if partner:
+            new_precision = getattr(new, partner)
+            old_precision = getattr(old, partner) if old is not None else None
+            if old is None and new_value is None:
+                continue
+            if old is not None and (old_value, old_precision) == (new_value, new_precision):
+                continue
+            changes.append(
+                FieldChange(
+                    f.name,
+                    _label(f),
+                    _plan_date(old_value, old_precision),
+                    _plan_date(new_value, new_precision),
+                )
+            )
+            continue
+        if old is None:
+            if new_value in (None, "", False):
+                continue
+        elif old_value == new_value:
+            continue
+        changes.append(
+            FieldChange(
+                f.name,
+                _label(f),
+                display_value(f, old_value, names) if old is not None else EMPTY,
+                display_value(f, new_value, names),
+            )
+        )
+    return changes
+
+
+def _label(f) -> str:
+    text = str(f.verbose_name)
+    return text[:1].upper() + text[1:]
+
+
+def _plan_date(value, precision) -> str:
+    return format_plan_date(value, precision) if value is not None else EMPTY
+
+
+def display_value(f: models.Field, value, names: _Names | None = None) -> str:
+    """A stored value in words: names for ids, labels for choices, Danish dates, Ja/Nej."""
+    if value is None or value == "":
+        return EMPTY
+    if f.is_relation:
+        return names.label(f.related_model, value) if names else str(value)
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(f, models.BooleanField):
+        return _("Ja") if value else _("Nej")
+    if isinstance(f, models.DateTimeField):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(f, models.DateField):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)

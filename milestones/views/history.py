@@ -1,0 +1,106 @@
+"""History pages (read-only for everyone; every member reads the plan and so its history):
+one record's changes, and the programme-wide change feed."""
+
+import datetime
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .. import history
+from ..forms import ChangeFeedFilterForm
+
+PAGE_SIZE = 25
+FEED_PAGE_SIZE = 50
+
+
+def _record(kind: str, key: str):
+    """The record (current, or its last history row when it was deleted) and whether it exists."""
+    model = history.KINDS[kind]
+    current = model.objects.filter(key=key).first()
+    if current is not None:
+        return current.pk, current, True
+    last = model.history.filter(key=key).order_by("-history_id").first()
+    if last is None:
+        raise Http404
+    return last.id, last, False
+
+
+def _record_history(request, kind: str, key: str):
+    object_id, record, exists = _record(kind, key)
+    page = Paginator(history.record_keys(kind, object_id), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
+    return render(
+        request,
+        "milestones/history.html",
+        {
+            "kind": kind,
+            "kind_label": history.KIND_LABELS[kind],
+            "record": record,
+            "record_label": getattr(record, history.LABEL_FIELD[kind]),
+            "exists": exists,
+            "detail_url": reverse(history.DETAIL_URL[kind], args=[key]) if exists else "",
+            "page": page,
+            "entries": history.entries_for(page.object_list),
+        },
+    )
+
+
+@require_safe
+def goal_history(request, key):
+    return _record_history(request, "goal", key)
+
+
+@require_safe
+def activity_history(request, key):
+    return _record_history(request, "activity", key)
+
+
+@require_safe
+def milestone_history(request, key):
+    return _record_history(request, "milestone", key)
+
+
+@require_safe
+def baseline_history(request, key):
+    return _record_history(request, "baseline", key)
+
+
+@require_safe
+def change_feed(request):
+    """Every change to the plan, newest first, filtered by party, activity, user and dates
+    (the filters stay in the URL; `?siden=YYYY-MM-DD` is "what changed since")."""
+    form = ChangeFeedFilterForm(request.GET or None)
+    filters = {}
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "party": data.get("part"),
+            "activity": data.get("aktivitet"),
+            "user": data.get("bruger"),
+            "since": data.get("siden"),
+            "until": data.get("til"),
+        }
+    page = Paginator(history.feed(**filters), FEED_PAGE_SIZE).get_page(request.GET.get("side"))
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    return render(
+        request,
+        "milestones/change_feed.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": history.entries_for(page.object_list),
+            "filtered": any(v for v in filters.values()),
+            "since": filters.get("since"),
+            "shortcuts": [
+                (today - datetime.timedelta(days=7), "7"),
+                (month_start, "month"),
+                ((month_start - datetime.timedelta(days=1)).replace(day=1), "last_month"),
+            ],
+        },
+    )
