@@ -1,0 +1,189 @@
+"""HTML to PDF with WeasyPrint, safely and within limits.
+
+WeasyPrint's own fetcher reads any `file://` or `http://` URL and embeds
+`<a rel="attachment">` targets into the PDF, so a URL in a report could pull a
+server file into a document sent outside. `StaticFilesFetcher` allows only
+`data:` URLs and files inside the app's static folder; everything else fails
+(and is logged) without a request being made.
+
+`render_pdf` renders in a child process with a memory cap (RLIMIT_AS) and a
+wall-clock timeout, so one runaway document cannot take the worker down; the
+Celery task around it has its own soft and hard time limits. This module is
+also the child's entry point (`python -m reports.pdf`), which must run without
+Django: nothing here reads settings at import time. Importing weasyprint
+parses its stylesheets (and logs it), so the app imports this module only
+when it renders.
+"""
+
+import base64
+import datetime
+import json
+import logging
+import mimetypes
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import UNICODE_SCHEME_RE, URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS = 240
+DEFAULT_MEMORY_MB = 2048
+
+
+class RenderError(Exception):
+    """The PDF could not be rendered (failed, too slow or too large)."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Fetches `data:` URLs and files under `root`; refuses everything else."""
+
+    def __init__(self, root: str | Path):
+        super().__init__(timeout=5, allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.root = Path(root).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        match = UNICODE_SCHEME_RE.match(url)
+        scheme = match[1].lower() if match else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self._static_path(url)
+            if path is not None:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+        self.refused.append(url)
+        logger.warning("PDF: refused to fetch %s", url[:200])
+        raise ValueError(f"URL not allowed in a report: {url[:200]}")
+
+    def _static_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(unquote(parts.path)).resolve()
+        except (OSError, ValueError):
+            return None
+        if path.is_relative_to(self.root) and path.is_file():
+            return path
+        return None
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (e.g. the full milestone list as a spreadsheet)."""
+
+    name: str
+    content: bytes
+    description: str = ""
+
+
+def render_pdf_in_process(
+    html: str,
+    *,
+    static_root: str | Path,
+    attachments: tuple[PdfAttachment, ...] = (),
+    created: datetime.datetime | None = None,
+) -> bytes:
+    """Render in this process (no limits). `render_pdf` is what the app calls."""
+    from weasyprint import HTML, Attachment
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    fetcher = StaticFilesFetcher(static_root)
+    base_url = Path(static_root).resolve().as_uri() + "/"
+    embedded = [
+        Attachment(
+            string=a.content,
+            name=a.name,
+            description=a.description or None,
+            created=created,
+            modified=created,
+            relationship="Supplement",
+        )
+        for a in attachments
+    ]
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
+        attachments=embedded or None
+    )
+
+
+def render_pdf(
+    html: str,
+    *,
+    static_root: str | Path,
+    attachments: tuple[PdfAttachment, ...] = (),
+    created: datetime.datetime | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> bytes:
+    """Render in a child process limited to `memory_mb` of address space and `timeout` seconds."""
+    payload = json.dumps(
+        {
+            "html": html,
+            "static_root": str(static_root),
+            "created": created.isoformat() if created else None,
+            "memory_mb": memory_mb,
+            "attachments": [
+                {
+                    "name": a.name,
+                    "description": a.description,
+                    "content": base64.b64encode(a.content).decode("ascii"),
+                }
+                for a in attachments
+            ],
+        }
+    ).encode("utf-8")
+    here = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "reports.pdf"],
+            input=payload,
+            capture_output=True,
+            timeout=timeout,
+            cwd=here,
+            env={**os.environ, "PYTHONPATH": str(here)},
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise RenderError(f"PDF rendering took more than {timeout:.0f} s") from error
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        tail = done.stderr.decode("utf-8", "replace")[-2000:]
+        if "MemoryError" in tail or done.returncode < 0:
+            raise RenderError(f"PDF rendering exceeded {memory_mb} MB or was killed: {tail}")
+        raise RenderError(f"PDF rendering failed ({done.returncode}): {tail}")
+    # The child's warnings (e.g. refused URLs) go to our log.
+    for line in done.stderr.decode("utf-8", "replace").splitlines()[-50:]:
+        if "refused to fetch" in line:
+            logger.warning(line)
+    return done.stdout
+
+
+def _child_main() -> int:
+    import resource
+
+    payload = json.loads(sys.stdin.buffer.read())
+    limit = int(payload["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    created = payload["created"]
+    pdf = render_pdf_in_process(
+        payload["html"],
+        static_root=payload["static_root"],
+        attachments=tuple(
+            PdfAttachment(a["name"], base64.b64decode(a["content"]), a["description"])
+            for a in payload["attachments"]
+        ),
+        created=datetime.datetime.fromisoformat(created) if created else None,
+    )
+    sys.stdout.buffer.write(pdf)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

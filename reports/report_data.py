@@ -1,0 +1,494 @@
+"""The monthly status report's figures, as plain JSON-ready data.
+
+Built on the dashboard's selectors (`reports.selectors`, `reports.snapshot`)
+and charts (`reports.charts`), so the report shows the same statuses and the
+same SVG as the dashboard; statuses come from `milestones.rag` through them.
+What the dashboard does not need and the report does is added here, from the
+same building blocks:
+
+- the comparison with the previous report's moment (the dashboard compares
+  with the start of the month): status lines and each milestone's previous RAG
+  (the selectors' own `_status_lines` on two plan snapshots);
+- completed this period (reached now, not at the previous moment) and slipped
+  this period (forecast moved later, or passed without being reached);
+- what changed since the last report, from `milestones.history`;
+- highlights of the round's submitted updates.
+
+The result is stored as the published report's snapshot, so everything in it
+is a string, number, boolean, list or dict; dates are pre-formatted in Danish
+(the document is Danish and frozen).
+"""
+
+import datetime
+import io
+from collections import OrderedDict
+
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from milestones import history
+from milestones.dates import format_plan_date
+from milestones.models import ProgressUpdate
+from milestones.rag import Rag
+
+from . import charts, selectors, snapshot
+
+SCHEMA = 1
+# The body lists milestones that need attention; the appendix lists them all
+# (or only red and yellow above `appendix_limit`, with the full list as a spreadsheet).
+FOCUS_LIMIT = 60
+CHANGES_LIMIT = 150
+CHANGES_PER_ACTIVITY = 12
+HIGHLIGHTS_LIMIT = 40
+# The timeline is drawn a landscape page at a time, up to TIMELINE_PAGES pages.
+TIMELINE_ACTIVITIES = 18
+TIMELINE_PAGES = 8
+ATTENTION = (Rag.RED, Rag.YELLOW)
+
+
+def _date(value: datetime.date | None, precision: str = "day") -> str:
+    return format_plan_date(value, precision) if value else ""
+
+
+def _moment(value: datetime.datetime | None) -> str:
+    if value is None:
+        return ""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _month(value: datetime.date) -> str:
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+
+
+def _rollup(r) -> dict:
+    return {
+        "rag": r.rag,
+        "label": r.label,
+        "reason": r.reason,
+        "counts": [
+            {"rag": colour, "label": str(Rag.LABELS[colour]), "count": n}
+            for colour, n in r.counts.items()
+            if n
+        ],
+        "open": sum(r.counts.get(c, 0) for c in Rag.ROLLUP_COLOURS),
+    }
+
+
+def _status_line(line) -> dict:
+    return {
+        "key": line.key,
+        "label": line.label,
+        "now": _rollup(line.rollup),
+        "before": _rollup(line.previous) if line.previous else None,
+        "change": line.change,
+        "change_label": line.change_label,
+    }
+
+
+def _milestone(m, previous=None) -> dict:
+    """A milestone's row; `previous` is its RAG at the last report's moment (None: new)."""
+    rag = m.rag
+    return {
+        "id": m.id,
+        "key": m.key,
+        "title": m.title,
+        "activity": m.activity.title,
+        "activity_id": m.activity.id,
+        "party": m.party.label,
+        "track": m.activity.track,
+        "baseline": _date(rag.baseline_date, rag.baseline_precision),
+        "forecast": _date(m.forecast_date, m.forecast_precision),
+        "actual": _("dato ukendt")
+        if m.actual_date_unknown
+        else _date(m.actual_date, m.actual_precision),
+        "slip_days": rag.slip_days,
+        "rag": rag.rag,
+        "rag_label": rag.label,
+        "rag_reason": rag.reason,
+        "overridden": rag.overridden,
+        "previous_rag": previous.rag if previous else "",
+        "previous_rag_label": previous.label if previous else _("Ny"),
+        "rag_changed": previous is None or previous.rag != rag.rag,
+        "sort": [
+            m.activity.track,
+            m.party.name.lower(),
+            m.activity.sort_order,
+            m.activity.title,
+            m.sort_order,
+            m.title,
+        ],
+    }
+
+
+def _severity(row: dict) -> tuple:
+    order = {Rag.RED: 0, Rag.YELLOW: 1, Rag.GREY: 2, Rag.GREEN: 3, Rag.DONE: 4, Rag.CANCELLED: 5}
+    return (order.get(row["rag"], 9), -(row["slip_days"] or 0), row["activity"], row["title"])
+
+
+def _completed_this_period(now, before, since: datetime.datetime) -> bool:
+    """Reached now and not at the previous moment. A milestone added since, already
+    reached, counts only if its actual date falls after the previous moment."""
+    if now.rag.rag != Rag.DONE:
+        return False
+    if before is not None:
+        return before.rag.rag != Rag.DONE
+    return bool(now.actual_date and now.actual_date >= snapshot.local_today(since))
+
+
+def _slipped_this_period(now, before) -> str | None:
+    """Why a milestone slipped between the two moments, or None."""
+    if not now.is_open:
+        return None
+    if before is None:
+        return None
+    if now.forecast_end and before.forecast_end and now.forecast_end > before.forecast_end:
+        return _("Forventet dato flyttet fra %(old)s til %(new)s (%(days)s dage).") % {
+            "old": _date(before.forecast_date, before.forecast_precision),
+            "new": _date(now.forecast_date, now.forecast_precision),
+            "days": (now.forecast_end - before.forecast_end).days,
+        }
+    if now.rag.rag == Rag.RED and before.rag.rag != Rag.RED:
+        return now.rag.reason
+    return None
+
+
+def _changes(since: datetime.datetime, until: datetime.datetime | None) -> dict:
+    """History since the last report, grouped by activity (the programme's own changes first)."""
+    keys = history.feed(since=since, until=until)
+    total = keys.count()
+    entries = history.entries_for(keys[:CHANGES_LIMIT])
+    groups: OrderedDict[str, list] = OrderedDict()
+    for entry in entries:
+        if entry.kind == "activity":
+            group = entry.label
+        elif entry.kind == "milestone":
+            group = entry.context
+        elif entry.kind == "dependency":
+            group = _("Afhængigheder")
+        else:
+            group = _("Programmet")
+        groups.setdefault(group, []).append(
+            {
+                "when": _moment(entry.when),
+                "who": entry.user_label,
+                "kind": entry.kind_label,
+                "action": entry.action_label,
+                "label": entry.label,
+                "reason": entry.reason,
+                "changes": [{"field": c.label, "old": c.old, "new": c.new} for c in entry.changes],
+            }
+        )
+    result = []
+    for name in sorted(groups, key=lambda g: g.lower()):
+        items = groups[name]
+        result.append(
+            {
+                "activity": name,
+                "entries": items[:CHANGES_PER_ACTIVITY],
+                "more": max(0, len(items) - CHANGES_PER_ACTIVITY),
+            }
+        )
+    return {"groups": result, "total": total, "shown": len(entries)}
+
+
+def _round(at, today, parties, plan) -> dict | None:
+    status = selectors.reporting_round_status(at=at, today=today, parties=parties)
+    if status is None:
+        return None
+    updates = (
+        snapshot.as_of_queryset(ProgressUpdate, at)
+        .filter(round_id=status.id, status__in=list(selectors._REPORTED))
+        .filter(~Q(achievements="") | ~Q(narrative="") | ~Q(next_steps=""))
+        .values(
+            "party_id",
+            "activity_id",
+            "self_rag",
+            "percent_complete",
+            "narrative",
+            "achievements",
+            "next_steps",
+        )
+    )
+    highlights = []
+    for u in updates:
+        activity = plan.activities.get(u["activity_id"])
+        party = parties.get(u["party_id"])
+        highlights.append(
+            {
+                "party": party.label if party else "?",
+                "activity": activity.title if activity else "",
+                "self_rag": u["self_rag"],
+                "self_rag_label": str(Rag.LABELS[u["self_rag"]]) if u["self_rag"] else "",
+                "percent": u["percent_complete"],
+                "narrative": u["narrative"],
+                "achievements": u["achievements"],
+                "next_steps": u["next_steps"],
+            }
+        )
+    highlights.sort(key=lambda h: (h["party"].lower(), h["activity"].lower()))
+    return {
+        "period": _month(status.period),
+        "opens_on": _date(status.opens_on),
+        "due_on": _date(status.due_on),
+        "is_past_due": status.is_past_due,
+        "party_count": status.party_count,
+        "reported_count": status.reported_count,
+        "overdue_count": status.overdue_count,
+        "reported_percent": status.reported_percent,
+        "reported": [
+            {"party": p.party.name, "obligations": p.obligations, "reported": p.reported}
+            for p in status.parties
+            if p.state == "reported"
+        ],
+        "missing": [
+            {
+                "party": p.party.name,
+                "obligations": p.obligations,
+                "reported": p.reported,
+                "state": p.state,
+                "state_label": p.state_label,
+            }
+            for p in status.parties
+            if p.state != "reported"
+        ],
+        "highlights": highlights[:HIGHLIGHTS_LIMIT],
+        "highlights_total": len(highlights),
+    }
+
+
+def _concerns(at, today, parties, plan) -> list[dict]:
+    return [
+        {
+            "party": c.party.label,
+            "activity": c.activity_title,
+            "round": _month(c.round_period),
+            "self_rag": c.self_rag,
+            "self_rag_label": c.self_rag_label,
+            "help_needed": c.help_needed,
+            "risks": c.risks,
+        }
+        for c in selectors._concerns(at, today, parties, plan, None)
+    ]
+
+
+def _rollout(at, parties, plan) -> dict | None:
+    status = selectors.rollout_status(at=at, parties=parties, milestones=plan.milestones)
+    if status is None:
+        return None
+
+    def row(r) -> dict:
+        return {
+            "number": r.number,
+            "title": r.title,
+            "total": r.total,
+            "in_production": r.in_production,
+            "in_test": r.in_test,
+            "not_started": r.not_started,
+            "in_production_percent": r.in_production_percent,
+            "milestone": r.milestone.title if r.milestone else "",
+            "rag": r.milestone.rag.rag if r.milestone else "",
+            "rag_label": r.milestone.rag.label if r.milestone else "",
+            "when": (
+                _date(r.milestone.actual_date, r.milestone.actual_precision)
+                or _date(r.milestone.forecast_date, r.milestone.forecast_precision)
+            )
+            if r.milestone
+            else "",
+        }
+
+    return {
+        "phases": [row(p) for p in status.phases],
+        "regions": [row(r) for r in status.regions],
+        "total": row(status.total),
+    }
+
+
+def _blockers(plan, slipped, at) -> list[dict]:
+    pairs = snapshot.dependency_pairs(at)
+    rows = selectors._blockers(plan, slipped, pairs)
+    return [
+        {
+            "milestone": b.milestone.title,
+            "party": b.milestone.party.label,
+            "rag": b.milestone.rag.rag,
+            "rag_label": b.milestone.rag.label,
+            "expected": _date(b.expected),
+            "dependants": [
+                {
+                    "title": d.milestone.title,
+                    "party": d.milestone.party.label,
+                    "threatened": d.threatened,
+                }
+                for d in b.dependants[:8]
+            ],
+            "more": max(0, len(b.dependants) - 8),
+            "threatened": b.threatened_count,
+        }
+        for b in rows[: selectors.BLOCKER_LIMIT]
+    ]
+
+
+def _charts(as_of: datetime.datetime) -> dict:
+    """The dashboard's two charts, as SVG markup, for the report's moment."""
+    first = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES)
+    pages = [first] + [
+        selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES, page=n)
+        for n in range(2, min(first.page_count, TIMELINE_PAGES) + 1)
+    ]
+    trend = selectors.milestone_trend(
+        milestone_ids=selectors.default_trend_milestones(as_of=as_of), as_of=as_of
+    )
+    mta = charts.mta_chart(trend)
+    return {
+        "gantt_pages": [
+            render_to_string("reports/charts/gantt.svg", {"chart": charts.gantt_chart(page)})
+            for page in pages
+        ],
+        "gantt_shown": sum(len(page.activities) for page in pages),
+        "gantt_total": first.activity_total,
+        "mta": render_to_string("reports/charts/mta.svg", {"chart": mta}),
+        "mta_count": len(trend.series),
+    }
+
+
+def build(
+    *, period: datetime.date, as_of: datetime.datetime, previous=None, appendix_limit: int = 300
+) -> dict:
+    """Every figure of the report for `period`, as the plan stood at `as_of`.
+
+    "Since the last report" starts at the previous report's moment, or at the
+    start of the period when there is none.
+    """
+    with translation.override("da"):
+        return _build(period, as_of, previous, appendix_limit)
+
+
+def _build(period, as_of, previous, appendix_limit) -> dict:
+    point = selectors.point_in_time(as_of)
+    at, today = point.at, point.today
+    since = (
+        previous.as_of
+        if previous is not None
+        else datetime.datetime.combine(period, datetime.time.min, tzinfo=as_of.tzinfo)
+    )
+    parties = snapshot.party_refs(at)
+    plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)
+    before = snapshot.plan_snapshot(at=since, today=snapshot.local_today(since), parties=parties)
+    overall, tracks, party_lines = selectors._status_lines(plan, before)
+    before_by_id = {m.id: m for m in before.milestones}
+
+    rows = []
+    completed, slipped_now = [], []
+    for m in plan.milestones:
+        old = before_by_id.get(m.id)
+        row = _milestone(m, old.rag if old else None)
+        rows.append(row)
+        if _completed_this_period(m, old, since):
+            completed.append(row)
+        why = _slipped_this_period(m, old)
+        if why:
+            slipped_now.append({**row, "why": why})
+    rows.sort(key=lambda r: r["sort"])
+    focus = sorted(
+        (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
+        key=_severity,
+    )
+    _due, slipped_all, _completed = selectors._milestone_lists(plan)
+
+    by_activity: OrderedDict[int, dict] = OrderedDict()
+    spreadsheet = len(rows) > appendix_limit
+    for r in rows:
+        if spreadsheet and r["rag"] not in ATTENTION:
+            continue
+        group = by_activity.setdefault(
+            r["activity_id"], {"activity": r["activity"], "party": r["party"], "milestones": []}
+        )
+        group["milestones"].append(r)
+
+    counts = {colour: 0 for colour in (*Rag.ROLLUP_COLOURS, Rag.DONE, Rag.CANCELLED)}
+    for r in rows:
+        counts[r["rag"]] = counts.get(r["rag"], 0) + 1
+
+    return {
+        "schema": SCHEMA,
+        "period": period.isoformat(),
+        "period_label": _month(period),
+        "as_of": as_of.isoformat(),
+        "as_of_label": _moment(as_of),
+        "today": today.isoformat(),
+        "since": since.isoformat(),
+        "since_label": _moment(since),
+        "previous_period_label": _month(previous.period) if previous is not None else "",
+        "baseline": (plan.baseline or {}).get("name", ""),
+        "overall": _status_line(overall),
+        "tracks": [_status_line(t) for t in tracks],
+        "parties": [_status_line(p) for p in party_lines],
+        "counts": counts,
+        "milestone_total": len(rows),
+        "activity_total": len(plan.activities),
+        "focus": focus[:FOCUS_LIMIT],
+        "focus_total": len(focus),
+        "completed": sorted(completed, key=lambda r: r["sort"]),
+        "slipped": sorted(slipped_now, key=_severity),
+        "blockers": _blockers(plan, slipped_all, at),
+        "changes": _changes(since, at),
+        "round": _round(at, today, parties, plan),
+        "concerns": _concerns(at, today, parties, plan),
+        "rollout": _rollout(at, parties, plan),
+        "charts": _charts(as_of),
+        "appendix": {
+            "spreadsheet": spreadsheet,
+            "limit": appendix_limit,
+            "groups": list(by_activity.values()),
+            "shown": sum(len(g["milestones"]) for g in by_activity.values()),
+        },
+        "all_milestones": rows,
+    }
+
+
+# ---------------------------------------------------------------------------
+# The full list as a spreadsheet
+# ---------------------------------------------------------------------------
+XLSX_COLUMNS = (
+    ("activity", "Aktivitet"),
+    ("party", "Ansvarlig"),
+    ("title", "Milepæl"),
+    ("baseline", "Baseline"),
+    ("forecast", "Forventet"),
+    ("actual", "Faktisk"),
+    ("slip_days", "Forsinkelse (dage)"),
+    ("rag_label", "RAG"),
+    ("previous_rag_label", "Forrige RAG"),
+    ("rag_reason", "Begrundelse"),
+)
+
+
+def milestones_xlsx(data: dict) -> bytes:
+    """Every milestone of the report as an .xlsx workbook (from the frozen figures)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Milepæle"
+    sheet.append([label for _key, label in XLSX_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in data.get("all_milestones", []):
+        sheet.append(
+            [row.get(key) if row.get(key) is not None else "" for key, _label in XLSX_COLUMNS]
+        )
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for column, width in zip("ABCDEFGHIJ", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    # A fixed creation time keeps the workbook the same for the same figures.
+    moment = datetime.datetime.fromisoformat(data["as_of"]).replace(tzinfo=None)
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    workbook.properties.creator = "sorplan"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
