@@ -172,11 +172,15 @@ class GanttChart:
 
     @property
     def today_box_x(self) -> float | None:
-        return None if self.today_x is None else round(self.today_x - 19, 1)
+        return None if self.today_x is None else round(self.today_x - 21, 1)
 
     @property
     def today_box_y(self) -> float:
-        return self.rows_top - 20
+        return self.rows_bottom + 3
+
+    @property
+    def today_text_y(self) -> float:
+        return self.rows_bottom + 15
 
 
 def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> GanttChart:
@@ -184,7 +188,7 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
 
     `url_for(activity_row)` gives a link for an activity's label (optional).
     """
-    label_width = 330
+    label_width = 360
     x0, x1 = label_width + 8.0, width - 16.0
     axis_top = 8.0
     rows_top = axis_top + 46
@@ -232,8 +236,8 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
                 row = GanttRow(
                     kind="activity",
                     y=y,
-                    height=30,
-                    label=_fit(item.activity.title, label_width - 28, 12.5),
+                    height=32,
+                    label=_fit(item.activity.title, label_width - 30, 12),
                     full_label=item.activity.title,
                     url=url_for(item.activity) if url_for else "",
                     shaded=zebra,
@@ -242,7 +246,7 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
                 _gantt_bar(row, item, scale)
                 _gantt_milestones(row, item, scale)
                 rows.append(row)
-                y += 30
+                y += 32
     rows_bottom = y
     today = timeline.point.today
     today_x = scale(today) if scale.contains(today) else None
@@ -256,17 +260,17 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
         {"kind": "today", "label": _("I dag")},
     ]
     x = 12.0
-    ly = rows_bottom + 26
+    ly = rows_bottom + 46
     for item in legend:
         item["x"] = round(x, 1)
         item["text_x"] = round(x + 28, 1)
         item["points"] = _diamond(x + 11, ly - 1, 7 if item["kind"] == "diamond" else 6)
         item["mid_x"] = round(x + 11, 1)
-        x += 34 + len(item["label"]) * 6.6
+        x += 36 + len(item["label"]) * 7.2
     activity_count = sum(1 for r in rows if r.kind == "activity")
     return GanttChart(
         width=width,
-        height=int(rows_bottom + 48),
+        height=int(rows_bottom + 62),
         label_width=label_width,
         plot_x0=x0,
         plot_x1=x1,
@@ -394,6 +398,19 @@ class MtaLine:
     legend_x: float = 0
     legend_y: float = 0
     legend_marker: MtaMarker | None = None
+    end_y: float = 0
+
+    @property
+    def end_x(self) -> float:
+        return self.markers[-1].x
+
+    @property
+    def badge_moved(self) -> bool:
+        return abs(self.badge_y - self.end_y) > 1
+
+    @property
+    def leader_x(self) -> float:
+        return round(self.badge_x - 9, 1) if self.badge_x > self.markers[-1].x else self.badge_x + 9
 
     @property
     def legend_text_x(self) -> float:
@@ -491,6 +508,21 @@ class MtaChart:
 _SHAPES = ("circle", "square", "triangle", "diamond")
 
 
+def _shade(colour: str, nth: int) -> str:
+    """The party's colour for its nth milestone: alternately darker and lighter."""
+    if nth == 0:
+        return colour
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    step = (nth + 1) // 2
+    if nth % 2:  # darker
+        factor = max(0.35, 1 - 0.22 * step)
+        rgb = [round(c * factor) for c in rgb]
+    else:  # lighter
+        factor = min(0.6, 0.22 * step)
+        rgb = [round(c + (255 - c) * factor) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
 def _shape_points(shape: str, x: float, y: float, r: float = 4.5) -> str:
     if shape == "square":
         r *= 0.9
@@ -505,7 +537,7 @@ def _shape_points(shape: str, x: float, y: float, r: float = 4.5) -> str:
     return " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
 
 
-def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaChart:
+def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaChart:
     """Lay out a milestone trend analysis: report dates across, forecast dates up.
 
     Both axes are calendars. The diagonal is where a forecast equals its
@@ -530,8 +562,9 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
     ys = _Scale(y_start, y_end, y1, y0)
 
     x_ticks = []
-    step = 1 if len(report_dates) <= 15 else 2 if len(report_dates) <= 30 else 3
-    for i, d in enumerate(report_dates):
+    month_dates = report_dates[:-1] if trend.ends_today else report_dates
+    step = 1 if len(month_dates) <= 15 else 2 if len(month_dates) <= 30 else 3
+    for i, d in enumerate(month_dates):
         if i % step:
             continue
         x_ticks.append(
@@ -541,6 +574,11 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
                 sub=str(d.year) if (not x_ticks or d.month <= step) else "",
             )
         )
+    if trend.ends_today:
+        # Keep the month ticks clear of the final "today" tick.
+        while x_ticks and xs(report_dates[-1]) - x_ticks[-1].pos < 30:
+            x_ticks.pop()
+        x_ticks.append(AxisTick(pos=xs(report_dates[-1]), label=_("i dag"), strong=True))
     months_span = (y_end.year - y_start.year) * 12 + y_end.month - y_start.month + 1
     y_step = next((s for s in (1, 2, 3, 6, 12, 24) if months_span / s <= 12), 36)
     y_ticks = []
@@ -567,8 +605,10 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
         if party.id not in colours:
             colours[party.id] = PARTY_PALETTE[len(colours) % len(PARTY_PALETTE)]
             parties.append({"name": party.name, "colour": colours[party.id]})
-        shape = _SHAPES[shapes_used.get(party.id, 0) % len(_SHAPES)]
-        shapes_used[party.id] = shapes_used.get(party.id, 0) + 1
+        nth = shapes_used.get(party.id, 0)
+        shapes_used[party.id] = nth + 1
+        shape = _SHAPES[nth % len(_SHAPES)]
+        colour = _shade(colours[party.id], nth)
         visible = [p for p in s.points if p.report_date >= x_start]
         if not visible:
             continue
@@ -601,7 +641,7 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
         lines.append(
             MtaLine(
                 number=number,
-                colour=colours[party.id],
+                colour=colour,
                 shape=shape,
                 points=" ".join(f"{mk.x:.1f},{mk.y:.1f}" for mk in markers),
                 markers=markers,
@@ -611,6 +651,14 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
                 party=party.label,
             )
         )
+    # Number badges at the line ends, nudged apart where lines end close together.
+    placed: list[MtaLine] = []
+    for line in sorted(lines, key=lambda ln: (ln.badge_x, ln.badge_y)):
+        line.end_y = line.badge_y
+        for other in placed:
+            if abs(other.badge_x - line.badge_x) < 19 and abs(other.badge_y - line.badge_y) < 19:
+                line.badge_y = round(other.badge_y + 19, 1)
+        placed.append(line)
     # The legend under the plot, two columns.
     legend_top = y1 + 84
     column_width = (width - 24) / 2
@@ -629,7 +677,8 @@ def mta_chart(trend: Trend, *, width: int = 880, plot_height: int = 440) -> MtaC
     rows = -(-len(lines) // 2)
     height = int(legend_top + rows * 24 + (30 if diagonal else 8))
     today = trend.point.today
-    today_x = xs(today) if x_start <= today <= x_end else None
+    # The "today" line helps only inside the plot; at its right edge the last tick says it.
+    today_x = xs(today) if x_start <= today < x_end else None
     return MtaChart(
         width=width,
         height=height,

@@ -42,8 +42,8 @@ from .snapshot import ActivityRow, MilestoneRow, PartyRef, PlanSnapshot
 CACHE_SECONDS = 600
 DUE_SOON_DAYS = 90
 RECENT_DAYS = 60
-LIST_LIMIT = 25
-BLOCKER_LIMIT = 12
+LIST_LIMIT = 20
+BLOCKER_LIMIT = 6
 CONCERN_LIMIT = 20
 
 # For "better / same / worse" only: grey (no baseline) is no worse than green.
@@ -138,15 +138,21 @@ class DependantRow:
 
 @dataclass
 class BlockerRow:
-    """A slipped or red milestone and the milestones that (transitively) depend on it."""
+    """A slipped or red milestone and the milestones that (transitively) depend on it.
+
+    `dependants` holds the first few (threatened first); the counts cover all found.
+    """
 
     milestone: MilestoneRow
     expected: datetime.date | None
     dependants: list[DependantRow]
+    dependant_count: int = 0
+    threatened_count: int = 0
+    walk_capped: bool = False
 
     @property
-    def threatened_count(self) -> int:
-        return sum(1 for d in self.dependants if d.threatened)
+    def more_count(self) -> int:
+        return self.dependant_count - len(self.dependants)
 
 
 @dataclass
@@ -361,7 +367,7 @@ def _dashboard_build(point: PointInTime, party_key: str | None, track: str | Non
     pairs = snapshot.dependency_pairs(at)
     overall, tracks, party_lines = _status_lines(plan, before)
     due_soon, slipped, completed = _milestone_lists(plan)
-    blockers = _blockers(plan, slipped, pairs)
+    blockers, blockers_total = _blockers(plan, slipped, pairs)
     round_status = reporting_round_status(at=at, today=today, parties=parties, party_id=party_id)
     concerns = _concerns(at, today, parties, plan, party_id)
     rollout = None
@@ -386,7 +392,7 @@ def _dashboard_build(point: PointInTime, party_key: str | None, track: str | Non
         completed=completed[:LIST_LIMIT],
         completed_total=len(completed),
         blockers=blockers[:BLOCKER_LIMIT],
-        blockers_total=len(blockers),
+        blockers_total=blockers_total,
         round=round_status,
         concerns=concerns[:CONCERN_LIMIT],
         concerns_total=len(concerns),
@@ -492,31 +498,36 @@ def _milestone_lists(plan: PlanSnapshot):
     return due_soon, slipped, completed
 
 
-def _blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> list[BlockerRow]:
-    """For each slipped or red milestone with dependants: who it holds up, and who it threatens.
+BLOCKER_CANDIDATES = 40
+DEPENDANTS_SHOWN = 5
+DEPENDANTS_WALK = 400
+
+
+def _blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> tuple[list, int]:
+    """For slipped or red milestones with dependants: who they hold up, and who they threaten.
 
     A dependant is threatened when it is open and its forecast falls before the
     date the slipped milestone can now be reached (its forecast, or today if
-    that has passed).
+    that has passed). Dependants are found transitively. On a large programme
+    the chains are walked for the most delayed milestones only (and at most
+    DEPENDANTS_WALK steps each); the total says how many slipped milestones
+    hold others up at all. Returns (rows, total).
     """
     by_id = {m.id: m for m in plan.milestones}
     successors: dict[int, list[int]] = defaultdict(list)
     for predecessor, successor in pairs:
         successors[predecessor].append(successor)
-    candidates = list(slipped)
-    listed = {m.id for m in candidates}
-    candidates += [
-        m for m in plan.milestones if m.rag.rag == Rag.RED and m.is_open and m.id not in listed
-    ]
+    listed = {m.id for m in slipped}
+    red = [m for m in plan.milestones if m.rag.rag == Rag.RED and m.is_open and m.id not in listed]
+    candidates = [m for m in [*slipped, *red] if m.id in successors]
+    candidates.sort(key=lambda m: (-_delay(m, plan.today), m.title))
     rows = []
-    for m in candidates:
-        if m.id not in successors:
-            continue
+    for m in candidates[:BLOCKER_CANDIDATES]:
         expected = max(m.forecast_end, plan.today) if m.forecast_end else None
-        dependants = []
+        found = []
         seen = {m.id}
         queue = deque((s, 1) for s in successors[m.id])
-        while queue:
+        while queue and len(seen) <= DEPENDANTS_WALK:
             current, depth = queue.popleft()
             if current in seen:
                 continue
@@ -531,14 +542,23 @@ def _blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> list[Bl
                 and dependant.forecast_end
                 and dependant.forecast_end < expected
             )
-            dependants.append(DependantRow(milestone=dependant, threatened=threatened, depth=depth))
-        if dependants:
-            dependants.sort(key=lambda d: (not d.threatened, d.depth, d.milestone.title))
-            rows.append(BlockerRow(milestone=m, expected=expected, dependants=dependants))
+            found.append(DependantRow(milestone=dependant, threatened=threatened, depth=depth))
+        if found:
+            found.sort(key=lambda d: (not d.threatened, d.depth, d.milestone.title))
+            rows.append(
+                BlockerRow(
+                    milestone=m,
+                    expected=expected,
+                    dependants=found[:DEPENDANTS_SHOWN],
+                    dependant_count=len(found),
+                    threatened_count=sum(1 for d in found if d.threatened),
+                    walk_capped=bool(queue),
+                )
+            )
     rows.sort(
         key=lambda b: (-b.threatened_count, -_delay(b.milestone, plan.today), b.milestone.title)
     )
-    return rows
+    return rows, len(candidates)
 
 
 def _shows_rollout(plan: PlanSnapshot, party: PartyRef | None, track: str | None) -> bool:
@@ -964,9 +984,16 @@ class TrendTableRow:
 
 @dataclass
 class Trend:
+    """Report dates (month ends, then the day shown) and one series per chosen milestone."""
+
     point: PointInTime
     report_dates: list[datetime.date]
     series: list[TrendSeries]
+
+    @property
+    def ends_today(self) -> bool:
+        """Whether the last report date is the day shown rather than a month end."""
+        return bool(self.report_dates) and self.report_dates[-1] == self.point.today
 
     @property
     def table(self) -> list[TrendTableRow]:
@@ -1016,6 +1043,19 @@ def milestone_trend(
     last_end = today.replace(day=1) - datetime.timedelta(days=1)
     first = start or add_months(last_end.replace(day=1), -(months - 1))
     report_dates = month_ends(first, last_end)
+    # Month ends are the report dates; the state at the moment shown ends each line.
+    checkpoints = [
+        (
+            d,
+            timezone.make_aware(
+                datetime.datetime.combine(d + datetime.timedelta(days=1), datetime.time.min)
+            ),
+        )
+        for d in report_dates
+    ]
+    if not report_dates or report_dates[-1] < today:
+        checkpoints.append((today, point.moment))
+        report_dates = [*report_dates, today]
     if not ids:
         return Trend(point=point, report_dates=report_dates, series=[])
     parties = snapshot.party_refs(at)
@@ -1055,7 +1095,7 @@ def milestone_trend(
         milestone = current.get(milestone_id)
         if milestone is None:
             continue
-        points = _trend_points(states[milestone_id], report_dates)
+        points = _trend_points(states[milestone_id], checkpoints)
         if points:
             number += 1
         series.append(
@@ -1064,14 +1104,12 @@ def milestone_trend(
     return Trend(point=point, report_dates=report_dates, series=series)
 
 
-def _trend_points(history: list[tuple], report_dates: list[datetime.date]) -> list[TrendPoint]:
+def _trend_points(history: list[tuple], checkpoints: list[tuple]) -> list[TrendPoint]:
+    """Walk a milestone's history rows (oldest first) along the report dates."""
     points: list[TrendPoint] = []
     index = -1
-    for report_date in report_dates:
-        moment = timezone.make_aware(
-            datetime.datetime.combine(report_date + datetime.timedelta(days=1), datetime.time.min)
-        )
-        while index + 1 < len(history) and history[index + 1][0] < moment:
+    for report_date, moment in checkpoints:
+        while index + 1 < len(history) and history[index + 1][0] <= moment:
             index += 1
         if index < 0:
             continue

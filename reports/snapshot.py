@@ -144,6 +144,10 @@ class MilestoneRow:
     overdue_days: int = 0
 
     @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
     def party(self) -> PartyRef:
         return self.activity.party
 
