@@ -43,8 +43,8 @@ CHANGES_LIMIT = 150
 CHANGES_PER_ACTIVITY = 12
 HIGHLIGHTS_LIMIT = 40
 # The timeline is drawn a landscape page at a time, up to TIMELINE_PAGES pages.
-TIMELINE_ACTIVITIES = 18
-TIMELINE_PAGES = 8
+TIMELINE_ACTIVITIES = 12
+TIMELINE_PAGES = 10
 ATTENTION = (Rag.RED, Rag.YELLOW)
 
 
@@ -307,7 +307,7 @@ def _rollout(at, parties, plan) -> dict | None:
 
 def _blockers(plan, slipped, at) -> list[dict]:
     pairs = snapshot.dependency_pairs(at)
-    rows = selectors._blockers(plan, slipped, pairs)
+    rows, _total = selectors._blockers(plan, slipped, pairs)
     return [
         {
             "milestone": b.milestone.title,
@@ -321,9 +321,9 @@ def _blockers(plan, slipped, at) -> list[dict]:
                     "party": d.milestone.party.label,
                     "threatened": d.threatened,
                 }
-                for d in b.dependants[:8]
+                for d in b.dependants
             ],
-            "more": max(0, len(b.dependants) - 8),
+            "more": max(0, b.dependant_count - len(b.dependants)),
             "threatened": b.threatened_count,
         }
         for b in rows[: selectors.BLOCKER_LIMIT]
@@ -368,10 +368,11 @@ def build(
 def _build(period, as_of, previous, appendix_limit) -> dict:
     point = selectors.point_in_time(as_of)
     at, today = point.at, point.today
+    # The first moment of the period in Copenhagen (the previous report's as-of when there is one).
     since = (
         previous.as_of
         if previous is not None
-        else datetime.datetime.combine(period, datetime.time.min, tzinfo=as_of.tzinfo)
+        else timezone.make_aware(datetime.datetime.combine(period, datetime.time.min))
     )
     parties = snapshot.party_refs(at)
     plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)

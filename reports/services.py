@@ -233,13 +233,14 @@ def status_report_publish(*, report_id: int, user) -> tuple[StatusReport, bool]:
         return report, False
     report.previous = _previous_report(report.period)
     data = status_report_data(report)
+    # The document says it is published, and when: set before it is rendered.
+    report.status = StatusReport.Status.PUBLISHED
+    report.published_at = timezone.now()
+    report.published_by = user
     content = status_report_render(report, data)
     report.snapshot = data
     report.pdf.save(report.filename, ContentFile(content), save=False)
     report.pdf_sha256 = hashlib.sha256(content).hexdigest()
-    report.status = StatusReport.Status.PUBLISHED
-    report.published_at = timezone.now()
-    report.published_by = user
     report.version += 1
     record_save(report, user=user, reason=_("Publiceret"))
 

@@ -17,6 +17,7 @@ worker that grew is replaced after its task.
 import datetime
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -26,14 +27,10 @@ from parties.services import system_user_get
 from . import services
 from .models import StatusReport
 
-# SMTP errors are OSErrors. Backoff 60 s doubling to at most 30 min, 8 retries.
-SEND_RETRY = {
-    "autoretry_for": (OSError,),
-    "retry_backoff": 60,
-    "retry_backoff_max": 1800,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+# SMTP errors are OSErrors: retried with exponential backoff and full jitter,
+# 60 s doubling to at most 30 min, 8 retries. The base can be lowered for tests
+# (settings.SORPLAN_REPORT_RETRY_BACKOFF, read when a retry is scheduled).
+SEND_RETRY = {"retry_backoff": 60, "retry_backoff_max": 1800, "max_retries": 8}
 SEND_TIME_LIMITS = {"soft_time_limit": 120, "time_limit": 180}
 RENDER_TIME_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
 
@@ -48,6 +45,17 @@ def retry_window_seconds(retry: dict, time_limit: int) -> int:
 
 
 SEND_RETRY_WINDOW_SECONDS = retry_window_seconds(SEND_RETRY, SEND_TIME_LIMITS["time_limit"])
+
+
+def send_countdown(retries: int) -> int:
+    """Seconds before the next attempt: exponential, capped, with full jitter."""
+    base = getattr(settings, "SORPLAN_REPORT_RETRY_BACKOFF", SEND_RETRY["retry_backoff"])
+    return get_exponential_backoff_interval(
+        factor=base,
+        retries=retries,
+        maximum=SEND_RETRY["retry_backoff_max"],
+        full_jitter=True,
+    )
 
 
 def _today(today: str | None) -> datetime.date:
@@ -88,13 +96,20 @@ def status_report_deliver(report_id: int) -> int:
 
 
 @shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True, **SEND_RETRY, **SEND_TIME_LIMITS
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=SEND_RETRY["max_retries"],
+    **SEND_TIME_LIMITS,
 )
 def status_report_delivery_send(self, delivery_id: int) -> str:
-    """E-mail the report to one recipient, unless that was done already."""
-    delivery = services.delivery_send(
-        delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries
-    )
+    """E-mail the report to one recipient, unless that was done already; retry on SMTP errors."""
+    try:
+        delivery = services.delivery_send(
+            delivery_id=delivery_id, final_attempt=self.request.retries >= self.max_retries
+        )
+    except OSError as error:
+        raise self.retry(exc=error, countdown=send_countdown(self.request.retries)) from error
     return delivery.status
 
 

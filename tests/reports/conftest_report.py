@@ -1,0 +1,360 @@
+"""Fixtures and helpers for the status report tests. Import what you use from
+your test module (tests/reports/conftest.py belongs to the dashboard's tests).
+
+The report reads the plan as it stood at its moment (history), so the known
+data set is written at chosen moments with time-machine: its setup a month
+before the report's period, its changes inside the period, and the report is
+made on the first working day after. The period is two months after the real
+today, so it always lies after the SOR plan the session loaded.
+"""
+
+import asyncio
+import datetime
+import email
+import email.policy
+import http.server
+import socket
+import subprocess
+import threading
+import time
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+import time_machine
+from django.utils import timezone, translation
+
+from milestones.dates import format_plan_date
+from milestones.models import (
+    Activity,
+    BaselineEntry,
+    Milestone,
+    ProgressUpdate,
+    ReportingRound,
+    RoundObligation,
+)
+from milestones.rag import active_baseline, add_months
+from milestones.workdays import first_working_day
+from parties.models import Membership, Party
+from parties.services import membership_grant, record_save, system_user_get
+from tests import factories
+
+CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
+
+SLIPPING_KEY = "sor-tilpasning-region-midtjylland-klar"
+REACHED_KEY = "sorls-udviklet-og-testet"
+STEADY_KEY = "kombit-pilot-gennemfoert"
+MIDT_ACTIVITY = "sor-tilpasning-region-midtjylland"
+RSI_ACTIVITY = "sor-i-regionernes-sundheds-it"
+SLIP_REASON = "Leverandøren er forsinket med NSP-tilslutningen"
+DONE_REASON = "Godkendt ved accepttest"
+ACHIEVEMENT = "Testmiljøet i Aarhus kører med SOR-koder"
+HELP_NEEDED = "Afklaring af ID27-kodelisten fra Sundhedsdatastyrelsen"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def report_media(settings, tmp_path):
+    """Stored PDFs go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CPH)
+
+
+def report_period() -> datetime.date:
+    """A month certainly after the session's plan load: two months from now."""
+    return add_months(timezone.localdate().replace(day=1), 2)
+
+
+def report_day(period: datetime.date) -> datetime.datetime:
+    """07:00 on the first working day of the month after the period (when beat runs)."""
+    return at(first_working_day(add_months(period, 1)), 7)
+
+
+def da_date(date: datetime.date) -> str:
+    with translation.override("da"):
+        return format_plan_date(date, "day")
+
+
+def member(username: str, party_key: str, role: str, **extra):
+    user = factories.UserFactory(username=username, **extra)
+    membership_grant(
+        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
+    )
+    return user
+
+
+@dataclass
+class KnownMonth:
+    """What the known data set did, for the tests to look for."""
+
+    period: datetime.date
+    run_at: datetime.datetime
+    editor: object
+    slipping: Milestone
+    reached: Milestone
+    steady: Milestone
+    baseline_date: datetime.date
+    old_forecast: datetime.date
+    new_forecast: datetime.date
+    reached_on: datetime.date
+    texts: dict = field(default_factory=dict)
+
+
+def _set_baseline(milestone: Milestone, date: datetime.date) -> None:
+    baseline = active_baseline()
+    BaselineEntry.objects.update_or_create(
+        baseline=baseline, milestone=milestone, defaults={"date": date, "precision": "day"}
+    )
+
+
+def _save_milestone(milestone: Milestone, *, user, reason: str, **values) -> Milestone:
+    milestone.refresh_from_db()
+    for name, value in values.items():
+        setattr(milestone, name, value)
+    milestone.version += 1
+    return record_save(milestone, user=user, reason=reason)
+
+
+def known_month_build(
+    *,
+    period: datetime.date | None = None,
+    editor=None,
+    slipping_title: str | None = None,
+    update_texts: dict | None = None,
+) -> KnownMonth:
+    """Write the known data set around `period` (time travels; returns outside it).
+
+    A month before the period: three milestones green on their baselines.
+    In the period: one slips more than three months (red), one is reached,
+    one stays; Region Midtjylland reports (RSI does not).
+    """
+    period = period or report_period()
+    before = add_months(period, -1).replace(day=20)
+    in_period = period.replace(day=10)
+    baseline_date = add_months(period, 1).replace(day=15)
+    new_forecast = add_months(baseline_date, 4)
+    reached_on = period.replace(day=9)
+    system = system_user_get()
+
+    with time_machine.travel(at(before), tick=False):
+        if editor is None:
+            editor = member(
+                "t-rapport-redaktoer",
+                "sor-team",
+                Membership.Role.EDITOR,
+                first_name="Rikke",
+                last_name="Redaktør",
+            )
+        slipping = Milestone.objects.get(key=SLIPPING_KEY)
+        reached = Milestone.objects.get(key=REACHED_KEY)
+        steady = Milestone.objects.get(key=STEADY_KEY)
+        _set_baseline(slipping, baseline_date)
+        _set_baseline(reached, period.replace(day=20))
+        _set_baseline(steady, add_months(period, 3))
+        extra = {"title": slipping_title} if slipping_title else {}
+        _save_milestone(
+            slipping, user=editor, reason="Plan lagt", forecast_date=baseline_date, **extra
+        )
+        _save_milestone(
+            reached,
+            user=editor,
+            reason="Plan lagt",
+            forecast_date=period.replace(day=20),
+            status=Milestone.Status.IN_PROGRESS,
+        )
+        _save_milestone(
+            steady, user=editor, reason="Plan lagt", forecast_date=add_months(period, 3)
+        )
+
+    with time_machine.travel(at(in_period), tick=False):
+        _save_milestone(slipping, user=editor, reason=SLIP_REASON, forecast_date=new_forecast)
+        _save_milestone(
+            reached,
+            user=editor,
+            reason=DONE_REASON,
+            status=Milestone.Status.DONE,
+            actual_date=reached_on,
+        )
+        round_ = record_save(
+            ReportingRound(
+                period=period,
+                opens_on=period,
+                due_on=period.replace(day=25),
+                created_by=system,
+            ),
+            user=system,
+            reason="Runde oprettet",
+        )
+        midt = Party.objects.get(key="region-midtjylland")
+        rsi = Party.objects.get(key="rsi")
+        midt_activity = Activity.objects.get(key=MIDT_ACTIVITY)
+        rsi_activity = Activity.objects.get(key=RSI_ACTIVITY)
+        for party, activity in ((midt, midt_activity), (rsi, rsi_activity)):
+            record_save(
+                RoundObligation(round=round_, party=party, activity=activity),
+                user=system,
+                reason="Pligt",
+            )
+        texts = {
+            "achievements": ACHIEVEMENT,
+            "help_needed": HELP_NEEDED,
+            "narrative": "Arbejdet skrider frem som planlagt.",
+            "next_steps": "Produktion i næste kvartal.",
+            **(update_texts or {}),
+        }
+        record_save(
+            ProgressUpdate(
+                round=round_,
+                party=midt,
+                activity=midt_activity,
+                status=ProgressUpdate.Status.SUBMITTED,
+                self_rag="yellow",
+                self_rag_reason="En leverandør er lidt bagud.",
+                percent_complete=60,
+                submitted_at=timezone.now(),
+                submitted_by=editor,
+                **texts,
+            ),
+            user=editor,
+            reason="Indsendt",
+        )
+
+    return KnownMonth(
+        period=period,
+        run_at=report_day(period),
+        editor=editor,
+        slipping=Milestone.objects.get(pk=slipping.pk),
+        reached=Milestone.objects.get(pk=reached.pk),
+        steady=Milestone.objects.get(pk=steady.pk),
+        baseline_date=baseline_date,
+        old_forecast=baseline_date,
+        new_forecast=new_forecast,
+        reached_on=reached_on,
+        texts=texts,
+    )
+
+
+# ---------------------------------------------------------------------------
+# PDF text
+# ---------------------------------------------------------------------------
+def pdf_text(content: bytes, tmp_path) -> str:
+    """The PDF's text by pdftotext, whitespace collapsed."""
+    path = tmp_path / f"t{time.monotonic_ns()}.pdf"
+    path.write_bytes(content)
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
+# ---------------------------------------------------------------------------
+# A local SMTP server (aiosmtpd) that records what it accepts
+# ---------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RecordingSmtp:
+    """Accepts mail and keeps it; can refuse each recipient's first attempts (451)."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.attempts: Counter = Counter()
+        self.refuse_first: int = 0
+        self.delay: float = 0.0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            refuse = False
+            for rcpt in envelope.rcpt_tos:
+                self.attempts[rcpt.lower()] += 1
+                if self.attempts[rcpt.lower()] <= self.refuse_first:
+                    refuse = True
+        if refuse:
+            return "451 4.3.0 Midlertidig fejl, prøv igen"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    def wait_for(self, count: int, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"only {len(self.messages)} of {count} messages arrived")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An SMTP server on 127.0.0.1 and a free port; the default mailer points at it."""
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingSmtp()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+# ---------------------------------------------------------------------------
+# A tiny HTTP server that counts the requests it gets
+# ---------------------------------------------------------------------------
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.hits.append(self.path)
+        body = b"body { color: red; }"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def counting_http_server():
+    """(base URL, list of paths requested)."""
+    hits: list = []
+    handler = type("Handler", (_CountingHandler,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,130 @@
+"""The rendered PDF: its sections and figures for a known month, Danish letters,
+embedded IBM Plex fonts, the programme name, period and page number on every page."""
+
+import io
+import os
+
+import pytest
+import time_machine
+from pypdf import PdfReader
+
+from parties.services import system_user_get
+from reports import services
+from tests.reports import conftest_report
+from tests.reports.conftest_report import (
+    ACHIEVEMENT,
+    HELP_NEEDED,
+    SLIP_REASON,
+    da_date,
+    known_month_build,
+    pdf_text,
+)
+
+# Fixtures shared by the report tests.
+fast_password_hashing = conftest_report.fast_password_hashing
+report_media = conftest_report.report_media
+
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = [
+    "Statusrapport",
+    "Samlet status:",
+    "1. Ledelsesresumé",
+    "Beslutninger, styregruppen skal træffe",
+    "2. Status pr. spor og part",
+    "3. Milepæle",
+    "3.1 Milepæle i fokus",
+    "3.2 Nået i perioden",
+    "3.3 Skredet i perioden",
+    "3.4 Hvad blokerer hvem",
+    "4. Ændringer siden sidste rapport",
+    "5. Rapporteringsrunden",
+    "6. KOMBIT: udrulning til kommunerne",
+    "7. Tidslinje",
+    "8. Milepælstrendanalyse",
+    "Bilag: Alle milepæle",
+]
+
+
+@pytest.fixture
+def rendered(db, report_media, tmp_path):
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        report = services.status_report_texts_update(
+            report=report,
+            user=known.editor,
+            leader_summary="Programmet følger planen, men NSP-tilslutningen er forsinket.",
+            decisions_needed="Styregruppen bedes godkende ny tidsplan for bølge 2.",
+            version=report.version,
+        )
+        content = services.status_report_pdf(report)
+    if os.environ.get("SORPLAN_KEEP_PDF"):
+        (tmp_path / "report.pdf").write_bytes(content)
+        print("PDF kept at", tmp_path / "report.pdf")
+    return known, report, content
+
+
+def test_the_pdf_has_every_section_in_order(rendered, tmp_path):
+    _known, _report, content = rendered
+    text = pdf_text(content, tmp_path)
+    positions = [text.find(heading) for heading in SECTIONS]
+    assert all(p >= 0 for p in positions), [
+        s for s, p in zip(SECTIONS, positions, strict=True) if p < 0
+    ]
+    assert positions == sorted(positions)
+
+
+def test_the_pdf_shows_the_known_figures(rendered, tmp_path):
+    known, report, content = rendered
+    text = pdf_text(content, tmp_path)
+    assert report.period.strftime("%Y") in text
+    assert "Programmet følger planen, men NSP-tilslutningen er forsinket." in text
+    assert "Styregruppen bedes godkende ny tidsplan for bølge 2." in text
+    assert known.slipping.title in text and known.reached.title in text
+    assert da_date(known.new_forecast) in text and da_date(known.baseline_date) in text
+    assert f"{(known.new_forecast - known.baseline_date).days} d." in text
+    assert SLIP_REASON in text and "Rikke Redaktør" in text
+    assert "1 af 2 parter har rapporteret (50 %)" in text
+    assert ACHIEVEMENT in text and HELP_NEEDED in text
+    assert "Regionernes Sundheds-IT" in text
+    assert "milepæle i 24 aktiviteter" in text and "38" in text
+    # Danish letters come through as text, not as boxes or ligature soup.
+    for word in ("Ændringer", "bølge", "Sundhedsdatastyrelsen", "Nået"):
+        assert word in text
+
+
+def test_every_page_names_the_programme_and_period_and_is_numbered(rendered):
+    _known, report, content = rendered
+    reader = PdfReader(io.BytesIO(content))
+    pages = len(reader.pages)
+    assert pages >= 8
+    for number, page in enumerate(reader.pages, start=1):
+        text = " ".join(page.extract_text().split())
+        assert "Fuld overgang til SOR" in text, number
+        assert report.period.strftime("%Y") in text, number
+        assert f"Side {number} af {pages}" in text, number
+    assert reader.metadata.title.startswith("Fuld overgang til SOR – Statusrapport")
+
+
+def test_ibm_plex_is_embedded(rendered):
+    _known, _report, content = rendered
+    reader = PdfReader(io.BytesIO(content))
+    fonts = set()
+    for page in reader.pages:
+        resources = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            font = font.get_object()
+            descriptor = font.get("/DescendantFonts", [font])[0].get_object().get("/FontDescriptor")
+            embedded = descriptor and any(
+                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+            fonts.add((str(font["/BaseFont"]).split("+")[-1], bool(embedded)))
+    assert any("IBMPlexSans" in name or "IBM" in name for name, _ in fonts), fonts
+    assert all(embedded for _name, embedded in fonts), fonts
+
+
+def test_a_draft_is_marked_as_a_draft(rendered, tmp_path):
+    _known, _report, content = rendered
+    assert "KLADDE – ikke publiceret" in pdf_text(content, tmp_path)

@@ -1,0 +1,147 @@
+"""Publishing freezes a report: its figures and PDF are stored once and never change."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+import time_machine
+from django.db import transaction
+from pypdf import PdfReader
+
+from milestones.models import Milestone
+from milestones.rag import add_months
+from parties.services import record_save, system_user_get
+from reports import services
+from reports.models import PublishedReportError, StatusReport
+from tests.reports import conftest_report
+from tests.reports.conftest_report import (
+    known_month_build,
+    member,
+    pdf_text,
+    report_day,
+)
+
+# Fixtures shared by the report tests.
+fast_password_hashing = conftest_report.fast_password_hashing
+report_media = conftest_report.report_media
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(db, report_media, django_capture_on_commit_callbacks):
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            report, published_now = services.status_report_publish(
+                report_id=report.pk, user=known.editor
+            )
+    assert published_now and len(callbacks) == 1  # the delivery, queued after commit
+    return known, report
+
+
+def test_publishing_stores_the_snapshot_the_pdf_and_its_hash(published):
+    known, report = published
+    report.refresh_from_db()
+    assert report.is_published and report.published_by == known.editor
+    assert report.snapshot["overall"]["now"]["rag"] == "red"
+    content = report.pdf.read()
+    assert content.startswith(b"%PDF")
+    assert hashlib.sha256(content).hexdigest() == report.pdf_sha256
+    assert report.history.first().history_change_reason == "Publiceret"
+
+
+def test_publishing_twice_does_nothing(published):
+    known, report = published
+    again, published_now = services.status_report_publish(report_id=report.pk, user=known.editor)
+    assert not published_now and again.pdf_sha256 == report.pdf_sha256
+
+
+def test_a_published_report_is_byte_identical_after_the_data_changes(
+    published, client_for, tmp_path
+):
+
+    known, report = published
+    reader = member("t-styregruppe-frys", "sor-styregruppe", "steering")
+    first = b"".join(client_for(reader).get(f"/statusrapporter/{report.period_key}/pdf/"))
+    # Later: the milestone is renamed and reached, a new baseline would change its RAG.
+    slipping = Milestone.objects.get(pk=known.slipping.pk)
+    slipping.title = "Omdøbt efter publicering"
+    slipping.version += 1
+    record_save(slipping, user=known.editor, reason="Senere ændring")
+    second = b"".join(client_for(reader).get(f"/statusrapporter/{report.period_key}/pdf/"))
+    assert first == second
+    assert hashlib.sha256(second).hexdigest() == report.pdf_sha256
+    assert "Omdøbt efter publicering" not in pdf_text(second, tmp_path)
+    # The preview of a published report shows the frozen figures too.
+    page = client_for(reader).get(f"/statusrapporter/{report.period_key}/").content.decode()
+    assert known.slipping.title in page and "Omdøbt efter publicering" not in page
+
+
+def test_the_published_pdf_is_not_marked_as_a_draft(published, tmp_path):
+    _known, report = published
+    content = report.pdf.read()
+    text = pdf_text(content, tmp_path)
+    assert "KLADDE" not in text and "1. Ledelsesresumé" in text
+    assert f"Publiceret {report.published_at.day}." in text
+    assert len(PdfReader(io.BytesIO(content)).pages) >= 8
+
+
+def test_the_model_refuses_changes_to_a_published_report(published):
+    _known, report = published
+    report.refresh_from_db()
+    report.leader_summary = "Ændret bagefter"
+    with pytest.raises(PublishedReportError):
+        report.save()
+    with pytest.raises(PublishedReportError), transaction.atomic():
+        StatusReport.objects.filter(pk=report.pk).update(leader_summary="Ændret bagefter")
+    with pytest.raises(PublishedReportError):
+        report.delete()
+    with pytest.raises(PublishedReportError):
+        StatusReport.objects.filter(pk=report.pk).delete()
+    report.refresh_from_db()
+    assert report.leader_summary == ""
+
+
+def test_the_database_refuses_a_published_report_without_pdf(db):
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusReport.objects.create(
+            period="2020-01-01",
+            as_of=timezone.now(),
+            status=StatusReport.Status.PUBLISHED,
+            published_at=timezone.now(),
+        )
+
+
+def test_texts_of_a_published_report_cannot_be_saved(published):
+    from django.core.exceptions import ValidationError
+
+    known, report = published
+    with pytest.raises(ValidationError, match="publiceret"):
+        services.status_report_texts_update(
+            report=report,
+            user=known.editor,
+            leader_summary="x",
+            decisions_needed="",
+            version=report.version,
+        )
+
+
+def test_the_next_report_compares_with_the_published_one(published):
+    known, report = published
+    next_period = add_months(known.period, 1)
+    with time_machine.travel(report_day(next_period), tick=False):
+        draft, _ = services.status_report_generate(period=next_period, user=system_user_get())
+        data = services.status_report_data(draft)
+    assert draft.previous == report
+    assert datetime.datetime.fromisoformat(data["since"]) == report.as_of
+    assert data["previous_period_label"] == report.snapshot["period_label"]
+    # Nothing moved since: the slipped milestone was red then and is red now.
+    rows = {r["key"]: r for r in data["all_milestones"]}
+    assert rows[known.slipping.key]["previous_rag"] == rows[known.slipping.key]["rag"] == "red"
+    assert data["slipped"] == [] and data["completed"] == []
