@@ -197,7 +197,7 @@ def load_data_generate(
     )
     activities = []
     for i in range(scale.activities):
-        begin = add_months(start, rng.randint(0, scale.months - 6))
+        begin = add_months(start, rng.randint(0, max(0, scale.months - 6)))
         end = add_months(begin, rng.randint(9, 36))
         activities.append(
             Activity(

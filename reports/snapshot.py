@@ -274,7 +274,10 @@ def plan_snapshot(
         )
     narrowed = bool(filters)
     milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
-    milestone_rows = rows(Milestone, at, _MILESTONE_FIELDS, **milestone_filters)
+    # In id order, so that ties in a roll-up are always broken the same way.
+    milestone_rows = sorted(
+        rows(Milestone, at, _MILESTONE_FIELDS, **milestone_filters), key=lambda r: r["id"]
+    )
     entries: dict[int, BaselineEntry] = {}
     if baseline is not None:
         entry_qs = BaselineEntry.objects.filter(baseline_id=baseline["id"]).order_by()
