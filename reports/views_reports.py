@@ -135,20 +135,19 @@ def report_texts(request, period: str):
                 version=form.cleaned_data["version"],
             )
         except services.ReportConflict:
-            form.add_error(
-                None,
-                _(
-                    "En anden har gemt teksterne, mens du skrev. Din tekst står herunder; "
-                    "sammenlign med den gemte udgave i rapporten, og gem igen."
-                ),
-            )
+            # Keep what the user typed; take the version now saved, so saving again works.
             report.refresh_from_db()
-            # Keep what the user typed; take the version they now have seen.
             data = form.data.copy()
             data["version"] = report.version
             form = StatusReportTextsForm(data)
             form.is_valid()
-            form.add_error(None, _("Teksterne blev ikke gemt."))
+            form.add_error(
+                None,
+                _(
+                    "En anden har gemt teksterne, mens du skrev. Din tekst står herunder; "
+                    "sammenlign med den gemte udgave i forhåndsvisningen, og gem igen."
+                ),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -272,6 +272,7 @@ class RecordingSmtp:
         self.messages: list[email.message.EmailMessage] = []
         self.attempts: Counter = Counter()
         self.refuse_first: int = 0
+        self.refuse_permanently: bool = False
         self.delay: float = 0.0
         self.lock = threading.Lock()
 
@@ -282,6 +283,8 @@ class RecordingSmtp:
                 self.attempts[rcpt.lower()] += 1
                 if self.attempts[rcpt.lower()] <= self.refuse_first:
                     refuse = True
+        if self.refuse_permanently:
+            return "554 5.7.1 Afvist"
         if refuse:
             return "451 4.3.0 Midlertidig fejl, prøv igen"
         if self.delay:
@@ -324,6 +327,29 @@ def smtp_server(settings):
         yield handler
     finally:
         controller.stop()
+
+
+def published_report_make(period: datetime.date, content: bytes = b"%PDF-1.7 test\n%%EOF"):
+    """A published report with a small stored PDF, for delivery tests."""
+    from django.core.files.base import ContentFile
+
+    from reports import services
+    from reports.models import StatusReport
+
+    report = StatusReport(
+        period=period,
+        as_of=services.report_as_of(period),
+        status=StatusReport.Status.PUBLISHED,
+        published_at=timezone.now(),
+        snapshot={
+            "period_label": "januar 2020",
+            "overall": {"now": {"label": "Gul", "reason": "En milepæl er forsinket."}},
+        },
+        pdf_sha256="0" * 64,
+    )
+    report.pdf.save(report.filename, ContentFile(content), save=False)
+    report.save()
+    return report
 
 
 # ---------------------------------------------------------------------------
