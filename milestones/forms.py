@@ -158,6 +158,8 @@ class ActivityForm(PlanForm):
         self.fields["responsible_party"].queryset = parties.order_by("name")
 
 
+RAG_OVERRIDE_CHOICES = [("", _("Nej – brug den beregnede")), *Milestone.Rag.choices]
+
 MILESTONE_DATE_FIELDS = [
     "forecast_date",
     "forecast_precision",
@@ -201,6 +203,7 @@ class MilestoneForm(PlanForm):
             "responsible_party"
         ).order_by("title")
         self.fields["rag_override"].label = _("Tilsidesæt RAG-status")
+        self.fields["rag_override"].choices = RAG_OVERRIDE_CHOICES
 
 
 class MilestoneQuickForm(PlanForm):
@@ -214,8 +217,9 @@ class MilestoneQuickForm(PlanForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rag_override"].label = _("Tilsidesæt RAG")
+        self.fields["rag_override"].choices = RAG_OVERRIDE_CHOICES
         self.fields["change_reason"].widget = forms.TextInput()
-        self.fields["change_reason"].label = _("Begrundelse")
+        self.fields["change_reason"].label = _("Begrundelse for ændringen")
         self.fields["change_reason"].help_text = _("Skal udfyldes, når forventet dato flyttes.")
         self.fields["forecast_precision"].help_text = ""
         self.fields["actual_date_unknown"].help_text = ""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from parties.access import request_access
+from parties.models import Party
 
 from ..forms import (
     ActivityDeleteForm,
@@ -256,9 +257,7 @@ def activity_create(request):
     require_editor(request)
     initial = {}
     if party := request.GET.get("part"):
-        initial["responsible_party"] = (
-            Activity.responsible_party.field.related_model.objects.filter(key=party).first()
-        )
+        initial["responsible_party"] = Party.objects.filter(key=party).first()
     return _create_page(
         request,
         form_class=ActivityForm,
@@ -531,8 +530,8 @@ def dependency_add(request, key):
 
 @require_POST
 def dependency_remove(request, pk):
-    require_editor(request)
     link = get_object_or_404(Dependency.objects.select_related("successor"), pk=pk)
+    require_editor(request)
     services.dependency_remove(
         dependency_id=link.pk, user=request.user, reason=request.POST.get("change_reason", "")
     )
