@@ -488,7 +488,10 @@ def load_data_clear() -> dict:
 
 
 def analyze() -> None:
-    """Refresh the planner's statistics after a bulk load (PostgreSQL)."""
+    """Refresh the planner's statistics and visibility map after a bulk load (PostgreSQL).
+
+    VACUUM cannot run in a transaction: call this outside `atomic`.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")

@@ -359,11 +359,7 @@ def _dashboard_build(point: PointInTime, party_key: str | None, track: str | Non
     plan = snapshot.plan_snapshot(
         at=at, today=today, track=track, party_id=party_id, parties=parties
     )
-    previous_at = point.previous_month_end
-    previous_today = previous_at.date() - datetime.timedelta(days=1)
-    before = snapshot.plan_snapshot(
-        at=previous_at, today=previous_today, track=track, party_id=party_id, parties=parties
-    )
+    before = _previous_rollups(point, track, party_id, parties)
     pairs = snapshot.dependency_pairs(at)
     overall, tracks, party_lines = _status_lines(plan, before)
     due_soon, slipped, completed = _milestone_lists(plan)
@@ -418,53 +414,94 @@ def _rollups_by(milestones: list[MilestoneRow], key) -> dict:
     return {k: rollup(items) for k, items in grouped.items()}
 
 
-def _status_lines(plan: PlanSnapshot, before: PlanSnapshot):
+@dataclass
+class Rollups:
+    """A snapshot's RAG roll-ups: overall (None without milestones), per track, per party id."""
+
+    overall: RagRollup | None
+    tracks: dict[str, RagRollup]
+    parties: dict[int, RagRollup]
+
+
+def _rollups(plan: PlanSnapshot) -> Rollups:
+    return Rollups(
+        overall=rollup((m, m.rag) for m in plan.milestones) if plan.milestones else None,
+        tracks=_rollups_by(plan.milestones, lambda m: m.activity.track),
+        parties=_rollups_by(plan.milestones, lambda m: m.party.id),
+    )
+
+
+def _previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
+    """Roll-ups at the end of the month before the moment shown, cached for an hour.
+
+    History up to a past month end does not change (services date their
+    history rows now), so edits made since do not invalidate it.
+    """
+    at = point.previous_month_end
+    raw = repr(("previous", 1, at.isoformat(), track or "", party_id or 0))
+    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        before = snapshot.plan_snapshot(
+            at=at,
+            today=at.date() - datetime.timedelta(days=1),
+            track=track,
+            party_id=party_id,
+            parties=parties,
+        )
+        result = _rollups(before)
+        cache.set(key, result, 3600)
+    return result
+
+
+def _status_lines(plan: PlanSnapshot, before: "PlanSnapshot | Rollups"):
+    """Overall, per-track and per-party status lines of `plan`, compared with `before`."""
+    if isinstance(before, PlanSnapshot):
+        before = _rollups(before)
+    now = _rollups(plan)
     overall = StatusLine(
         key="overall",
         label=_("Programmet samlet"),
-        rollup=rollup((m, m.rag) for m in plan.milestones),
-        previous=rollup((m, m.rag) for m in before.milestones) if before.milestones else None,
+        rollup=now.overall or rollup([]),
+        previous=before.overall,
         change="new",
     )
     overall.change = _change(overall.rollup, overall.previous)
 
     labels = dict(Activity.Track.choices)
-    now_tracks = _rollups_by(plan.milestones, lambda m: m.activity.track)
-    old_tracks = _rollups_by(before.milestones, lambda m: m.activity.track)
     tracks = []
     for value in Activity.Track.values:
-        if value not in now_tracks:
+        if value not in now.tracks:
             continue
-        previous = old_tracks.get(value)
+        previous = before.tracks.get(value)
         tracks.append(
             StatusLine(
                 key=value,
                 label=str(labels[value]),
-                rollup=now_tracks[value],
+                rollup=now.tracks[value],
                 previous=previous,
-                change=_change(now_tracks[value], previous),
+                change=_change(now.tracks[value], previous),
             )
         )
 
-    now_parties = _rollups_by(plan.milestones, lambda m: m.party.id)
-    old_parties = _rollups_by(before.milestones, lambda m: m.party.id)
+    now_parties = dict(now.parties)
     for activity in plan.activities.values():
         if activity.party.id not in now_parties:
             # A responsible party whose activities have no milestones: nothing to rate.
             now_parties[activity.party.id] = rollup([])
     lines = []
-    for party_id, now in now_parties.items():
+    for party_id, current in now_parties.items():
         party = plan.parties.get(party_id)
         if party is None:
             continue
-        previous = old_parties.get(party_id)
+        previous = before.parties.get(party_id)
         lines.append(
             StatusLine(
                 key=party.key,
                 label=party.name,
-                rollup=now,
+                rollup=current,
                 previous=previous,
-                change=_change(now, previous),
+                change=_change(current, previous),
                 party=party,
             )
         )
@@ -1154,3 +1191,12 @@ def default_trend_milestones(
     return [m.id for m in trend_candidates(as_of=as_of, party=party, track=track)][
         :MTA_DEFAULT_COUNT
     ]
+
+
+# The building blocks of `dashboard`, public for the monthly report (reports.report_data),
+# so that it shows the same figures computed the same way.
+REPORTED_STATUSES = _REPORTED
+status_lines = _status_lines
+milestone_lists = _milestone_lists
+blockers = _blockers
+concerns = _concerns

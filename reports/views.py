@@ -2,15 +2,27 @@
 
 Read-only for every member. Each takes `?som_den_var=` to show the plan as it
 stood at a past moment; the figures come from `reports.selectors`.
+
+A page's main content is cached as HTML under the data version stamp (the
+newest history rows, one query), the day, the full query string, the language
+and the reader's review right: any save through the services changes the
+stamp, so readers see a change on their next request, while repeated reads of
+an unchanged plan cost about as much as a static page.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
-from . import charts, selectors
+from . import charts, selectors, snapshot
 from .filters import PointInTimeForm, parse_month
 
 
@@ -39,50 +51,87 @@ def _round_url(request, round_status) -> str:
         return ""
 
 
+def _page(request, *, kind: str, title: str, build):
+    """Render a page whose main content comes from `build()` -> (template, context).
+
+    An htmx request gets the content's body partial, uncached.
+    """
+    if request.htmx:
+        template, context = build()
+        return render(request, template.replace("_main", "_body"), context)
+    raw = repr(
+        (
+            "html",
+            kind,
+            snapshot.data_version(),
+            timezone.localdate().isoformat(),
+            request.get_full_path(),
+            translation.get_language(),
+            request_access(request).can_review,
+        )
+    )
+    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
+    content = cache.get(key)
+    context = {}
+    if content is None:
+        template, context = build()
+        content = render_to_string(template, context, request)
+        cache.set(key, content, selectors.CACHE_SECONDS)
+    return render(
+        request, "reports/page.html", {**context, "content": content, "page_title": title}
+    )
+
+
 def dashboard(request):
     """The programme's status at a glance, live or as it stood at `?som_den_var=`."""
-    form, chosen = _filters(request)
-    board = selectors.dashboard(as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"])
-    context = {
-        "board": board,
-        "point": board.point,
-        "form": form,
-        "tracks": Activity.Track.choices,
-        "round_url": _round_url(request, board.round),
-    }
-    template = "reports/_dashboard_body.html" if request.htmx else "reports/dashboard.html"
-    return render(request, template, context)
+
+    def build():
+        form, chosen = _filters(request)
+        board = selectors.dashboard(
+            as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
+        )
+        return "reports/_dashboard_main.html", {
+            "board": board,
+            "point": board.point,
+            "form": form,
+            "tracks": Activity.Track.choices,
+            "round_url": _round_url(request, board.round),
+        }
+
+    return _page(request, kind="dashboard", title=_("Overblik"), build=build)
 
 
 def timeline(request):
     """The roadmap as a Gantt chart, a page of activities at a time, with a table alternative."""
-    form, chosen = _filters(request)
-    try:
-        page = int(request.GET.get("side", "1"))
-    except ValueError:
-        page = 1
-    data = selectors.roadmap_timeline(
-        as_of=chosen["as_of"],
-        track=chosen["track"],
-        party=chosen["party"],
-        start=parse_month(request.GET.get("fra")),
-        end=_month_end(parse_month(request.GET.get("til"))),
-        page=page,
-    )
-    chart = charts.gantt_chart(
-        data, url_for=lambda a: reverse("milestones:activity_detail", args=[a.key])
-    )
-    context = {
-        "timeline": data,
-        "chart": chart,
-        "point": data.point,
-        "form": form,
-        "tracks": Activity.Track.choices,
-        "period_from": f"{data.start:%Y-%m}",
-        "period_to": f"{data.end:%Y-%m}",
-    }
-    template = "reports/_timeline_body.html" if request.htmx else "reports/timeline.html"
-    return render(request, template, context)
+
+    def build():
+        form, chosen = _filters(request)
+        try:
+            page = int(request.GET.get("side", "1"))
+        except ValueError:
+            page = 1
+        data = selectors.roadmap_timeline(
+            as_of=chosen["as_of"],
+            track=chosen["track"],
+            party=chosen["party"],
+            start=parse_month(request.GET.get("fra")),
+            end=_month_end(parse_month(request.GET.get("til"))),
+            page=page,
+        )
+        chart = charts.gantt_chart(
+            data, url_for=lambda a: reverse("milestones:activity_detail", args=[a.key])
+        )
+        return "reports/_timeline_main.html", {
+            "timeline": data,
+            "chart": chart,
+            "point": data.point,
+            "form": form,
+            "tracks": Activity.Track.choices,
+            "period_from": f"{data.start:%Y-%m}",
+            "period_to": f"{data.end:%Y-%m}",
+        }
+
+    return _page(request, kind="timeline", title=_("Tidslinje"), build=build)
 
 
 def _month_end(first):
@@ -93,36 +142,40 @@ def _month_end(first):
 
 def trend(request):
     """Milestone trend analysis: how the forecasts of chosen milestones moved, month by month."""
-    form, chosen = _filters(request)
-    keys = [k for k in request.GET.getlist("m") if k][: selectors.MTA_MAX_COUNT]
-    try:
-        months = min(36, max(3, int(request.GET.get("maaneder", "12"))))
-    except ValueError:
-        months = 12
-    board = selectors.dashboard(as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"])
-    candidates = selectors.trend_candidates(board=board)
-    if keys:
-        by_key = dict(Milestone.objects.filter(key__in=keys).values_list("key", "id"))
-        ids = [by_key[k] for k in keys if k in by_key]
-    else:
-        ids = [m.id for m in candidates[: selectors.MTA_DEFAULT_COUNT]]
-    data = selectors.milestone_trend(milestone_ids=ids, as_of=chosen["as_of"], months=months)
-    chosen_ids = {s.milestone.id for s in data.series}
-    extra = [s.milestone for s in data.series if s.milestone.id not in {c.id for c in candidates}]
-    context = {
-        "trend": data,
-        "chart": charts.mta_chart(data),
-        "point": data.point,
-        "form": form,
-        "tracks": Activity.Track.choices,
-        "candidates": [*extra, *candidates],
-        "party_choices": board.party_choices,
-        "party": board.party,
-        "track": board.track,
-        "trend_table": data.table,
-        "chosen_ids": chosen_ids,
-        "months": months,
-        "month_choices": (6, 12, 18, 24, 36),
-    }
-    template = "reports/_trend_body.html" if request.htmx else "reports/trend.html"
-    return render(request, template, context)
+
+    def build():
+        form, chosen = _filters(request)
+        keys = [k for k in request.GET.getlist("m") if k][: selectors.MTA_MAX_COUNT]
+        try:
+            months = min(36, max(3, int(request.GET.get("maaneder", "12"))))
+        except ValueError:
+            months = 12
+        board = selectors.dashboard(
+            as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
+        )
+        candidates = selectors.trend_candidates(board=board)
+        if keys:
+            by_key = dict(Milestone.objects.filter(key__in=keys).values_list("key", "id"))
+            ids = [by_key[k] for k in keys if k in by_key]
+        else:
+            ids = [m.id for m in candidates[: selectors.MTA_DEFAULT_COUNT]]
+        data = selectors.milestone_trend(milestone_ids=ids, as_of=chosen["as_of"], months=months)
+        listed = {c.id for c in candidates}
+        extra = [s.milestone for s in data.series if s.milestone.id not in listed]
+        return "reports/_trend_main.html", {
+            "trend": data,
+            "chart": charts.mta_chart(data),
+            "point": data.point,
+            "form": form,
+            "tracks": Activity.Track.choices,
+            "candidates": [*extra, *candidates],
+            "chosen_ids": {s.milestone.id for s in data.series},
+            "party_choices": board.party_choices,
+            "party": board.party,
+            "track": board.track,
+            "trend_table": data.table,
+            "months": months,
+            "month_choices": (6, 12, 18, 24, 36),
+        }
+
+    return _page(request, kind="trend", title=_("Milepælstrend"), build=build)

@@ -13,13 +13,14 @@ from tests.reports.conftest_dashboard import (
     ago,
     change_at,
     days,
+    fresh_cache,  # noqa: F401
     make_activity,
     make_milestone,
     make_party,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def parse(svg: str) -> ET.Element:

@@ -22,7 +22,7 @@ from tests.reports.conftest_dashboard import (  # noqa: F401
     today,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def board(**kw):

@@ -1,0 +1,212 @@
+"""Time the heavy pages against a trivial logged-in page, at small and large scale.
+
+    python manage.py bench                   # small and large, on DATABASE_URL
+    python manage.py bench --scales large --runs 30 --keep
+
+For each scale it writes the synthetic programme (`generate_load_data`), logs a
+bench user in (SOR-team editor and steering-group reader) with Django's test
+client, and requests each page: once with an empty cache ("cold"), then
+`--runs` times ("warm": what the next readers get). It prints median and 95th
+percentile times, SQL query counts, and checks the budget of issue 5:
+each page's median at most 2x the trivial page at large scale, the
+point-in-time dashboard at most 3x the live one, the same number of queries at
+small and large scale. Measured, not asserted: the command always exits 0.
+"""
+
+import datetime
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from milestones.models import Activity, ReportingRound
+from reports.loaddata import SCALES, analyze, load_data_clear, load_data_generate, load_users
+
+
+@dataclass
+class Result:
+    scale: str
+    page: str
+    url: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    cold_ms: float
+    cold_queries: int
+    note: str = ""
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Command(BaseCommand):
+    help = "Måler siderne mod en triviel side ved lille og stor skala (se README-PERF.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scales", default="small,large", help="fx small,large")
+        parser.add_argument("--runs", type=int, default=15)
+        parser.add_argument(
+            "--no-generate",
+            action="store_true",
+            help="Mål de data, der er; skriv ikke et syntetisk program.",
+        )
+        parser.add_argument("--keep", action="store_true", help="Behold de syntetiske data.")
+
+    def handle(self, *args, scales="small,large", runs=15, no_generate=False, keep=False, **kw):
+        vendor = connection.vendor
+        self.stdout.write(f"Database: {vendor} ({settings.DATABASES['default']['NAME']})")
+        if vendor != "postgresql":
+            self.stdout.write(
+                self.style.WARNING("The budget is meant for PostgreSQL; set DATABASE_URL.")
+            )
+        results: list[Result] = []
+        names = [s.strip() for s in scales.split(",") if s.strip()]
+        for name in names:
+            if not no_generate:
+                started = time.perf_counter()
+                load_data_clear()
+                counts = load_data_generate(scale=SCALES[name])
+                analyze()
+                self.stdout.write(
+                    f"[{name}] generated in {time.perf_counter() - started:.0f} s: "
+                    + ", ".join(f"{k} {v}" for k, v in counts.items())
+                )
+            results += self._measure(name, runs)
+        if not no_generate and not keep:
+            load_data_clear()
+        self._report(results, names)
+
+    # ------------------------------------------------------------------
+    def _pages(self) -> list[tuple[str, str, str]]:
+        today = timezone.localdate()
+        past = timezone.localtime(timezone.now() - datetime.timedelta(days=45))
+        activity = (
+            Activity.objects.filter(key__startswith="load-").order_by("key").first()
+            or Activity.objects.order_by("key").first()
+        )
+        pages = [
+            ("trivial", reverse("accessibility"), ""),
+            ("dashboard", reverse("reports:dashboard"), ""),
+            (
+                "dashboard (point in time)",
+                reverse("reports:dashboard") + f"?som_den_var={past:%Y-%m-%dT%H:%M}",
+                "",
+            ),
+            ("roadmap", reverse("milestones:roadmap"), ""),
+            ("activity page", reverse("milestones:activity_detail", args=[activity.key]), ""),
+        ]
+        current = ReportingRound.objects.filter(opens_on__lte=today).order_by("-period").first()
+        try:
+            url = reverse("milestones:reporting_round", args=[f"{current.period:%Y-%m}"])
+            pages.append(("round matrix", url, ""))
+        except (NoReverseMatch, AttributeError):
+            pages.append(("round matrix", "", "skipped: no round page or no round"))
+        pages += [
+            ("timeline (Gantt)", reverse("reports:timeline"), ""),
+            ("trend (MTA)", reverse("reports:trend"), ""),
+        ]
+        return pages
+
+    def _measure(self, scale: str, runs: int) -> list[Result]:
+        _generator, user = load_users()
+        host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "testserver")
+        client = Client(HTTP_HOST=host.lstrip("."))
+        client.force_login(user)
+        results = []
+        for page, url, note in self._pages():
+            if not url:
+                results.append(Result(scale, page, url, 0, 0, 0, 0, 0, note))
+                continue
+            cache.clear()
+            cold_ms, cold_queries = self._get(client, url)
+            times, queries = [], []
+            for _ in range(runs):
+                ms, n = self._get(client, url)
+                times.append(ms)
+                queries.append(n)
+            results.append(
+                Result(
+                    scale=scale,
+                    page=page,
+                    url=url,
+                    median_ms=statistics.median(times),
+                    p95_ms=_percentile(times, 95),
+                    queries=max(queries),
+                    cold_ms=cold_ms,
+                    cold_queries=cold_queries,
+                    note=note,
+                )
+            )
+            self.stdout.write(f"  [{scale}] {page}: {statistics.median(times):.1f} ms")
+        return results
+
+    def _get(self, client: Client, url: str) -> tuple[float, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        return elapsed, len(ctx.captured_queries)
+
+    # ------------------------------------------------------------------
+    def _report(self, results: list[Result], scales: list[str]) -> None:
+        trivial = {r.scale: r.median_ms for r in results if r.page == "trivial"}
+        header = (
+            f"{'scale':<6} {'page':<26} {'median ms':>9} {'p95 ms':>8} {'x trivial':>9} "
+            f"{'queries':>7} {'cold ms':>8} {'cold q':>6}"
+        )
+        self.stdout.write("")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for r in results:
+            if r.note:
+                self.stdout.write(f"{r.scale:<6} {r.page:<26} {r.note}")
+                continue
+            ratio = r.median_ms / trivial[r.scale] if trivial.get(r.scale) else 0
+            self.stdout.write(
+                f"{r.scale:<6} {r.page:<26} {r.median_ms:>9.1f} {r.p95_ms:>8.1f} "
+                f"{ratio:>8.1f}x {r.queries:>7} {r.cold_ms:>8.0f} {r.cold_queries:>6}"
+            )
+        self.stdout.write("")
+        by = {(r.scale, r.page): r for r in results if not r.note}
+        big = "large" if "large" in scales else scales[-1]
+        for r in results:
+            if r.scale != big or r.note or r.page == "trivial":
+                continue
+            ratio = r.median_ms / trivial[big]
+            self._verdict(ratio <= 2, f"{big}: {r.page} median {ratio:.1f}x trivial (budget 2x)")
+        live, past = by.get((big, "dashboard")), by.get((big, "dashboard (point in time)"))
+        if live and past:
+            ratio = past.median_ms / live.median_ms
+            self._verdict(
+                ratio <= 3, f"{big}: point in time {ratio:.1f}x live dashboard (budget 3x)"
+            )
+            cold = past.cold_ms / live.cold_ms
+            self._verdict(cold <= 3, f"{big}: cold point in time {cold:.1f}x cold live dashboard")
+        if "small" in scales and "large" in scales:
+            for (scale, page), r in by.items():
+                if scale != "small" or (("large", page) not in by):
+                    continue
+                other = by[("large", page)]
+                same = (r.queries, r.cold_queries) == (other.queries, other.cold_queries)
+                self._verdict(
+                    same,
+                    f"queries small = large: {page} "
+                    f"({r.queries}/{r.cold_queries} vs {other.queries}/{other.cold_queries}, warm/cold)",
+                )
+
+    def _verdict(self, ok: bool, text: str) -> None:
+        style = self.style.SUCCESS if ok else self.style.ERROR
+        self.stdout.write(style(("OK    " if ok else "OVER  ") + text))
