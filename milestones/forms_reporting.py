@@ -142,7 +142,10 @@ class ProposalForm(forms.Form):
 
     proposed_date = PlanDateField(label=_("Ny forventet dato"))
     proposed_precision = forms.ChoiceField(
-        label=_("Præcision"), choices=DatePrecision.choices, initial=DatePrecision.DAY
+        label=_("Præcision"),
+        choices=DatePrecision.choices,
+        initial=DatePrecision.DAY,
+        required=False,
     )
     reason = PlainTextField(label=_("Begrundelse"), max_length=SHORT_TEXT, rows=2)
 

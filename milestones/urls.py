@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import editing, history, plan
+from .views import editing, history, plan, reporting, rollout
 
 app_name = "milestones"
 
@@ -40,4 +40,32 @@ urlpatterns = [
     path("baselines/<slug:key>/historik/", history.baseline_history, name="baseline_history"),
     path("aendringer/", history.change_feed, name="change_feed"),
     path("aktiviteter/<slug:key>/", plan.activity_detail, name="activity_detail"),
+    # Reporting: rounds (SOR-team), parties' updates, review; KOMBIT's roll-out.
+    path("rapportering/", reporting.home, name="reporting_home"),
+    path("rapportering/runder/", reporting.round_list, name="reporting_rounds"),
+    path("rapportering/runder/ny/", reporting.round_create, name="reporting_round_create"),
+    path(
+        "rapportering/pligter/<int:pk>/fjern/",
+        reporting.obligation_remove,
+        name="reporting_obligation_remove",
+    ),
+    path("rapportering/opdateringer/<int:pk>/", reporting.update_detail, name="reporting_update"),
+    path(
+        "rapportering/opdateringer/<int:pk>/behandl/",
+        reporting.update_review,
+        name="reporting_review",
+    ),
+    path("rapportering/<str:period>/", reporting.round_detail, name="reporting_round"),
+    path(
+        "rapportering/<str:period>/pligter/",
+        reporting.obligation_add,
+        name="reporting_obligation_add",
+    ),
+    path(
+        "rapportering/<str:period>/<slug:party_key>/<slug:activity_key>/",
+        reporting.update_edit,
+        name="reporting_edit",
+    ),
+    path("udrulning/", rollout.overview, name="rollout"),
+    path("udrulning/fase/<int:number>/", rollout.phase_detail, name="rollout_phase"),
 ]

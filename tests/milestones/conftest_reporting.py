@@ -47,6 +47,13 @@ def form_data(version: int = 0, action: str = "draft", **values) -> dict:
     return data
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The role fixtures set passwords; the default hasher makes each take ~0.3 s.
+    Autouse in the modules that import it (it runs before the user fixtures)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, steering):
     """Every role present before the round is made, so the round's obligations include them."""
