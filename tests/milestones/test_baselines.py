@@ -63,7 +63,13 @@ def test_a_milestone_two_months_late_is_yellow_with_its_slip(
 def test_the_roadmap_and_lists_show_rag(client_for, reporter, milestone, two_months_late):
     client = client_for(reporter)
     page = text(client.get(reverse("milestones:roadmap")))
-    assert 'sp-rag--yellow">Gul</span>' in page
+    # Compact on the roadmap: computed or overridden in words, the reason as a title.
+    row = re.search(r"Første version af SORLS i drift på NSP</a>.*?</tr>", page).group(0)
+    assert re.search(
+        r'sp-rag--yellow" title="1-3 måneder forsinket i forhold til baseline \(\d+ dage\)\.">Gul',
+        row,
+    )
+    assert "beregnet" in row and "2 kalendermåneder" in row
     page = text(client.get(reverse("milestones:milestone_list"), {"q": "SORLS"}))
     assert 'sp-rag--yellow">Gul</span>' in row_of(page, milestone)
     page = text(client.get(reverse("milestones:activity_list"), {"q": "SORLS"}))
