@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 240
 DEFAULT_MEMORY_MB = 2048
+PEAK_MARK = "sorplan-pdf-peak-rss-kb="
 
 
 class RenderError(Exception):
@@ -120,8 +121,12 @@ def render_pdf(
     created: datetime.datetime | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    stats: dict | None = None,
 ) -> bytes:
-    """Render in a child process limited to `memory_mb` of address space and `timeout` seconds."""
+    """Render in a child process limited to `memory_mb` of address space and `timeout` seconds.
+
+    `stats`, if given, gets the child's peak resident memory (`peak_rss_mb`).
+    """
     payload = json.dumps(
         {
             "html": html,
@@ -160,7 +165,24 @@ def render_pdf(
     for line in done.stderr.decode("utf-8", "replace").splitlines()[-50:]:
         if "refused to fetch" in line:
             logger.warning(line)
+        elif line.startswith(PEAK_MARK) and stats is not None:
+            stats["peak_rss_mb"] = int(line.removeprefix(PEAK_MARK)) / 1024
     return done.stdout
+
+
+def _peak_rss_kb() -> int:
+    """This process's own peak resident memory. (getrusage's ru_maxrss would include
+    the parent's memory at fork time, which Linux carries across exec.)"""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _child_main() -> int:
@@ -182,6 +204,7 @@ def _child_main() -> int:
     )
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
+    sys.stderr.write(f"{PEAK_MARK}{_peak_rss_kb()}\n")
     return 0
 
 

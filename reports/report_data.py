@@ -19,6 +19,7 @@ is a string, number, boolean, list or dict; dates are pre-formatted in Danish
 (the document is Danish and frozen).
 """
 
+import dataclasses
 import datetime
 import io
 from collections import OrderedDict
@@ -42,6 +43,11 @@ FOCUS_LIMIT = 60
 CHANGES_LIMIT = 150
 CHANGES_PER_ACTIVITY = 12
 HIGHLIGHTS_LIMIT = 40
+# Lists that grow with the programme: the largest first, the rest counted (and in
+# the spreadsheet when there is one).
+COMPLETED_LIMIT = 40
+SLIPPED_LIMIT = 40
+CONCERNS_LIMIT = 25
 # The timeline is drawn a landscape page at a time, up to TIMELINE_PAGES pages.
 TIMELINE_ACTIVITIES = 12
 TIMELINE_PAGES = 10
@@ -111,6 +117,7 @@ def _milestone(m, previous=None) -> dict:
         "previous_rag": previous.rag if previous else "",
         "previous_rag_label": previous.label if previous else _("Ny"),
         "rag_changed": previous is None or previous.rag != rag.rag,
+        "this_period": "",
         "sort": [
             m.activity.track,
             m.party.name.lower(),
@@ -125,6 +132,11 @@ def _milestone(m, previous=None) -> dict:
 def _severity(row: dict) -> tuple:
     order = {Rag.RED: 0, Rag.YELLOW: 1, Rag.GREY: 2, Rag.GREEN: 3, Rag.DONE: 4, Rag.CANCELLED: 5}
     return (order.get(row["rag"], 9), -(row["slip_days"] or 0), row["activity"], row["title"])
+
+
+def _slip_order(row: dict) -> tuple:
+    """Worst first: by colour, then by how far the forecast moved this period."""
+    return (_severity(row)[0], -row.get("moved_days", 0), row["activity"], row["title"])
 
 
 def _completed_this_period(now, before, since: datetime.datetime) -> bool:
@@ -259,6 +271,7 @@ def _round(at, today, parties, plan) -> dict | None:
 
 
 def _concerns(at, today, parties, plan) -> list[dict]:
+    """Help needed and risks, most pressing first (the selectors' order)."""
     return [
         {
             "party": c.party.label,
@@ -271,6 +284,11 @@ def _concerns(at, today, parties, plan) -> list[dict]:
         }
         for c in selectors._concerns(at, today, parties, plan, None)
     ]
+
+
+def _concerns_capped(at, today, parties, plan) -> dict:
+    found = _concerns(at, today, parties, plan)
+    return {"concerns": found[:CONCERNS_LIMIT], "concerns_total": len(found)}
 
 
 def _rollout(at, parties, plan) -> dict | None:
@@ -330,24 +348,63 @@ def _blockers(plan, slipped, at) -> list[dict]:
     ]
 
 
-def _charts(as_of: datetime.datetime) -> dict:
-    """The dashboard's two charts, as SVG markup, for the report's moment."""
-    first = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES)
-    pages = [first] + [
-        selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES, page=n)
-        for n in range(2, min(first.page_count, TIMELINE_PAGES) + 1)
+def _timeline_pages(whole, per_page: int) -> list:
+    """Split one timeline into pages of `per_page` activities, each drawn by the same chart code."""
+    pages, tracks, count = [], [], 0
+
+    def flush():
+        nonlocal tracks, count
+        if count:
+            pages.append(tracks)
+        tracks, count = [], 0
+
+    for track in whole.tracks:
+        for party in track.parties:
+            for item in party.activities:
+                if count == per_page:
+                    flush()
+                if not tracks or tracks[-1].track != track.track:
+                    tracks.append(selectors.TimelineTrack(track=track.track, label=track.label))
+                parties = tracks[-1].parties
+                if not parties or parties[-1].party != party.party:
+                    parties.append(selectors.TimelineParty(party=party.party))
+                parties[-1].activities.append(item)
+                count += 1
+    flush()
+    return [
+        dataclasses.replace(whole, tracks=page, page=n, page_count=len(pages))
+        for n, page in enumerate(pages, start=1)
     ]
+
+
+def _gantt_svg(page, number: int) -> str:
+    """One page of the timeline. The chart's title and description ids get the page
+    number after the first, so the ids stay unique in one document."""
+    svg = render_to_string("reports/charts/gantt.svg", {"chart": charts.gantt_chart(page)})
+    if number > 1:
+        for name in ("gantt-title", "gantt-desc"):
+            svg = svg.replace(f'"{name}"', f'"{name}-{number}"').replace(
+                f"{name} ", f"{name}-{number} "
+            )
+            svg = svg.replace(f' {name}"', f' {name}-{number}"')
+    return svg
+
+
+def _charts(as_of: datetime.datetime) -> dict:
+    """The dashboard's two charts, as SVG markup, for the report's moment.
+
+    The timeline is read once and drawn a landscape page at a time.
+    """
+    whole = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES * TIMELINE_PAGES)
+    pages = _timeline_pages(whole, TIMELINE_ACTIVITIES)
     trend = selectors.milestone_trend(
         milestone_ids=selectors.default_trend_milestones(as_of=as_of), as_of=as_of
     )
     mta = charts.mta_chart(trend)
     return {
-        "gantt_pages": [
-            render_to_string("reports/charts/gantt.svg", {"chart": charts.gantt_chart(page)})
-            for page in pages
-        ],
+        "gantt_pages": [_gantt_svg(page, n) for n, page in enumerate(pages, start=1)],
         "gantt_shown": sum(len(page.activities) for page in pages),
-        "gantt_total": first.activity_total,
+        "gantt_total": whole.activity_total,
         "mta": render_to_string("reports/charts/mta.svg", {"chart": mta}),
         "mta_count": len(trend.series),
     }
@@ -387,10 +444,17 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         row = _milestone(m, old.rag if old else None)
         rows.append(row)
         if _completed_this_period(m, old, since):
+            row["this_period"] = _("nået")
             completed.append(row)
         why = _slipped_this_period(m, old)
         if why:
-            slipped_now.append({**row, "why": why})
+            row["this_period"] = _("skredet")
+            moved = (
+                (m.forecast_end - old.forecast_end).days
+                if m.forecast_end and old.forecast_end
+                else 0
+            )
+            slipped_now.append({**row, "why": why, "moved_days": moved})
     rows.sort(key=lambda r: r["sort"])
     focus = sorted(
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
@@ -431,12 +495,14 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "activity_total": len(plan.activities),
         "focus": focus[:FOCUS_LIMIT],
         "focus_total": len(focus),
-        "completed": sorted(completed, key=lambda r: r["sort"]),
-        "slipped": sorted(slipped_now, key=_severity),
+        "completed": sorted(completed, key=lambda r: r["sort"])[:COMPLETED_LIMIT],
+        "completed_total": len(completed),
+        "slipped": sorted(slipped_now, key=_slip_order)[:SLIPPED_LIMIT],
+        "slipped_total": len(slipped_now),
         "blockers": _blockers(plan, slipped_all, at),
         "changes": _changes(since, at),
         "round": _round(at, today, parties, plan),
-        "concerns": _concerns(at, today, parties, plan),
+        **_concerns_capped(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
         "charts": _charts(as_of),
         "appendix": {
@@ -463,28 +529,37 @@ XLSX_COLUMNS = (
     ("rag_label", "RAG"),
     ("previous_rag_label", "Forrige RAG"),
     ("rag_reason", "Begrundelse"),
+    ("this_period", "I perioden"),
 )
 
 
 def milestones_xlsx(data: dict) -> bytes:
     """Every milestone of the report as an .xlsx workbook (from the frozen figures)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Milepæle"
-    sheet.append([label for _key, label in XLSX_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in data.get("all_milestones", []):
+    # Write-only: a large programme's list is written row by row, quickly.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Milepæle")
+    for column, width in zip(
+        "ABCDEFGHIJK", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60, 12), strict=True
+    ):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    rows = data.get("all_milestones", [])
+    sheet.auto_filter.ref = f"A1:K{len(rows) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for _key, label in XLSX_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
         sheet.append(
             [row.get(key) if row.get(key) is not None else "" for key, _label in XLSX_COLUMNS]
         )
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for column, width in zip("ABCDEFGHIJ", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60), strict=True):
-        sheet.column_dimensions[column].width = width
     # A fixed creation time keeps the workbook the same for the same figures.
     moment = datetime.datetime.fromisoformat(data["as_of"]).replace(tzinfo=None)
     workbook.properties.created = moment

@@ -191,7 +191,9 @@ def _attachments(report: StatusReport, data: dict) -> tuple:
     )
 
 
-def status_report_render(report: StatusReport, data: dict | None = None) -> bytes:
+def status_report_render(
+    report: StatusReport, data: dict | None = None, *, stats: dict | None = None
+) -> bytes:
     """Render the report's PDF (for a draft, or once when publishing)."""
     from . import pdf as pdf_render
 
@@ -207,6 +209,7 @@ def status_report_render(report: StatusReport, data: dict | None = None) -> byte
         memory_mb=getattr(
             settings, "SORPLAN_REPORT_RENDER_MEMORY_MB", pdf_render.DEFAULT_MEMORY_MB
         ),
+        stats=stats,
     )
 
 

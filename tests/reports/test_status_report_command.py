@@ -1,0 +1,58 @@
+"""`manage.py generate_status_report --period 2026-10 [--publish] [--output report.pdf]`."""
+
+import io
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from reports import services
+from reports.models import StatusReport
+from tests.reports import conftest_report
+from tests.reports.conftest_report import known_month_build
+
+# Fixtures shared by the report tests.
+fast_password_hashing = conftest_report.fast_password_hashing
+report_media = conftest_report.report_media
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_command_drafts_publishes_and_writes_the_pdf(
+    tmp_path, steering, report_media, django_capture_on_commit_callbacks
+):
+    known = known_month_build()
+    period = f"{known.period:%Y-%m}"
+    output = tmp_path / "rapport.pdf"
+    out = io.StringIO()
+    with time_machine.travel(known.run_at, tick=False):
+        call_command("generate_status_report", "--period", period, stdout=out)
+        assert "kladde lavet" in out.getvalue()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(
+                "generate_status_report",
+                "--period",
+                period,
+                "--publish",
+                "--output",
+                str(output),
+                stdout=out,
+            )
+    report = StatusReport.objects.get(period=known.period)
+    assert report.is_published and "findes allerede" in out.getvalue()
+    assert output.read_bytes() == services.status_report_pdf(report)
+    assert [m.to for m in mail.outbox] == [[steering.email]]
+
+
+def test_the_command_explains_a_bad_period(db):
+    with pytest.raises(CommandError, match="år-måned"):
+        call_command("generate_status_report", "--period", "oktober")
+
+
+def test_the_bench_builds_and_renders_without_storing(db, report_media):
+    out = io.StringIO()
+    call_command("bench_report", "--no-generate", stdout=out)
+    text = out.getvalue()
+    assert "PDF (WeasyPrint)" in text and "Ratio report/plain" in text
+    assert not StatusReport.objects.exists()
