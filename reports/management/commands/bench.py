@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
@@ -83,6 +84,8 @@ class Command(BaseCommand):
                     + ", ".join(f"{k} {v}" for k, v in counts.items())
                 )
             results += self._measure(name, runs)
+            if name == "large":  # the monthly status report at scale (bench_report)
+                call_command("bench_report", "--no-generate", stdout=self.stdout)
         if not no_generate and not keep:
             load_data_clear()
         self._report(results, names)
