@@ -262,6 +262,8 @@ class ActivityDeleteForm(DeleteForm):
             self.fields["move_to"].queryset = Activity.objects.exclude(pk=activity.pk).order_by(
                 "title"
             )
+            self.fields["move_to"].help_text = _("Kun når milepælene skal flyttes.")
+            self.order_fields(["version", "milestones", "move_to", "change_reason"])
         else:
             del self.fields["milestones"]
             del self.fields["move_to"]
