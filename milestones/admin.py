@@ -4,6 +4,22 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import models
 
 
+class VersionedHistoryAdmin(SimpleHistoryAdmin):
+    """Admin edits count as a new version, so a page save started earlier is
+    refused as a conflict instead of silently overwriting the admin's change;
+    the history row says it came from the admin."""
+
+    def save_model(self, request, obj, form, change):
+        if change and hasattr(obj, "version"):
+            obj.version = (
+                type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first() or 0
+            ) + 1
+        obj._change_reason = (
+            "Ændret i administrationen" if change else "Oprettet i administrationen"
+        )
+        super().save_model(request, obj, form, change)
+
+
 class MilestoneInline(admin.TabularInline):
     model = models.Milestone
     extra = 0
@@ -28,7 +44,7 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Goal)
-class GoalAdmin(SimpleHistoryAdmin):
+class GoalAdmin(VersionedHistoryAdmin):
     list_display = ["title", "kind", "parent", "number"]
     list_filter = ["kind"]
     search_fields = ["title", "key"]
@@ -41,7 +57,7 @@ class BaselineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(VersionedHistoryAdmin):
     list_display = ["title", "track", "responsible_party", "status", "goal"]
     list_filter = ["track", "status", "responsible_party"]
     search_fields = ["title", "key", "description"]
@@ -50,7 +66,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(VersionedHistoryAdmin):
     list_display = ["title", "activity", "forecast_date", "actual_date", "status", "is_demo"]
     list_filter = ["status", "activity__track", "is_demo"]
     search_fields = ["title", "key", "activity__title"]
@@ -76,7 +92,7 @@ class RolloutPhaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.MunicipalityRollout)
-class MunicipalityRolloutAdmin(SimpleHistoryAdmin):
+class MunicipalityRolloutAdmin(VersionedHistoryAdmin):
     list_display = ["municipality", "phase", "status", "status_date"]
     list_filter = ["phase", "status"]
     search_fields = ["municipality__name"]
@@ -94,7 +110,7 @@ class RoundObligationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.ProgressUpdate)
-class ProgressUpdateAdmin(SimpleHistoryAdmin):
+class ProgressUpdateAdmin(VersionedHistoryAdmin):
     list_display = ["round", "party", "activity", "status", "self_rag"]
     list_filter = ["round", "status", "party"]
 

@@ -44,3 +44,18 @@ def test_admin_revert_of_history_is_off(client_for, superuser):
     client.post(url, {"title": "Ændret via tilbageførsel"})
     assert Milestone.history.filter(id=milestone.pk).count() == before
     assert Milestone.objects.get(pk=milestone.pk).title == "Leverandør valgt: CGI"
+
+
+def test_an_admin_edit_is_a_new_version_with_a_reason(client_for, superuser):
+    milestone = Milestone.objects.get(key="sorls-i-drift-paa-nsp")
+    client = client_for(superuser)
+    url = f"/admin/milestones/milestone/{milestone.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(forecast_date="2027-04-01", status="planned")
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    assert client.post(url, data).status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.version == 2
+    row = Milestone.history.filter(id=milestone.pk).latest("history_date")
+    assert row.history_change_reason == "Ændret i administrationen"
