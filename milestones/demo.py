@@ -128,7 +128,10 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     # activity starts somewhere from 5 months ago to 10 months ahead, and its
     # milestones follow each other 3 months apart (so dependencies hold).
     open_without_date = Milestone.objects.filter(
-        forecast_date__isnull=True, actual_date__isnull=True, actual_date_unknown=False, is_demo=False
+        forecast_date__isnull=True,
+        actual_date__isnull=True,
+        actual_date_unknown=False,
+        is_demo=False,
     ).order_by("activity__sort_order", "sort_order", "pk")
     first_of_month = today.replace(day=1)
     activity_index: dict[int, int] = {}
@@ -137,7 +140,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         index = activity_index.setdefault(milestone.activity_id, len(activity_index))
         step = position[milestone.activity_id] = position.get(milestone.activity_id, -1) + 1
         offset = (index * 7) % 16 - 5 + 3 * step
-        milestone.forecast_date = _month_add(first_of_month, offset).replace(day=rng.choice([1, 15, 28]))
+        milestone.forecast_date = _month_add(first_of_month, offset).replace(
+            day=rng.choice([1, 15, 28])
+        )
         milestone.forecast_precision = DatePrecision.DAY
         milestone.is_demo = True
         if offset < -1:
@@ -149,16 +154,20 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         record_save(milestone, user=by, reason=REASON)
         counts["milepæle"] += 1
 
-    # The MedCom start (medio december 2023) did happen in the demo world.
-    start = Milestone.objects.filter(
-        key="medcom-adresseringsprojekt-starter", actual_date__isnull=True
-    ).first()
-    if start is not None:
-        start.status = Milestone.Status.DONE
-        start.actual_date = datetime.date(2023, 12, 14)
-        start.actual_precision = DatePrecision.DAY
-        start.is_demo = True
-        record_save(start, user=by, reason=REASON)
+    # In the demo world, MedCom's project started mid-December 2023 and the SHAK
+    # phase-out started in 2024, as the plan said.
+    for key, actual, precision in [
+        ("medcom-adresseringsprojekt-starter", datetime.date(2023, 12, 14), DatePrecision.DAY),
+        ("shak-udfasning-starter", datetime.date(2024, 1, 1), DatePrecision.YEAR),
+    ]:
+        started = Milestone.objects.filter(key=key, actual_date__isnull=True, is_demo=False).first()
+        if started is None:
+            continue
+        started.status = Milestone.Status.DONE
+        started.actual_date = actual
+        started.actual_precision = precision
+        started.is_demo = True
+        record_save(started, user=by, reason=REASON)
         counts["milepæle"] += 1
 
     # A demo baseline a little earlier than the demo forecasts, so slips show.
