@@ -138,3 +138,14 @@ def test_hostile_text_is_escaped_in_the_preview_page(client_for, report_media):
     body = response.content.decode()
     assert 'id="ondt"' not in body
     assert "&lt;img src=&quot;file:///etc/passwd&quot; id=&quot;ondt&quot;&gt;" in body
+
+
+def test_rendering_is_capped_in_memory_and_time():
+    from reports.pdf import RenderError, render_pdf
+
+    html = "<p>hej</p>"
+    assert render_pdf(html, static_root=STATIC).startswith(b"%PDF")
+    with pytest.raises(RenderError, match="MB"):
+        render_pdf(html, static_root=STATIC, memory_mb=40)
+    with pytest.raises(RenderError, match="took more than"):
+        render_pdf(html, static_root=STATIC, timeout=0.05)
