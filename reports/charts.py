@@ -59,8 +59,8 @@ def month_year_label(date: datetime.date) -> str:
 
 
 def _fit(text: str, width: float, size: float = 12) -> str:
-    """Shorten text to roughly fit `width` pixels (average glyph ≈ 0.55 em)."""
-    room = max(4, int(width / (size * 0.55)))
+    """Shorten text to roughly fit `width` pixels (average glyph ≈ 0.5 em)."""
+    room = max(4, int(width / (size * 0.5)))
     return text if len(text) <= room else text[: room - 1].rstrip() + "…"
 
 

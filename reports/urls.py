@@ -1,10 +1,12 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "reports"
 
 urlpatterns = [
-    # The steering group's dashboard will live here; until then, the roadmap.
-    path("", RedirectView.as_view(pattern_name="milestones:roadmap"), name="dashboard"),
+    path("", views.dashboard, name="dashboard"),
+    path("tidslinje/", views.timeline, name="timeline"),
+    path("trend/", views.trend, name="trend"),
     path("statusrapporter/", include("reports.urls_reports")),
 ]
