@@ -14,7 +14,8 @@ import time
 import pytest
 import time_machine
 from celery.result import EagerResult
-from django.db import close_old_connections
+from celery.signals import task_postrun
+from django.db import close_old_connections, connections
 
 from milestones.loader import sor_roadmap_load
 from milestones.rag import add_months
@@ -33,6 +34,10 @@ smtp_server = conftest_report.smtp_server
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _close_connections(**kwargs) -> None:
+    connections.close_all()
 
 
 def _forget_connections(app) -> None:
@@ -67,12 +72,16 @@ def worker(settings, clock):
     _forget_connections(app)
     with app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()  # nothing left from an earlier run
+    # The worker thread keeps its own database connection (CONN_MAX_AGE): close it
+    # after each task, so the test database can be dropped at the end.
+    task_postrun.connect(_close_connections, weak=False)
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
         ) as started:
             yield started
     finally:
+        task_postrun.disconnect(_close_connections)
         app.conf.update(saved)
         _forget_connections(app)
         close_old_connections()
