@@ -83,7 +83,7 @@ def test_an_edit_through_admin(client_for, superuser, milestone):
     assert row.history_user == superuser  # HistoryRequestMiddleware
     entry = latest_entry(milestone)
     assert entry.user_label == "t-admin"
-    assert entry.reason == ""  # admin asks for none
+    assert entry.reason == "Ændret i administrationen"  # admin asks for none; says where
     assert changes_of(entry) == {"Forventet dato": ("–", "oktober 2027")}
 
 
