@@ -255,6 +255,11 @@ SORPLAN_PROGRAMME_NAME = "Fuld overgang til SOR"
 SORPLAN_REPORT_EXTRA_RECIPIENTS = env.list("SORPLAN_REPORT_EXTRA_RECIPIENTS", default=[])
 SORPLAN_REPORT_AUTO_PUBLISH = env.bool("SORPLAN_REPORT_AUTO_PUBLISH", default=False)
 SORPLAN_REMINDER_DAYS_BEFORE = env.int("SORPLAN_REMINDER_DAYS_BEFORE", default=5)
+# Limits on rendering the status report PDF (in a child process): seconds and memory.
+SORPLAN_REPORT_RENDER_TIMEOUT = env.int("SORPLAN_REPORT_RENDER_TIMEOUT", default=240)
+SORPLAN_REPORT_RENDER_MEMORY_MB = env.int("SORPLAN_REPORT_RENDER_MEMORY_MB", default=2048)
+# First wait (seconds) before re-sending a report e-mail after an SMTP failure; doubles each time.
+SORPLAN_REPORT_RETRY_BACKOFF = env.int("SORPLAN_REPORT_RETRY_BACKOFF", default=60)
 SORPLAN_SYSTEM_USERNAME = "sorplan-system"
 
 # ---------------------------------------------------------------------------
