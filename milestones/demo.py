@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from parties.models import Membership, Party
@@ -124,6 +125,8 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     rng = random.Random(2026)
     counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}
 
+    first_run = not Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists()
+
     # Illustrative forecasts for open milestones the seeds give no date: each
     # activity starts somewhere from 5 months ago to 10 months ahead, and its
     # milestones follow each other 3 months apart (so dependencies hold).
@@ -230,7 +233,100 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         counts["kommuner"] += 1
 
     counts["opdateringer"] = _demo_round(by=by, today=today, rng=rng)
+    if first_run:
+        _demo_past_create(by=by, today=today, rng=rng)
     return counts
+
+
+def _history_models():
+    """Every model with history whose rows this load (seed + demo) wrote today."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        history = getattr(model, "history", None)
+        if (
+            history is not None
+            and hasattr(history, "model")
+            and model._meta.app_label
+            in {
+                "parties",
+                "milestones",
+            }
+        ):
+            yield history.model
+
+
+def _demo_past_create(*, by, today: datetime.date, rng: random.Random) -> None:
+    """Give the demo programme a past, so trends and "since last month" show something.
+
+    The plan as loaded (seed + demo) is dated 13 months back; then each demo
+    milestone whose forecast differs from the demo baseline moved to its
+    current forecast at a month end in between. Only history rows are written
+    (illustrative, reason "Demodata (illustrativ)"); current rows are untouched.
+    Runs once, with the demo baseline's creation.
+    """
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(_month_add(today.replace(day=1), -13), datetime.time(9), tz)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(hours=6)
+    shift = now - start
+    for history_model in _history_models():
+        # Rows written by this setup run (the seed load and the demo) move back to
+        # `start`, keeping their order.
+        history_model.objects.filter(history_date__gte=cutoff).update(
+            history_date=F("history_date") - shift
+        )
+    entries = {
+        e.milestone_id: e for e in BaselineEntry.objects.filter(baseline__key=DEMO_BASELINE_KEY)
+    }
+    Historical = Milestone.history.model
+    fields = [f.attname for f in Milestone._meta.fields]
+    rows = []
+    for milestone in Milestone.objects.filter(is_demo=True):
+        entry = entries.get(milestone.pk)
+        if entry is None or entry.date is None or milestone.forecast_date is None:
+            continue
+        values = {name: getattr(milestone, name) for name in fields}
+        # As first loaded: the baseline date, not yet reached.
+        first = dict(values, forecast_date=entry.date)
+        if milestone.actual_date:
+            first.update(status=Milestone.Status.PLANNED, actual_date=None)
+        latest = Historical.objects.filter(id=milestone.pk).order_by("-history_date", "-history_id")
+        Historical.objects.filter(history_id=latest.values("history_id")[:1]).update(
+            **{k: v for k, v in first.items() if k != "id"}
+        )
+        if entry.date != milestone.forecast_date:
+            moved_at = datetime.datetime.combine(
+                _month_add(start.date(), rng.randint(2, 11)).replace(day=20), datetime.time(14), tz
+            )
+            if milestone.actual_date:
+                moved_at = min(
+                    moved_at, datetime.datetime.combine(milestone.actual_date, datetime.time(9), tz)
+                )
+            rows.append(
+                Historical(
+                    **dict(
+                        values if not milestone.actual_date else first,
+                        forecast_date=milestone.forecast_date,
+                    ),
+                    history_date=max(moved_at, start + datetime.timedelta(days=1)),
+                    history_type="~",
+                    history_user=by,
+                    history_change_reason=REASON + ": ny forventet dato",
+                )
+            )
+        if milestone.actual_date:
+            reached_at = datetime.datetime.combine(milestone.actual_date, datetime.time(15), tz)
+            rows.append(
+                Historical(
+                    **values,
+                    history_date=min(max(reached_at, start + datetime.timedelta(days=2)), now),
+                    history_type="~",
+                    history_user=by,
+                    history_change_reason=REASON + ": nået",
+                )
+            )
+    Historical.objects.bulk_create(rows)
 
 
 def _demo_round(*, by, today: datetime.date, rng: random.Random) -> int:

@@ -49,3 +49,20 @@ def test_demo_dates_respect_dependencies(settings):
         ]
     ]
     assert phases == sorted(phases)
+
+
+def test_demo_has_a_past_that_ends_in_the_present(settings):
+    """History is backdated once so trends have something to show, and the
+    newest history row of every milestone still equals the milestone."""
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    for milestone in Milestone.objects.all():
+        latest = milestone.history.order_by("-history_date", "-history_id").first()
+        for field in ["forecast_date", "status", "actual_date", "title", "is_demo"]:
+            assert getattr(latest, field) == getattr(milestone, field), (milestone.key, field)
+    oldest = Milestone.history.order_by("history_date").first().history_date
+    from django.utils import timezone
+
+    assert (timezone.now() - oldest).days > 360
+    moved = Milestone.history.filter(history_change_reason__endswith="ny forventet dato")
+    assert moved.exists()
