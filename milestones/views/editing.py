@@ -8,7 +8,10 @@ carried over and the other person's changes shown.
 """
 
 import copy
+from functools import partial
+from typing import NamedTuple
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -102,49 +105,77 @@ def add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _notes(request, form) -> None:
+    for note in form.notes:
+        messages.info(request, note)
+
+
 def _saved(request, form, changed: bool, what: str) -> None:
     if changed:
         messages.success(request, _("%(what)s er gemt.") % {"what": what})
     else:
         messages.info(request, _("Der var ingen ændringer at gemme."))
-    for note in form.notes:
-        messages.info(request, note)
+    _notes(request, form)
+
+
+class _Submission(NamedTuple):
+    """What became of a submitted edit form: saved (`saved` is the record), refused for
+    a conflict (the form is then the merged one), or invalid."""
+
+    form: forms.Form
+    saved: object = None
+    changed: bool = False
+    conflict: EditConflict | None = None
+    clashes: tuple[str, ...] = ()
+
+
+def _submit_edit(request, *, form_class, instance, update) -> _Submission:
+    """Bind the POST to a copy of `instance` and save it through `update` with the
+    version the person saw; on a conflict, the person's changes on the new version."""
+    form = form_class(request.POST, instance=copy.copy(instance))
+    if not form.is_valid():
+        return _Submission(form)
+    try:
+        saved, changed = update(
+            version=form.cleaned_data["version"],
+            data=form.changes(),
+            reason=form.cleaned_data["change_reason"],
+        )
+    except EditConflict as error:
+        merged, clashes = merged_after_conflict(
+            form_class,
+            submitted=form,
+            current=error.current,
+            seen_version=error.seen_version,
+            changes=error.changes,
+        )
+        return _Submission(merged, conflict=error, clashes=tuple(clashes))
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _Submission(form)
+    return _Submission(form, saved=saved, changed=changed)
 
 
 def _edit_page(request, *, instance, form_class, update, template, context, success, what):
     """GET: the form on the current version. POST: save through `update`, or re-render with
     errors, or with the conflict and the person's changes on the new version (409)."""
-    conflict, clashes, code = None, [], 200
     if request.method == "POST":
-        form = form_class(request.POST, instance=copy.copy(instance))
-        if form.is_valid():
-            try:
-                saved, changed = update(
-                    version=form.cleaned_data["version"],
-                    data=form.changes(),
-                    reason=form.cleaned_data["change_reason"],
-                )
-            except EditConflict as error:
-                conflict, code = error, 409
-                form, clashes = merged_after_conflict(
-                    form_class,
-                    submitted=form,
-                    current=error.current,
-                    seen_version=error.seen_version,
-                    changes=error.changes,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                _saved(request, form, changed, what)
-                return redirect(success(saved))
+        result = _submit_edit(request, form_class=form_class, instance=instance, update=update)
+        if result.saved is not None:
+            _saved(request, result.form, result.changed, what)
+            return redirect(success(result.saved))
     else:
-        form = form_class(instance=instance)
+        result = _Submission(form_class(instance=instance))
     return render(
         request,
         template,
-        {**context, "form": form, "conflict": conflict, "clashes": clashes},
-        status=code,
+        {
+            **context,
+            "form": result.form,
+            "conflict": result.conflict,
+            "clashes": list(result.clashes),
+        },
+        status=409 if result.conflict else 200,
     )
 
 
@@ -158,8 +189,7 @@ def _create_page(request, *, form_class, create, template, context, success, wha
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("%(what)s er oprettet.") % {"what": what})
-                for note in form.notes:
-                    messages.info(request, note)
+                _notes(request, form)
                 return redirect(success(saved))
     else:
         form = form_class(initial=initial or {})
@@ -167,13 +197,13 @@ def _create_page(request, *, form_class, create, template, context, success, wha
 
 
 def _delete_page(request, *, instance, delete, template, context, success, what, form=None):
-    """GET: confirm. POST: delete with the version the person saw (a conflict shows what
-    changed and asks again)."""
+    """GET: confirm. POST: delete through `delete(version=..., reason=...)` with the version
+    the person saw (a conflict shows what changed and asks again)."""
     conflict, code = None, 200
     form = form or DeleteForm(request.POST or None, initial={"version": instance.version})
     if request.method == "POST" and form.is_valid():
         try:
-            delete(form)
+            delete(version=form.cleaned_data["version"], reason=form.cleaned_data["change_reason"])
         except EditConflict as error:
             conflict, code = error, 409
             data = request.POST.copy()
@@ -197,9 +227,7 @@ def goal_create(request):
     return _create_page(
         request,
         form_class=GoalForm,
-        create=lambda data, reason: services.goal_create(
-            user=request.user, data=data, reason=reason
-        ),
+        create=partial(services.goal_create, user=request.user),
         template="milestones/goal_form.html",
         context={},
         success=lambda goal: reverse("milestones:goal_detail", args=[goal.key]),
@@ -215,9 +243,7 @@ def goal_edit(request, key):
         request,
         instance=goal,
         form_class=GoalForm,
-        update=lambda version, data, reason: services.goal_update(
-            goal_id=goal.pk, version=version, user=request.user, data=data, reason=reason
-        ),
+        update=partial(services.goal_update, goal_id=goal.pk, user=request.user),
         template="milestones/goal_form.html",
         context={"goal": goal},
         success=lambda saved: reverse("milestones:goal_detail", args=[saved.key]),
@@ -231,12 +257,7 @@ def goal_delete(request, key):
     return _delete_page(
         request,
         instance=goal,
-        delete=lambda form: services.goal_delete(
-            goal_id=goal.pk,
-            version=form.cleaned_data["version"],
-            user=request.user,
-            reason=form.cleaned_data["change_reason"],
-        ),
+        delete=partial(services.goal_delete, goal_id=goal.pk, user=request.user),
         template="milestones/confirm_delete.html",
         context={
             "object": goal,
@@ -261,9 +282,7 @@ def activity_create(request):
     return _create_page(
         request,
         form_class=ActivityForm,
-        create=lambda data, reason: services.activity_create(
-            user=request.user, data=data, reason=reason
-        ),
+        create=partial(services.activity_create, user=request.user),
         template="milestones/activity_form.html",
         context={},
         success=lambda activity: reverse("milestones:activity_detail", args=[activity.key]),
@@ -279,9 +298,7 @@ def activity_edit(request, key):
         request,
         instance=activity,
         form_class=ActivityForm,
-        update=lambda version, data, reason: services.activity_update(
-            activity_id=activity.pk, version=version, user=request.user, data=data, reason=reason
-        ),
+        update=partial(services.activity_update, activity_id=activity.pk, user=request.user),
         template="milestones/activity_form.html",
         context={"activity": activity},
         success=lambda saved: reverse("milestones:activity_detail", args=[saved.key]),
@@ -297,13 +314,14 @@ def activity_delete(request, key):
     form = ActivityDeleteForm(request.POST or None, initial={"version": activity.version}, **kwargs)
     form._init_kwargs = kwargs
 
-    def delete(form):
+    def delete(*, version, reason):
+        # Called with the form bound and valid: the milestones' fate comes from it.
         choice = form.cleaned_data.get("milestones")
         return services.activity_delete(
             activity_id=activity.pk,
-            version=form.cleaned_data["version"],
+            version=version,
             user=request.user,
-            reason=form.cleaned_data["change_reason"],
+            reason=reason,
             move_milestones_to=form.cleaned_data.get("move_to")
             if choice == ActivityDeleteForm.MOVE
             else None,
@@ -338,9 +356,7 @@ def milestone_create(request):
     return _create_page(
         request,
         form_class=MilestoneForm,
-        create=lambda data, reason: services.milestone_create(
-            user=request.user, data=data, reason=reason
-        ),
+        create=partial(services.milestone_create, user=request.user),
         template="milestones/milestone_form.html",
         context={"activity": activity},
         success=lambda milestone: (
@@ -359,13 +375,7 @@ def milestone_edit(request, key):
         request,
         instance=milestone,
         form_class=MilestoneForm,
-        update=lambda version, data, reason: services.milestone_update(
-            milestone_id=milestone.pk,
-            version=version,
-            user=request.user,
-            data=data,
-            reason=reason,
-        ),
+        update=partial(services.milestone_update, milestone_id=milestone.pk, user=request.user),
         template="milestones/milestone_form.html",
         context={"milestone": milestone, "activity": milestone.activity},
         success=lambda saved: reverse("milestones:milestone_detail", args=[saved.key]),
@@ -379,12 +389,7 @@ def milestone_delete(request, key):
     return _delete_page(
         request,
         instance=milestone,
-        delete=lambda form: services.milestone_delete(
-            milestone_id=milestone.pk,
-            version=form.cleaned_data["version"],
-            user=request.user,
-            reason=form.cleaned_data["change_reason"],
-        ),
+        delete=partial(services.milestone_delete, milestone_id=milestone.pk, user=request.user),
         template="milestones/confirm_delete.html",
         context={
             "object": milestone,
@@ -436,59 +441,43 @@ def milestone_row(request, key):
 def milestone_quick(request, key):
     """Change a milestone's forecast, actual date, status or RAG override in place."""
     milestone = get_milestone_for_user(request, key, write=True)
-    conflict, clashes = None, []
     default_next = (
         reverse("milestones:activity_detail", args=[milestone.activity.key])
         + f"#milestone-{milestone.pk}"
     )
     if request.method == "POST":
-        form = MilestoneQuickForm(request.POST, instance=copy.copy(milestone))
-        if form.is_valid():
-            try:
-                saved, changed = services.milestone_update(
-                    milestone_id=milestone.pk,
-                    version=form.cleaned_data["version"],
-                    user=request.user,
-                    data=form.changes(),
-                    reason=form.cleaned_data["change_reason"],
+        result = _submit_edit(
+            request,
+            form_class=MilestoneQuickForm,
+            instance=milestone,
+            update=partial(services.milestone_update, milestone_id=milestone.pk, user=request.user),
+        )
+        if result.saved is not None:
+            if request.htmx:
+                notices = [
+                    _("Gemt.") if result.changed else _("Der var ingen ændringer at gemme."),
+                    *result.form.notes,
+                ]
+                return render(
+                    request,
+                    "milestones/_milestone_row.html",
+                    _row_context(request, result.saved.pk, notices=notices),
                 )
-            except EditConflict as error:
-                conflict = error
-                form, clashes = merged_after_conflict(
-                    MilestoneQuickForm,
-                    submitted=form,
-                    current=error.current,
-                    seen_version=error.seen_version,
-                    changes=error.changes,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                if request.htmx:
-                    notices = [
-                        _("Gemt.") if changed else _("Der var ingen ændringer at gemme."),
-                        *form.notes,
-                    ]
-                    return render(
-                        request,
-                        "milestones/_milestone_row.html",
-                        _row_context(request, saved.pk, notices=notices),
-                    )
-                _saved(request, form, changed, _("Milepælen"))
-                return redirect(safe_next(request, default_next))
+            _saved(request, result.form, result.changed, _("Milepælen"))
+            return redirect(safe_next(request, default_next))
     else:
-        form = MilestoneQuickForm(instance=milestone)
+        result = _Submission(MilestoneQuickForm(instance=milestone))
     context = {
         **_row_context(request, milestone.pk),
-        "form": form,
-        "conflict": conflict,
-        "clashes": clashes,
+        "form": result.form,
+        "conflict": result.conflict,
+        "clashes": list(result.clashes),
         "next": safe_next(request, default_next),
     }
     if request.htmx:
         return render(request, "milestones/_milestone_quick_row.html", context)
     return render(
-        request, "milestones/milestone_quick.html", context, status=409 if conflict else 200
+        request, "milestones/milestone_quick.html", context, status=409 if result.conflict else 200
     )
 
 
