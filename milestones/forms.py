@@ -379,49 +379,49 @@ class _FilterForm(forms.Form):
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
 
 
-def _party_field():
+def _key_field(label, queryset, empty_label):
+    """An optional choice of a record by its key, so the filter reads well in the URL."""
     return forms.ModelChoiceField(
-        label=_("Ansvarlig part"),
-        queryset=Party.objects.filter(responsible_activities__isnull=False)
-        .distinct()
-        .order_by("name"),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Alle parter"),
+        label=label, queryset=queryset, to_field_name="key", required=False, empty_label=empty_label
     )
 
 
-def _goal_field():
-    return forms.ModelChoiceField(
-        label=_("Mål"),
-        queryset=Goal.objects.order_by("kind", "number", "title"),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Alle mål"),
-    )
+class _PlanFilterForm(_FilterForm):
+    """Milestones and activities filter alike: by track, party, status, goal, plan
+    version and baseline; only their statuses and sort orders differ."""
+
+    STATUS_CHOICES: list[tuple[str, str]] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["spor"] = forms.ChoiceField(
+            label=_("Spor"), choices=[("", _("Alle spor")), *Activity.Track.choices], required=False
+        )
+        self.fields["part"] = _key_field(
+            _("Ansvarlig part"),
+            Party.objects.filter(responsible_activities__isnull=False).distinct().order_by("name"),
+            _("Alle parter"),
+        )
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"),
+            choices=[("", _("Alle statusser")), *self.STATUS_CHOICES],
+            required=False,
+        )
+        self.fields["maal"] = _key_field(
+            _("Mål"), Goal.objects.order_by("kind", "number", "title"), _("Alle mål")
+        )
+        self.fields["plan"] = _key_field(
+            _("Planversion"),
+            Baseline.objects.filter(is_plan_version=True),
+            _("Alle planversioner"),
+        )
+        self.fields["baseline"] = _key_field(
+            _("Sammenlign med baseline"), Baseline.objects.all(), _("Den aktive baseline")
+        )
+        self.order_fields(["q", "spor", "part", "status", "maal", "plan", "baseline", "sorter"])
 
 
-def _plan_field():
-    return forms.ModelChoiceField(
-        label=_("Planversion"),
-        queryset=Baseline.objects.filter(is_plan_version=True),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Alle planversioner"),
-    )
-
-
-def _baseline_field():
-    return forms.ModelChoiceField(
-        label=_("Sammenlign med baseline"),
-        queryset=Baseline.objects.all(),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Den aktive baseline"),
-    )
-
-
-class MilestoneFilterForm(_FilterForm):
+class MilestoneFilterForm(_PlanFilterForm):
     SORTS = [
         ("forventet", _("Forventet dato, tidligste først")),
         ("-forventet", _("Forventet dato, seneste først")),
@@ -430,25 +430,10 @@ class MilestoneFilterForm(_FilterForm):
         ("part", _("Ansvarlig part")),
         ("status", _("Status")),
     ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["spor"] = forms.ChoiceField(
-            label=_("Spor"), choices=[("", _("Alle spor")), *Activity.Track.choices], required=False
-        )
-        self.fields["part"] = _party_field()
-        self.fields["status"] = forms.ChoiceField(
-            label=_("Status"),
-            choices=[("", _("Alle statusser")), *Milestone.Status.choices],
-            required=False,
-        )
-        self.fields["maal"] = _goal_field()
-        self.fields["plan"] = _plan_field()
-        self.fields["baseline"] = _baseline_field()
-        self.order_fields(["q", "spor", "part", "status", "maal", "plan", "baseline", "sorter"])
+    STATUS_CHOICES = Milestone.Status.choices
 
 
-class ActivityFilterForm(_FilterForm):
+class ActivityFilterForm(_PlanFilterForm):
     SORTS = [
         ("spor", _("Spor og rækkefølge")),
         ("titel", _("Titel")),
@@ -456,22 +441,7 @@ class ActivityFilterForm(_FilterForm):
         ("status", _("Status")),
         ("slut", _("Planlagt slut")),
     ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["spor"] = forms.ChoiceField(
-            label=_("Spor"), choices=[("", _("Alle spor")), *Activity.Track.choices], required=False
-        )
-        self.fields["part"] = _party_field()
-        self.fields["status"] = forms.ChoiceField(
-            label=_("Status"),
-            choices=[("", _("Alle statusser")), *Activity.Status.choices],
-            required=False,
-        )
-        self.fields["maal"] = _goal_field()
-        self.fields["plan"] = _plan_field()
-        self.fields["baseline"] = _baseline_field()
-        self.order_fields(["q", "spor", "part", "status", "maal", "plan", "baseline", "sorter"])
+    STATUS_CHOICES = Activity.Status.choices
 
 
 class GoalFilterForm(_FilterForm):
@@ -486,19 +456,13 @@ class GoalFilterForm(_FilterForm):
 
 
 class ChangeFeedFilterForm(forms.Form):
-    part = forms.ModelChoiceField(
-        label=_("Part"),
-        queryset=Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name"),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Alle parter"),
+    part = _key_field(
+        _("Part"),
+        Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name"),
+        _("Alle parter"),
     )
-    aktivitet = forms.ModelChoiceField(
-        label=_("Aktivitet"),
-        queryset=Activity.objects.order_by("title"),
-        to_field_name="key",
-        required=False,
-        empty_label=_("Alle aktiviteter"),
+    aktivitet = _key_field(
+        _("Aktivitet"), Activity.objects.order_by("title"), _("Alle aktiviteter")
     )
     bruger = forms.ModelChoiceField(
         label=_("Bruger"),
