@@ -2,6 +2,7 @@
 
     python manage.py bench                   # small and large, on DATABASE_URL
     python manage.py bench --scales large --runs 30 --keep
+    python manage.py bench --scales large --no-generate --pages roadmap,matrix
 
 For each scale it writes the synthetic programme (`generate_load_data`), logs a
 bench user in (SOR-team editor and steering-group reader) with Django's test
@@ -63,8 +64,23 @@ class Command(BaseCommand):
             help="Mål de data, der er; skriv ikke et syntetisk program.",
         )
         parser.add_argument("--keep", action="store_true", help="Behold de syntetiske data.")
+        parser.add_argument(
+            "--pages",
+            default="",
+            help="Mål kun sider, hvis navn indeholder et af ordene, fx 'roadmap,matrix' "
+            "(den trivielle side måles altid).",
+        )
 
-    def handle(self, *args, scales="small,large", runs=15, no_generate=False, keep=False, **kw):
+    def handle(
+        self,
+        *args,
+        scales="small,large",
+        runs=15,
+        no_generate=False,
+        keep=False,
+        pages="",
+        **kw,
+    ):
         vendor = connection.vendor
         self.stdout.write(f"Database: {vendor} ({settings.DATABASES['default']['NAME']})")
         if vendor != "postgresql":
@@ -83,8 +99,9 @@ class Command(BaseCommand):
                     f"[{name}] generated in {time.perf_counter() - started:.0f} s: "
                     + ", ".join(f"{k} {v}" for k, v in counts.items())
                 )
-            results += self._measure(name, runs)
-            if name == "large":  # the monthly status report at scale (bench_report)
+            wanted = [p.strip() for p in pages.split(",") if p.strip()]
+            results += self._measure(name, runs, wanted)
+            if name == "large" and not wanted:  # the monthly status report at scale (bench_report)
                 call_command("bench_report", "--no-generate", stdout=self.stdout)
         if not no_generate and not keep:
             load_data_clear()
@@ -121,13 +138,15 @@ class Command(BaseCommand):
         ]
         return pages
 
-    def _measure(self, scale: str, runs: int) -> list[Result]:
+    def _measure(self, scale: str, runs: int, wanted: list[str]) -> list[Result]:
         _generator, user = load_users()
         host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "testserver")
         client = Client(HTTP_HOST=host.lstrip("."))
         client.force_login(user)
         results = []
         for page, url, note in self._pages():
+            if wanted and page != "trivial" and not any(w in page for w in wanted):
+                continue
             if not url:
                 results.append(Result(scale, page, url, 0, 0, 0, 0, 0, note))
                 continue
