@@ -8,7 +8,7 @@ same building blocks:
 
 - the comparison with the previous report's moment (the dashboard compares
   with the start of the month): status lines and each milestone's previous RAG
-  (the selectors' own `_status_lines` on two plan snapshots);
+  (the selectors' own `status_lines` on two plan snapshots);
 - completed this period (reached now, not at the previous moment) and slipped
   this period (forecast moved later, or passed without being reached);
 - what changed since the last report, from `milestones.history`;
@@ -74,9 +74,7 @@ def _rollup(r) -> dict:
         "label": r.label,
         "reason": r.reason,
         "counts": [
-            {"rag": colour, "label": str(Rag.LABELS[colour]), "count": n}
-            for colour, n in r.counts.items()
-            if n
+            {"rag": colour, "label": label, "count": n} for colour, label, n in r.count_items
         ],
         "open": sum(r.counts.get(c, 0) for c in Rag.ROLLUP_COLOURS),
     }
@@ -211,7 +209,7 @@ def _round(at, today, parties, plan) -> dict | None:
         return None
     updates = (
         snapshot.as_of_queryset(ProgressUpdate, at)
-        .filter(round_id=status.id, status__in=list(selectors._REPORTED))
+        .filter(round_id=status.id, status__in=list(selectors.REPORTED_STATUSES))
         .filter(~Q(achievements="") | ~Q(narrative="") | ~Q(next_steps=""))
         .values(
             "party_id",
@@ -270,9 +268,9 @@ def _round(at, today, parties, plan) -> dict | None:
     }
 
 
-def _concerns(at, today, parties, plan) -> list[dict]:
-    """Help needed and risks, most pressing first (the selectors' order)."""
-    return [
+def _concerns(at, today, parties, plan) -> dict:
+    """Help needed and risks, most pressing first (the selectors' order), capped."""
+    found = [
         {
             "party": c.party.label,
             "activity": c.activity_title,
@@ -282,12 +280,8 @@ def _concerns(at, today, parties, plan) -> list[dict]:
             "help_needed": c.help_needed,
             "risks": c.risks,
         }
-        for c in selectors._concerns(at, today, parties, plan, None)
+        for c in selectors.concerns(at, today, parties, plan, None)
     ]
-
-
-def _concerns_capped(at, today, parties, plan) -> dict:
-    found = _concerns(at, today, parties, plan)
     return {"concerns": found[:CONCERNS_LIMIT], "concerns_total": len(found)}
 
 
@@ -308,12 +302,7 @@ def _rollout(at, parties, plan) -> dict | None:
             "milestone": r.milestone.title if r.milestone else "",
             "rag": r.milestone.rag.rag if r.milestone else "",
             "rag_label": r.milestone.rag.label if r.milestone else "",
-            "when": (
-                _date(r.milestone.actual_date, r.milestone.actual_precision)
-                or _date(r.milestone.forecast_date, r.milestone.forecast_precision)
-            )
-            if r.milestone
-            else "",
+            "when": _date(r.milestone.date, r.milestone.date_precision) if r.milestone else "",
         }
 
     return {
@@ -325,7 +314,7 @@ def _rollout(at, parties, plan) -> dict | None:
 
 def _blockers(plan, slipped, at) -> list[dict]:
     pairs = snapshot.dependency_pairs(at)
-    rows, _total = selectors._blockers(plan, slipped, pairs)
+    rows, _total = selectors.blockers(plan, slipped, pairs)
     return [
         {
             "milestone": b.milestone.title,
@@ -434,7 +423,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
     parties = snapshot.party_refs(at)
     plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)
     before = snapshot.plan_snapshot(at=since, today=snapshot.local_today(since), parties=parties)
-    overall, tracks, party_lines = selectors._status_lines(plan, before)
+    overall, tracks, party_lines = selectors.status_lines(plan, before)
     before_by_id = {m.id: m for m in before.milestones}
 
     rows = []
@@ -460,7 +449,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
         key=_severity,
     )
-    _due, slipped_all, _completed = selectors._milestone_lists(plan)
+    _due, slipped_all, _completed = selectors.milestone_lists(plan)
 
     by_activity: OrderedDict[int, dict] = OrderedDict()
     spreadsheet = len(rows) > appendix_limit
@@ -471,10 +460,6 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
             r["activity_id"], {"activity": r["activity"], "party": r["party"], "milestones": []}
         )
         group["milestones"].append(r)
-
-    counts = {colour: 0 for colour in (*Rag.ROLLUP_COLOURS, Rag.DONE, Rag.CANCELLED)}
-    for r in rows:
-        counts[r["rag"]] = counts.get(r["rag"], 0) + 1
 
     return {
         "schema": SCHEMA,
@@ -490,7 +475,8 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "overall": _status_line(overall),
         "tracks": [_status_line(t) for t in tracks],
         "parties": [_status_line(p) for p in party_lines],
-        "counts": counts,
+        # Every milestone by colour: the overall roll-up counts them all.
+        "counts": dict(overall.rollup.counts),
         "milestone_total": len(rows),
         "activity_total": len(plan.activities),
         "focus": focus[:FOCUS_LIMIT],
@@ -502,7 +488,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "blockers": _blockers(plan, slipped_all, at),
         "changes": _changes(since, at),
         "round": _round(at, today, parties, plan),
-        **_concerns_capped(at, today, parties, plan),
+        **_concerns(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
         "charts": _charts(as_of),
         "appendix": {
