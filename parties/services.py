@@ -1,5 +1,8 @@
 """Writes on parties and people, and the history helpers every app's services use."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
@@ -55,17 +58,23 @@ def upsert(
         instance = model(**lookup, **values)
         record_save(instance, user=user, reason=reason)
         return instance, True
-    changed = False
+    changed = bool(apply_changes(instance, values))
+    if changed:
+        record_save(instance, user=user, reason=reason)
+    return instance, changed
+
+
+def apply_changes(instance: models.Model, values: Mapping[str, Any]) -> list[str]:
+    """Set the fields whose value differs (a relation compared by its key); return their names."""
+    changed = []
     for name, value in values.items():
-        field = model._meta.get_field(name)
+        field = instance._meta.get_field(name)
         current = getattr(instance, field.attname if field.is_relation else name)
         wanted = value.pk if field.is_relation and value is not None else value
         if current != wanted:
             setattr(instance, name, value)
-            changed = True
-    if changed:
-        record_save(instance, user=user, reason=reason)
-    return instance, changed
+            changed.append(name)
+    return changed
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from parties.services import record_delete, record_save
+from parties.services import apply_changes, record_delete, record_save
 
 from .. import history
 from ..models import Activity, Dependency, Goal, Milestone, Programme
@@ -50,19 +50,6 @@ def _locked(model: type[models.Model], pk: int, version: int):
             changes=history.changes_since_version(current, version),
         )
     return current
-
-
-def _apply(instance: models.Model, data: Mapping[str, Any]) -> list[str]:
-    """Set the values that differ; return the names of the fields that changed."""
-    changed = []
-    for name, value in data.items():
-        field = instance._meta.get_field(name)
-        current = getattr(instance, field.attname if field.is_relation else name)
-        wanted = value.pk if field.is_relation and value is not None else value
-        if current != wanted:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
 
 
 def _save_new(instance: models.Model, *, user, reason: str):
@@ -111,7 +98,7 @@ def goal_update(
 ) -> tuple[Goal, bool]:
     """Update a goal from the version the person saw. Returns (goal, changed)."""
     goal = _locked(Goal, goal_id, version)
-    changed = _apply(goal, data)
+    changed = apply_changes(goal, data)
     return goal, _save_changes(goal, changed, user=user, reason=reason)
 
 
@@ -137,7 +124,7 @@ def activity_update(
 ) -> tuple[Activity, bool]:
     """Update an activity from the version the person saw. Returns (activity, changed)."""
     activity = _locked(Activity, activity_id, version)
-    changed = _apply(activity, data)
+    changed = apply_changes(activity, data)
     return activity, _save_changes(activity, changed, user=user, reason=reason)
 
 
@@ -205,7 +192,7 @@ def milestone_update(
     A reason is required when the forecast date (or its precision) moves.
     """
     milestone = _locked(Milestone, milestone_id, version)
-    changed = _apply(milestone, data)
+    changed = apply_changes(milestone, data)
     if any(name in changed for name in FORECAST_FIELDS) and not reason.strip():
         raise ValidationError(
             {"change_reason": _("Skriv hvorfor den forventede dato flyttes.")},
