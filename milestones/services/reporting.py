@@ -412,13 +412,14 @@ def progress_update_accept(
             user=user,
             reason="Godkendt" if proposal.pk in accepted_proposal_ids else "Afvist",
         )
-    update.status = ProgressUpdate.Status.ACCEPTED
-    update.review_comment = comment
-    update.reviewed_at = timezone.now()
-    update.reviewed_by = user
-    update.version += 1
-    record_save(update, user=user, reason="Godkendt af SOR-teamet")
-    _notify(update, "accepted")
+    _review_close(
+        update,
+        status=ProgressUpdate.Status.ACCEPTED,
+        comment=comment,
+        user=user,
+        reason="Godkendt af SOR-teamet",
+        event="accepted",
+    )
     return moved
 
 
@@ -430,14 +431,28 @@ def progress_update_return(*, update: ProgressUpdate, comment: str, version: int
             {"comment": _("Skriv en kommentar, så parten ved, hvad der mangler.")}
         )
     update = _locked(update, version)
-    update.status = ProgressUpdate.Status.RETURNED
+    _review_close(
+        update,
+        status=ProgressUpdate.Status.RETURNED,
+        comment=comment,
+        user=user,
+        reason="Sendt retur af SOR-teamet",
+        event="returned",
+    )
+    return update
+
+
+def _review_close(
+    update: ProgressUpdate, *, status: str, comment: str, user, reason: str, event: str
+) -> None:
+    """Record the SOR-team's decision on a locked, submitted update and tell the party."""
+    update.status = status
     update.review_comment = comment
     update.reviewed_at = timezone.now()
     update.reviewed_by = user
     update.version += 1
-    record_save(update, user=user, reason="Sendt retur af SOR-teamet")
-    _notify(update, "returned")
-    return update
+    record_save(update, user=user, reason=reason)
+    _notify(update, event)
 
 
 # ---------------------------------------------------------------------------
