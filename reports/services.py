@@ -301,19 +301,25 @@ def status_report_deliveries_create(*, report: StatusReport) -> list[int]:
     )
 
 
-def _report_message(delivery: ReportDelivery) -> EmailMultiAlternatives:
-    report = delivery.report
-    data = report.snapshot
+def _mail_parts(name: str, report: StatusReport, **context) -> tuple[str, str, str]:
+    """A report e-mail in Danish: subject on one line, text and HTML bodies
+    (templates/emails/<name>_subject.txt, <name>_body.txt, <name>_body.html)."""
     context = {
         "report": report,
-        "data": data,
+        **context,
         "programme_name": settings.SORPLAN_PROGRAMME_NAME,
         "site_url": settings.SITE_URL,
     }
     with translation.override("da"):
-        subject = " ".join(render_to_string("emails/report_published_subject.txt", context).split())
-        text = render_to_string("emails/report_published_body.txt", context)
-        html = render_to_string("emails/report_published_body.html", context)
+        subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+        text = render_to_string(f"emails/{name}_body.txt", context)
+        html = render_to_string(f"emails/{name}_body.html", context)
+    return subject, text, html
+
+
+def _report_message(delivery: ReportDelivery) -> EmailMultiAlternatives:
+    report = delivery.report
+    subject, text, html = _mail_parts("report_published", report, data=report.snapshot)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -408,15 +414,7 @@ def status_report_ready_notify(*, report_id: int) -> int:
     addresses = editors_addresses()
     if not addresses:
         return 0
-    context = {
-        "report": report,
-        "programme_name": settings.SORPLAN_PROGRAMME_NAME,
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override("da"):
-        subject = " ".join(render_to_string("emails/report_ready_subject.txt", context).split())
-        text = render_to_string("emails/report_ready_body.txt", context)
-        html = render_to_string("emails/report_ready_body.html", context)
+    subject, text, html = _mail_parts("report_ready", report)
     messages = []
     for address in addresses:
         message = EmailMultiAlternatives(
