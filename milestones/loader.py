@@ -198,34 +198,25 @@ def sor_roadmap_load(
     code_to_version = {code: versions[key] for code, key in VERSION_KEYS.items()}
 
     goals: dict[str, Goal] = {}
-    for row in plan["goals"]:
-        goals[row["key"]] = put(
-            Goal,
-            "mål",
-            {"key": row["key"]},
-            {
-                "programme": programme,
-                "kind": Goal.Kind.STRATEGIC,
-                "parent": None,
-                "number": row["number"],
-                "title": row["title"],
-                "description": row.get("description", ""),
-            },
-        )
-    for row in plan["sub_goals"]:
-        goals[row["key"]] = put(
-            Goal,
-            "delmål",
-            {"key": row["key"]},
-            {
-                "programme": programme,
-                "kind": Goal.Kind.SUB_GOAL,
-                "parent": goals[row["parent"]],
-                "number": row["number"],
-                "title": row["title"],
-                "description": row.get("description", ""),
-            },
-        )
+    # Strategic goals first: a sub-goal's parent must exist.
+    for section, label, kind in (
+        ("goals", "mål", Goal.Kind.STRATEGIC),
+        ("sub_goals", "delmål", Goal.Kind.SUB_GOAL),
+    ):
+        for row in plan[section]:
+            goals[row["key"]] = put(
+                Goal,
+                label,
+                {"key": row["key"]},
+                {
+                    "programme": programme,
+                    "kind": kind,
+                    "parent": goals[row["parent"]] if kind == Goal.Kind.SUB_GOAL else None,
+                    "number": row["number"],
+                    "title": row["title"],
+                    "description": row.get("description", ""),
+                },
+            )
 
     # Activities and milestones --------------------------------------------
     milestones: dict[str, Milestone] = {}
