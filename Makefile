@@ -66,7 +66,7 @@ lint: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 messages: $(VENV)/.installed
-	DEBUG=1 $(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py makemessages -l da -l en -e html,txt,py,svg --ignore=.venv --ignore=staticfiles --ignore=static --ignore=tests
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(VENV)/.installed

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from milestones.dates import format_plan_date
 from milestones.rag import Rag
@@ -50,8 +51,9 @@ FONT = "IBM Plex Sans, Arial, Helvetica, sans-serif"
 
 
 def month_label(date: datetime.date) -> str:
-    """'jan', 'feb' … in the active language (Danish: 'maj', 'okt')."""
-    return dateformat.format(date, "b")
+    """'jan', 'feb' … in the active language (Danish: 'maj', 'okt'; English: 'May', 'Oct')."""
+    # The format itself is translated: Danish abbreviations are lower case, English ones capitalised.
+    return dateformat.format(date, pgettext("date format: short month", "b"))
 
 
 def month_year_label(date: datetime.date) -> str:
