@@ -1,0 +1,46 @@
+"""The parties' pages: every party but the 98 municipalities, and each party's
+activities and milestones. They show the plan, so they live here; parties itself
+knows no other app. Read-only for every member; members' names for the SOR-team."""
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from parties.access import request_access
+from parties.models import Membership, Party
+
+
+@require_safe
+def party_list(request):
+    """Every party except the 98 municipalities (counted, shown on KOMBIT's page)."""
+    parties = (
+        Party.objects.select_related("coordinator", "region")
+        .annotate(activity_count=Count("responsible_activities"))
+        .exclude(kind=Party.Kind.MUNICIPALITY)
+    )
+    return render(
+        request,
+        "parties/party_list.html",
+        {"parties": parties, "municipality_count": Party.objects.municipalities().count()},
+    )
+
+
+@require_safe
+def party_detail(request, key):
+    """A party, the parties it coordinates, its activities; members for the SOR-team."""
+    party = get_object_or_404(Party.objects.select_related("coordinator", "region"), key=key)
+    members = (
+        Membership.objects.filter(party=party).select_related("user")
+        if request_access(request).can_edit_plan
+        else Membership.objects.none()
+    )
+    return render(
+        request,
+        "parties/party_detail.html",
+        {
+            "party": party,
+            "activities": party.responsible_activities.prefetch_related("milestones"),
+            "coordinated": party.coordinated_parties.all(),
+            "members": members,
+        },
+    )

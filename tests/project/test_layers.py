@@ -1,0 +1,40 @@
+"""The apps' layers (STYLE.md): parties knows no other app; milestones uses parties;
+reports reads both; nothing imports reports but the project (urls, tasks); no app
+imports the sorplan package. Checked on every import statement of the apps' code."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_PACKAGES = {"parties", "milestones", "reports", "sorplan"}
+ALLOWED = {
+    "parties": set(),
+    "milestones": {"parties"},
+    "reports": {"parties", "milestones"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found & PROJECT_PACKAGES
+
+
+@pytest.mark.parametrize("app", sorted(ALLOWED))
+def test_an_app_imports_only_the_layers_below_it(app):
+    wrong = {}
+    for path in sorted((ROOT / app).rglob("*.py")):
+        other = imported_packages(path) - {app} - ALLOWED[app]
+        if other:
+            wrong[str(path.relative_to(ROOT))] = sorted(other)
+    assert wrong == {}
+
+
+def test_the_check_sees_imports():
+    assert imported_packages(ROOT / "milestones" / "services" / "plan.py") == {"parties"}
