@@ -255,12 +255,25 @@ def rags_for(
 
 @dataclass(frozen=True)
 class RagRollup:
-    """The worst RAG of a set of milestones, with the reason, beside each colour's count."""
+    """The worst RAG of a set of milestones, with the reason, beside each colour's count.
+
+    The reason is worded when read (see `MilestoneRag.reason`): the worst milestone's
+    title and its reason, or why there is none.
+    """
 
     rag: str
-    reason: str
     counts: dict[str, int] = field(default_factory=dict)
     worst_milestone_id: int | None = None
+    worst_title: str = ""
+    worst: MilestoneRag | None = None
+
+    @property
+    def reason(self) -> str:
+        if self.worst is not None:
+            return f"{self.worst_title}: {self.worst.reason}"
+        if self.rag == Rag.DONE:
+            return _("Alle milepæle er nået.")
+        return _("Ingen åbne milepæle at vurdere.")
 
     @property
     def label(self) -> str:
@@ -295,13 +308,12 @@ def rollup(items: Iterable[tuple[Milestone, MilestoneRag]]) -> RagRollup:
         colour: counts.get(colour, 0) for colour in (*Rag.ROLLUP_COLOURS, Rag.DONE, Rag.CANCELLED)
     }
     if worst is None:
-        if counts.get(Rag.DONE):
-            return RagRollup(rag=Rag.DONE, reason=_("Alle milepæle er nået."), counts=ordered)
-        return RagRollup(rag=Rag.GREY, reason=_("Ingen åbne milepæle at vurdere."), counts=ordered)
+        return RagRollup(rag=Rag.DONE if counts.get(Rag.DONE) else Rag.GREY, counts=ordered)
     _key, milestone, rag = worst
     return RagRollup(
         rag=rag.rag,
-        reason=f"{milestone.title}: {rag.reason}",
         counts=ordered,
         worst_milestone_id=milestone.pk,
+        worst_title=milestone.title,
+        worst=rag,
     )

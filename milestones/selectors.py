@@ -1,10 +1,17 @@
 """Reads of the plan shared by pages (and later the dashboard and the PDF)."""
 
 import datetime
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
+from typing import NamedTuple
 
-from django.db.models import Count, Prefetch, Q
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 
 from parties.models import Party
@@ -13,6 +20,7 @@ from .models import (
     Activity,
     ActivityPlanVersion,
     Baseline,
+    BaselineEntry,
     Milestone,
     MunicipalityRollout,
     ProgressUpdate,
@@ -20,12 +28,26 @@ from .models import (
     RolloutPhase,
     RoundObligation,
 )
+from .rag import BaselineDate, RagRollup, milestone_rag, rollup
+
+# ---------------------------------------------------------------------------
+# The roadmap
+# ---------------------------------------------------------------------------
+# A plan this small is shown whole, as the SOR plan (24 activities) always was.
+# A larger one is shown a track or a party at a time, a page of activities at a
+# time, and otherwise summarised by track and party: thousands of activities with
+# their milestones on one page are neither readable nor quick.
+ROADMAP_ALL = 60
+ROADMAP_PAGE_SIZE = 10
+ROADMAP_SUMMARY_PAGE_SIZE = 25
+SUMMARY_CACHE_SECONDS = 600
 
 
 @dataclass
 class PartyGroup:
     party: Party
     activities: list[Activity] = field(default_factory=list)
+    rag_rollup: RagRollup | None = None
 
 
 @dataclass
@@ -33,19 +55,54 @@ class TrackGroup:
     track: str
     label: str
     parties: list[PartyGroup] = field(default_factory=list)
+    total: int | None = None  # the track's activities when only a page of them is shown
 
     @property
     def activity_count(self) -> int:
+        if self.total is not None:
+            return self.total
         return sum(len(group.activities) for group in self.parties)
 
 
-def roadmap(*, plan_version: Baseline | None = None, track: str | None = None) -> list[TrackGroup]:
-    """Activities grouped by track, then responsible party, each with its milestones.
+def _track_rank():
+    """SQL rank of an activity's track in the order the tracks are declared (and shown)."""
+    return Case(
+        *(When(track=value, then=Value(i)) for i, value in enumerate(Activity.Track.values)),
+        default=Value(len(Activity.Track.values)),
+        output_field=IntegerField(),
+    )
 
-    Three queries whatever the size of the plan.
-    """
-    activities = (
-        Activity.objects.select_related("responsible_party", "goal")
+
+def roadmap_filter(
+    *,
+    plan_version: Baseline | None = None,
+    track: str | None = None,
+    party_id: int | None = None,
+) -> QuerySet[Activity]:
+    """The activities the roadmap shows for a plan version, track and party (unordered, to
+    count them)."""
+    activities = Activity.objects.order_by()
+    if plan_version is not None:
+        activities = activities.filter(appearances__baseline=plan_version)
+    if track:
+        activities = activities.filter(track=track)
+    if party_id is not None:
+        activities = activities.filter(responsible_party_id=party_id)
+    return activities
+
+
+def roadmap_activities(
+    *,
+    plan_version: Baseline | None = None,
+    track: str | None = None,
+    party_id: int | None = None,
+) -> QuerySet[Activity]:
+    """The roadmap's activities in the order shown (track, responsible party, order), each
+    with its milestones and plan versions prefetched when the query set is read: slice it
+    first to prefetch for a page only. Three queries."""
+    return (
+        roadmap_filter(plan_version=plan_version, track=track, party_id=party_id)
+        .select_related("responsible_party", "goal")
         .prefetch_related(
             Prefetch(
                 "milestones",
@@ -53,27 +110,268 @@ def roadmap(*, plan_version: Baseline | None = None, track: str | None = None) -
             ),
             Prefetch(
                 "appearances",
-                queryset=ActivityPlanVersion.objects.select_related("baseline"),
+                queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
+                    "baseline__sequence", "pk"
+                ),
             ),
         )
-        .order_by("track", "responsible_party__name", "sort_order", "title")
+        .annotate(track_rank=_track_rank())
+        .order_by("track_rank", "responsible_party__name", "sort_order", "title", "pk")
     )
-    if plan_version is not None:
-        activities = activities.filter(appearances__baseline=plan_version)
-    if track:
-        activities = activities.filter(track=track)
+
+
+def roadmap_groups(activities: Iterable[Activity]) -> list[TrackGroup]:
+    """Activities (in roadmap order) grouped by track, then responsible party."""
     labels = dict(Activity.Track.choices)
-    order = {value: index for index, value in enumerate(Activity.Track.values)}
     groups: list[TrackGroup] = []
-    rows = sorted(
-        activities, key=lambda a: (order[a.track], a.responsible_party.name, a.sort_order)
-    )
-    for track_value, in_track in groupby(rows, key=lambda a: a.track):
+    for track_value, in_track in groupby(activities, key=lambda a: a.track):
         group = TrackGroup(track=track_value, label=labels[track_value])
         for party, in_party in groupby(in_track, key=lambda a: a.responsible_party):
             group.parties.append(PartyGroup(party=party, activities=list(in_party)))
         groups.append(group)
     return groups
+
+
+def roadmap(*, plan_version: Baseline | None = None, track: str | None = None) -> list[TrackGroup]:
+    """Every activity grouped by track, then responsible party, each with its milestones.
+
+    Three queries whatever the size of the plan; for a small plan only (see ROADMAP_ALL).
+    """
+    return roadmap_groups(roadmap_activities(plan_version=plan_version, track=track))
+
+
+class PartyChoice(NamedTuple):
+    id: int
+    key: str
+    name: str
+
+
+def roadmap_parties() -> list[PartyChoice]:
+    """The parties responsible for an activity, by name (to choose one from). One query."""
+    return [
+        PartyChoice(*row)
+        for row in Party.objects.filter(
+            pk__in=Activity.objects.order_by().values("responsible_party_id")
+        )
+        .order_by("name", "pk")
+        .values_list("id", "key", "name")
+    ]
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A track, or a party's activities in a track, counted and rolled up."""
+
+    track: str
+    party_id: int | None
+    party_key: str
+    party_name: str
+    activity_count: int
+    milestone_count: int
+    rollup: RagRollup
+
+    @property
+    def track_label(self) -> str:
+        return str(dict(Activity.Track.choices).get(self.track, self.track))
+
+
+@dataclass(frozen=True)
+class RoadmapSummary:
+    """The whole plan by track and by party within a track, in roadmap order."""
+
+    tracks: list[SummaryRow]
+    parties: list[SummaryRow]
+
+    @cached_property
+    def party_choices(self) -> list[PartyChoice]:
+        """The responsible parties by name, as `roadmap_parties` lists them."""
+        seen = {
+            row.party_id: PartyChoice(row.party_id, row.party_key, row.party_name)
+            for row in self.parties
+        }
+        return sorted(seen.values(), key=lambda p: (p.name, p.id))
+
+    @property
+    def activity_count(self) -> int:
+        return sum(row.activity_count for row in self.tracks)
+
+    def for_track(self, track: str) -> SummaryRow | None:
+        return next((row for row in self.tracks if row.track == track), None)
+
+    def for_party(self, track: str, party_id: int) -> SummaryRow | None:
+        return next(
+            (row for row in self.parties if row.track == track and row.party_id == party_id),
+            None,
+        )
+
+
+_PLAN_DATA_VERSION_SQL: str | None = None
+
+
+def plan_data_version() -> tuple:
+    """A stamp that changes whenever the plan's activities, milestones, parties,
+    baselines or progress updates change (one query): the newest history row of each,
+    and the newest baseline entry (entries have no history; a new baseline writes one
+    for itself).
+
+    Writes that bypass history (QuerySet.update, bulk_create) are seen when a
+    cached entry expires.
+    """
+    global _PLAN_DATA_VERSION_SQL
+    if _PLAN_DATA_VERSION_SQL is None:  # built once: `Model.history` builds a class each time
+        quote = connection.ops.quote_name
+        parts = []
+        for model in (Activity, Milestone, ActivityPlanVersion, Baseline, Party, ProgressUpdate):
+            table = quote(model.history.model._meta.db_table)
+            parts.append(f"(SELECT MAX(history_id) FROM {table})")
+            parts.append(f"(SELECT MAX(history_date) FROM {table})")
+        parts.append(f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})")
+        _PLAN_DATA_VERSION_SQL = "SELECT " + ", ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(_PLAN_DATA_VERSION_SQL)
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def roadmap_summary(
+    *,
+    plan_version: Baseline | None,
+    baseline: Baseline | None,
+    today: datetime.date,
+    stamp: tuple | None = None,
+) -> RoadmapSummary:
+    """Activities and milestones counted, and RAG rolled up (milestones.rag), per track and
+    per party within a track, for the whole plan or one plan version.
+
+    Rating every milestone of a large plan takes a while (about 0.2 s at 20,000), so the
+    result is cached under `plan_data_version()` (one query, or pass its `stamp`) and the day.
+    """
+    raw = repr(
+        (
+            "roadmap-summary",
+            1,
+            stamp or plan_data_version(),
+            today.isoformat(),
+            plan_version.pk if plan_version else None,
+            baseline.pk if baseline else None,
+        )
+    )
+    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
+    summary = cache.get(key)
+    if summary is None:
+        summary = _roadmap_summary_build(plan_version=plan_version, baseline=baseline, today=today)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
+_SUMMARY_MILESTONE_FIELDS = (
+    "id",
+    "activity_id",
+    "title",
+    "status",
+    "forecast_date",
+    "forecast_precision",
+    "actual_date",
+    "actual_precision",
+    "actual_date_unknown",
+    "rag_override",
+    "rag_override_reason",
+    "sort_order",
+)
+
+
+def _reading_copy(values: dict) -> Milestone:
+    """An unsaved Milestone holding `values`, for the rule to read (Model.__init__ costs
+    tens of microseconds a row; these copies are never saved)."""
+    milestone = Milestone.__new__(Milestone)
+    milestone.__dict__.update(values)
+    milestone._state = ModelState()
+    milestone._state.adding = False
+    return milestone
+
+
+def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
+    activities = Activity.objects.order_by()
+    milestones = Milestone.objects.order_by()
+    if plan_version is not None:
+        activities = activities.filter(appearances__baseline=plan_version)
+        milestones = milestones.filter(activity__appearances__baseline=plan_version)
+    parties = {pk: (key, name) for pk, key, name in Party.objects.values_list("id", "key", "name")}
+    names = {pk: name for pk, (_key, name) in parties.items()}
+    rank = {value: i for i, value in enumerate(Activity.Track.values)}
+    # In roadmap order, so that ties in a roll-up name the milestone the page would.
+    activity_rows = sorted(
+        activities.values_list("id", "track", "responsible_party_id", "sort_order", "title"),
+        key=lambda r: (rank.get(r[1], len(rank)), names.get(r[2], ""), r[3], r[4], r[0]),
+    )
+    position = {row[0]: i for i, row in enumerate(activity_rows)}
+    group_of = {row[0]: (row[1], row[2]) for row in activity_rows}
+    entries: dict[int, BaselineDate] = {}
+    if baseline is not None:
+        entry_rows = BaselineEntry.objects.filter(baseline=baseline).order_by()
+        if plan_version is not None:
+            entry_rows = entry_rows.filter(milestone__activity__appearances__baseline=plan_version)
+        entries = {
+            milestone_id: BaselineDate(date, precision)
+            for milestone_id, date, precision in entry_rows.values_list(
+                "milestone_id", "date", "precision"
+            )
+        }
+    rows = [
+        values
+        for values in milestones.values(*_SUMMARY_MILESTONE_FIELDS)
+        if values["activity_id"] in position
+    ]
+    rows.sort(
+        key=lambda v: (
+            position[v["activity_id"]],
+            v["sort_order"],
+            v["forecast_date"] is None,
+            v["forecast_date"] or datetime.date.min,
+            v["id"],
+        )
+    )
+    by_track: dict[str, list] = {}
+    by_party: dict[tuple[str, int], list] = {}
+    for values in rows:
+        milestone = _reading_copy(values)
+        pair = (
+            milestone,
+            milestone_rag(milestone, baseline_entry=entries.get(values["id"]), today=today),
+        )
+        track, party_id = group_of[values["activity_id"]]
+        by_track.setdefault(track, []).append(pair)
+        by_party.setdefault((track, party_id), []).append(pair)
+    track_activities: dict[str, int] = {}
+    party_activities: dict[tuple[str, int], int] = {}
+    for _id, track, party_id, _order, _title in activity_rows:
+        track_activities[track] = track_activities.get(track, 0) + 1
+        party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
+    return RoadmapSummary(
+        tracks=[
+            SummaryRow(
+                track=track,
+                party_id=None,
+                party_key="",
+                party_name="",
+                activity_count=n,
+                milestone_count=len(by_track.get(track, [])),
+                rollup=rollup(by_track.get(track, [])),
+            )
+            for track, n in track_activities.items()
+        ],
+        parties=[
+            SummaryRow(
+                track=track,
+                party_id=party_id,
+                party_key=parties.get(party_id, ("", ""))[0],
+                party_name=names.get(party_id, ""),
+                activity_count=n,
+                milestone_count=len(by_party.get((track, party_id), [])),
+                rollup=rollup(by_party.get((track, party_id), [])),
+            )
+            for (track, party_id), n in party_activities.items()
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------
