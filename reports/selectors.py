@@ -37,6 +37,7 @@ from milestones.models import (
 from milestones.rag import Rag, RagRollup, add_months, rollup
 
 from . import snapshot
+from .models import StatusReport
 from .snapshot import ActivityRow, MilestoneRow, PartyRef, PlanSnapshot
 
 CACHE_SECONDS = 600
@@ -306,6 +307,8 @@ class Dashboard:
     concerns_total: int
     rollout: RolloutStatus | None
     party_choices: list[PartyRef] = field(default_factory=list)
+    # Where the link to "what changed since" starts (see `changes_since`).
+    changes_since: datetime.date | None = None
 
     @property
     def previous_day(self) -> datetime.date:
@@ -339,7 +342,7 @@ def dashboard(
         return _dashboard_build(point, party or None, track or None)
     stamp = snapshot.data_version()
     moment = point.at.isoformat() if point.is_past else point.today.isoformat()
-    raw = repr(("dashboard", 1, stamp, moment, party or "", track or ""))
+    raw = repr(("dashboard", 2, stamp, moment, party or "", track or ""))
     key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
     result = cache.get(key)
     if result is None:
@@ -397,7 +400,24 @@ def _dashboard_build(point: PointInTime, party_key: str | None, track: str | Non
             (p for p in parties.values() if p.id in responsible or p == party),
             key=lambda p: p.name.lower(),
         ),
+        changes_since=changes_since(point),
     )
+
+
+def changes_since(point: PointInTime) -> datetime.date:
+    """Where "what changed since" starts at the moment shown: the moment of the latest
+    status report published by then (what the steering group last read), or the first
+    day of the previous month when there is none (one query)."""
+    last = (
+        StatusReport.objects.published()
+        .filter(as_of__lte=point.moment, published_at__lte=point.moment)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+    if last is not None:
+        return timezone.localdate(last)
+    return add_months(point.today.replace(day=1), -1)
 
 
 def _change(now: RagRollup, before: RagRollup | None) -> str:

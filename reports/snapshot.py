@@ -34,7 +34,10 @@ from milestones.models import (
 from milestones.rag import MilestoneRag, milestone_rag
 from parties.models import Party
 
-# Models whose history feeds the dashboard; `data_version` watches them.
+from .models import StatusReport
+
+# Models whose history feeds the dashboard; `data_version` watches them (status
+# reports for the dashboard's "what changed since the last report").
 WATCHED_MODELS = (
     Party,
     Activity,
@@ -46,6 +49,7 @@ WATCHED_MODELS = (
     ReportingRound,
     RoundObligation,
     ProgressUpdate,
+    StatusReport,
 )
 
 
