@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from parties.access import request_access
 from parties.models import Party
@@ -136,6 +136,7 @@ def round_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def round_create(request):
     """Create a month's round by hand; its obligations are fixed at creation."""
     _require_review(request)
@@ -251,6 +252,7 @@ def obligation_remove(request, pk):
 # ---------------------------------------------------------------------------
 # A party's update: the form (reporters)
 # ---------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
 def update_edit(request, period, party_key, activity_key):
     """Write a party's update on an activity: save a draft any time, submit when done.
 

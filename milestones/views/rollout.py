@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from parties.access import request_access
 from parties.models import Party
@@ -38,6 +39,7 @@ def overview(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def phase_detail(request, number):
     """A phase's municipalities; for those who may update them, one form for all rows.
 
