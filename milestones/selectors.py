@@ -209,10 +209,10 @@ _PLAN_DATA_VERSION_SQL: str | None = None
 
 
 def plan_data_version() -> tuple:
-    """A stamp that changes whenever the plan's activities, milestones, parties,
-    baselines or progress updates change (one query): the newest history row of each,
-    and the newest baseline entry (entries have no history; a new baseline writes one
-    for itself).
+    """A stamp that changes whenever the plan's activities, milestones, parties or
+    baselines, or the rounds' obligations and progress updates change (one query): the
+    newest history row of each, and the newest baseline entry (entries have no history;
+    a new baseline writes one for itself).
 
     Writes that bypass history (QuerySet.update, bulk_create) are seen when a
     cached entry expires.
@@ -221,7 +221,15 @@ def plan_data_version() -> tuple:
     if _PLAN_DATA_VERSION_SQL is None:  # built once: `Model.history` builds a class each time
         quote = connection.ops.quote_name
         parts = []
-        for model in (Activity, Milestone, ActivityPlanVersion, Baseline, Party, ProgressUpdate):
+        for model in (
+            Activity,
+            Milestone,
+            ActivityPlanVersion,
+            Baseline,
+            Party,
+            RoundObligation,
+            ProgressUpdate,
+        ):
             table = quote(model.history.model._meta.db_table)
             parts.append(f"(SELECT MAX(history_id) FROM {table})")
             parts.append(f"(SELECT MAX(history_date) FROM {table})")
@@ -399,8 +407,16 @@ class CellState:
 
 
 def cell_state(update: ProgressUpdate | None, *, due_on: datetime.date, today: datetime.date):
-    status = update.status if update else CellState.NOT_STARTED
-    if status in (ProgressUpdate.Status.SUBMITTED, ProgressUpdate.Status.ACCEPTED):
+    return state_of_status(update.status if update else None, due_on=due_on, today=today)
+
+
+_REPORTED = frozenset((CellState.SUBMITTED, CellState.ACCEPTED))
+
+
+def state_of_status(status: str | None, *, due_on: datetime.date, today: datetime.date) -> str:
+    """A cell's state from its update's status (None: no update yet)."""
+    status = status or CellState.NOT_STARTED
+    if status in _REPORTED:
         return status
     if today > due_on:
         return CellState.OVERDUE
@@ -447,19 +463,35 @@ class RoundMatrix:
         return [(s, str(CellState.LABELS[s]), self.counts[s]) for s in CellState.ORDER]
 
 
-def round_matrix(round_: ReportingRound, *, today: datetime.date) -> RoundMatrix:
+def round_obligations(round_: ReportingRound, *, party_id: int | None = None) -> QuerySet:
+    """A round's obligations (of one party), in the matrix's order, with party and activity."""
+    obligations = RoundObligation.objects.filter(round=round_)
+    if party_id is not None:
+        obligations = obligations.filter(party_id=party_id)
+    return obligations.select_related("party", "activity").order_by(
+        "party__name", "party_id", "activity__sort_order", "activity__title", "pk"
+    )
+
+
+def round_matrix(round_: ReportingRound, *, today: datetime.date, obligations=None) -> RoundMatrix:
     """Parties x their activities in a round, each cell's state, and the counts.
 
-    Two queries whatever the size of the round.
+    `obligations` narrows it (e.g. a page of `round_obligations`); the counts are then
+    of those. Two queries whatever the size of the round.
     """
-    obligations = (
-        RoundObligation.objects.filter(round=round_)
-        .select_related("party", "activity")
-        .order_by("party__name", "activity__sort_order", "activity__title")
-    )
+    if obligations is None:
+        obligations = round_obligations(round_)
+        updates_qs = ProgressUpdate.objects.filter(round=round_)
+    else:
+        obligations = list(obligations)
+        updates_qs = ProgressUpdate.objects.filter(
+            round=round_,
+            party_id__in={o.party_id for o in obligations},
+            activity_id__in={o.activity_id for o in obligations},
+        )
     updates = {
         (u.party_id, u.activity_id): u
-        for u in ProgressUpdate.objects.filter(round=round_).only(
+        for u in updates_qs.order_by().only(
             "pk", "party_id", "activity_id", "status", "version", "submitted_at", "updated_at"
         )
     }
@@ -473,6 +505,94 @@ def round_matrix(round_: ReportingRound, *, today: datetime.date) -> RoundMatrix
             rows.append(RoundPartyRow(party=obligation.party))
         rows[-1].cells.append(RoundCell(obligation=obligation, update=update, state=state))
     return RoundMatrix(round=round_, rows=rows, counts=counts)
+
+
+# A round this small is shown as one matrix of every party's cells; a larger one as
+# each party's counts, a page of parties at a time, and one chosen party's cells.
+ROUND_ALL = 100
+ROUND_PARTY_PAGE_SIZE = 20
+ROUND_CELL_PAGE_SIZE = 25
+
+
+@dataclass
+class RoundPartyCount:
+    """A party's obligations in a round, counted by state (`counts` in CellState.ORDER)."""
+
+    party_id: int
+    party: "RoundParty"
+    counts: dict[str, int]
+    obligations: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def numbers(self) -> list[int]:
+        return [self.counts[state] for state in CellState.ORDER]
+
+
+class RoundParty(NamedTuple):
+    pk: int
+    key: str
+    name: str
+
+
+def round_party_counts(
+    round_: ReportingRound, *, today: datetime.date, stamp: tuple | None = None
+) -> list[RoundPartyCount]:
+    """Every party with obligations in the round, by name, its cells counted by state.
+
+    Three queries (two of them aggregates), whatever the size of the round; with the
+    `plan_data_version()` as `stamp`, cached under it and the day.
+    """
+    if stamp is None:
+        return _round_party_counts(round_, today=today)
+    raw = repr(("round-party-counts", 1, stamp, round_.pk, today.isoformat()))
+    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
+    rows = cache.get(key)
+    if rows is None:
+        rows = _round_party_counts(round_, today=today)
+        cache.set(key, rows, SUMMARY_CACHE_SECONDS)
+    return rows
+
+
+def _round_party_counts(round_: ReportingRound, *, today: datetime.date) -> list[RoundPartyCount]:
+    # A party's obligations without an update are not started (or overdue); an update
+    # always has its obligation (the services write none without one and remove no
+    # obligation that has one).
+    obligations = dict(
+        RoundObligation.objects.filter(round=round_)
+        .order_by()
+        .values("party_id")
+        .annotate(n=Count("pk"))
+        .values_list("party_id", "n")
+    )
+    rows = [
+        RoundPartyCount(
+            party_id=party_id,
+            party=RoundParty(party_id, key, name),
+            counts=dict.fromkeys(CellState.ORDER, 0),
+            obligations=obligations[party_id],
+        )
+        for party_id, key, name in Party.objects.filter(pk__in=list(obligations))
+        .order_by("name", "pk")
+        .values_list("id", "key", "name")
+    ]
+    by_party = {row.party_id: row for row in rows}
+    for party_id, status, n in (
+        ProgressUpdate.objects.filter(round=round_)
+        .order_by()
+        .values("party_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("party_id", "status", "n")
+    ):
+        if row := by_party.get(party_id):
+            row.counts[state_of_status(status, due_on=round_.due_on, today=today)] += n
+    not_started = state_of_status(None, due_on=round_.due_on, today=today)
+    for row in rows:
+        row.counts[not_started] += max(0, row.obligations - sum(row.counts.values()))
+    return rows
 
 
 def round_current(*, today: datetime.date) -> ReportingRound | None:

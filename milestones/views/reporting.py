@@ -9,10 +9,12 @@ URL checked against the user's rights, never from the form.
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +35,7 @@ from ..forms_reporting import (
     RoundCreateForm,
 )
 from ..models import (
+    Activity,
     DatePrecision,
     ForecastProposal,
     Milestone,
@@ -42,6 +45,7 @@ from ..models import (
 )
 from ..services import reporting as services
 from ..workdays import first_working_day, last_working_day
+from .plan import CountedPaginator
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 UPDATE_FIELDS = services.UPDATE_TEXT_FIELDS
@@ -186,17 +190,58 @@ def round_detail(request, period):
     """The SOR-team's matrix of a round: parties x activities, each cell's state and counts."""
     _require_review(request)
     round_ = _round_or_404(period)
-    matrix = selectors.round_matrix(round_, today=timezone.localdate())
     return render(
-        request,
-        "milestones/reporting/round_detail.html",
-        {
-            "round": round_,
-            "matrix": matrix,
-            "add_form": ObligationAddForm(),
-            "period_slug": period_slug(round_),
-        },
+        request, "milestones/reporting/round_detail.html", round_detail_context(request, round_)
     )
+
+
+def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict:
+    """A round's page: every cell of a small round; for a large one (over ROUND_ALL
+    obligations) each party's counts (aggregated in SQL, cached per data version) a
+    page at a time (`?side=`), or one party's cells (`?part=<key>`), so that the page
+    costs the same whatever the size of the round."""
+    today = timezone.localdate()
+    context = {"round": round_, "period_slug": period_slug(round_), "party": None}
+    if RoundObligation.objects.filter(round=round_).count() <= selectors.ROUND_ALL:
+        context["matrix"] = selectors.round_matrix(round_, today=today)
+        context["add_form"] = add_form or ObligationAddForm()
+        return context
+    rows = selectors.round_party_counts(round_, today=today, stamp=selectors.plan_data_version())
+    counts = {state: sum(r.counts[state] for r in rows) for state in selectors.CellState.ORDER}
+    row = next((r for r in rows if r.party.key == request.GET.get("part")), None)
+    if row is None:
+        context["matrix"] = selectors.RoundMatrix(round=round_, rows=[], counts=counts)
+        context["party_page"] = Paginator(rows, selectors.ROUND_PARTY_PAGE_SIZE).get_page(
+            request.GET.get("side")
+        )
+        return context
+    party = context["party"] = row.party
+    page = CountedPaginator(
+        selectors.round_obligations(round_, party_id=party.pk),
+        selectors.ROUND_CELL_PAGE_SIZE,
+        count=row.total,
+    ).get_page(request.GET.get("side"))
+    matrix = selectors.round_matrix(round_, today=today, obligations=page.object_list)
+    context.update(
+        page=page,
+        matrix=selectors.RoundMatrix(round=round_, rows=matrix.rows, counts=row.counts),
+    )
+    # Hundreds of activities are no list to choose from: the party's own and those it
+    # takes part in.
+    form = add_form or ObligationAddForm(initial={"party": party.pk})
+    form.fields["party"].queryset = Party.objects.filter(pk=party.pk)
+    form.fields["activity"].queryset = (
+        Activity.objects.filter(Q(responsible_party=party.pk) | Q(involved_parties=party.pk))
+        .distinct()
+        .order_by("title")
+    )
+    context["add_form"] = form
+    return context
+
+
+def _round_url(round_: ReportingRound, party_key: str | None) -> str:
+    url = reverse("milestones:reporting_round", args=[period_slug(round_)])
+    return f"{url}?{urlencode({'part': party_key})}" if party_key else url
 
 
 @require_POST
@@ -220,12 +265,11 @@ def obligation_add(request, period):
                 _("%(party)s skal nu rapportere om %(activity)s.")
                 % {"party": obligation.party.name, "activity": obligation.activity.title},
             )
-        return redirect("milestones:reporting_round", period_slug(round_))
-    matrix = selectors.round_matrix(round_, today=timezone.localdate())
+        return redirect(_round_url(round_, request.GET.get("part")))
     return render(
         request,
         "milestones/reporting/round_detail.html",
-        {"round": round_, "matrix": matrix, "add_form": form, "period_slug": period_slug(round_)},
+        round_detail_context(request, round_, add_form=form),
         status=400,
     )
 
@@ -246,7 +290,7 @@ def obligation_remove(request, pk):
             _("%(party)s skal ikke længere rapportere om %(activity)s i denne runde.")
             % {"party": obligation.party.name, "activity": obligation.activity.title},
         )
-    return redirect("milestones:reporting_round", period_slug(obligation.round))
+    return redirect(_round_url(obligation.round, request.GET.get("part")))
 
 
 # ---------------------------------------------------------------------------

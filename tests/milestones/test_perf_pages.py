@@ -1,0 +1,290 @@
+"""The plan's heavy pages cost the same whatever the size of the programme.
+
+The roadmap (whole for a small plan; summarised, and paged by track or party, for
+a large one), the activity page and the round matrix (by party for a large round)
+make the same number of queries with few and with many activities; what they
+show of a large plan agrees with the plan's own roll-ups; RAG reasons are worded
+when read. Synthetic programmes come from `generate_load_data`'s generator.
+"""
+
+import pickle
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from milestones import selectors
+from milestones.models import Activity, Milestone, RoundObligation
+from milestones.rag import Rag, milestone_rag, rollup
+from milestones.services import plan as plan_services
+from milestones.services import status
+from reports.loaddata import Scale, load_data_clear, load_data_generate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Large plans' pages are cached under a stamp of the newest history rows; start empty."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def grow(activities: int, milestones_per_activity: int = 2) -> None:
+    """Replace the synthetic programme with one of `activities` activities (besides the
+    SOR plan's 24), with history, dependencies and three monthly rounds."""
+    load_data_clear()
+    load_data_generate(
+        scale=Scale(
+            parties=4,
+            activities=activities,
+            milestones_per_activity=milestones_per_activity,
+            rounds=3,
+            months=4,
+        )
+    )
+
+
+def get(client, url: str) -> tuple[int, str]:
+    """(queries, html) of a GET that must succeed."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def cold_and_warm(client, url: str) -> tuple[int, int]:
+    cache.clear()
+    cold, _html = get(client, url)
+    warm, _html = get(client, url)
+    return cold, warm
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def current_round():
+    return selectors.round_current(today=timezone.localdate())
+
+
+# ---------------------------------------------------------------------------
+# Roadmap
+# ---------------------------------------------------------------------------
+def test_a_small_plan_is_shown_whole_with_the_same_queries(client_for, steering):
+    client = client_for(steering)
+    url = reverse("milestones:roadmap")
+    counts = {}
+    for n in (10, 30):  # 34 and 54 activities with the SOR plan's 24: at most ROADMAP_ALL
+        grow(n)
+        counts[n], html = get(client, url)
+        assert html.count('<article class="sp-activity">') == Activity.objects.count()
+        assert "sp-pagination" not in html and "sp-roadmap-summary" not in html
+    assert counts[10] == counts[30]
+
+
+def test_a_large_plan_is_summarised_and_paged_with_the_same_queries(client_for, editor):
+    client = client_for(editor)
+    url = reverse("milestones:roadmap")
+    counts = {}
+    for n in (70, 200):
+        grow(n)
+        activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+        party = activity.responsible_party.key
+        pages = [
+            url,
+            f"{url}?side=2",
+            f"{url}?spor={activity.track}",
+            f"{url}?spor={activity.track}&side=2",
+            f"{url}?part={party}",
+            f"{url}?plan=plan-000-milepaelsplan-wip&baseline=plan-001-beskrivelse-af-aktiviteter",
+        ]
+        counts[n] = [cold_and_warm(client, page) for page in pages]
+        # Warm: how many activities there are, the data version, then the cached HTML.
+        assert all(warm < cold for cold, warm in counts[n])
+    assert counts[70] == counts[200], counts
+
+
+def test_the_summary_counts_and_rolls_up_as_the_plan_does(client_for, steering):
+    grow(70)
+    client = client_for(steering)
+    _queries, html = get(client, reverse("milestones:roadmap"))
+    total = Activity.objects.count()
+    assert f"Planen har {total} aktiviteter." in text(html)
+    today = timezone.localdate()
+    baseline = status.baseline_for(None)[0]
+    summary = selectors.roadmap_summary(plan_version=None, baseline=baseline, today=today)
+    assert summary.activity_count == total
+    assert sum(row.milestone_count for row in summary.tracks) == Milestone.objects.count()
+    for row in summary.parties + summary.tracks:
+        activities = list(selectors.roadmap_activities(track=row.track, party_id=row.party_id))
+        status.attach_rollups(activities, today=today, baseline=baseline)
+        expected = status.party_rollup(activities)
+        assert len(activities) == row.activity_count
+        assert (row.rollup.rag, row.rollup.counts, row.rollup.worst_milestone_id) == (
+            expected.rag,
+            expected.counts,
+            expected.worst_milestone_id,
+        )
+        assert row.rollup.reason == expected.reason
+    # Each party row leads to its activities in that track.
+    first = summary.parties[0]
+    assert f"?spor={first.track}&amp;part={first.party_key}" in html
+
+
+def test_a_track_of_a_large_plan_is_shown_a_page_at_a_time(client_for, steering):
+    grow(70)
+    client = client_for(steering)
+    track = Activity.Track.EXTERNAL
+    in_track = Activity.objects.filter(track=track).count()
+    assert in_track > selectors.ROADMAP_PAGE_SIZE
+    _queries, html = get(client, f"{reverse('milestones:roadmap')}?spor={track}&side=2")
+    assert html.count('<article class="sp-activity">') == selectors.ROADMAP_PAGE_SIZE
+    page_text = text(html)
+    assert f"({in_track} aktiviteter)" in page_text  # the track's count, not the page's
+    assert f"Aktivitet 11-20 af {in_track}." in page_text
+    assert "Side 2 af" in page_text and f"?spor={track}&amp;side=3" in html
+    assert "Partens milepæle samlet" in page_text
+
+
+def test_a_save_shows_on_the_next_request_of_a_large_plan(client_for, editor):
+    grow(70)
+    client = client_for(editor)
+    milestone = Milestone.objects.filter(key__startswith="load-").order_by("key").first()
+    url = f"{reverse('milestones:roadmap')}?part={milestone.activity.responsible_party.key}"
+    _queries, before = get(client, url)
+    assert milestone.title in before
+    plan_services.milestone_update(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        user=editor,
+        data={"title": "Omdøbt milepæl i et stort program"},
+    )
+    _queries, after = get(client, url)
+    assert "Omdøbt milepæl i et stort program" in after
+
+
+# ---------------------------------------------------------------------------
+# Activity page
+# ---------------------------------------------------------------------------
+def test_the_activity_page_makes_the_same_queries_in_a_small_and_a_large_plan(client_for, editor):
+    client = client_for(editor)
+    counts = {}
+    for n, per_activity in ((10, 2), (200, 6)):
+        grow(n, per_activity)
+        activity = Activity.objects.get(key="load-akt-0001")
+        counts[n], html = get(client, reverse("milestones:activity_detail", args=[activity.key]))
+        assert html.count('<tr id="milestone-') == per_activity
+        # Its milestones' predecessors are linked.
+        links = [d for m in activity.milestones.all() for d in m.predecessor_links.all()]
+        assert links
+        for link in links:
+            assert reverse("milestones:milestone_detail", args=[link.predecessor.key]) in html
+    assert counts[10] == counts[200]
+
+
+# ---------------------------------------------------------------------------
+# Round matrix
+# ---------------------------------------------------------------------------
+def test_a_large_round_is_shown_by_party_with_the_same_queries(client_for, editor):
+    client = client_for(editor)
+    counts = {}
+    for n in (150, 300):
+        grow(n)
+        round_ = current_round()
+        assert RoundObligation.objects.filter(round=round_).count() > selectors.ROUND_ALL
+        url = reverse("milestones:reporting_round", args=[f"{round_.period:%Y-%m}"])
+        party = RoundObligation.objects.filter(round=round_).order_by("pk").first().party
+        counts[n] = [
+            cold_and_warm(client, url),
+            cold_and_warm(client, f"{url}?side=2"),
+            cold_and_warm(client, f"{url}?part={party.key}"),
+        ]
+    assert counts[150] == counts[300], counts
+
+
+def test_a_large_round_counts_each_party_as_the_matrix_does(client_for, editor):
+    grow(150)
+    round_ = current_round()
+    today = timezone.localdate()
+    matrix = selectors.round_matrix(round_, today=today)
+    rows = selectors.round_party_counts(round_, today=today)
+    assert [r.party.name for r in rows] == [row.party.name for row in matrix.rows]
+    for counted, row in zip(rows, matrix.rows, strict=True):
+        expected = dict.fromkeys(selectors.CellState.ORDER, 0)
+        for cell in row.cells:
+            expected[cell.state] += 1
+        assert counted.counts == expected
+    url = reverse("milestones:reporting_round", args=[f"{round_.period:%Y-%m}"])
+    _queries, html = get(client_for(editor), url)
+    page = text(html)
+    assert f"I alt {matrix.total}" in page
+    for _state, label, n in matrix.count_items:
+        assert f"{label} {n}" in page
+    first = rows[0]
+    assert f'href="?part={first.party.key}"' in html
+    assert "Vælg en part ovenfor for at tilføje en pligt til den." in page
+
+
+def test_a_party_of_a_large_round_shows_its_cells_and_keeps_the_party(client_for, editor):
+    grow(150)
+    client = client_for(editor)
+    round_ = current_round()
+    period = f"{round_.period:%Y-%m}"
+    url = reverse("milestones:reporting_round", args=[period])
+    obligations = RoundObligation.objects.filter(round=round_)
+    party = obligations.order_by("pk").first().party
+    own = obligations.filter(party=party)
+    _queries, html = get(client, f"{url}?part={party.key}")
+    assert html.count('scope="rowgroup"') == 1 and party.name in html
+    shown = min(own.count(), selectors.ROUND_CELL_PAGE_SIZE)
+    assert html.count('<td><a href="/plan/aktiviteter/') == shown
+    first_page = selectors.round_obligations(round_, party_id=party.pk)[:shown]
+    for obligation in first_page:
+        assert reverse("milestones:activity_detail", args=[obligation.activity.key]) in html
+    other = obligations.exclude(party=party).select_related("activity").first()
+    assert other.activity.title not in html
+    # The add form offers the party and its own activities only, and keeps the party.
+    add_url = reverse("milestones:reporting_obligation_add", args=[period])
+    assert f'action="{add_url}?part={party.key}"' in html
+    response = client.post(f"{add_url}?part={party.key}", {"party": party.pk, "activity": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="form-error-message"' in page and party.name in page
+    assert page.count('scope="rowgroup"') == 1
+    # Removing an obligation nobody has started leads back to the party.
+    activity = Activity.objects.filter(responsible_party=party).exclude(
+        pk__in=own.values("activity")
+    )
+    fresh = activity.first() or Activity.objects.exclude(pk__in=own.values("activity")).first()
+    obligation = RoundObligation.objects.create(round=round_, party=party, activity=fresh)
+    response = client.post(
+        reverse("milestones:reporting_obligation_remove", args=[obligation.pk])
+        + f"?part={party.key}"
+    )
+    assert response.status_code == 302
+    assert response.url == f"{url}?part={party.key}"
+    assert not RoundObligation.objects.filter(pk=obligation.pk).exists()
+
+
+# ---------------------------------------------------------------------------
+# RAG reasons
+# ---------------------------------------------------------------------------
+def test_reasons_are_worded_in_the_language_they_are_read_in():
+    today = timezone.localdate()
+    overdue = Milestone(pk=1, title="M", forecast_date=today.replace(year=today.year - 1))
+    with translation.override("da"):
+        rag = milestone_rag(overdue, baseline_entry=None, today=today)
+        up = rollup([(overdue, rag)])
+    kept = pickle.loads(pickle.dumps((rag, up)))  # as a cache keeps them
+    assert kept == (rag, up) and rag.rag == Rag.RED
+    for language in ("da", "en"):
+        with translation.override(language):
+            fresh = milestone_rag(overdue, baseline_entry=None, today=today)
+            assert kept[0].reason == fresh.reason
+            assert kept[1].reason == rollup([(overdue, fresh)]).reason == f"M: {fresh.reason}"
