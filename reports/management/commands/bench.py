@@ -124,12 +124,20 @@ class Command(BaseCommand):
                 "",
             ),
             ("roadmap", reverse("milestones:roadmap"), ""),
+            (
+                "roadmap (track, page 2)",
+                reverse("milestones:roadmap") + f"?spor={activity.track}&side=2",
+                "",
+            ),
             ("activity page", reverse("milestones:activity_detail", args=[activity.key]), ""),
         ]
         current = ReportingRound.objects.filter(opens_on__lte=today).order_by("-period").first()
         try:
             url = reverse("milestones:reporting_round", args=[f"{current.period:%Y-%m}"])
             pages.append(("round matrix", url, ""))
+            first = current.obligations.select_related("party").order_by("pk").first()
+            if first is not None:
+                pages.append(("round matrix (one party)", f"{url}?part={first.party.key}", ""))
         except (NoReverseMatch, AttributeError):
             pages.append(("round matrix", "", "skipped: no round page or no round"))
         pages += [
