@@ -70,6 +70,18 @@ def attach_self_assessments(activities: Iterable[Activity]) -> None:
         )
         .exclude(self_rag="")
         .select_related("round", "party")
+        # Only what the badge shows: the long texts of every past update are not read.
+        .only(
+            "activity_id",
+            "party_id",
+            "status",
+            "self_rag",
+            "self_rag_reason",
+            "submitted_at",
+            "round__period",
+            "party__name",
+            "party__short_name",
+        )
         .order_by("activity_id", "-round__period", "-submitted_at", "-pk")
     )
     responsible = {a.pk: a.responsible_party_id for a in activities}
