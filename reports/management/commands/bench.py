@@ -53,7 +53,7 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 class Command(BaseCommand):
-    help = "Måler siderne mod en triviel side ved lille og stor skala (se README-PERF.md)."
+    help = "Måler siderne mod en triviel side ved lille og stor skala (se docs/performance.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--scales", default="small,large", help="fx small,large")
