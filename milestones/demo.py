@@ -130,12 +130,16 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     # Illustrative forecasts for open milestones the seeds give no date: each
     # activity starts somewhere from 5 months ago to 10 months ahead, and its
     # milestones follow each other 3 months apart (so dependencies hold).
-    open_without_date = Milestone.objects.filter(
-        forecast_date__isnull=True,
-        actual_date__isnull=True,
-        actual_date_unknown=False,
-        is_demo=False,
-    ).order_by("activity__sort_order", "sort_order", "pk")
+    open_without_date = (
+        Milestone.objects.filter(
+            forecast_date__isnull=True,
+            actual_date__isnull=True,
+            actual_date_unknown=False,
+            is_demo=False,
+        )
+        .select_related("activity")
+        .order_by("activity__sort_order", "sort_order", "pk")
+    )
     first_of_month = today.replace(day=1)
     activity_index: dict[int, int] = {}
     position: dict[int, int] = {}
@@ -143,6 +147,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         index = activity_index.setdefault(milestone.activity_id, len(activity_index))
         step = position[milestone.activity_id] = position.get(milestone.activity_id, -1) + 1
         offset = (index * 7) % 16 - 5 + 3 * step
+        if milestone.activity.key.startswith("sor-tilpasning-region-"):
+            # The regions' own paths stay open, so their reporters have work in the demo.
+            offset = 2 + index % 5
         milestone.forecast_date = _month_add(first_of_month, offset).replace(
             day=rng.choice([1, 15, 28])
         )
@@ -233,6 +240,10 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         counts["kommuner"] += 1
 
     counts["opdateringer"] = _demo_round(by=by, today=today, rng=rng)
+    # This month's round, as the daily task would have opened it, so reporters have work.
+    from .services.reporting import reporting_round_open_for_month
+
+    reporting_round_open_for_month(today=today, user=by)
     if first_run:
         _demo_past_create(by=by, today=today, rng=rng)
     return counts

@@ -27,12 +27,8 @@ urlpatterns = [
     path("milepaele/<slug:key>/hurtig/", editing.milestone_quick, name="milestone_quick"),
     path("milepaele/<slug:key>/raekke/", editing.milestone_row, name="milestone_row"),
     path("milepaele/<slug:key>/historik/", history.milestone_history, name="milestone_history"),
-    path(
-        "milepaele/<slug:key>/afhaengigheder/", editing.dependency_add, name="dependency_add"
-    ),
-    path(
-        "afhaengigheder/<int:pk>/fjern/", editing.dependency_remove, name="dependency_remove"
-    ),
+    path("milepaele/<slug:key>/afhaengigheder/", editing.dependency_add, name="dependency_add"),
+    path("afhaengigheder/<int:pk>/fjern/", editing.dependency_remove, name="dependency_remove"),
     path("baselines/", plan.baseline_list, name="baseline_list"),
     path("baselines/ny/", editing.baseline_create, name="baseline_create"),
     path("baselines/<slug:key>/", plan.baseline_detail, name="baseline_detail"),
