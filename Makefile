@@ -45,6 +45,8 @@ $(VENV)/.installed: $(VENV)/.python requirements.lock requirements-dev.lock
 
 setup: $(VENV)/.installed
 	@mkdir -p var/mail var/media
+	@# A development checkout: manage.py commands work without exporting anything.
+	@[ -f .env ] || { printf '# Local development settings (see .env.example). Not for production.\nDEBUG=1\n' > .env; echo "Wrote .env (DEBUG=1) for development"; }
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(DEV_ENV) $(PY) manage.py load_sor_roadmap

@@ -20,6 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SORPLAN_VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
+# A local .env file (never committed; `make setup` writes one with DEBUG=1 for a
+# development checkout) fills in variables the real environment does not set.
+ENV_FILE = Path(os.environ.get("SORPLAN_ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
 
 # ---------------------------------------------------------------------------
 # Core and security

@@ -14,6 +14,7 @@ def start(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if k not in {"PYTEST_VERSION", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
     }
+    env["SORPLAN_ENV_FILE"] = "/nonexistent/.env"  # a developer's .env must not leak in
     env.update(env_overrides)
     return subprocess.run(
         [
@@ -69,3 +70,26 @@ def test_embedded_defaults(settings):
     assert [code for code, _ in live.LANGUAGES] == ["da", "en"]
     assert (ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po").exists()
     assert (ROOT / "locale" / "da" / "LC_MESSAGES" / "django.po").exists()
+
+
+def test_a_local_env_file_fills_in_what_the_environment_does_not_set(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\n", encoding="utf-8")
+    result = start({"DJANGO_SETTINGS_MODULE": "sorplan.settings"})
+    assert result.returncode != 0  # no .env: production mode refuses
+    result = start(
+        {"DJANGO_SETTINGS_MODULE": "sorplan.settings", "SORPLAN_ENV_FILE": str(env_file)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"
+    # The real environment wins over the file.
+    result = start(
+        {
+            "DJANGO_SETTINGS_MODULE": "sorplan.settings",
+            "SORPLAN_ENV_FILE": str(env_file),
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "sorplan.example.dk",
+        }
+    )
+    assert result.returncode == 0 and result.stdout.split()[0] == "False"
