@@ -1,0 +1,51 @@
+"""What and when, one module per topic: plan dates (`dates`), the plan (`plan`), baselines
+(`baselines`), the KOMBIT roll-out (`rollout`) and the monthly reporting rounds (`reporting`).
+Every model is importable from `milestones.models`."""
+
+from .baselines import Baseline, BaselineEntry
+from .dates import DatePrecision, is_period_start, period_end, period_start, plan_date_error
+from .plan import (
+    Activity,
+    ActivityParticipant,
+    ActivityPlanVersion,
+    ActivityQuerySet,
+    Dependency,
+    Goal,
+    Milestone,
+    MilestoneQuerySet,
+    Programme,
+)
+from .reporting import (
+    ForecastProposal,
+    ProgressUpdate,
+    ReminderSent,
+    ReportingRound,
+    RoundObligation,
+)
+from .rollout import MunicipalityRollout, RolloutPhase
+
+__all__ = [
+    "Activity",
+    "ActivityParticipant",
+    "ActivityPlanVersion",
+    "ActivityQuerySet",
+    "Baseline",
+    "BaselineEntry",
+    "DatePrecision",
+    "Dependency",
+    "ForecastProposal",
+    "Goal",
+    "Milestone",
+    "MilestoneQuerySet",
+    "MunicipalityRollout",
+    "Programme",
+    "ProgressUpdate",
+    "ReminderSent",
+    "ReportingRound",
+    "RolloutPhase",
+    "RoundObligation",
+    "is_period_start",
+    "period_end",
+    "period_start",
+    "plan_date_error",
+]
