@@ -27,7 +27,7 @@ from parties.models import Party
 
 from .. import selectors
 from ..dates import format_plan_date
-from ..forms_reporting import (
+from ..forms import (
     ObligationAddForm,
     ProgressUpdateForm,
     ProposalForm,

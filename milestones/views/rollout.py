@@ -12,7 +12,7 @@ from parties.access import request_access
 from parties.models import Party
 
 from .. import selectors
-from ..forms_reporting import RolloutRowForm
+from ..forms import RolloutRowForm
 from ..models import MunicipalityRollout, RolloutPhase
 from ..services import rollout as services
 

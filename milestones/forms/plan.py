@@ -4,17 +4,15 @@ typing: date parsing, normalising an imprecise date (and saying so), the
 version they saw and the reason for the change."""
 
 from django import forms
-from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from parties.models import Party
 
-from .dates import format_plan_date
-from .history import PRECISION_OF
-from .models import (
+from ..dates import format_plan_date
+from ..history import PRECISION_OF
+from ..models import (
     Activity,
-    Baseline,
     DatePrecision,
     Dependency,
     Goal,
@@ -22,24 +20,7 @@ from .models import (
     is_period_start,
     period_start,
 )
-
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y"]
-
-
-class PlanDateField(forms.DateField):
-    """A date typed as 2027-03-15 (the browser's date picker) or 15.03.2027."""
-
-    default_error_messages = {
-        "invalid": _("Skriv en gyldig dato, fx 15.03.2027."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
-        kwargs.pop("widget", None)
-        super().__init__(
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
-        )
-
+from .fields import PlanDateField
 
 REASON_HELP = _("Gemmes i historikken. Skal udfyldes, når den forventede dato flyttes.")
 
@@ -302,28 +283,6 @@ class DependencyForm(forms.ModelForm):
         self.fields["predecessor"].label_from_instance = lambda m: f"{m.activity.title}: {m.title}"
 
 
-class BaselineForm(forms.Form):
-    name = forms.CharField(label=_("Navn"), max_length=300)
-    short_name = forms.CharField(label=_("Kort navn"), max_length=60, required=False)
-    description = forms.CharField(
-        label=_("Beskrivelse"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    activate = forms.BooleanField(
-        label=_("Gør den til aktiv baseline"),
-        required=False,
-        help_text=_("Forsinkelse og RAG måles mod den aktive baseline."),
-    )
-    change_reason = forms.CharField(
-        label=_("Begrundelse"), required=False, max_length=2000, widget=forms.TextInput()
-    )
-
-
-class BaselineActivateForm(forms.Form):
-    change_reason = forms.CharField(
-        label=_("Begrundelse"), required=False, max_length=2000, widget=forms.TextInput()
-    )
-
-
 def merged_after_conflict(form_class, *, submitted, current, seen_version, changes, **kwargs):
     """After an edit conflict: an unbound form on the current version holding what the
     person changed (compared with the version they saw), so they can re-apply it.
@@ -361,139 +320,3 @@ def merged_after_conflict(form_class, *, submitted, current, seen_version, chang
 
 # ---------------------------------------------------------------------------
 # Filters on the list pages (GET; an unknown value is ignored, not an error page)
-# ---------------------------------------------------------------------------
-class _FilterForm(forms.Form):
-    SORTS: list[tuple[str, str]] = []
-
-    q = forms.CharField(label=_("Søg"), required=False, max_length=200)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["sorter"] = forms.ChoiceField(
-            label=_("Sortér efter"), choices=self.SORTS, required=False
-        )
-
-    def values(self) -> dict:
-        """The valid filters (invalid ones are dropped)."""
-        self.is_valid()
-        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
-
-
-def _key_field(label, queryset, empty_label):
-    """An optional choice of a record by its key, so the filter reads well in the URL."""
-    return forms.ModelChoiceField(
-        label=label, queryset=queryset, to_field_name="key", required=False, empty_label=empty_label
-    )
-
-
-class _PlanFilterForm(_FilterForm):
-    """Milestones and activities filter alike: by track, party, status, goal, plan
-    version and baseline; only their statuses and sort orders differ."""
-
-    STATUS_CHOICES: list[tuple[str, str]] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["spor"] = forms.ChoiceField(
-            label=_("Spor"), choices=[("", _("Alle spor")), *Activity.Track.choices], required=False
-        )
-        self.fields["part"] = _key_field(
-            _("Ansvarlig part"),
-            Party.objects.filter(responsible_activities__isnull=False).distinct().order_by("name"),
-            _("Alle parter"),
-        )
-        self.fields["status"] = forms.ChoiceField(
-            label=_("Status"),
-            choices=[("", _("Alle statusser")), *self.STATUS_CHOICES],
-            required=False,
-        )
-        self.fields["maal"] = _key_field(
-            _("Mål"), Goal.objects.order_by("kind", "number", "title"), _("Alle mål")
-        )
-        self.fields["plan"] = _key_field(
-            _("Planversion"),
-            Baseline.objects.filter(is_plan_version=True),
-            _("Alle planversioner"),
-        )
-        self.fields["baseline"] = _key_field(
-            _("Sammenlign med baseline"), Baseline.objects.all(), _("Den aktive baseline")
-        )
-        self.order_fields(["q", "spor", "part", "status", "maal", "plan", "baseline", "sorter"])
-
-
-class MilestoneFilterForm(_PlanFilterForm):
-    SORTS = [
-        ("forventet", _("Forventet dato, tidligste først")),
-        ("-forventet", _("Forventet dato, seneste først")),
-        ("titel", _("Titel")),
-        ("aktivitet", _("Aktivitet")),
-        ("part", _("Ansvarlig part")),
-        ("status", _("Status")),
-    ]
-    STATUS_CHOICES = Milestone.Status.choices
-
-
-class ActivityFilterForm(_PlanFilterForm):
-    SORTS = [
-        ("spor", _("Spor og rækkefølge")),
-        ("titel", _("Titel")),
-        ("part", _("Ansvarlig part")),
-        ("status", _("Status")),
-        ("slut", _("Planlagt slut")),
-    ]
-    STATUS_CHOICES = Activity.Status.choices
-
-
-class GoalFilterForm(_FilterForm):
-    SORTS = [("nummer", _("Type og nummer")), ("titel", _("Titel"))]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["type"] = forms.ChoiceField(
-            label=_("Type"), choices=[("", _("Alle typer")), *Goal.Kind.choices], required=False
-        )
-        self.order_fields(["q", "type", "sorter"])
-
-
-class ChangeFeedFilterForm(forms.Form):
-    part = _key_field(
-        _("Part"),
-        Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name"),
-        _("Alle parter"),
-    )
-    aktivitet = _key_field(
-        _("Aktivitet"), Activity.objects.order_by("title"), _("Alle aktiviteter")
-    )
-    bruger = forms.ModelChoiceField(
-        label=_("Bruger"),
-        queryset=None,
-        to_field_name="username",
-        required=False,
-        empty_label=_("Alle brugere"),
-    )
-    siden = PlanDateField(label=_("Fra og med"), required=False)
-    til = PlanDateField(label=_("Til og med"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        from django.contrib.auth import get_user_model
-        from django.db.models import Q
-
-        super().__init__(*args, **kwargs)
-        User = get_user_model()
-        self.fields["bruger"].queryset = (
-            User.objects.filter(
-                Q(memberships__isnull=False)
-                | Q(is_superuser=True)
-                | Q(username=settings.SORPLAN_SYSTEM_USERNAME)
-            )
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-        )
-        self.fields["bruger"].label_from_instance = lambda u: u.get_full_name() or u.username
-
-    def clean(self):
-        cleaned = super().clean()
-        since, until = cleaned.get("siden"), cleaned.get("til")
-        if since and until and until < since:
-            self.add_error("til", _("“Til og med” skal ligge efter “Fra og med”."))
-        return cleaned

@@ -1,88 +1,25 @@
 """Forms of the monthly reporting and the KOMBIT roll-out.
 
 None of them has a field for the party, the status or the round: those come
-from the URL and the user's rights, so posting them does nothing.
-"""
+from the URL and the user's rights, so posting them does nothing."""
 
 import datetime
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parties.models import Party
 
-from .models import (
+from ..models import (
     Activity,
     DatePrecision,
     ForecastProposal,
     Milestone,
-    MunicipalityRollout,
     ReportingRound,
     period_start,
 )
-
-LONG_TEXT = 5000
-SHORT_TEXT = 1000
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y"]
-# "<b>", "</p>", "<!--", "<script": markup. A lone "<" ("< 5 %") is fine.
-_MARKUP = re.compile(r"<\s*[/!?]?\s*[a-zA-Z!]")
-_EARLIEST = datetime.date(2000, 1, 1)
-_LATEST = datetime.date(2100, 12, 31)
-
-
-def no_markup(value: str) -> None:
-    if value and _MARKUP.search(value):
-        raise ValidationError(
-            _(
-                "Skriv almindelig tekst uden HTML-koder som <b> eller <script>. "
-                "Tegnet < må gerne stå alene, fx “< 5 %”."
-            ),
-            code="markup",
-        )
-
-
-class PlainTextField(forms.CharField):
-    """Multi-line plain text with a maximum length; markup is refused, not stripped."""
-
-    def __init__(self, *, max_length=LONG_TEXT, rows=4, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(
-            max_length=max_length,
-            widget=forms.Textarea(attrs={"rows": rows}),
-            validators=[no_markup],
-            error_messages={
-                "max_length": _(
-                    "Teksten er for lang: højst %(limit_value)d tegn (du har skrevet %(show_value)d)."
-                ),
-            },
-            **kwargs,
-        )
-
-
-class PlanDateField(forms.DateField):
-    """A date typed as dd.mm.åååå or picked in the browser's date field."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(
-            input_formats=DATE_INPUT_FORMATS,
-            error_messages={
-                "invalid": _("Skriv datoen som dd.mm.åååå, fx 31.10.2026."),
-            },
-            **kwargs,
-        )
-
-    def validate(self, value):
-        super().validate(value)
-        if value and not (_EARLIEST <= value <= _LATEST):
-            raise ValidationError(
-                _("Datoen skal ligge mellem år 2000 og 2100."), code="out_of_range"
-            )
+from .fields import SHORT_TEXT, BoundedDateField, MonthField, PlainTextField
 
 
 class ProgressUpdateForm(forms.Form):
@@ -119,7 +56,7 @@ class ProgressUpdateForm(forms.Form):
     def __init__(self, *args, submit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.submit = submit
-        from .services.reporting import REQUIRED_ON_SUBMIT
+        from ..services.reporting import REQUIRED_ON_SUBMIT
 
         for name in REQUIRED_ON_SUBMIT:
             self.fields[name].label_suffix = ""
@@ -129,7 +66,7 @@ class ProgressUpdateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.submit:
-            from .services.reporting import missing_for_submit
+            from ..services.reporting import missing_for_submit
 
             for name in missing_for_submit(cleaned):
                 if name not in self.errors:
@@ -140,7 +77,7 @@ class ProgressUpdateForm(forms.Form):
 class ProposalForm(forms.Form):
     """A proposed new forecast date for one open milestone (leave the date empty for none)."""
 
-    proposed_date = PlanDateField(label=_("Ny forventet dato"))
+    proposed_date = BoundedDateField(label=_("Ny forventet dato"))
     proposed_precision = forms.ChoiceField(
         label=_("Præcision"),
         choices=DatePrecision.choices,
@@ -229,27 +166,10 @@ class ReviewForm(forms.Form):
         }
 
 
-class MonthField(forms.DateField):
-    """A month typed as åååå-mm (the browser's month field) or mm.åååå; the first day."""
-
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            input_formats=["%Y-%m", "%m.%Y", "%m-%Y", "%m/%Y", "%Y-%m-%d"],
-            error_messages={"invalid": _("Skriv måneden som åååå-mm, fx 2026-10.")},
-            **kwargs,
-        )
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace(day=1) if value else value
-
-
 class RoundCreateForm(forms.Form):
     period = MonthField(label=_("Måned"))
-    opens_on = PlanDateField(label=_("Åbner"), help_text=_("Tom: månedens første arbejdsdag."))
-    due_on = PlanDateField(label=_("Frist"), help_text=_("Tom: månedens sidste arbejdsdag."))
+    opens_on = BoundedDateField(label=_("Åbner"), help_text=_("Tom: månedens første arbejdsdag."))
+    due_on = BoundedDateField(label=_("Frist"), help_text=_("Tom: månedens sidste arbejdsdag."))
 
     def clean_period(self):
         period = self.cleaned_data["period"]
@@ -278,54 +198,3 @@ class ObligationAddForm(forms.Form):
         empty_label=_("Vælg aktivitet…"),
         error_messages={"invalid_choice": _("Vælg en aktivitet fra listen.")},
     )
-
-
-class RolloutRowForm(forms.Form):
-    """One municipality's roll-out status in a phase's bulk form.
-
-    `seen_status`/`seen_date` carry what the user was shown, so a row counts as
-    changed only if the user changed it (not because someone else did meanwhile).
-    """
-
-    status = forms.ChoiceField(label=_("Status"), choices=MunicipalityRollout.Status.choices)
-    status_date = PlanDateField(label=_("Dato"))
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
-    seen_date = forms.DateField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, rollout: MunicipalityRollout, **kwargs):
-        self.rollout = rollout
-        kwargs.setdefault("prefix", f"r{rollout.pk}")
-        kwargs.setdefault(
-            "initial",
-            {
-                "status": rollout.status,
-                "status_date": rollout.status_date,
-                "version": rollout.version,
-                "seen_status": rollout.status,
-                "seen_date": rollout.status_date,
-            },
-        )
-        super().__init__(*args, **kwargs)
-        name = rollout.municipality.name
-        self.fields["status"].label = _("Status for %(name)s") % {"name": name}
-        self.fields["status_date"].label = _("Dato for %(name)s") % {"name": name}
-
-    def clean(self):
-        cleaned = super().clean()
-        status, date = cleaned.get("status"), cleaned.get("status_date")
-        if status == MunicipalityRollout.Status.NOT_STARTED:
-            cleaned["status_date"] = None  # a date means nothing without a status
-        elif status and not date and "status_date" not in self.errors:
-            self.add_error("status_date", _("Angiv datoen for status."))
-        if date and date > timezone.localdate() and "status_date" not in self.errors:
-            self.add_error("status_date", _("Datoen kan ikke ligge i fremtiden."))
-        return cleaned
-
-    @property
-    def user_changed(self) -> bool:
-        cleaned = self.cleaned_data
-        return (cleaned.get("status"), cleaned.get("status_date")) != (
-            cleaned.get("seen_status"),
-            cleaned.get("seen_date"),
-        )
