@@ -37,9 +37,9 @@ from ..forms import (
     merged_after_conflict,
 )
 from ..models import Activity, Baseline, Dependency, Goal, Milestone
+from ..selectors import status
 from ..services import baselines as baseline_services
 from ..services import plan as services
-from ..services import status
 from ..services.plan import EditConflict
 from . import plan as plan_views
 

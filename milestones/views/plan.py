@@ -41,7 +41,7 @@ from ..models import (
     Milestone,
 )
 from ..rag import milestone_rag
-from ..services import status
+from ..selectors import status
 
 PAGE_SIZE = 50
 
