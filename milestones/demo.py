@@ -241,7 +241,7 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
 
     counts["opdateringer"] = _demo_round(by=by, today=today, rng=rng)
     # This month's round, as the daily task would have opened it, so reporters have work.
-    from .services.reporting import reporting_round_open_for_month
+    from .services.rounds import reporting_round_open_for_month
 
     reporting_round_open_for_month(today=today, user=by)
     if first_run:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from parties.services import system_user_get
 
-from .services import reporting
+from .services import reminders, rounds, updates
 
 # SMTP errors are OSErrors: retry with backoff. Redis's visibility timeout
 # (settings) is longer than all retries together.
@@ -30,23 +30,23 @@ def _today(today: str | None) -> datetime.date:
 @shared_task
 def reporting_round_open_for_month(today: str | None = None) -> int | None:
     """Create this month's reporting round on its first working day (or later), once."""
-    round_ = reporting.reporting_round_open_for_month(today=_today(today), user=system_user_get())
+    round_ = rounds.reporting_round_open_for_month(today=_today(today), user=system_user_get())
     return round_.pk if round_ else None
 
 
 @shared_task
 def reporting_reminders_send(today: str | None = None) -> int:
     """Queue reminders for updates due soon and overdue (each at most once)."""
-    return reporting.reporting_reminders_send(today=_today(today))
+    return reminders.reporting_reminders_send(today=_today(today))
 
 
 @shared_task(**MAIL_RETRY)
 def progress_update_notify(update_id: int, event: str) -> int:
     """E-mail about an update submitted, returned or accepted."""
-    return reporting.progress_update_mail_send(update_id=update_id, event=event)
+    return updates.progress_update_mail_send(update_id=update_id, event=event)
 
 
 @shared_task(**MAIL_RETRY)
 def reporting_reminder_mail_send(reminder_id: int) -> int:
     """E-mail one recorded reminder."""
-    return reporting.reminder_mail_send(reminder_id=reminder_id)
+    return reminders.reminder_mail_send(reminder_id=reminder_id)

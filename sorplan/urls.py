@@ -9,7 +9,7 @@ from parties import views as party_views
 urlpatterns = [
     path("", include("reports.urls")),
     path("plan/", include("milestones.urls")),
-    path("parter/", include("milestones.urls_parties")),
+    path("parter/", include("milestones.urls.parties")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -56,7 +56,7 @@ class ProgressUpdateForm(forms.Form):
     def __init__(self, *args, submit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.submit = submit
-        from ..services.reporting import REQUIRED_ON_SUBMIT
+        from ..services.updates import REQUIRED_ON_SUBMIT
 
         for name in REQUIRED_ON_SUBMIT:
             self.fields[name].label_suffix = ""
@@ -66,7 +66,7 @@ class ProgressUpdateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.submit:
-            from ..services.reporting import missing_for_submit
+            from ..services.updates import missing_for_submit
 
             for name in missing_for_submit(cleaned):
                 if name not in self.errors:

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRound
-from milestones.services import reporting
+from milestones.services import rounds, updates
 from parties.models import Party
 
 PERIOD = datetime.date(2026, 10, 1)
@@ -69,7 +69,7 @@ def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, 
 
 @pytest.fixture
 def round_oct(reporters, system_user) -> ReportingRound:
-    return reporting.reporting_round_create(period=PERIOD, user=system_user)
+    return rounds.reporting_round_create(period=PERIOD, user=system_user)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def make_update(round_, party_key, activity_key, *, user, submit=False, proposal
     existing = ProgressUpdate.objects.filter(
         round=round_, party__key=party_key, activity__key=activity_key
     ).first()
-    return reporting.progress_update_save(
+    return updates.progress_update_save(
         round_=round_,
         party=party(party_key),
         activity=activity(activity_key),

@@ -14,8 +14,10 @@ from milestones.models import Dependency
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 PLAN_VIEW_MODULES = {
+    "milestones.views.roadmap",
     "milestones.views.plan",
     "milestones.views.editing",
+    "milestones.views.milestone_editing",
     "milestones.views.history",
 }
 

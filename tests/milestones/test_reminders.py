@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from milestones import tasks
 from milestones.models import ReminderSent, RoundObligation
-from milestones.services import reporting
+from milestones.services import rounds
 from tests.milestones import conftest_reporting as fx
 from tests.milestones.conftest_reporting import (
     MEDCOM_ACTIVITY,
@@ -95,7 +95,7 @@ def test_old_rounds_are_not_reminded(run, round_oct, reporters):
 
 def test_holidays_are_skipped_and_counted_out(run, reporters, system_user):
     # March 2027 is due Wednesday the 31st; Easter (25, 26 and 29 March) is not counted.
-    round_ = reporting.reporting_round_create(period=D(2027, 3, 1), user=system_user)
+    round_ = rounds.reporting_round_create(period=D(2027, 3, 1), user=system_user)
     assert round_.due_on == D(2027, 3, 31)
     assert run(D(2027, 3, 18)) == 0  # six working days before
     assert run(D(2027, 3, 26)) == 0  # Langfredag: the task does nothing on a holiday

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from milestones.models import Milestone, ProgressUpdate
-from milestones.services import reporting
+from milestones.services import rounds
 from parties.models import Membership, Party
 from parties.services import membership_grant, system_user_get
 from tests.factories import PASSWORD, UserFactory
@@ -40,7 +40,7 @@ def people_and_round():
             user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
         )
         people[username] = user
-    round_ = reporting.reporting_round_create(
+    round_ = rounds.reporting_round_create(
         period=timezone.localdate().replace(day=1), user=system_user_get()
     )
     return people, round_

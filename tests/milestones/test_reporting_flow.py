@@ -10,7 +10,7 @@ from django.core import mail
 from django.db import transaction
 
 from milestones.models import ForecastProposal, Milestone, ProgressUpdate
-from milestones.services import reporting
+from milestones.services import updates
 from tests.milestones import conftest_reporting as fx
 from tests.milestones.conftest_reporting import (
     IN_ROUND,
@@ -357,13 +357,13 @@ def test_region_name_in_the_forecast_reason(reporter, editor, round_oct, midt_mi
         user=reporter,
         submit=True,
         proposals=[
-            reporting.ProposalInput(
+            updates.ProposalInput(
                 milestone=midt_milestone, date=D(2027, 9, 1), precision="month", reason="Ny plan"
             )
         ],
     )
     proposal = update.proposals.get()
-    moved = reporting.progress_update_accept(
+    moved = updates.progress_update_accept(
         update=update,
         accepted_proposal_ids={proposal.pk},
         comment="",

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from milestones import selectors, tasks
 from milestones.models import Activity, ProgressUpdate, ReportingRound, RoundObligation
 from milestones.selectors import CellState, round_matrix
-from milestones.services import reporting
+from milestones.services import rounds, updates
 from parties.models import Membership
 from tests import factories
 from tests.milestones import conftest_reporting as fx
@@ -60,7 +60,7 @@ def test_done_activities_and_parties_without_reporters_get_no_obligation(reporte
     act = activity(MIDT_ACTIVITY)
     act.status = Activity.Status.DONE
     act.save()
-    round_ = reporting.reporting_round_create(period=PERIOD, user=system_user)
+    round_ = rounds.reporting_round_create(period=PERIOD, user=system_user)
     keys = obligation_keys(round_)
     assert ("region-midtjylland", MIDT_ACTIVITY) not in keys
     assert not any(p == "medcom" for p, _ in keys)  # no MedCom reporter yet
@@ -193,7 +193,7 @@ def test_matrix_states_and_counts(round_oct, reporters):
     make_update(round_oct, "region-midtjylland", MIDT_ACTIVITY, user=midt)  # draft
     make_update(round_oct, "region-hovedstaden", HOVEDSTADEN_ACTIVITY, user=rsi, submit=True)
     accepted = make_update(round_oct, "medcom", MEDCOM_ACTIVITY, user=medcom, submit=True)
-    reporting.progress_update_accept(
+    updates.progress_update_accept(
         update=accepted,
         accepted_proposal_ids=set(),
         comment="",
@@ -203,7 +203,7 @@ def test_matrix_states_and_counts(round_oct, reporters):
     returned = make_update(
         round_oct, "region-syddanmark", "sor-tilpasning-region-syddanmark", user=rsi, submit=True
     )
-    reporting.progress_update_return(
+    updates.progress_update_return(
         update=returned, comment="Mangler", version=returned.version, user=editor
     )
 

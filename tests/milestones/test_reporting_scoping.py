@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from milestones.models import ProgressUpdate
-from milestones.services import reporting
+from milestones.services import updates
 from tests.milestones import conftest_reporting as fx
 from tests.milestones.conftest_reporting import (
     HOVEDSTADEN_ACTIVITY,
@@ -90,11 +90,11 @@ def test_region_reporter_cannot_create_another_partys_update(client_for, reporte
 
 def test_submitted_update_of_another_party_is_also_hidden(client_for, reporter, others, editor):
     update = others["hovedstaden"]
-    reporting.progress_update_save(
+    updates.progress_update_save(
         round_=update.round,
         party=update.party,
         activity=update.activity,
-        values={n: getattr(update, n) for n in reporting.UPDATE_TEXT_FIELDS},
+        values={n: getattr(update, n) for n in updates.UPDATE_TEXT_FIELDS},
         proposals=[],
         version=update.version,
         user=editor,
@@ -178,7 +178,7 @@ def test_steering_group_reads_submitted_and_accepted_never_drafts(
     assert client.post(review(submitted), {"action": "accept", "version": 2}).status_code == 403
 
     # Returned: back to a draft-like state, hidden again, and so is the comment.
-    reporting.progress_update_return(
+    updates.progress_update_return(
         update=submitted, comment="Hemmelig kommentar", version=submitted.version, user=editor
     )
     assert client.get(detail(submitted)).status_code == 404
@@ -188,7 +188,7 @@ def test_steering_group_reads_submitted_and_accepted_never_drafts(
     submitted = make_update(
         round_oct, "region-midtjylland", MIDT_ACTIVITY, user=reporter, submit=True
     )
-    reporting.progress_update_accept(
+    updates.progress_update_accept(
         update=submitted,
         accepted_proposal_ids=set(),
         comment="Intern bemærkning",

@@ -16,7 +16,7 @@ from kombu import pools as kombu_pools
 from milestones import tasks
 from milestones.loader import sor_roadmap_load
 from milestones.models import ReminderSent, RoundObligation
-from milestones.services import reporting
+from milestones.services import rounds
 from parties.services import system_user_get
 from sorplan.celery import app
 from tests.conftest import TEST_REDIS_URL
@@ -100,7 +100,7 @@ def test_reminders_through_a_real_worker_are_sent_once(
     loaded_plan, reporter, rsi_reporter, medcom_reporter, kombit_reporter, settings
 ):
     settings.SORPLAN_REMINDER_DAYS_BEFORE = 5
-    round_ = reporting.reporting_round_create(period=PERIOD, user=system_user_get())
+    round_ = rounds.reporting_round_create(period=PERIOD, user=system_user_get())
     parties = set(RoundObligation.objects.filter(round=round_).values_list("party_id", flat=True))
     assert len(parties) >= 5
     mail.outbox = []

@@ -15,7 +15,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
 from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
-from milestones.services import reporting
+from milestones.services import rounds, updates
 from parties.models import Party
 from reports.services import status_report_generate
 from tests.project.test_login_required import walk
@@ -228,11 +228,11 @@ def _sample_path(route: str, name: str, values: dict) -> str:
 @pytest.mark.django_db
 def test_the_language_switch_is_on_every_page(client_for, editor, reporter, system_user):
     period = _last_month()
-    round_ = reporting.reporting_round_create(period=period, user=system_user)
+    round_ = rounds.reporting_round_create(period=period, user=system_user)
     status_report_generate(period=period, user=system_user)
     midt = Party.objects.get(key="region-midtjylland")
     activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
-    update = reporting.progress_update_save(
+    update = updates.progress_update_save(
         round_=round_,
         party=midt,
         activity=activity,

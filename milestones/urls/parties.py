@@ -3,7 +3,7 @@ sorplan/urls.py). Served by milestones because they show each party's part of th
 
 from django.urls import path
 
-from .views import parties
+from ..views import parties
 
 app_name = "parties"
 

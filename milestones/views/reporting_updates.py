@@ -1,0 +1,270 @@
+"""A party's progress update: the form its reporters fill in, reading it, and the
+SOR-team's review. Who may read which update: `reporting.update_for_user`."""
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from parties.access import request_access
+from parties.models import Party
+
+from ..forms import (
+    ProgressUpdateForm,
+    ProposalForm,
+    ReviewForm,
+)
+from ..models import (
+    DatePrecision,
+    Milestone,
+    ProgressUpdate,
+    RoundObligation,
+)
+from ..services import updates as update_services
+from .reporting import UPDATE_FIELDS, edit_url, errors_to_form, round_or_404, update_for_user
+
+
+# ---------------------------------------------------------------------------
+# A party's update: the form (reporters)
+# ---------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def update_edit(request, period, party_key, activity_key):
+    """Write a party's update on an activity: save a draft any time, submit when done.
+
+    404 unless the user reads this party's updates and the party must report on
+    the activity in the round; 403 for those who read but may not write (the
+    SOR-team). For an htmx request the form alone is returned.
+    """
+    access = request_access(request)
+    round_ = round_or_404(period)
+    party = get_object_or_404(Party, key=party_key)
+    if not access.may_read_updates_of(party.pk):
+        raise Http404
+    obligation = get_object_or_404(
+        RoundObligation.objects.select_related("activity"),
+        round=round_,
+        party=party,
+        activity__key=activity_key,
+    )
+    activity = obligation.activity
+    if not access.may_report_for(party.pk):
+        raise PermissionDenied
+    update = ProgressUpdate.objects.filter(round=round_, party=party, activity=activity).first()
+    if update is not None and update.status not in update_services.EDITABLE_STATUSES:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _("Opdateringen er %(status)s og kan ikke ændres.")
+                % {"status": update.get_status_display().lower()},
+            )
+        return _redirect(request, reverse("milestones:reporting_update", args=[update.pk]))
+    milestones = list(activity.milestones.open().order_by("sort_order", "forecast_date", "pk"))
+    proposals = {p.milestone_id: p for p in update.proposals.all()} if update is not None else {}
+    conflict = None
+    conflicted = False
+    saved_at = None
+    if request.method == "POST":
+        submit = request.POST.get("action") == "submit"
+        data = request.POST
+        form = ProgressUpdateForm(data, submit=submit)
+        proposal_forms = [
+            ProposalForm(data, milestone=m, proposal=proposals.get(m.pk)) for m in milestones
+        ]
+        if form.is_valid() and all(f.is_valid() for f in proposal_forms):
+            try:
+                update = update_services.progress_update_save(
+                    round_=round_,
+                    party=party,
+                    activity=activity,
+                    values={name: form.cleaned_data.get(name) for name in UPDATE_FIELDS},
+                    proposals=[
+                        update_services.ProposalInput(
+                            milestone=f.milestone,
+                            date=f.cleaned_data.get("proposed_date"),
+                            precision=f.cleaned_data.get("proposed_precision") or DatePrecision.DAY,
+                            reason=f.cleaned_data.get("reason") or "",
+                        )
+                        for f in proposal_forms
+                    ],
+                    version=form.cleaned_data["version"],
+                    user=request.user,
+                    submit=submit,
+                )
+            except update_services.UpdateConflict as error:
+                conflict, conflicted = error.current, True
+                # Keep what the user typed; saving again now overwrites knowingly.
+                data = request.POST.copy()
+                data["version"] = str(conflict.version if conflict else 0)
+                form = ProgressUpdateForm(data, submit=submit)
+                form.is_valid()
+                proposal_forms = [
+                    ProposalForm(data, milestone=m, proposal=proposals.get(m.pk))
+                    for m in milestones
+                ]
+                for f in proposal_forms:
+                    f.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "%(who)s har gemt opdateringen, mens du skrev. Intet af dit er gemt, "
+                        "men det står stadig i formularen. Se deres version nedenfor; gem igen "
+                        "for at erstatte den med din."
+                    )
+                    % {"who": _conflict_who(conflict)},
+                )
+            except ValidationError as error:
+                errors_to_form(form, error)
+            else:
+                if submit:
+                    messages.success(
+                        request,
+                        _("Opdateringen er indsendt. SOR-teamet har fået besked."),
+                    )
+                    return _redirect(
+                        request, reverse("milestones:reporting_update", args=[update.pk])
+                    )
+                if not request.htmx:
+                    messages.success(request, _("Kladden er gemt."))
+                    return redirect(request.path)
+                saved_at = timezone.localtime()
+                proposals = {p.milestone_id: p for p in update.proposals.all()}
+                form = _update_form(update)
+                proposal_forms = [
+                    ProposalForm(milestone=m, proposal=proposals.get(m.pk)) for m in milestones
+                ]
+    else:
+        form = _update_form(update)
+        proposal_forms = [
+            ProposalForm(milestone=m, proposal=proposals.get(m.pk)) for m in milestones
+        ]
+    context = {
+        "round": round_,
+        "party": party,
+        "activity": activity,
+        "update": update,
+        "form": form,
+        "proposal_forms": proposal_forms,
+        "conflict": conflict,
+        "saved_at": saved_at,
+        "form_url": request.path,
+        "field_errors": any(
+            name != NON_FIELD_ERRORS for f in [form, *proposal_forms] for name in f.errors
+        ),
+    }
+    if request.htmx:
+        return render(request, "milestones/reporting/_update_form.html", context)
+    status = 200
+    if request.method == "POST":  # a successful POST has redirected
+        status = 409 if conflicted else 400
+    return render(request, "milestones/reporting/update_form.html", context, status=status)
+
+
+def _update_form(update: ProgressUpdate | None) -> ProgressUpdateForm:
+    if update is None:
+        return ProgressUpdateForm(initial={"version": 0})
+    initial = {name: getattr(update, name) for name in UPDATE_FIELDS}
+    initial["version"] = update.version
+    return ProgressUpdateForm(initial=initial)
+
+
+def _conflict_who(current: ProgressUpdate | None) -> str:
+    if current is None:
+        return _("En anden")
+    history = current.history.order_by("-history_date").select_related("history_user").first()
+    user = history.history_user if history else None
+    return (user.get_full_name() or user.username) if user else _("En anden")
+
+
+def _redirect(request, url: str):
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# ---------------------------------------------------------------------------
+# An update: read it, review it
+# ---------------------------------------------------------------------------
+def update_detail(request, pk):
+    """An update as submitted (or as drafted, for those who may see drafts),
+    with the SOR-team's review form."""
+    update = update_for_user(request, pk)
+    return _detail(request, update)
+
+
+def _detail(request, update, *, review_form=None, status=200):
+    access = request_access(request)
+    can_review = access.can_review and update.status == ProgressUpdate.Status.SUBMITTED
+    proposals = list(update.proposals.all())
+    if can_review and review_form is None:
+        review_form = ReviewForm(initial={"version": update.version}, proposals=proposals)
+    return render(
+        request,
+        "milestones/reporting/update_detail.html",
+        {
+            "update": update,
+            "proposals": proposals,
+            "review_form": review_form if can_review else None,
+            "show_review_comment": access.may_read_updates_of(update.party_id),
+            "can_edit": access.may_report_for(update.party_id)
+            and update.status in update_services.EDITABLE_STATUSES,
+            "edit_url": edit_url(update.round, update.party, update.activity),
+            "closed_statuses": (Milestone.Status.DONE, Milestone.Status.CANCELLED),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def update_review(request, pk):
+    """Accept (applying the ticked date proposals) or return a submitted update."""
+    update = update_for_user(request, pk)
+    if not request_access(request).can_review:
+        raise PermissionDenied
+    if update.status != ProgressUpdate.Status.SUBMITTED:
+        messages.error(
+            request,
+            _("Opdateringen er %(status)s og kan ikke behandles igen.")
+            % {"status": update.get_status_display().lower()},
+        )
+        return redirect("milestones:reporting_update", update.pk)
+    proposals = list(update.proposals.all())
+    form = ReviewForm(request.POST, proposals=proposals)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["action"] == ReviewForm.ACCEPT:
+                moved = update_services.progress_update_accept(
+                    update=update,
+                    accepted_proposal_ids=form.accepted_proposal_ids,
+                    comment=form.cleaned_data["comment"],
+                    version=form.cleaned_data["version"],
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Opdateringen er godkendt; %(n)s milepæl(e) har fået ny forventet dato.")
+                    % {"n": len(moved)},
+                )
+            else:
+                update_services.progress_update_return(
+                    update=update,
+                    comment=form.cleaned_data["comment"],
+                    version=form.cleaned_data["version"],
+                    user=request.user,
+                )
+                messages.success(request, _("Opdateringen er sendt retur til parten."))
+        except update_services.UpdateConflict:
+            messages.error(
+                request,
+                _("Opdateringen er ændret, mens du læste den. Læs den igen, og behandl den så."),
+            )
+        except ValidationError as error:
+            errors_to_form(form, error)
+            return _detail(request, update, review_form=form, status=400)
+        return redirect("milestones:reporting_update", update.pk)
+    return _detail(request, update, review_form=form, status=400)

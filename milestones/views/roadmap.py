@@ -1,0 +1,261 @@
+"""Reading the plan: the roadmap and an activity's page, with RAG and slip against the
+active (or a chosen) baseline; large plans are shown a track, a party or a page at a time."""
+
+import hashlib
+from itertools import groupby
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from parties.access import request_access
+
+from .. import selectors
+from ..models import (
+    Activity,
+    ActivityParticipant,
+    ActivityPlanVersion,
+    Baseline,
+    Dependency,
+    Milestone,
+)
+from ..selectors import status
+from .plan import CountedPaginator, row_query
+
+
+# ---------------------------------------------------------------------------
+# Roadmap and activity page
+# ---------------------------------------------------------------------------
+@require_safe
+def roadmap(request):
+    """The roadmap: activities by track and responsible party, with their milestones,
+    RAG and slip against the active (or chosen) baseline.
+
+    A plan of at most `ROADMAP_ALL` activities (the SOR plan) is shown whole, live. A
+    larger one is summarised by track and party (counts and roll-ups), and a chosen track
+    or party is shown a page of activities at a time; that page is cached as HTML under
+    the plan's data version (one query), like the dashboard, so any save through the
+    services shows on the next request. A fixed number of queries in each case,
+    whatever the size of the plan."""
+    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+        return render(request, "milestones/roadmap.html", _roadmap_context(request))
+    stamp = selectors.plan_data_version()
+    raw = repr(
+        (
+            "roadmap-html",
+            1,
+            stamp,
+            timezone.localdate().isoformat(),
+            request.get_full_path(),
+            translation.get_language(),
+            request_access(request).can_edit_plan,
+        )
+    )
+    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        context = _roadmap_context(request, stamp=stamp)
+        body = render_to_string("milestones/_roadmap_main.html", context, request)
+        cache.set(key, body, selectors.SUMMARY_CACHE_SECONDS)
+    return render(request, "milestones/roadmap.html", {"body": body})
+
+
+def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
+    """What the roadmap shows: the whole plan (no `stamp`), or for a large plan (its data
+    version as `stamp`) the summary or a page of the chosen track or party."""
+    baselines = list(Baseline.objects.all())
+    plan_versions = [b for b in baselines if b.is_plan_version]
+    plan_version = next((b for b in plan_versions if b.key == request.GET.get("plan")), None)
+    track = request.GET.get("spor", "")
+    if track not in Activity.Track.values:
+        track = ""
+    baseline, baseline_chosen = _baseline_among(request, baselines)
+    today = timezone.localdate()
+    summary = None
+    if stamp is None:
+        parties = selectors.roadmap_parties()
+    else:
+        summary = selectors.roadmap_summary(
+            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp
+        )
+        parties = summary.party_choices
+    party = next((p for p in parties if p.key == request.GET.get("part")), None)
+    context = {
+        "plan_versions": plan_versions,
+        "plan_version": plan_version,
+        "tracks": Activity.Track.choices,
+        "track": track,
+        "party": party,
+        "party_options": _party_options(parties, party),
+        "baselines": baselines,
+        "baseline": baseline,
+        "baseline_chosen": baseline_chosen,
+        "summary": None,
+        "page": None,
+        "groups": [],
+    }
+    chosen = {
+        "plan_version": plan_version,
+        "track": track or None,
+        "party_id": party.id if party else None,
+    }
+    if summary is None:
+        activities = list(selectors.roadmap_activities(**chosen))
+        context["groups"] = _roadmap_groups(activities, today=today, baseline=baseline)
+    elif not (track or party):
+        page = Paginator(summary.parties, selectors.ROADMAP_SUMMARY_PAGE_SIZE).get_page(
+            request.GET.get("side")
+        )
+        context.update(
+            summary=summary,
+            page=page,
+            total=summary.activity_count,
+            summary_groups=_summary_groups(page),
+        )
+    else:
+        count = selectors.roadmap_filter(**chosen).count()
+        paginator = CountedPaginator(
+            selectors.roadmap_activities(**chosen), selectors.ROADMAP_PAGE_SIZE, count=count
+        )
+        page = paginator.get_page(request.GET.get("side"))
+        context.update(
+            page=page,
+            total=count,
+            groups=_roadmap_groups(
+                list(page.object_list),
+                today=today,
+                baseline=baseline,
+                summary=summary,
+                party=party,
+            ),
+        )
+    return context
+
+
+def _roadmap_groups(activities, *, today, baseline, summary=None, party=None):
+    """Activities grouped by track and party, with RAG, roll-ups and own assessments.
+
+    Without `summary` the activities are all there are: a party's roll-up is over them.
+    With it they are a page: a party's roll-up, and a track's count, come from it."""
+    groups = selectors.roadmap_groups(activities)
+    status.attach_rollups(activities, today=today, baseline=baseline)
+    status.attach_self_assessments(activities)
+    for group in groups:
+        for party_group in group.parties:
+            if summary is None:
+                party_group.rag_rollup = status.party_rollup(party_group.activities)
+            else:
+                row = summary.for_party(group.track, party_group.party.id)
+                party_group.rag_rollup = row.rollup if row else None
+        if summary is not None:
+            row = (
+                summary.for_party(group.track, party.id)
+                if party
+                else summary.for_track(group.track)
+            )
+            group.total = row.activity_count if row else None
+    return groups
+
+
+def _party_options(parties, chosen) -> str:
+    """The party chooser's options (a large programme has hundreds of parties: joined
+    here, as a template loop over them cost as much as the rest of the page)."""
+    return mark_safe(  # every value is escaped
+        "".join(
+            f'<option value="{escape(p.key)}"{" selected" if p == chosen else ""}>'
+            f"{escape(p.name)}</option>"
+            for p in parties
+        )
+    )
+
+
+def _summary_groups(page) -> list[tuple[str, list]]:
+    """A page of the summary's party rows, grouped by track: (track label, rows)."""
+    return [
+        (rows[0].track_label, rows)
+        for rows in (list(g) for _track, g in groupby(page.object_list, key=lambda r: r.track))
+    ]
+
+
+@require_safe
+def activity_detail(request, key):
+    """One activity: description, plan versions, milestones with RAG, slip and dependencies,
+    its roll-up and the party's own assessment; quick edits for editors.
+
+    Eight queries. Each prefetch names its own order: the models' default orderings
+    reach through several relations, which cost joins and query compilation."""
+    activity = get_object_or_404(
+        Activity.objects.select_related("responsible_party", "goal").prefetch_related(
+            Prefetch(
+                "appearances",
+                queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
+                    "baseline__sequence", "pk"
+                ),
+            ),
+            Prefetch(
+                "activityparticipant_set",
+                queryset=ActivityParticipant.objects.select_related("party").order_by(
+                    "party__name", "pk"
+                ),
+            ),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.order_by(
+                    "sort_order", "forecast_date", "title", "pk"
+                ).prefetch_related(
+                    Prefetch(
+                        "predecessor_links",
+                        queryset=Dependency.objects.select_related("predecessor").order_by(
+                            *PREDECESSOR_ORDER
+                        ),
+                    )
+                ),
+            ),
+        ),
+        key=key,
+    )
+    baselines = list(Baseline.objects.all())
+    baseline, chosen = _baseline_among(request, baselines)
+    status.attach_rollups([activity], today=timezone.localdate(), baseline=baseline)
+    status.attach_self_assessments([activity])
+    return render(
+        request,
+        "milestones/activity_detail.html",
+        {
+            "activity": activity,
+            "milestones": activity.milestones.all(),
+            "baselines": baselines,
+            "baseline": baseline,
+            "baseline_chosen": chosen,
+            "ctx": "activity",
+            "row_query": row_query(request, "activity", baseline, chosen),
+        },
+    )
+
+
+# A milestone's predecessors as Dependency's default ordering lists them (by the
+# predecessor: its activity's track, order and title, then its own order), spelled out.
+PREDECESSOR_ORDER = (
+    "predecessor__activity__track",
+    "predecessor__activity__sort_order",
+    "predecessor__activity__title",
+    "predecessor__sort_order",
+    "predecessor__forecast_date",
+    "predecessor__title",
+    "pk",
+)
+
+
+def _baseline_among(request, baselines: list[Baseline]) -> tuple[Baseline | None, bool]:
+    """`status.baseline_for` choosing from the baselines the page lists anyway (no query)."""
+    if key := request.GET.get("baseline"):
+        chosen = next((b for b in baselines if b.key == key), None)
+        if chosen is not None:
+            return chosen, not chosen.is_active
+    return next((b for b in baselines if b.is_active), None), False
