@@ -126,6 +126,7 @@ def sor_roadmap_load(
                 "short_name": row.get("short_name", ""),
                 "kind": row["kind"],
                 "side": row["side"],
+                "coordinates_municipal_rollout": row.get("coordinates_municipal_rollout", False),
                 "description": row.get("description", ""),
             },
         )

@@ -1,9 +1,15 @@
-"""What a person may see and do, from their memberships. Rights from several memberships combine."""
+"""What a person may see and do, from their memberships. Rights from several memberships combine.
+
+Every "may" rule of the apps lives on `Access`: pages, services and the API ask it. `parties`
+imports no other app, so the rules take ids or duck-typed objects (an update with `party_id`
+and `is_submitted`)."""
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from .models import Membership, Party
 
@@ -54,6 +60,41 @@ class Access:
     def may_read_updates_of(self, party_id: int) -> bool:
         """Drafts and review comments: the SOR-team, and reporters for that party."""
         return self.can_review or party_id in self.reports_for_party_ids
+
+    @property
+    def may_read_submitted_updates(self) -> bool:
+        """Every party's submitted and accepted updates: the steering group and the SOR-team."""
+        return self.is_steering or self.can_review
+
+    def may_read_update(self, update) -> bool:
+        """A progress update (`party_id`, `is_submitted`): the SOR-team and the party's
+        reporters read every state; the steering group reads only what is submitted or
+        accepted."""
+        if self.may_read_updates_of(update.party_id):
+            return True
+        return self.may_read_submitted_updates and update.is_submitted
+
+    def may_update_rollout(self) -> bool:
+        """The SOR-team, and those who report for a party that coordinates the municipal
+        roll-out (KOMBIT). One query for a reporter, none otherwise."""
+        if self.can_edit_plan:
+            return True
+        return bool(self.reports_for_party_ids) and (
+            Party.objects.filter(
+                pk__in=self.reports_for_party_ids, coordinates_municipal_rollout=True
+            ).exists()
+        )
+
+    def require_plan_editor(self) -> None:
+        """403, saying why, for a member who may read the plan but not change it."""
+        if not self.can_edit_plan:
+            raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre planen."))
+
+    def require_reviewer(self) -> None:
+        """The reporting's SOR-team pages: others get 403 (they may know rounds exist, not
+        see the matrix)."""
+        if not self.can_review:
+            raise PermissionDenied
 
     @cached_property
     def reports_for_parties(self):

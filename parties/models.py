@@ -69,6 +69,13 @@ class Party(models.Model):
         limit_choices_to={"kind": "region"},
         help_text=_("Den region en kommune ligger i."),
     )
+    coordinates_municipal_rollout = models.BooleanField(
+        _("koordinerer den kommunale udrulning"),
+        default=False,
+        help_text=_(
+            "Partens rapportører opdaterer kommunernes status i udrulningen (KOMBIT for FK-OSS)."
+        ),
+    )
     description = models.TextField(_("beskrivelse"), blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)

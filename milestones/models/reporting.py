@@ -155,6 +155,11 @@ class ProgressUpdate(models.Model):
     def __str__(self):
         return f"{self.party} – {self.activity} ({self.round})"
 
+    @property
+    def is_submitted(self) -> bool:
+        """Submitted to the SOR-team (awaiting review or accepted): what the steering group reads."""
+        return self.status in (self.Status.SUBMITTED, self.Status.ACCEPTED)
+
 
 class ForecastProposal(models.Model):
     """A party's proposal, in an update, of a new forecast date for one milestone."""

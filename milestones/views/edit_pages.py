@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,36 +26,31 @@ from ..services.plan import EditConflict
 # ---------------------------------------------------------------------------
 
 
-def require_editor(request) -> None:
-    if not request_access(request).can_edit_plan:
-        raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre planen."))
-
-
 def get_goal_for_user(request, key: str, *, write: bool = False) -> Goal:
     goal = get_object_or_404(Goal, key=key)
     if write:
-        require_editor(request)
+        request_access(request).require_plan_editor()
     return goal
 
 
 def get_activity_for_user(request, key: str, *, write: bool = False) -> Activity:
     activity = get_object_or_404(Activity.objects.select_related("responsible_party"), key=key)
     if write:
-        require_editor(request)
+        request_access(request).require_plan_editor()
     return activity
 
 
 def get_milestone_for_user(request, key: str, *, write: bool = False) -> Milestone:
     milestone = get_object_or_404(Milestone.objects.select_related("activity"), key=key)
     if write:
-        require_editor(request)
+        request_access(request).require_plan_editor()
     return milestone
 
 
 def get_baseline_for_user(request, key: str, *, write: bool = False) -> Baseline:
     baseline = get_object_or_404(Baseline, key=key)
     if write:
-        require_editor(request)
+        request_access(request).require_plan_editor()
     return baseline
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from parties.access import request_access
 from parties.models import Party
 
 from ..forms import (
@@ -35,7 +36,6 @@ from .edit_pages import (
     get_activity_for_user,
     get_baseline_for_user,
     get_goal_for_user,
-    require_editor,
     safe_next,
 )
 
@@ -45,7 +45,7 @@ from .edit_pages import (
 # ---------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def goal_create(request):
-    require_editor(request)
+    request_access(request).require_plan_editor()
     return create_page(
         request,
         form_class=GoalForm,
@@ -97,7 +97,7 @@ def goal_delete(request, key):
 # ---------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
-    require_editor(request)
+    request_access(request).require_plan_editor()
     initial = {}
     if party := request.GET.get("part"):
         initial["responsible_party"] = Party.objects.filter(key=party).first()
@@ -174,7 +174,7 @@ def activity_delete(request, key):
 @require_POST
 def baseline_create(request):
     """Freeze every milestone's current forecast as a new, named baseline."""
-    require_editor(request)
+    request_access(request).require_plan_editor()
     form = BaselineForm(request.POST)
     if form.is_valid():
         baseline = baseline_services.baseline_set(

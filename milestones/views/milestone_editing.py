@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from parties.access import request_access
+
 from ..forms import (
     DependencyForm,
     MilestoneForm,
@@ -27,7 +29,6 @@ from .edit_pages import (
     delete_page,
     edit_page,
     get_milestone_for_user,
-    require_editor,
     safe_next,
     show_saved,
     submit_edit,
@@ -39,7 +40,7 @@ from .edit_pages import (
 # ---------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def milestone_create(request):
-    require_editor(request)
+    request_access(request).require_plan_editor()
     activity = Activity.objects.filter(key=request.GET.get("aktivitet", "")).first()
     return create_page(
         request,
@@ -208,7 +209,7 @@ def dependency_add(request, key):
 @require_POST
 def dependency_remove(request, pk):
     link = get_object_or_404(Dependency.objects.select_related("successor"), pk=pk)
-    require_editor(request)
+    request_access(request).require_plan_editor()
     services.dependency_remove(
         dependency_id=link.pk, user=request.user, reason=request.POST.get("change_reason", "")
     )

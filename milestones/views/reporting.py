@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -68,20 +68,6 @@ def round_or_404(period: str) -> ReportingRound:
     return get_object_or_404(ReportingRound, period=date)
 
 
-def _require_review(request):
-    """SOR-team pages: others get 403 (they may know rounds exist, not see the matrix)."""
-    if not request_access(request).can_review:
-        raise PermissionDenied
-
-
-def may_read_update(access, update: ProgressUpdate) -> bool:
-    """The SOR-team and the party's reporters read every state; the steering group
-    reads only what is submitted or accepted."""
-    if access.may_read_updates_of(update.party_id):
-        return True
-    return access.is_steering and update.status in update_services.DONE_STATUSES
-
-
 def update_for_user(request, pk: int) -> ProgressUpdate:
     update = get_object_or_404(
         ProgressUpdate.objects.select_related(
@@ -96,7 +82,7 @@ def update_for_user(request, pk: int) -> ProgressUpdate:
         ),
         pk=pk,
     )
-    if not may_read_update(request_access(request), update):
+    if not request_access(request).may_read_update(update):
         raise Http404
     return update
 
@@ -116,7 +102,7 @@ def home(request):
         )
     if access.can_review:
         context["rounds"] = selectors.rounds_overview()
-    if access.is_steering or access.can_review:
+    if access.may_read_submitted_updates:
         context["read_updates"] = (
             ProgressUpdate.objects.filter(status__in=update_services.DONE_STATUSES)
             .select_related("round", "party", "activity")
@@ -130,7 +116,7 @@ def home(request):
 # ---------------------------------------------------------------------------
 def round_list(request):
     """All rounds, newest first, with their counts."""
-    _require_review(request)
+    request_access(request).require_reviewer()
     return render(
         request,
         "milestones/reporting/rounds.html",
@@ -141,7 +127,7 @@ def round_list(request):
 @require_http_methods(["GET", "POST"])
 def round_create(request):
     """Create a month's round by hand; its obligations are fixed at creation."""
-    _require_review(request)
+    request_access(request).require_reviewer()
     if request.method == "POST":
         form = RoundCreateForm(request.POST)
         if form.is_valid():
@@ -186,7 +172,7 @@ def _defaults_hint(period) -> tuple | None:
 
 def round_detail(request, period):
     """The SOR-team's matrix of a round: parties x activities, each cell's state and counts."""
-    _require_review(request)
+    request_access(request).require_reviewer()
     round_ = round_or_404(period)
     return render(
         request, "milestones/reporting/round_detail.html", round_detail_context(request, round_)
@@ -244,7 +230,7 @@ def _round_url(round_: ReportingRound, party_key: str | None) -> str:
 
 @require_POST
 def obligation_add(request, period):
-    _require_review(request)
+    request_access(request).require_reviewer()
     round_ = round_or_404(period)
     form = ObligationAddForm(request.POST)
     if form.is_valid():
@@ -274,7 +260,7 @@ def obligation_add(request, period):
 
 @require_POST
 def obligation_remove(request, pk):
-    _require_review(request)
+    request_access(request).require_reviewer()
     obligation = get_object_or_404(
         RoundObligation.objects.select_related("round", "party", "activity"), pk=pk
     )

@@ -224,8 +224,7 @@ def _detail(request, update, *, review_form=None, status=200):
 def update_review(request, pk):
     """Accept (applying the ticked date proposals) or return a submitted update."""
     update = update_for_user(request, pk)
-    if not request_access(request).can_review:
-        raise PermissionDenied
+    request_access(request).require_reviewer()
     if update.status != ProgressUpdate.Status.SUBMITTED:
         messages.error(
             request,

@@ -9,22 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from parties.access import request_access
-from parties.models import Party
 
 from .. import selectors
 from ..forms import RolloutRowForm
 from ..models import MunicipalityRollout, RolloutPhase
 from ..services import rollout as services
-
-KOMBIT_KEY = "kombit"
-
-
-def may_update_rollout(access) -> bool:
-    """The SOR-team, and those who report for KOMBIT."""
-    if access.can_edit_plan:
-        return True
-    kombit_id = Party.objects.filter(key=KOMBIT_KEY).values_list("pk", flat=True).first()
-    return kombit_id is not None and access.may_report_for(kombit_id)
 
 
 def overview(request):
@@ -34,7 +23,7 @@ def overview(request):
         "milestones/reporting/rollout.html",
         {
             "counts": selectors.rollout_counts(),
-            "can_update": may_update_rollout(request_access(request)),
+            "can_update": request_access(request).may_update_rollout(),
         },
     )
 
@@ -48,7 +37,7 @@ def phase_detail(request, number):
     phase = get_object_or_404(
         RolloutPhase.objects.select_related("milestone", "activity"), number=number
     )
-    can_update = may_update_rollout(request_access(request))
+    can_update = request_access(request).may_update_rollout()
     rollouts = _rollouts(phase)
     status = 200
     if request.method == "POST":

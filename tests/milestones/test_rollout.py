@@ -8,6 +8,8 @@ import time_machine
 
 from milestones.models import MunicipalityRollout
 from milestones.selectors import rollout_counts
+from parties.models import Party
+from parties.services import record_save
 from tests.milestones import conftest_reporting as fx
 
 # Fixtures from conftest_reporting used here (pytest finds them by module attribute).
@@ -181,3 +183,23 @@ def test_overview_page(client_for, steering):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Pilotafprøvning" in html and "85" in html
+
+
+def test_the_right_follows_the_party_that_coordinates_the_rollout_not_a_key(
+    client_for, kombit_reporter, medcom_reporter, system_user
+):
+    kombit = Party.objects.get(key="kombit")
+    assert kombit.coordinates_municipal_rollout  # set by the loader from the seed
+    kombit.coordinates_municipal_rollout = False
+    record_save(kombit, user=system_user, reason="Test")
+    medcom = Party.objects.get(key="medcom")
+    medcom.coordinates_municipal_rollout = True
+    record_save(medcom, user=system_user, reason="Test")
+
+    data = phase_post(pilot_rows(), Faxe=("in_test", D(2026, 11, 1)))
+    assert client_for(kombit_reporter).post(PILOT, data).status_code == 403
+    page = client_for(medcom_reporter).get(PILOT)
+    assert "Gem ændringer" in page.content.decode()
+    response = client_for(medcom_reporter).post(PILOT, data)
+    assert response.status_code == 302
+    assert rollout("Faxe").status == "in_test"
