@@ -121,6 +121,9 @@ def demo_users_create(*, by) -> list[DemoUser]:
 def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     """Fill illustrative dates, statuses, a demo baseline, KOMBIT progress and a
     reporting round with a few progress notes. Safe to run again."""
+    # Long on purpose: one illustrative story told in order (dates, statuses, the baseline,
+    # KOMBIT's progress, the round), each step using the ones before; the random draws must
+    # stay in this order for the demo to come out the same every time.
     today = today or timezone.localdate()
     rng = random.Random(2026)
     counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}

@@ -108,6 +108,8 @@ def sor_roadmap_load(
     plan = plan or read_plan()
     municipalities = municipalities if municipalities is not None else read_municipalities()
     result = LoadResult()
+    # One long function on purpose: the seed is loaded in its document's order, each step
+    # reading the rows the previous ones made (parties, then goals, activities, milestones...).
 
     def put(model, label, lookup, values):
         instance, changed = upsert(model, lookup=lookup, values=values, user=user, reason=REASON)

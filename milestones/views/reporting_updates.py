@@ -39,20 +39,7 @@ def update_edit(request, period, party_key, activity_key):
     the activity in the round; 403 for those who read but may not write (the
     SOR-team). For an htmx request the form alone is returned.
     """
-    access = request_access(request)
-    round_ = round_or_404(period)
-    party = get_object_or_404(Party, key=party_key)
-    if not access.may_read_updates_of(party.pk):
-        raise Http404
-    obligation = get_object_or_404(
-        RoundObligation.objects.select_related("activity"),
-        round=round_,
-        party=party,
-        activity__key=activity_key,
-    )
-    activity = obligation.activity
-    if not access.may_report_for(party.pk):
-        raise PermissionDenied
+    round_, party, activity = _obligation_for_user(request, period, party_key, activity_key)
     update = ProgressUpdate.objects.filter(round=round_, party=party, activity=activity).first()
     if update is not None and update.status not in update_services.EDITABLE_STATUSES:
         if request.method == "POST":
@@ -81,40 +68,15 @@ def update_edit(request, period, party_key, activity_key):
                     party=party,
                     activity=activity,
                     values={name: form.cleaned_data.get(name) for name in UPDATE_FIELDS},
-                    proposals=[
-                        update_services.ProposalInput(
-                            milestone=f.milestone,
-                            date=f.cleaned_data.get("proposed_date"),
-                            precision=f.cleaned_data.get("proposed_precision") or DatePrecision.DAY,
-                            reason=f.cleaned_data.get("reason") or "",
-                        )
-                        for f in proposal_forms
-                    ],
+                    proposals=_proposal_inputs(proposal_forms),
                     version=form.cleaned_data["version"],
                     user=request.user,
                     submit=submit,
                 )
             except update_services.UpdateConflict as error:
                 conflict, conflicted = error.current, True
-                # Keep what the user typed; saving again now overwrites knowingly.
-                data = request.POST.copy()
-                data["version"] = str(conflict.version if conflict else 0)
-                form = ProgressUpdateForm(data, submit=submit)
-                form.is_valid()
-                proposal_forms = [
-                    ProposalForm(data, milestone=m, proposal=proposals.get(m.pk))
-                    for m in milestones
-                ]
-                for f in proposal_forms:
-                    f.is_valid()
-                form.add_error(
-                    None,
-                    _(
-                        "%(who)s har gemt opdateringen, mens du skrev. Intet af dit er gemt, "
-                        "men det står stadig i formularen. Se deres version nedenfor; gem igen "
-                        "for at erstatte den med din."
-                    )
-                    % {"who": _conflict_who(conflict)},
+                form, proposal_forms = _conflict_forms(
+                    request, conflict, submit=submit, milestones=milestones, proposals=proposals
                 )
             except ValidationError as error:
                 errors_to_form(form, error)
@@ -132,15 +94,9 @@ def update_edit(request, period, party_key, activity_key):
                     return redirect(request.path)
                 saved_at = timezone.localtime()
                 proposals = {p.milestone_id: p for p in update.proposals.all()}
-                form = _update_form(update)
-                proposal_forms = [
-                    ProposalForm(milestone=m, proposal=proposals.get(m.pk)) for m in milestones
-                ]
+                form, proposal_forms = _unbound_forms(update, milestones, proposals)
     else:
-        form = _update_form(update)
-        proposal_forms = [
-            ProposalForm(milestone=m, proposal=proposals.get(m.pk)) for m in milestones
-        ]
+        form, proposal_forms = _unbound_forms(update, milestones, proposals)
     context = {
         "round": round_,
         "party": party,
@@ -161,6 +117,67 @@ def update_edit(request, period, party_key, activity_key):
     if request.method == "POST":  # a successful POST has redirected
         status = 409 if conflicted else 400
     return render(request, "milestones/reporting/update_form.html", context, status=status)
+
+
+def _obligation_for_user(request, period, party_key, activity_key):
+    """The round, party and activity of an update the user may write: 404 unless they
+    read this party's updates and the party must report on the activity in the round;
+    403 for those who read but may not write (the SOR-team)."""
+    access = request_access(request)
+    round_ = round_or_404(period)
+    party = get_object_or_404(Party, key=party_key)
+    if not access.may_read_updates_of(party.pk):
+        raise Http404
+    obligation = get_object_or_404(
+        RoundObligation.objects.select_related("activity"),
+        round=round_,
+        party=party,
+        activity__key=activity_key,
+    )
+    if not access.may_report_for(party.pk):
+        raise PermissionDenied
+    return round_, party, obligation.activity
+
+
+def _proposal_inputs(proposal_forms) -> list:
+    return [
+        update_services.ProposalInput(
+            milestone=f.milestone,
+            date=f.cleaned_data.get("proposed_date"),
+            precision=f.cleaned_data.get("proposed_precision") or DatePrecision.DAY,
+            reason=f.cleaned_data.get("reason") or "",
+        )
+        for f in proposal_forms
+    ]
+
+
+def _unbound_forms(update, milestones, proposals):
+    form = _update_form(update)
+    return form, [ProposalForm(milestone=m, proposal=proposals.get(m.pk)) for m in milestones]
+
+
+def _conflict_forms(request, conflict, *, submit, milestones, proposals):
+    """The forms again with what the user typed, on the version now saved: saving again
+    overwrites knowingly."""
+    data = request.POST.copy()
+    data["version"] = str(conflict.version if conflict else 0)
+    form = ProgressUpdateForm(data, submit=submit)
+    form.is_valid()
+    proposal_forms = [
+        ProposalForm(data, milestone=m, proposal=proposals.get(m.pk)) for m in milestones
+    ]
+    for f in proposal_forms:
+        f.is_valid()
+    form.add_error(
+        None,
+        _(
+            "%(who)s har gemt opdateringen, mens du skrev. Intet af dit er gemt, "
+            "men det står stadig i formularen. Se deres version nedenfor; gem igen "
+            "for at erstatte den med din."
+        )
+        % {"who": _conflict_who(conflict)},
+    )
+    return form, proposal_forms
 
 
 def _update_form(update: ProgressUpdate | None) -> ProgressUpdateForm:
