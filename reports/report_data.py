@@ -34,7 +34,8 @@ from milestones.dates import format_plan_date
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, selectors, snapshot
+from . import charts, selectors
+from .selectors import snapshot
 
 SCHEMA = 1
 # The body lists milestones that need attention; the appendix lists them all

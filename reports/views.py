@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
-from . import charts, selectors, snapshot
+from . import charts, selectors
 from .filters import PointInTimeForm, parse_month
+from .selectors import snapshot
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:

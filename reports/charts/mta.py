@@ -1,373 +1,27 @@
-"""Geometry for the server-rendered SVG charts (the roadmap timeline and the
-milestone trend analysis).
-
-The functions here turn the selectors' plain data into coordinates, labels and
-colours; the templates in templates/reports/charts/ only write them out as
-SVG, so the same drawing works in the browser and in WeasyPrint's PDF. No
-JavaScript, no chart library: the charts are simple enough to draw by hand and
-this keeps them crisp, accessible (title, desc, a table alternative) and
-printable.
-"""
+"""The milestone trend analysis (MTA) chart: report dates across, forecast dates up."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.utils import dateformat
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from milestones.dates import format_plan_date
-from milestones.rag import Rag
 
-from .selectors import Timeline, Trend, add_months, quarter_start
-
-# The RAG colours of static/css/sorplan.css, for SVG presentation attributes.
-RAG_COLOURS = {
-    Rag.GREEN: "#2f7d32",
-    Rag.YELLOW: "#b58100",
-    Rag.RED: "#b3261e",
-    Rag.GREY: "#6b6b6b",
-    Rag.DONE: "#1f4e8c",
-    Rag.CANCELLED: "#9e9e9e",
-}
-# Okabe–Ito, reordered so that neighbours differ most; readable for colour-blind eyes.
-PARTY_PALETTE = (
-    "#0072b2",
-    "#d55e00",
-    "#009e73",
-    "#cc79a7",
-    "#e69f00",
-    "#56b4e9",
-    "#882255",
-    "#332288",
-    "#117733",
-    "#444444",
+from ..selectors import Trend, add_months
+from .scale import (
+    FONT,
+    GRID,
+    GRID_STRONG,
+    INK,
+    MUTED,
+    PARTY_PALETTE,
+    Scale,
+    fit_text,
+    month_label,
+    month_year_label,
 )
-INK = "#1a1a1a"
-MUTED = "#5c5c5c"
-GRID = "#e3e3e3"
-GRID_STRONG = "#c4c4c4"
-FONT = "IBM Plex Sans, Arial, Helvetica, sans-serif"
 
 
-def month_label(date: datetime.date) -> str:
-    """'jan', 'feb' … in the active language (Danish: 'maj', 'okt'; English: 'May', 'Oct')."""
-    # The format itself is translated: Danish abbreviations are lower case, English ones capitalised.
-    return dateformat.format(date, pgettext("date format: short month", "b"))
-
-
-def month_year_label(date: datetime.date) -> str:
-    return f"{month_label(date)} {date.year}"
-
-
-def _fit(text: str, width: float, size: float = 12) -> str:
-    """Shorten text to roughly fit `width` pixels (average glyph ≈ 0.5 em)."""
-    room = max(4, int(width / (size * 0.5)))
-    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
-
-
-def _diamond(x: float, y: float, r: float) -> str:
-    return f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
-
-
-class _Scale:
-    """Dates to pixels along one axis."""
-
-    def __init__(self, start: datetime.date, end: datetime.date, p0: float, p1: float):
-        self.start, self.end, self.p0, self.p1 = start, end, p0, p1
-        self.span = max(1, (end - start).days)
-
-    def __call__(self, date: datetime.date) -> float:
-        return round(self.p0 + (date - self.start).days / self.span * (self.p1 - self.p0), 1)
-
-    def contains(self, date: datetime.date) -> bool:
-        return self.start <= date <= self.end
-
-
-# ---------------------------------------------------------------------------
-# Gantt
-# ---------------------------------------------------------------------------
-@dataclass
-class GanttTick:
-    x: float
-    label: str
-    strong: bool = False
-    width: float = 0
-    label_x: float = 0
-
-
-@dataclass
-class GanttMarker:
-    x: float
-    points: str
-    colour: str
-    title: str
-    hollow: bool = False
-
-
-@dataclass
-class GanttRow:
-    kind: str  # "track", "party" or "activity"
-    y: float
-    height: float
-    label: str
-    full_label: str = ""
-    url: str = ""
-    shaded: bool = False
-    bar_x: float | None = None
-    bar_width: float = 0
-    bar_colour: str = "#c9d7e8"
-    bar_title: str = ""
-    slip_lines: list[tuple[float, float]] = field(default_factory=list)
-    baselines: list[GanttMarker] = field(default_factory=list)
-    diamonds: list[GanttMarker] = field(default_factory=list)
-
-    @property
-    def mid(self) -> float:
-        return round(self.y + self.height / 2, 1)
-
-    @property
-    def text_y(self) -> float:
-        return round(self.y + self.height / 2 + 4, 1)
-
-    @property
-    def bar_y(self) -> float:
-        return round(self.y + self.height / 2 - 6, 1)
-
-
-@dataclass
-class GanttChart:
-    width: int
-    height: int
-    label_width: int
-    plot_x0: float
-    plot_x1: float
-    axis_top: float
-    rows_top: float
-    rows_bottom: float
-    years: list[GanttTick]
-    quarters: list[GanttTick]
-    rows: list[GanttRow]
-    today_x: float | None
-    today_label: str
-    title: str
-    desc: str
-    legend_y: float
-    legend: list[dict]
-    font: str = FONT
-    ink: str = INK
-    muted: str = MUTED
-    grid: str = GRID
-    grid_strong: str = GRID_STRONG
-
-    @property
-    def year_text_y(self) -> float:
-        return self.axis_top + 15
-
-    @property
-    def quarter_text_y(self) -> float:
-        return self.rows_top - 8
-
-    @property
-    def grid_top(self) -> float:
-        return self.rows_top - 4
-
-    @property
-    def today_box_x(self) -> float | None:
-        return None if self.today_x is None else round(self.today_x - 21, 1)
-
-    @property
-    def today_box_y(self) -> float:
-        return self.rows_bottom + 3
-
-    @property
-    def today_text_y(self) -> float:
-        return self.rows_bottom + 15
-
-
-def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> GanttChart:
-    """Lay out a Timeline page: one row per activity under track and party headers.
-
-    `url_for(activity_row)` gives a link for an activity's label (optional).
-    """
-    label_width = 360
-    x0, x1 = label_width + 8.0, width - 16.0
-    axis_top = 8.0
-    rows_top = axis_top + 46
-    scale = _Scale(timeline.start, timeline.end + datetime.timedelta(days=1), x0, x1)
-
-    years, quarters = [], []
-    q = quarter_start(timeline.start)
-    while q <= timeline.end:
-        nxt = add_months(q, 3)
-        a, b = scale(q), scale(min(nxt, timeline.end + datetime.timedelta(days=1)))
-        quarters.append(
-            GanttTick(
-                x=a,
-                width=round(b - a, 1),
-                label_x=round((a + b) / 2, 1),
-                label=_("K%(q)s") % {"q": (q.month - 1) // 3 + 1},
-                strong=q.month == 1,
-            )
-        )
-        if q.month == 1 or not years:
-            year_end = min(
-                datetime.date(q.year + 1, 1, 1), timeline.end + datetime.timedelta(days=1)
-            )
-            ya, yb = scale(q), scale(year_end)
-            years.append(
-                GanttTick(
-                    x=ya,
-                    width=round(yb - ya, 1),
-                    label_x=round((ya + yb) / 2, 1),
-                    label=str(q.year),
-                )
-            )
-        q = nxt
-
-    rows: list[GanttRow] = []
-    y = rows_top
-    zebra = False
-    for track in timeline.tracks:
-        rows.append(GanttRow(kind="track", y=y, height=30, label=track.label))
-        y += 30
-        for group in track.parties:
-            rows.append(GanttRow(kind="party", y=y, height=24, label=group.party.name))
-            y += 24
-            for item in group.activities:
-                row = GanttRow(
-                    kind="activity",
-                    y=y,
-                    height=32,
-                    label=_fit(item.activity.title, label_width - 30, 12),
-                    full_label=item.activity.title,
-                    url=url_for(item.activity) if url_for else "",
-                    shaded=zebra,
-                )
-                zebra = not zebra
-                _gantt_bar(row, item, scale)
-                _gantt_milestones(row, item, scale)
-                rows.append(row)
-                y += 32
-    rows_bottom = y
-    today = timeline.point.today
-    today_x = scale(today) if scale.contains(today) else None
-    legend = [
-        {"kind": "bar", "label": _("Aktivitet (planlagt periode)")},
-        *(
-            {"kind": "diamond", "colour": RAG_COLOURS[c], "label": str(Rag.LABELS[c])}
-            for c in (Rag.GREEN, Rag.YELLOW, Rag.RED, Rag.GREY, Rag.DONE)
-        ),
-        {"kind": "baseline", "label": _("Baselinedato")},
-        {"kind": "today", "label": _("I dag")},
-    ]
-    x = 12.0
-    ly = rows_bottom + 46
-    for item in legend:
-        item["x"] = round(x, 1)
-        item["text_x"] = round(x + 28, 1)
-        item["points"] = _diamond(x + 11, ly - 1, 7 if item["kind"] == "diamond" else 6)
-        item["mid_x"] = round(x + 11, 1)
-        x += 36 + len(item["label"]) * 7.2
-    activity_count = sum(1 for r in rows if r.kind == "activity")
-    return GanttChart(
-        width=width,
-        height=int(rows_bottom + 62),
-        label_width=label_width,
-        plot_x0=x0,
-        plot_x1=x1,
-        axis_top=axis_top,
-        rows_top=rows_top,
-        rows_bottom=rows_bottom,
-        years=years,
-        quarters=quarters,
-        rows=rows,
-        today_x=today_x,
-        today_label=_("I dag"),
-        title=_("Tidslinje for programmet, %(start)s til %(end)s")
-        % {
-            "start": format_plan_date(timeline.start, "quarter"),
-            "end": format_plan_date(timeline.end, "quarter"),
-        },
-        desc=_(
-            "Gantt-diagram med %(n)s aktiviteter efter spor og ansvarlig part. Bjælker viser "
-            "aktiviteternes planlagte periode, romber milepælene farvet efter RAG-status, "
-            "hule romber baselinedatoen og den lodrette linje dagens dato. "
-            "Samme oplysninger findes i tabellen under diagrammet."
-        )
-        % {"n": activity_count},
-        legend_y=ly,
-        legend=legend,
-    )
-
-
-def _gantt_bar(row: GanttRow, item, scale: _Scale) -> None:
-    if item.start is None or item.end is None:
-        return
-    a, b = max(item.start, scale.start), min(item.end, scale.end)
-    if a > b:
-        return
-    row.bar_x = scale(a)
-    row.bar_width = round(max(3.0, scale(b) - scale(a)), 1)
-    done = item.activity.status == "done"
-    row.bar_colour = "#cfd8e3" if done else "#bcd0ea"
-    a_ = item.activity
-    begin = (
-        format_plan_date(a_.planned_start, a_.planned_start_precision)
-        if a_.planned_start
-        else format_plan_date(item.start)
-    )
-    finish = (
-        format_plan_date(a_.planned_end, a_.planned_end_precision)
-        if a_.planned_end
-        else format_plan_date(item.end)
-    )
-    row.bar_title = f"{a_.title}: {begin} – {finish}"
-
-
-def _gantt_milestones(row: GanttRow, item, scale: _Scale) -> None:
-    mid = row.mid
-    for m in item.milestones:
-        date = m.date
-        baseline = m.rag.baseline_date
-        if baseline and scale.contains(baseline) and baseline != m.forecast_date:
-            bx = scale(baseline)
-            row.baselines.append(
-                GanttMarker(
-                    x=bx,
-                    points=_diamond(bx, mid, 6),
-                    colour=MUTED,
-                    title=_("%(title)s – baseline: %(date)s")
-                    % {
-                        "title": m.title,
-                        "date": format_plan_date(baseline, m.rag.baseline_precision),
-                    },
-                    hollow=True,
-                )
-            )
-            if date and scale.contains(date) and date > baseline:
-                row.slip_lines.append((round(bx + 6, 1), round(scale(date) - 7, 1)))
-        if date is None or not scale.contains(date):
-            continue
-        x = scale(date)
-        when = (
-            _("nået %(date)s") % {"date": format_plan_date(m.actual_date, m.actual_precision)}
-            if m.actual_date
-            else format_plan_date(m.forecast_date, m.forecast_precision)
-        )
-        row.diamonds.append(
-            GanttMarker(
-                x=x,
-                points=_diamond(x, mid, 7.5),
-                colour=RAG_COLOURS.get(m.rag.rag, RAG_COLOURS[Rag.GREY]),
-                title=f"{m.title} – {when} – {m.rag.label}",
-            )
-        )
-
-
-# ---------------------------------------------------------------------------
-# Milestone trend analysis
-# ---------------------------------------------------------------------------
 @dataclass
 class AxisTick:
     pos: float
@@ -560,8 +214,8 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
     hi = max([*forecasts, x_end])
     y_start = lo.replace(day=1)
     y_end = add_months(hi.replace(day=1), 1) - datetime.timedelta(days=1)
-    xs = _Scale(x_start, x_end, x0, x1)
-    ys = _Scale(y_start, y_end, y1, y0)
+    xs = Scale(x_start, x_end, x0, x1)
+    ys = Scale(y_start, y_end, y1, y0)
 
     x_ticks = []
     month_dates = report_dates[:-1] if trend.ends_today else report_dates
@@ -649,7 +303,7 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
                 markers=markers,
                 badge_x=round(badge_x, 1),
                 badge_y=end.y,
-                label=_fit(s.milestone.title, 300, 12),
+                label=fit_text(s.milestone.title, 300, 12),
                 party=party.label,
             )
         )
@@ -667,7 +321,7 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
     for i, line in enumerate(lines):
         line.legend_x = round(12 + (i % 2) * column_width, 1)
         line.legend_y = round(legend_top + (i // 2) * 24, 1)
-        line.label = _fit(f"{line.label} ({line.party})", column_width - 64, 12)
+        line.label = fit_text(f"{line.label} ({line.party})", column_width - 64, 12)
         mx = line.legend_x + 13
         line.legend_marker = MtaMarker(
             x=round(mx, 1),

@@ -7,7 +7,7 @@ here in Python by id (a historical row's foreign key points at the *live*
 table, so a SQL join would mix past and present). Every function runs a fixed
 number of queries whatever the size of the plan.
 
-The selectors in `reports.selectors` build what pages and the PDF show from
+The other selectors in `reports.selectors` build what pages and the PDF show from
 these rows; nothing here decides a status (that is `milestones.rag`).
 """
 
@@ -34,7 +34,7 @@ from milestones.models import (
 from milestones.rag import MilestoneRag, milestone_rag
 from parties.models import Party
 
-from .models import StatusReport
+from ..models import StatusReport
 
 # Models whose history feeds the dashboard; `data_version` watches them (status
 # reports for the dashboard's "what changed since the last report").
