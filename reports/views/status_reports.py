@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from parties.access import request_access
 
-from . import services, tasks
-from .forms import StatusReportCreateForm, StatusReportTextsForm
-from .models import ReportDelivery, StatusReport
+from .. import services, tasks
+from ..forms import StatusReportCreateForm, StatusReportTextsForm
+from ..models import ReportDelivery, StatusReport
 
 
 def get_report_for_user(request, period: str, *, write: bool = False) -> StatusReport:
