@@ -24,6 +24,7 @@ from .status_report import (
     status_report_html,
     status_report_pdf,
     status_report_publish,
+    status_report_publish_request,
     status_report_render,
     status_report_texts_update,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "status_report_html",
     "status_report_pdf",
     "status_report_publish",
+    "status_report_publish_request",
     "status_report_ready_notify",
     "status_report_render",
     "status_report_resend_failed",

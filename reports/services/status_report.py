@@ -245,3 +245,15 @@ def status_report_publish(*, report_id: int, user) -> tuple[StatusReport, bool]:
     transaction.on_commit(lambda: tasks.status_report_deliver.delay(report.pk))
     return report, True
 
+
+def status_report_publish_request(*, report: StatusReport, user) -> StatusReport:
+    """Ask for a draft to be published (the render can take a while, so a worker does it).
+
+    Enqueues the publishing task and returns the report as it now stands: published
+    already when tasks run in-process, still a draft while a worker is on it.
+    """
+    from .. import tasks
+
+    tasks.status_report_publish.delay(report.pk, user.pk)
+    report.refresh_from_db()
+    return report
