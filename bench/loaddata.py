@@ -1,5 +1,8 @@
 """A synthetic programme for measuring performance (`generate_load_data`, `bench`).
 
+It is written into the bench's own database only (`bench.database`), never the
+configured one; the functions here work on whatever database is current.
+
 Everything written here is synthetic and marked: keys start with "load-"
 (parties, activities, milestones, baselines), rounds are created by the
 "load-generator" user, and `load_data_clear` removes all of it again,
@@ -57,6 +60,8 @@ class Scale:
 
 
 SCALES = {
+    # A few seconds: for checking the commands themselves (and their tests), not for figures.
+    "tiny": Scale(parties=4, activities=12, milestones_per_activity=3, rounds=3, months=6),
     # ≈ 1/10 of large: the same shapes, so query counts can be compared.
     "small": Scale(parties=16, activities=200, milestones_per_activity=10, rounds=20, months=48),
     "large": Scale(parties=160, activities=2000, milestones_per_activity=10, rounds=20, months=48),
