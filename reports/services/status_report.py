@@ -23,7 +23,7 @@ from milestones.rag import add_months
 from milestones.workdays import first_working_day
 from parties.services import record_save
 
-from .. import report_data
+from .. import report_data, report_xlsx
 from ..models import StatusReport
 
 COPENHAGEN = zoneinfo.ZoneInfo("Europe/Copenhagen")
@@ -178,7 +178,7 @@ def _attachments(report: StatusReport, data: dict) -> tuple:
     return (
         pdf_render.PdfAttachment(
             name=XLSX_NAME.format(period=report.period_key),
-            content=report_data.milestones_xlsx(data),
+            content=report_xlsx.milestones_xlsx(data),
             description=_("Alle milepæle"),
         ),
     )
