@@ -121,79 +121,15 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
     rows_top = axis_top + 46
     scale = Scale(timeline.start, timeline.end + datetime.timedelta(days=1), x0, x1)
 
-    years, quarters = [], []
-    q = quarter_start(timeline.start)
-    while q <= timeline.end:
-        nxt = add_months(q, 3)
-        a, b = scale(q), scale(min(nxt, timeline.end + datetime.timedelta(days=1)))
-        quarters.append(
-            GanttTick(
-                x=a,
-                width=round(b - a, 1),
-                label_x=round((a + b) / 2, 1),
-                label=_("K%(q)s") % {"q": (q.month - 1) // 3 + 1},
-                strong=q.month == 1,
-            )
-        )
-        if q.month == 1 or not years:
-            year_end = min(
-                datetime.date(q.year + 1, 1, 1), timeline.end + datetime.timedelta(days=1)
-            )
-            ya, yb = scale(q), scale(year_end)
-            years.append(
-                GanttTick(
-                    x=ya,
-                    width=round(yb - ya, 1),
-                    label_x=round((ya + yb) / 2, 1),
-                    label=str(q.year),
-                )
-            )
-        q = nxt
+    years, quarters = _gantt_axis(timeline, scale)
 
-    rows: list[GanttRow] = []
-    y = rows_top
-    zebra = False
-    for track in timeline.tracks:
-        rows.append(GanttRow(kind="track", y=y, height=30, label=track.label))
-        y += 30
-        for group in track.parties:
-            rows.append(GanttRow(kind="party", y=y, height=24, label=group.party.name))
-            y += 24
-            for item in group.activities:
-                row = GanttRow(
-                    kind="activity",
-                    y=y,
-                    height=32,
-                    label=fit_text(item.activity.title, label_width - 30, 12),
-                    full_label=item.activity.title,
-                    url=url_for(item.activity) if url_for else "",
-                    shaded=zebra,
-                )
-                zebra = not zebra
-                _gantt_bar(row, item, scale)
-                _gantt_milestones(row, item, scale)
-                rows.append(row)
-                y += 32
-    rows_bottom = y
+    rows, rows_bottom = _gantt_rows(
+        timeline, scale, top=rows_top, label_width=label_width, url_for=url_for
+    )
     today = timeline.point.today
     today_x = scale(today) if scale.contains(today) else None
-    legend = [
-        {"kind": "bar", "label": _("Aktivitet (planlagt periode)")},
-        *(
-            {"kind": "diamond", "colour": RAG_COLOURS[c], "label": str(Rag.LABELS[c])}
-            for c in (Rag.GREEN, Rag.YELLOW, Rag.RED, Rag.GREY, Rag.DONE)
-        ),
-        {"kind": "baseline", "label": _("Baselinedato")},
-        {"kind": "today", "label": _("I dag")},
-    ]
-    x = 12.0
     ly = rows_bottom + 46
-    for item in legend:
-        item["x"] = round(x, 1)
-        item["text_x"] = round(x + 28, 1)
-        item["points"] = diamond_points(x + 11, ly - 1, 7 if item["kind"] == "diamond" else 6)
-        item["mid_x"] = round(x + 11, 1)
-        x += 36 + len(item["label"]) * 7.2
+    legend = _gantt_legend(ly)
     activity_count = sum(1 for r in rows if r.kind == "activity")
     return GanttChart(
         width=width,
@@ -224,6 +160,91 @@ def gantt_chart(timeline: Timeline, *, width: int = 1120, url_for=None) -> Gantt
         legend_y=ly,
         legend=legend,
     )
+
+
+def _gantt_axis(timeline: Timeline, scale: Scale) -> tuple[list[GanttTick], list[GanttTick]]:
+    """The year and quarter ticks across the top."""
+    years, quarters = [], []
+    q = quarter_start(timeline.start)
+    while q <= timeline.end:
+        nxt = add_months(q, 3)
+        a, b = scale(q), scale(min(nxt, timeline.end + datetime.timedelta(days=1)))
+        quarters.append(
+            GanttTick(
+                x=a,
+                width=round(b - a, 1),
+                label_x=round((a + b) / 2, 1),
+                label=_("K%(q)s") % {"q": (q.month - 1) // 3 + 1},
+                strong=q.month == 1,
+            )
+        )
+        if q.month == 1 or not years:
+            year_end = min(
+                datetime.date(q.year + 1, 1, 1), timeline.end + datetime.timedelta(days=1)
+            )
+            ya, yb = scale(q), scale(year_end)
+            years.append(
+                GanttTick(
+                    x=ya,
+                    width=round(yb - ya, 1),
+                    label_x=round((ya + yb) / 2, 1),
+                    label=str(q.year),
+                )
+            )
+        q = nxt
+    return years, quarters
+
+
+def _gantt_rows(
+    timeline: Timeline, scale: Scale, *, top: float, label_width: int, url_for
+) -> tuple[list[GanttRow], float]:
+    """Track and party headers and one row per activity; returns the rows and their bottom."""
+    rows: list[GanttRow] = []
+    y = top
+    zebra = False
+    for track in timeline.tracks:
+        rows.append(GanttRow(kind="track", y=y, height=30, label=track.label))
+        y += 30
+        for group in track.parties:
+            rows.append(GanttRow(kind="party", y=y, height=24, label=group.party.name))
+            y += 24
+            for item in group.activities:
+                row = GanttRow(
+                    kind="activity",
+                    y=y,
+                    height=32,
+                    label=fit_text(item.activity.title, label_width - 30, 12),
+                    full_label=item.activity.title,
+                    url=url_for(item.activity) if url_for else "",
+                    shaded=zebra,
+                )
+                zebra = not zebra
+                _gantt_bar(row, item, scale)
+                _gantt_milestones(row, item, scale)
+                rows.append(row)
+                y += 32
+    return rows, y
+
+
+def _gantt_legend(ly: float) -> list[dict]:
+    """The legend below the rows, laid out left to right."""
+    legend = [
+        {"kind": "bar", "label": _("Aktivitet (planlagt periode)")},
+        *(
+            {"kind": "diamond", "colour": RAG_COLOURS[c], "label": str(Rag.LABELS[c])}
+            for c in (Rag.GREEN, Rag.YELLOW, Rag.RED, Rag.GREY, Rag.DONE)
+        ),
+        {"kind": "baseline", "label": _("Baselinedato")},
+        {"kind": "today", "label": _("I dag")},
+    ]
+    x = 12.0
+    for item in legend:
+        item["x"] = round(x, 1)
+        item["text_x"] = round(x + 28, 1)
+        item["points"] = diamond_points(x + 11, ly - 1, 7 if item["kind"] == "diamond" else 6)
+        item["mid_x"] = round(x + 11, 1)
+        x += 36 + len(item["label"]) * 7.2
+    return legend
 
 
 def _gantt_bar(row: GanttRow, item, scale: Scale) -> None:

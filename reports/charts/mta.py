@@ -217,6 +217,59 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
     xs = Scale(x_start, x_end, x0, x1)
     ys = Scale(y_start, y_end, y1, y0)
 
+    x_ticks = _mta_x_ticks(trend, report_dates, xs)
+    y_ticks = _mta_y_ticks(y_start, y_end, ys)
+
+    # The diagonal, where forecast = report date, clipped to the plot.
+    d_start, d_end = max(x_start, y_start), min(x_end, y_end)
+    diagonal = None
+    if d_start < d_end:
+        diagonal = (xs(d_start), ys(d_start), xs(d_end), ys(d_end))
+    below = _below_diagonal(xs, ys, x_start, x_end, y_start, y_end)
+
+    lines, parties = _mta_lines(series, xs, ys, x_start=x_start, width=width)
+    legend_top = y1 + 84
+    _mta_badges_and_legend(lines, legend_top=legend_top, width=width)
+    rows = -(-len(lines) // 2)
+    height = int(legend_top + rows * 24 + (30 if diagonal else 8))
+    today = trend.point.today
+    # The "today" line helps only inside the plot; at its right edge the last tick says it.
+    today_x = xs(today) if x_start <= today < x_end else None
+    return MtaChart(
+        width=width,
+        height=height,
+        x0=x0,
+        x1=x1,
+        y0=y0,
+        y1=y1,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        diagonal=diagonal,
+        below_diagonal=below,
+        lines=lines,
+        parties=parties,
+        today_x=today_x,
+        legend_top=legend_top,
+        title=_("Milepælstrendanalyse (MTA)"),
+        desc=_(
+            "For %(n)s milepæle vises den forventede dato, som den stod ved hver månedsafslutning "
+            "fra %(start)s til %(end)s. En stigende linje betyder, at milepælen er skredet; en "
+            "vandret linje, at prognosen holder. Linjen slutter på diagonalen, når milepælen er "
+            "nået. Samme oplysninger findes i tabellen under diagrammet."
+        )
+        % {
+            "n": len(lines),
+            "start": format_plan_date(report_dates[0], "month"),
+            "end": format_plan_date(report_dates[-1], "month"),
+        },
+        x_title=_("Rapportdato (månedsafslutning)"),
+        y_title=_("Forventet dato"),
+        empty=empty or not lines,
+    )
+
+
+def _mta_x_ticks(trend: Trend, report_dates: list[datetime.date], xs: Scale) -> list[AxisTick]:
+    """Month ticks along the report dates (thinned when there are many), then "today"."""
     x_ticks = []
     month_dates = report_dates[:-1] if trend.ends_today else report_dates
     step = 1 if len(month_dates) <= 15 else 2 if len(month_dates) <= 30 else 3
@@ -235,6 +288,11 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
         while x_ticks and xs(report_dates[-1]) - x_ticks[-1].pos < 30:
             x_ticks.pop()
         x_ticks.append(AxisTick(pos=xs(report_dates[-1]), label=_("i dag"), strong=True))
+    return x_ticks
+
+
+def _mta_y_ticks(y_start: datetime.date, y_end: datetime.date, ys: Scale) -> list[AxisTick]:
+    """Month ticks up the forecast axis, at a step that keeps about a dozen."""
     months_span = (y_end.year - y_start.year) * 12 + y_end.month - y_start.month + 1
     y_step = next((s for s in (1, 2, 3, 6, 12, 24) if months_span / s <= 12), 36)
     y_ticks = []
@@ -243,14 +301,14 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
         if (m.month - 1) % y_step == 0 or (y_step > 12 and m.month == 1):
             y_ticks.append(AxisTick(pos=ys(m), label=month_year_label(m), strong=m.month == 1))
         m = add_months(m, 1)
+    return y_ticks
 
-    # The diagonal, where forecast = report date, clipped to the plot.
-    d_start, d_end = max(x_start, y_start), min(x_end, y_end)
-    diagonal = None
-    if d_start < d_end:
-        diagonal = (xs(d_start), ys(d_start), xs(d_end), ys(d_end))
-    below = _below_diagonal(xs, ys, x_start, x_end, y_start, y_end)
 
+def _mta_lines(series, xs: Scale, ys: Scale, *, x_start: datetime.date, width: int):
+    """One line per milestone with its markers: colour by party, shape by its nth milestone.
+
+    Returns (lines, parties) with the parties' colours for the legend.
+    """
     colours: dict[int, str] = {}
     shapes_used: dict[int, int] = {}
     parties = []
@@ -307,6 +365,11 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
                 party=party.label,
             )
         )
+    return lines, parties
+
+
+def _mta_badges_and_legend(lines: list[MtaLine], *, legend_top: float, width: int) -> None:
+    """Place each line's number badge and its legend entry (two columns under the plot)."""
     # Number badges at the line ends, nudged apart where lines end close together.
     placed: list[MtaLine] = []
     for line in sorted(lines, key=lambda ln: (ln.badge_x, ln.badge_y)):
@@ -316,7 +379,6 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
                 line.badge_y = round(other.badge_y + 19, 1)
         placed.append(line)
     # The legend under the plot, two columns.
-    legend_top = y1 + 84
     column_width = (width - 24) / 2
     for i, line in enumerate(lines):
         line.legend_x = round(12 + (i % 2) * column_width, 1)
@@ -330,42 +392,6 @@ def mta_chart(trend: Trend, *, width: int = 960, plot_height: int = 460) -> MtaC
             shape=line.shape,
             points=_shape_points(line.shape, mx, line.legend_y),
         )
-    rows = -(-len(lines) // 2)
-    height = int(legend_top + rows * 24 + (30 if diagonal else 8))
-    today = trend.point.today
-    # The "today" line helps only inside the plot; at its right edge the last tick says it.
-    today_x = xs(today) if x_start <= today < x_end else None
-    return MtaChart(
-        width=width,
-        height=height,
-        x0=x0,
-        x1=x1,
-        y0=y0,
-        y1=y1,
-        x_ticks=x_ticks,
-        y_ticks=y_ticks,
-        diagonal=diagonal,
-        below_diagonal=below,
-        lines=lines,
-        parties=parties,
-        today_x=today_x,
-        legend_top=legend_top,
-        title=_("Milepælstrendanalyse (MTA)"),
-        desc=_(
-            "For %(n)s milepæle vises den forventede dato, som den stod ved hver månedsafslutning "
-            "fra %(start)s til %(end)s. En stigende linje betyder, at milepælen er skredet; en "
-            "vandret linje, at prognosen holder. Linjen slutter på diagonalen, når milepælen er "
-            "nået. Samme oplysninger findes i tabellen under diagrammet."
-        )
-        % {
-            "n": len(lines),
-            "start": format_plan_date(report_dates[0], "month"),
-            "end": format_plan_date(report_dates[-1], "month"),
-        },
-        x_title=_("Rapportdato (månedsafslutning)"),
-        y_title=_("Forventet dato"),
-        empty=empty or not lines,
-    )
 
 
 def _below_diagonal(xs, ys, x_start, x_end, y_start, y_end) -> str:

@@ -88,12 +88,54 @@ def roadmap_timeline(
         track = None
     parties = snapshot.party_refs(at)
     chosen = next((p for p in parties.values() if p.key == party), None) if party else None
+    outline = _timeline_outline(
+        at,
+        parties,
+        track=track,
+        party_id=(chosen.id if chosen else -1) if party else None,
+        start=start,
+        end=end,
+    )
+    page_count = max(1, -(-len(outline) // page_size))
+    page = min(max(1, page), page_count)
+    chosen_ids = [a["id"] for a in outline[(page - 1) * page_size : page * page_size]]
+    plan = snapshot.plan_snapshot(at=at, today=today, activity_ids=chosen_ids, parties=parties)
+    tracks = _timeline_tracks(plan, chosen_ids)
+    responsible = (
+        {a["responsible_party_id"] for a in outline}
+        if not party
+        else {
+            r["responsible_party_id"]
+            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+        }
+    )
+    return Timeline(
+        point=point,
+        start=start,
+        end=end,
+        tracks=tracks,
+        page=page,
+        page_count=page_count,
+        activity_total=len(outline),
+        track=track or "",
+        party=chosen,
+        party_choices=sorted(
+            (p for p in parties.values() if p.id in responsible or p == chosen),
+            key=lambda p: p.name.lower(),
+        ),
+    )
+
+
+def _timeline_outline(at, parties, *, track, party_id, start, end) -> list[dict]:
+    """The activities in the window (track and party filters applied), in the page's order.
+
+    Activities whose planned period ends before the window or starts after it are left out.
+    """
     filters = {}
     if track:
         filters["track"] = track
-    if party:
-        filters["responsible_party_id"] = chosen.id if chosen else -1
-    # Activities whose planned period ends before the window or starts after it are left out.
+    if party_id is not None:
+        filters["responsible_party_id"] = party_id
     outline = [
         a
         for a in snapshot.rows(
@@ -122,10 +164,11 @@ def roadmap_timeline(
     outline.sort(
         key=lambda a: (order.get(a["track"], 9), party_name(a), a["sort_order"], a["title"])
     )
-    page_count = max(1, -(-len(outline) // page_size))
-    page = min(max(1, page), page_count)
-    chosen_ids = [a["id"] for a in outline[(page - 1) * page_size : page * page_size]]
-    plan = snapshot.plan_snapshot(at=at, today=today, activity_ids=chosen_ids, parties=parties)
+    return outline
+
+
+def _timeline_tracks(plan, chosen_ids: list[int]) -> list[TimelineTrack]:
+    """The chosen activities with their milestones, grouped by track, then party."""
     per_activity: dict[int, list[MilestoneRow]] = defaultdict(list)
     for m in plan.milestones:
         per_activity[m.activity.id].append(m)
@@ -154,26 +197,4 @@ def roadmap_timeline(
         parties_in_track[-1].activities.append(
             TimelineActivity(activity=activity, start=bar_start, end=bar_end, milestones=milestones)
         )
-    responsible = (
-        {a["responsible_party_id"] for a in outline}
-        if not party
-        else {
-            r["responsible_party_id"]
-            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-        }
-    )
-    return Timeline(
-        point=point,
-        start=start,
-        end=end,
-        tracks=tracks,
-        page=page,
-        page_count=page_count,
-        activity_total=len(outline),
-        track=track or "",
-        party=chosen,
-        party_choices=sorted(
-            (p for p in parties.values() if p.id in responsible or p == chosen),
-            key=lambda p: p.name.lower(),
-        ),
-    )
+    return tracks
