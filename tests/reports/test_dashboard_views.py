@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from bench.loaddata import Scale, load_data_clear, load_data_generate
+from bench.cleanup import load_data_clear
+from bench.loaddata import Scale, load_data_generate
 from milestones.models import Milestone
 from reports import selectors
 from tests.reports.conftest_dashboard import (  # noqa: F401

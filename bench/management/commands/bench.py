@@ -33,8 +33,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from bench.cleanup import analyze, load_data_clear
 from bench.database import bench_database
-from bench.loaddata import SCALES, analyze, load_data_clear, load_data_generate, load_users
+from bench.loaddata import SCALES, load_data_generate, load_users
 from milestones.models import Activity, ReportingRound
 
 

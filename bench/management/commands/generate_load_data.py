@@ -4,8 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.cleanup import analyze, load_data_clear
 from bench.database import bench_database, bench_database_url, bench_settings, database_exists
-from bench.loaddata import SCALES, analyze, load_data_clear, load_data_generate
+from bench.loaddata import SCALES, load_data_generate
 
 
 class Command(BaseCommand):
