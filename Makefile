@@ -18,7 +18,7 @@ help:
 	@echo "make setup   the same without serving"
 	@echo "make test    run every test (set DATABASE_URL for PostgreSQL)"
 	@echo "make lint    ruff and makemigrations --check"
-	@echo "make bench   performance figures"
+	@echo "make bench   performance figures (own database: BENCH_DATABASE_URL; BENCH_ARGS=...)"
 
 # Find a Python >= 3.12 on its own: $PYTHON, pyenv's installed versions, then PATH.
 # (pyenv's shims answer only where a version is selected, so its folders come first.)
@@ -71,8 +71,10 @@ messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py makemessages -l da -l en -e html,txt,py,svg --ignore=.venv --ignore=staticfiles --ignore=static --ignore=tests
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
+# The bench runs with production settings, in its own database (BENCH_DATABASE_URL).
 bench: $(VENV)/.installed
-	$(PY) manage.py bench
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} \
+	  $(PY) manage.py bench $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

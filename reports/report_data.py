@@ -1,6 +1,6 @@
 """The monthly status report's figures, as plain JSON-ready data.
 
-Built on the dashboard's selectors (`reports.selectors`, `reports.snapshot`)
+Built on the dashboard's selectors (`reports.selectors`, `reports.selectors.snapshot`)
 and charts (`reports.charts`), so the report shows the same statuses and the
 same SVG as the dashboard; statuses come from `milestones.rag` through them.
 What the dashboard does not need and the report does is added here, from the
@@ -14,6 +14,8 @@ same building blocks:
 - what changed since the last report, from `milestones.history`;
 - highlights of the round's submitted updates.
 
+The full list as a spreadsheet is `reports.report_xlsx`.
+
 The result is stored as the published report's snapshot, so everything in it
 is a string, number, boolean, list or dict; dates are pre-formatted in Danish
 (the document is Danish and frozen).
@@ -21,7 +23,6 @@ is a string, number, boolean, list or dict; dates are pre-formatted in Danish
 
 import dataclasses
 import datetime
-import io
 from collections import OrderedDict
 
 from django.db.models import Q
@@ -34,7 +35,8 @@ from milestones.dates import format_plan_date
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, selectors, snapshot
+from . import charts, selectors
+from .selectors import snapshot
 
 SCHEMA = 1
 # The body lists milestones that need attention; the appendix lists them all
@@ -411,21 +413,10 @@ def build(
         return _build(period, as_of, previous, appendix_limit)
 
 
-def _build(period, as_of, previous, appendix_limit) -> dict:
-    point = selectors.point_in_time(as_of)
-    at, today = point.at, point.today
-    # The first moment of the period in Copenhagen (the previous report's as-of when there is one).
-    since = (
-        previous.as_of
-        if previous is not None
-        else timezone.make_aware(datetime.datetime.combine(period, datetime.time.min))
-    )
-    parties = snapshot.party_refs(at)
-    plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)
-    before = snapshot.plan_snapshot(at=since, today=snapshot.local_today(since), parties=parties)
-    overall, tracks, party_lines = selectors.status_lines(plan, before)
+def _milestone_rows(plan, before, since) -> tuple[list[dict], list[dict], list[dict]]:
+    """Every milestone as a row with its previous RAG; those reached and those slipped
+    this period (since the previous report's moment)."""
     before_by_id = {m.id: m for m in before.milestones}
-
     rows = []
     completed, slipped_now = [], []
     for m in plan.milestones:
@@ -445,14 +436,14 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
             )
             slipped_now.append({**row, "why": why, "moved_days": moved})
     rows.sort(key=lambda r: r["sort"])
-    focus = sorted(
-        (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
-        key=_severity,
-    )
-    _due, slipped_all, _completed = selectors.milestone_lists(plan)
+    return rows, completed, slipped_now
 
+
+def _appendix(rows: list[dict], limit: int) -> dict:
+    """The appendix's milestones by activity: all of them, or only red and yellow ones
+    above `limit` (the full list then goes along as a spreadsheet)."""
     by_activity: OrderedDict[int, dict] = OrderedDict()
-    spreadsheet = len(rows) > appendix_limit
+    spreadsheet = len(rows) > limit
     for r in rows:
         if spreadsheet and r["rag"] not in ATTENTION:
             continue
@@ -460,6 +451,33 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
             r["activity_id"], {"activity": r["activity"], "party": r["party"], "milestones": []}
         )
         group["milestones"].append(r)
+    return {
+        "spreadsheet": spreadsheet,
+        "limit": limit,
+        "groups": list(by_activity.values()),
+        "shown": sum(len(g["milestones"]) for g in by_activity.values()),
+    }
+
+
+def _build(period, as_of, previous, appendix_limit) -> dict:
+    point = selectors.point_in_time(as_of)
+    at, today = point.at, point.today
+    # The first moment of the period in Copenhagen (the previous report's as-of when there is one).
+    since = (
+        previous.as_of
+        if previous is not None
+        else timezone.make_aware(datetime.datetime.combine(period, datetime.time.min))
+    )
+    parties = snapshot.party_refs(at)
+    plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)
+    before = snapshot.plan_snapshot(at=since, today=snapshot.local_today(since), parties=parties)
+    overall, tracks, party_lines = selectors.status_lines(plan, before)
+    rows, completed, slipped_now = _milestone_rows(plan, before, since)
+    focus = sorted(
+        (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
+        key=_severity,
+    )
+    _due, slipped_all, _completed = selectors.milestone_lists(plan)
 
     return {
         "schema": SCHEMA,
@@ -491,66 +509,6 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         **_concerns(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
         "charts": _charts(as_of),
-        "appendix": {
-            "spreadsheet": spreadsheet,
-            "limit": appendix_limit,
-            "groups": list(by_activity.values()),
-            "shown": sum(len(g["milestones"]) for g in by_activity.values()),
-        },
+        "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,
     }
-
-
-# ---------------------------------------------------------------------------
-# The full list as a spreadsheet
-# ---------------------------------------------------------------------------
-XLSX_COLUMNS = (
-    ("activity", "Aktivitet"),
-    ("party", "Ansvarlig"),
-    ("title", "Milepæl"),
-    ("baseline", "Baseline"),
-    ("forecast", "Forventet"),
-    ("actual", "Faktisk"),
-    ("slip_days", "Forsinkelse (dage)"),
-    ("rag_label", "RAG"),
-    ("previous_rag_label", "Forrige RAG"),
-    ("rag_reason", "Begrundelse"),
-    ("this_period", "I perioden"),
-)
-
-
-def milestones_xlsx(data: dict) -> bytes:
-    """Every milestone of the report as an .xlsx workbook (from the frozen figures)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    # Write-only: a large programme's list is written row by row, quickly.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Milepæle")
-    for column, width in zip(
-        "ABCDEFGHIJK", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60, 12), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    rows = data.get("all_milestones", [])
-    sheet.auto_filter.ref = f"A1:K{len(rows) + 1}"
-    bold = Font(bold=True)
-    header = []
-    for _key, label in XLSX_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(
-            [row.get(key) if row.get(key) is not None else "" for key, _label in XLSX_COLUMNS]
-        )
-    # A fixed creation time keeps the workbook the same for the same figures.
-    moment = datetime.datetime.fromisoformat(data["as_of"]).replace(tzinfo=None)
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
-    workbook.properties.creator = "sorplan"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -1,12 +1,24 @@
 from django.urls import include, path
 
-from . import views
+from .views import dashboard as pages
+from .views import status_reports as reports
 
 app_name = "reports"
 
+# The monthly status reports, under /statusrapporter/.
+status_report_patterns = [
+    path("", reports.archive, name="status_report_archive"),
+    path("ny/", reports.report_create, name="status_report_create"),
+    path("<str:period>/", reports.report_detail, name="status_report_detail"),
+    path("<str:period>/pdf/", reports.report_pdf, name="status_report_pdf"),
+    path("<str:period>/tekster/", reports.report_texts, name="status_report_texts"),
+    path("<str:period>/publicer/", reports.report_publish, name="status_report_publish"),
+    path("<str:period>/send-igen/", reports.report_resend, name="status_report_resend"),
+]
+
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("tidslinje/", views.timeline, name="timeline"),
-    path("trend/", views.trend, name="trend"),
-    path("statusrapporter/", include("reports.urls_reports")),
+    path("", pages.dashboard, name="dashboard"),
+    path("tidslinje/", pages.timeline, name="timeline"),
+    path("trend/", pages.trend, name="trend"),
+    path("statusrapporter/", include(status_report_patterns)),
 ]

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "parties",
     "milestones",
     "reports",
+    # Tooling only (the bench commands, in their own database): see docs/performance.md.
+    "bench",
 ]
 
 MIDDLEWARE = [

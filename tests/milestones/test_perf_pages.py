@@ -17,12 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from bench.cleanup import load_data_clear
+from bench.loaddata import Scale, load_data_generate
 from milestones import selectors
 from milestones.models import Activity, Milestone, RoundObligation
 from milestones.rag import Rag, milestone_rag, rollup
 from milestones.selectors import status
 from milestones.services import plan as plan_services
-from reports.loaddata import Scale, load_data_clear, load_data_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -111,7 +111,7 @@ def test_every_simple_text_in_templates_and_code_is_in_the_catalogue():
     for path in (base / "templates").rglob("*"):
         if path.suffix in (".html", ".txt", ".svg"):
             found |= {m.group(2) for m in SIMPLE_TEMPLATE_TEXT.finditer(path.read_text())}
-    for app in ("milestones", "parties", "reports", "sorplan"):
+    for app in ("milestones", "parties", "reports", "bench", "sorplan"):
         for path in (base / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 found |= {_unquote(m) for m in SIMPLE_PYTHON_TEXT.findall(path.read_text())}

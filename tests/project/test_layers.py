@@ -1,6 +1,7 @@
-"""The apps' layers (STYLE.md): parties knows no other app; milestones uses parties;
-reports reads both; nothing imports reports but the project (urls, tasks); no app
-imports the sorplan package. Checked on every import statement of the apps' code."""
+"""The apps' layers (docs/architecture.md): parties knows no other app; milestones uses
+parties; reports reads both; bench (tooling) may use every app and nothing imports it;
+nothing imports reports but the project (urls, tasks); no app imports the sorplan
+package. Checked on every import statement of the apps' code."""
 
 import ast
 from pathlib import Path
@@ -8,11 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = {"parties", "milestones", "reports", "sorplan"}
+PROJECT_PACKAGES = {"parties", "milestones", "reports", "bench", "sorplan"}
 ALLOWED = {
     "parties": set(),
     "milestones": {"parties"},
     "reports": {"parties", "milestones"},
+    "bench": {"parties", "milestones", "reports"},
 }
 
 
@@ -38,3 +40,12 @@ def test_an_app_imports_only_the_layers_below_it(app):
 
 def test_the_check_sees_imports():
     assert imported_packages(ROOT / "milestones" / "services" / "plan.py") == {"parties"}
+
+
+def test_nothing_imports_the_bench():
+    importers = {}
+    for package in sorted(PROJECT_PACKAGES - {"bench"}):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "bench" in imported_packages(path):
+                importers[str(path.relative_to(ROOT))] = "bench"
+    assert importers == {}

@@ -4,6 +4,7 @@ nothing due, the 90-day window, slip order, what blocks whom, change since last 
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from milestones.models import Activity, Baseline, Milestone, ProgressUpdate, ReportingRound
 from milestones.rag import Rag, rags_for, rollup
@@ -261,7 +262,7 @@ def test_trend_gives_the_forecast_at_each_month_end_and_ends_on_the_diagonal():
     )
     ms = make_milestone(act, "t-mta", forecast=days(200), when=ago(150))
     # Slipped just after the month end three months back.
-    moment = selectors.timezone.make_aware(
+    moment = timezone.make_aware(
         datetime.datetime.combine(three_back[0] + datetime.timedelta(days=2), datetime.time(9))
     )
     change_at(ms, moment, forecast_date=days(260))
@@ -270,7 +271,7 @@ def test_trend_gives_the_forecast_at_each_month_end_and_ends_on_the_diagonal():
     )
     change_at(
         reached,
-        selectors.timezone.make_aware(datetime.datetime.combine(three_back[1], datetime.time(9))),
+        timezone.make_aware(datetime.datetime.combine(three_back[1], datetime.time(9))),
         actual_date=three_back[1] - datetime.timedelta(days=3),
         status=Milestone.Status.DONE,
     )

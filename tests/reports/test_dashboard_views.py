@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from bench.cleanup import load_data_clear
+from bench.loaddata import Scale, load_data_generate
 from milestones.models import Milestone
 from reports import selectors
-from reports.loaddata import Scale, load_data_clear, load_data_generate
 from tests.reports.conftest_dashboard import (  # noqa: F401
     ago,
     change_at,

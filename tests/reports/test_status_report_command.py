@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from reports import services
 from reports.models import StatusReport
@@ -50,9 +51,17 @@ def test_the_command_explains_a_bad_period(db):
         call_command("generate_status_report", "--period", "oktober")
 
 
-def test_the_bench_builds_and_renders_without_storing(db, report_media):
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_bench_builds_and_renders_without_storing(report_media, monkeypatch):
+    # The bench runs in its own database (here one named after the test database).
+    s = connection.settings_dict
+    name = s["NAME"] + "_bench"
+    host, port = s["HOST"] or "127.0.0.1", s["PORT"] or 5432
+    monkeypatch.setenv("BENCH_DATABASE_URL", f"postgres://{s['USER']}@{host}:{port}/{name}")
     out = io.StringIO()
-    call_command("bench_report", "--no-generate", stdout=out)
+    call_command("bench_report", "--scale", "tiny", stdout=out)
     text = out.getvalue()
+    assert f"Bench database: {name} (new)" in text
     assert "PDF (WeasyPrint)" in text and "Ratio report/plain" in text
     assert not StatusReport.objects.exists()

@@ -163,7 +163,7 @@ def test_a_big_programme_moves_the_full_list_to_a_spreadsheet(known, settings):
 
     from openpyxl import load_workbook
 
-    from reports import report_data
+    from reports import report_data, report_xlsx
 
     with time_machine.travel(known.run_at, tick=False):
         report, _ = services.status_report_generate(period=known.period, user=system_user_get())
@@ -173,7 +173,7 @@ def test_a_big_programme_moves_the_full_list_to_a_spreadsheet(known, settings):
     assert data["appendix"]["spreadsheet"]
     shown = [m for g in data["appendix"]["groups"] for m in g["milestones"]]
     assert shown and all(m["rag"] in (Rag.RED, Rag.YELLOW) for m in shown)
-    sheet = load_workbook(io.BytesIO(report_data.milestones_xlsx(data))).active
+    sheet = load_workbook(io.BytesIO(report_xlsx.milestones_xlsx(data))).active
     assert sheet.max_row == 1 + data["milestone_total"]
     assert sheet["C1"].value == "Milepæl"
     assert known.slipping.title in {c.value for c in sheet["C"]}

@@ -226,6 +226,22 @@ def test_editor_publishes_and_the_steering_group_gets_it_once(
     assert len(mail.outbox) == 1
 
 
+def test_the_publish_request_service_publishes_with_history_user_and_reason(
+    editor, steering, django_capture_on_commit_callbacks, report_media
+):
+    # The publish view calls this service; tasks run in-process here, so the report
+    # comes back published, by the requesting user, with the history saying so.
+    known = known_month_build(editor=editor)
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        with django_capture_on_commit_callbacks(execute=True):
+            report = services.status_report_publish_request(report=report, user=editor)
+    assert report.is_published and report.published_by == editor
+    last = report.history.order_by("-history_date", "-history_id").first()
+    assert last.history_user == editor and last.history_change_reason == "Publiceret"
+    assert [m.to for m in mail.outbox] == [[steering.email]]
+
+
 def test_resend_queues_failed_deliveries_again(client_for, editor, reports):
     response = client_for(editor).post("/statusrapporter/2020-02/send-igen/")
     assert response.status_code == 302

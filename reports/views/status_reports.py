@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from parties.access import request_access
 
-from . import services, tasks
-from .forms import StatusReportCreateForm, StatusReportTextsForm
-from .models import ReportDelivery, StatusReport
+from .. import services
+from ..forms import StatusReportCreateForm, StatusReportTextsForm
+from ..models import ReportDelivery, StatusReport
 
 
 def get_report_for_user(request, period: str, *, write: bool = False) -> StatusReport:
@@ -176,8 +176,7 @@ def report_publish(request, period: str):
     if report.is_published:
         messages.info(request, _("Rapporten er allerede publiceret."))
         return redirect("reports:status_report_detail", period=report.period_key)
-    tasks.status_report_publish.delay(report.pk, request.user.pk)
-    report.refresh_from_db()
+    report = services.status_report_publish_request(report=report, user=request.user)
     if report.is_published:
         messages.success(request, _("Rapporten er publiceret og sendes nu til styregruppen."))
     else:

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
-from . import charts, selectors, snapshot
-from .filters import PointInTimeForm, parse_month
+from .. import charts, selectors
+from ..filters import PointInTimeForm, parse_month
+from ..selectors import snapshot
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
@@ -42,7 +43,7 @@ def _filters(request) -> tuple[PointInTimeForm, dict]:
 
 
 def _round_url(request, round_status) -> str:
-    """Engineer B's matrix of the round, for those who may open it (the SOR-team)."""
+    """The round's matrix (milestones app), for those who may open it (the SOR-team)."""
     if round_status is None or not request_access(request).can_review:
         return ""
     try:

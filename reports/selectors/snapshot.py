@@ -7,7 +7,7 @@ here in Python by id (a historical row's foreign key points at the *live*
 table, so a SQL join would mix past and present). Every function runs a fixed
 number of queries whatever the size of the plan.
 
-The selectors in `reports.selectors` build what pages and the PDF show from
+The other selectors in `reports.selectors` build what pages and the PDF show from
 these rows; nothing here decides a status (that is `milestones.rag`).
 """
 
@@ -34,7 +34,7 @@ from milestones.models import (
 from milestones.rag import MilestoneRag, milestone_rag
 from parties.models import Party
 
-from .models import StatusReport
+from ..models import StatusReport
 
 # Models whose history feeds the dashboard; `data_version` watches them (status
 # reports for the dashboard's "what changed since the last report").
@@ -284,6 +284,27 @@ def plan_snapshot(
         filters["responsible_party_id"] = party_id
     if activity_ids is not None:
         filters["id__in"] = activity_ids
+    activities = _activity_rows(at, parties, filters)
+    narrowed = bool(filters)
+    milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
+    # In id order, so that ties in a roll-up are always broken the same way.
+    milestone_rows = sorted(
+        rows(Milestone, at, _MILESTONE_FIELDS, **milestone_filters), key=lambda r: r["id"]
+    )
+    entries = _baseline_entries(baseline, activities if narrowed else None)
+    milestones = _milestone_rows(milestone_rows, activities, entries, today)
+    return PlanSnapshot(
+        at=at,
+        today=today,
+        baseline=baseline,
+        parties=parties,
+        activities=activities,
+        milestones=milestones,
+    )
+
+
+def _activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
+    """The activities at `at` (narrowed by `filters`) as reading rows, by id (one query)."""
     track_labels = dict(Activity.Track.choices)
     status_labels = dict(Activity.Status.choices)
     activities = {}
@@ -306,16 +327,15 @@ def plan_snapshot(
             planned_end_precision=row["planned_end_precision"],
             sort_order=row["sort_order"],
         )
-    narrowed = bool(filters)
-    milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
-    # In id order, so that ties in a roll-up are always broken the same way.
-    milestone_rows = sorted(
-        rows(Milestone, at, _MILESTONE_FIELDS, **milestone_filters), key=lambda r: r["id"]
-    )
+    return activities
+
+
+def _baseline_entries(baseline: dict | None, activities: dict | None) -> dict[int, BaselineEntry]:
+    """The active baseline's entries by milestone id, for `activities` only if given (one query)."""
     entries: dict[int, BaselineEntry] = {}
     if baseline is not None:
         entry_qs = BaselineEntry.objects.filter(baseline_id=baseline["id"]).order_by()
-        if narrowed:
+        if activities is not None:
             entry_qs = entry_qs.filter(milestone__activity_id__in=list(activities))
         entries = {
             milestone_id: _reading_copy(
@@ -325,6 +345,11 @@ def plan_snapshot(
                 "milestone_id", "date", "precision"
             )
         }
+    return entries
+
+
+def _milestone_rows(milestone_rows, activities, entries, today) -> list[MilestoneRow]:
+    """Rate each milestone of the chosen activities as of `today` (no queries)."""
     milestones = []
     for row in milestone_rows:
         activity = activities.get(row["activity_id"])
@@ -356,14 +381,7 @@ def plan_snapshot(
                 overdue_days=overdue,
             )
         )
-    return PlanSnapshot(
-        at=at,
-        today=today,
-        baseline=baseline,
-        parties=parties,
-        activities=activities,
-        milestones=milestones,
-    )
+    return milestones
 
 
 def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:

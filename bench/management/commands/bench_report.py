@@ -2,7 +2,10 @@
 document with the same number of pages.
 
     python manage.py bench_report                 # writes the large synthetic programme first
-    python manage.py bench_report --no-generate   # measure the data that is there
+    python manage.py bench_report --no-generate   # measure a bench database kept with --keep
+
+Like `bench`, it runs in the bench's own database (`BENCH_DATABASE_URL`), never
+the configured one.
 
 Prints, for the report of last month: seconds and peak memory to build the
 figures (the selectors, in this process; memory by tracemalloc in a second run), seconds and
@@ -21,6 +24,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
+from bench.cleanup import analyze, load_data_clear
+from bench.database import bench_database
+from bench.loaddata import SCALES, load_data_generate
 from reports import pdf as pdf_render
 from reports import services
 from reports.models import StatusReport
@@ -61,29 +67,27 @@ class Command(BaseCommand):
             action="store_true",
             help="Mål de data, der er; skriv ikke et syntetisk program.",
         )
-        parser.add_argument("--keep", action="store_true", help="Behold de syntetiske data.")
+        parser.add_argument(
+            "--keep", action="store_true", help="Behold benchmarkens database bagefter."
+        )
         parser.add_argument("--output", help="Gem rapportens PDF i denne fil.")
 
     def handle(self, *args, scale="large", no_generate=False, keep=False, output=None, **kw):
-        from reports.loaddata import SCALES, analyze, load_data_clear, load_data_generate
-
-        self.stdout.write(
-            f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})"
-        )
-        if not no_generate:
-            started = time.perf_counter()
-            load_data_clear()
-            counts = load_data_generate(scale=SCALES[scale])
-            analyze()
+        # Inside `bench` this is the same bench database; on its own, its own run of it.
+        with bench_database(keep=keep, create=not no_generate, stdout=self.stdout):
             self.stdout.write(
-                f"[{scale}] generated in {time.perf_counter() - started:.0f} s: "
-                + ", ".join(f"{k} {v}" for k, v in counts.items())
+                f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})"
             )
-        try:
-            self._measure(output)
-        finally:
-            if not no_generate and not keep:
+            if not no_generate:
+                started = time.perf_counter()
                 load_data_clear()
+                counts = load_data_generate(scale=SCALES[scale])
+                analyze()
+                self.stdout.write(
+                    f"[{scale}] generated in {time.perf_counter() - started:.0f} s: "
+                    + ", ".join(f"{k} {v}" for k, v in counts.items())
+                )
+            self._measure(output)
 
     def _measure(self, output: str | None) -> None:
         period = services.previous_month(timezone.localdate())

@@ -1,10 +1,14 @@
 """Time the heavy pages against a trivial logged-in page, at small and large scale.
 
-    python manage.py bench                   # small and large, on DATABASE_URL
+    python manage.py bench                   # small and large, in the bench database
     python manage.py bench --scales large --runs 30 --keep
     python manage.py bench --scales large --no-generate --pages roadmap,matrix
 
-For each scale it writes the synthetic programme (`generate_load_data`), logs a
+It runs in its own PostgreSQL database, `BENCH_DATABASE_URL` (default
+postgres://postgres@127.0.0.1:5432/sorplan_bench), never the configured one:
+created, migrated and loaded with the SOR plan by the command, dropped afterwards
+unless `--keep` (see `bench.database`). `--no-generate` measures a database kept
+from an earlier run. For each scale it writes the synthetic programme (`generate_load_data`), logs a
 bench user in (SOR-team editor and steering-group reader) with Django's test
 client, and requests each page: once with an empty cache ("cold"), then
 `--runs` times ("warm": what the next readers get). It prints median and 95th
@@ -29,8 +33,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from bench.cleanup import analyze, load_data_clear
+from bench.database import bench_database
+from bench.loaddata import SCALES, load_data_generate, load_users
 from milestones.models import Activity, ReportingRound
-from reports.loaddata import SCALES, analyze, load_data_clear, load_data_generate, load_users
 
 
 @dataclass
@@ -63,7 +69,9 @@ class Command(BaseCommand):
             action="store_true",
             help="Mål de data, der er; skriv ikke et syntetisk program.",
         )
-        parser.add_argument("--keep", action="store_true", help="Behold de syntetiske data.")
+        parser.add_argument(
+            "--keep", action="store_true", help="Behold benchmarkens database bagefter."
+        )
         parser.add_argument(
             "--pages",
             default="",
@@ -81,12 +89,13 @@ class Command(BaseCommand):
         pages="",
         **kw,
     ):
-        vendor = connection.vendor
-        self.stdout.write(f"Database: {vendor} ({settings.DATABASES['default']['NAME']})")
-        if vendor != "postgresql":
-            self.stdout.write(
-                self.style.WARNING("The budget is meant for PostgreSQL; set DATABASE_URL.")
-            )
+        with bench_database(keep=keep, create=not no_generate, stdout=self.stdout):
+            self._run(scales, runs, no_generate, pages)
+
+    def _run(self, scales: str, runs: int, no_generate: bool, pages: str) -> None:
+        self.stdout.write(
+            f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})"
+        )
         results: list[Result] = []
         names = [s.strip() for s in scales.split(",") if s.strip()]
         for name in names:
@@ -103,8 +112,6 @@ class Command(BaseCommand):
             results += self._measure(name, runs, wanted)
             if name == "large" and not wanted:  # the monthly status report at scale (bench_report)
                 call_command("bench_report", "--no-generate", stdout=self.stdout)
-        if not no_generate and not keep:
-            load_data_clear()
         self._report(results, names)
 
     # ------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """A synthetic programme for measuring performance (`generate_load_data`, `bench`).
 
+It is written into the bench's own database only (`bench.database`), never the
+configured one; the functions here work on whatever database is current.
+
 Everything written here is synthetic and marked: keys start with "load-"
 (parties, activities, milestones, baselines), rounds are created by the
-"load-generator" user, and `load_data_clear` removes all of it again,
+"load-generator" user, and `bench.cleanup.load_data_clear` removes all of it again,
 history included. The plan's own data is not touched, except that synthetic
 milestones get entries in the active baseline (removed with them).
 
@@ -18,7 +21,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from milestones.models import (
@@ -26,10 +28,8 @@ from milestones.models import (
     Baseline,
     BaselineEntry,
     Dependency,
-    ForecastProposal,
     Milestone,
     ProgressUpdate,
-    ReminderSent,
     ReportingRound,
     RoundObligation,
 )
@@ -57,6 +57,8 @@ class Scale:
 
 
 SCALES = {
+    # A few seconds: for checking the commands themselves (and their tests), not for figures.
+    "tiny": Scale(parties=4, activities=12, milestones_per_activity=3, rounds=3, months=6),
     # ≈ 1/10 of large: the same shapes, so query counts can be compared.
     "small": Scale(parties=16, activities=200, milestones_per_activity=10, rounds=20, months=48),
     "large": Scale(parties=160, activities=2000, milestones_per_activity=10, rounds=20, months=48),
@@ -165,7 +167,40 @@ def load_data_generate(
     month_ends = [_month_end(m) for m in [start, *month_firsts[:-1]]]  # ends before today
     month_ends = [d for d in month_ends if d < today]
 
-    # Parties.
+    parties = _parties_write(scale=scale, writer=writer, start_at=start_at)
+    activities = _activities_write(rng=rng, scale=scale, today=today, start=start, parties=parties)
+    milestones, timelines = _milestones_write(
+        rng=rng,
+        scale=scale,
+        today=today,
+        activities=activities,
+        month_ends=month_ends,
+        writer=writer,
+        start_at=start_at,
+    )
+    _activity_history_write(activities, month_ends=month_ends, writer=writer, start_at=start_at)
+    _baseline_write(milestones, timelines, writer=writer, start_at=start_at)
+    dependencies = _dependencies_write(
+        scale, activities, milestones, writer=writer, start_at=start_at
+    )
+    # Reporting rounds for the last months, each with an obligation and an update
+    # per synthetic activity; the current round is still being filled in.
+    counts = _rounds_generate(
+        rng=rng, scale=scale, today=today, activities=activities, generator=generator, writer=writer
+    )
+    writer.flush()
+    return {
+        "parter": len(parties),
+        "aktiviteter": len(activities),
+        "milepæle": len(milestones),
+        "afhængigheder": len(dependencies),
+        **counts,
+        "historikrækker": writer.written,
+    }
+
+
+def _parties_write(*, scale: Scale, writer, start_at) -> list[Party]:
+    """The synthetic parties, of the four kinds in turn."""
     kinds = [
         Party.Kind.IT_SUPPLIER,
         Party.Kind.AUTHORITY,
@@ -188,8 +223,11 @@ def load_data_generate(
     party_fields = _fields(Party)
     for p in parties:
         writer.add(Party, {f: getattr(p, f) for f in party_fields}, start_at, "+")
+    return parties
 
-    # Activities, with their planned periods.
+
+def _activities_write(*, rng, scale: Scale, today, start, parties) -> list[Activity]:
+    """Activities over the tracks and parties, with their planned periods."""
     tracks = (
         [Activity.Track.INTERNAL_IT] * 3
         + [Activity.Track.SUM_IT] * 2
@@ -214,9 +252,14 @@ def load_data_generate(
             )
         )
     activities = Activity.objects.bulk_create(activities, batch_size=BATCH)
-    activity_fields = _fields(Activity)
+    return activities
 
-    # Milestones: a forecast that is followed up every month until reached.
+
+def _milestones_write(*, rng, scale: Scale, today, activities, month_ends, writer, start_at):
+    """Milestones with a forecast followed up every month until reached, and their history.
+
+    Returns (milestones, timelines): each milestone's first forecast and monthly events.
+    """
     milestones, timelines = [], []
     for a_index, activity in enumerate(activities):
         span = max(30, (activity.planned_end - activity.planned_start).days)
@@ -271,8 +314,12 @@ def load_data_generate(
                 version=version,
             )
             writer.add(Milestone, dict(values), _moment(month_end), "~", "Månedlig opfølgning")
+    return milestones, timelines
 
-    # Activities' history: created, then a monthly status review.
+
+def _activity_history_write(activities, *, month_ends, writer, start_at) -> None:
+    """Activities' history: created, then a monthly status review."""
+    activity_fields = _fields(Activity)
     for activity in activities:
         values = {f: getattr(activity, f) for f in activity_fields}
         writer.add(Activity, dict(values), start_at, "+")
@@ -285,7 +332,9 @@ def load_data_generate(
             )
             writer.add(Activity, dict(values), _moment(month_end, 17), "~", "Månedlig opfølgning")
 
-    # The active baseline gets the first forecasts (a synthetic one if none is active).
+
+def _baseline_write(milestones, timelines, *, writer, start_at) -> None:
+    """The active baseline gets the first forecasts (a synthetic one if none is active)."""
     baseline = Baseline.objects.filter(is_active=True).first()
     if baseline is None:
         baseline = Baseline.objects.create(
@@ -300,8 +349,10 @@ def load_data_generate(
         batch_size=BATCH,
     )
 
-    # Dependencies: each milestone on the one before it, and each activity's first
-    # milestone on the last milestone of an earlier activity.
+
+def _dependencies_write(scale: Scale, activities, milestones, *, writer, start_at) -> list:
+    """Each milestone on the one before it, and each activity's first milestone on the
+    last milestone of an earlier activity."""
     per = scale.milestones_per_activity
     pairs = []
     for a_index in range(len(activities)):
@@ -315,44 +366,14 @@ def load_data_generate(
     dependency_fields = _fields(Dependency)
     for d in dependencies:
         writer.add(Dependency, {f: getattr(d, f) for f in dependency_fields}, start_at, "+")
-
-    # Reporting rounds for the last months, each with an obligation and an update
-    # per synthetic activity; the current round is still being filled in.
-    counts = _rounds_generate(
-        rng=rng, scale=scale, today=today, activities=activities, generator=generator, writer=writer
-    )
-    writer.flush()
-    return {
-        "parter": len(parties),
-        "aktiviteter": len(activities),
-        "milepæle": len(milestones),
-        "afhængigheder": len(dependencies),
-        **counts,
-        "historikrækker": writer.written,
-    }
+    return dependencies
 
 
 def _rounds_generate(*, rng, scale, today, activities, generator, writer) -> dict:
+    """Rounds for the last months, an obligation and (mostly) an update per activity in each."""
     current = today.replace(day=1)
     periods = [add_months(current, -k) for k in range(scale.rounds - 1, -1, -1)]
-    existing = {r.period: r for r in ReportingRound.objects.filter(period__in=periods)}
-    new_rounds = [
-        ReportingRound(
-            period=p,
-            opens_on=p,
-            due_on=p + datetime.timedelta(days=9),
-            created_by=generator,
-        )
-        for p in periods
-        if p not in existing
-    ]
-    ReportingRound.objects.bulk_create(new_rounds)
-    round_fields = _fields(ReportingRound)
-    for r in new_rounds:
-        writer.add(
-            ReportingRound, {f: getattr(r, f) for f in round_fields}, _moment(r.opens_on, 6), "+"
-        )
-    rounds = sorted([*existing.values(), *new_rounds], key=lambda r: r.period)
+    rounds, new_rounds = _rounds_write(periods, generator=generator, writer=writer)
 
     obligation_fields = _fields(RoundObligation)
     update_fields = _fields(ProgressUpdate)
@@ -432,66 +453,24 @@ def _rounds_generate(*, rng, scale, today, activities, generator, writer) -> dic
     }
 
 
-def _raw_delete(queryset) -> int:
-    """Delete without loading rows or sending signals (synthetic data only)."""
-    return queryset._raw_delete(queryset.db)
-
-
-@transaction.atomic
-def load_data_clear() -> dict:
-    """Remove every synthetic row and its history; the plan's own data stays."""
-    activities = Activity.objects.filter(key__startswith=PREFIX).values("id")
-    milestones = Milestone.objects.filter(key__startswith=PREFIX).values("id")
-    parties = Party.objects.filter(key__startswith=PREFIX).values("id")
-    synthetic_rounds = ReportingRound.objects.filter(created_by__username=LOAD_USERNAME)
-    removed = {}
-    removed["historik"] = sum(
-        _raw_delete(qs)
-        for qs in (
-            ProgressUpdate.history.filter(activity_id__in=activities),
-            RoundObligation.history.filter(activity_id__in=activities),
-            Dependency.history.filter(
-                Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones)
-            ),
-            Milestone.history.filter(key__startswith=PREFIX),
-            Activity.history.filter(key__startswith=PREFIX),
-            Party.history.filter(key__startswith=PREFIX),
-            Baseline.history.filter(key__startswith=PREFIX),
-            ReportingRound.history.filter(id__in=synthetic_rounds.values("id")),
+def _rounds_write(periods, *, generator, writer) -> tuple[list, list]:
+    """The reporting rounds of `periods` (existing ones are reused); returns (all, new)."""
+    existing = {r.period: r for r in ReportingRound.objects.filter(period__in=periods)}
+    new_rounds = [
+        ReportingRound(
+            period=p,
+            opens_on=p,
+            due_on=p + datetime.timedelta(days=9),
+            created_by=generator,
         )
-    )
-    _raw_delete(
-        ReminderSent.objects.filter(Q(party_id__in=parties) | Q(round__in=synthetic_rounds))
-    )
-    removed["statusopdateringer"] = _raw_delete(
-        ForecastProposal.objects.filter(update__activity_id__in=activities)
-    ) + _raw_delete(ProgressUpdate.objects.filter(activity_id__in=activities))
-    removed["rapporteringspligter"] = _raw_delete(
-        RoundObligation.objects.filter(activity_id__in=activities)
-    )
-    removed["afhængigheder"] = _raw_delete(
-        Dependency.objects.filter(Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones))
-    )
-    _raw_delete(BaselineEntry.objects.filter(milestone_id__in=milestones))
-    _raw_delete(BaselineEntry.objects.filter(baseline__key__startswith=PREFIX))
-    removed["milepæle"] = _raw_delete(Milestone.objects.filter(key__startswith=PREFIX))
-    removed["aktiviteter"] = _raw_delete(Activity.objects.filter(key__startswith=PREFIX))
-    _raw_delete(Baseline.objects.filter(key__startswith=PREFIX))
-    removed["runder"] = _raw_delete(
-        synthetic_rounds.exclude(updates__isnull=False).exclude(obligations__isnull=False)
-    )
-    removed["parter"] = _raw_delete(Party.objects.filter(key__startswith=PREFIX))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return removed
-
-
-def analyze() -> None:
-    """Refresh the planner's statistics and visibility map after a bulk load (PostgreSQL).
-
-    VACUUM cannot run in a transaction: call this outside `atomic`.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        for p in periods
+        if p not in existing
+    ]
+    ReportingRound.objects.bulk_create(new_rounds)
+    round_fields = _fields(ReportingRound)
+    for r in new_rounds:
+        writer.add(
+            ReportingRound, {f: getattr(r, f) for f in round_fields}, _moment(r.opens_on, 6), "+"
+        )
+    rounds = sorted([*existing.values(), *new_rounds], key=lambda r: r.period)
+    return rounds, new_rounds

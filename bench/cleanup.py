@@ -1,0 +1,85 @@
+"""Remove the synthetic programme again, and refresh the planner's statistics after a load."""
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from milestones.models import (
+    Activity,
+    Baseline,
+    BaselineEntry,
+    Dependency,
+    ForecastProposal,
+    Milestone,
+    ProgressUpdate,
+    ReminderSent,
+    ReportingRound,
+    RoundObligation,
+)
+from parties.models import Party
+
+from .loaddata import LOAD_USERNAME, PREFIX
+
+
+def _raw_delete(queryset) -> int:
+    """Delete without loading rows or sending signals (synthetic data only)."""
+    return queryset._raw_delete(queryset.db)
+
+
+@transaction.atomic
+def load_data_clear() -> dict:
+    """Remove every synthetic row and its history; the plan's own data stays."""
+    activities = Activity.objects.filter(key__startswith=PREFIX).values("id")
+    milestones = Milestone.objects.filter(key__startswith=PREFIX).values("id")
+    parties = Party.objects.filter(key__startswith=PREFIX).values("id")
+    synthetic_rounds = ReportingRound.objects.filter(created_by__username=LOAD_USERNAME)
+    removed = {}
+    removed["historik"] = sum(
+        _raw_delete(qs)
+        for qs in (
+            ProgressUpdate.history.filter(activity_id__in=activities),
+            RoundObligation.history.filter(activity_id__in=activities),
+            Dependency.history.filter(
+                Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones)
+            ),
+            Milestone.history.filter(key__startswith=PREFIX),
+            Activity.history.filter(key__startswith=PREFIX),
+            Party.history.filter(key__startswith=PREFIX),
+            Baseline.history.filter(key__startswith=PREFIX),
+            ReportingRound.history.filter(id__in=synthetic_rounds.values("id")),
+        )
+    )
+    _raw_delete(
+        ReminderSent.objects.filter(Q(party_id__in=parties) | Q(round__in=synthetic_rounds))
+    )
+    removed["statusopdateringer"] = _raw_delete(
+        ForecastProposal.objects.filter(update__activity_id__in=activities)
+    ) + _raw_delete(ProgressUpdate.objects.filter(activity_id__in=activities))
+    removed["rapporteringspligter"] = _raw_delete(
+        RoundObligation.objects.filter(activity_id__in=activities)
+    )
+    removed["afhængigheder"] = _raw_delete(
+        Dependency.objects.filter(Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones))
+    )
+    _raw_delete(BaselineEntry.objects.filter(milestone_id__in=milestones))
+    _raw_delete(BaselineEntry.objects.filter(baseline__key__startswith=PREFIX))
+    removed["milepæle"] = _raw_delete(Milestone.objects.filter(key__startswith=PREFIX))
+    removed["aktiviteter"] = _raw_delete(Activity.objects.filter(key__startswith=PREFIX))
+    _raw_delete(Baseline.objects.filter(key__startswith=PREFIX))
+    removed["runder"] = _raw_delete(
+        synthetic_rounds.exclude(updates__isnull=False).exclude(obligations__isnull=False)
+    )
+    removed["parter"] = _raw_delete(Party.objects.filter(key__startswith=PREFIX))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return removed
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics and visibility map after a bulk load (PostgreSQL).
+
+    VACUUM cannot run in a transaction: call this outside `atomic`.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")

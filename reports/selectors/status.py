@@ -1,0 +1,362 @@
+"""The dashboard: status lines (overall, per track, per party) and how they moved, the
+milestone lists, and the whole `Dashboard` the page and the monthly PDF show.
+
+Every selector takes `as_of` (an aware datetime; None = now). A past moment is
+rebuilt from django-simple-history (see `reports.selectors.snapshot`), and "today" for
+RAG, "due in 90 days" and round deadlines is that moment's date in
+Europe/Copenhagen. Statuses come from `milestones.rag` only; the dataclasses
+returned here carry them ready to show, so templates compute nothing.
+
+The dashboard is expensive on a large programme (it rates every milestone now
+and at the end of the previous month), so its result is cached under a stamp
+of the newest history rows (`snapshot.data_version`): any save through the
+services changes the stamp, and the next request recomputes.
+"""
+
+import datetime
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from milestones.models import Activity, period_end
+from milestones.rag import Rag, RagRollup, add_months, rollup
+
+from ..models import StatusReport
+from . import snapshot
+from .blockers import BlockerRow, blockers, delay_days
+from .moments import PointInTime, point_in_time
+from .rollout import RolloutStatus, rollout_status
+from .rounds import ConcernRow, RoundStatus, concerns, reporting_round_status
+from .snapshot import MilestoneRow, PartyRef, PlanSnapshot
+
+CACHE_SECONDS = 600
+DUE_SOON_DAYS = 90
+RECENT_DAYS = 60
+LIST_LIMIT = 20
+BLOCKER_LIMIT = 6
+CONCERN_LIMIT = 20
+
+# For "better / same / worse" only: grey (no baseline) is no worse than green.
+_CHANGE_RANK = {
+    Rag.DONE: 0,
+    Rag.CANCELLED: 0,
+    Rag.GREEN: 1,
+    Rag.GREY: 1,
+    Rag.YELLOW: 2,
+    Rag.RED: 3,
+}
+CHANGE_LABELS = {
+    "better": gettext_lazy("Bedre"),
+    "same": gettext_lazy("Uændret"),
+    "worse": gettext_lazy("Værre"),
+    "new": gettext_lazy("Ny"),
+}
+
+
+@dataclass
+class StatusLine:
+    """A RAG roll-up (overall, per track or per party) and how it moved since last month end."""
+
+    key: str
+    label: str
+    rollup: RagRollup
+    previous: RagRollup | None
+    change: str
+    party: PartyRef | None = None
+
+    @property
+    def change_label(self) -> str:
+        return str(CHANGE_LABELS[self.change])
+
+    @property
+    def open_count(self) -> int:
+        return sum(self.rollup.counts.get(c, 0) for c in Rag.ROLLUP_COLOURS)
+
+    @property
+    def colour_counts(self) -> list[tuple[str, str, int]]:
+        """(colour, label, count) for the colours that occur, worst first."""
+        order = (*Rag.ROLLUP_COLOURS, Rag.DONE)
+        return [
+            (c, str(Rag.LABELS[c]), self.rollup.counts[c])
+            for c in order
+            if self.rollup.counts.get(c)
+        ]
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard (and the PDF's first pages) show, at one moment."""
+
+    point: PointInTime
+    party: PartyRef | None
+    track: str
+    track_label: str
+    baseline_name: str
+    overall: StatusLine
+    tracks: list[StatusLine]
+    parties: list[StatusLine]
+    due_soon: list[MilestoneRow]
+    due_soon_total: int
+    slipped: list[MilestoneRow]
+    slipped_total: int
+    completed: list[MilestoneRow]
+    completed_total: int
+    blockers: list[BlockerRow]
+    blockers_total: int
+    round: RoundStatus | None
+    concerns: list[ConcernRow]
+    concerns_total: int
+    rollout: RolloutStatus | None
+    party_choices: list[PartyRef] = field(default_factory=list)
+    # Where the link to "what changed since" starts (see `changes_since`).
+    changes_since: datetime.date | None = None
+
+    @property
+    def previous_day(self) -> datetime.date:
+        """The last day of the previous month, which changes are measured from."""
+        return self.point.today.replace(day=1) - datetime.timedelta(days=1)
+
+    @property
+    def due_until(self) -> datetime.date:
+        return self.point.today + datetime.timedelta(days=DUE_SOON_DAYS)
+
+
+def dashboard(
+    *,
+    as_of: datetime.datetime | None = None,
+    party: str | None = None,
+    track: str | None = None,
+    use_cache: bool = True,
+) -> Dashboard:
+    """The steering group's dashboard at `as_of`, optionally for one party (key) and track.
+
+    A fixed number of queries whatever the size of the plan; cached under the
+    data version stamp (one query) when `use_cache`.
+    """
+    point = point_in_time(as_of)
+    if track and track not in Activity.Track.values:
+        track = None
+    if not use_cache:
+        return dashboard_build(point, party or None, track or None)
+    stamp = snapshot.data_version()
+    moment = point.at.isoformat() if point.is_past else point.today.isoformat()
+    raw = repr(("dashboard", 2, stamp, moment, party or "", track or ""))
+    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = dashboard_build(point, party or None, track or None)
+        cache.set(key, result, CACHE_SECONDS)
+    elif not point.is_past:
+        # The cached figures hold for the whole day; the moment shown is now.
+        result.point = point
+    return result
+
+
+def dashboard_build(point: PointInTime, party_key: str | None, track: str | None) -> Dashboard:
+    at, today = point.at, point.today
+    parties = snapshot.party_refs(at)
+    party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
+    party_id = party.id if party else (-1 if party_key else None)
+    plan = snapshot.plan_snapshot(
+        at=at, today=today, track=track, party_id=party_id, parties=parties
+    )
+    before = previous_rollups(point, track, party_id, parties)
+    pairs = snapshot.dependency_pairs(at)
+    overall, tracks, party_lines = status_lines(plan, before)
+    due_soon, slipped, completed = milestone_lists(plan)
+    blocker_rows, blockers_total = blockers(plan, slipped, pairs)
+    round_status = reporting_round_status(at=at, today=today, parties=parties, party_id=party_id)
+    concern_rows = concerns(at, today, parties, plan, party_id)
+    rollout = None
+    if shows_rollout(plan, party, track):
+        rollout = rollout_status(at=at, parties=parties, milestones=plan.milestones)
+    responsible = {
+        r["responsible_party_id"] for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+    }
+    return Dashboard(
+        point=point,
+        party=party,
+        track=track or "",
+        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+        baseline_name=(plan.baseline or {}).get("name", ""),
+        overall=overall,
+        tracks=tracks,
+        parties=party_lines,
+        due_soon=due_soon[:LIST_LIMIT],
+        due_soon_total=len(due_soon),
+        slipped=slipped[:LIST_LIMIT],
+        slipped_total=len(slipped),
+        completed=completed[:LIST_LIMIT],
+        completed_total=len(completed),
+        blockers=blocker_rows[:BLOCKER_LIMIT],
+        blockers_total=blockers_total,
+        round=round_status,
+        concerns=concern_rows[:CONCERN_LIMIT],
+        concerns_total=len(concern_rows),
+        rollout=rollout,
+        party_choices=sorted(
+            (p for p in parties.values() if p.id in responsible or p == party),
+            key=lambda p: p.name.lower(),
+        ),
+        changes_since=changes_since(point),
+    )
+
+
+def changes_since(point: PointInTime) -> datetime.date:
+    """Where "what changed since" starts at the moment shown: the moment of the latest
+    status report published by then (what the steering group last read), or the first
+    day of the previous month when there is none (one query)."""
+    last = (
+        StatusReport.objects.published()
+        .filter(as_of__lte=point.moment, published_at__lte=point.moment)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+    if last is not None:
+        return timezone.localdate(last)
+    return add_months(point.today.replace(day=1), -1)
+
+
+def change_between(now: RagRollup, before: RagRollup | None) -> str:
+    if before is None or before.total == 0:
+        return "new"
+    a, b = _CHANGE_RANK[now.rag], _CHANGE_RANK[before.rag]
+    return "worse" if a > b else "better" if a < b else "same"
+
+
+def rollups_by(milestones: list[MilestoneRow], key) -> dict:
+    grouped: dict = defaultdict(list)
+    for m in milestones:
+        grouped[key(m)].append((m, m.rag))
+    return {k: rollup(items) for k, items in grouped.items()}
+
+
+@dataclass
+class Rollups:
+    """A snapshot's RAG roll-ups: overall (None without milestones), per track, per party id."""
+
+    overall: RagRollup | None
+    tracks: dict[str, RagRollup]
+    parties: dict[int, RagRollup]
+
+
+def plan_rollups(plan: PlanSnapshot) -> Rollups:
+    return Rollups(
+        overall=rollup((m, m.rag) for m in plan.milestones) if plan.milestones else None,
+        tracks=rollups_by(plan.milestones, lambda m: m.activity.track),
+        parties=rollups_by(plan.milestones, lambda m: m.party.id),
+    )
+
+
+def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
+    """Roll-ups at the end of the month before the moment shown, cached for an hour.
+
+    History up to a past month end does not change (services date their
+    history rows now), so edits made since do not invalidate it.
+    """
+    at = point.previous_month_end
+    raw = repr(("previous", 1, at.isoformat(), track or "", party_id or 0))
+    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        before = snapshot.plan_snapshot(
+            at=at,
+            today=at.date() - datetime.timedelta(days=1),
+            track=track,
+            party_id=party_id,
+            parties=parties,
+        )
+        result = plan_rollups(before)
+        cache.set(key, result, 3600)
+    return result
+
+
+def status_lines(plan: PlanSnapshot, before: "PlanSnapshot | Rollups"):
+    """Overall, per-track and per-party status lines of `plan`, compared with `before`."""
+    if isinstance(before, PlanSnapshot):
+        before = plan_rollups(before)
+    now = plan_rollups(plan)
+    overall = StatusLine(
+        key="overall",
+        label=_("Programmet samlet"),
+        rollup=now.overall or rollup([]),
+        previous=before.overall,
+        change="new",
+    )
+    overall.change = change_between(overall.rollup, overall.previous)
+
+    labels = dict(Activity.Track.choices)
+    tracks = []
+    for value in Activity.Track.values:
+        if value not in now.tracks:
+            continue
+        previous = before.tracks.get(value)
+        tracks.append(
+            StatusLine(
+                key=value,
+                label=str(labels[value]),
+                rollup=now.tracks[value],
+                previous=previous,
+                change=change_between(now.tracks[value], previous),
+            )
+        )
+
+    now_parties = dict(now.parties)
+    for activity in plan.activities.values():
+        if activity.party.id not in now_parties:
+            # A responsible party whose activities have no milestones: nothing to rate.
+            now_parties[activity.party.id] = rollup([])
+    lines = []
+    for party_id, current in now_parties.items():
+        party = plan.parties.get(party_id)
+        if party is None:
+            continue
+        previous = before.parties.get(party_id)
+        lines.append(
+            StatusLine(
+                key=party.key,
+                label=party.name,
+                rollup=current,
+                previous=previous,
+                change=change_between(current, previous),
+                party=party,
+            )
+        )
+    lines.sort(key=lambda s: (-_CHANGE_RANK[s.rollup.rag], -s.open_count, s.label.lower()))
+    return overall, tracks, lines
+
+
+def milestone_lists(plan: PlanSnapshot):
+    today = plan.today
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    recent = today - datetime.timedelta(days=RECENT_DAYS)
+    due_soon, slipped, completed = [], [], []
+    for m in plan.milestones:
+        if m.is_open:
+            if m.forecast_end and today <= m.forecast_end <= horizon:
+                due_soon.append(m)
+            if (m.rag.slip_days or 0) > 0 or m.overdue_days > 0:
+                slipped.append(m)
+        elif m.rag.rag == Rag.DONE and m.actual_date:
+            actual_end = period_end(m.actual_date, m.actual_precision)
+            if recent <= actual_end <= today or recent <= m.actual_date <= today:
+                completed.append(m)
+    due_soon.sort(key=lambda m: (m.forecast_end, m.party.name, m.title))
+    slipped.sort(key=lambda m: (-delay_days(m, today), m.party.name, m.title))
+    completed.sort(key=lambda m: (m.actual_date, m.title), reverse=True)
+    return due_soon, slipped, completed
+
+
+def shows_rollout(plan: PlanSnapshot, party: PartyRef | None, track: str | None) -> bool:
+    """The KOMBIT roll-out belongs on a view that includes KOMBIT's activity."""
+    if party is None and not track:
+        return True
+    return any(a.key == "kombit-integration-til-sorus" for a in plan.activities.values()) or (
+        party is not None and party.key == "kombit"
+    )

@@ -1,0 +1,200 @@
+"""The roadmap timeline (Gantt): activities by track and party within a period."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from milestones.models import Activity, period_end
+from milestones.rag import add_months
+
+from . import snapshot
+from .moments import PointInTime, point_in_time
+from .snapshot import ActivityRow, MilestoneRow, PartyRef
+
+TIMELINE_PAGE_SIZE = 40
+
+
+@dataclass
+class TimelineActivity:
+    activity: ActivityRow
+    start: datetime.date | None
+    end: datetime.date | None
+    milestones: list[MilestoneRow]
+
+
+@dataclass
+class TimelineParty:
+    party: PartyRef
+    activities: list[TimelineActivity] = field(default_factory=list)
+
+
+@dataclass
+class TimelineTrack:
+    track: str
+    label: str
+    parties: list[TimelineParty] = field(default_factory=list)
+
+
+@dataclass
+class Timeline:
+    """A page of the roadmap timeline: activities by track and party within a period."""
+
+    point: PointInTime
+    start: datetime.date
+    end: datetime.date
+    tracks: list[TimelineTrack]
+    page: int
+    page_count: int
+    activity_total: int
+    track: str = ""
+    party: PartyRef | None = None
+    party_choices: list[PartyRef] = field(default_factory=list)
+
+    @property
+    def activities(self) -> list[TimelineActivity]:
+        return [a for t in self.tracks for p in t.parties for a in p.activities]
+
+
+def quarter_start(date: datetime.date) -> datetime.date:
+    return date.replace(month=3 * ((date.month - 1) // 3) + 1, day=1)
+
+
+def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """From the quarter a year back to the end of the quarter two years ahead."""
+    start = quarter_start(add_months(today, -12))
+    end = add_months(quarter_start(add_months(today, 24)), 3) - datetime.timedelta(days=1)
+    return start, end
+
+
+def roadmap_timeline(
+    *,
+    as_of: datetime.datetime | None = None,
+    track: str | None = None,
+    party: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    page: int = 1,
+    page_size: int = TIMELINE_PAGE_SIZE,
+) -> Timeline:
+    """Activities (a page at a time) with milestones and RAG, for the Gantt chart (six queries)."""
+    point = point_in_time(as_of)
+    at, today = point.at, point.today
+    default_start, default_end = default_period(today)
+    start = quarter_start(start or default_start)
+    end = end or default_end
+    if end < start:
+        start, end = end, start
+    if track not in Activity.Track.values:
+        track = None
+    parties = snapshot.party_refs(at)
+    chosen = next((p for p in parties.values() if p.key == party), None) if party else None
+    outline = _timeline_outline(
+        at,
+        parties,
+        track=track,
+        party_id=(chosen.id if chosen else -1) if party else None,
+        start=start,
+        end=end,
+    )
+    page_count = max(1, -(-len(outline) // page_size))
+    page = min(max(1, page), page_count)
+    chosen_ids = [a["id"] for a in outline[(page - 1) * page_size : page * page_size]]
+    plan = snapshot.plan_snapshot(at=at, today=today, activity_ids=chosen_ids, parties=parties)
+    tracks = _timeline_tracks(plan, chosen_ids)
+    responsible = (
+        {a["responsible_party_id"] for a in outline}
+        if not party
+        else {
+            r["responsible_party_id"]
+            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+        }
+    )
+    return Timeline(
+        point=point,
+        start=start,
+        end=end,
+        tracks=tracks,
+        page=page,
+        page_count=page_count,
+        activity_total=len(outline),
+        track=track or "",
+        party=chosen,
+        party_choices=sorted(
+            (p for p in parties.values() if p.id in responsible or p == chosen),
+            key=lambda p: p.name.lower(),
+        ),
+    )
+
+
+def _timeline_outline(at, parties, *, track, party_id, start, end) -> list[dict]:
+    """The activities in the window (track and party filters applied), in the page's order.
+
+    Activities whose planned period ends before the window or starts after it are left out.
+    """
+    filters = {}
+    if track:
+        filters["track"] = track
+    if party_id is not None:
+        filters["responsible_party_id"] = party_id
+    outline = [
+        a
+        for a in snapshot.rows(
+            Activity,
+            at,
+            (
+                "id",
+                "track",
+                "responsible_party_id",
+                "sort_order",
+                "title",
+                "planned_start",
+                "planned_end",
+            ),
+            **filters,
+        )
+        if not (a["planned_end"] and a["planned_end"] < start)
+        and not (a["planned_start"] and a["planned_start"] > end)
+    ]
+    order = {value: i for i, value in enumerate(Activity.Track.values)}
+
+    def party_name(a):
+        p = parties.get(a["responsible_party_id"])
+        return p.name.lower() if p else ""
+
+    outline.sort(
+        key=lambda a: (order.get(a["track"], 9), party_name(a), a["sort_order"], a["title"])
+    )
+    return outline
+
+
+def _timeline_tracks(plan, chosen_ids: list[int]) -> list[TimelineTrack]:
+    """The chosen activities with their milestones, grouped by track, then party."""
+    per_activity: dict[int, list[MilestoneRow]] = defaultdict(list)
+    for m in plan.milestones:
+        per_activity[m.activity.id].append(m)
+    labels = dict(Activity.Track.choices)
+    tracks: list[TimelineTrack] = []
+    for activity_id in chosen_ids:
+        activity = plan.activities.get(activity_id)
+        if activity is None:
+            continue
+        milestones = sorted(
+            per_activity[activity_id],
+            key=lambda m: (m.date or datetime.date.max, m.sort_order, m.title),
+        )
+        dates = [m.date for m in milestones if m.date]
+        bar_start = activity.planned_start or (min(dates) if dates else None)
+        bar_end = (
+            period_end(activity.planned_end, activity.planned_end_precision)
+            if activity.planned_end
+            else (max(dates) if dates else None)
+        )
+        if not tracks or tracks[-1].track != activity.track:
+            tracks.append(TimelineTrack(track=activity.track, label=str(labels[activity.track])))
+        parties_in_track = tracks[-1].parties
+        if not parties_in_track or parties_in_track[-1].party != activity.party:
+            parties_in_track.append(TimelineParty(party=activity.party))
+        parties_in_track[-1].activities.append(
+            TimelineActivity(activity=activity, start=bar_start, end=bar_end, milestones=milestones)
+        )
+    return tracks
