@@ -28,6 +28,15 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", _("År")
 
 
+class StatusSource(models.TextChoices):
+    """Where a status comes from: the SOR-team, the plan's own words, or a
+    conclusion drawn from them (shown with its note, e.g. "udledt af planen")."""
+
+    TEAM = "team", _("Sat i sorplan")
+    STATED = "stated", _("Oplyst i planen")
+    INFERRED = "inferred", _("Udledt af planen")
+
+
 def period_start(date: datetime.date, precision: str) -> datetime.date:
     if precision == DatePrecision.MONTH:
         return date.replace(day=1)
@@ -288,9 +297,21 @@ class Activity(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
     )
+    status_source = models.CharField(
+        _("statuskilde"), max_length=20, choices=StatusSource.choices, default=StatusSource.TEAM
+    )
+    status_note = models.CharField(
+        _("note til status"),
+        max_length=300,
+        blank=True,
+        help_text=_("Fx hvorfor status er udledt af planen."),
+    )
     sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    is_demo = models.BooleanField(
-        _("demodata"), default=False, help_text=_("Status eller datoer er illustrative demodata.")
+    demo_fields = models.JSONField(
+        _("demofelter"),
+        default=list,
+        blank=True,
+        help_text=_("Felter med illustrative demodata; de øvrige er planens egne oplysninger."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
@@ -314,6 +335,15 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_demo(self) -> bool:
+        """Some field holds an illustrative demo value (the row itself is the plan's)."""
+        return bool(self.demo_fields)
+
+    @property
+    def status_is_inferred(self) -> bool:
+        return self.status_source == StatusSource.INFERRED
 
     def clean(self):
         errors = {}
@@ -376,6 +406,11 @@ class ActivityPlanVersion(models.Model):
         max_length=200,
         blank=True,
         help_text=_("Fx 'SOR Roadmap 2/4'."),
+    )
+    description_in_document = models.TextField(
+        _("beskrivelse i dokumentet"),
+        blank=True,
+        help_text=_("Aktiviteten med dette dokuments egne ord."),
     )
 
     history = HistoricalRecords()
@@ -454,9 +489,21 @@ class Milestone(models.Model):
         _("RAG tilsidesat"), max_length=10, choices=Rag.choices, blank=True
     )
     rag_override_reason = models.TextField(_("begrundelse for tilsidesat RAG"), blank=True)
+    status_source = models.CharField(
+        _("statuskilde"), max_length=20, choices=StatusSource.choices, default=StatusSource.TEAM
+    )
+    status_note = models.CharField(
+        _("note til status"),
+        max_length=300,
+        blank=True,
+        help_text=_("Fx hvorfor status er udledt af planen."),
+    )
     sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    is_demo = models.BooleanField(
-        _("demodata"), default=False, help_text=_("Datoer eller status er illustrative demodata.")
+    demo_fields = models.JSONField(
+        _("demofelter"),
+        default=list,
+        blank=True,
+        help_text=_("Felter med illustrative demodata; de øvrige er planens egne oplysninger."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
@@ -491,6 +538,15 @@ class Milestone(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_demo(self) -> bool:
+        """Some field holds an illustrative demo value (the row itself is the plan's)."""
+        return bool(self.demo_fields)
+
+    @property
+    def status_is_inferred(self) -> bool:
+        return self.status_source == StatusSource.INFERRED
 
     def clean(self):
         """The rules for a milestone's dates and status that hold on every write path."""
