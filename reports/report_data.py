@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from milestones import history
 from milestones.dates import format_plan_date
+from milestones.demo import DEMO_NOTICE, demo_data_loaded
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
@@ -463,6 +464,8 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
 
     return {
         "schema": SCHEMA,
+        # Frozen with the figures: a report made while demo data was loaded says so.
+        "demo": demo_data_loaded(),
         "period": period.isoformat(),
         "period_label": _month(period),
         "as_of": as_of.isoformat(),
@@ -527,6 +530,13 @@ def milestones_xlsx(data: dict) -> bytes:
 
     # Write-only: a large programme's list is written row by row, quickly.
     workbook = Workbook(write_only=True)
+    if data.get("demo"):
+        # First, so nobody reads the figures as facts.
+        notice = workbook.create_sheet("Demodata")
+        title = WriteOnlyCell(notice, value="Demodata – illustrativ")
+        title.font = Font(bold=True)
+        notice.append([title])
+        notice.append([str(DEMO_NOTICE)])
     sheet = workbook.create_sheet("Milepæle")
     for column, width in zip(
         "ABCDEFGHIJK", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60, 12), strict=True

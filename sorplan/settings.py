@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parties.context_processors.access",
+                "milestones.context_processors.demo_data",
             ],
         },
     },

@@ -94,6 +94,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         sor_roadmap_load(user=system_user_get())
 
 
+@pytest.fixture(autouse=True)
+def demo_flag_fresh():
+    """The demo banner's flag is cached; a test's demo data is rolled back, its flag too."""
+    from django.core.cache import cache
+
+    from milestones.demo import DEMO_FLAG_CACHE_KEY
+
+    cache.delete(DEMO_FLAG_CACHE_KEY)
+    yield
+    cache.delete(DEMO_FLAG_CACHE_KEY)
+
+
 @pytest.fixture
 def system_user(db):
     return system_user_get()
