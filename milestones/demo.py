@@ -5,10 +5,10 @@ the PDF and the exports carry the banner "Demodata – illustrativ"."""
 
 import datetime
 import random
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,7 +34,8 @@ from .models import (
 DEMO_PASSWORD = "sorplan-demo-2026"
 REASON = "Demodata (illustrativ)"
 DEMO_BASELINE_KEY = "demo-baseline-2026"
-DEMO_FLAG_CACHE_KEY = "sorplan:demo-data-loaded"
+DEMO_FLAG_SECONDS = 60
+_demo_flag: tuple[float, bool] | None = None  # (when asked, loaded)
 # What is illustrative: the banner's text on pages, in the PDF and in exports.
 DEMO_NOTICE = _(
     "Datoer og statusser mærket »demodata«, demobaselinen, kommunernes udrulningsstatus, "
@@ -130,18 +131,24 @@ def demo_users_create(*, by) -> list[DemoUser]:
 
 
 def demo_data_loaded() -> bool:
-    """Whether illustrative demo data is loaded (one cheap flag, cached a minute).
+    """Whether illustrative demo data is loaded: every page, the PDF and the exports
+    then show the demo banner.
 
-    Every page, the PDF and the exports show the demo banner when it is.
+    One cheap flag (does the demo baseline exist, which every demo load writes),
+    kept in the process for `DEMO_FLAG_SECONDS`: a page asks once a minute at
+    most, whatever else is cached or cleared.
     """
-    loaded = cache.get(DEMO_FLAG_CACHE_KEY)
-    if loaded is None:
-        loaded = (
-            Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists()
-            or ProgressUpdate.objects.filter(is_demo=True).exists()
-        )
-        cache.set(DEMO_FLAG_CACHE_KEY, loaded, 60)
-    return loaded
+    global _demo_flag
+    now = time.monotonic()
+    if _demo_flag is None or now - _demo_flag[0] > DEMO_FLAG_SECONDS:
+        _demo_flag = (now, Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists())
+    return _demo_flag[1]
+
+
+def demo_flag_reset() -> None:
+    """Forget the flag: the next page asks the database again."""
+    global _demo_flag
+    _demo_flag = None
 
 
 def _mark(row, *fields: str) -> None:
@@ -372,9 +379,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     reporting_round_open_for_month(today=today, user=by)
     if first_run:
         _demo_past_create(by=by, today=today, rng=rng)
-    # The banner shows from the next page on (in every process once the flag expires).
-    cache.delete(DEMO_FLAG_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(DEMO_FLAG_CACHE_KEY))
+    # The banner shows from the next page on (in other processes once their flag expires).
+    demo_flag_reset()
+    transaction.on_commit(demo_flag_reset)
     return counts
 
 
