@@ -67,8 +67,8 @@ class ActivityAdmin(VersionedHistoryAdmin):
 
 @admin.register(models.Milestone)
 class MilestoneAdmin(VersionedHistoryAdmin):
-    list_display = ["title", "activity", "forecast_date", "actual_date", "status", "is_demo"]
-    list_filter = ["status", "activity__track", "is_demo"]
+    list_display = ["title", "activity", "forecast_date", "actual_date", "status", "demo_fields"]
+    list_filter = ["status", "activity__track", "status_source"]
     search_fields = ["title", "key", "activity__title"]
     autocomplete_fields = ["activity"]
 

@@ -1,15 +1,18 @@
-"""Illustrative demo data so that pages look alive. Everything it writes is
-marked as demo data (`is_demo`) and shown as such; the seeds' own facts are
-left as they are (it only fills dates the seeds do not state)."""
+"""Illustrative demo data so that pages look alive. Every value it fills in is
+marked as demo data, per field (`demo_fields`), and shown as such; the seeds'
+own facts on the same rows stay facts. While demo data is loaded every page,
+the PDF and the exports carry the banner "Demodata – illustrativ"."""
 
 import datetime
 import random
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from parties.models import Membership, Party
 from parties.services import membership_grant, record_save
@@ -19,16 +22,26 @@ from .models import (
     Baseline,
     BaselineEntry,
     DatePrecision,
+    Dependency,
     Milestone,
     MunicipalityRollout,
     ProgressUpdate,
     ReportingRound,
     RoundObligation,
+    StatusSource,
 )
 
 DEMO_PASSWORD = "sorplan-demo-2026"
 REASON = "Demodata (illustrativ)"
 DEMO_BASELINE_KEY = "demo-baseline-2026"
+DEMO_FLAG_SECONDS = 60
+_demo_flag: tuple[float, bool] | None = None  # (when asked, loaded)
+# What is illustrative: the banner's text on pages, in the PDF and in exports.
+DEMO_NOTICE = _(
+    "Datoer og statusser mærket »demodata«, demobaselinen, kommunernes udrulningsstatus, "
+    "fremdriftsrapporterne, demobrugerne og historikken før indlæsningen er opdigtede til "
+    "illustration. Planens egne oplysninger fra kildedokumenterne er fakta."
+)
 
 
 @dataclass(frozen=True)
@@ -117,74 +130,170 @@ def demo_users_create(*, by) -> list[DemoUser]:
     return DEMO_USERS
 
 
+def demo_data_loaded() -> bool:
+    """Whether illustrative demo data is loaded: every page, the PDF and the exports
+    then show the demo banner.
+
+    One cheap flag (does the demo baseline exist, which every demo load writes),
+    kept in the process for `DEMO_FLAG_SECONDS`: a page asks once a minute at
+    most, whatever else is cached or cleared.
+    """
+    global _demo_flag
+    now = time.monotonic()
+    if _demo_flag is None or now - _demo_flag[0] > DEMO_FLAG_SECONDS:
+        _demo_flag = (now, Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists())
+    return _demo_flag[1]
+
+
+def demo_flag_reset() -> None:
+    """Forget the flag: the next page asks the database again."""
+    global _demo_flag
+    _demo_flag = None
+
+
+def _mark(row, *fields: str) -> None:
+    """Mark only the fields the demo fills in; the seed's own values stay facts."""
+    row.demo_fields = sorted(set(row.demo_fields or []) | set(fields))
+
+
+def _when(milestone: Milestone) -> datetime.date | None:
+    """The date a milestone is (to be) reached, by the end of its period."""
+    return milestone.actual_period_end or milestone.forecast_period_end
+
+
+# Chains the demo dates on purpose, as the plan orders them: KOMBIT's FK-OSS is
+# certified before any municipality goes into production, and the IT suppliers
+# are still implementing while MedCom has yet to certify them.
+SCRIPTED = {
+    # key: (months from this month, status)
+    "fk-oss-sor-certificeret": (-9, Milestone.Status.DONE),
+    "kombit-pilot-gennemfoert": (-2, Milestone.Status.DONE),
+    "kombit-boelge-1-udrullet": (4, Milestone.Status.IN_PROGRESS),
+    "kombit-boelge-2-udrullet": (12, Milestone.Status.PLANNED),
+    "leverandoerer-haandterer-sor-koder": (3, Milestone.Status.IN_PROGRESS),
+    "medcom-it-leverandoerer-certificeret": (6, Milestone.Status.IN_PROGRESS),
+    "medcom-adressering-med-sor-alene": (10, Milestone.Status.PLANNED),
+}
+# An activity is done in the demo only when its milestones are, and these also
+# need another party's milestone: no supplier is done before MedCom certified it.
+DONE_ALSO_NEEDS = {"it-leverandoerer-sor-i-meddelelser": "medcom-it-leverandoerer-certificeret"}
+
+
+def _demo_milestones_fill(*, by, today: datetime.date, rng: random.Random) -> int:
+    """Illustrative forecasts (and a few reached dates) for the open milestones the
+    seeds give no date, then every dependency made to hold. Only what the demo
+    fills is marked; returns how many milestones changed."""
+    first_of_month = today.replace(day=1)
+    milestones = {
+        m.pk: m
+        for m in Milestone.objects.select_related("activity").order_by(
+            "activity__sort_order", "sort_order", "pk"
+        )
+    }
+    before = {
+        pk: (m.forecast_date, m.status, m.actual_date, list(m.demo_fields))
+        for pk, m in milestones.items()
+    }
+
+    def set_state(m, date, status):
+        m.forecast_date, m.forecast_precision = date, DatePrecision.DAY
+        m.status = status
+        if status == Milestone.Status.DONE:
+            m.actual_date, m.actual_precision = date, DatePrecision.DAY
+            _mark(m, "forecast_date", "status", "actual_date")
+        else:
+            m.actual_date = None
+            _mark(m, "forecast_date", "status")
+
+    activity_index: dict[int, int] = {}
+    position: dict[int, int] = {}
+    for m in milestones.values():
+        if m.forecast_date or m.actual_date or m.actual_date_unknown or m.demo_fields:
+            continue
+        if m.key in SCRIPTED:
+            months, status = SCRIPTED[m.key]
+            set_state(m, _month_add(first_of_month, months).replace(day=15), status)
+            continue
+        # Each activity starts somewhere from 5 months ago to 10 months ahead, and its
+        # milestones follow each other 3 months apart.
+        index = activity_index.setdefault(m.activity_id, len(activity_index))
+        step = position[m.activity_id] = position.get(m.activity_id, -1) + 1
+        offset = (index * 7) % 16 - 5 + 3 * step
+        if m.activity.key.startswith("sor-tilpasning-region-"):
+            # The regions' own paths stay open, so their reporters have work in the demo.
+            offset = 2 + index % 5
+        date = _month_add(first_of_month, offset).replace(day=rng.choice([1, 15, 28]))
+        if offset < -1:
+            status = Milestone.Status.DONE
+        elif offset < 4:
+            status = Milestone.Status.IN_PROGRESS
+        else:
+            status = Milestone.Status.PLANNED
+        set_state(m, date, status)
+
+    # In the demo world, MedCom's project started mid-December 2023 and the SHAK
+    # phase-out in 2024, as the plan said: the reached dates are illustrative, the
+    # planned ones stay the seed's.
+    for key, actual, precision in [
+        ("medcom-adresseringsprojekt-starter", datetime.date(2023, 12, 14), DatePrecision.DAY),
+        ("shak-udfasning-starter", datetime.date(2024, 1, 1), DatePrecision.YEAR),
+    ]:
+        m = next((m for m in milestones.values() if m.key == key), None)
+        if m is None or m.actual_date or m.is_done:
+            continue
+        m.status, m.actual_date, m.actual_precision = Milestone.Status.DONE, actual, precision
+        _mark(m, "status", "actual_date")
+
+    # Nothing reached or dated before what it depends on. Only values the demo
+    # filled move, and a seed date only where the demo's own dates ahead of it
+    # would otherwise contradict it (an illustrative slip, marked; the plan
+    # versions keep the seed's date).
+    links = list(Dependency.objects.values_list("predecessor_id", "successor_id"))
+    for _round in range(len(links) + 1):
+        moved = False
+        for pred_id, succ_id in links:
+            pred, succ = milestones[pred_id], milestones[succ_id]
+            if succ.is_done and "status" not in succ.demo_fields:
+                continue  # the seed's own "reached" stays a fact
+            pred_when = _when(pred)
+            if succ.is_done and not pred.is_done and "status" in succ.demo_fields:
+                set_state(succ, _month_add(pred_when or today, 1), Milestone.Status.IN_PROGRESS)
+                moved = True
+            succ_when = _when(succ)
+            if pred_when and succ_when and succ_when < pred_when:
+                later = _month_add(pred_when, 1)
+                status = succ.status
+                if status == Milestone.Status.DONE and later > today:
+                    status = Milestone.Status.IN_PROGRESS
+                set_state(succ, later, status)
+                moved = True
+        if not moved:
+            break
+
+    changed = 0
+    for pk, m in milestones.items():
+        if before[pk] != (m.forecast_date, m.status, m.actual_date, list(m.demo_fields)):
+            record_save(m, user=by, reason=REASON)
+            changed += 1
+    return changed
+
+
 @transaction.atomic
 def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     """Fill illustrative dates, statuses, a demo baseline, KOMBIT progress and a
-    reporting round with a few progress notes. Safe to run again."""
-    # Long on purpose: one illustrative story told in order (dates, statuses, the baseline,
-    # KOMBIT's progress, the round), each step using the ones before; the random draws must
-    # stay in this order for the demo to come out the same every time.
+    reporting round with a few progress notes. Safe to run again.
+
+    The plan's order holds throughout: see `SCRIPTED` and the dependency pass.
+    """
     today = today or timezone.localdate()
     rng = random.Random(2026)
     counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}
 
     first_run = not Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists()
-
-    # Illustrative forecasts for open milestones the seeds give no date: each
-    # activity starts somewhere from 5 months ago to 10 months ahead, and its
-    # milestones follow each other 3 months apart (so dependencies hold).
-    open_without_date = (
-        Milestone.objects.filter(
-            forecast_date__isnull=True,
-            actual_date__isnull=True,
-            actual_date_unknown=False,
-            is_demo=False,
-        )
-        .select_related("activity")
-        .order_by("activity__sort_order", "sort_order", "pk")
-    )
-    first_of_month = today.replace(day=1)
-    activity_index: dict[int, int] = {}
-    position: dict[int, int] = {}
-    for milestone in open_without_date:
-        index = activity_index.setdefault(milestone.activity_id, len(activity_index))
-        step = position[milestone.activity_id] = position.get(milestone.activity_id, -1) + 1
-        offset = (index * 7) % 16 - 5 + 3 * step
-        if milestone.activity.key.startswith("sor-tilpasning-region-"):
-            # The regions' own paths stay open, so their reporters have work in the demo.
-            offset = 2 + index % 5
-        milestone.forecast_date = _month_add(first_of_month, offset).replace(
-            day=rng.choice([1, 15, 28])
-        )
-        milestone.forecast_precision = DatePrecision.DAY
-        milestone.is_demo = True
-        if offset < -1:
-            milestone.status = Milestone.Status.DONE
-            milestone.actual_date = milestone.forecast_date
-            milestone.actual_precision = DatePrecision.DAY
-        elif offset < 4:
-            milestone.status = Milestone.Status.IN_PROGRESS
-        record_save(milestone, user=by, reason=REASON)
-        counts["milepæle"] += 1
-
-    # In the demo world, MedCom's project started mid-December 2023 and the SHAK
-    # phase-out started in 2024, as the plan said.
-    for key, actual, precision in [
-        ("medcom-adresseringsprojekt-starter", datetime.date(2023, 12, 14), DatePrecision.DAY),
-        ("shak-udfasning-starter", datetime.date(2024, 1, 1), DatePrecision.YEAR),
-    ]:
-        started = Milestone.objects.filter(key=key, actual_date__isnull=True, is_demo=False).first()
-        if started is None:
-            continue
-        started.status = Milestone.Status.DONE
-        started.actual_date = actual
-        started.actual_precision = precision
-        started.is_demo = True
-        record_save(started, user=by, reason=REASON)
-        counts["milepæle"] += 1
+    counts["milepæle"] = _demo_milestones_fill(by=by, today=today, rng=rng)
 
     # A demo baseline a little earlier than the demo forecasts, so slips show.
-    if not Baseline.objects.filter(key=DEMO_BASELINE_KEY).exists():
+    if first_run:
         baseline = Baseline(
             key=DEMO_BASELINE_KEY,
             name="Demobaseline (illustrativ)",
@@ -208,34 +317,55 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
         baseline.is_active = True
         record_save(baseline, user=by, reason=REASON)
 
-    # Activity statuses from their milestones.
-    for activity in Activity.objects.filter(is_demo=False).prefetch_related("milestones"):
+    # Statuses of the activities whose status the seeds neither state nor imply,
+    # from their milestones (marked as demo; the seeds' statuses are kept).
+    done_keys = set(
+        Milestone.objects.filter(status=Milestone.Status.DONE).values_list("key", flat=True)
+    )
+    for activity in Activity.objects.filter(status_source=StatusSource.TEAM).prefetch_related(
+        "milestones"
+    ):
+        if activity.version > 1 and "status" not in activity.demo_fields:
+            continue  # a person has set it
         statuses = {m.status for m in activity.milestones.all()}
+        needs = DONE_ALSO_NEEDS.get(activity.key)
         if not statuses:
             status = Activity.Status.IN_PROGRESS
-        elif statuses == {Milestone.Status.DONE}:
+        elif statuses == {Milestone.Status.DONE} and (needs is None or needs in done_keys):
             status = Activity.Status.DONE
         elif Milestone.Status.DONE in statuses or Milestone.Status.IN_PROGRESS in statuses:
             status = Activity.Status.IN_PROGRESS
         else:
             status = Activity.Status.NOT_STARTED
+        if activity.status == status and "status" in activity.demo_fields:
+            continue
         activity.status = status
-        activity.is_demo = True
+        _mark(activity, "status")
         record_save(activity, user=by, reason=REASON)
         counts["aktiviteter"] += 1
 
-    # KOMBIT: the pilot municipalities in production, part of wave 1 in test.
+    # KOMBIT: the pilot municipalities in production, part of wave 1 in test, and
+    # only after FK-OSS is certified (and, for wave 1, the pilot is done).
+    certified = Milestone.objects.filter(
+        key="fk-oss-sor-certificeret", actual_date__isnull=False
+    ).first()
+    pilot_done = Milestone.objects.filter(
+        key="kombit-pilot-gennemfoert", actual_date__isnull=False
+    ).first()
     already = MunicipalityRollout.objects.filter(is_demo=True).exists()
     rollouts = (
-        [] if already else MunicipalityRollout.objects.select_related("phase", "municipality")
+        []
+        if already or certified is None
+        else MunicipalityRollout.objects.select_related("phase", "municipality")
     )
+    in_production_on = max(_month_add(today, -4), certified.actual_date) if certified else None
     for index, rollout in enumerate(rollouts):
         if rollout.phase.number == 2:
             rollout.status = MunicipalityRollout.Status.IN_PRODUCTION
-            rollout.status_date = _month_add(today, -4)
-        elif rollout.phase.number == 3 and index % 2 == 0:
+            rollout.status_date = in_production_on
+        elif rollout.phase.number == 3 and index % 2 == 0 and pilot_done is not None:
             rollout.status = MunicipalityRollout.Status.IN_TEST
-            rollout.status_date = _month_add(today, -1)
+            rollout.status_date = max(_month_add(today, -1), pilot_done.actual_date)
         else:
             continue
         rollout.is_demo = True
@@ -249,6 +379,9 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
     reporting_round_open_for_month(today=today, user=by)
     if first_run:
         _demo_past_create(by=by, today=today, rng=rng)
+    # The banner shows from the next page on (in other processes once their flag expires).
+    demo_flag_reset()
+    transaction.on_commit(demo_flag_reset)
     return counts
 
 
@@ -296,7 +429,7 @@ def _demo_past_create(*, by, today: datetime.date, rng: random.Random) -> None:
     Historical = Milestone.history.model
     fields = [f.attname for f in Milestone._meta.fields]
     rows = []
-    for milestone in Milestone.objects.filter(is_demo=True):
+    for milestone in Milestone.objects.exclude(demo_fields=[]):
         entry = entries.get(milestone.pk)
         if entry is None or entry.date is None or milestone.forecast_date is None:
             continue

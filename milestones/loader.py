@@ -29,6 +29,7 @@ from .models import (
     MunicipalityRollout,
     Programme,
     RolloutPhase,
+    StatusSource,
 )
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
@@ -75,12 +76,13 @@ def _region_activities(plan: dict) -> list[dict]:
                 {
                     "key": f"{template['key_prefix']}-{region['key']}",
                     "title": template["title"] % name,
-                    "goal": template["goal"],
+                    "goal": template.get("goal"),
                     "track": template["track"],
                     "responsible": region["key"],
                     "involved": ["rsi"],
                     "description": template["description"],
                     "in": template["in"],
+                    "wording_key": template["key_prefix"],
                     "milestones": [
                         {
                             "key": f"{template['key_prefix']}-{region['key']}-klar",
@@ -94,6 +96,32 @@ def _region_activities(plan: dict) -> list[dict]:
 
 def all_activities(plan: dict) -> list[dict]:
     return plan["activities"] + _region_activities(plan)
+
+
+def all_dependencies(plan: dict) -> list[dict]:
+    """The stated dependencies, and one per region for each region template row."""
+    expanded = list(plan["dependencies"])
+    for row in plan.get("region_dependencies", []):
+        for activity in _region_activities(plan):
+            expanded.append(
+                {
+                    "predecessor": activity["milestones"][0]["key"],
+                    "successor": row["successor"],
+                    "note": row["note"],
+                }
+            )
+    return expanded
+
+
+def _status_values(row: dict, default: str) -> dict:
+    """A row's status as the seed states or infers it (none: the model's default)."""
+    if "status" not in row and "done" not in row:
+        return {}
+    return {
+        "status": row.get("status", default),
+        "status_source": row.get("status_source", StatusSource.STATED),
+        "status_note": row.get("status_note", ""),
+    }
 
 
 @transaction.atomic
@@ -215,7 +243,8 @@ def sor_roadmap_load(
                     "programme": programme,
                     "kind": kind,
                     "parent": goals[row["parent"]] if kind == Goal.Kind.SUB_GOAL else None,
-                    "number": row["number"],
+                    # The documents number the strategic goals, not the sub-goals.
+                    "number": row.get("number", 0),
                     "title": row["title"],
                     "description": row.get("description", ""),
                 },
@@ -237,6 +266,13 @@ def sor_roadmap_load(
             "planned_end_precision": row.get("planned_end_precision", DatePrecision.DAY),
             "sort_order": sort_order,
         }
+        seed_status = _status_values(row, Activity.Status.DONE)
+        if seed_status and (
+            activity is None
+            or _status_untouched(activity, Activity.Status.NOT_STARTED)
+            or activity.status == seed_status["status"]
+        ):
+            values.update(seed_status)
         if activity is not None:
             # Once loaded, planned dates and status are the SOR-team's to keep.
             for name in (
@@ -255,6 +291,7 @@ def sor_roadmap_load(
                 {},
             )
         appearance_codes = []
+        wording = plan.get("wording", {}).get(row.get("wording_key", row["key"]), {})
         for appearance in row["in"]:
             appearance_codes.append(appearance["version"])
             put(
@@ -265,13 +302,25 @@ def sor_roadmap_load(
                     "title_in_document": appearance["title"],
                     "responsible_in_document": appearance.get("responsible", ""),
                     "location": appearance.get("location", ""),
+                    "description_in_document": wording.get(appearance["version"], ""),
                 },
             )
         for ms_order, ms in enumerate(row.get("milestones", []), start=1):
             milestone = _milestone_load(put, activity, ms, ms_order)
             milestones[ms["key"]] = milestone
+            in_versions = ms.get("versions", appearance_codes)
+            # A milestone only one document names has no entry in the other's baseline.
+            stale = BaselineEntry.objects.filter(milestone=milestone).exclude(
+                baseline__in=[code_to_version[c] for c in in_versions]
+            )
+            result.count(
+                "baselinedatoer",
+                bool(stale.filter(baseline__in=code_to_version.values()).delete()[0]),
+            )
             for code in appearance_codes:
-                stated = code in ms.get("versions", appearance_codes) and ms.get("date")
+                if code not in in_versions:
+                    continue
+                stated = bool(ms.get("date"))
                 values = {
                     "date": _date(ms["date"]) if stated else None,
                     "precision": ms.get("precision", DatePrecision.DAY)
@@ -290,7 +339,7 @@ def sor_roadmap_load(
             version.save(update_fields=["frozen_at"])
 
     # Dependencies --------------------------------------------------------
-    for row in plan["dependencies"]:
+    for row in all_dependencies(plan):
         put(
             Dependency,
             "afhængigheder",
@@ -357,6 +406,17 @@ def _milestone_load(put, activity: Activity, ms: dict, sort_order: int) -> Miles
         "source_text": ms.get("source_text", ""),
         "sort_order": sort_order,
     }
+    if existing is not None:
+        seed_status = _status_values(ms, Milestone.Status.DONE)
+        untouched = (
+            _status_untouched(existing, Milestone.Status.PLANNED)
+            and existing.actual_date is None
+            and not existing.actual_date_unknown
+        )
+        if seed_status and (untouched or existing.status == seed_status["status"]):
+            values.update(seed_status)
+            if untouched and ms.get("done") == "date-unknown":
+                values["actual_date_unknown"] = True
     if existing is None:
         date = _date(ms.get("date"))
         values.update(
@@ -364,6 +424,7 @@ def _milestone_load(put, activity: Activity, ms: dict, sort_order: int) -> Miles
             forecast_precision=ms.get("precision", DatePrecision.DAY),
         )
         done = ms.get("done")
+        values.update(_status_values(ms, Milestone.Status.DONE))
         if done == "date-unknown":
             values.update(status=Milestone.Status.DONE, actual_date_unknown=True)
         elif done == "on-date":
@@ -373,3 +434,10 @@ def _milestone_load(put, activity: Activity, ms: dict, sort_order: int) -> Miles
                 actual_precision=ms.get("precision", DatePrecision.DAY),
             )
     return put(Milestone, "milepæle", {"key": ms["key"]}, values)
+
+
+def _status_untouched(row, default: str) -> bool:
+    """Nobody has set this row's status: it is the model's default and no person
+    has edited the row (edits through the services raise `version`). The seed may
+    then fill it in, also on a database loaded before the seed stated statuses."""
+    return row.status == default and row.status_source == StatusSource.TEAM and row.version == 1

@@ -22,6 +22,8 @@ class Party(models.Model):
         AUTHORITY = "authority", _("Myndighed")
         PROGRAMME_TEAM = "programme_team", _("Programteam")
         MINISTRY_GROUP = "ministry_group", _("Ministerkoncern")
+        SYSTEM_OWNER = "system_owner", _("Systemejere")
+        REGIONAL_BODY = "regional_body", _("Regional organisation")
         REGION = "region", _("Region")
         REGIONAL_IT = "regional_it", _("Regional it-organisation")
         STANDARDS_BODY = "standards_body", _("Standardiseringsorganisation")

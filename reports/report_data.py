@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from milestones import history
 from milestones.dates import format_plan_date
+from milestones.demo import demo_data_loaded
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
@@ -481,6 +482,8 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
 
     return {
         "schema": SCHEMA,
+        # Frozen with the figures: a report made while demo data was loaded says so.
+        "demo": demo_data_loaded(),
         "period": period.isoformat(),
         "period_label": _month(period),
         "as_of": as_of.isoformat(),

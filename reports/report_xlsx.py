@@ -4,6 +4,8 @@ the PDF when the appendix keeps only red and yellow milestones)."""
 import datetime
 import io
 
+from milestones.demo import DEMO_NOTICE
+
 XLSX_COLUMNS = (
     ("activity", "Aktivitet"),
     ("party", "Ansvarlig"),
@@ -27,6 +29,13 @@ def milestones_xlsx(data: dict) -> bytes:
 
     # Write-only: a large programme's list is written row by row, quickly.
     workbook = Workbook(write_only=True)
+    if data.get("demo"):
+        # First, so nobody reads the figures as facts.
+        notice = workbook.create_sheet("Demodata")
+        title = WriteOnlyCell(notice, value="Demodata – illustrativ")
+        title.font = Font(bold=True)
+        notice.append([title])
+        notice.append([str(DEMO_NOTICE)])
     sheet = workbook.create_sheet("Milepæle")
     for column, width in zip(
         "ABCDEFGHIJK", (40, 24, 48, 16, 16, 16, 12, 12, 12, 60, 12), strict=True

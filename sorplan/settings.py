@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parties.context_processors.access",
+                "milestones.context_processors.demo_data",
             ],
         },
     },

@@ -1,5 +1,5 @@
 """What and when, one module per topic: plan dates (`dates`), the plan (`plan`), baselines
-(`baselines`), the KOMBIT roll-out (`rollout`) and the monthly reporting rounds (`reporting`).
+(`baselines`), where a status or a demo value comes from (`provenance`), the KOMBIT roll-out (`rollout`) and the monthly reporting rounds (`reporting`).
 Every model is importable from `milestones.models`."""
 
 from .baselines import Baseline, BaselineEntry
@@ -15,6 +15,7 @@ from .plan import (
     MilestoneQuerySet,
     Programme,
 )
+from .provenance import Provenance, StatusSource
 from .reporting import (
     ForecastProposal,
     ProgressUpdate,
@@ -39,11 +40,13 @@ __all__ = [
     "MilestoneQuerySet",
     "MunicipalityRollout",
     "Programme",
+    "Provenance",
     "ProgressUpdate",
     "ReminderSent",
     "ReportingRound",
     "RolloutPhase",
     "RoundObligation",
+    "StatusSource",
     "is_period_start",
     "period_end",
     "period_start",

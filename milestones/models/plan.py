@@ -13,6 +13,7 @@ from parties.models import Party
 
 from .baselines import Baseline
 from .dates import DatePrecision, period_end, plan_date_error
+from .provenance import Provenance
 
 
 class Programme(models.Model):
@@ -103,7 +104,7 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(responsible_party=party)
 
 
-class Activity(models.Model):
+class Activity(Provenance):
     """Something a party must do in the programme, with its milestones."""
 
     class Track(models.TextChoices):
@@ -168,9 +169,6 @@ class Activity(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
     )
     sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    is_demo = models.BooleanField(
-        _("demodata"), default=False, help_text=_("Status eller datoer er illustrative demodata.")
-    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
@@ -256,6 +254,11 @@ class ActivityPlanVersion(models.Model):
         blank=True,
         help_text=_("Fx 'SOR Roadmap 2/4'."),
     )
+    description_in_document = models.TextField(
+        _("beskrivelse i dokumentet"),
+        blank=True,
+        help_text=_("Aktiviteten med dette dokuments egne ord."),
+    )
 
     history = HistoricalRecords()
 
@@ -281,7 +284,7 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(activity__responsible_party=party)
 
 
-class Milestone(models.Model):
+class Milestone(Provenance):
     """A point an activity must reach, with its forecast and actual dates."""
 
     class Status(models.TextChoices):
@@ -334,9 +337,6 @@ class Milestone(models.Model):
     )
     rag_override_reason = models.TextField(_("begrundelse for tilsidesat RAG"), blank=True)
     sort_order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    is_demo = models.BooleanField(
-        _("demodata"), default=False, help_text=_("Datoer eller status er illustrative demodata.")
-    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from parties.services import apply_changes, record_delete, record_save
 
 from .. import history
-from ..models import Activity, Dependency, Goal, Milestone, Programme
+from ..models import Activity, Dependency, Goal, Milestone, Programme, StatusSource
 
 
 class EditConflict(Exception):
@@ -62,9 +62,24 @@ def _save_new(instance: models.Model, *, user, reason: str):
 def _save_changes(instance, changed: list[str], *, user, reason: str) -> bool:
     if not changed:
         return False
+    _mark_own(instance, changed)
     instance.version += 1
     record_save(instance, user=user, reason=reason)
     return True
+
+
+def _mark_own(instance, changed: list[str]) -> None:
+    """What a person sets is theirs: a status is no longer the plan's statement or
+    inference, and a field they set is no longer illustrative demo data."""
+    if hasattr(instance, "status_source") and {
+        "status",
+        "actual_date",
+        "actual_date_unknown",
+    } & set(changed):
+        instance.status_source = StatusSource.TEAM
+        instance.status_note = ""
+    if getattr(instance, "demo_fields", None):
+        instance.demo_fields = [name for name in instance.demo_fields if name not in changed]
 
 
 def _delete(instance: models.Model, *, user, reason: str) -> None:

@@ -23,3 +23,10 @@ def milestone_when(milestone):
             "date": format_plan_date(milestone.actual_date, milestone.actual_precision)
         }
     return format_plan_date(milestone.forecast_date, milestone.forecast_precision)
+
+
+@register.inclusion_tag("milestones/_demo_mark.html")
+def demo_mark(obj, *fields):
+    """The "demodata" mark beside a value the demo filled in (only that field)."""
+    marked = getattr(obj, "demo_fields", None) or []
+    return {"shown": any(name in marked for name in fields)}

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from milestones.demo import DEMO_NOTICE, demo_data_loaded
 from milestones.rag import add_months
 from milestones.workdays import first_working_day
 from parties.services import record_save
@@ -158,6 +159,8 @@ def document_context(report: StatusReport, data: dict) -> dict:
         "report": report,
         "data": data,
         "programme_name": settings.SORPLAN_PROGRAMME_NAME,
+        "demo_data": bool(data.get("demo")) or demo_data_loaded(),
+        "demo_notice": DEMO_NOTICE,
         "xlsx_name": XLSX_NAME.format(period=report.period_key)
         if data.get("appendix", {}).get("spreadsheet")
         else "",

@@ -72,6 +72,9 @@ def test_an_edit_through_admin(client_for, superuser, milestone):
         "status": "planned",
         "rag_override": "",
         "rag_override_reason": "",
+        "status_source": "team",
+        "status_note": "",
+        "demo_fields": "[]",
         "sort_order": milestone.sort_order,
         "_save": "Gem",
     }

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from milestones.loader import all_activities, read_plan
 from milestones.models import (
@@ -120,6 +121,8 @@ def test_stated_dates_only_with_their_precision():
     assert start.source_text == "medio december 2023"
     capgemini = Milestone.objects.get(key="capgemini-kontrakt-udloeber")
     assert capgemini.actual_date.isoformat() == "2022-05-31" and capgemini.is_done
+    # 001 states only the date; "reached" is inferred from 000, and says so.
+    assert capgemini.status_source == "inferred" and "000" in capgemini.status_note
     end = Milestone.objects.get(key="shak-udfaset")
     assert (end.forecast_date.year, end.forecast_precision) == (2026, "year")
     # Nothing invented: milestones without a stated date have none.
@@ -161,11 +164,11 @@ def test_plan_versions_are_baselines_named_from_the_documents():
         baseline=active, milestone__key="medcom-adresseringsprojekt-starter"
     )
     assert (entry.date.isoformat(), entry.precision) == ("2023-12-01", "month")
-    old = BaselineEntry.objects.get(
+    # 001 does not name MedCom's start: the older baseline has no entry for it.
+    assert not BaselineEntry.objects.filter(
         baseline__key="plan-001-beskrivelse-af-aktiviteter",
         milestone__key="medcom-adresseringsprojekt-starter",
-    )
-    assert old.date is None  # 001 states no date for it
+    ).exists()
 
 
 def test_goals_and_the_five_named_sub_goals():
@@ -186,3 +189,231 @@ def test_loader_history_names_the_system_user():
     row = Milestone.history.filter(key="cgi-valgt").earliest("history_date")
     assert row.history_user.username == "sorplan-system"
     assert row.history_change_reason == "Indlæst fra SOR-planens kildedokumenter"
+
+
+# The plan as the documents state it -------------------------------------------
+STATED_DONE = {
+    "migrering-db2-mssql": "har ændret teknisk platform fra DB2 til MSSQL",
+    "udvikling-af-id27": "User acceptance test er godkendt af SDS",
+    "overvaagningsloesning": "Der er opsat overvågning",
+    "gennemfoerelse-af-udbud": "Afsluttet med valg af CGI",
+    "transition-til-ny-leverandoer": "transitionsdriftsprøven er afsluttet",
+}
+
+
+def test_activity_statuses_follow_the_documents_and_inferred_ones_say_so():
+    for key, quote in STATED_DONE.items():
+        activity = Activity.objects.get(key=key)
+        assert (activity.status, activity.status_source) == ("done", "stated"), key
+        assert quote in activity.status_note, key
+    tender = Activity.objects.get(key="forberedelse-af-udbud")
+    assert (tender.status, tender.status_source) == ("done", "inferred")
+    assert tender.status_note.startswith("Udledt af planen")
+    # Where the documents say nothing, nothing is claimed.
+    sorls = Activity.objects.get(key="sorls-go-live")
+    assert (sorls.status, sorls.status_source, sorls.status_note) == ("not_started", "team", "")
+
+
+def test_implied_and_inferred_milestones():
+    material = Milestone.objects.get(key="udbudsmateriale-klar")
+    assert material.is_done and material.actual_date_unknown
+    assert material.status_source == "inferred" and "udbuddet er gennemført" in material.status_note
+    stated = Milestone.objects.get(key="cgi-valgt")
+    assert stated.status_source == "stated" and stated.status_note == ""
+
+
+def test_the_inferred_status_shows_on_the_activity_page(client_for, steering):
+    page = client_for(steering).get(
+        reverse("milestones:activity_detail", args=["forberedelse-af-udbud"])
+    )
+    html = page.content.decode()
+    assert "udledt af planen" in html.lower()
+    assert "udbuddet er gennemført" in html
+
+
+def test_parties_the_documents_name():
+    kinds = dict(Party.objects.values_list("key", "kind"))
+    for key in ["danske-regioner", "rkkp", "sys", "regionale-sor-projekter"]:
+        assert kinds[key] == "regional_body", key
+    assert kinds["systemejere"] == "system_owner"
+    involved = {
+        a.key: set(a.involved_parties.values_list("key", flat=True))
+        for a in Activity.objects.filter(
+            key__in=[
+                "sor-i-regionernes-sundheds-it",
+                "implementering-af-sor-i-sum",
+                "pilottest-id27",
+            ]
+        )
+    }
+    regions = set(Party.objects.regions().values_list("key", flat=True))
+    assert {"danske-regioner", "rkkp", "sys", "regionale-sor-projekter"} <= involved[
+        "sor-i-regionernes-sundheds-it"
+    ]
+    assert "systemejere" in involved["implementering-af-sor-i-sum"]
+    assert regions <= involved["pilottest-id27"]
+
+
+def test_the_ministry_group_in_the_documents_own_words():
+    group = Party.objects.get(key="sum-koncernen")
+    assert group.name == "SUM-/ISM-koncernen"
+    assert "tidligere" not in group.name.lower()
+    titles = {
+        a.baseline.key[:8]: a.responsible_in_document
+        for a in ActivityPlanVersion.objects.filter(activity__key="implementering-af-sor-i-sum")
+    }
+    assert titles == {
+        "plan-001": "Interne parter (SDS)",
+        "plan-000": "Interne parter, SDS & ISM Koncernen",
+    }
+    sum_titles = set(
+        ActivityPlanVersion.objects.filter(activity__key="implementering-af-sor-i-sum").values_list(
+            "title_in_document", flat=True
+        )
+    )
+    assert sum_titles == {
+        "Implementering af SOR i SUM",
+        "Implementering af SOR i SUM koncernens systemer",
+    }
+
+
+def test_dependencies_the_documents_imply_each_with_its_sentence():
+    links = {
+        (d.predecessor.key, d.successor.key): d.note
+        for d in Dependency.objects.select_related("predecessor", "successor")
+    }
+    chains = [
+        ["sum-kortlaegning-faerdig", "sum-plan-per-system", "sum-ren-sor", "shak-udfaset"],
+        ["regioner-klar-til-fuld-sor", "shak-udfaset"],
+        [
+            "leverandoerer-haandterer-sor-koder",
+            "medcom-it-leverandoerer-certificeret",
+            "medcom-adressering-med-sor-alene",
+        ],
+        ["udbudsmateriale-klar", "cgi-valgt", "transitionsdriftsproeve-afsluttet"],
+    ]
+    for chain in chains:
+        for pair in zip(chain, chain[1:], strict=False):
+            assert pair in links, pair
+            assert '"' in links[pair] and ("001" in links[pair] or "000" in links[pair]), pair
+    for successor in [
+        "id27-systemer-aendret",
+        "id27-indberetninger-aendret",
+        "id27-anvendt-i-stedet-for-shak",
+    ]:
+        assert ("id27-uat-godkendt", successor) in links
+    for region in Party.objects.regions():
+        assert (f"sor-tilpasning-{region.key}-klar", "regioner-klar-til-fuld-sor") in links
+    assert "og dermed udfasning af SHAK" in links[("regioner-klar-til-fuld-sor", "shak-udfaset")]
+
+
+def test_goals_only_where_the_documents_tie_an_activity_to_one():
+    goals = dict(Activity.objects.values_list("key", "goal__key"))
+    assert goals["milepaelsplan-shak-udfasning"] == "maal-1-udfasning-af-shak"
+    for key in [
+        "forberedelse-af-udbud",
+        "gennemfoerelse-af-udbud",
+        "transition-til-ny-leverandoer",
+    ]:
+        assert goals[key] == "maal-2-udbud-og-transition", key
+    assert goals["formidling-til-styregruppe-og-fora"] == "maal-3-kommunikation"
+    assert goals["implementering-af-sor-i-sum"] == "maal-4-sor-i-sum-koncernen"
+    for key in [
+        "sorls-go-live",
+        "udvikling-af-id27",
+        "medcom-adresseringsprojekt",
+        "kombit-integration-til-sorus",
+    ]:
+        assert goals[key] is None, key
+    assert Activity.objects.filter(goal__key="maal-1-udfasning-af-shak").count() == 1
+    # The five sub-goals are the document's examples, with no invented numbers.
+    sub = Goal.objects.filter(kind="sub_goal")
+    assert set(sub.values_list("number", flat=True)) == {0}
+    assert all("Eksempler på delmål" in g.description for g in sub)
+
+
+def test_places_on_the_first_slide_agree_with_the_mapping():
+    places = {
+        a.activity.key: a.location
+        for a in ActivityPlanVersion.objects.filter(baseline__key="plan-000-milepaelsplan-wip")
+    }
+    assert places["milepaelsplan-shak-udfasning"] == "SOR Roadmap 1/4, række 1"
+    assert places["gennemfoerelse-af-udbud"] == "SOR Roadmap 1/4, række 2"
+    assert places["transition-til-ny-leverandoer"] == "SOR Roadmap 1/4, række 2"
+    assert places["formidling-til-styregruppe-og-fora"] == "SOR Roadmap 1/4, række 3"
+    assert places["implementering-af-sor-i-sum"] == "SOR Roadmap 1/4, række 4"
+    mapping = (read_plan.__globals__["SEED_DIR"] / "MAPPING.md").read_text(encoding="utf-8")
+    for row, key in [
+        (1, "milepaelsplan"),
+        (2, "transition-til-ny-leverandoer"),
+        (3, "formidling"),
+        (4, "implementering-af-sor-i-sum"),
+    ]:
+        line = next(
+            line for line in mapping.splitlines() if line.startswith(f"| {row} ") and key in line
+        )
+        assert line, (row, key)
+
+
+def test_each_document_keeps_its_own_wording(client_for, steering):
+    wording = {
+        a.baseline.key[:8]: a.description_in_document
+        for a in ActivityPlanVersion.objects.filter(activity__key="udvikling-af-id27")
+    }
+    assert "udarbejde design, gennemføre udvikling" in wording["plan-001"]
+    assert "User acceptance test er godkendt af SDS" in wording["plan-000"]
+    assert not ActivityPlanVersion.objects.filter(description_in_document="").exists()
+    page = (
+        client_for(steering)
+        .get(reverse("milestones:activity_detail", args=["pilottest-id27"]))
+        .content.decode()
+    )
+    assert "i samarbejde med regionerne." in page
+    assert "i samarbejde med udvalgte regioner." in page
+
+
+def test_the_older_baseline_holds_no_milestone_only_the_newer_document_names():
+    older = set(
+        BaselineEntry.objects.filter(
+            baseline__key="plan-001-beskrivelse-af-aktiviteter"
+        ).values_list("milestone__key", flat=True)
+    )
+    for key in [
+        "cgi-valgt",
+        "transitionsdriftsproeve-afsluttet",
+        "id27-uat-godkendt",
+        "medcom-adresseringsprojekt-starter",
+        "shak-udfaset",
+    ]:
+        assert key not in older, key
+    assert {
+        "udbudsmateriale-klar",
+        "capgemini-kontrakt-udloeber",
+        "id27-udviklet-og-testet",
+    } <= older
+    newer = set(
+        BaselineEntry.objects.filter(baseline__key="plan-000-milepaelsplan-wip").values_list(
+            "milestone__key", flat=True
+        )
+    )
+    assert "cgi-valgt" in newer and "udbudsmateriale-klar" not in newer
+
+
+def test_a_status_a_person_sets_is_kept_by_the_next_load(editor):
+    from milestones.services.plan import activity_update
+    from parties.services import system_user_get
+
+    activity = Activity.objects.get(key="migrering-db2-mssql")
+    activity, _ = activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"status": Activity.Status.IN_PROGRESS},
+        reason="Genåbnet",
+    )
+    assert (activity.status_source, activity.status_note) == ("team", "")
+    from milestones.loader import sor_roadmap_load
+
+    sor_roadmap_load(user=system_user_get())
+    activity.refresh_from_db()
+    assert (activity.status, activity.status_source) == ("in_progress", "team")

@@ -1,0 +1,7 @@
+from .demo import DEMO_NOTICE, demo_data_loaded
+
+
+def demo_data(request):
+    """`demo_data_loaded` for the banner on every page (one cached flag)."""
+    loaded = demo_data_loaded()
+    return {"demo_data_loaded": loaded, "demo_notice": DEMO_NOTICE if loaded else ""}
