@@ -50,3 +50,9 @@ urlpatterns = [
     path("ingen-adgang/", party_views.no_membership, name="no_membership"),
     path("admin/", admin.site.urls),
 ]
+
+# Danish error pages in the site's layout (sorplan/errors.py).
+handler400 = "sorplan.errors.bad_request"
+handler403 = "sorplan.errors.permission_denied"
+handler404 = "sorplan.errors.page_not_found"
+handler500 = "sorplan.errors.server_error"
