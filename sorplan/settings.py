@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parties.context_processors.access",
+                "accounts.context_processors.session_timeout",
             ],
         },
     },

@@ -167,3 +167,12 @@ def test_keepalive_needs_post(client_for, editor):
     client = client_for(editor)
     assert client.get(reverse("session_keepalive")).status_code == 405
     assert client.post(reverse("session_keepalive")).status_code == 204
+
+
+def test_pages_carry_the_timeout_warning_for_logged_in_people_only(client_for, editor, settings):
+    body = client_for(editor).get(reverse("milestones:roadmap")).content.decode()
+    assert 'id="session-timeout"' in body
+    assert f'data-idle-seconds="{settings.SESSION_IDLE_TIMEOUT}"' in body
+    assert "js/session-timeout.js" in body
+    anonymous = Client().get(reverse("login")).content.decode()
+    assert 'id="session-timeout"' not in anonymous
