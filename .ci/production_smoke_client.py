@@ -137,7 +137,9 @@ class Smoke:
             self.expect(found[0], 200, response, data)
 
         # A static file, by its hashed name from the manifest.
-        css = re.search(r'href="(/static/vendor/dkfds-11\.2\.0/css/dkfds\.min\.[0-9a-f]+\.css)"', pages["/"])
+        css = re.search(
+            r'href="(/static/vendor/dkfds-11\.2\.0/css/dkfds\.min\.[0-9a-f]+\.css)"', pages["/"]
+        )
         if not css:
             self.failures.append("the dashboard does not link the hashed DKFDS stylesheet")
         else:
@@ -147,7 +149,7 @@ class Smoke:
         # The Danish error page, in production.
         response, data = self.request("GET", "/findes-ikke/")
         self.expect("/findes-ikke/", 404, response, data)
-        if "Siden findes ikke".encode() not in data:
+        if b"Siden findes ikke" not in data:
             self.failures.append("the 404 page is not sorplan's Danish page")
         return self.report()
 

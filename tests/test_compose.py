@@ -215,7 +215,9 @@ def test_dockerfile_collectstatic_step_runs(tmp_path):
     """The Dockerfile's build step, run as it is there: DEBUG=0 with its placeholder
     secret and host, so the manifest storage production serves from is really built."""
     text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text(encoding="utf-8"))
-    step = re.search(r"RUN (DEBUG=0 [^&]*?python manage\.py collectstatic[^&]*?)(?: &&|$)", text, re.M)
+    step = re.search(
+        r"RUN (DEBUG=0 [^&]*?python manage\.py collectstatic[^&]*?)(?: &&|$)", text, re.M
+    )
     assert step, "the Dockerfile has no DEBUG=0 collectstatic step"
     words = shlex.split(step.group(1))
     assignments = dict(word.split("=", 1) for word in words if re.match(r"^[A-Z_]+=", word))
