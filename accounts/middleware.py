@@ -5,6 +5,12 @@ from django.conf import settings
 ACTIVITY_KEY = "sorplan_activity"
 
 
+def session_mark_active(sender, request, user, **kwargs):
+    """user_logged_in: the log-in saves the session anyway, so the first page after it
+    need not save it again."""
+    request.session[ACTIVITY_KEY] = int(time.time())
+
+
 class SessionIdleTimeoutMiddleware:
     """Keep a logged-in person's session alive while they work.
 
