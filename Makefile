@@ -11,13 +11,14 @@ PORT ?= 8000
 # The embedded development default: SQLite under var/, tasks in-process, e-mail to var/mail.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: help run setup test lint bench messages clean-venv
+.PHONY: help run setup test lint smoke bench messages clean-venv
 
 help:
 	@echo "make run     set up (venv, dependencies, database, SOR plan, demo users) and serve on http://$(HOST):$(PORT)"
 	@echo "make setup   the same without serving"
 	@echo "make test    run every test (set DATABASE_URL for PostgreSQL)"
 	@echo "make lint    ruff and makemigrations --check"
+	@echo "make smoke   the production path: DEBUG=0 collectstatic, check --deploy, gunicorn on a fresh PostgreSQL database"
 	@echo "make bench   performance figures (own database: BENCH_DATABASE_URL; BENCH_ARGS=...)"
 
 # Find a Python >= 3.12 on its own: $PYTHON, pyenv's installed versions, then PATH.
@@ -70,6 +71,10 @@ lint: $(VENV)/.installed
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py makemessages -l da -l en -e html,txt,py,svg --ignore=.venv --ignore=staticfiles --ignore=static --ignore=tests
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres); creates and drops its own database.
+smoke: $(VENV)/.installed
+	PY=$(PY) .ci/production-smoke
 
 # The bench runs with production settings, in its own database (BENCH_DATABASE_URL).
 bench: $(VENV)/.installed

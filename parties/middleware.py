@@ -12,6 +12,7 @@ ALLOWED_WITHOUT_MEMBERSHIP = {
     "accessibility",
     "password_change",
     "password_change_done",
+    "session_keepalive",
 }
 
 

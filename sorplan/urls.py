@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import views as account_views
 from parties import views as party_views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("parter/", include("milestones.urls.parties")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/aktiv/", account_views.session_keepalive, name="session_keepalive"),
     path(
         "konto/adgangskode/",
         auth_views.PasswordChangeView.as_view(),
@@ -24,10 +26,7 @@ urlpatterns = [
     ),
     path(
         "konto/nulstil/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        account_views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -50,3 +49,9 @@ urlpatterns = [
     path("ingen-adgang/", party_views.no_membership, name="no_membership"),
     path("admin/", admin.site.urls),
 ]
+
+# Danish error pages in the site's layout (sorplan/errors.py).
+handler400 = "sorplan.errors.bad_request"
+handler403 = "sorplan.errors.permission_denied"
+handler404 = "sorplan.errors.page_not_found"
+handler500 = "sorplan.errors.server_error"

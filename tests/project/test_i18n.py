@@ -188,6 +188,7 @@ def test_form_errors_are_english_too(client):
 # the switch itself.
 NOT_PAGES = {
     "logout",
+    "session_keepalive",
     "set_language",
     "reports:status_report_create",
     "reports:status_report_pdf",

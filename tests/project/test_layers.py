@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = {"parties", "milestones", "reports", "bench", "sorplan"}
+PROJECT_PACKAGES = {"parties", "accounts", "milestones", "reports", "bench", "sorplan"}
 ALLOWED = {
     "parties": set(),
+    "accounts": {"parties"},
     "milestones": {"parties"},
     "reports": {"parties", "milestones"},
-    "bench": {"parties", "milestones", "reports"},
+    "bench": {"parties", "accounts", "milestones", "reports"},
 }
 
 

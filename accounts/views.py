@@ -1,0 +1,49 @@
+import logging
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from .client_ip import client_ip
+from .tasks import password_reset_send
+from .throttling import password_reset_allowed
+
+logger = logging.getLogger(__name__)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, with the mail sent in the background and limited per hour.
+
+    Known, unknown and throttled addresses get the same answer (the "sent" page),
+    so the page tells nobody whether an address has a user.
+    """
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if password_reset_allowed(email=email, ip=client_ip(self.request)):
+            password_reset_send.delay(
+                email=email,
+                domain=self.request.get_host(),
+                use_https=self.request.is_secure(),
+            )
+        else:
+            logger.warning("Password reset limit reached for an address; no mail sent")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+@require_POST
+def session_keepalive(request):
+    """The session-timeout warning's "stay logged in": any request refreshes the session."""
+    request.session.modified = True
+    return HttpResponse(status=204)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the Danish lock-out page (429), with the limit and the wait."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)

@@ -1,0 +1,32 @@
+import logging
+
+from .errors import DATABASE_ERRORS, database_unavailable_response
+
+logger = logging.getLogger("sorplan.errors")
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets a database that is down answers 503 with a page saying the
+    change was not saved, instead of a bare 500.
+
+    Errors raised before the view (loading the session or the user in another
+    middleware) reach handler500 instead, which gives the same page
+    (sorplan.errors.server_error).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        logger.error(
+            "Database unavailable during %s %s",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        return database_unavailable_response()
