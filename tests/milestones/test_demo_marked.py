@@ -23,7 +23,7 @@ from milestones.models import (
     ReportingRound,
 )
 from parties.models import Party
-from reports import report_data, services
+from reports import report_xlsx, services
 from tests.project.test_i18n import NOT_PAGES, _sample_path
 from tests.project.test_login_required import walk
 from tests.reports.conftest_report import report_media  # noqa: F401
@@ -217,10 +217,10 @@ def test_the_xlsx_appendix_says_so_first(demo, system_user):
     report = _last_month_report(system_user)
     data = services.status_report_data(report)
     assert data["demo"] is True
-    workbook = load_workbook(io.BytesIO(report_data.milestones_xlsx(data)))
+    workbook = load_workbook(io.BytesIO(report_xlsx.milestones_xlsx(data)))
     first = workbook.worksheets[0]
     assert first.title == "Demodata" and first["A1"].value == BANNER
     assert "demobaselinen" in first["A2"].value
     assert workbook.worksheets[1].title == "Milepæle"
-    plain = load_workbook(io.BytesIO(report_data.milestones_xlsx({**data, "demo": False})))
+    plain = load_workbook(io.BytesIO(report_xlsx.milestones_xlsx({**data, "demo": False})))
     assert [s.title for s in plain.worksheets] == ["Milepæle"]
