@@ -63,9 +63,10 @@ class PlainTextField(forms.CharField):
 
 
 class PlanDateField(forms.DateField):
-    """A date typed as dd.mm.åååå or picked in the browser's date field."""
+    """A date typed as dd.mm.åååå in a text input (not the browser's date control,
+    which sends an empty value for a date it cannot read, so the typed text was lost)."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = forms.DateInput(attrs={"autocomplete": "off"}, format="%d.%m.%Y")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
