@@ -1,4 +1,9 @@
+"""The project's own middleware: response headers (the rest come from Django and
+django-csp) and the 503 page when the database is down."""
+
 import logging
+
+from django.conf import settings
 
 from .errors import DATABASE_ERRORS, database_unavailable_response
 
@@ -30,3 +35,18 @@ class DatabaseUnavailableMiddleware:
             exc_info=exception,
         )
         return database_unavailable_response()
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` (settings.SORPLAN_PERMISSIONS_POLICY) on every response:
+    the browser features the product never uses stay off even if a script asked."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.SORPLAN_PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Permissions-Policy", self.policy)
+        return response

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -305,6 +306,37 @@ CELERY_BEAT_SCHEDULE = {
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_DATE_INDEX = "composite"
+
+# ---------------------------------------------------------------------------
+# Content-Security-Policy and other browser policy headers (django-csp 4)
+# ---------------------------------------------------------------------------
+# Pages carry no inline script or style: every script and stylesheet is a static
+# file from this site, htmx is told not to inject its indicator <style> (the
+# <meta name="htmx-config"> in base.html) and bar widths are classes. The PDF's
+# templates keep their styles: WeasyPrint renders them, not a browser.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "sorplan.middleware.PermissionsPolicyMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the product never uses, switched off for every page.
+SORPLAN_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 # ---------------------------------------------------------------------------
 # sorplan's own settings

@@ -11,7 +11,9 @@ DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y"
 
 
 class PlanDateField(forms.DateField):
-    """A date typed as 2027-03-15 (the browser's date picker) or 15.03.2027."""
+    """A date typed as 15.03.2027 (or 2027-03-15) in a text input. Not the browser's date
+    control: Chromium sends an empty value for a date it cannot read (31.02.2027), so an
+    invalid date vanished without an error; typed text comes back with its error."""
 
     default_error_messages = {
         "invalid": _("Skriv en gyldig dato, fx 15.03.2027."),
@@ -21,7 +23,7 @@ class PlanDateField(forms.DateField):
         kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         kwargs.pop("widget", None)
         super().__init__(
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
+            widget=forms.DateInput(attrs={"autocomplete": "off"}, format="%d.%m.%Y"), **kwargs
         )
 
 
@@ -63,9 +65,11 @@ class PlainTextField(forms.CharField):
 
 
 class BoundedDateField(forms.DateField):
-    """A date typed as dd.mm.åååå or picked in the browser's date field, between 2000 and 2100."""
+    """A date typed as dd.mm.åååå in a text input, between 2000 and 2100 (not the browser's
+    date control, which sends an empty value for a date it cannot read, so the typed text
+    was lost)."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = forms.DateInput(attrs={"autocomplete": "off"}, format="%d.%m.%Y")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

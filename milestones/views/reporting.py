@@ -258,12 +258,27 @@ def obligation_add(request, period):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def obligation_remove(request, pk):
+    """Remove a party's obligation from a round. GET asks first (a page, so the
+    question works without JavaScript); POST removes."""
     request_access(request).require_reviewer()
     obligation = get_object_or_404(
         RoundObligation.objects.select_related("round", "party", "activity"), pk=pk
     )
+    if request.method == "GET":
+        return render(
+            request,
+            "milestones/reporting/obligation_remove.html",
+            {
+                "obligation": obligation,
+                "round": obligation.round,
+                "has_update": ProgressUpdate.objects.filter(
+                    round=obligation.round, party=obligation.party, activity=obligation.activity
+                ).exists(),
+                "cancel_url": _round_url(obligation.round, request.GET.get("part")),
+            },
+        )
     try:
         round_services.obligation_remove(obligation=obligation, user=request.user)
     except ValidationError as error:

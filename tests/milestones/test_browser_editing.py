@@ -56,7 +56,7 @@ def test_editor_changes_a_forecast_in_place_and_sees_it_in_the_history(
     form.get_by_label("Forventet dato").fill("2027-09-01")
     # Without a reason the move is refused in the row, and the date typed is kept.
     form.get_by_role("button", name="Gem").click()
-    error = page.locator(f"#milestone-{milestone.pk}").get_by_text(
+    error = page.locator(f"#milestone-{milestone.pk} .form-error-message").get_by_text(
         "Skriv hvorfor den forventede dato flyttes."
     )
     error.wait_for()

@@ -371,7 +371,7 @@ def test_conflicting_quick_edit_shows_the_conflict_in_the_row(
     assert "Olga Anden" in page and "1. februar 2027" in page and "Første bud" in page
     assert "I har begge ændret: Forventet dato" in page
     assert 'name="version" value="2"' in page
-    assert 'value="2027-08-01"' in page  # the editor's own value, to re-apply
+    assert 'value="01.08.2027"' in page  # the editor's own value (as a Danish date), to re-apply
     assert reload(milestone).forecast_date == datetime.date(2027, 2, 1)
 
     response = client.post(quick_url(milestone, ctx="activity"), {**data, "version": "2"}, **HTMX)

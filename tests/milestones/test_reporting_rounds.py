@@ -159,7 +159,12 @@ def test_sor_team_adds_and_removes_an_obligation(client_for, editor, round_oct):
     # Twice: refused with a message, nothing added.
     client.post("/plan/rapportering/2026-10/pligter/", {"party": sds.pk, "activity": act.pk})
     assert RoundObligation.objects.filter(round=round_oct, party=sds, activity=act).count() == 1
-    assert client.get(f"/plan/rapportering/pligter/{obligation.pk}/fjern/").status_code == 405
+    # "Fjern" asks first: GET is the question (and removes nothing), POST removes.
+    question = client.get(f"/plan/rapportering/pligter/{obligation.pk}/fjern/")
+    assert question.status_code == 200
+    html = question.content.decode()
+    assert f"Skal {sds.name} ikke rapportere om “{act.title}”?" in html and "Fjern pligten" in html
+    assert RoundObligation.objects.filter(pk=obligation.pk).exists()
     response = client.post(f"/plan/rapportering/pligter/{obligation.pk}/fjern/")
     assert response.status_code == 302
     assert not RoundObligation.objects.filter(pk=obligation.pk).exists()
@@ -173,12 +178,17 @@ def test_an_obligation_with_an_update_cannot_be_removed(client_for, editor, repo
     )
     assert "pligten kan ikke fjernes" in response.content.decode()
     assert RoundObligation.objects.filter(pk=obligation.pk).exists()
+    # The question says so up front and offers no button to remove.
+    question = client_for(editor).get(f"/plan/rapportering/pligter/{obligation.pk}/fjern/")
+    assert "pligten kan ikke fjernes" in question.content.decode()
+    assert "Fjern pligten" not in question.content.decode()
 
 
 def test_reporter_cannot_add_or_remove_obligations(client_for, reporter, round_oct):
     obligation = RoundObligation.objects.filter(round=round_oct).first()
     client = client_for(reporter)
     assert client.post(f"/plan/rapportering/pligter/{obligation.pk}/fjern/").status_code == 403
+    assert client.get(f"/plan/rapportering/pligter/{obligation.pk}/fjern/").status_code == 403
     sds = party("sds")
     response = client.post(
         "/plan/rapportering/2026-10/pligter/", {"party": sds.pk, "activity": obligation.activity_id}
