@@ -24,6 +24,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = shutil.which("chromium") and "/usr/bin/chromium"
+# How long a browser test waits for what the page should show. A wait, not a time limit:
+# a passing test takes no longer; a busy CI machine may need more (SORPLAN_TEST_BROWSER_TIMEOUT_MS).
+BROWSER_TIMEOUT_MS = int(os.environ.get("SORPLAN_TEST_BROWSER_TIMEOUT_MS", "30000"))
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -216,6 +219,6 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
     pg = context.new_page()
-    pg.set_default_timeout(10_000)
+    pg.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield pg
     context.close()

@@ -20,6 +20,7 @@ from milestones.services import reporting
 from parties.models import Membership, Party
 from parties.services import membership_grant, system_user_get
 from reports.services import status_report_generate
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import UserFactory
 from tests.project.test_i18n import _last_month, _sample_path
 from tests.project.test_login_required import walk
@@ -143,7 +144,7 @@ def test_every_page_has_no_csp_violation_and_no_serious_axe_finding(
             lambda route: route.fulfill(path=AXE, content_type="text/javascript"),
         )
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         console: list[str] = []
 
         def on_console(msg, console=console):
