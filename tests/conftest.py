@@ -1,5 +1,9 @@
 """Shared fixtures: one user of each role and an outsider, the SOR plan loaded
-once per session, and the rules for tests that need a service.
+once per session, a fast password hasher, and the rules for tests that need a
+service.
+
+Each app folder's own shared fixtures are in its `conftest.py` (pytest finds
+them); plain helper functions are in its `helpers.py`, imported normally.
 
 Tests that need PostgreSQL, Redis (a real Celery worker) or Chromium carry a
 marker. Without the service they are skipped with the reason printed — except
@@ -19,7 +23,8 @@ from parties.models import Membership, Party
 from parties.services import membership_grant, system_user_get
 from tests import factories
 
-# Playwright's sync API beside Django's live server (see RECIPES.md).
+# Playwright's sync API beside Django's live server raises SynchronousOnlyOperation
+# without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -92,6 +97,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every database test starts from the real SOR plan, loaded once."""
     with django_db_blocker.unblock():
         sor_roadmap_load(user=system_user_get())
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The role fixtures set a password on each user they make, and the default hasher
+    takes a good part of a second per user; an MD5 hasher makes that negligible. Autouse,
+    so it is in place before any user fixture runs. Logging in through the real pages works
+    the same with it; no test is about the hasher itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
