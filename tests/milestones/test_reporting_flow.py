@@ -5,15 +5,12 @@ and the version check that refuses a silent lost update."""
 import datetime
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import transaction
 
 from milestones.models import ForecastProposal, Milestone, ProgressUpdate
 from milestones.services import updates
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
-    IN_ROUND,
+from tests.milestones.helpers import (
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
     edit_path,
@@ -21,22 +18,10 @@ from tests.milestones.conftest_reporting import (
     make_update,
 )
 
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-midt_milestone = fx.midt_milestone
-reporters = fx.reporters
-round_oct = fx.round_oct
-
 D = datetime.date
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 MIDT_PATH = edit_path("region-midtjylland", MIDT_ACTIVITY)
 MEDCOM_PATH = edit_path("medcom", MEDCOM_ACTIVITY)
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(IN_ROUND, tick=False):
-        yield
 
 
 @pytest.fixture

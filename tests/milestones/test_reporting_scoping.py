@@ -2,14 +2,11 @@
 report for, by URL, by form field and by htmx; the steering group never sees drafts."""
 
 import pytest
-import time_machine
 
 from milestones.models import ProgressUpdate
 from milestones.services import updates
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
+from tests.milestones.helpers import (
     HOVEDSTADEN_ACTIVITY,
-    IN_ROUND,
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
     edit_path,
@@ -18,19 +15,8 @@ from tests.milestones.conftest_reporting import (
     party,
 )
 
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(IN_ROUND, tick=False):
-        yield
 
 
 @pytest.fixture
