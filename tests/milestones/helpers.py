@@ -56,6 +56,14 @@ def edit_path(party_key: str, activity_key: str, period: str = "2026-10") -> str
     return f"/plan/rapportering/{period}/{party_key}/{activity_key}/"
 
 
+def detail(update) -> str:
+    return f"/plan/rapportering/opdateringer/{update.pk}/"
+
+
+def review(update) -> str:
+    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
+
+
 def form_data(version: int = 0, action: str = "draft", **values) -> dict:
     """A full, valid update form post (every required field filled)."""
     data = {

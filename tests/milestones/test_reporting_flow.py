@@ -13,9 +13,11 @@ from milestones.services import updates
 from tests.milestones.helpers import (
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
+    detail,
     edit_path,
     form_data,
     make_update,
+    review,
 )
 
 D = datetime.date
@@ -30,14 +32,6 @@ def committed(django_capture_on_commit_callbacks):
     tests) when the block ends, as the real commit would."""
     mail.outbox.clear()
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def detail(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/"
-
-
-def review(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
 
 
 def medcom_milestones():

@@ -9,10 +9,12 @@ from tests.milestones.helpers import (
     HOVEDSTADEN_ACTIVITY,
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
+    detail,
     edit_path,
     form_data,
     make_update,
     party,
+    review,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -27,14 +29,6 @@ def others(round_oct, reporters):
     )
     medcom = make_update(round_oct, "medcom", MEDCOM_ACTIVITY, user=reporters["medcom"])
     return {"hovedstaden": hovedstaden, "medcom": medcom}
-
-
-def detail(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/"
-
-
-def review(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
 
 
 @pytest.mark.parametrize(
