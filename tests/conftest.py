@@ -19,9 +19,10 @@ import pytest
 from django.conf import settings
 
 from milestones.loader import sor_roadmap_load
-from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.models import Membership
+from parties.services import system_user_get
 from tests import factories
+from tests.helpers import member
 
 # Playwright's sync API beside Django's live server raises SynchronousOnlyOperation
 # without this.
@@ -113,45 +114,37 @@ def system_user(db):
     return system_user_get()
 
 
-def _member(username: str, party_key: str, role: str, **extra):
-    user = factories.UserFactory(username=username, **extra)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
-    return user
-
-
 @pytest.fixture
 def editor(db):
     """A SOR-team editor."""
-    return _member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
+    return member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
 
 
 @pytest.fixture
 def steering(db):
     """A steering-group reader."""
-    return _member("t-styregruppe", "sor-styregruppe", Membership.Role.STEERING)
+    return member("t-styregruppe", "sor-styregruppe", Membership.Role.STEERING)
 
 
 @pytest.fixture
 def reporter(db):
     """A party reporter for Region Midtjylland."""
-    return _member("t-region-midt", "region-midtjylland", Membership.Role.REPORTER)
+    return member("t-region-midt", "region-midtjylland", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def rsi_reporter(db):
-    return _member("t-rsi", "rsi", Membership.Role.REPORTER)
+    return member("t-rsi", "rsi", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def medcom_reporter(db):
-    return _member("t-medcom", "medcom", Membership.Role.REPORTER)
+    return member("t-medcom", "medcom", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def kombit_reporter(db):
-    return _member("t-kombit", "kombit", Membership.Role.REPORTER)
+    return member("t-kombit", "kombit", Membership.Role.REPORTER)
 
 
 @pytest.fixture

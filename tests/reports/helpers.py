@@ -35,8 +35,8 @@ from milestones.models import (
 from milestones.rag import active_baseline, add_months
 from milestones.workdays import first_working_day
 from parties.models import Membership, Party
-from parties.services import membership_grant, record_save, system_user_get
-from tests import factories
+from parties.services import record_save, system_user_get
+from tests.helpers import member
 
 # ---------------------------------------------------------------------------
 # Dashboard data with a past
@@ -155,14 +155,6 @@ def report_day(period: datetime.date) -> datetime.datetime:
 def da_date(date: datetime.date) -> str:
     with translation.override("da"):
         return format_plan_date(date, "day")
-
-
-def member(username: str, party_key: str, role: str, **extra):
-    user = factories.UserFactory(username=username, **extra)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
-    return user
 
 
 @dataclass
