@@ -1,5 +1,9 @@
 """Shared fixtures: one user of each role and an outsider, the SOR plan loaded
-once per session, and the rules for tests that need a service.
+once per session, a fast password hasher, and the rules for tests that need a
+service.
+
+Each app folder's own shared fixtures are in its `conftest.py` (pytest finds
+them); plain helper functions are in its `helpers.py`, imported normally.
 
 Tests that need PostgreSQL, Redis (a real Celery worker) or Chromium carry a
 marker. Without the service they are skipped with the reason printed — except
@@ -15,11 +19,13 @@ import pytest
 from django.conf import settings
 
 from milestones.loader import sor_roadmap_load
-from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.models import Membership
+from parties.services import system_user_get
 from tests import factories
+from tests.helpers import member
 
-# Playwright's sync API beside Django's live server (see RECIPES.md).
+# Playwright's sync API beside Django's live server raises SynchronousOnlyOperation
+# without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -115,50 +121,51 @@ def demo_flag_fresh(monkeypatch):
     demo.demo_flag_reset()
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The role fixtures set a password on each user they make, and the default hasher
+    takes a good part of a second per user; an MD5 hasher makes that negligible. Autouse,
+    so it is in place before any user fixture runs. Logging in through the real pages works
+    the same with it; no test is about the hasher itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def system_user(db):
     return system_user_get()
 
 
-def _member(username: str, party_key: str, role: str, **extra):
-    user = factories.UserFactory(username=username, **extra)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
-    return user
-
-
 @pytest.fixture
 def editor(db):
     """A SOR-team editor."""
-    return _member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
+    return member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
 
 
 @pytest.fixture
 def steering(db):
     """A steering-group reader."""
-    return _member("t-styregruppe", "sor-styregruppe", Membership.Role.STEERING)
+    return member("t-styregruppe", "sor-styregruppe", Membership.Role.STEERING)
 
 
 @pytest.fixture
 def reporter(db):
     """A party reporter for Region Midtjylland."""
-    return _member("t-region-midt", "region-midtjylland", Membership.Role.REPORTER)
+    return member("t-region-midt", "region-midtjylland", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def rsi_reporter(db):
-    return _member("t-rsi", "rsi", Membership.Role.REPORTER)
+    return member("t-rsi", "rsi", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def medcom_reporter(db):
-    return _member("t-medcom", "medcom", Membership.Role.REPORTER)
+    return member("t-medcom", "medcom", Membership.Role.REPORTER)
 
 
 @pytest.fixture
 def kombit_reporter(db):
-    return _member("t-kombit", "kombit", Membership.Role.REPORTER)
+    return member("t-kombit", "kombit", Membership.Role.REPORTER)
 
 
 @pytest.fixture

@@ -1,19 +1,21 @@
-"""Fixtures for the plan's editing, history and baseline tests."""
-
-import datetime
+"""Fixtures for the plan's tests (editing, history, baselines) and the reporting
+rounds' tests. Plain helpers and constants are in helpers.py."""
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from milestones.models import Baseline, BaselineEntry, Milestone
+from milestones.models import Milestone, ReportingRound
+from milestones.services import rounds
 from parties.models import Membership, Party
 from parties.services import membership_grant, system_user_get
 from tests import factories
-
-ACTIVE_BASELINE = "plan-000-milepaelsplan-wip"
-OLDER_BASELINE = "plan-001-beskrivelse-af-aktiviteter"
+from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY, PERIOD
 
 
+# ---------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------
 @pytest.fixture
 def other_editor(db):
     """A second SOR-team editor, to edit the same record at the same time."""
@@ -32,33 +34,41 @@ def today():
     return timezone.localdate()
 
 
-def set_baseline_date(milestone, date, precision="day", baseline_key=ACTIVE_BASELINE):
-    """Give a milestone a date in a baseline (the seeds state few dates)."""
-    baseline = Baseline.objects.get(key=baseline_key)
-    BaselineEntry.objects.update_or_create(
-        baseline=baseline, milestone=milestone, defaults={"date": date, "precision": precision}
-    )
-    return baseline
-
-
-def reload(instance):
-    return type(instance).objects.get(pk=instance.pk)
-
-
 @pytest.fixture
 def milestone(db):
     """An open milestone of SDS's SORLS activity (no dates in the seeds)."""
     return Milestone.objects.get(key="sorls-i-drift-paa-nsp")
 
 
-def months_ahead(today: datetime.date, months: int, day: int = 15) -> datetime.date:
-    index = today.month - 1 + months
-    return datetime.date(today.year + index // 12, index % 12 + 1, day)
+# ---------------------------------------------------------------------------
+# Reporting rounds
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, steering):
+    """Every role present before the round is made, so the round's obligations include them."""
+    return {
+        "midt": reporter,
+        "rsi": rsi_reporter,
+        "medcom": medcom_reporter,
+        "kombit": kombit_reporter,
+        "editor": editor,
+        "steering": steering,
+    }
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    """Users made by the role fixtures hash their password; the default hasher takes most
-    of a second per user. Tests that make many users use this one (not for log-in tests
-    through the real page)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def round_oct(reporters, system_user) -> ReportingRound:
+    return rounds.reporting_round_create(period=PERIOD, user=system_user)
+
+
+@pytest.fixture
+def midt_milestone(db) -> Milestone:
+    """The open milestone of Region Midtjylland's activity."""
+    return Milestone.objects.get(key=f"{MIDT_ACTIVITY}-klar")
+
+
+@pytest.fixture
+def frozen():
+    """The clock stands inside October 2026's round (a module may set its own moment)."""
+    with time_machine.travel(IN_ROUND, tick=False):
+        yield

@@ -11,8 +11,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from milestones.models import Dependency
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 PLAN_VIEW_MODULES = {
     "milestones.views.roadmap",
     "milestones.views.plan",

@@ -10,10 +10,9 @@ from django.urls import reverse
 from milestones.models import Baseline, BaselineEntry, Milestone, ProgressUpdate, ReportingRound
 from milestones.rag import add_months
 from milestones.services import plan as services
+from tests.milestones.helpers import ACTIVE_BASELINE, OLDER_BASELINE, reload, set_baseline_date
 
-from .conftest import ACTIVE_BASELINE, OLDER_BASELINE, reload, set_baseline_date
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def text(response) -> str:

@@ -13,10 +13,9 @@ from django.urls import reverse
 from milestones.forms import MilestoneForm, MilestoneQuickForm
 from milestones.models import Activity, Dependency, Goal, Milestone
 from milestones.services import plan as services
+from tests.milestones.helpers import reload
 
-from .conftest import reload
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def post_data(form, **overrides) -> dict:

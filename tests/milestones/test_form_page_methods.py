@@ -2,24 +2,12 @@
 405, like the plan's editing pages; before, PUT or DELETE got the form back."""
 
 import pytest
-import time_machine
 
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import IN_ROUND, MIDT_ACTIVITY, edit_path
-
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
+from tests.milestones.helpers import MIDT_ACTIVITY, edit_path
 
 pytestmark = pytest.mark.django_db
 
 OTHER_METHODS = ["put", "patch", "delete"]
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(IN_ROUND, tick=False):
-        yield
 
 
 @pytest.mark.parametrize("method", OTHER_METHODS)

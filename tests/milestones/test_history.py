@@ -16,11 +16,11 @@ from milestones.models import Activity, Milestone
 from milestones.services import plan as services
 from parties.models import Party
 from parties.services import system_user_get
+from tests.milestones.helpers import reload
 
-from .conftest import reload
 from .test_editing import HTMX, post_data, quick_url, text
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def latest_entry(milestone) -> history.HistoryEntry:

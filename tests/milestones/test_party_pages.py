@@ -3,10 +3,7 @@ activities and milestones; only the SOR-team sees who the party's members are.
 
 They are served by milestones (they show the plan), so parties knows no other app."""
 
-import pytest
 from django.urls import reverse
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def test_party_list_counts_activities_and_leaves_out_municipalities(client_for, steering):

@@ -10,18 +10,12 @@ from django.db import IntegrityError, transaction
 from milestones import tasks
 from milestones.models import ReminderSent, RoundObligation
 from milestones.services import rounds
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
+from tests.milestones.helpers import (
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
     make_update,
     party,
 )
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

@@ -5,27 +5,20 @@ and the version check that refuses a silent lost update."""
 import datetime
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import transaction
 
 from milestones.models import ForecastProposal, Milestone, ProgressUpdate
 from milestones.services import updates
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
-    IN_ROUND,
+from tests.milestones.helpers import (
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
+    detail,
     edit_path,
     form_data,
     make_update,
+    review,
 )
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-midt_milestone = fx.midt_milestone
-reporters = fx.reporters
-round_oct = fx.round_oct
 
 D = datetime.date
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -34,25 +27,11 @@ MEDCOM_PATH = edit_path("medcom", MEDCOM_ACTIVITY)
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(IN_ROUND, tick=False):
-        yield
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """`with committed():` runs the on_commit callbacks (the e-mail tasks, eager in
     tests) when the block ends, as the real commit would."""
     mail.outbox.clear()
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def detail(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/"
-
-
-def review(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
 
 
 def medcom_milestones():

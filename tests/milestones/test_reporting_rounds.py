@@ -13,8 +13,7 @@ from milestones.selectors import CellState, round_matrix
 from milestones.services import rounds, updates
 from parties.models import Membership
 from tests import factories
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
+from tests.milestones.helpers import (
     HOVEDSTADEN_ACTIVITY,
     IN_ROUND,
     MEDCOM_ACTIVITY,
@@ -24,11 +23,6 @@ from tests.milestones.conftest_reporting import (
     make_update,
     party,
 )
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
 
 D = datetime.date
 pytestmark = pytest.mark.django_db

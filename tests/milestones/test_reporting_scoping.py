@@ -2,35 +2,23 @@
 report for, by URL, by form field and by htmx; the steering group never sees drafts."""
 
 import pytest
-import time_machine
 
 from milestones.models import ProgressUpdate
 from milestones.services import updates
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
+from tests.milestones.helpers import (
     HOVEDSTADEN_ACTIVITY,
-    IN_ROUND,
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
+    detail,
     edit_path,
     form_data,
     make_update,
     party,
+    review,
 )
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(IN_ROUND, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -41,14 +29,6 @@ def others(round_oct, reporters):
     )
     medcom = make_update(round_oct, "medcom", MEDCOM_ACTIVITY, user=reporters["medcom"])
     return {"hovedstaden": hovedstaden, "medcom": medcom}
-
-
-def detail(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/"
-
-
-def review(update):
-    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,6 @@ from milestones.models import MunicipalityRollout
 from milestones.selectors import rollout_counts
 from parties.models import Party
 from parties.services import record_save
-from tests.milestones import conftest_reporting as fx
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
 
 D = datetime.date
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]

@@ -20,13 +20,9 @@ from milestones.services import rounds
 from parties.services import system_user_get
 from sorplan.celery import app
 from tests.conftest import TEST_REDIS_URL
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import (
+from tests.milestones.helpers import (
     PERIOD,
 )
-
-# Fixtures from conftest_reporting used here (pytest finds them by module attribute).
-fast_password_hashing = fx.fast_password_hashing
 
 CONFIG_KEYS = (
     "broker_url",

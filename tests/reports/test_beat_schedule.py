@@ -11,11 +11,6 @@ from django.core import mail
 
 from reports import tasks
 from reports.models import StatusReport
-from tests.reports import conftest_report
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 ENTRY = settings.CELERY_BEAT_SCHEDULE["status-report-monthly"]

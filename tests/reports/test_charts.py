@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from reports import charts, selectors
 from reports.selectors import PointInTime, Trend, TrendPoint, TrendSeries
-from tests.reports.conftest_dashboard import (
+from tests.reports.helpers import (
     ago,
     change_at,
     days,
-    fresh_cache,  # noqa: F401
     make_activity,
     make_milestone,
     make_party,

@@ -11,7 +11,7 @@ from milestones.models import Baseline
 from parties.models import Membership, Party
 from parties.services import membership_grant, system_user_get
 from tests.factories import UserFactory
-from tests.reports.conftest_dashboard import (
+from tests.reports.helpers import (
     ago,
     change_at,
     days,

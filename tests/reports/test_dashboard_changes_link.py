@@ -13,12 +13,7 @@ from django.urls import reverse
 
 from reports.models import StatusReport
 from reports.services import report_as_of
-from tests.reports import conftest_report
-from tests.reports.conftest_dashboard import fresh_cache  # noqa: F401
-from tests.reports.conftest_report import published_report_make
-
-report_media = conftest_report.report_media
-fast_password_hashing = conftest_report.fast_password_hashing
+from tests.reports.helpers import published_report_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache", "report_media")]
 

@@ -9,16 +9,14 @@ from django.utils import timezone
 from milestones.models import Activity, Baseline, Milestone, ProgressUpdate, ReportingRound
 from milestones.rag import Rag, rags_for, rollup
 from reports import selectors
-from tests.reports.conftest_dashboard import (  # noqa: F401
+from tests.reports.helpers import (
     ago,
     change_at,
     days,
     depend,
-    fresh_cache,
     make_activity,
     make_milestone,
     make_party,
-    past_baseline,
     save_at,
     today,
 )

@@ -15,16 +15,13 @@ from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
 from milestones.models import Milestone
 from reports import selectors
-from tests.reports.conftest_dashboard import (  # noqa: F401
+from tests.reports.helpers import (
     ago,
     change_at,
     days,
-    fresh_cache,
     make_activity,
     make_milestone,
     make_party,
-    past_baseline,
-    save_at,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]

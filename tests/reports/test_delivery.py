@@ -11,13 +11,7 @@ from django.core import mail
 from parties.models import Membership
 from reports import services, tasks
 from reports.models import ReportDelivery, ReportRecipient
-from tests.reports import conftest_report
-from tests.reports.conftest_report import member, published_report_make
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
-smtp_server = conftest_report.smtp_server
+from tests.reports.helpers import member, published_report_make
 
 PERIOD = datetime.date(2020, 1, 1)
 

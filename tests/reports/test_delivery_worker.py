@@ -23,13 +23,7 @@ from parties.models import Membership
 from parties.services import system_user_get
 from reports import services, tasks
 from reports.models import ReportDelivery, ReportRecipient, StatusReport
-from tests.reports import conftest_report
-from tests.reports.conftest_report import at, member, report_day
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
-smtp_server = conftest_report.smtp_server
+from tests.reports.helpers import at, member, report_day, report_period
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -52,7 +46,7 @@ def _forget_connections(app) -> None:
 def clock():
     """The whole test runs at 07:00 on the first working day after the period, ticking;
     the worker thread shares the clock (retries are scheduled by it)."""
-    period = conftest_report.report_period()
+    period = report_period()
     with time_machine.travel(report_day(period), tick=True):
         yield period
 

@@ -10,8 +10,7 @@ from pypdf import PdfReader
 
 from parties.services import system_user_get
 from reports import services
-from tests.reports import conftest_report
-from tests.reports.conftest_report import (
+from tests.reports.helpers import (
     ACHIEVEMENT,
     HELP_NEEDED,
     SLIP_REASON,
@@ -19,11 +18,6 @@ from tests.reports.conftest_report import (
     known_month_build,
     pdf_text,
 )
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
-
 
 pytestmark = pytest.mark.django_db
 

@@ -14,16 +14,10 @@ from weasyprint.urls import URLFetcher
 from parties.services import system_user_get
 from reports import services
 from reports.pdf import StaticFilesFetcher, render_pdf_in_process
-from tests.reports import conftest_report
-from tests.reports.conftest_report import (
+from tests.reports.helpers import (
     known_month_build,
     pdf_text,
 )
-
-# Fixtures shared by the report tests.
-counting_http_server = conftest_report.counting_http_server
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
 
 STATIC = Path(settings.BASE_DIR) / "static"
 FONT = "vendor/dkfds-11.2.0/fonts/IBMPlexSans/complete/ttf/IBMPlexSans-Regular.ttf"

@@ -9,12 +9,7 @@ from milestones.loader import sor_roadmap_load
 from parties.models import Membership
 from parties.services import system_user_get
 from reports.models import StatusReport
-from tests.reports import conftest_report
-from tests.reports.conftest_report import at, known_month_build, member
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
+from tests.reports.helpers import at, known_month_build, member, report_period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_editor_previews_writes_and_publishes(live_server, page, report_media, tmp_path, settings):
     from milestones.rag import add_months
 
-    period = conftest_report.report_period()
+    period = report_period()
     with time_machine.travel(at(add_months(period, -1).replace(day=2)), tick=False):
         sor_roadmap_load(user=system_user_get())
         editor = member("t-b-redaktoer", "sor-team", Membership.Role.EDITOR, first_name="Rikke")

@@ -10,12 +10,7 @@ from django.db import connection
 
 from reports import services
 from reports.models import StatusReport
-from tests.reports import conftest_report
-from tests.reports.conftest_report import known_month_build
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
+from tests.reports.helpers import known_month_build
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from milestones.rag import Rag
 from parties.services import system_user_get
 from reports import services
 from reports.models import StatusReport
-from tests.reports import conftest_report
-from tests.reports.conftest_report import (
+from tests.reports.helpers import (
     ACHIEVEMENT,
     DONE_REASON,
     HELP_NEEDED,
@@ -22,11 +21,6 @@ from tests.reports.conftest_report import (
     da_date,
     known_month_build,
 )
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
-
 
 pytestmark = pytest.mark.django_db
 

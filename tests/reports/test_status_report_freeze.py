@@ -14,17 +14,12 @@ from milestones.rag import add_months
 from parties.services import record_save, system_user_get
 from reports import services
 from reports.models import PublishedReportError, StatusReport
-from tests.reports import conftest_report
-from tests.reports.conftest_report import (
+from tests.reports.helpers import (
     known_month_build,
     member,
     pdf_text,
     report_day,
 )
-
-# Fixtures shared by the report tests.
-fast_password_hashing = conftest_report.fast_password_hashing
-report_media = conftest_report.report_media
 
 pytestmark = pytest.mark.django_db
 

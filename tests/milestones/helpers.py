@@ -1,13 +1,16 @@
-"""Fixtures for the reporting tests. Import the ones you use from your test module
-(engineer A owns tests/milestones/conftest.py)."""
+"""Plain helpers for the plan's and the reporting rounds' tests, imported by name.
+
+The fixtures are in this folder's conftest.py.
+"""
 
 import datetime
 
-import pytest
-
-from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRound
-from milestones.services import rounds, updates
+from milestones.models import Activity, Baseline, BaselineEntry, ProgressUpdate
+from milestones.services import updates
 from parties.models import Party
+
+ACTIVE_BASELINE = "plan-000-milepaelsplan-wip"
+OLDER_BASELINE = "plan-001-beskrivelse-af-aktiviteter"
 
 PERIOD = datetime.date(2026, 10, 1)
 # October 2026: opens Thursday 1 October, due Friday 30 October (31st is a Saturday).
@@ -17,6 +20,30 @@ HOVEDSTADEN_ACTIVITY = "sor-tilpasning-region-hovedstaden"
 MEDCOM_ACTIVITY = "medcom-adresseringsprojekt"
 
 
+# ---------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------
+def set_baseline_date(milestone, date, precision="day", baseline_key=ACTIVE_BASELINE):
+    """Give a milestone a date in a baseline (the seeds state few dates)."""
+    baseline = Baseline.objects.get(key=baseline_key)
+    BaselineEntry.objects.update_or_create(
+        baseline=baseline, milestone=milestone, defaults={"date": date, "precision": precision}
+    )
+    return baseline
+
+
+def reload(instance):
+    return type(instance).objects.get(pk=instance.pk)
+
+
+def months_ahead(today: datetime.date, months: int, day: int = 15) -> datetime.date:
+    index = today.month - 1 + months
+    return datetime.date(today.year + index // 12, index % 12 + 1, day)
+
+
+# ---------------------------------------------------------------------------
+# Reporting rounds
+# ---------------------------------------------------------------------------
 def party(key: str) -> Party:
     return Party.objects.get(key=key)
 
@@ -27,6 +54,14 @@ def activity(key: str) -> Activity:
 
 def edit_path(party_key: str, activity_key: str, period: str = "2026-10") -> str:
     return f"/plan/rapportering/{period}/{party_key}/{activity_key}/"
+
+
+def detail(update) -> str:
+    return f"/plan/rapportering/opdateringer/{update.pk}/"
+
+
+def review(update) -> str:
+    return f"/plan/rapportering/opdateringer/{update.pk}/behandl/"
 
 
 def form_data(version: int = 0, action: str = "draft", **values) -> dict:
@@ -45,37 +80,6 @@ def form_data(version: int = 0, action: str = "draft", **values) -> dict:
     }
     data.update({k: str(v) for k, v in values.items()})
     return data
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The role fixtures set passwords; the default hasher makes each take ~0.3 s.
-    Autouse in the modules that import it (it runs before the user fixtures)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, steering):
-    """Every role present before the round is made, so the round's obligations include them."""
-    return {
-        "midt": reporter,
-        "rsi": rsi_reporter,
-        "medcom": medcom_reporter,
-        "kombit": kombit_reporter,
-        "editor": editor,
-        "steering": steering,
-    }
-
-
-@pytest.fixture
-def round_oct(reporters, system_user) -> ReportingRound:
-    return rounds.reporting_round_create(period=PERIOD, user=system_user)
-
-
-@pytest.fixture
-def midt_milestone(db) -> Milestone:
-    """The open milestone of Region Midtjylland's activity."""
-    return Milestone.objects.get(key=f"{MIDT_ACTIVITY}-klar")
 
 
 def make_update(round_, party_key, activity_key, *, user, submit=False, proposals=()):

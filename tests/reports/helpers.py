@@ -1,34 +1,32 @@
-"""Fixtures and helpers for the status report tests. Import what you use from
-your test module (tests/reports/conftest.py belongs to the dashboard's tests).
+"""Plain helpers for the reports' tests, imported by name; the fixtures are in
+this folder's conftest.py.
 
-The report reads the plan as it stood at its moment (history), so the known
-data set is written at chosen moments with time-machine: its setup a month
+The dashboard, timeline and trend tests make a test party with its own
+activities and milestones, written with backdated history where a test needs a
+past.
+
+The status report reads the plan as it stood at its moment (history), so the
+known data set is written at chosen moments with time-machine: its setup a month
 before the report's period, its changes inside the period, and the report is
 made on the first working day after. The period is two months after the real
 today, so it always lies after the SOR plan the session loaded.
 """
 
-import asyncio
 import datetime
-import email
-import email.policy
-import http.server
-import socket
 import subprocess
-import threading
 import time
 import zoneinfo
-from collections import Counter
 from dataclasses import dataclass, field
 
-import pytest
 import time_machine
 from django.utils import timezone, translation
 
 from milestones.dates import format_plan_date
 from milestones.models import (
     Activity,
+    Baseline,
     BaselineEntry,
+    Dependency,
     Milestone,
     ProgressUpdate,
     ReportingRound,
@@ -37,9 +35,96 @@ from milestones.models import (
 from milestones.rag import active_baseline, add_months
 from milestones.workdays import first_working_day
 from parties.models import Membership, Party
-from parties.services import membership_grant, record_save, system_user_get
-from tests import factories
+from parties.services import record_save, system_user_get
+from tests.helpers import member
 
+# ---------------------------------------------------------------------------
+# Dashboard data with a past
+# ---------------------------------------------------------------------------
+D = datetime.date
+REASON = "Test"
+
+
+def ago(days: float, hour: int = 12) -> datetime.datetime:
+    """An aware moment `days` days before now (at `hour` o'clock, Copenhagen time)."""
+    day = timezone.localdate() - datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def save_at(instance, when: datetime.datetime | None = None, reason: str = REASON):
+    """Save through the history helper, with the history row dated `when` (None: now)."""
+    # simple-history keeps _history_date on the instance: set or clear it each time.
+    if when is not None:
+        instance._history_date = when
+    elif hasattr(instance, "_history_date"):
+        del instance._history_date
+    return record_save(instance, user=system_user_get(), reason=reason)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def days(n: int) -> datetime.date:
+    return today() + datetime.timedelta(days=n)
+
+
+def make_party(key: str = "t-part", when=None, **kw) -> Party:
+    return save_at(
+        Party(
+            key=key,
+            name=kw.pop("name", f"Testpart {key}"),
+            kind=Party.Kind.AUTHORITY,
+            side=Party.Side.EXTERNAL,
+            **kw,
+        ),
+        when,
+    )
+
+
+def make_activity(party: Party, key: str, when=None, **kw) -> Activity:
+    kw.setdefault("track", Activity.Track.EXTERNAL)
+    return save_at(
+        Activity(key=key, title=kw.pop("title", f"Aktivitet {key}"), responsible_party=party, **kw),
+        when,
+    )
+
+
+def make_milestone(
+    activity: Activity, key: str, forecast=None, when=None, baseline=None, **kw
+) -> Milestone:
+    """A milestone; with `baseline` (a date) it gets an entry in the active baseline."""
+    milestone = save_at(
+        Milestone(
+            key=key,
+            title=kw.pop("title", f"Milepæl {key}"),
+            activity=activity,
+            forecast_date=forecast,
+            **kw,
+        ),
+        when,
+    )
+    if baseline is not None:
+        BaselineEntry.objects.create(
+            baseline=Baseline.objects.get(is_active=True), milestone=milestone, date=baseline
+        )
+    return milestone
+
+
+def change_at(milestone: Milestone, when=None, **changes) -> Milestone:
+    for name, value in changes.items():
+        setattr(milestone, name, value)
+    milestone.version += 1
+    return save_at(milestone, when)
+
+
+def depend(predecessor: Milestone, successor: Milestone, when=None) -> Dependency:
+    return save_at(Dependency(predecessor=predecessor, successor=successor), when)
+
+
+# ---------------------------------------------------------------------------
+# The status report's known month
+# ---------------------------------------------------------------------------
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")
 
 SLIPPING_KEY = "sor-tilpasning-region-midtjylland-klar"
@@ -51,18 +136,6 @@ SLIP_REASON = "Leverandøren er forsinket med NSP-tilslutningen"
 DONE_REASON = "Godkendt ved accepttest"
 ACHIEVEMENT = "Testmiljøet i Aarhus kører med SOR-koder"
 HELP_NEEDED = "Afklaring af ID27-kodelisten fra Sundhedsdatastyrelsen"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def report_media(settings, tmp_path):
-    """Stored PDFs go to a temporary folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
@@ -82,14 +155,6 @@ def report_day(period: datetime.date) -> datetime.datetime:
 def da_date(date: datetime.date) -> str:
     with translation.override("da"):
         return format_plan_date(date, "day")
-
-
-def member(username: str, party_key: str, role: str, **extra):
-    user = factories.UserFactory(username=username, **extra)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
-    return user
 
 
 @dataclass
@@ -256,79 +321,6 @@ def pdf_text(content: bytes, tmp_path) -> str:
     return " ".join(done.stdout.decode("utf-8").split())
 
 
-# ---------------------------------------------------------------------------
-# A local SMTP server (aiosmtpd) that records what it accepts
-# ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RecordingSmtp:
-    """Accepts mail and keeps it; can refuse each recipient's first attempts (451)."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.attempts: Counter = Counter()
-        self.refuse_first: int = 0
-        self.refuse_permanently: bool = False
-        self.delay: float = 0.0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            refuse = False
-            for rcpt in envelope.rcpt_tos:
-                self.attempts[rcpt.lower()] += 1
-                if self.attempts[rcpt.lower()] <= self.refuse_first:
-                    refuse = True
-        if self.refuse_permanently:
-            return "554 5.7.1 Afvist"
-        if refuse:
-            return "451 4.3.0 Midlertidig fejl, prøv igen"
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list:
-        with self.lock:
-            return [m for m in self.messages if address.lower() in m["To"].lower()]
-
-    def wait_for(self, count: int, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.messages) >= count:
-                    return
-            time.sleep(0.2)
-        raise AssertionError(f"only {len(self.messages)} of {count} messages arrived")
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """An SMTP server on 127.0.0.1 and a free port; the default mailer points at it."""
-    from aiosmtpd.controller import Controller
-
-    handler = RecordingSmtp()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
 def published_report_make(period: datetime.date, content: bytes = b"%PDF-1.7 test\n%%EOF"):
     """A published report with a small stored PDF, for delivery tests."""
     from django.core.files.base import ContentFile
@@ -350,37 +342,3 @@ def published_report_make(period: datetime.date, content: bytes = b"%PDF-1.7 tes
     report.pdf.save(report.filename, ContentFile(content), save=False)
     report.save()
     return report
-
-
-# ---------------------------------------------------------------------------
-# A tiny HTTP server that counts the requests it gets
-# ---------------------------------------------------------------------------
-class _CountingHandler(http.server.BaseHTTPRequestHandler):
-    hits: list
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        self.hits.append(self.path)
-        body = b"body { color: red; }"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def counting_http_server():
-    """(base URL, list of paths requested)."""
-    hits: list = []
-    handler = type("Handler", (_CountingHandler,), {"hits": hits})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
