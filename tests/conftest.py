@@ -229,3 +229,10 @@ def page(browser):
     pg.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def report_media(settings, tmp_path):
+    """Stored PDFs go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -26,7 +26,6 @@ from parties.models import Party
 from reports import report_xlsx, services
 from tests.project.test_i18n import NOT_PAGES, _sample_path
 from tests.project.test_login_required import walk
-from tests.reports.conftest_report import report_media  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +197,7 @@ def _last_month_report(user):
     return report
 
 
-def test_every_page_of_the_pdf_carries_the_banner(demo, report_media, system_user, tmp_path):  # noqa: F811
+def test_every_page_of_the_pdf_carries_the_banner(demo, report_media, system_user, tmp_path):
     report = _last_month_report(system_user)
     pages = _pages_text(services.status_report_pdf(report), tmp_path)
     assert len(pages) >= 5
@@ -207,7 +206,7 @@ def test_every_page_of_the_pdf_carries_the_banner(demo, report_media, system_use
     assert "demobaselinen" in pages[0]  # the front page names what is illustrative
 
 
-def test_without_demo_data_the_pdf_has_no_banner(report_media, system_user, tmp_path):  # noqa: F811
+def test_without_demo_data_the_pdf_has_no_banner(report_media, system_user, tmp_path):
     report = _last_month_report(system_user)
     pages = _pages_text(services.status_report_pdf(report), tmp_path)
     assert not any("Demodata" in text for text in pages)

@@ -35,13 +35,6 @@ def past_baseline(db):
     return save_at(Baseline(key="t-baseline", name="Testbaseline", is_active=True), ago(400))
 
 
-@pytest.fixture
-def report_media(settings, tmp_path):
-    """Stored PDFs go to a temporary folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 # ---------------------------------------------------------------------------
 # A local SMTP server (aiosmtpd) that records what it accepts
 # ---------------------------------------------------------------------------
