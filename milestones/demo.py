@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.history import record_save
 from parties.models import Membership, Party
-from parties.services import membership_grant, record_save
+from parties.services import membership_grant
 
 from .models import (
     Activity,

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "django_htmx",
+    "core",
     "parties",
     "milestones",
     "reports",

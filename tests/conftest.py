@@ -14,9 +14,10 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests import factories
 
 # Playwright's sync API beside Django's live server (see RECIPES.md).

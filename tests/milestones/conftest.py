@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.history import system_user_get
 from milestones.models import Baseline, BaselineEntry, Milestone
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests import factories
 
 ACTIVE_BASELINE = "plan-000-milepaelsplan-wip"

@@ -7,9 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.history import record_save, system_user_get
 from milestones.models import Activity, Baseline, BaselineEntry, Dependency, Milestone
 from parties.models import Party
-from parties.services import record_save, system_user_get
 
 D = datetime.date
 REASON = "Test"

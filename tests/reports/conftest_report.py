@@ -25,6 +25,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
+from core.history import record_save, system_user_get
 from milestones.dates import format_plan_date
 from milestones.models import (
     Activity,
@@ -37,7 +38,7 @@ from milestones.models import (
 from milestones.rag import active_baseline, add_months
 from milestones.workdays import first_working_day
 from parties.models import Membership, Party
-from parties.services import membership_grant, record_save, system_user_get
+from parties.services import membership_grant
 from tests import factories
 
 CPH = zoneinfo.ZoneInfo("Europe/Copenhagen")

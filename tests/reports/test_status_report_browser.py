@@ -5,9 +5,9 @@ import os
 import pytest
 import time_machine
 
+from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from parties.models import Membership
-from parties.services import system_user_get
 from reports.models import StatusReport
 from tests.reports import conftest_report
 from tests.reports.conftest_report import at, known_month_build, member

@@ -27,7 +27,7 @@ from django.utils import timezone
 from bench.cleanup import analyze, load_data_clear
 from bench.database import bench_database
 from bench.loaddata import SCALES, load_data_generate
-from reports import pdf as pdf_render
+from core import pdf as pdf_render
 from reports import services
 from reports.models import StatusReport
 
