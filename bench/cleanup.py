@@ -1,4 +1,7 @@
-"""Remove the synthetic programme again, and refresh the planner's statistics after a load."""
+"""Remove the synthetic programme again (or replace it by a fresh one), and refresh the
+planner's statistics after a load."""
+
+import time
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -17,7 +20,7 @@ from milestones.models import (
 )
 from parties.models import Party
 
-from .loaddata import LOAD_USERNAME, PREFIX
+from .loaddata import LOAD_USERNAME, PREFIX, SCALES, load_data_generate
 
 
 def _raw_delete(queryset) -> int:
@@ -83,3 +86,15 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+
+
+def load_data_regenerate(scale: str) -> str:
+    """Replace the synthetic programme by a fresh one at `scale` (a name in SCALES) and
+    refresh the statistics; returns the line the bench commands print about it."""
+    started = time.perf_counter()
+    load_data_clear()
+    counts = load_data_generate(scale=SCALES[scale])
+    analyze()
+    return f"[{scale}] generated in {time.perf_counter() - started:.0f} s: " + ", ".join(
+        f"{k} {v}" for k, v in counts.items()
+    )

@@ -14,8 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.history import record_save
 from parties.models import Membership, Party
-from parties.services import membership_grant, record_save
+from parties.services import membership_grant
 
 from .models import (
     Activity,

@@ -13,8 +13,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from core.history import upsert
 from parties.models import Party
-from parties.services import upsert
 
 from .models import (
     Activity,

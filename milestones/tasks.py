@@ -4,12 +4,10 @@ The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs the periodic ones daily;
 they decide themselves whether today is the day (working days, Danish holidays).
 """
 
-import datetime
-
 from celery import shared_task
-from django.utils import timezone
 
-from parties.services import system_user_get
+from core.dates import task_today
+from core.history import system_user_get
 
 from .services import reminders, rounds, updates
 
@@ -23,21 +21,17 @@ MAIL_RETRY = {
 }
 
 
-def _today(today: str | None) -> datetime.date:
-    return datetime.date.fromisoformat(today) if today else timezone.localdate()
-
-
 @shared_task
 def reporting_round_open_for_month(today: str | None = None) -> int | None:
     """Create this month's reporting round on its first working day (or later), once."""
-    round_ = rounds.reporting_round_open_for_month(today=_today(today), user=system_user_get())
+    round_ = rounds.reporting_round_open_for_month(today=task_today(today), user=system_user_get())
     return round_.pk if round_ else None
 
 
 @shared_task
 def reporting_reminders_send(today: str | None = None) -> int:
     """Queue reminders for updates due soon and overdue (each at most once)."""
-    return reminders.reporting_reminders_send(today=_today(today))
+    return reminders.reporting_reminders_send(today=task_today(today))
 
 
 @shared_task(**MAIL_RETRY)

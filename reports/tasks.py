@@ -9,20 +9,18 @@ far shorter (see `SEND_RETRY_WINDOW_SECONDS`), so a waiting retry is never
 redelivered as a duplicate.
 
 Rendering runs in a child process with a memory cap and a timeout
-(reports.pdf), inside the task's own soft and hard time limits. With the
+(core.pdf), inside the task's own soft and hard time limits. With the
 prefork pool, also consider `worker_max_memory_per_child` (e.g. 1 GB) so a
 worker that grew is replaced after its task.
 """
-
-import datetime
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from parties.services import system_user_get
+from core.dates import task_today
+from core.history import system_user_get
 
 from . import services
 from .models import StatusReport
@@ -58,14 +56,10 @@ def send_countdown(retries: int) -> int:
     )
 
 
-def _today(today: str | None) -> datetime.date:
-    return datetime.date.fromisoformat(today) if today else timezone.localdate()
-
-
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def status_report_generate_monthly(today: str | None = None) -> int | None:
     """Daily at 07:00: on the month's first working day, draft last month's report (once)."""
-    period = services.monthly_report_period(_today(today))
+    period = services.monthly_report_period(task_today(today))
     if period is None:
         return None
     system = system_user_get()

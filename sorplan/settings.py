@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    "core",
     "parties",
     "accounts",
     "milestones",

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from parties.models import Membership
-from parties.services import system_user_get
 from tests import factories
 from tests.helpers import member
 

@@ -1,7 +1,8 @@
 """Plain helpers shared by the test folders, imported by name."""
 
+from core.history import system_user_get
 from parties.models import Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests import factories
 
 

@@ -1,18 +1,17 @@
 """The roadmap: the plan's activities grouped by track and party, or summarised when large."""
 
 import datetime
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 from typing import NamedTuple
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.db.models.base import ModelState
 
+from core.cache import cached
+from core.cache import stamp as data_stamp
 from parties.models import Party
 
 from ..models import (
@@ -198,39 +197,23 @@ class RoadmapSummary:
         )
 
 
-_PLAN_DATA_VERSION_SQL: str | None = None
+# What the plan's cached pages (the large roadmap, the round matrix) depend on: the
+# plan's activities, milestones, parties and baselines, and the rounds' obligations and
+# progress updates; baseline entries have no history (a new baseline writes one for itself).
+PLAN_PAGE_MODELS = (
+    Activity,
+    Milestone,
+    ActivityPlanVersion,
+    Baseline,
+    Party,
+    RoundObligation,
+    ProgressUpdate,
+)
 
 
 def plan_data_version() -> tuple:
-    """A stamp that changes whenever the plan's activities, milestones, parties or
-    baselines, or the rounds' obligations and progress updates change (one query): the
-    newest history row of each, and the newest baseline entry (entries have no history;
-    a new baseline writes one for itself).
-
-    Writes that bypass history (QuerySet.update, bulk_create) are seen when a
-    cached entry expires.
-    """
-    global _PLAN_DATA_VERSION_SQL
-    if _PLAN_DATA_VERSION_SQL is None:  # built once: `Model.history` builds a class each time
-        quote = connection.ops.quote_name
-        parts = []
-        for model in (
-            Activity,
-            Milestone,
-            ActivityPlanVersion,
-            Baseline,
-            Party,
-            RoundObligation,
-            ProgressUpdate,
-        ):
-            table = quote(model.history.model._meta.db_table)
-            parts.append(f"(SELECT MAX(history_id) FROM {table})")
-            parts.append(f"(SELECT MAX(history_date) FROM {table})")
-        parts.append(f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})")
-        _PLAN_DATA_VERSION_SQL = "SELECT " + ", ".join(parts)
-    with connection.cursor() as cursor:
-        cursor.execute(_PLAN_DATA_VERSION_SQL)
-        return tuple(str(value) for value in cursor.fetchone())
+    """The data-version stamp of the plan's pages (`core.cache.stamp`, one query)."""
+    return data_stamp(models=PLAN_PAGE_MODELS, rows=(BaselineEntry,))
 
 
 def roadmap_summary(
@@ -246,22 +229,20 @@ def roadmap_summary(
     Rating every milestone of a large plan takes a while (about 0.2 s at 20,000), so the
     result is cached under `plan_data_version()` (one query, or pass its `stamp`) and the day.
     """
-    raw = repr(
-        (
-            "roadmap-summary",
-            1,
-            stamp or plan_data_version(),
-            today.isoformat(),
-            plan_version.pk if plan_version else None,
-            baseline.pk if baseline else None,
-        )
+    parts = (
+        "roadmap-summary",
+        1,
+        stamp or plan_data_version(),
+        today.isoformat(),
+        plan_version.pk if plan_version else None,
+        baseline.pk if baseline else None,
     )
-    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
-    summary = cache.get(key)
-    if summary is None:
-        summary = _roadmap_summary_build(plan_version=plan_version, baseline=baseline, today=today)
-        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
-    return summary
+    return cached(
+        "milestones",
+        parts,
+        lambda: _roadmap_summary_build(plan_version=plan_version, baseline=baseline, today=today),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
 
 
 _SUMMARY_MILESTONE_FIELDS = (

@@ -2,14 +2,13 @@
 (the dashboard reads these too)."""
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.cache import cached
 from parties.models import Party
 
 from ..models import (
@@ -184,13 +183,12 @@ def round_party_counts(
     """
     if stamp is None:
         return _round_party_counts(round_, today=today)
-    raw = repr(("round-party-counts", 1, stamp, round_.pk, today.isoformat()))
-    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
-    rows = cache.get(key)
-    if rows is None:
-        rows = _round_party_counts(round_, today=today)
-        cache.set(key, rows, SUMMARY_CACHE_SECONDS)
-    return rows
+    return cached(
+        "milestones",
+        ("round-party-counts", 1, stamp, round_.pk, today.isoformat()),
+        lambda: _round_party_counts(round_, today=today),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
 
 
 def _round_party_counts(round_: ReportingRound, *, today: datetime.date) -> list[RoundPartyCount]:

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parties.services import record_save
+from core.history import record_save
 
 from ..models import Baseline, BaselineEntry, Milestone
 from .plan import unique_key

@@ -14,20 +14,11 @@ from django.db.models import ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from parties.services import apply_changes, record_delete, record_save
+from core.history import apply_changes, record_delete, record_save
+from core.versioning import locked
 
 from .. import history
 from ..models import Activity, Dependency, Goal, Milestone, Programme, StatusSource
-
-
-class EditConflict(Exception):
-    """The record was saved by someone else after the version the person saw."""
-
-    def __init__(self, *, current: models.Model, seen_version: int, changes):
-        super().__init__(f"{current!r} is at version {current.version}, not {seen_version}")
-        self.current = current
-        self.seen_version = seen_version
-        self.changes = changes
 
 
 def unique_key(model: type[models.Model], text: str, *, max_length: int | None = None) -> str:
@@ -39,17 +30,6 @@ def unique_key(model: type[models.Model], text: str, *, max_length: int | None =
     while key in taken:
         key, n = f"{base}-{n}", n + 1
     return key
-
-
-def _locked(model: type[models.Model], pk: int, version: int):
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != version:
-        raise EditConflict(
-            current=current,
-            seen_version=version,
-            changes=history.changes_since_version(current, version),
-        )
-    return current
 
 
 def _save_new(instance: models.Model, *, user, reason: str):
@@ -112,7 +92,7 @@ def goal_update(
     *, goal_id: int, version: int, user, data: Mapping[str, Any], reason: str = ""
 ) -> tuple[Goal, bool]:
     """Update a goal from the version the person saw. Returns (goal, changed)."""
-    goal = _locked(Goal, goal_id, version)
+    goal = locked(Goal, goal_id, version, changes=history.changes_since_version)
     changed = apply_changes(goal, data)
     return goal, _save_changes(goal, changed, user=user, reason=reason)
 
@@ -120,7 +100,7 @@ def goal_update(
 @transaction.atomic
 def goal_delete(*, goal_id: int, version: int, user, reason: str = "") -> None:
     """Delete a goal; refused while activities or sub-goals belong to it."""
-    goal = _locked(Goal, goal_id, version)
+    goal = locked(Goal, goal_id, version, changes=history.changes_since_version)
     _delete(goal, user=user, reason=reason)
 
 
@@ -138,7 +118,7 @@ def activity_update(
     *, activity_id: int, version: int, user, data: Mapping[str, Any], reason: str = ""
 ) -> tuple[Activity, bool]:
     """Update an activity from the version the person saw. Returns (activity, changed)."""
-    activity = _locked(Activity, activity_id, version)
+    activity = locked(Activity, activity_id, version, changes=history.changes_since_version)
     changed = apply_changes(activity, data)
     return activity, _save_changes(activity, changed, user=user, reason=reason)
 
@@ -156,7 +136,7 @@ def activity_delete(
     """Delete an activity. Its milestones are moved to another activity or deleted
     with it; one of the two must be chosen when it has any. Returns how many
     milestones were moved or deleted."""
-    activity = _locked(Activity, activity_id, version)
+    activity = locked(Activity, activity_id, version, changes=history.changes_since_version)
     milestones = list(Milestone.objects.select_for_update().filter(activity=activity))
     if milestones and move_milestones_to is None and not delete_milestones:
         raise ValidationError(
@@ -206,7 +186,7 @@ def milestone_update(
 
     A reason is required when the forecast date (or its precision) moves.
     """
-    milestone = _locked(Milestone, milestone_id, version)
+    milestone = locked(Milestone, milestone_id, version, changes=history.changes_since_version)
     changed = apply_changes(milestone, data)
     if any(name in changed for name in FORECAST_FIELDS) and not reason.strip():
         raise ValidationError(
@@ -249,7 +229,7 @@ def _milestone_remove(milestone: Milestone, *, user, reason: str) -> None:
 @transaction.atomic
 def milestone_delete(*, milestone_id: int, version: int, user, reason: str = "") -> None:
     """Delete a milestone and its dependencies."""
-    milestone = _locked(Milestone, milestone_id, version)
+    milestone = locked(Milestone, milestone_id, version, changes=history.changes_since_version)
     _milestone_remove(milestone, user=user, reason=reason)
 
 

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parties.services import record_save
+from core.history import record_save
+from core.versioning import EditConflict
 
 from ..models import MunicipalityRollout, RolloutPhase
 
@@ -22,14 +23,6 @@ class RolloutChange:
     version: int
 
 
-class RolloutConflict(Exception):
-    """Rows someone else changed since the user loaded the page (nothing was saved)."""
-
-    def __init__(self, rows: list[MunicipalityRollout]):
-        super().__init__("conflict")
-        self.rows = rows
-
-
 @transaction.atomic
 def municipality_rollouts_update(
     *, phase: RolloutPhase, changes: list[RolloutChange], user, today: datetime.date
@@ -37,7 +30,7 @@ def municipality_rollouts_update(
     """Apply a phase's bulk form: save (with history) only the rows that changed.
 
     If any changed row was saved by someone else in between, nothing is saved
-    and RolloutConflict names those rows.
+    and `EditConflict` names those rows (`rows`).
     """
     rows = {
         row.pk: row
@@ -74,7 +67,7 @@ def municipality_rollouts_update(
         row.version += 1
         changed.append(row)
     if conflicts:
-        raise RolloutConflict(conflicts)
+        raise EditConflict(rows=conflicts)
     for row in changed:
         record_save(
             row,

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.history import record_delete, record_save
 from parties.models import Membership, Party
-from parties.services import record_delete, record_save
 
 from ..dates import format_plan_date
 from ..models import (

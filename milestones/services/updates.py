@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.history import record_delete, record_save
+from core.versioning import EditConflict, locked
 from parties.models import Party
-from parties.services import record_delete, record_save
 
 from ..dates import format_plan_date
 from ..models import (
@@ -56,14 +57,6 @@ EDITABLE_STATUSES = (ProgressUpdate.Status.DRAFT, ProgressUpdate.Status.RETURNED
 DONE_STATUSES = (ProgressUpdate.Status.SUBMITTED, ProgressUpdate.Status.ACCEPTED)
 
 
-class UpdateConflict(Exception):
-    """Someone else saved the record since the user loaded it; `current` is what is saved now."""
-
-    def __init__(self, current):
-        super().__init__("conflict")
-        self.current = current
-
-
 # ---------------------------------------------------------------------------
 # Progress updates
 # ---------------------------------------------------------------------------
@@ -100,7 +93,7 @@ def progress_update_save(
     """Save a party's update on an activity as a draft, or submit it.
 
     `version` is the one the user loaded (0 when no update existed); when
-    someone saved in between, UpdateConflict is raised and nothing is saved.
+    someone saved in between, `EditConflict` is raised and nothing is saved.
     The caller has checked that the user may report for `party`.
     """
     if not RoundObligation.objects.filter(round=round_, party=party, activity=activity).exists():
@@ -113,7 +106,7 @@ def progress_update_save(
         .first()
     )
     if (update.version if update else 0) != version:
-        raise UpdateConflict(update)
+        raise EditConflict(update, seen_version=version)
     if update is None:
         update = ProgressUpdate(round=round_, party=party, activity=activity)
     elif update.status not in EDITABLE_STATUSES:
@@ -146,7 +139,7 @@ def progress_update_save(
                 round=round_, party=party, activity=activity
             ).first()
             if current is not None:
-                raise UpdateConflict(current) from error
+                raise EditConflict(current, seen_version=version) from error
         raise
     _proposals_save(update, proposals, user=user)
     if submit:
@@ -187,14 +180,9 @@ def _proposals_save(update: ProgressUpdate, proposals: list[ProposalInput], *, u
         record_save(current, user=user, reason="Forslag til ny dato")
 
 
-def _locked(update: ProgressUpdate, version: int) -> ProgressUpdate:
-    current = (
-        ProgressUpdate.objects.select_for_update(of=("self",))
-        .select_related("round", "party")
-        .get(pk=update.pk)
-    )
-    if current.version != version:
-        raise UpdateConflict(current)
+def _submitted_locked(update: ProgressUpdate, version: int) -> ProgressUpdate:
+    """The update locked at `version` (else `EditConflict`), if it is submitted."""
+    current = locked(ProgressUpdate.objects.select_related("round", "party"), update.pk, version)
     if current.status != ProgressUpdate.Status.SUBMITTED:
         raise ValidationError(
             _("Opdateringen er %(status)s; kun indsendte opdateringer kan behandles.")
@@ -227,7 +215,7 @@ def progress_update_accept(
     """Accept a submitted update. Proposals in `accepted_proposal_ids` move their
     milestone's forecast (history: the reviewer, and where it came from); the
     others are rejected. Returns the milestones moved."""
-    update = _locked(update, version)
+    update = _submitted_locked(update, version)
     reason = forecast_change_reason(update)
     moved = []
     pending = update.proposals.select_related("milestone").filter(
@@ -277,7 +265,7 @@ def progress_update_return(*, update: ProgressUpdate, comment: str, version: int
         raise ValidationError(
             {"comment": _("Skriv en kommentar, så parten ved, hvad der mangler.")}
         )
-    update = _locked(update, version)
+    update = _submitted_locked(update, version)
     _review_close(
         update,
         status=ProgressUpdate.Status.RETURNED,

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
+from core.versioning import EditConflict
 from parties.access import request_access
 
 from ..forms import (
@@ -18,7 +20,6 @@ from ..forms import (
     merged_after_conflict,
 )
 from ..models import Activity, Baseline, Goal, Milestone
-from ..services.plan import EditConflict
 
 # ---------------------------------------------------------------------------
 # Fetch and authorise: 404 for what does not exist (every member reads the whole
@@ -64,17 +65,6 @@ def safe_next(request, default: str) -> str:
     ):
         return target
     return default
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        form.add_error(None, error)
 
 
 def show_notes(request, form) -> None:

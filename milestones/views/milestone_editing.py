@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.forms import add_service_errors
 from parties.access import request_access
 
 from ..forms import (
@@ -24,7 +25,6 @@ from ..services import plan as services
 from . import plan as plan_views
 from .edit_pages import (
     Submission,
-    add_service_errors,
     create_page,
     delete_page,
     edit_page,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from parties.access import request_access
 from parties.models import Party
 
@@ -139,7 +140,7 @@ def round_create(request):
                     user=request.user,
                 )
             except ValidationError as error:
-                errors_to_form(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -290,11 +291,3 @@ def obligation_remove(request, pk):
             % {"party": obligation.party.name, "activity": obligation.activity.title},
         )
     return redirect(_round_url(obligation.round, request.GET.get("part")))
-
-
-def errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
+from core.versioning import EditConflict
 from parties.access import request_access
 from parties.models import Party
 
@@ -25,7 +27,7 @@ from ..models import (
     RoundObligation,
 )
 from ..services import updates as update_services
-from .reporting import UPDATE_FIELDS, edit_url, errors_to_form, round_or_404, update_for_user
+from .reporting import UPDATE_FIELDS, edit_url, round_or_404, update_for_user
 
 
 # ---------------------------------------------------------------------------
@@ -73,13 +75,13 @@ def update_edit(request, period, party_key, activity_key):
                     user=request.user,
                     submit=submit,
                 )
-            except update_services.UpdateConflict as error:
+            except EditConflict as error:
                 conflict, conflicted = error.current, True
                 form, proposal_forms = _conflict_forms(
                     request, conflict, submit=submit, milestones=milestones, proposals=proposals
                 )
             except ValidationError as error:
-                errors_to_form(form, error)
+                add_service_errors(form, error)
             else:
                 if submit:
                     messages.success(
@@ -274,13 +276,13 @@ def update_review(request, pk):
                     user=request.user,
                 )
                 messages.success(request, _("Opdateringen er sendt retur til parten."))
-        except update_services.UpdateConflict:
+        except EditConflict:
             messages.error(
                 request,
                 _("Opdateringen er ændret, mens du læste den. Læs den igen, og behandl den så."),
             )
         except ValidationError as error:
-            errors_to_form(form, error)
+            add_service_errors(form, error)
             return _detail(request, update, review_form=form, status=400)
         return redirect("milestones:reporting_update", update.pk)
     return _detail(request, update, review_form=form, status=400)

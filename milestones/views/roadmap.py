@@ -1,19 +1,17 @@
 """Reading the plan: the roadmap and an activity's page, with RAG and slip against the
 active (or a chosen) baseline; large plans are shown a track, a party or a page at a time."""
 
-import hashlib
 from itertools import groupby
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from core.cache import page_html
 from parties.access import request_access
 
 from .. import selectors
@@ -46,23 +44,13 @@ def roadmap(request):
     if Activity.objects.count() <= selectors.ROADMAP_ALL:
         return render(request, "milestones/roadmap.html", _roadmap_context(request))
     stamp = selectors.plan_data_version()
-    raw = repr(
-        (
-            "roadmap-html",
-            1,
-            stamp,
-            timezone.localdate().isoformat(),
-            request.get_full_path(),
-            translation.get_language(),
-            request_access(request).can_edit_plan,
-        )
+    body, _context = page_html(
+        request,
+        namespace="milestones",
+        parts=("roadmap-html", 1, stamp, request_access(request).can_edit_plan),
+        build=lambda: ("milestones/_roadmap_main.html", _roadmap_context(request, stamp=stamp)),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
-    key = "sorplan:milestones:" + hashlib.sha256(raw.encode()).hexdigest()
-    body = cache.get(key)
-    if body is None:
-        context = _roadmap_context(request, stamp=stamp)
-        body = render_to_string("milestones/_roadmap_main.html", context, request)
-        cache.set(key, body, selectors.SUMMARY_CACHE_SECONDS)
     return render(request, "milestones/roadmap.html", {"body": body})
 
 

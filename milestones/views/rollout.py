@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.versioning import EditConflict
 from parties.access import request_access
 
 from .. import selectors
@@ -59,7 +60,7 @@ def phase_detail(request, number):
                 changed = services.municipality_rollouts_update(
                     phase=phase, changes=changes, user=request.user, today=timezone.localdate()
                 )
-            except services.RolloutConflict as error:
+            except EditConflict as error:
                 names = ", ".join(r.municipality.name for r in error.rows)
                 messages.error(
                     request,

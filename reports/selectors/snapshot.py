@@ -19,6 +19,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
 from django.utils import timezone
 
+from core.cache import stamp
 from milestones.models import (
     Activity,
     Baseline,
@@ -81,36 +82,11 @@ def rows(model: type[Model], at: datetime.datetime | None, fields, **filters) ->
     return list(as_of_queryset(model, at).filter(**filters).values(*fields))
 
 
-_DATA_VERSION_SQL: str | None = None
-
-
-def _data_version_sql() -> str:
-    # Built once: looking up `Model.history` builds a manager class each time.
-    global _DATA_VERSION_SQL
-    if _DATA_VERSION_SQL is None:
-        quote = connection.ops.quote_name
-        parts = []
-        for model in WATCHED_MODELS:
-            table = quote(model.history.model._meta.db_table)
-            parts.append(f"(SELECT MAX(history_id) FROM {table})")
-            parts.append(f"(SELECT MAX(history_date) FROM {table})")
-        parts.append(f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})")
-        _DATA_VERSION_SQL = "SELECT " + ", ".join(parts)
-    return _DATA_VERSION_SQL
-
-
 def data_version() -> tuple:
-    """A stamp that changes whenever anything the dashboard shows changes (one query).
-
-    Every save through the services writes a history row, so the newest history
-    id and date of each watched model say whether anything moved. Baseline
-    entries have no history of their own; their newest id stands in. Writes that
-    bypass history (QuerySet.update, bulk_create) are not seen until the cache
-    entry expires (CACHE_SECONDS in reports.selectors).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_data_version_sql())
-        return tuple(str(value) for value in cursor.fetchone())
+    """The data-version stamp of the steering group's pages (`core.cache.stamp`, one
+    query): it changes whenever anything the dashboard shows is saved. Baseline entries
+    have no history of their own; their newest id stands in."""
+    return stamp(models=WATCHED_MODELS, rows=(BaselineEntry,))
 
 
 # ---------------------------------------------------------------------------

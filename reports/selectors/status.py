@@ -14,15 +14,14 @@ services changes the stamp, and the next request recomputes.
 """
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.cache import cached
 from milestones.models import Activity, period_end
 from milestones.rag import Rag, RagRollup, add_months, rollup
 
@@ -143,15 +142,14 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
-    stamp = snapshot.data_version()
     moment = point.at.isoformat() if point.is_past else point.today.isoformat()
-    raw = repr(("dashboard", 2, stamp, moment, party or "", track or ""))
-    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
-    result = cache.get(key)
-    if result is None:
-        result = dashboard_build(point, party or None, track or None)
-        cache.set(key, result, CACHE_SECONDS)
-    elif not point.is_past:
+    result = cached(
+        "reports",
+        ("dashboard", 2, snapshot.data_version(), moment, party or "", track or ""),
+        lambda: dashboard_build(point, party or None, track or None),
+        seconds=CACHE_SECONDS,
+    )
+    if not point.is_past:
         # The cached figures hold for the whole day; the moment shown is now.
         result.point = point
     return result
@@ -261,10 +259,8 @@ def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
     history rows now), so edits made since do not invalidate it.
     """
     at = point.previous_month_end
-    raw = repr(("previous", 1, at.isoformat(), track or "", party_id or 0))
-    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
-    result = cache.get(key)
-    if result is None:
+
+    def build() -> Rollups:
         before = snapshot.plan_snapshot(
             at=at,
             today=at.date() - datetime.timedelta(days=1),
@@ -272,9 +268,14 @@ def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
             party_id=party_id,
             parties=parties,
         )
-        result = plan_rollups(before)
-        cache.set(key, result, 3600)
-    return result
+        return plan_rollups(before)
+
+    return cached(
+        "reports",
+        ("previous", 1, at.isoformat(), track or "", party_id or 0),
+        build,
+        seconds=3600,
+    )
 
 
 def status_lines(plan: PlanSnapshot, before: "PlanSnapshot | Rollups"):

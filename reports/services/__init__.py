@@ -13,7 +13,6 @@ from .delivery import (
 from .status_report import (
     APPENDIX_FULL_LIST_MAX,
     XLSX_NAME,
-    ReportConflict,
     document_context,
     monthly_report_period,
     previous_month,
@@ -32,7 +31,6 @@ from .status_report import (
 __all__ = [
     "APPENDIX_FULL_LIST_MAX",
     "XLSX_NAME",
-    "ReportConflict",
     "delivery_send",
     "distribution_list",
     "document_context",

@@ -2,13 +2,12 @@
 and publish it (freeze figures and PDF). Delivery by e-mail is in `delivery`.
 
 The figures come from `reports.report_data` (built on the dashboard's
-selectors); the document is rendered by `reports.pdf`.
+selectors); the document is rendered by `core.pdf`.
 """
 
 import datetime
 import hashlib
 import json
-import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,23 +18,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.dates import COPENHAGEN
+from core.history import record_save
+from core.versioning import locked
 from milestones.demo import DEMO_NOTICE, demo_data_loaded
 from milestones.rag import add_months
 from milestones.workdays import first_working_day
-from parties.services import record_save
 
 from .. import report_data, report_xlsx
 from ..models import StatusReport
 
-COPENHAGEN = zoneinfo.ZoneInfo("Europe/Copenhagen")
 # Above this many milestones, the appendix keeps red and yellow ones and the
 # full list goes along as a spreadsheet embedded in the PDF.
 APPENDIX_FULL_LIST_MAX = 300
 XLSX_NAME = "milepaele-{period}.xlsx"
-
-
-class ReportConflict(Exception):
-    """Someone else saved the report's texts since the version the user saw."""
 
 
 # ---------------------------------------------------------------------------
@@ -119,17 +115,20 @@ def status_report_generate(
 def status_report_texts_update(
     *, report: StatusReport, user, leader_summary: str, decisions_needed: str, version: int
 ) -> StatusReport:
-    """Save the SOR-team's leader summary and the decisions needed (drafts only)."""
-    locked = StatusReport.objects.select_for_update().get(pk=report.pk)
-    if locked.is_published:
+    """Save the SOR-team's leader summary and the decisions needed (drafts only).
+
+    `EditConflict` when someone else saved the texts after `version`."""
+    current = locked(StatusReport, report.pk, version, refuse=_refuse_published)
+    current.leader_summary = leader_summary.strip()
+    current.decisions_needed = decisions_needed.strip()
+    current.version += 1
+    record_save(current, user=user, reason=_("Ledelsesresumé og beslutninger redigeret"))
+    return current
+
+
+def _refuse_published(report: StatusReport) -> None:
+    if report.is_published:
         raise ValidationError(_("Rapporten er publiceret og kan ikke ændres."), code="published")
-    if locked.version != version:
-        raise ReportConflict
-    locked.leader_summary = leader_summary.strip()
-    locked.decisions_needed = decisions_needed.strip()
-    locked.version += 1
-    record_save(locked, user=user, reason=_("Ledelsesresumé og beslutninger redigeret"))
-    return locked
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +173,7 @@ def status_report_html(report: StatusReport, data: dict) -> str:
 
 
 def _attachments(report: StatusReport, data: dict) -> tuple:
-    from .. import pdf as pdf_render
+    from core import pdf as pdf_render
 
     if not data.get("appendix", {}).get("spreadsheet"):
         return ()
@@ -191,7 +190,7 @@ def status_report_render(
     report: StatusReport, data: dict | None = None, *, stats: dict | None = None
 ) -> bytes:
     """Render the report's PDF (for a draft, or once when publishing)."""
-    from .. import pdf as pdf_render
+    from core import pdf as pdf_render
 
     data = status_report_data(report) if data is None else data
     return pdf_render.render_pdf(

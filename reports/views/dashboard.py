@@ -10,15 +10,11 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.cache import page_html
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
@@ -60,24 +56,13 @@ def _page(request, *, kind: str, title: str, build):
     if request.htmx:
         template, context = build()
         return render(request, template.replace("_main", "_body"), context)
-    raw = repr(
-        (
-            "html",
-            kind,
-            snapshot.data_version(),
-            timezone.localdate().isoformat(),
-            request.get_full_path(),
-            translation.get_language(),
-            request_access(request).can_review,
-        )
+    content, context = page_html(
+        request,
+        namespace="reports",
+        parts=("html", kind, snapshot.data_version(), request_access(request).can_review),
+        build=build,
+        seconds=selectors.CACHE_SECONDS,
     )
-    key = "sorplan:reports:" + hashlib.sha256(raw.encode()).hexdigest()
-    content = cache.get(key)
-    context = {}
-    if content is None:
-        template, context = build()
-        content = render_to_string(template, context, request)
-        cache.set(key, content, selectors.CACHE_SECONDS)
     return render(
         request, "reports/page.html", {**context, "content": content, "page_title": title}
     )

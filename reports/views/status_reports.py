@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.versioning import EditConflict
 from parties.access import request_access
 
 from .. import services
@@ -134,7 +135,7 @@ def report_texts(request, period: str):
                 decisions_needed=form.cleaned_data["decisions_needed"],
                 version=form.cleaned_data["version"],
             )
-        except services.ReportConflict:
+        except EditConflict:
             # Keep what the user typed; take the version now saved, so saving again works.
             report.refresh_from_db()
             data = form.data.copy()

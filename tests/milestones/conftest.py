@@ -5,10 +5,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.history import system_user_get
 from milestones.models import Milestone, ReportingRound
 from milestones.services import rounds
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests import factories
 from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY, PERIOD
 

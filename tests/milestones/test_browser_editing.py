@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.history import system_user_get
 from milestones.models import Milestone
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,10 +9,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from core.history import system_user_get
 from milestones.models import Milestone, ProgressUpdate, RoundObligation
 from milestones.services import reporting
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import UserFactory
 from tests.milestones.test_reporting_browser import MIDT_ACTIVITY, log_in
 

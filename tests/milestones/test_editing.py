@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms import CheckboxInput
 from django.urls import reverse
 
+from core.versioning import EditConflict
 from milestones.forms import MilestoneForm, MilestoneQuickForm
 from milestones.models import Activity, Dependency, Goal, Milestone
 from milestones.services import plan as services
@@ -382,7 +383,7 @@ def test_the_service_refuses_a_stale_version(milestone, editor):
     services.milestone_update(
         milestone_id=milestone.pk, version=1, user=editor, data={"title": "A"}
     )
-    with pytest.raises(services.EditConflict) as conflict:
+    with pytest.raises(EditConflict) as conflict:
         services.milestone_update(
             milestone_id=milestone.pk, version=1, user=editor, data={"title": "B"}
         )

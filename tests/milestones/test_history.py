@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.history import system_user_get
 from milestones import history
 from milestones.forms import MilestoneQuickForm
 from milestones.models import Activity, Milestone
 from milestones.services import plan as services
 from parties.models import Party
-from parties.services import system_user_get
 from tests.milestones.helpers import reload
 
 from .test_editing import HTMX, post_data, quick_url, text

@@ -400,8 +400,8 @@ def test_the_older_baseline_holds_no_milestone_only_the_newer_document_names():
 
 
 def test_a_status_a_person_sets_is_kept_by_the_next_load(editor):
+    from core.history import system_user_get
     from milestones.services.plan import activity_update
-    from parties.services import system_user_get
 
     activity = Activity.objects.get(key="migrering-db2-mssql")
     activity, _ = activity_update(

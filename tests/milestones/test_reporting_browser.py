@@ -10,10 +10,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.history import system_user_get
 from milestones.models import Milestone, ProgressUpdate
 from milestones.services import rounds
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

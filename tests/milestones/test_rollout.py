@@ -6,10 +6,10 @@ import datetime
 import pytest
 import time_machine
 
+from core.history import record_save
 from milestones.models import MunicipalityRollout
 from milestones.selectors import rollout_counts
 from parties.models import Party
-from parties.services import record_save
 
 D = datetime.date
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]

@@ -13,11 +13,11 @@ from django.core import mail
 from django.db import connections
 from kombu import pools as kombu_pools
 
+from core.history import system_user_get
 from milestones import tasks
 from milestones.loader import sor_roadmap_load
 from milestones.models import ReminderSent, RoundObligation
 from milestones.services import rounds
-from parties.services import system_user_get
 from sorplan.celery import app
 from tests.conftest import TEST_REDIS_URL
 from tests.milestones.helpers import (

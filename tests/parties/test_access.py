@@ -1,8 +1,9 @@
 import pytest
 
+from core.history import system_user_get
 from parties.access import access_for
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,11 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from core.history import system_user_get
 from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
 from milestones.services import reporting
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from reports.services import status_report_generate
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import UserFactory

@@ -2,9 +2,10 @@
 
 import pytest
 
+from core.history import system_user_get
 from milestones.demo import DEMO_PASSWORD
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

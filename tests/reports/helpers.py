@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import time_machine
 from django.utils import timezone, translation
 
+from core.history import record_save, system_user_get
 from milestones.dates import format_plan_date
 from milestones.models import (
     Activity,
@@ -35,7 +36,6 @@ from milestones.models import (
 from milestones.rag import active_baseline, add_months
 from milestones.workdays import first_working_day
 from parties.models import Membership, Party
-from parties.services import record_save, system_user_get
 from tests.helpers import member
 
 # ---------------------------------------------------------------------------

@@ -6,10 +6,11 @@ import datetime
 import pytest
 from django.utils import formats, timezone
 
+from core.history import system_user_get
 from milestones.demo import DEMO_PASSWORD
 from milestones.models import Baseline
 from parties.models import Membership, Party
-from parties.services import membership_grant, system_user_get
+from parties.services import membership_grant
 from tests.factories import UserFactory
 from tests.reports.helpers import (
     ago,

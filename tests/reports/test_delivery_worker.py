@@ -17,10 +17,10 @@ from celery.result import EagerResult
 from celery.signals import task_postrun
 from django.db import close_old_connections, connections
 
+from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from milestones.rag import add_months
 from parties.models import Membership
-from parties.services import system_user_get
 from reports import services, tasks
 from reports.models import ReportDelivery, ReportRecipient, StatusReport
 from tests.reports.helpers import at, member, report_day, report_period

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
-from parties.services import system_user_get
+from core.history import system_user_get
 from reports import services
 from tests.reports.helpers import (
     ACHIEVEMENT,

@@ -11,9 +11,9 @@ from django.conf import settings
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
-from parties.services import system_user_get
+from core.history import system_user_get
+from core.pdf import StaticFilesFetcher, render_pdf_in_process
 from reports import services
-from reports.pdf import StaticFilesFetcher, render_pdf_in_process
 from tests.reports.helpers import (
     known_month_build,
     pdf_text,
@@ -135,7 +135,7 @@ def test_hostile_text_is_escaped_in_the_preview_page(client_for, report_media):
 
 
 def test_rendering_is_capped_in_memory_and_time():
-    from reports.pdf import RenderError, render_pdf
+    from core.pdf import RenderError, render_pdf
 
     html = "<p>hej</p>"
     assert render_pdf(html, static_root=STATIC).startswith(b"%PDF")

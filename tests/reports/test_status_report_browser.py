@@ -5,9 +5,9 @@ import os
 import pytest
 import time_machine
 
+from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from parties.models import Membership
-from parties.services import system_user_get
 from reports.models import StatusReport
 from tests.reports.helpers import at, known_month_build, member, report_period
 

@@ -9,8 +9,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.history import system_user_get
 from milestones.rag import Rag
-from parties.services import system_user_get
 from reports import services
 from reports.models import StatusReport
 from tests.reports.helpers import (

@@ -9,9 +9,9 @@ import time_machine
 from django.db import transaction
 from pypdf import PdfReader
 
+from core.history import record_save, system_user_get
 from milestones.models import Milestone
 from milestones.rag import add_months
-from parties.services import record_save, system_user_get
 from reports import services
 from reports.models import PublishedReportError, StatusReport
 from tests.reports.helpers import (

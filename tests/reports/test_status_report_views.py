@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
 
-from parties.services import system_user_get
+from core.history import system_user_get
 from reports import report_data, services
 from reports.models import ReportDelivery, StatusReport
 from tests.reports.helpers import known_month_build

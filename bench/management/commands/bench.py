@@ -33,9 +33,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from bench.cleanup import analyze, load_data_clear
+from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
-from bench.loaddata import SCALES, load_data_generate, load_users
+from bench.loaddata import load_users
 from milestones.models import Activity, ReportingRound
 
 
@@ -100,14 +100,7 @@ class Command(BaseCommand):
         names = [s.strip() for s in scales.split(",") if s.strip()]
         for name in names:
             if not no_generate:
-                started = time.perf_counter()
-                load_data_clear()
-                counts = load_data_generate(scale=SCALES[name])
-                analyze()
-                self.stdout.write(
-                    f"[{name}] generated in {time.perf_counter() - started:.0f} s: "
-                    + ", ".join(f"{k} {v}" for k, v in counts.items())
-                )
+                self.stdout.write(load_data_regenerate(name))
             wanted = [p.strip() for p in pages.split(",") if p.strip()]
             results += self._measure(name, runs, wanted)
             if name == "large" and not wanted:  # the monthly status report at scale (bench_report)

@@ -24,10 +24,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from bench.cleanup import analyze, load_data_clear
+from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
-from bench.loaddata import SCALES, load_data_generate
-from reports import pdf as pdf_render
+from core import pdf as pdf_render
 from reports import services
 from reports.models import StatusReport
 
@@ -79,14 +78,7 @@ class Command(BaseCommand):
                 f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})"
             )
             if not no_generate:
-                started = time.perf_counter()
-                load_data_clear()
-                counts = load_data_generate(scale=SCALES[scale])
-                analyze()
-                self.stdout.write(
-                    f"[{scale}] generated in {time.perf_counter() - started:.0f} s: "
-                    + ", ".join(f"{k} {v}" for k, v in counts.items())
-                )
+                self.stdout.write(load_data_regenerate(scale))
             self._measure(output)
 
     def _measure(self, output: str | None) -> None:

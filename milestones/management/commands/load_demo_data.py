@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from parties.services import system_user_get
+from core.history import system_user_get
 
 from ...demo import DEMO_PASSWORD, demo_data_load, demo_users_create
 

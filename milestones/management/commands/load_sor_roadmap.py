@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from parties.services import system_user_get
+from core.history import system_user_get
 
 from ...loader import sor_roadmap_load
 

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from parties.services import system_user_get
+from core.history import system_user_get
 
 from ...dates import format_plan_date
 from ...models import DatePrecision, Milestone

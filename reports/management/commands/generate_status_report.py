@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from parties.services import system_user_get
+from core.history import system_user_get
 from reports import services
 
 

@@ -1,18 +1,18 @@
 """HTML to PDF with WeasyPrint, safely and within limits.
 
 WeasyPrint's own fetcher reads any `file://` or `http://` URL and embeds
-`<a rel="attachment">` targets into the PDF, so a URL in a report could pull a
-server file into a document sent outside. `StaticFilesFetcher` allows only
+`<a rel="attachment">` targets into the PDF, so a URL in a document could pull a
+server file into a PDF sent outside. `StaticFilesFetcher` allows only
 `data:` URLs and files inside the app's static folder; everything else fails
 (and is logged) without a request being made.
 
 `render_pdf` renders in a child process with a memory cap (RLIMIT_AS) and a
 wall-clock timeout, so one runaway document cannot take the worker down; the
 Celery task around it has its own soft and hard time limits. This module is
-also the child's entry point (`python -m reports.pdf`), which must run without
+also the child's entry point (`python -m core.pdf`), which must run without
 Django: nothing here reads settings at import time. Importing weasyprint
-parses its stylesheets (and logs it), so the app imports this module only
-when it renders.
+parses its stylesheets (and logs it), so an app imports this module only
+when it renders (the monthly status report: `reports.services.status_report`).
 """
 
 import base64
@@ -146,7 +146,7 @@ def render_pdf(
     here = Path(__file__).resolve().parent.parent
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "reports.pdf"],
+            [sys.executable, "-m", "core.pdf"],
             input=payload,
             capture_output=True,
             timeout=timeout,

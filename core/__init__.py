@@ -1,0 +1,1 @@
+"""The shared mechanisms below every app (docs/architecture.md): it imports no project app."""

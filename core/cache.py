@@ -1,0 +1,92 @@
+"""Data-version stamps, and results and page HTML cached under them.
+
+A page declares the models it depends on; `stamp(models=...)` reads the newest
+history row (id and date) of each in one query, so any save through the
+services (which always writes a history row, `core.history`) changes the
+stamp and a cached entry keyed by it is simply not found again. Models without
+history (a baseline's entries) are watched by their newest id (`rows=`).
+
+Writes that bypass history (QuerySet.update, bulk_create) are not seen until
+the cached entry expires.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .dates import today
+
+# The stamp's SQL per list of models, built once: looking up `Model.history`
+# builds a manager class each time.
+_STAMP_SQL: dict[tuple, str] = {}
+
+
+def stamp(*, models: Sequence[type[Model]], rows: Sequence[type[Model]] = ()) -> tuple:
+    """A stamp that changes whenever a row of `models` (with history) or a new row of
+    `rows` (without history) is saved: one query, the same for the same lists."""
+    key = (tuple(models), tuple(rows))
+    sql = _STAMP_SQL.get(key)
+    if sql is None:
+        sql = _STAMP_SQL[key] = _stamp_sql(models, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(str(value) for value in cursor.fetchone())
+
+
+def _stamp_sql(with_history, without_history) -> str:
+    quote = connection.ops.quote_name
+    parts = []
+    for model in with_history:
+        table = quote(model.history.model._meta.db_table)
+        parts.append(f"(SELECT MAX(history_id) FROM {table})")
+        parts.append(f"(SELECT MAX(history_date) FROM {table})")
+    for model in without_history:
+        parts.append(f"(SELECT MAX(id) FROM {quote(model._meta.db_table)})")
+    return "SELECT " + ", ".join(parts)
+
+
+def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: int) -> T:
+    """`build()`'s result, cached for `seconds` under `parts` (a stamp among them) in
+    the app's `namespace`; built again when the parts change or the entry expires."""
+    key = f"sorplan:{namespace}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def page_html(
+    request,
+    *,
+    namespace: str,
+    parts: tuple,
+    build: Callable[[], tuple[str, dict]],
+    seconds: int,
+) -> tuple[str, dict]:
+    """A page's main content as HTML, from `build()` -> (template, context), cached
+    under `parts` (the page's kind, the stamp of its dependencies and the reader's
+    rights that change it), the day, the full query string and the language.
+
+    Returns (html, context); the context is empty when the HTML came from the cache.
+    """
+    context = {}
+
+    def render_content() -> str:
+        nonlocal context
+        template, context = build()
+        return render_to_string(template, context, request)
+
+    key = (
+        *parts,
+        today().isoformat(),
+        request.get_full_path(),
+        translation.get_language(),
+    )
+    html = cached(namespace, key, render_content, seconds=seconds)
+    return html, context

@@ -1,0 +1,75 @@
+"""Saving with django-simple-history's user and change reason, which every write names."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+
+
+def system_user_get():
+    """The user that tasks, loaders and management commands record in history.
+
+    It cannot log in (unusable password, inactive).
+    """
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=settings.SORPLAN_SYSTEM_USERNAME,
+        defaults={"first_name": "sorplan", "last_name": "(system)", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def record_save(
+    instance: models.Model, *, user, reason: str = "", clean: bool = True, **save_kwargs
+):
+    """Save a model instance with the acting user and change reason on its history row."""
+    if clean:
+        instance.full_clean()
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save(**save_kwargs)
+    return instance
+
+
+def record_delete(instance: models.Model, *, user, reason: str = ""):
+    """Delete with the acting user and reason on the history row."""
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.delete()
+
+
+def upsert(
+    model: type[models.Model], *, lookup: dict, values: dict, user, reason: str
+) -> tuple[models.Model, bool]:
+    """Create or update by a stable lookup; save only when a value differs.
+
+    Returns (instance, changed). Unchanged rows are not saved, so a repeated
+    load writes no history rows.
+    """
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model(**lookup, **values)
+        record_save(instance, user=user, reason=reason)
+        return instance, True
+    changed = bool(apply_changes(instance, values))
+    if changed:
+        record_save(instance, user=user, reason=reason)
+    return instance, changed
+
+
+def apply_changes(instance: models.Model, values: Mapping[str, Any]) -> list[str]:
+    """Set the fields whose value differs (a relation compared by its key); return their names."""
+    changed = []
+    for name, value in values.items():
+        field = instance._meta.get_field(name)
+        current = getattr(instance, field.attname if field.is_relation else name)
+        wanted = value.pk if field.is_relation and value is not None else value
+        if current != wanted:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed

@@ -1,0 +1,83 @@
+"""core.cache: a page's stamp moves with every save through record_save of what it
+depends on, and with nothing else; cached results follow the stamp."""
+
+import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
+from django.utils import translation
+
+from core.cache import cached, page_html, stamp
+from core.history import record_save
+from milestones.models import BaselineEntry, Goal
+from parties.models import Party
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def party_stamp():
+    return stamp(models=[Party])
+
+
+def test_the_stamp_changes_after_a_save_through_record_save(db, editor):
+    party = factories.PartyFactory()
+    before = party_stamp()
+    assert party_stamp() == before
+    party.name = "Nyt navn"
+    record_save(party, user=editor, reason="Omdøbt")
+    assert party_stamp() != before
+
+
+def test_the_stamp_ignores_models_the_page_does_not_depend_on(db, editor):
+    factories.PartyFactory()
+    before = party_stamp()
+    record_save(factories.GoalFactory.build(programme=factories.ProgrammeFactory()), user=editor)
+    assert party_stamp() == before
+    assert stamp(models=[Party, Goal]) != stamp(models=[Party])
+
+
+def test_rows_without_history_count_by_their_newest_id(db):
+    before = stamp(models=[Party], rows=[BaselineEntry])
+    factories.BaselineEntryFactory()
+    assert stamp(models=[Party], rows=[BaselineEntry]) != before
+
+
+def test_a_cached_result_is_built_again_when_the_stamp_moves(db, editor):
+    party = factories.PartyFactory()
+    builds = []
+
+    def build():
+        builds.append(1)
+        return len(builds)
+
+    assert cached("test", ("count", party_stamp()), build, seconds=60) == 1
+    assert cached("test", ("count", party_stamp()), build, seconds=60) == 1
+    record_save(party, user=editor, reason="Gemt igen")
+    assert cached("test", ("count", party_stamp()), build, seconds=60) == 2
+
+
+def test_page_html_is_cached_per_path_and_language(db):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return "milestones/_conflict.html", {"conflict": None, "clashes": []}
+
+    request = RequestFactory().get("/side/?a=1")
+    first, context = page_html(request, namespace="test", parts=("p",), build=build, seconds=60)
+    again, cached_context = page_html(
+        request, namespace="test", parts=("p",), build=build, seconds=60
+    )
+    assert (again, cached_context, len(calls)) == (first, {}, 1)
+    assert "conflict" in context
+    page_html(
+        RequestFactory().get("/side/?a=2"), namespace="test", parts=("p",), build=build, seconds=60
+    )
+    with translation.override("en"):
+        page_html(request, namespace="test", parts=("p",), build=build, seconds=60)
+    assert len(calls) == 3
