@@ -11,7 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from parties.services import system_user_get
 from reports import report_data, services
-from reports.models import ReportDelivery, StatusReport
+from core.models import OutboxMessage
+from reports.models import StatusReport
 from tests.reports import conftest_report
 from tests.reports.conftest_report import known_month_build
 
@@ -48,13 +49,17 @@ def reports(db, report_media):
     )
     published.pdf.save("x.pdf", ContentFile(b"%PDF-1.7 frozen bytes"), save=False)
     published.save()
-    ReportDelivery.objects.create(
-        report=published,
+    OutboxMessage.objects.create(
+        dedupe_key=services.delivery_key(published),
+        template="report_published",
         address="fejl@example.invalid",
-        status=ReportDelivery.Status.FAILED,
+        subject="Statusrapport",
+        body_text="Statusrapport",
+        status=OutboxMessage.Status.FAILED,
         attempts=9,
         last_error="SMTPDataError: 451",
         message_id="<x@y>",
+        next_attempt_at=timezone.now(),
     )
     draft = StatusReport.objects.create(period=DRAFT, as_of=services.report_as_of(DRAFT))
     return {"published": published, "draft": draft}
@@ -245,5 +250,5 @@ def test_the_publish_request_service_publishes_with_history_user_and_reason(
 def test_resend_queues_failed_deliveries_again(client_for, editor, reports):
     response = client_for(editor).post("/statusrapporter/2020-02/send-igen/")
     assert response.status_code == 302
-    delivery = reports["published"].deliveries.get()
-    assert delivery.status in (ReportDelivery.Status.PENDING, ReportDelivery.Status.SENT)
+    delivery = services.report_deliveries(reports["published"]).get()
+    assert delivery.status in (OutboxMessage.Status.PENDING, OutboxMessage.Status.SENT)
