@@ -6,13 +6,14 @@ core.tasks (see core.mail).
 
 Rendering runs in a child process with a memory cap and a timeout
 (reports.pdf), inside the task's own soft and hard time limits. A render that is
-killed or times out is retried once; if that fails too, the error is recorded
+killed or times out is tried once more in the same task; if that fails too, the error is recorded
 on the report and the editors are told by e-mail. With the prefork pool, also
 consider `worker_max_memory_per_child` (e.g. 1 GB) so a worker that grew is
 replaced after its task.
 """
 
 import datetime
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -25,9 +26,10 @@ from parties.services import system_user_get
 from . import services
 from .pdf import RenderError
 
-RENDER_TIME_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
+# Room for two renders (each stopped after SORPLAN_REPORT_RENDER_TIMEOUT, 240 s) and the figures.
+RENDER_TIME_LIMITS = {"soft_time_limit": 600, "time_limit": 660}
 # A failed render is tried once more, after this many seconds (a setting, short in tests).
-RENDER_RETRY_DELAY = 30
+RENDER_RETRY_DELAY = 10
 
 
 def _today(today: str | None) -> datetime.date:
@@ -47,24 +49,29 @@ def status_report_generate_monthly(today: str | None = None) -> int | None:
     return report.pk
 
 
-@shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=1, **RENDER_TIME_LIMITS
-)
-def status_report_publish(self, report_id: int, user_id: int | None = None) -> int:
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RENDER_TIME_LIMITS)
+def status_report_publish(report_id: int, user_id: int | None = None) -> int:
     """Freeze and store the report (renders the PDF); its deliveries go to the outbox.
 
-    A render killed or timed out is retried once; then the error is recorded."""
+    A render killed or timed out is tried once more, in this task (the time limits
+    leave room for two renders); then the error is recorded on the report."""
     user = (
         get_user_model().objects.filter(pk=user_id).first() if user_id else None
     ) or system_user_get()
-    try:
-        report, _published_now = services.status_report_publish(report_id=report_id, user=user)
-    except (RenderError, SoftTimeLimitExceeded) as error:
-        if self.request.retries < self.max_retries:
-            delay = getattr(settings, "SORPLAN_REPORT_RENDER_RETRY_DELAY", RENDER_RETRY_DELAY)
-            raise self.retry(exc=error, countdown=delay) from error
-        message = str(error) or type(error).__name__
-        report = services.status_report_publish_failed(
-            report_id=report_id, user=user, error=message
-        )
+    error: Exception | None = None
+    for attempt in range(2):
+        if attempt:
+            time.sleep(getattr(settings, "SORPLAN_REPORT_RENDER_RETRY_DELAY", RENDER_RETRY_DELAY))
+        try:
+            report, _published_now = services.status_report_publish(report_id=report_id, user=user)
+        except RenderError as failed:
+            error = failed
+        except SoftTimeLimitExceeded as failed:
+            error = failed
+            break  # no time left for another render
+        else:
+            return report.pk
+    report = services.status_report_publish_failed(
+        report_id=report_id, user=user, error=str(error) or type(error).__name__
+    )
     return report.pk

@@ -274,7 +274,7 @@ SORPLAN_REMINDER_DAYS_BEFORE = env.int("SORPLAN_REMINDER_DAYS_BEFORE", default=5
 SORPLAN_REPORT_RENDER_TIMEOUT = env.int("SORPLAN_REPORT_RENDER_TIMEOUT", default=240)
 SORPLAN_REPORT_RENDER_MEMORY_MB = env.int("SORPLAN_REPORT_RENDER_MEMORY_MB", default=2048)
 # A render killed or timed out is tried once more after this many seconds.
-SORPLAN_REPORT_RENDER_RETRY_DELAY = env.int("SORPLAN_REPORT_RENDER_RETRY_DELAY", default=30)
+SORPLAN_REPORT_RENDER_RETRY_DELAY = env.int("SORPLAN_REPORT_RENDER_RETRY_DELAY", default=10)
 # First wait (seconds) before re-sending a report e-mail after an SMTP failure; doubles each time.
 # The e-mail outbox (core.mail, docs/operations.md): the first wait in seconds after an
 # SMTP failure, doubling to the cap, for this many attempts (about 5.5 hours in all);

@@ -9,9 +9,9 @@ import time_machine
 from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core.models import OutboxMessage
 from parties.services import system_user_get
 from reports import report_data, services
-from core.models import OutboxMessage
 from reports.models import StatusReport
 from tests.reports import conftest_report
 from tests.reports.conftest_report import known_month_build
@@ -252,3 +252,48 @@ def test_resend_queues_failed_deliveries_again(client_for, editor, reports):
     assert response.status_code == 302
     delivery = services.report_deliveries(reports["published"]).get()
     assert delivery.status in (OutboxMessage.Status.PENDING, OutboxMessage.Status.SENT)
+
+
+def test_a_render_that_times_out_twice_is_recorded_shown_and_mailed_to_the_editors(
+    client_for, editor, steering, reports, settings, django_capture_on_commit_callbacks
+):
+    settings.SORPLAN_REPORT_RENDER_TIMEOUT = 0.01  # the child process is stopped at once
+    settings.SORPLAN_REPORT_RENDER_RETRY_DELAY = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(editor).post("/statusrapporter/2020-03/publicer/")
+    assert response.status_code == 302
+    draft = StatusReport.objects.get(pk=reports["draft"].pk)
+    assert not draft.is_published and "PDF rendering took more than" in draft.publish_error
+    last = draft.history.order_by("-history_date", "-history_id").first()
+    assert last.history_user == editor
+    assert last.history_change_reason == "Publicering mislykkedes"
+    # No delivery; the editors are told, once.
+    assert not services.report_deliveries(draft).exists()
+    assert [m.to for m in mail.outbox] == [[editor.email]]
+    assert mail.outbox[0].subject == "Statusrapporten for marts 2020 kunne ikke publiceres"
+    assert "PDF rendering took more than" in mail.outbox[0].body
+    html = client_for(editor).get("/statusrapporter/2020-03/").content.decode()
+    assert "Publiceringen mislykkedes" in html and "PDF rendering took more than" in html
+    archive = client_for(editor).get("/statusrapporter/").content.decode()
+    assert "Publiceringen mislykkedes" in archive
+
+
+def test_a_published_report_without_deliveries_is_shown_as_an_error(client_for, editor, reports):
+    services.report_deliveries(reports["published"]).delete()
+    html = client_for(editor).get("/statusrapporter/2020-02/").content.decode()
+    assert "Fejl: rapporten er publiceret, men der er ingen udsendelser" in html
+    archive = client_for(editor).get("/statusrapporter/").content.decode()
+    assert "Fejl: ingen udsendelser" in archive
+
+
+def test_publishing_with_the_broker_down_says_so_and_keeps_the_draft(
+    client_for, editor, reports, settings
+):
+    from tests.core.test_outbox_worker import broker_at
+    from tests.reports.conftest_report import free_port
+
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
+        response = client_for(editor).post("/statusrapporter/2020-03/publicer/", follow=True)
+    assert response.status_code == 200
+    assert "Publiceringen kunne ikke sættes i gang lige nu" in response.content.decode()
+    assert not StatusReport.objects.get(pk=reports["draft"].pk).is_published
