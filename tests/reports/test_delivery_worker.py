@@ -17,13 +17,13 @@ from celery.result import EagerResult
 from celery.signals import task_postrun
 from django.db import close_old_connections, connections
 
+from core import mail as outbox
+from core import tasks as core_tasks
 from milestones.loader import sor_roadmap_load
 from milestones.rag import add_months
 from parties.models import Membership
 from parties.services import system_user_get
 from reports import services, tasks
-from core import mail as outbox
-from core import tasks as core_tasks
 from reports.models import ReportRecipient, StatusReport
 from tests.reports import conftest_report
 from tests.reports.conftest_report import at, member, report_day
