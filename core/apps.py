@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    """The shared mechanisms below every app (docs/architecture.md); no domain."""
+
+    default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     label = "core"
+    verbose_name = _("Fælles mekanismer")

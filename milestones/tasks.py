@@ -9,16 +9,7 @@ from celery import shared_task
 from core.dates import task_today
 from core.history import system_user_get
 
-from .services import reminders, rounds, updates
-
-# SMTP errors are OSErrors: retry with backoff. Redis's visibility timeout
-# (settings) is longer than all retries together.
-MAIL_RETRY = {
-    "autoretry_for": (OSError,),
-    "retry_backoff": 60,
-    "retry_backoff_max": 1800,
-    "max_retries": 6,
-}
+from .services import reminders, rounds
 
 
 @shared_task
@@ -32,15 +23,3 @@ def reporting_round_open_for_month(today: str | None = None) -> int | None:
 def reporting_reminders_send(today: str | None = None) -> int:
     """Queue reminders for updates due soon and overdue (each at most once)."""
     return reminders.reporting_reminders_send(today=task_today(today))
-
-
-@shared_task(**MAIL_RETRY)
-def progress_update_notify(update_id: int, event: str) -> int:
-    """E-mail about an update submitted, returned or accepted."""
-    return updates.progress_update_mail_send(update_id=update_id, event=event)
-
-
-@shared_task(**MAIL_RETRY)
-def reporting_reminder_mail_send(reminder_id: int) -> int:
-    """E-mail one recorded reminder."""
-    return reminders.reminder_mail_send(reminder_id=reminder_id)

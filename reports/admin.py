@@ -4,17 +4,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import models
 
 
-class DeliveryInline(admin.TabularInline):
-    model = models.ReportDelivery
-    extra = 0
-    can_delete = False
-    fields = ["address", "status", "attempts", "sent_at", "last_error", "message_id"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(models.StatusReport)
 class StatusReportAdmin(SimpleHistoryAdmin):
     """Read-mostly: reports are made, edited and published on the site's own pages."""
@@ -22,7 +11,6 @@ class StatusReportAdmin(SimpleHistoryAdmin):
     list_display = ["period", "status", "published_at", "published_by"]
     list_filter = ["status"]
     date_hierarchy = "period"
-    inlines = [DeliveryInline]
     readonly_fields = [
         "period",
         "status",
@@ -33,6 +21,7 @@ class StatusReportAdmin(SimpleHistoryAdmin):
         "published_at",
         "published_by",
         "version",
+        "publish_error",
         "created_at",
         "updated_at",
     ]
@@ -53,22 +42,3 @@ class ReportRecipientAdmin(SimpleHistoryAdmin):
     list_display = ["email", "name", "organisation", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["email", "name", "organisation"]
-
-
-@admin.register(models.ReportDelivery)
-class ReportDeliveryAdmin(admin.ModelAdmin):
-    """The delivery log: written by the send task only."""
-
-    list_display = ["report", "address", "status", "attempts", "sent_at"]
-    list_filter = ["status", "report"]
-    search_fields = ["address"]
-    readonly_fields = [f.name for f in models.ReportDelivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -83,6 +83,8 @@ class StatusReport(models.Model):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Why the last attempt to publish failed (e.g. the PDF render timed out twice).
+    publish_error = models.TextField(_("fejl ved publicering"), blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
@@ -152,46 +154,3 @@ class ReportRecipient(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.name else self.email
-
-
-class ReportDelivery(models.Model):
-    """One e-mail of one published report to one address: sent at most once."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Afventer")
-        SENT = "sent", _("Sendt")
-        FAILED = "failed", _("Fejlet")
-
-    report = models.ForeignKey(
-        StatusReport,
-        verbose_name=_("statusrapport"),
-        on_delete=models.PROTECT,
-        related_name="deliveries",
-    )
-    address = models.EmailField(_("e-mailadresse"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("forsøg"), default=0)
-    last_error = models.TextField(_("seneste fejl"), blank=True)
-    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=250)
-    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
-
-    class Meta:
-        ordering = ["report", "address"]
-        verbose_name = _("udsendelse")
-        verbose_name_plural = _("udsendelser")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "address"], name="reports_reportdelivery_once_per_address"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False),
-                name="reports_reportdelivery_sent_has_time",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.report} → {self.address} ({self.get_status_display()})"

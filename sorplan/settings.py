@@ -299,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.status_report_generate_monthly",
         "schedule": crontab(minute=0, hour=7),
     },
+    # The e-mail outbox's sweeper (core.mail): queues mail whose send is due.
+    "mail-outbox-sweep": {
+        "task": "core.tasks.outbox_sweep",
+        "schedule": env.float("SORPLAN_MAIL_SWEEP_INTERVAL", default=60.0),
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -350,8 +355,16 @@ SORPLAN_REMINDER_DAYS_BEFORE = env.int("SORPLAN_REMINDER_DAYS_BEFORE", default=5
 # Limits on rendering the status report PDF (in a child process): seconds and memory.
 SORPLAN_REPORT_RENDER_TIMEOUT = env.int("SORPLAN_REPORT_RENDER_TIMEOUT", default=240)
 SORPLAN_REPORT_RENDER_MEMORY_MB = env.int("SORPLAN_REPORT_RENDER_MEMORY_MB", default=2048)
+# A render killed or timed out is tried once more after this many seconds.
+SORPLAN_REPORT_RENDER_RETRY_DELAY = env.int("SORPLAN_REPORT_RENDER_RETRY_DELAY", default=10)
 # First wait (seconds) before re-sending a report e-mail after an SMTP failure; doubles each time.
-SORPLAN_REPORT_RETRY_BACKOFF = env.int("SORPLAN_REPORT_RETRY_BACKOFF", default=60)
+# The e-mail outbox (core.mail, docs/operations.md): the first wait in seconds after an
+# SMTP failure, doubling to the cap, for this many attempts (about 5.5 hours in all);
+# a queued send not done after SORPLAN_MAIL_STALE_AFTER seconds is queued again.
+SORPLAN_MAIL_RETRY_BACKOFF = env.float("SORPLAN_MAIL_RETRY_BACKOFF", default=60.0)
+SORPLAN_MAIL_RETRY_BACKOFF_MAX = env.float("SORPLAN_MAIL_RETRY_BACKOFF_MAX", default=1800.0)
+SORPLAN_MAIL_MAX_ATTEMPTS = env.int("SORPLAN_MAIL_MAX_ATTEMPTS", default=16)
+SORPLAN_MAIL_STALE_AFTER = env.float("SORPLAN_MAIL_STALE_AFTER", default=300.0)
 SORPLAN_SYSTEM_USERNAME = "sorplan-system"
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Reminders to the parties whose progress update is due soon or overdue: recorded once,
-then e-mailed (queued with `transaction.on_commit`)."""
+"""Reminders to the parties whose progress update is due soon or overdue: the
+`ReminderSent` marker and the e-mail's outbox rows are written in one transaction,
+so a reminder is recorded exactly when its mail is certain to go out."""
 
 import datetime
 
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
+
+from core.mail import mail_enqueue, site_url
 
 from ..dates import format_plan_date
 from ..models import (
@@ -20,7 +23,6 @@ from ..workdays import (
     is_working_day,
     working_days_between,
 )
-from .mail import mail_send, site_url
 from .rounds import reporters_of
 from .updates import DONE_STATUSES
 
@@ -50,7 +52,8 @@ def _pending_obligations(round_: ReportingRound) -> dict[int, list[RoundObligati
 def reporting_reminders_send(*, today: datetime.date, days_before: int | None = None) -> int:
     """Remind the reporters of parties whose update is due within N working days,
     or overdue. Each reminder is recorded (ReminderSent, unique per round, party
-    and kind) before its e-mail is queued, so a second run sends nothing.
+    and kind) together with its e-mail in the outbox, so a second run sends nothing
+    and a run with the broker down loses nothing.
     Runs on working days only. Returns the number of reminders queued."""
     if not is_working_day(today):
         return 0
@@ -78,23 +81,15 @@ def reporting_reminders_send(*, today: datetime.date, days_before: int | None = 
                     reminder = ReminderSent.objects.create(
                         round=round_, party_id=party_id, kind=kind
                     )
+                    _reminder_mail_enqueue(reminder, obligations)
             except IntegrityError:
                 continue  # a parallel run recorded it first
-            _queue_reminder(reminder.pk)
             queued += 1
     return queued
 
 
-def _queue_reminder(reminder_id: int) -> None:
-    from .. import tasks
-
-    transaction.on_commit(lambda: tasks.reporting_reminder_mail_send.delay(reminder_id))
-
-
-def reminder_mail_send(*, reminder_id: int) -> int:
-    """The reminder e-mail for one recorded reminder."""
-    reminder = ReminderSent.objects.select_related("round", "party").get(pk=reminder_id)
-    pending = _pending_obligations(reminder.round).get(reminder.party_id, [])
+def _reminder_mail_enqueue(reminder: ReminderSent, pending: list[RoundObligation]) -> None:
+    """The reminder e-mail for one recorded reminder, into the outbox."""
     context = {
         "reminder": reminder,
         "round": reminder.round,
@@ -104,8 +99,9 @@ def reminder_mail_send(*, reminder_id: int) -> int:
         "overdue": reminder.kind == ReminderSent.Kind.OVERDUE,
         "reporting_url": site_url(reverse("milestones:reporting_home")),
     }
-    return mail_send(
+    mail_enqueue(
         template=f"reminder_{reminder.kind}",
         context=context,
         to=[u.email for u in reporters_of(reminder.party)],
+        dedupe_key=f"reminder:{reminder.round_id}:{reminder.party_id}:{reminder.kind}",
     )

@@ -1,8 +1,9 @@
 """Writes on parties' progress updates and the SOR-team's review of them (accepting an
 update moves milestone forecasts through the plan's service), and the e-mails they send.
 
-E-mail goes out through Celery tasks queued with `transaction.on_commit`, so
-nothing is sent for a write that is rolled back.
+E-mail goes through the outbox (core.mail): written in the same transaction as the
+update, so nothing is sent for a write that is rolled back and nothing is lost when
+the broker is down.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.history import record_delete, record_save
+from core.mail import mail_enqueue, site_url
 from core.versioning import EditConflict, locked
 from parties.models import Party
 
@@ -30,7 +32,6 @@ from ..models import (
     period_start,
 )
 from . import plan as plan_services
-from .mail import mail_send, site_url
 from .rounds import reporters_of, sor_team_editors
 
 # The text fields of an update a reporter writes (party, status and dates are the server's).
@@ -291,21 +292,14 @@ def _review_close(
 
 
 def _notify(update: ProgressUpdate, event: str) -> None:
-    from .. import tasks
-
-    update_id = update.pk
-    transaction.on_commit(lambda: tasks.progress_update_notify.delay(update_id, event))
-
-
-def progress_update_mail_send(*, update_id: int, event: str) -> int:
-    """The e-mail for an update submitted (to the SOR-team) or returned/accepted
-    (to the party's reporters and whoever submitted it)."""
+    """Enqueue the e-mail about an update submitted (to the SOR-team) or returned/accepted
+    (to the party's reporters and whoever submitted it), in the caller's transaction."""
     update = (
         ProgressUpdate.objects.select_related(
             "round", "party", "activity", "submitted_by", "reviewed_by"
         )
         .prefetch_related("proposals__milestone")
-        .get(pk=update_id)
+        .get(pk=update.pk)
     )
     if event == "submitted":
         recipients = sor_team_editors()
@@ -325,6 +319,10 @@ def progress_update_mail_send(*, update_id: int, event: str) -> int:
             )
         ),
     }
-    return mail_send(
-        template=f"reporting_{event}", context=context, to=[u.email for u in recipients]
+    mail_enqueue(
+        template=f"reporting_{event}",
+        context=context,
+        to=[u.email for u in recipients],
+        # Each version of an update is submitted, returned or accepted at most once.
+        dedupe_key=f"progress-update:{update.pk}:v{update.version}:{event}",
     )

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
 from core.dates import COPENHAGEN
 from core.history import record_save
@@ -27,6 +28,11 @@ from milestones.workdays import first_working_day
 
 from .. import report_data, report_xlsx
 from ..models import StatusReport
+from .delivery import (
+    status_report_deliveries_create,
+    status_report_failed_notify,
+    status_report_ready_notify,
+)
 
 # Above this many milestones, the appendix keeps red and yellow ones and the
 # full list goes along as a spreadsheet embedded in the PDF.
@@ -98,16 +104,14 @@ def status_report_generate(
     try:
         with transaction.atomic():
             record_save(report, user=user, reason=_("Kladde oprettet"))
+            if notify:
+                status_report_ready_notify(report=report)
     except (IntegrityError, ValidationError):
         # Created by someone else a moment ago.
         found = StatusReport.objects.filter(period=period).first()
         if found is None:
             raise
         return found, False
-    if notify:
-        from .. import tasks
-
-        transaction.on_commit(lambda: tasks.status_report_ready_notify.delay(report.pk))
     return report, True
 
 
@@ -239,23 +243,42 @@ def status_report_publish(*, report_id: int, user) -> tuple[StatusReport, bool]:
     report.snapshot = data
     report.pdf.save(report.filename, ContentFile(content), save=False)
     report.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    report.publish_error = ""
     report.version += 1
     record_save(report, user=user, reason=_("Publiceret"))
-
-    from .. import tasks
-
-    transaction.on_commit(lambda: tasks.status_report_deliver.delay(report.pk))
+    # The deliveries are outbox rows of this same transaction: published means queued.
+    status_report_deliveries_create(report=report)
     return report, True
+
+
+@transaction.atomic
+def status_report_publish_failed(*, report_id: int, user, error: str) -> StatusReport:
+    """Record on a draft that publishing failed (the PDF render was killed or timed out,
+    also on its retry), and tell the SOR-team's editors by e-mail."""
+    report = StatusReport.objects.select_for_update().get(pk=report_id)
+    if report.is_published:
+        return report
+    report.publish_error = error[:2000]
+    record_save(report, user=user, reason=_("Publicering mislykkedes"))
+    status_report_failed_notify(report=report, error=report.publish_error)
+    return report
 
 
 def status_report_publish_request(*, report: StatusReport, user) -> StatusReport:
     """Ask for a draft to be published (the render can take a while, so a worker does it).
 
     Enqueues the publishing task and returns the report as it now stands: published
-    already when tasks run in-process, still a draft while a worker is on it.
+    already when tasks run in-process, still a draft while a worker is on it. If the
+    task cannot be queued (broker down), a ValidationError says to try again.
     """
     from .. import tasks
 
-    tasks.status_report_publish.delay(report.pk, user.pk)
+    try:
+        tasks.status_report_publish.delay(report.pk, user.pk)
+    except (OperationalError, OSError) as error:
+        raise ValidationError(
+            _("Publiceringen kunne ikke sættes i gang lige nu. Prøv igen om lidt."),
+            code="queue",
+        ) from error
     report.refresh_from_db()
     return report

@@ -6,7 +6,6 @@ the delivery log are the SOR-team's.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from parties.access import request_access
 
 from .. import services
 from ..forms import StatusReportCreateForm, StatusReportTextsForm
-from ..models import ReportDelivery, StatusReport
+from ..models import StatusReport
 
 
 def get_report_for_user(request, period: str, *, write: bool = False) -> StatusReport:
@@ -39,16 +38,14 @@ def get_report_for_user(request, period: str, *, write: bool = False) -> StatusR
 def archive(request):
     """Every report with its period, status, publishing time and (SOR-team) delivery log."""
     access = request_access(request)
-    reports = (
-        StatusReport.objects.visible_to(access)
-        .select_related("published_by")
-        .annotate(
-            sent=Count("deliveries", filter=Q(deliveries__status=ReportDelivery.Status.SENT)),
-            failed=Count("deliveries", filter=Q(deliveries__status=ReportDelivery.Status.FAILED)),
-            pending=Count("deliveries", filter=Q(deliveries__status=ReportDelivery.Status.PENDING)),
-        )
-        .order_by("-period")
+    reports = list(
+        StatusReport.objects.visible_to(access).select_related("published_by").order_by("-period")
     )
+    counts = services.delivery_counts(reports)
+    for report in reports:
+        report.sent = counts[report.pk]["sent"]
+        report.pending = counts[report.pk]["pending"]
+        report.failed = counts[report.pk]["failed"]
     context = {"reports": reports}
     if access.can_edit_plan:
         context["create_form"] = StatusReportCreateForm(today=timezone.localdate())
@@ -101,7 +98,7 @@ def report_detail(request, period: str):
                     "version": report.version,
                 }
             )
-        context["deliveries"] = report.deliveries.order_by("address")
+        context["deliveries"] = list(services.report_deliveries(report))
     return render(request, "reports/report_detail.html", context)
 
 
@@ -163,7 +160,7 @@ def report_texts(request, period: str):
             "data": data,
             "preview": True,
             "texts_form": form,
-            "deliveries": report.deliveries.order_by("address"),
+            "deliveries": list(services.report_deliveries(report)),
             **services.document_context(report, data),
         },
         status=409 if form.non_field_errors() else 400,
@@ -177,7 +174,11 @@ def report_publish(request, period: str):
     if report.is_published:
         messages.info(request, _("Rapporten er allerede publiceret."))
         return redirect("reports:status_report_detail", period=report.period_key)
-    report = services.status_report_publish_request(report=report, user=request.user)
+    try:
+        report = services.status_report_publish_request(report=report, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("reports:status_report_detail", period=report.period_key)
     if report.is_published:
         messages.success(request, _("Rapporten er publiceret og sendes nu til styregruppen."))
     else:

@@ -1,7 +1,7 @@
 """The whole flow through a real Redis broker and a real Celery worker:
 generate -> publish -> e-mail with the PDF attached reaches every recipient
-once; the send task run twice still sends once; an SMTP refusal is retried
-and delivers once.
+once; the send task and the sweeper run again still send once; an SMTP refusal
+is retried and delivers once.
 
 The worker runs in a thread of this process (solo pool), so the tests are
 `transaction=True`: it sees only committed rows. Those tests empty the
@@ -17,12 +17,14 @@ from celery.result import EagerResult
 from celery.signals import task_postrun
 from django.db import close_old_connections, connections
 
+from core import mail as outbox
+from core import tasks as core_tasks
 from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from milestones.rag import add_months
 from parties.models import Membership
 from reports import services, tasks
-from reports.models import ReportDelivery, ReportRecipient, StatusReport
+from reports.models import ReportRecipient, StatusReport
 from tests.reports.helpers import at, member, report_day, report_period
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -62,7 +64,8 @@ def worker(settings, clock):
     app.conf.broker_url = TEST_REDIS_URL
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.SORPLAN_REPORT_RETRY_BACKOFF = 1  # seconds, so a retry comes quickly
+    settings.SORPLAN_MAIL_RETRY_BACKOFF = 0.5  # seconds, so a retry comes quickly
+    settings.SORPLAN_MAIL_STALE_AFTER = 1
     _forget_connections(app)
     with app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()  # nothing left from an earlier run
@@ -119,7 +122,7 @@ def test_generate_publish_and_every_recipient_gets_the_pdf_once(worker, world, s
     period, editor, addresses = world
     report = _published_through_the_worker(period, editor)
     smtp_server.wait_for(len(addresses))
-    _wait(lambda: all(d.status == "sent" for d in report.deliveries.all()))
+    _wait(lambda: all(d.status == "sent" for d in services.report_deliveries(report)))
     time.sleep(1.5)  # anything extra would arrive now
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     stored = report.pdf.read()
@@ -128,27 +131,32 @@ def test_generate_publish_and_every_recipient_gets_the_pdf_once(worker, world, s
         assert attachment.get_content_type() == "application/pdf"
         assert attachment.get_payload(decode=True) == stored
         assert message["Message-ID"].strip() == services.report_message_id(report, message["To"])
-    assert report.deliveries.count() == len(addresses)
+    assert services.report_deliveries(report).count() == len(addresses)
 
-    # The send task again, for every delivery, and the delivery task again: nothing more goes out.
-    for delivery in report.deliveries.all():
-        tasks.status_report_delivery_send.delay(delivery.pk)
-        tasks.status_report_delivery_send.delay(delivery.pk)
-    tasks.status_report_deliver.delay(report.pk)
+    # The send task again, for every delivery, the sweeper, and publishing again:
+    # nothing more goes out.
+    for delivery in services.report_deliveries(report):
+        core_tasks.outbox_message_send.delay(delivery.pk)
+        core_tasks.outbox_message_send.delay(delivery.pk)
+    core_tasks.outbox_sweep.delay()
     tasks.status_report_publish.delay(report.pk, editor.pk)
     time.sleep(4)
     assert len(smtp_server.messages) == len(addresses)
-    assert {d.attempts for d in report.deliveries.all()} == {1}
+    assert {d.attempts for d in services.report_deliveries(report)} == {1}
 
 
 def test_an_smtp_refusal_is_retried_and_delivers_once(worker, world, smtp_server):
     period, editor, addresses = world
     smtp_server.refuse_first = 1  # every recipient's first attempt gets 451
     report = _published_through_the_worker(period, editor)
-    smtp_server.wait_for(len(addresses))
-    _wait(lambda: all(d.status == "sent" for d in report.deliveries.all()))
+
+    def sent():
+        outbox.outbox_sweep()  # what beat does every SORPLAN_MAIL_SWEEP_INTERVAL
+        return all(d.status == "sent" for d in services.report_deliveries(report))
+
+    _wait(sent)
     time.sleep(1.5)
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     assert all(smtp_server.attempts[a] == 2 for a in addresses)
-    for delivery in ReportDelivery.objects.filter(report=report):
+    for delivery in services.report_deliveries(report):
         assert delivery.status == "sent" and delivery.attempts == 2

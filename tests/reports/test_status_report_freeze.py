@@ -33,7 +33,10 @@ def published(db, report_media, django_capture_on_commit_callbacks):
             report, published_now = services.status_report_publish(
                 report_id=report.pk, user=known.editor
             )
-    assert published_now and len(callbacks) == 1  # the delivery, queued after commit
+    # The deliveries are outbox rows of the same transaction, one send queued for each.
+    deliveries = services.report_deliveries(report)
+    assert published_now and deliveries.count() == len(services.distribution_list())
+    assert len(callbacks) == deliveries.count()
     return known, report
 
 

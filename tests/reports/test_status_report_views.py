@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
 
 from core.history import system_user_get
+from core.models import OutboxMessage
 from reports import report_data, services
-from reports.models import ReportDelivery, StatusReport
+from reports.models import StatusReport
 from tests.reports.helpers import known_month_build
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +44,17 @@ def reports(db, report_media):
     )
     published.pdf.save("x.pdf", ContentFile(b"%PDF-1.7 frozen bytes"), save=False)
     published.save()
-    ReportDelivery.objects.create(
-        report=published,
+    OutboxMessage.objects.create(
+        dedupe_key=services.delivery_key(published),
+        template="report_published",
         address="fejl@example.invalid",
-        status=ReportDelivery.Status.FAILED,
+        subject="Statusrapport",
+        body_text="Statusrapport",
+        status=OutboxMessage.Status.FAILED,
         attempts=9,
         last_error="SMTPDataError: 451",
         message_id="<x@y>",
+        next_attempt_at=timezone.now(),
     )
     draft = StatusReport.objects.create(period=DRAFT, as_of=services.report_as_of(DRAFT))
     return {"published": published, "draft": draft}
@@ -240,5 +245,50 @@ def test_the_publish_request_service_publishes_with_history_user_and_reason(
 def test_resend_queues_failed_deliveries_again(client_for, editor, reports):
     response = client_for(editor).post("/statusrapporter/2020-02/send-igen/")
     assert response.status_code == 302
-    delivery = reports["published"].deliveries.get()
-    assert delivery.status in (ReportDelivery.Status.PENDING, ReportDelivery.Status.SENT)
+    delivery = services.report_deliveries(reports["published"]).get()
+    assert delivery.status in (OutboxMessage.Status.PENDING, OutboxMessage.Status.SENT)
+
+
+def test_a_render_that_times_out_twice_is_recorded_shown_and_mailed_to_the_editors(
+    client_for, editor, steering, reports, settings, django_capture_on_commit_callbacks
+):
+    settings.SORPLAN_REPORT_RENDER_TIMEOUT = 0.01  # the child process is stopped at once
+    settings.SORPLAN_REPORT_RENDER_RETRY_DELAY = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(editor).post("/statusrapporter/2020-03/publicer/")
+    assert response.status_code == 302
+    draft = StatusReport.objects.get(pk=reports["draft"].pk)
+    assert not draft.is_published and "PDF rendering took more than" in draft.publish_error
+    last = draft.history.order_by("-history_date", "-history_id").first()
+    assert last.history_user == editor
+    assert last.history_change_reason == "Publicering mislykkedes"
+    # No delivery; the editors are told, once.
+    assert not services.report_deliveries(draft).exists()
+    assert [m.to for m in mail.outbox] == [[editor.email]]
+    assert mail.outbox[0].subject == "Statusrapporten for marts 2020 kunne ikke publiceres"
+    assert "PDF rendering took more than" in mail.outbox[0].body
+    html = client_for(editor).get("/statusrapporter/2020-03/").content.decode()
+    assert "Publiceringen mislykkedes" in html and "PDF rendering took more than" in html
+    archive = client_for(editor).get("/statusrapporter/").content.decode()
+    assert "Publiceringen mislykkedes" in archive
+
+
+def test_a_published_report_without_deliveries_is_shown_as_an_error(client_for, editor, reports):
+    services.report_deliveries(reports["published"]).delete()
+    html = client_for(editor).get("/statusrapporter/2020-02/").content.decode()
+    assert "Fejl: rapporten er publiceret, men der er ingen udsendelser" in html
+    archive = client_for(editor).get("/statusrapporter/").content.decode()
+    assert "Fejl: ingen udsendelser" in archive
+
+
+def test_publishing_with_the_broker_down_says_so_and_keeps_the_draft(
+    client_for, editor, reports, settings
+):
+    from tests.core.test_outbox_worker import broker_at
+    from tests.reports.conftest import free_port
+
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
+        response = client_for(editor).post("/statusrapporter/2020-03/publicer/", follow=True)
+    assert response.status_code == 200
+    assert "Publiceringen kunne ikke sættes i gang lige nu" in response.content.decode()
+    assert not StatusReport.objects.get(pk=reports["draft"].pk).is_published
