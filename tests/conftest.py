@@ -20,9 +20,13 @@ from django.conf import settings
 
 from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
+from milestones.models import ReportingRound
+from milestones.services import rounds
 from parties.models import Membership
 from tests import factories
 from tests.helpers import member
+from tests.milestones.helpers import PERIOD
+from tests.smtp import RecordingSmtp, free_port
 
 # Playwright's sync API beside Django's live server raises SynchronousOnlyOperation
 # without this.
@@ -236,3 +240,45 @@ def report_media(settings, tmp_path):
     """Stored PDFs go to a temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An SMTP server on 127.0.0.1 and a free port; the default mailer points at it."""
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingSmtp()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+# ---------------------------------------------------------------------------
+# October 2026's reporting round (the milestones' and the e-mail tests')
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, steering):
+    """Every role present before the round is made, so the round's obligations include them."""
+    return {
+        "midt": reporter,
+        "rsi": rsi_reporter,
+        "medcom": medcom_reporter,
+        "kombit": kombit_reporter,
+        "editor": editor,
+        "steering": steering,
+    }
+
+
+@pytest.fixture
+def round_oct(reporters, system_user) -> ReportingRound:
+    return rounds.reporting_round_create(period=PERIOD, user=system_user)

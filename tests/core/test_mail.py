@@ -12,9 +12,6 @@ from django.utils import timezone
 from core import mail as outbox
 from core.models import OutboxMessage
 from reports.models import StatusReport
-from tests.reports import conftest_report
-
-smtp_server = conftest_report.smtp_server
 
 pytestmark = pytest.mark.django_db
 

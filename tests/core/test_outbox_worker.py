@@ -40,16 +40,9 @@ from reports import services
 from reports.models import ReportRecipient, StatusReport
 from sorplan.celery import app
 from tests.conftest import TEST_REDIS_URL
-from tests.milestones import conftest_reporting as fx
-from tests.milestones.conftest_reporting import IN_ROUND, MIDT_ACTIVITY, edit_path, form_data
+from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY, edit_path, form_data
 from tests.milestones.test_tasks_worker import loaded_plan  # noqa: F401 (a fixture)
-from tests.reports import conftest_report
-from tests.reports.conftest_report import RecordingSmtp, free_port
-
-fast_password_hashing = fx.fast_password_hashing
-reporters = fx.reporters
-round_oct = fx.round_oct
-report_media = conftest_report.report_media
+from tests.smtp import RecordingSmtp, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -6,12 +6,11 @@ import time_machine
 from django.utils import timezone
 
 from core.history import system_user_get
-from milestones.models import Milestone, ReportingRound
-from milestones.services import rounds
+from milestones.models import Milestone
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests import factories
-from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY, PERIOD
+from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY
 
 
 # ---------------------------------------------------------------------------
@@ -44,24 +43,6 @@ def milestone(db):
 # ---------------------------------------------------------------------------
 # Reporting rounds
 # ---------------------------------------------------------------------------
-@pytest.fixture
-def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, steering):
-    """Every role present before the round is made, so the round's obligations include them."""
-    return {
-        "midt": reporter,
-        "rsi": rsi_reporter,
-        "medcom": medcom_reporter,
-        "kombit": kombit_reporter,
-        "editor": editor,
-        "steering": steering,
-    }
-
-
-@pytest.fixture
-def round_oct(reporters, system_user) -> ReportingRound:
-    return rounds.reporting_round_create(period=PERIOD, user=system_user)
-
-
 @pytest.fixture
 def midt_milestone(db) -> Milestone:
     """The open milestone of Region Midtjylland's activity."""

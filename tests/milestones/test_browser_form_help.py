@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.history import system_user_get
 from milestones.models import Milestone, ProgressUpdate, RoundObligation
-from milestones.services import reporting
+from milestones.services import rounds
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests.factories import UserFactory
@@ -37,9 +37,7 @@ def people_and_round():
         membership_grant(
             user=people[username], party=Party.objects.get(key=party_key), role=role, by=system
         )
-    round_ = reporting.reporting_round_create(
-        period=timezone.localdate().replace(day=1), user=system
-    )
+    round_ = rounds.reporting_round_create(period=timezone.localdate().replace(day=1), user=system)
     return people, round_
 
 

@@ -17,7 +17,7 @@ from django.urls import get_resolver
 
 from core.history import system_user_get
 from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
-from milestones.services import reporting
+from milestones.services import rounds, updates
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from reports.services import status_report_generate
@@ -63,11 +63,11 @@ def programme():
         membership_grant(user=user, party=Party.objects.get(key=party_key), role=role, by=system)
         users[username.removeprefix("p-")] = user
     period = _last_month()
-    round_ = reporting.reporting_round_create(period=period, user=system)
+    round_ = rounds.reporting_round_create(period=period, user=system)
     status_report_generate(period=period, user=system)
     midt = Party.objects.get(key="region-midtjylland")
     obligation = RoundObligation.objects.filter(round=round_, party=midt).first()
-    update = reporting.progress_update_save(
+    update = updates.progress_update_save(
         round_=round_,
         party=midt,
         activity=obligation.activity,

@@ -285,7 +285,7 @@ def test_publishing_with_the_broker_down_says_so_and_keeps_the_draft(
     client_for, editor, reports, settings
 ):
     from tests.core.test_outbox_worker import broker_at
-    from tests.reports.conftest import free_port
+    from tests.smtp import free_port
 
     with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
         response = client_for(editor).post("/statusrapporter/2020-03/publicer/", follow=True)
