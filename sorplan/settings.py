@@ -81,8 +81,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "django_htmx",
+    "core",
     "parties",
     "milestones",
+    "register",
     "reports",
 ]
 
