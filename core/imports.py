@@ -461,7 +461,9 @@ def _number(cell) -> Decimal:
     if isinstance(cell, (int, float, Decimal)):
         return Decimal(str(cell))
     raw = str(cell).replace(" ", "").replace("\xa0", "").removesuffix("kr.").removesuffix("kr")
-    if "," in raw:  # Danish: 1.234.567,50
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", raw):  # Danish thousands: 1.500.000
+        raw = raw.replace(".", "")
+    elif "," in raw:  # Danish: 1.234.567,50
         raw = raw.replace(".", "").replace(",", ".")
     try:
         return Decimal(raw)

@@ -132,7 +132,8 @@ def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int
     lists.sheet_state = "hidden"
     for n, (index, values) in enumerate(sorted(sheet.choices.items()), start=1):
         for row, value in enumerate(values, start=1):
-            _write_row(lists, row, [None] * (n - 1) + [value])
+            cell = lists.cell(row=row, column=n)
+            cell.value, cell.data_type = str(value), "s"
         letter = get_column_letter(n)
         validation = DataValidation(
             type="list",

@@ -35,6 +35,11 @@ STEP_DATES = {
 DATE_COLUMNS = {"state_date": "state_date_precision", "release_date": "release_precision"}
 
 
+def _suggested_key(value: str) -> str:
+    danish = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+    return slugify(value.lower().translate(danish))
+
+
 def _key(cell) -> str:
     value = str(cell)
     if slugify(value) != value:
@@ -42,7 +47,7 @@ def _key(cell) -> str:
             _(
                 "«%(value)s» kan ikke bruges som nøgle: kun små bogstaver, tal og bindestreger (fx %(example)s)."
             )
-            % {"value": value, "example": slugify(value) or "region-midt-epj"}
+            % {"value": value, "example": _suggested_key(value) or "region-midt-epj"}
         )
     return value
 

@@ -44,16 +44,19 @@ def test_xlsx_stores_formula_looking_text_as_text_and_dates_as_dates():
 
 
 def test_xlsx_choice_lists_become_drop_downs():
-    data = xlsx_bytes(Sheet(headers=["Nøgle", "Tilstand"], choices={1: ["SHAK", "Kun SOR"]}))
+    data = xlsx_bytes(
+        Sheet(headers=["Nøgle", "Tilstand", "Ja/nej"], choices={1: ["SHAK", "Kun SOR"], 2: ["Ja"]})
+    )
     workbook = load_workbook(io.BytesIO(data))
     ws = workbook["Ark1"]
     validations = ws.data_validations.dataValidation
-    assert len(validations) == 1
+    assert len(validations) == 2
     assert validations[0].type == "list"
-    assert "B2" in str(validations[0].sqref)
+    assert "B2" in str(validations[0].sqref) and "C2" in str(validations[1].sqref)
     lists = workbook["Lister"]
     assert lists.sheet_state == "hidden"
     assert [lists.cell(row=r, column=1).value for r in (1, 2)] == ["SHAK", "Kun SOR"]
+    assert lists.cell(row=1, column=2).value == "Ja"  # each list keeps its own column
 
 
 def test_csv_is_utf8_with_bom_semicolons_and_neutralised_cells():
