@@ -435,7 +435,7 @@ def burndown(
         points[-1].forecast = points[-1].actual
         points[-1].baseline = sum(1 for d in baseline_ends if d is None or d > today)
     end = switch_off if switch_off and switch_off > today else None
-    month = next_month_end(today)
+    month = month_end(today) if month_end(today) > today else next_month_end(today)
     while end is not None and month <= month_end(end):
         cut = min(month, end)
         points.append(
