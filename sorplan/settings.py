@@ -257,6 +257,13 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_DATE_INDEX = "composite"
 
 # ---------------------------------------------------------------------------
+# Loaders of apps above milestones, run by load_sor_roadmap and load_demo_data
+# after the plan's own (milestones may not import them: docs/architecture.md)
+# ---------------------------------------------------------------------------
+SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
+DEMO_DATA_EXTRA_LOADERS = ["register.demo.register_demo_load"]
+
+# ---------------------------------------------------------------------------
 # sorplan's own settings
 # ---------------------------------------------------------------------------
 SORPLAN_PROGRAMME_NAME = "Fuld overgang til SOR"

@@ -6,8 +6,19 @@ import pytest
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from register import services
-from register.models import Entry
+from register.models import Entry, Step
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def empty_register(request, db):
+    """The register tests count exactly: they start without the seed's entries (and
+    their history), unless marked `with_seed`."""
+    if request.node.get_closest_marker("with_seed"):
+        return
+    Entry.objects.all().delete()
+    Entry.history.all().delete()
+    Step.history.all().delete()
 
 
 @pytest.fixture
