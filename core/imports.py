@@ -124,7 +124,8 @@ class ImportSpec:
         raise NotImplementedError
 
     def reason(self, filename: str) -> str:
-        return _("Importeret fra %(name)s") % {"name": filename}
+        # History's reason is data, kept in Danish whatever the page's language.
+        return f"Importeret fra {filename}"
 
     # -- helpers --------------------------------------------------------------
     def column(self, name: str) -> Column:

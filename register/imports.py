@@ -9,6 +9,7 @@ import copy
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -78,7 +79,13 @@ def step_column_name(kind: str, which: str) -> str:
 
 
 def build_columns() -> list[Column]:
-    """The columns, built when used (the headers in the active language)."""
+    """The columns. The file's headers and choice labels are Danish whatever the page's
+    language, so one file imports the same for everyone."""
+    with translation.override("da"):
+        return _columns()
+
+
+def _columns() -> list[Column]:
     text = imports.text
     columns = [
         Column(_("Nøgle"), "key", _key, required=True, hint=_("Stabil nøgle, fx region-midt-epj")),

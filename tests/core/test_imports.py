@@ -190,3 +190,11 @@ def test_a_bad_file_is_refused_with_one_clear_message(data, filename, message):
     with pytest.raises(ImportRefused) as refused:
         imports.run(GroupSpec(), data, filename=filename)
     assert refused.value.errors == [message]
+
+
+@pytest.fixture(autouse=True)
+def danish():
+    from django.utils import translation
+
+    with translation.override("da"):
+        yield

@@ -2,12 +2,20 @@
 one maintained by a supplier, and the people who may (or may not) see them."""
 
 import pytest
+from django.utils import translation
 
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from register import services
 from register.models import Entry, Step
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def danish():
+    """Messages are asserted in Danish, the source language, whatever ran before."""
+    with translation.override("da"):
+        yield
 
 
 @pytest.fixture(autouse=True)
