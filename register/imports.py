@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from core import imports
 from core.imports import CellError, Column, ImportSpec, Row
@@ -289,7 +290,11 @@ class RegisterImport(ImportSpec):
         for name, value in (state or {}).items():
             setattr(candidate, name, value)
         try:
-            candidate.full_clean(validate_unique=False)
+            # The parsers found the parties; the rules are the model's clean() (the
+            # database's constraints are checked when the rows are written).
+            candidate.full_clean(
+                exclude=["owner", "supplier"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 column = name if name in values or name == "__all__" else None
@@ -338,6 +343,36 @@ class RegisterImport(ImportSpec):
                 if have != {o.pk for o in values[name]}:
                     changed.append(name)
         return list(dict.fromkeys(changed))
+
+    def write_new(self, rows: list[Row], *, reason: str) -> list[Row]:
+        """New entries without links in bulk (with their history rows and steps); those
+        with activities or milestones go through the services one by one."""
+        simple = [
+            r for r in rows if not r.values.get("activities") and not r.values.get("milestones")
+        ]
+        if not simple:
+            return rows
+        entries = []
+        for row in simple:
+            entry = Entry(key=row.values["key"], **self._entry_data(row.values))
+            for name, value in (self._state(row.values, None) or {}).items():
+                setattr(entry, name, value)
+            entries.append(entry)
+        bulk_create_with_history(
+            entries, Entry, batch_size=500, default_user=self.user, default_change_reason=reason
+        )
+        steps = [
+            Step(entry=entry, kind=kind, **data)
+            for entry, row in zip(entries, simple, strict=True)
+            for kind, data in self._steps(row.values, None).items()
+            if any(data.get(f"{w}_date") for w in STEP_DATES)
+        ]
+        if steps:
+            bulk_create_with_history(
+                steps, Step, batch_size=500, default_user=self.user, default_change_reason=reason
+            )
+        done = {id(r) for r in simple}
+        return [r for r in rows if id(r) not in done]
 
     def write(self, row: Row, *, reason: str) -> None:
         values = row.values

@@ -60,6 +60,15 @@ STEP_FIELDS = (
 )
 
 
+def _save(instance, *, user, reason: str):
+    """Validate and save with history's user and reason. The named check constraints
+    are the database's to enforce; the models' clean() states the same rules in words,
+    so validation does not query the database once per constraint (imports save
+    thousands of rows)."""
+    instance.full_clean(validate_constraints=False)
+    return record_save(instance, user=user, reason=reason, clean=False)
+
+
 def _locked(model, pk: int, version: int):
     current = model.objects.select_for_update().get(pk=pk)
     if current.version != version:
@@ -113,7 +122,7 @@ def entry_create(
     entry = Entry(**data)
     if not entry.key:
         entry.key = unique_key(Entry, entry.name)
-    record_save(entry, user=user, reason=reason)
+    _save(entry, user=user, reason=reason)
     _links_set(entry, activities=list(activities), milestones=list(milestones))
     return entry
 
@@ -145,7 +154,7 @@ def entry_update(
         return entry, False
     entry.version += 1
     if changed:
-        record_save(entry, user=user, reason=reason)
+        _save(entry, user=user, reason=reason)
     else:
         entry.save_without_historical_record(update_fields=["version", "updated_at"])
         entry._history_user, entry._change_reason = user, reason
@@ -206,7 +215,7 @@ def entry_state_set(
     if not changed:
         return entry, False
     entry.version += 1
-    record_save(entry, user=user, reason=reason)
+    _save(entry, user=user, reason=reason)
     return entry, True
 
 
@@ -235,7 +244,7 @@ def step_set(
                 current=Step(entry=entry, kind=kind), seen_version=version, changes=[]
             )
         step = Step(entry=entry, kind=kind, **data)
-        record_save(step, user=user, reason=reason)
+        _save(step, user=user, reason=reason)
         return step, True
     if step.version != version:  # also when the person saw no step yet
         raise EditConflict(
@@ -247,7 +256,7 @@ def step_set(
     if not changed:
         return step, False
     step.version += 1
-    record_save(step, user=user, reason=reason)
+    _save(step, user=user, reason=reason)
     return step, True
 
 

@@ -104,6 +104,44 @@ def test_a_good_file_creates_entries_with_state_steps_and_links(system_user):
     row = midt.history.earliest("history_date")
     assert row.history_change_reason == "Importeret fra kortlægning.xlsx"
     assert row.history_user == system_user
+    # The entries without links were written in bulk: history is the same.
+    for key in ("sds-shak-navigator", "nsp-service-x"):
+        row = Entry.objects.get(key=key).history.get()
+        assert (row.history_type, row.history_user, row.history_change_reason) == (
+            "+",
+            system_user,
+            "Importeret fra kortlægning.xlsx",
+        )
+
+
+def test_a_large_first_import_writes_entries_steps_and_history_in_bulk(system_user):
+    rows = [
+        [
+            f"stor-{i}",
+            f"System {i}",
+            "System",
+            "SDS",
+            None,
+            "SHAK",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "K2 2027",
+            None,
+        ]
+        for i in range(300)
+    ]
+    register_import(data=xlsx(rows), filename="stor.xlsx", user=system_user)
+    assert Entry.objects.filter(key__startswith="stor-").count() == 300
+    assert Entry.history.filter(key__startswith="stor-", history_user=system_user).count() == 300
+    from register.models import Step
+
+    steps = Step.objects.filter(entry__key__startswith="stor-", kind="in_production")
+    assert steps.count() == 300
+    assert Step.history.filter(history_change_reason="Importeret fra stor.xlsx").count() == 300
+    assert register_import(data=xlsx(rows), filename="stor.xlsx", user=system_user).written == 0
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(system_user):
