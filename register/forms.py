@@ -102,6 +102,7 @@ class EntryForm(forms.ModelForm):
             )
         else:
             del self.fields["key"]
+            self.fields["version"].required = True
             if not self.is_bound:
                 self.initial["version"] = self.instance.version
 

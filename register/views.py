@@ -171,7 +171,7 @@ def entry_edit(request, key):
         try:
             _entry, changed = services.entry_update(
                 entry_id=entry.pk,
-                version=form.cleaned_data["version"] or entry.version,
+                version=form.cleaned_data["version"],
                 user=request.user,
                 data=form.changes(),
                 activities=form.cleaned_data["activities"],

@@ -195,3 +195,22 @@ def test_the_page_answers_with_table_alternative_and_respects_the_filters(
     assert readiness.total == 4
     assert {p.entry["key"] for p in readiness.production_problems} == {"midt-epj"}
     assert "Syd laboratoriesystem" not in response.content.decode()
+
+
+def test_the_dashboard_has_the_section_and_sees_a_register_change(
+    client_for, entries, steering, editor
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    client = client_for(steering)
+    body = client.get(reverse("reports:dashboard")).content.decode()
+    assert 'id="h-switch-off">Kan SHAK slukkes?</h2>' in body
+    assert "Nej: 2 poster i registeret bruger stadig SHAK; 2 er ikke kortlagt" in body
+    assert reverse("reports:switch_off") in body
+    entry = entries["sum"]
+    services.entry_state_set(entry_id=entry.pk, version=entry.version, user=editor, state="shak")
+    body = client.get(reverse("reports:dashboard")).content.decode()  # the cache follows
+    assert "Nej: 3 poster i registeret bruger stadig SHAK; 1 er ikke kortlagt" in body
+    filtered = client.get(reverse("reports:dashboard"), {"part": "region-midtjylland"})
+    assert "Nej: 1 post i registeret bruger stadig SHAK" in filtered.content.decode()

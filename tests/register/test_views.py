@@ -225,3 +225,33 @@ def test_an_edit_conflict_shows_what_the_other_person_saved(client_for, entries,
     assert response.context["conflict"] is not None
     body = response.content.decode()
     assert "en anden har ændret det samme imens" in body and "Min tekst" in body
+
+
+def test_an_editor_edits_the_facts_and_links_and_a_stale_form_is_refused(
+    client_for, entries, editor
+):
+    from milestones.models import Activity
+
+    midt = entries["midt"]
+    client = client_for(editor)
+    url = reverse("register:entry_edit", args=[midt.key])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    activity = Activity.objects.get(key="id27-i-regionernes-systemer")
+    data.update(
+        name="Midt EPJ (ny)",
+        activities=[activity.pk],
+        milestones=[],
+        change_reason="Navn rettet",
+    )
+    data = {k: v for k, v in data.items() if v is not False}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    midt.refresh_from_db()
+    assert midt.name == "Midt EPJ (ny)" and list(midt.activities.all()) == [activity]
+    assert midt.history.latest("history_date").history_change_reason == "Navn rettet"
+    # The same form again (the old version): refused, with the other change shown.
+    response = client.post(url, {**data, "name": "Gammel udgave"})
+    assert response.status_code == 200 and response.context["conflict"] is not None
+    midt.refresh_from_db()
+    assert midt.name == "Midt EPJ (ny)"
