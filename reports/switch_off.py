@@ -59,7 +59,7 @@ class SwitchOff:
     party: Party | None
     track: str | None
     readiness: register_selectors.Readiness
-    burndown: register_selectors.Burndown
+    burndown: register_selectors.Burndown | None
     conditions: list[Condition]
     answer: str
     verdict: str  # "yes", "no", "undecided"
@@ -210,14 +210,20 @@ def switch_off(
     at: datetime.datetime | None = None,
     party: Party | None = None,
     track: str | None = None,
+    with_burndown: bool = True,
 ) -> SwitchOff:
-    """The gate, the readiness figures and the burn-down, as they stood at `at`."""
+    """The gate, the readiness figures and the burn-down, as they stood at `at`
+    (the dashboard's summary leaves the burn-down out)."""
     if at is not None and at >= timezone.now():
         at = None
     today = timezone.localdate(at) if at else timezone.localdate()
     owner_ids = register_selectors.owner_ids_for(party)
     readiness = register_selectors.readiness(at=at, owner_ids=owner_ids, track=track)
-    burndown = register_selectors.burndown(at=at, owner_ids=owner_ids, track=track)
+    burndown = (
+        register_selectors.burndown(at=at, owner_ids=owner_ids, track=track)
+        if with_burndown
+        else None
+    )
     params = {"part": party.key} if party else {}
     register_conditions = [
         Condition(
