@@ -8,6 +8,7 @@ its dates, of the entries their party owns. 404 for an entry the person may not
 see, 403 for one they may see but not change.
 """
 
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -322,9 +323,26 @@ def step_edit(request, key, kind):
 SESSION_KEY = "register_import"
 
 
+IMPORT_DIR = "imports"
+STALE_AFTER = datetime.timedelta(days=1)
+
+
+def _forget_stale_uploads() -> None:
+    """Previews never confirmed leave their file behind; drop those older than a day."""
+    try:
+        _dirs, files = default_storage.listdir(IMPORT_DIR)
+    except FileNotFoundError:
+        return
+    limit = timezone.now() - STALE_AFTER
+    for name in files:
+        path = f"{IMPORT_DIR}/{name}"
+        if name.startswith("register-") and default_storage.get_modified_time(path) < limit:
+            default_storage.delete(path)
+
+
 def _stored_path(token: str, filename: str) -> str:
     suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    return f"imports/register-{token}{suffix}"
+    return f"{IMPORT_DIR}/register-{token}{suffix}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -343,6 +361,7 @@ def import_upload(request):
             context["errors"] = refused.errors
             context["filename"] = filename
         else:
+            _forget_stale_uploads()
             token = uuid.uuid4().hex
             default_storage.save(_stored_path(token, filename), ContentFile(data))
             request.session[SESSION_KEY] = {"token": token, "filename": filename}

@@ -362,9 +362,13 @@ def test_an_editor_previews_then_confirms_an_upload(client_for, editor):
     assert len(result.created) == 3
     assert "3 oprettes, 0 ændres, 0 er uændrede" in response.content.decode()
     assert not Entry.objects.filter(key="midt-epj").exists()
-    response = client.post(reverse("register:import_confirm"), {"token": response.context["token"]})
+    token = response.context["token"]
+    response = client.post(reverse("register:import_confirm"), {"token": token})
     assert response.status_code == 302
     assert Entry.objects.get(key="midt-epj").history.earliest("history_date").history_user == editor
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists(f"imports/register-{token}.xlsx")  # the upload is gone
     # The token is used up.
     response = client.post(reverse("register:import_confirm"), {"token": "gammel"})
     assert response.status_code == 302 and response["Location"] == reverse("register:import")
