@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from milestones.dates import format_plan_date
 from milestones.history import EMPTY, FieldChange, display_value, user_label
+from milestones.models import Activity, Milestone
 from parties.models import Party
 
 from .models import Entry, Step
@@ -104,12 +105,61 @@ def _diff(model, old, new, names) -> list[FieldChange]:
     return changes
 
 
+LINKS = (
+    ("activities", "historicalentry_activities", "activity_id", Activity, "title"),
+    ("milestones", "historicalentry_milestones", "milestone_id", Milestone, "title"),
+)
+
+
+def _links(rows) -> dict[int, dict[str, frozenset[int]]]:
+    """The activities and milestones each Entry history row recorded (two queries)."""
+    found: dict[int, dict[str, set[int]]] = {
+        r.history_id: {n: set() for n, *_ in LINKS} for r in rows
+    }
+    for name, relation, attname, _model, _label in LINKS:
+        through = Entry.history.model._meta.get_field(relation).related_model
+        for history_id, target in through.objects.filter(history_id__in=list(found)).values_list(
+            "history_id", attname
+        ):
+            found[history_id][name].add(target)
+    return {k: {n: frozenset(v) for n, v in d.items()} for k, d in found.items()}
+
+
+def _link_changes(old_links, new_links) -> list[FieldChange]:
+    changes = []
+    for name, _relation, _attname, model, label_field in LINKS:
+        before = old_links.get(name, frozenset()) if old_links else frozenset()
+        after = new_links.get(name, frozenset())
+        if before == after:
+            continue
+        titles = dict(model.objects.filter(pk__in=before | after).values_list("pk", label_field))
+
+        def words(ids, titles=titles):
+            return ", ".join(sorted(titles.get(i, str(i)) for i in ids)) or EMPTY
+
+        label = str(Entry._meta.get_field(name).verbose_name)
+        changes.append(
+            FieldChange(name, label[:1].upper() + label[1:], words(before), words(after))
+        )
+    return changes
+
+
 def _entries(model, rows, names, *, context=None) -> list[EntryChange]:
     """Rows oldest first (each compared with the one before)."""
     out = []
     previous = {}
+    links = _links(rows) if model is Entry else {}
     for row in rows:
         old = previous.get(row.id)
+        changes = _diff(model, old, row, names) if row.history_type != "-" else []
+        if links:
+            changes += _link_changes(
+                links.get(old.history_id) if old else None, links[row.history_id]
+            )
+        where = context(row) if context else ""
+        if where:
+            # A step's changes say which step (the shared template shows no context).
+            changes = [FieldChange(c.field, f"{where}: {c.label}", c.old, c.new) for c in changes]
         out.append(
             EntryChange(
                 kind=model._meta.model_name,
@@ -118,8 +168,8 @@ def _entries(model, rows, names, *, context=None) -> list[EntryChange]:
                 user_label=user_label(row.history_user),
                 reason=row.history_change_reason or "",
                 version=row.version,
-                changes=_diff(model, old, row, names) if row.history_type != "-" else [],
-                context=context(row) if context else "",
+                changes=changes,
+                context=where,
             )
         )
         previous[row.id] = row

@@ -137,6 +137,10 @@ def test_links_and_steps_are_kept_in_history_with_user_and_reason(entries, edito
     assert history[0].context == "I produktion"
     assert history[0].reason == "Plan aftalt"
     assert history[0].changes[0].new == "1. kvartal 2027"
+    assert history[0].changes[0].label == "I produktion: Forventet dato"
     link_rows = [e for e in history if e.reason == "Knyttet til SORLS"]
     assert link_rows and all(e.user_label == editor.username for e in link_rows)
+    shown = {(c.label, c.new) for e in link_rows for c in e.changes}
+    assert ("Aktiviteter", activity.title) in shown
+    assert ("Milepæle", milestone.title) in shown
     assert all(r.history_user_id is not None for r in Entry.history.filter(id=entry.pk))
