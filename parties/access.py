@@ -15,6 +15,16 @@ from .models import Membership, Party
 
 
 @dataclass(frozen=True)
+class RegisterScope:
+    """Which SHAK register entries a person reads: all, or those their parties own
+    (as reporters, RSI also for the regions) and those their supplier maintains."""
+
+    everything: bool = False
+    owner_ids: frozenset[int] = field(default_factory=frozenset)
+    supplier_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
 class Access:
     """A person's combined rights. Built once per request (see `access_for`)."""
 
@@ -95,6 +105,34 @@ class Access:
         see the matrix)."""
         if not self.can_review:
             raise PermissionDenied
+
+    # -- the SHAK dependency register -------------------------------------------
+    @property
+    def can_edit_register(self) -> bool:
+        """The SOR-team creates, edits and imports every entry and plan."""
+        return self.can_edit_plan
+
+    def register_scope(self) -> RegisterScope:
+        """Editors and the steering group read every entry; a party's reporters the
+        entries their party owns (RSI also the regions'); a supplier's reporters the
+        entries it maintains."""
+        if self.can_edit_register or self.is_steering:
+            return RegisterScope(everything=True)
+        return RegisterScope(
+            owner_ids=self.reports_for_party_ids, supplier_ids=self.reporter_party_ids
+        )
+
+    def may_read_register_entry(self, *, owner_id: int, supplier_id: int | None) -> bool:
+        scope = self.register_scope()
+        return (
+            scope.everything
+            or owner_id in scope.owner_ids
+            or (supplier_id is not None and supplier_id in scope.supplier_ids)
+        )
+
+    def may_update_register_entry(self, *, owner_id: int) -> bool:
+        """State, plan texts and dates: the SOR-team, and reporters for the owning party."""
+        return self.can_edit_register or owner_id in self.reports_for_party_ids
 
     @cached_property
     def reports_for_parties(self):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Membership, Party, System
+from .models import Membership, Party
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,11 +25,3 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "party__name"]
     autocomplete_fields = ["user", "party"]
-
-
-@admin.register(System)
-class SystemAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "owner", "code_use"]
-    list_filter = ["code_use"]
-    search_fields = ["name"]
-    autocomplete_fields = ["owner"]

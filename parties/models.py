@@ -1,4 +1,4 @@
-"""Who takes part in the programme: parties, people's roles in them, the systems they own."""
+"""Who takes part in the programme: parties and people's roles in them."""
 
 from django.conf import settings
 from django.db import models
@@ -148,37 +148,3 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.party} ({self.get_role_display()})"
-
-
-class System(models.Model):
-    """An IT system, register or service holding SHAK organisation data, with its owner."""
-
-    class CodeUse(models.TextChoices):
-        SHAK = "shak", _("SHAK")
-        SHAK_AND_SOR = "shak_sor", _("SHAK og SOR")
-        SOR = "sor", _("Kun SOR")
-        UNKNOWN = "unknown", _("Ikke kortlagt")
-
-    name = models.CharField(_("navn"), max_length=200)
-    owner = models.ForeignKey(
-        Party, verbose_name=_("systemejer"), on_delete=models.PROTECT, related_name="systems"
-    )
-    code_use = models.CharField(
-        _("anvender"), max_length=20, choices=CodeUse.choices, default=CodeUse.UNKNOWN
-    )
-    description = models.TextField(_("beskrivelse"), blank=True)
-    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("system")
-        verbose_name_plural = _("systemer")
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="parties_system_unique_name")
-        ]
-
-    def __str__(self):
-        return self.name

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from .views import dashboard as pages
 from .views import status_reports as reports
+from .views import switch_off
 
 app_name = "reports"
 
@@ -20,5 +21,6 @@ urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("tidslinje/", pages.timeline, name="timeline"),
     path("trend/", pages.trend, name="trend"),
+    path("kan-shak-slukkes/", switch_off.switch_off, name="switch_off"),
     path("statusrapporter/", include(status_report_patterns)),
 ]

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "parties",
     "accounts",
     "milestones",
+    "register",
     "reports",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",
@@ -343,6 +344,12 @@ SORPLAN_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
 )
+# ---------------------------------------------------------------------------
+# Loaders of apps above milestones, run by load_sor_roadmap and load_demo_data
+# after the plan's own (milestones may not import them: docs/architecture.md)
+# ---------------------------------------------------------------------------
+SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
+DEMO_DATA_EXTRA_LOADERS = ["register.demo.register_demo_load"]
 
 # ---------------------------------------------------------------------------
 # sorplan's own settings

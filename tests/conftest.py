@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
@@ -105,6 +106,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every database test starts from the real SOR plan, loaded once."""
     with django_db_blocker.unblock():
         sor_roadmap_load(user=system_user_get())
+        for loader in settings.SOR_ROADMAP_EXTRA_LOADERS:  # as load_sor_roadmap does
+            import_string(loader)(user=system_user_get())
 
 
 @pytest.fixture(autouse=True)

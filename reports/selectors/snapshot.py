@@ -34,6 +34,7 @@ from milestones.models import (
 )
 from milestones.rag import MilestoneRag, milestone_rag
 from parties.models import Party
+from register.models import Entry, Step
 
 from ..models import StatusReport
 
@@ -51,6 +52,8 @@ WATCHED_MODELS = (
     RoundObligation,
     ProgressUpdate,
     StatusReport,
+    Entry,  # the dashboard's "Kan SHAK slukkes?"
+    Step,
 )
 
 

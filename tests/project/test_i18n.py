@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Party
+from register.models import Entry
 from reports.services import status_report_generate
 from tests.project.test_login_required import walk
 
@@ -111,7 +112,16 @@ def test_every_simple_text_in_templates_and_code_is_in_the_catalogue():
     for path in (base / "templates").rglob("*"):
         if path.suffix in (".html", ".txt", ".svg"):
             found |= {m.group(2) for m in SIMPLE_TEMPLATE_TEXT.finditer(path.read_text())}
-    for app in ("milestones", "parties", "reports", "bench", "sorplan"):
+    for app in (
+        "core",
+        "accounts",
+        "milestones",
+        "parties",
+        "register",
+        "reports",
+        "bench",
+        "sorplan",
+    ):
         for path in (base / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 found |= {_unquote(m) for m in SIMPLE_PYTHON_TEXT.findall(path.read_text())}
@@ -207,6 +217,8 @@ NOT_PAGES = {
     "milestones:reporting_review",
     "milestones:reporting_obligation_add",
     "no_membership",
+    "register:import_confirm",
+    "register:import_template",
 }
 
 
@@ -248,6 +260,8 @@ def test_the_language_switch_is_on_every_page(client_for, editor, reporter, syst
         "plan/milepaele/": Milestone.objects.order_by("pk").first().key,
         "plan/baselines/": Baseline.objects.order_by("pk").first().key,
         "parter/": Party.objects.get(key="rsi").key,
+        "register/": Entry.objects.order_by("pk").first().key,
+        "kind": "in_production",
         "period": f"{period:%Y-%m}",
         "party_key": "region-midtjylland",
         "activity_key": activity.key,

@@ -10,14 +10,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = {"core", "parties", "accounts", "milestones", "reports", "bench", "sorplan"}
+PROJECT_PACKAGES = {
+    "core",
+    "parties",
+    "accounts",
+    "milestones",
+    "register",
+    "reports",
+    "bench",
+    "sorplan",
+}
 ALLOWED = {
     "core": set(),
     "parties": {"core"},
     "accounts": {"core", "parties"},
     "milestones": {"core", "parties"},
-    "reports": {"core", "parties", "milestones"},
-    "bench": {"core", "parties", "accounts", "milestones", "reports"},
+    "register": {"core", "parties", "milestones"},
+    "reports": {"core", "parties", "milestones", "register"},
+    "bench": {"core", "parties", "accounts", "milestones", "register", "reports"},
 }
 
 

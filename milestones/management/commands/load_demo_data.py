@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from core.history import system_user_get
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         system = system_user_get()
         users = demo_users_create(by=system)
         counts = demo_data_load(by=system)
+        for loader in settings.DEMO_DATA_EXTRA_LOADERS:  # e.g. the register's demo inventory
+            counts.update(import_string(loader)(by=system))
         changed = ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
         self.stdout.write(self.style.SUCCESS(f"Demodata klar ({changed or 'intet nyt'})."))
         self.stdout.write("")

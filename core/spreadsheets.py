@@ -1,0 +1,177 @@
+"""The one formula-safe spreadsheet writer: every .xlsx and .csv the product writes.
+
+A spreadsheet program runs a cell that starts with `=`, `+`, `-` or `@` (and, in
+some, a tab or carriage return before them) as a formula, so a name typed into
+sorplan could become a command on the reader's machine ("CSV injection"). Every
+text cell is therefore neutralised: in .xlsx it is stored as a text cell with
+Excel's quote prefix (the value reads back exactly as typed, and is never a
+formula); in .csv it is prefixed with an apostrophe. Numbers and real dates are
+written as such (dates stay dates in .xlsx).
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+DATE_FORMAT = "dd-mm-yyyy"
+DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def neutralised(value):
+    """The text as a spreadsheet may show it without running it (CSV): `'` in front."""
+    if is_formula_like(value):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Sheet:
+    """One table to write: headers, rows, and optional title and note lines above it.
+
+    `choices` maps a column index (0-based) to the values a person may pick in
+    it: the .xlsx gets a drop-down list (data validation) for that column.
+    """
+
+    headers: Sequence[str]
+    rows: Iterable[Sequence] = ()
+    title: str = ""
+    notes: Sequence[str] = ()
+    name: str = "Ark1"
+    choices: dict[int, Sequence[str]] = field(default_factory=dict)
+    widths: dict[int, int] = field(default_factory=dict)
+    # Rows reserved for drop-downs below the data (for a template with no rows).
+    validation_rows: int = 1000
+
+
+def _cell_value(value):
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones; callers pass local time
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal, datetime.date)):
+        return value
+    return str(value)
+
+
+def _write_row(ws, row_number: int, values: Sequence, *, bold: bool = False) -> None:
+    for column, raw in enumerate(values, start=1):
+        value = _cell_value(raw)
+        cell = ws.cell(row=row_number, column=column)
+        if isinstance(value, str):
+            # Assigning a string beginning with "=" would make openpyxl write a
+            # formula; set the text and its type explicitly instead.
+            cell.value = value
+            cell.data_type = "s"
+            if is_formula_like(value):
+                cell.quotePrefix = True
+        else:
+            cell.value = value
+            if isinstance(value, datetime.datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, datetime.date):
+                cell.number_format = DATE_FORMAT
+        if bold:
+            cell.font = Font(bold=True)
+
+
+def xlsx_bytes(*sheets: Sheet) -> bytes:
+    """An .xlsx workbook with one worksheet per `Sheet`."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        ws = workbook.create_sheet(title=sheet.name[:31])
+        row_number = 1
+        if sheet.title:
+            _write_row(ws, row_number, [sheet.title], bold=True)
+            row_number += 1
+        for note in sheet.notes:
+            _write_row(ws, row_number, [note])
+            row_number += 1
+        if sheet.title or sheet.notes:
+            row_number += 1  # one empty row before the table
+        header_row = row_number
+        _write_row(ws, header_row, list(sheet.headers), bold=True)
+        last = header_row
+        for values in sheet.rows:
+            last += 1
+            _write_row(ws, last, list(values))
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        for index, header in enumerate(sheet.headers):
+            width = sheet.widths.get(index) or min(max(len(str(header)) + 4, 12), 60)
+            ws.column_dimensions[get_column_letter(index + 1)].width = width
+        if sheet.choices:
+            _add_choice_lists(
+                workbook, ws, sheet, header_row, max(last, header_row + sheet.validation_rows)
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int) -> None:
+    """Drop-downs for the choice columns, their values on a hidden sheet (no length limit)."""
+    title = "Lister" if "Lister" not in workbook.sheetnames else f"Lister{len(workbook.sheetnames)}"
+    lists = workbook.create_sheet(title=title)
+    lists.sheet_state = "hidden"
+    for n, (index, values) in enumerate(sorted(sheet.choices.items()), start=1):
+        for row, value in enumerate(values, start=1):
+            cell = lists.cell(row=row, column=n)
+            cell.value, cell.data_type = str(value), "s"
+        letter = get_column_letter(n)
+        validation = DataValidation(
+            type="list",
+            formula1=f"='{title}'!${letter}$1:${letter}${max(len(values), 1)}",
+            allow_blank=True,
+        )
+        validation.error = "Vælg en værdi fra listen."
+        validation.errorTitle = "Ugyldig værdi"
+        ws.add_data_validation(validation)
+        column = get_column_letter(index + 1)
+        validation.add(f"{column}{header_row + 1}:{column}{last_row}")
+
+
+def csv_bytes(sheet: Sheet, *, delimiter: str = ";") -> bytes:
+    """A .csv in UTF-8 with a byte-order mark (Excel reads æøå right), `;` by default
+    (the Danish list separator). Title and notes come first, then an empty line."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    if sheet.title:
+        writer.writerow([neutralised(sheet.title)])
+    for note in sheet.notes:
+        writer.writerow([neutralised(note)])
+    if sheet.title or sheet.notes:
+        writer.writerow([])
+    writer.writerow([neutralised(h) for h in sheet.headers])
+    for values in sheet.rows:
+        writer.writerow([_csv_value(v) for v in values])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_value(value) -> str:
+    value = _cell_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d-%m-%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    return neutralised(value)

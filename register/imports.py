@@ -1,0 +1,423 @@
+"""The register's spreadsheet: its columns, the import through `core.imports`, and
+the downloadable template written with `core.spreadsheets`.
+
+A file may hold a subset of the columns (the key, name, type and owner always):
+only the columns present are written, so a file of states alone updates states.
+"""
+
+import copy
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
+
+from core import imports
+from core.imports import CellError, Column, ImportSpec, Row
+from core.spreadsheets import Sheet, xlsx_bytes
+from milestones.models import Activity, DatePrecision, Milestone
+from parties.models import Party
+
+from . import services
+from .models import Entry, ShakState, Step
+
+STEP_COLUMNS = {
+    Step.Kind.CHANGES_MADE: gettext_lazy("Ændringer lavet"),
+    Step.Kind.TESTED: gettext_lazy("Testet"),
+    Step.Kind.IN_PRODUCTION: gettext_lazy("I produktion"),
+}
+STEP_DATES = {
+    "baseline": gettext_lazy("baseline"),
+    "forecast": gettext_lazy("forventet"),
+    "actual": gettext_lazy("faktisk"),
+}
+DATE_COLUMNS = {"state_date": "state_date_precision", "release_date": "release_precision"}
+
+
+def _suggested_key(value: str) -> str:
+    danish = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+    return slugify(value.lower().translate(danish))
+
+
+def _key(cell) -> str:
+    value = str(cell)
+    if slugify(value) != value:
+        raise CellError(
+            _(
+                "«%(value)s» kan ikke bruges som nøgle: kun små bogstaver, tal og bindestreger (fx %(example)s)."
+            )
+            % {"value": value, "example": _suggested_key(value) or "region-midt-epj"}
+        )
+    return value
+
+
+def _labels(choices) -> list[str]:
+    return [str(label) for _value, label in choices]
+
+
+def _parties() -> dict:
+    found = {}
+    for party in Party.objects.all():
+        for name in (party.name, party.short_name, party.key):
+            if name:
+                found.setdefault(name, party)
+    return found
+
+
+def _suppliers() -> dict:
+    return {k: p for k, p in _parties().items() if p.kind == Party.Kind.IT_SUPPLIER}
+
+
+def _by_key(model):
+    return lambda: {obj.key: obj for obj in model.objects.only("pk", "key")}
+
+
+def step_column_name(kind: str, which: str) -> str:
+    return f"step__{kind}__{which}"
+
+
+def build_columns() -> list[Column]:
+    """The columns. The file's headers and choice labels are Danish whatever the page's
+    language, so one file imports the same for everyone."""
+    with translation.override("da"):
+        return _columns()
+
+
+def _columns() -> list[Column]:
+    text = imports.text
+    columns = [
+        Column(_("Nøgle"), "key", _key, required=True, hint=_("Stabil nøgle, fx region-midt-epj")),
+        Column(_("Navn"), "name", text(max_length=200), required=True),
+        Column(
+            _("Type"),
+            "kind",
+            imports.choice(Entry.Kind.choices),
+            required=True,
+            choices=_labels(Entry.Kind.choices),
+        ),
+        Column(_("NSP-service"), "is_nsp_service", imports.boolean(), choices=[_("Ja"), _("Nej")]),
+        Column(
+            _("Kategori"),
+            "category",
+            imports.choice(Entry.Category.choices, default=Entry.Category.OTHER),
+            choices=_labels(Entry.Category.choices),
+        ),
+        Column(
+            _("Systemejer"),
+            "owner",
+            imports.lookup(_parties, what=_("Parten"), required=True),
+            required=True,
+            hint=_("Partens navn eller nøgle"),
+        ),
+        Column(
+            _("Leverandør"),
+            "supplier",
+            imports.lookup(_suppliers, what=_("It-leverandøren")),
+            hint=_("En part af typen it-leverandør"),
+        ),
+        Column(
+            _("Kritikalitet"),
+            "criticality",
+            imports.choice(Entry.Criticality.choices, default=Entry.Criticality.UNKNOWN),
+            choices=_labels(Entry.Criticality.choices),
+        ),
+        Column(
+            _("SHAK-anvendelse"),
+            "state",
+            imports.choice(ShakState.choices, default=ShakState.NOT_MAPPED),
+            choices=_labels(ShakState.choices),
+        ),
+        Column(
+            _("Dato for tilstand"),
+            "state_date",
+            imports.plan_date(),
+            hint=_("Skal udfyldes for Kun SOR og Udfaset"),
+        ),
+        Column(_("Bekræftet af"), "state_confirmed_by", text(max_length=200)),
+        Column(_("Beskrivelse"), "description", text()),
+        Column(_("Løsningsbeskrivelse"), "solution_description", text()),
+        Column(_("Ressourcer, interne"), "resources_internal", text()),
+        Column(_("Ressourcer, eksterne"), "resources_external", text()),
+        Column(
+            _("Budget"),
+            "budget",
+            imports.choice(Entry.Budget.choices, default=Entry.Budget.UNDECIDED),
+            choices=_labels(Entry.Budget.choices),
+        ),
+        Column(_("Beløb (kr.)"), "budget_amount", imports.decimal(minimum=Decimal(0))),
+        Column(
+            _("Behov: SOR-kilder"),
+            "support_sor_sources",
+            imports.boolean(),
+            choices=[_("Ja"), _("Nej")],
+        ),
+        Column(
+            _("Behov: beskrivelse af SOR-indhold"),
+            "support_content",
+            imports.boolean(),
+            choices=[_("Ja"), _("Nej")],
+        ),
+        Column(
+            _("Behov: anvendelsessituationer"),
+            "support_use_cases",
+            imports.boolean(),
+            choices=[_("Ja"), _("Nej")],
+        ),
+        Column(
+            _("Behov: SOR-kompetencer"),
+            "support_expertise",
+            imports.boolean(),
+            choices=[_("Ja"), _("Nej")],
+        ),
+        Column(_("Støttebehov, uddybning"), "support_note", text()),
+        Column(_("Release"), "release_name", text(max_length=100)),
+        Column(_("Planlagt release"), "release_date", imports.plan_date(), hint=_("Fx K2 2027")),
+    ]
+    for kind, step_label in STEP_COLUMNS.items():
+        for which, which_label in STEP_DATES.items():
+            columns.append(
+                Column(
+                    f"{step_label}, {which_label}",
+                    step_column_name(kind, which),
+                    imports.plan_date(),
+                )
+            )
+    columns += [
+        Column(
+            _("Aktiviteter"),
+            "activities",
+            imports.many(imports.lookup(_by_key(Activity), what=_("Aktiviteten"))),
+            hint=_("Aktiviteternes nøgler, adskilt af komma"),
+        ),
+        Column(
+            _("Milepæle"),
+            "milestones",
+            imports.many(imports.lookup(_by_key(Milestone), what=_("Milepælen"))),
+            hint=_("Milepælenes nøgler, adskilt af komma"),
+        ),
+    ]
+    return columns
+
+
+ENTRY_COLUMNS = (*services.ENTRY_FIELDS,)
+
+
+class RegisterImport(ImportSpec):
+    """Upsert register entries by key, with their state, plan and steps."""
+
+    key = "key"
+
+    def __init__(self, *, user):
+        self.user = user
+        self.columns = build_columns()
+
+    # -- what a row holds, as the services take it ------------------------------
+    @staticmethod
+    def _entry_data(values) -> dict:
+        data = {}
+        for name in ENTRY_COLUMNS:
+            if name == "release_precision":
+                continue
+            if name in values:
+                if name == "release_date":
+                    data["release_date"], data["release_precision"] = values[name]
+                    if data["release_date"] is None:
+                        data["release_precision"] = DatePrecision.QUARTER
+                else:
+                    data[name] = values[name]
+        return data
+
+    @staticmethod
+    def _state(values, entry: Entry | None) -> dict | None:
+        names = ("state", "state_date", "state_confirmed_by")
+        if not any(n in values for n in names):
+            return None
+        state = {
+            "state": entry.state if entry else ShakState.NOT_MAPPED,
+            "state_date": entry.state_date if entry else None,
+            "state_date_precision": entry.state_date_precision if entry else DatePrecision.DAY,
+            "state_confirmed_by": entry.state_confirmed_by if entry else "",
+        }
+        if "state" in values:
+            state["state"] = values["state"]
+        if "state_date" in values:
+            state["state_date"], state["state_date_precision"] = values["state_date"]
+        if "state_confirmed_by" in values:
+            state["state_confirmed_by"] = values["state_confirmed_by"]
+        return state
+
+    @staticmethod
+    def _steps(values, entry: Entry | None) -> dict:
+        existing = {s.kind: s for s in entry.steps.all()} if entry else {}
+        steps = {}
+        for kind in Step.Kind.values:
+            present = [w for w in STEP_DATES if step_column_name(kind, w) in values]
+            if not present:
+                continue
+            step = existing.get(kind)
+            data = {}
+            for which in STEP_DATES:
+                if which in present:
+                    date, precision = values[step_column_name(kind, which)]
+                else:
+                    date = getattr(step, f"{which}_date") if step else None
+                    precision = getattr(step, f"{which}_precision") if step else DatePrecision.DAY
+                data[f"{which}_date"] = date
+                data[f"{which}_precision"] = precision if date else DatePrecision.DAY
+            steps[kind] = data
+        return steps
+
+    # -- the engine's callbacks ---------------------------------------------------
+    def prepare(self, rows: list[Row]) -> None:
+        keys = [r.values.get("key") for r in rows if r.values.get("key")]
+        self.existing = {
+            e.key: e
+            for e in Entry.objects.filter(key__in=keys).prefetch_related(
+                "steps", "activities", "milestones"
+            )
+        }
+
+    def check(self, row: Row):
+        values = row.values
+        entry = self.existing.get(values["key"])
+        candidate = copy.copy(entry) if entry else Entry(key=values["key"])
+        for name, value in self._entry_data(values).items():
+            setattr(candidate, name, value)
+        state = self._state(values, entry)
+        for name, value in (state or {}).items():
+            setattr(candidate, name, value)
+        try:
+            # The parsers found the parties; the rules are the model's clean() (the
+            # database's constraints are checked when the rows are written).
+            candidate.full_clean(
+                exclude=["owner", "supplier"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = name if name in values or name == "__all__" else None
+                if name == "state_date_precision":
+                    column = "state_date"
+                for message in messages:
+                    yield (None if column == "__all__" else column), message
+        for kind, data in self._steps(values, entry).items():
+            try:
+                Step(entry=candidate, kind=kind, **data).clean()
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    which = name.removesuffix("_date")
+                    for message in messages:
+                        yield step_column_name(kind, which), message
+
+    def changes(self, row: Row) -> list[str] | None:
+        values = row.values
+        entry = self.existing.get(values["key"])
+        if entry is None:
+            return None
+        changed = []
+        for name, value in self._entry_data(values).items():
+            field = Entry._meta.get_field(name)
+            current = getattr(entry, field.attname)
+            wanted = value.pk if field.is_relation and value is not None else value
+            if current != wanted:
+                changed.append("release_date" if name == "release_precision" else name)
+        for name, value in (self._state(values, entry) or {}).items():
+            if getattr(entry, name) != value:
+                changed.append("state_date" if name == "state_date_precision" else name)
+        existing_steps = {s.kind: s for s in entry.steps.all()}
+        for kind, data in self._steps(values, entry).items():
+            step = existing_steps.get(kind)
+            for name, value in data.items():
+                current = (
+                    getattr(step, name)
+                    if step
+                    else (None if name.endswith("_date") else DatePrecision.DAY)
+                )
+                if current != value:
+                    changed.append(step_column_name(kind, name.rsplit("_", 1)[0]))
+        for name in ("activities", "milestones"):
+            if name in values:
+                have = {o.pk for o in getattr(entry, name).all()}
+                if have != {o.pk for o in values[name]}:
+                    changed.append(name)
+        return list(dict.fromkeys(changed))
+
+    def write_new(self, rows: list[Row], *, reason: str) -> list[Row]:
+        """New entries without links in bulk (with their history rows and steps); those
+        with activities or milestones go through the services one by one."""
+        simple = [
+            r for r in rows if not r.values.get("activities") and not r.values.get("milestones")
+        ]
+        if not simple:
+            return rows
+        entries = []
+        for row in simple:
+            entry = Entry(key=row.values["key"], **self._entry_data(row.values))
+            for name, value in (self._state(row.values, None) or {}).items():
+                setattr(entry, name, value)
+            entries.append(entry)
+        bulk_create_with_history(
+            entries, Entry, batch_size=500, default_user=self.user, default_change_reason=reason
+        )
+        steps = [
+            Step(entry=entry, kind=kind, **data)
+            for entry, row in zip(entries, simple, strict=True)
+            for kind, data in self._steps(row.values, None).items()
+            if any(data.get(f"{w}_date") for w in STEP_DATES)
+        ]
+        if steps:
+            bulk_create_with_history(
+                steps, Step, batch_size=500, default_user=self.user, default_change_reason=reason
+            )
+        done = {id(r) for r in simple}
+        return [r for r in rows if id(r) not in done]
+
+    def write(self, row: Row, *, reason: str) -> None:
+        values = row.values
+        entry = self.existing.get(values["key"])
+        services.entry_upsert(
+            key=values["key"],
+            user=self.user,
+            data=self._entry_data(values),
+            state=self._state(values, entry),
+            steps=self._steps(values, entry),
+            activities=values.get("activities"),
+            milestones=values.get("milestones"),
+            reason=reason,
+        )
+
+
+def register_import(*, data: bytes, filename: str, user, dry_run: bool = False):
+    """Import a register file (all or nothing); raises `core.imports.ImportRefused`."""
+    return imports.run(RegisterImport(user=user), data, filename=filename, dry_run=dry_run)
+
+
+def template_xlsx() -> bytes:
+    """The empty template: the headers, a drop-down for each choice column, and notes."""
+    columns = build_columns()
+    return xlsx_bytes(
+        Sheet(
+            headers=[c.header for c in columns],
+            rows=[],
+            title=_("SHAK-afhængighedsregisteret – skabelon til import"),
+            notes=[
+                _(
+                    "Én række pr. system, register, service, indberetning eller integration. "
+                    "Nøgle, Navn, Type og Systemejer skal udfyldes."
+                ),
+                _(
+                    "Datoer: en dag (14-03-2026), en måned (03-2026 eller marts 2026), "
+                    "et kvartal (K1 2026) eller et år (2026)."
+                ),
+                _(
+                    "Kun SOR og Udfaset kræver Dato for tilstand og Bekræftet af. "
+                    "Kolonner, der udelades, ændres ikke ved import."
+                ),
+            ],
+            name=_("Register"),
+            choices={i: c.choices for i, c in enumerate(columns) if c.choices},
+            widths={i: 24 for i in range(len(columns))},
+        )
+    )

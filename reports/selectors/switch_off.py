@@ -1,0 +1,280 @@
+"""'Kan SHAK slukkes?': the switch-off gate, composed from the SHAK dependency
+register, the regions' milestones and KOMBIT's roll-out (and, when it lands,
+MedCom's certification matrix), with the register's readiness and burn-down.
+
+One place answers the question for the page, the dashboard and the PDF. Every
+figure honours the point in time (`at`) and the filters by party and track.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from milestones.models import Activity, Milestone, MunicipalityRollout
+from parties.models import Party
+from register import selectors as register_selectors
+from register.models import ShakState
+
+from . import snapshot
+
+HOLDS, FAILS, NOT_TRACKED, NOT_APPLICABLE = "holds", "fails", "not_tracked", "not_applicable"
+
+
+@dataclass
+class Condition:
+    """One condition of the gate: holds, fails (with how many are left) or not tracked."""
+
+    key: str
+    title: str
+    status: str
+    count: int = 0
+    total: int = 0
+    detail: str = ""
+    url: str = ""
+    left: list[tuple[str, str]] = field(default_factory=list)  # (name, url) of what is left
+
+    @property
+    def holds(self) -> bool:
+        return self.status == HOLDS
+
+    @property
+    def status_label(self) -> str:
+        return {
+            HOLDS: _("Opfyldt"),
+            FAILS: _("Ikke opfyldt"),
+            NOT_TRACKED: _("Følges endnu ikke"),
+            NOT_APPLICABLE: _("Ikke omfattet af filtret"),
+        }[self.status]
+
+
+@dataclass
+class SwitchOff:
+    at: datetime.datetime | None
+    today: datetime.date
+    party: Party | None
+    track: str | None
+    readiness: register_selectors.Readiness
+    burndown: register_selectors.Burndown | None
+    conditions: list[Condition]
+    answer: str
+    verdict: str  # "yes", "no", "undecided"
+
+    @property
+    def is_past(self) -> bool:
+        return self.at is not None
+
+
+def _register_url(**params) -> str:
+    return reverse("register:entry_list") + ("?" + urlencode(params) if params else "")
+
+
+def _region_ids(party: Party | None) -> set[int] | None:
+    """The regions a party filter covers (None: all; empty: none)."""
+    regions = set(Party.objects.regions().values_list("pk", flat=True))
+    if party is None:
+        return regions
+    if party.kind == Party.Kind.REGION:
+        return {party.pk}
+    coordinated = set(party.coordinated_parties.values_list("pk", flat=True))
+    return regions & coordinated
+
+
+def _regions_condition(at, party, track) -> Condition:
+    """Every region ready: every milestone of the activities a region is responsible
+    for is reached (as the plan stood at `at`)."""
+    title = _("Alle regioner er klar til fuld SOR-anvendelse")
+    region_ids = _region_ids(party)
+    if (track and track != Activity.Track.EXTERNAL) or not region_ids:
+        return Condition("regions", title, NOT_APPLICABLE)
+    activities = {
+        row["id"]: row["responsible_party_id"]
+        for row in snapshot.rows(
+            Activity, at, ("id", "responsible_party_id"), responsible_party_id__in=region_ids
+        )
+    }
+    open_by_region: dict[int, int] = {pk: 0 for pk in region_ids}
+    for row in snapshot.rows(
+        Milestone, at, ("activity_id", "status"), activity_id__in=list(activities)
+    ):
+        if row["status"] not in (Milestone.Status.DONE, Milestone.Status.CANCELLED):
+            open_by_region[activities[row["activity_id"]]] += 1
+    names = dict(Party.objects.filter(pk__in=region_ids).values_list("pk", "name"))
+    keys = dict(Party.objects.filter(pk__in=region_ids).values_list("pk", "key"))
+    not_ready = sorted((names[pk], pk) for pk, n in open_by_region.items() if n)
+    return Condition(
+        "regions",
+        title,
+        FAILS if not_ready else HOLDS,
+        count=len(not_ready),
+        total=len(region_ids),
+        detail=ngettext(
+            "%(n)s af %(total)s regioner er ikke klar.",
+            "%(n)s af %(total)s regioner er ikke klar.",
+            len(not_ready),
+        )
+        % {"n": len(not_ready), "total": len(region_ids)},
+        left=[(name, reverse("parties:detail", args=[keys[pk]])) for name, pk in not_ready],
+    )
+
+
+def _municipalities_condition(at, party, track) -> Condition:
+    """Every municipality in production on SORUS through FK-OSS (KOMBIT's roll-out)."""
+    title = _("Alle kommuner er i produktion")
+    if track and track != Activity.Track.EXTERNAL:
+        return Condition("municipalities", title, NOT_APPLICABLE)
+    municipalities = Party.objects.municipalities()
+    if party is not None:
+        if party.kind == Party.Kind.REGION:
+            municipalities = municipalities.filter(region=party)
+        elif party.kind == Party.Kind.MUNICIPALITY:
+            municipalities = municipalities.filter(pk=party.pk)
+        elif not party.coordinated_parties.municipalities().exists():
+            return Condition("municipalities", title, NOT_APPLICABLE)
+    ids = set(municipalities.values_list("pk", flat=True))
+    if not ids:
+        return Condition("municipalities", title, NOT_APPLICABLE)
+    in_production = {
+        row["municipality_id"]
+        for row in snapshot.rows(
+            MunicipalityRollout,
+            at,
+            ("municipality_id",),
+            status=MunicipalityRollout.Status.IN_PRODUCTION,
+        )
+    } & ids
+    left = len(ids) - len(in_production)
+    return Condition(
+        "municipalities",
+        title,
+        FAILS if left else HOLDS,
+        count=left,
+        total=len(ids),
+        detail=ngettext(
+            "%(n)s af %(total)s kommuner er ikke i produktion.",
+            "%(n)s af %(total)s kommuner er ikke i produktion.",
+            left,
+        )
+        % {"n": left, "total": len(ids)},
+        url=reverse("milestones:rollout"),
+    )
+
+
+def _answer(readiness, conditions) -> tuple[str, str]:
+    reasons = []
+    uses_shak = readiness.depending - readiness.not_mapped
+    if uses_shak:
+        reasons.append(
+            ngettext(
+                "%(n)s post i registeret bruger stadig SHAK",
+                "%(n)s poster i registeret bruger stadig SHAK",
+                uses_shak,
+            )
+            % {"n": uses_shak}
+        )
+    if readiness.not_mapped:
+        reasons.append(
+            ngettext("%(n)s er ikke kortlagt", "%(n)s er ikke kortlagt", readiness.not_mapped)
+            % {"n": readiness.not_mapped}
+        )
+    by_key = {c.key: c for c in conditions}
+    if by_key["regions"].status == FAILS:
+        n = by_key["regions"].count
+        reasons.append(
+            ngettext("%(n)s region er ikke klar", "%(n)s regioner er ikke klar", n) % {"n": n}
+        )
+    if by_key["municipalities"].status == FAILS:
+        n = by_key["municipalities"].count
+        reasons.append(
+            ngettext("%(n)s kommune er ikke i produktion", "%(n)s kommuner er ikke i produktion", n)
+            % {"n": n}
+        )
+    if reasons:
+        return _("Nej: %(reasons)s.") % {"reasons": "; ".join(reasons)}, "no"
+    untracked = [c.title for c in conditions if c.status == NOT_TRACKED]
+    if untracked:
+        return (
+            _("Ikke afgjort: alt, der følges, er klar, men %(what)s følges endnu ikke.")
+            % {"what": ", ".join(t[:1].lower() + t[1:] for t in untracked)},
+            "undecided",
+        )
+    return _("Ja: alle betingelser for at slukke SHAK er opfyldt."), "yes"
+
+
+def switch_off(
+    *,
+    at: datetime.datetime | None = None,
+    party: Party | None = None,
+    track: str | None = None,
+    with_burndown: bool = True,
+) -> SwitchOff:
+    """The gate, the readiness figures and the burn-down, as they stood at `at`
+    (the dashboard's summary leaves the burn-down out)."""
+    if at is not None and at >= timezone.now():
+        at = None
+    today = timezone.localdate(at) if at else timezone.localdate()
+    owner_ids = register_selectors.owner_ids_for(party)
+    readiness = register_selectors.readiness(at=at, owner_ids=owner_ids, track=track)
+    burndown = (
+        register_selectors.burndown(at=at, owner_ids=owner_ids, track=track)
+        if with_burndown
+        else None
+    )
+    params = {"part": party.key} if party else {}
+    register_conditions = [
+        Condition(
+            "register_sor",
+            _("Ingen post i registeret bruger SHAK (alle er “Kun SOR” eller “Udfaset”)"),
+            FAILS if readiness.depending else HOLDS,
+            count=readiness.depending,
+            total=readiness.total,
+            detail=ngettext(
+                "%(n)s af %(total)s poster bruger stadig SHAK eller er ikke kortlagt.",
+                "%(n)s af %(total)s poster bruger stadig SHAK eller er ikke kortlagt.",
+                readiness.depending,
+            )
+            % {"n": readiness.depending, "total": readiness.total},
+            url=_register_url(tilstand="depending", **params),
+        ),
+        Condition(
+            "register_mapped",
+            _("Alle poster er kortlagt"),
+            FAILS if readiness.not_mapped else HOLDS,
+            count=readiness.not_mapped,
+            total=readiness.total,
+            detail=ngettext(
+                "%(n)s post er ikke kortlagt.",
+                "%(n)s poster er ikke kortlagt.",
+                readiness.not_mapped,
+            )
+            % {"n": readiness.not_mapped},
+            url=_register_url(tilstand=ShakState.NOT_MAPPED, **params),
+        ),
+    ]
+    conditions = [
+        *register_conditions,
+        _regions_condition(at, party, track),
+        _municipalities_condition(at, party, track),
+        Condition(
+            "medcom",
+            _("Alle MedCom-meddelelsestyper er certificeret for alle leverandører, der sender dem"),
+            NOT_TRACKED,
+            detail=_("MedComs certificeringsmatrix er endnu ikke i sorplan."),
+        ),
+    ]
+    answer, verdict = _answer(readiness, conditions)
+    return SwitchOff(
+        at=at,
+        today=today,
+        party=party,
+        track=track,
+        readiness=readiness,
+        burndown=burndown,
+        conditions=conditions,
+        answer=answer,
+        verdict=verdict,
+    )

@@ -1,0 +1,62 @@
+"""The page "Kan SHAK slukkes?": the switch-off gate with the register's readiness
+and burn-down. Read-only for every member; `?som_den_var=`, `?part=` and `?spor=`
+as on the dashboard."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from milestones.models import Activity
+from parties.access import request_access
+from parties.models import Party
+
+from ..charts.burndown import burndown_chart
+from ..filters import PointInTimeForm
+from ..selectors import switch_off as gate
+
+
+def _filters(request):
+    form = PointInTimeForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    party = None
+    if data.get("part"):
+        party = Party.objects.filter(key=data["part"]).first()
+    return form, data.get("som_den_var"), party, data.get("spor")
+
+
+def _named_only_if_readable(readiness, access) -> None:
+    """The figures are the programme's and every member reads them; the entries named
+    in the lists are those the person may open."""
+    scope = access.register_scope()
+    if scope.everything:
+        return
+
+    def readable(row) -> bool:
+        return row["owner_id"] in scope.owner_ids or row["supplier_id"] in scope.supplier_ids
+
+    readiness.production_problems = [p for p in readiness.production_problems if readable(p.entry)]
+    readiness.oldest_unanswered = [e for e in readiness.oldest_unanswered if readable(e)]
+
+
+@require_safe
+def switch_off(request):
+    """Can SHAK be switched off? One line answering it, each condition with its count
+    and a link to what is left, the readiness figures and the burn-down."""
+    form, at, party, track = _filters(request)
+    result = gate.switch_off(at=at, party=party, track=track)
+    _named_only_if_readable(result.readiness, request_access(request))
+    return render(
+        request,
+        "reports/switch_off.html",
+        {
+            "gate": result,
+            "readiness": result.readiness,
+            "burndown": result.burndown,
+            "chart": burndown_chart(result.burndown),
+            "form": form,
+            "point": result,
+            "party_choices": Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name"),
+            "party": party,
+            "tracks": Activity.Track.choices,
+            "track": track,
+        },
+    )

@@ -1,0 +1,77 @@
+"""The formula-safe writer: planted formulas come out as text, dates as dates."""
+
+import csv
+import datetime
+import io
+
+from openpyxl import load_workbook
+
+from core.spreadsheets import Sheet, csv_bytes, neutralised, xlsx_bytes
+
+PAYLOADS = ["=1+1", "+41", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x")']
+
+
+def test_each_formula_prefix_is_neutralised():
+    for payload in PAYLOADS:
+        assert neutralised(payload) == "'" + payload
+    assert neutralised("Region Midtjylland") == "Region Midtjylland"
+    assert neutralised(5) == 5
+
+
+def test_xlsx_stores_formula_looking_text_as_text_and_dates_as_dates():
+    data = xlsx_bytes(
+        Sheet(
+            headers=["Navn", "Dato", "Antal"],
+            rows=[[p, datetime.date(2026, 3, 14), 3] for p in PAYLOADS],
+            title="Registeret",
+            notes=["Udtrukket 1. december 2026"],
+        )
+    )
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "Registeret"
+    assert ws["A2"].value == "Udtrukket 1. december 2026"
+    assert [c.value for c in ws[4]] == ["Navn", "Dato", "Antal"]
+    for row, payload in enumerate(PAYLOADS, start=5):
+        cell = ws.cell(row=row, column=1)
+        assert cell.data_type == "s", payload  # never "f" (formula)
+        # (XML keeps a carriage return as a line feed; the cell is text either way.)
+        assert cell.value == payload.replace("\r", "\n")
+        assert cell.quotePrefix
+        date_cell = ws.cell(row=row, column=2)
+        assert date_cell.value.date() == datetime.date(2026, 3, 14)
+        assert date_cell.is_date
+        assert ws.cell(row=row, column=3).value == 3
+
+
+def test_xlsx_choice_lists_become_drop_downs():
+    data = xlsx_bytes(
+        Sheet(headers=["Nøgle", "Tilstand", "Ja/nej"], choices={1: ["SHAK", "Kun SOR"], 2: ["Ja"]})
+    )
+    workbook = load_workbook(io.BytesIO(data))
+    ws = workbook["Ark1"]
+    validations = ws.data_validations.dataValidation
+    assert len(validations) == 2
+    assert validations[0].type == "list"
+    assert "B2" in str(validations[0].sqref) and "C2" in str(validations[1].sqref)
+    lists = workbook["Lister"]
+    assert lists.sheet_state == "hidden"
+    assert [lists.cell(row=r, column=1).value for r in (1, 2)] == ["SHAK", "Kun SOR"]
+    assert lists.cell(row=1, column=2).value == "Ja"  # each list keeps its own column
+
+
+def test_csv_is_utf8_with_bom_semicolons_and_neutralised_cells():
+    data = csv_bytes(
+        Sheet(
+            headers=["Navn", "Dato"],
+            rows=[[p, datetime.date(2026, 3, 14)] for p in PAYLOADS] + [["Ærø", None]],
+            title="=Titel",
+        )
+    )
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["'=Titel"]
+    assert rows[1] == []
+    assert rows[2] == ["Navn", "Dato"]
+    for row, payload in zip(rows[3:], PAYLOADS, strict=False):
+        assert row == ["'" + payload, "14-03-2026"]
+    assert rows[-1] == ["Ærø", ""]
