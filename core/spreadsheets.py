@@ -56,6 +56,8 @@ class Sheet:
     widths: dict[int, int] = field(default_factory=dict)
     # Rows reserved for drop-downs below the data (for a template with no rows).
     validation_rows: int = 1000
+    # A filter button on each header (the table's rows as the range).
+    autofilter: bool = False
 
 
 def _cell_value(value):
@@ -91,8 +93,12 @@ def _write_row(ws, row_number: int, values: Sequence, *, bold: bool = False) -> 
             cell.font = Font(bold=True)
 
 
-def xlsx_bytes(*sheets: Sheet) -> bytes:
-    """An .xlsx workbook with one worksheet per `Sheet`."""
+def xlsx_bytes(*sheets: Sheet, created: datetime.datetime | None = None) -> bytes:
+    """An .xlsx workbook with one worksheet per `Sheet`.
+
+    `created` (naive, local time) fixes the workbook's creation and modification
+    time, so the same figures give the same bytes (a frozen report's appendix).
+    """
     workbook = Workbook()
     workbook.remove(workbook.active)
     for sheet in sheets:
@@ -113,6 +119,10 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
             last += 1
             _write_row(ws, last, list(values))
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        if sheet.autofilter:
+            ws.auto_filter.ref = (
+                f"A{header_row}:{get_column_letter(len(sheet.headers))}{max(last, header_row + 1)}"
+            )
         for index, header in enumerate(sheet.headers):
             width = sheet.widths.get(index) or min(max(len(str(header)) + 4, 12), 60)
             ws.column_dimensions[get_column_letter(index + 1)].width = width
@@ -120,6 +130,10 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
             _add_choice_lists(
                 workbook, ws, sheet, header_row, max(last, header_row + sheet.validation_rows)
             )
+    if created is not None:
+        workbook.properties.created = created
+        workbook.properties.modified = created
+    workbook.properties.creator = "sorplan"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

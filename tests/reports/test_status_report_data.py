@@ -2,6 +2,7 @@
 compared with the previous report's moment, frozen as JSON."""
 
 import datetime
+import io
 import json
 
 import pytest
@@ -171,3 +172,36 @@ def test_a_big_programme_moves_the_full_list_to_a_spreadsheet(known, settings):
     assert sheet.max_row == 1 + data["milestone_total"]
     assert sheet["C1"].value == "Milepæl"
     assert known.slipping.title in {c.value for c in sheet["C"]}
+
+
+PAYLOADS = [
+    '=HYPERLINK("https://example.invalid/","Klik her")',
+    "\t=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\r=1",
+]
+
+
+def test_the_appendix_keeps_formula_looking_titles_as_text():
+    """A milestone or activity titled like a formula is text in the report's spreadsheet,
+    never a formula a spreadsheet program would run."""
+    from openpyxl import load_workbook
+
+    from reports import report_xlsx
+
+    rows = [
+        {"activity": payload, "party": payload, "title": payload, "rag_reason": payload}
+        for payload in PAYLOADS
+    ]
+    content = report_xlsx.milestones_xlsx(
+        {"as_of": "2026-11-01T07:00:00+01:00", "all_milestones": rows}
+    )
+    sheet = load_workbook(io.BytesIO(content)).active
+    cells = [sheet.cell(row=r, column=c) for r in range(2, 2 + len(PAYLOADS)) for c in (1, 2, 3)]
+    assert all(cell.data_type == "s" for cell in cells)
+    # The file's XML keeps a carriage return as a line feed; the cell is text either way.
+    titles = [sheet.cell(row=r, column=3).value for r in range(2, 2 + len(PAYLOADS))]
+    assert [title.replace("\n", "\r") for title in titles] == PAYLOADS
+    assert all(cell.quotePrefix for cell in cells)
