@@ -255,3 +255,24 @@ def test_an_editor_edits_the_facts_and_links_and_a_stale_form_is_refused(
     assert response.status_code == 200 and response.context["conflict"] is not None
     midt.refresh_from_db()
     assert midt.name == "Midt EPJ (ny)"
+
+
+def test_steering_reads_but_cannot_move_and_an_outsider_sees_nothing(
+    client_for, entries, steering, outsider
+):
+    midt = entries["midt"]
+    client = client_for(steering)
+    assert client.get(reverse("register:entry_detail", args=[midt.key])).status_code == 200
+    for name in ("state_set", "plan_edit"):
+        assert client.get(reverse(f"register:{name}", args=[midt.key])).status_code == 403
+    response = client.post(
+        reverse("register:state_set", args=[midt.key]),
+        {"version": midt.version, "state": "shak_and_sor", "state_date_precision": "day"},
+    )
+    assert response.status_code == 403
+    step_url = reverse("register:step_edit", args=[midt.key, "tested"])
+    assert client.post(step_url, {"forecast_precision": "day"}).status_code == 403
+    response = client_for(outsider).get(reverse("register:entry_detail", args=[midt.key]))
+    assert midt.name not in response.content.decode()
+    page = client_for(outsider).get(reverse("reports:switch_off")).content.decode()
+    assert "<h1>Kan SHAK slukkes?</h1>" not in page  # the no-membership page instead
