@@ -19,6 +19,7 @@ from milestones.models import (
     RoundObligation,
 )
 from parties.models import Party
+from register.models import Entry, Step
 
 from .loaddata import LOAD_USERNAME, PREFIX, SCALES, load_data_generate
 
@@ -35,6 +36,7 @@ def load_data_clear() -> dict:
     milestones = Milestone.objects.filter(key__startswith=PREFIX).values("id")
     parties = Party.objects.filter(key__startswith=PREFIX).values("id")
     synthetic_rounds = ReportingRound.objects.filter(created_by__username=LOAD_USERNAME)
+    entries = Entry.objects.filter(key__startswith=PREFIX).values("id")
     removed = {}
     removed["historik"] = sum(
         _raw_delete(qs)
@@ -49,7 +51,12 @@ def load_data_clear() -> dict:
             Party.history.filter(key__startswith=PREFIX),
             Baseline.history.filter(key__startswith=PREFIX),
             ReportingRound.history.filter(id__in=synthetic_rounds.values("id")),
+            Step.history.filter(entry_id__in=entries),
+            Entry.history.filter(key__startswith=PREFIX),
         )
+    )
+    removed["registerposter"] = _raw_delete(Step.objects.filter(entry_id__in=entries)) + (
+        _raw_delete(Entry.objects.filter(key__startswith=PREFIX))
     )
     _raw_delete(
         ReminderSent.objects.filter(Q(party_id__in=parties) | Q(round__in=synthetic_rounds))

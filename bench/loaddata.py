@@ -35,6 +35,7 @@ from milestones.models import (
 )
 from milestones.rag import add_months
 from parties.models import Membership, Party
+from register.synthetic import register_synthetic_generate
 
 PREFIX = "load-"
 LOAD_USERNAME = "load-generator"
@@ -50,6 +51,8 @@ class Scale:
     milestones_per_activity: int
     rounds: int
     months: int
+    # SHAK dependency register entries, each with three steps and its state history.
+    register_entries: int = 0
 
     @property
     def milestones(self) -> int:
@@ -58,10 +61,26 @@ class Scale:
 
 SCALES = {
     # A few seconds: for checking the commands themselves (and their tests), not for figures.
-    "tiny": Scale(parties=4, activities=12, milestones_per_activity=3, rounds=3, months=6),
+    "tiny": Scale(
+        parties=4, activities=12, milestones_per_activity=3, rounds=3, months=6, register_entries=20
+    ),
     # ≈ 1/10 of large: the same shapes, so query counts can be compared.
-    "small": Scale(parties=16, activities=200, milestones_per_activity=10, rounds=20, months=48),
-    "large": Scale(parties=160, activities=2000, milestones_per_activity=10, rounds=20, months=48),
+    "small": Scale(
+        parties=16,
+        activities=200,
+        milestones_per_activity=10,
+        rounds=20,
+        months=48,
+        register_entries=500,
+    ),
+    "large": Scale(
+        parties=160,
+        activities=2000,
+        milestones_per_activity=10,
+        rounds=20,
+        months=48,
+        register_entries=5000,
+    ),
 }
 
 
@@ -189,12 +208,16 @@ def load_data_generate(
         rng=rng, scale=scale, today=today, activities=activities, generator=generator, writer=writer
     )
     writer.flush()
+    register = register_synthetic_generate(
+        count=scale.register_entries, owners=parties, by=generator, today=today, prefix=PREFIX
+    )
     return {
         "parter": len(parties),
         "aktiviteter": len(activities),
         "milepæle": len(milestones),
         "afhængigheder": len(dependencies),
         **counts,
+        **{f"register: {name}": n for name, n in register.items()},
         "historikrækker": writer.written,
     }
 
