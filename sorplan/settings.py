@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "parties",
     "milestones",
+    "governance",
     "reports",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",

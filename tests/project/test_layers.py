@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = {"parties", "milestones", "reports", "bench", "sorplan"}
+PROJECT_PACKAGES = {"parties", "milestones", "governance", "reports", "bench", "sorplan"}
 ALLOWED = {
     "parties": set(),
     "milestones": {"parties"},
-    "reports": {"parties", "milestones"},
-    "bench": {"parties", "milestones", "reports"},
+    "governance": {"parties", "milestones"},
+    "reports": {"parties", "milestones", "governance"},
+    "bench": {"parties", "milestones", "governance", "reports"},
 }
 
 
