@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),
     },
+    "governance-action-reminders": {
+        "task": "governance.tasks.action_reminders_send",
+        "schedule": crontab(minute=30, hour=8),
+    },
     "status-report-monthly": {
         "task": "reports.tasks.status_report_generate_monthly",
         "schedule": crontab(minute=0, hour=7),

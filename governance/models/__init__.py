@@ -12,10 +12,11 @@ from .meetings import (
     Meeting,
     MeetingParticipant,
 )
-from .risks import BANDS, TOP_BAND, Band, Issue, Risk, band_by_key, band_of
+from .risks import BANDS, SCALE_VALUES, TOP_BAND, Band, Issue, Risk, band_by_key, band_of
 
 __all__ = [
     "BANDS",
+    "SCALE_VALUES",
     "TOP_BAND",
     "Action",
     "ActionReminderSent",

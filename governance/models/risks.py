@@ -29,7 +29,7 @@ BANDS = (
     Band("critical", _("Kritisk"), 17, 25),
 )
 TOP_BAND = BANDS[-1]
-SCALE = range(1, 6)
+SCALE_VALUES = (1, 2, 3, 4, 5)
 
 
 def band_of(score: int) -> Band:
@@ -96,10 +96,10 @@ class Risk(GovernanceRecord):
     cause = models.TextField(_("årsag"), blank=True)
     consequence = models.TextField(_("konsekvens"), blank=True)
     probability = models.PositiveSmallIntegerField(
-        _("sandsynlighed (1-5)"), choices=[(n, str(n)) for n in SCALE]
+        _("sandsynlighed (1-5)"), choices=[(n, str(n)) for n in SCALE_VALUES]
     )
     impact = models.PositiveSmallIntegerField(
-        _("konsekvens (1-5)"), choices=[(n, str(n)) for n in SCALE]
+        _("konsekvens (1-5)"), choices=[(n, str(n)) for n in SCALE_VALUES]
     )
     proximity = models.DateField(
         _("nærhed"), null=True, blank=True, help_text=_("Hvornår risikoen vil ramme.")
