@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import dashboard as pages
+from .views import meeting_pack
 from .views import status_reports as reports
 
 app_name = "reports"
@@ -21,4 +22,6 @@ urlpatterns = [
     path("tidslinje/", pages.timeline, name="timeline"),
     path("trend/", pages.trend, name="trend"),
     path("statusrapporter/", include(status_report_patterns)),
+    # The governance meeting's pack, rendered here (reports sits above governance).
+    path("styring/moeder/<slug:key>/pakke.pdf", meeting_pack.meeting_pack, name="meeting_pack"),
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("plan/", include("milestones.urls")),
     path("parter/", include("milestones.urls.parties")),
+    path("styring/", include("governance.urls")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path(
