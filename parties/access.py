@@ -113,9 +113,14 @@ class Access:
         """Reporters read the records linked to their parties (see `may_read_record`)."""
         return self.may_read_all_governance or bool(self.reports_for_party_ids)
 
-    def may_read_record(self, party_ids) -> bool:
-        """A record linked to `party_ids` (owner, requester, the linked activities' parties)."""
-        return self.may_read_all_governance or bool(self.reports_for_party_ids & set(party_ids))
+    def may_read_record(self, party_ids, owner_person_id: int | None = None) -> bool:
+        """A record linked to `party_ids` (owner, requester, the linked activities'
+        parties), or owned by the person themselves."""
+        if self.may_read_all_governance:
+            return True
+        if owner_person_id is not None and owner_person_id == self.user_id:
+            return True
+        return bool(self.reports_for_party_ids & set(party_ids))
 
     def may_propose_for(self, party_id: int) -> bool:
         """A party's reporters propose risks and issues for it; the SOR-team reviews them."""

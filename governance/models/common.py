@@ -13,14 +13,15 @@ from parties.models import Party
 class RecordQuerySet(models.QuerySet):
     def visible_to(self, access):
         """Everything for the SOR-team and the steering group; for a party's reporters the
-        records owned by, or linked through an activity to, a party they report for."""
+        records owned by, or linked through an activity to, a party they report for; and
+        anyone the records they own themselves."""
         if access.may_read_all_governance:
             return self
         ids = access.reports_for_party_ids
-        if not ids:
-            return self.none()
         return self.filter(
-            Q(owner_party_id__in=ids) | Q(activities__responsible_party_id__in=ids)
+            Q(owner_party_id__in=ids)
+            | Q(activities__responsible_party_id__in=ids)
+            | Q(owner_person_id=access.user_id)
         ).distinct()
 
     def for_party(self, party):

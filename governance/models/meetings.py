@@ -104,12 +104,11 @@ class DecisionQuerySet(RecordQuerySet):
         if access.may_read_all_governance:
             return self
         ids = access.reports_for_party_ids
-        if not ids:
-            return self.none()
         return self.filter(
             Q(owner_party_id__in=ids)
             | Q(requested_by_party_id__in=ids)
             | Q(activities__responsible_party_id__in=ids)
+            | Q(owner_person_id=access.user_id)
         ).distinct()
 
     def requested(self):

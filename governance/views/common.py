@@ -36,7 +36,7 @@ def get_record_for_user(request, model, key: str, *, write: bool = False):
     """404 for a record the person may not see, 403 for one they may see but not change."""
     access = access_of(request)
     record = get_object_or_404(model, key=key)
-    if not access.may_read_record(record_parties(record)):
+    if not access.may_read_record(record_parties(record), record.owner_person_id):
         raise Http404
     if write:
         access.require_governance_editor()
