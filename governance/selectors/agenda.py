@@ -32,10 +32,13 @@ class AgendaDraft:
         def date(d):
             return d.strftime("%d.%m.%Y") if d else _("ingen frist")
 
+        def by(d):
+            return f"{_('senest')} {date(d)}" if d else date(d)
+
         return [
             AgendaSection(
                 _("Beslutninger"),
-                [f"{d.title} ({_('senest')} {date(d.needed_by)})" for d in self.decisions],
+                [f"{d.title} ({by(d.needed_by)})" for d in self.decisions],
             ),
             AgendaSection(
                 _("Nye risici"),

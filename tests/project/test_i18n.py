@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
-from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
 from governance.services import records as governance_records
+from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Party
 from reports.services import status_report_generate
