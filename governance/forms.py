@@ -232,6 +232,7 @@ class ActionForm(RecordForm):
             "due_on",
             "status",
             "origin",
+            "meeting",
             "decision",
             "risk",
             *LINKS,

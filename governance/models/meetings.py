@@ -48,6 +48,7 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="held") | ~Q(minutes=""),
                 name="governance_meeting_held_has_minutes",
+                violation_error_message=_("Et afholdt møde skal have et referat."),
             )
         ]
 
@@ -177,6 +178,7 @@ class Decision(GovernanceRecord):
             models.CheckConstraint(
                 condition=~Q(status="taken") | (Q(decided_on__isnull=False) & ~Q(outcome="")),
                 name="governance_decision_taken_has_outcome_and_date",
+                violation_error_message=_("En truffet beslutning skal have en ordlyd og en dato."),
             )
         ]
 
@@ -283,6 +285,9 @@ class Action(GovernanceRecord):
                 | Q(origin="decision", decision__isnull=False)
                 | Q(origin="risk", risk__isnull=False),
                 name="governance_action_origin_is_linked",
+                violation_error_message=_(
+                    "Vælg det møde, den beslutning eller den risiko, handlingen kommer fra."
+                ),
             )
         ]
 
@@ -379,6 +384,7 @@ class DeliveryConfidence(models.Model):
             models.CheckConstraint(
                 condition=~Q(justification=""),
                 name="governance_deliveryconfidence_justified",
+                violation_error_message=_("Begrund vurderingen af leveringssikkerheden."),
             )
         ]
 

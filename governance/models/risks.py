@@ -140,10 +140,12 @@ class Risk(GovernanceRecord):
             models.CheckConstraint(
                 condition=Q(probability__gte=1, probability__lte=5),
                 name="governance_risk_probability_1_5",
+                violation_error_message=_("Sandsynligheden skal være mellem 1 og 5."),
             ),
             models.CheckConstraint(
                 condition=Q(impact__gte=1, impact__lte=5),
                 name="governance_risk_impact_1_5",
+                violation_error_message=_("Konsekvensen skal være mellem 1 og 5."),
             ),
         ]
 

@@ -281,3 +281,26 @@ def test_the_menu_shows_styring_to_members_only(client_for, editor, outsider):
     assert 'href="/styring/"' in client_for(editor).get("/styring/").content.decode()
     assert client_for(outsider).get("/ingen-adgang/").status_code == 200
     assert 'href="/styring/"' not in client_for(outsider).get("/ingen-adgang/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_action_from_a_meeting_must_name_the_meeting(client_for, editor):
+    data = {
+        "title": "Uden møde",
+        "owner_party": fx.party("rsi").pk,
+        "due_on": "15.01.2027",
+        "status": "open",
+        "origin": "meeting",
+    }
+    response = client_for(editor).post("/styring/handlinger/ny/", data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Vælg det møde, den beslutning eller den risiko" in body and "Uden møde" in body
+    meeting = make_meeting(editor)
+    assert (
+        client_for(editor)
+        .post("/styring/handlinger/ny/", {**data, "meeting": meeting.pk})
+        .status_code
+        == 302
+    )
+    assert Action.objects.get(title="Uden møde").meeting == meeting
