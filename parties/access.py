@@ -37,6 +37,7 @@ class Access:
     # Own reporter parties plus the parties those coordinate (RSI -> regions).
     reports_for_party_ids: frozenset[int] = field(default_factory=frozenset)
     party_ids: frozenset[int] = field(default_factory=frozenset)
+    user_id: int | None = None
 
     @property
     def has_membership(self) -> bool:
@@ -134,6 +135,58 @@ class Access:
         """State, plan texts and dates: the SOR-team, and reporters for the owning party."""
         return self.can_edit_register or owner_id in self.reports_for_party_ids
 
+    # -- The steering group's governance (risks, issues, decisions, actions, meetings) --
+    @property
+    def may_edit_governance(self) -> bool:
+        """The SOR-team creates and edits every governance record."""
+        return self.can_edit_plan
+
+    @property
+    def may_read_all_governance(self) -> bool:
+        """The SOR-team and the steering group read every record."""
+        return self.can_edit_plan or self.is_steering
+
+    @property
+    def may_read_governance(self) -> bool:
+        """Reporters read the records linked to their parties (see `may_read_record`)."""
+        return self.may_read_all_governance or bool(self.reports_for_party_ids)
+
+    def may_read_record(self, party_ids, owner_person_id: int | None = None) -> bool:
+        """A record linked to `party_ids` (owner, requester, the linked activities'
+        parties), or owned by the person themselves."""
+        if self.may_read_all_governance:
+            return True
+        if owner_person_id is not None and owner_person_id == self.user_id:
+            return True
+        return bool(self.reports_for_party_ids & set(party_ids))
+
+    def may_propose_for(self, party_id: int) -> bool:
+        """A party's reporters propose risks and issues for it; the SOR-team reviews them."""
+        return self.may_edit_governance or party_id in self.reports_for_party_ids
+
+    def may_update_action(self, action) -> bool:
+        """An action (`owner_person_id`, `owner_party_id`): the SOR-team, its owner, and
+        the reporters of the owning party update its progress."""
+        if self.may_edit_governance:
+            return True
+        if self.user_id is not None and action.owner_person_id == self.user_id:
+            return True
+        return action.owner_party_id in self.reporter_party_ids
+
+    @property
+    def may_read_meetings(self) -> bool:
+        return self.may_read_all_governance
+
+    def may_read_meeting_draft(self, participant_user_ids) -> bool:
+        """A draft agenda: the SOR-team, and steering-group members taking part."""
+        if self.may_edit_governance:
+            return True
+        return self.is_steering and self.user_id in set(participant_user_ids)
+
+    def require_governance_editor(self) -> None:
+        if not self.may_edit_governance:
+            raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre styringens poster."))
+
     @cached_property
     def reports_for_parties(self):
         return Party.objects.filter(pk__in=self.reports_for_party_ids)
@@ -164,6 +217,7 @@ def access_for(user) -> Access:
         reporter_party_ids=frozenset(reporter),
         reports_for_party_ids=frozenset(reporter | coordinated),
         party_ids=frozenset(party_id for party_id, _ in rows),
+        user_id=user.pk,
     )
 
 

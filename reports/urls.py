@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import dashboard as pages
+from .views import meeting_pack
 from .views import status_reports as reports
 from .views import switch_off
 
@@ -23,4 +24,6 @@ urlpatterns = [
     path("trend/", pages.trend, name="trend"),
     path("kan-shak-slukkes/", switch_off.switch_off, name="switch_off"),
     path("statusrapporter/", include(status_report_patterns)),
+    # The governance meeting's pack, rendered here (reports sits above governance).
+    path("styring/moeder/<slug:key>/pakke.pdf", meeting_pack.meeting_pack, name="meeting_pack"),
 ]

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "accounts",
     "milestones",
     "register",
+    "governance",
     "reports",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",
@@ -295,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),
+    },
+    "governance-action-reminders": {
+        "task": "governance.tasks.action_reminders_send",
+        "schedule": crontab(minute=30, hour=8),
     },
     "status-report-monthly": {
         "task": "reports.tasks.status_report_generate_monthly",

@@ -285,3 +285,10 @@ def reporters(reporter, rsi_reporter, medcom_reporter, kombit_reporter, editor, 
 @pytest.fixture
 def round_oct(reporters, system_user) -> ReportingRound:
     return rounds.reporting_round_create(period=PERIOD, user=system_user)
+
+
+@pytest.fixture
+def loaded_plan(transactional_db):
+    """Request it before the role fixtures: an earlier transaction=True test may have
+    flushed the database (loading is idempotent)."""
+    sor_roadmap_load(user=system_user_get())

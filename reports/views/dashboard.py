@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from core.cache import page_html
+from governance.selectors.summary import governance_summary
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
@@ -48,10 +49,12 @@ def _round_url(request, round_status) -> str:
         return ""
 
 
-def _page(request, *, kind: str, title: str, build):
+def _page(request, *, kind: str, title: str, build, live_extra=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
-    An htmx request gets the content's body partial, uncached.
+    An htmx request gets the content's body partial, uncached. `live_extra()`, if
+    given, adds uncached context for the full page (records outside the plan's data
+    version, e.g. governance).
     """
     if request.htmx:
         template, context = build()
@@ -63,8 +66,11 @@ def _page(request, *, kind: str, title: str, build):
         build=build,
         seconds=selectors.CACHE_SECONDS,
     )
+    extra = live_extra() if live_extra else {}
     return render(
-        request, "reports/page.html", {**context, "content": content, "page_title": title}
+        request,
+        "reports/page.html",
+        {**context, **extra, "content": content, "page_title": title},
     )
 
 
@@ -84,7 +90,14 @@ def dashboard(request):
             "round_url": _round_url(request, board.round),
         }
 
-    return _page(request, kind="dashboard", title=_("Overblik"), build=build)
+    def governance():
+        # Live only: governance records are not (yet) in the point-in-time snapshot.
+        access = request_access(request)
+        if request.GET.get("som_den_var") or not access.may_read_governance:
+            return {}
+        return {"governance": governance_summary(access)}
+
+    return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
 
 
 def timeline(request):

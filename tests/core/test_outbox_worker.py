@@ -41,7 +41,6 @@ from reports.models import ReportRecipient, StatusReport
 from sorplan.celery import app
 from tests.conftest import TEST_REDIS_URL
 from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY, edit_path, form_data
-from tests.milestones.test_tasks_worker import loaded_plan  # noqa: F401 (a fixture)
 from tests.smtp import RecordingSmtp, free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
+from governance.services import records as governance_records
 from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Party
@@ -219,6 +220,16 @@ NOT_PAGES = {
     "no_membership",
     "register:import_confirm",
     "register:import_template",
+    "reports:meeting_pack",
+    "governance:proposal_review",
+    "governance:decision_take",
+    "governance:decision_withdraw",
+    "governance:action_progress",
+    "governance:meeting_agenda",
+    "governance:meeting_minutes",
+    "governance:meeting_decision",
+    "governance:meeting_action",
+    "governance:help_needed_convert",
 }
 
 
@@ -238,6 +249,23 @@ def _sample_path(route: str, name: str, values: dict) -> str:
     return "/" + re.sub(r"<([^>]+)>", value, route)
 
 
+def _governance_records(editor) -> dict:
+    """One record of each governance kind, keyed by its pages' path prefix."""
+    from tests.governance import conftest_governance as gx
+
+    return {
+        "styring/risici/": gx.make_risk(editor).key,
+        "styring/problemer/": governance_records.issue_create(
+            data={"title": "Problem", "owner_party": gx.party("rsi"), "severity": "low"},
+            user=editor,
+        ).key,
+        "styring/beslutninger/": gx.make_decision(editor).key,
+        "styring/handlinger/": gx.make_action(editor).key,
+        "styring/moeder/": gx.make_meeting(editor).key,
+        "milestone_key": Milestone.objects.order_by("pk").first().key,
+    }
+
+
 @pytest.mark.django_db
 def test_the_language_switch_is_on_every_page(client_for, editor, reporter, system_user):
     period = _last_month()
@@ -254,7 +282,9 @@ def test_the_language_switch_is_on_every_page(client_for, editor, reporter, syst
         version=0,
         user=reporter,
     )
+    governance = _governance_records(editor)
     values = {
+        **governance,
         "plan/maal/": Goal.objects.order_by("pk").first().key,
         "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
         "plan/milepaele/": Milestone.objects.order_by("pk").first().key,

@@ -16,6 +16,7 @@ PROJECT_PACKAGES = {
     "accounts",
     "milestones",
     "register",
+    "governance",
     "reports",
     "bench",
     "sorplan",
@@ -26,8 +27,9 @@ ALLOWED = {
     "accounts": {"core", "parties"},
     "milestones": {"core", "parties"},
     "register": {"core", "parties", "milestones"},
-    "reports": {"core", "parties", "milestones", "register"},
-    "bench": {"core", "parties", "accounts", "milestones", "register", "reports"},
+    "governance": {"core", "parties", "milestones", "register"},
+    "reports": {"core", "parties", "milestones", "register", "governance"},
+    "bench": {"core", "parties", "accounts", "milestones", "register", "governance", "reports"},
 }
 
 

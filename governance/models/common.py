@@ -1,0 +1,67 @@
+"""What every governance record shares: a stable key, an owner (party and person), links
+to the plan, a version for conflict checks, and history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from milestones.models import Activity, Milestone
+from parties.models import Party
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, access):
+        """Everything for the SOR-team and the steering group; for a party's reporters the
+        records owned by, or linked through an activity to, a party they report for; and
+        anyone the records they own themselves."""
+        if access.may_read_all_governance:
+            return self
+        ids = access.reports_for_party_ids
+        return self.filter(
+            Q(owner_party_id__in=ids)
+            | Q(activities__responsible_party_id__in=ids)
+            | Q(owner_person_id=access.user_id)
+        ).distinct()
+
+    def for_party(self, party):
+        return self.filter(owner_party=party)
+
+
+class GovernanceRecord(models.Model):
+    """Abstract base of risks, issues, decisions and actions."""
+
+    key = models.SlugField(_("nøgle"), max_length=80, unique=True)
+    title = models.CharField(_("titel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    owner_party = models.ForeignKey(
+        Party, verbose_name=_("ansvarlig part"), on_delete=models.PROTECT, related_name="+"
+    )
+    owner_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ansvarlig person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    activities = models.ManyToManyField(
+        Activity, verbose_name=_("aktiviteter"), blank=True, related_name="+"
+    )
+    milestones = models.ManyToManyField(
+        Milestone, verbose_name=_("milepæle"), blank=True, related_name="+"
+    )
+    # Extension point (issue 11): links to SHAK register entries go here, as
+    # `register_entries = models.ManyToManyField("register.Entry", ...)`, once the
+    # `register` app exists (governance sits above it in docs/architecture.md).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
