@@ -1,9 +1,8 @@
 from django.urls import include, path
 
 from .views import dashboard as pages
-from .views import meeting_pack
+from .views import meeting_pack, switch_off
 from .views import status_reports as reports
-from .views import switch_off
 
 app_name = "reports"
 
