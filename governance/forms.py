@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from milestones.forms.fields import PlanDateField, no_markup
 from milestones.models import Activity, Milestone
 from parties.models import Party
+from register.models import Entry
 
 from .models import Action, Decision, DeliveryConfidence, ExceptionNote, Issue, Meeting, Risk
 
@@ -68,12 +69,15 @@ class RecordForm(forms.ModelForm):
         if "milestones" in self.fields:
             self.fields["milestones"].queryset = Milestone.objects.order_by("title")
             self.fields["milestones"].required = False
+        if "register_entries" in self.fields:
+            self.fields["register_entries"].queryset = Entry.objects.order_by("name")
+            self.fields["register_entries"].required = False
 
     def changes(self) -> dict:
         return {n: self.cleaned_data[n] for n in self._meta.fields if n in self.cleaned_data}
 
 
-LINKS = ["activities", "milestones"]
+LINKS = ["activities", "milestones", "register_entries"]
 
 
 class RiskForm(RecordForm):

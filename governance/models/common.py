@@ -51,9 +51,9 @@ class GovernanceRecord(models.Model):
     milestones = models.ManyToManyField(
         Milestone, verbose_name=_("milepæle"), blank=True, related_name="+"
     )
-    # Extension point (issue 11): links to SHAK register entries go here, as
-    # `register_entries = models.ManyToManyField("register.Entry", ...)`, once the
-    # `register` app exists (governance sits above it in docs/architecture.md).
+    register_entries = models.ManyToManyField(
+        "register.Entry", verbose_name=_("registerposter"), blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)

@@ -5,30 +5,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.translation import gettext as _
 
 from core.history import apply_changes, record_save
 from milestones.services.plan import unique_key
 
-
-class RecordConflict(Exception):
-    """Someone saved the record after the version the person saw; `current` is what is saved."""
-
-    def __init__(self, current: models.Model):
-        super().__init__(f"{current!r} is at version {current.version}")
-        self.current = current
-
-
-LINK_FIELDS = ("activities", "milestones")
-
-
-def locked(model: type[models.Model], pk: int, version: int):
-    """The row, locked for this transaction, if it is still at `version`."""
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != version:
-        raise RecordConflict(current)
-    return current
+LINK_FIELDS = ("activities", "milestones", "register_entries")
 
 
 def split_links(data: Mapping[str, Any]) -> tuple[dict, dict]:

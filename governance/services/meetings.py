@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.history import record_save
+from core.versioning import locked
 from milestones.services.plan import unique_key
 
 from ..models import Action, Meeting, MeetingParticipant
 from ..selectors.agenda import agenda_draft
-from .common import locked, refuse, update_record
+from .common import refuse, update_record
 from .records import action_create, decision_take
 
 

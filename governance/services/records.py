@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.history import record_save
+from core.versioning import EditConflict, locked
 from milestones.models import Activity, Milestone, ProgressUpdate
 
 from ..models import (
@@ -25,7 +26,7 @@ from ..models import (
     Issue,
     Risk,
 )
-from .common import RecordConflict, create_record, locked, refuse, update_record
+from .common import create_record, refuse, update_record
 
 # What may no longer be edited (only read) once a record has reached these statuses.
 FINAL_STATUSES = {
@@ -408,7 +409,7 @@ def confidence_set(
         refuse(_("Begrund vurderingen af leveringssikkerheden."), "justification")
     current = DeliveryConfidence.objects.select_for_update().filter(key=key).first()
     if (current.version if current else 0) != version:
-        raise RecordConflict(current)
+        raise EditConflict(current, seen_version=version)
     if current is None:
         current = DeliveryConfidence(key=key, activity=activity)
     else:

@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.forms import add_service_errors
+from core.versioning import EditConflict
 from parties.access import request_access
-
-from ..services.common import RecordConflict
 
 CONFLICT = _(
     "Posten er gemt af en anden, mens du redigerede. Dine ændringer er ikke gemt: "
@@ -52,7 +51,7 @@ def form_page(request, *, make_form, save, template, context, success, done_mess
         if form.is_valid():
             try:
                 saved = save(form)
-            except RecordConflict as conflict:
+            except EditConflict as conflict:
                 data = request.POST.copy()
                 data["version"] = conflict.current.version
                 form = make_form(data)

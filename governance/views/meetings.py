@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.forms import add_service_errors
+from core.versioning import EditConflict
 from milestones.models import ProgressUpdate
 from parties.access import request_access
 
@@ -18,7 +19,6 @@ from ..models import Meeting
 from ..selectors.agenda import agenda_draft
 from ..services import meetings as services
 from ..services import records as record_services
-from ..services.common import RecordConflict
 from .common import CONFLICT, form_page
 
 
@@ -138,7 +138,7 @@ def meeting_edit(request, key):
 def _post(request, meeting, call, done):
     try:
         call()
-    except RecordConflict:
+    except EditConflict:
         messages.error(request, CONFLICT)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

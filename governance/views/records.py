@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.versioning import EditConflict
 from milestones.models import Activity, Milestone
 from milestones.rag import Rag, rags_for
 from parties.models import Party
@@ -17,7 +18,6 @@ from .. import forms
 from ..models import Action, Decision, DeliveryConfidence, ExceptionNote, Issue, Risk
 from ..selectors.risks import heat_map
 from ..services import records as services
-from ..services.common import RecordConflict
 from .common import CONFLICT, access_of, form_page, get_record_for_user
 
 
@@ -202,7 +202,7 @@ def proposal_review(request, kind, key):
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Forslaget er behandlet."))
-    except RecordConflict:
+    except EditConflict:
         messages.error(request, CONFLICT)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -375,7 +375,7 @@ def decision_take(request, key):
                 conditions=form.cleaned_data["conditions"],
                 user=request.user,
             )
-        except RecordConflict:
+        except EditConflict:
             form.add_error(None, CONFLICT)
         except ValidationError as error:
             from core.forms import add_service_errors
@@ -400,7 +400,7 @@ def decision_withdraw(request, key):
             pk=decision.pk, version=int(request.POST.get("version") or 0), user=request.user
         )
         messages.success(request, _("Beslutningsanmodningen er trukket tilbage."))
-    except RecordConflict:
+    except EditConflict:
         messages.error(request, CONFLICT)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -506,7 +506,7 @@ def action_progress(request, key):
                 progress_note=form.cleaned_data["progress_note"],
                 user=request.user,
             )
-        except RecordConflict:
+        except EditConflict:
             form.add_error(None, CONFLICT)
         except ValidationError as error:
             form.add_error(None, error)
