@@ -10,9 +10,11 @@ marker. Without the service they are skipped with the reason printed — except
 when CI is set, where a missing service fails the test instead.
 """
 
+import http.server
 import os
 import shutil
 import socket
+import threading
 from urllib.parse import urlparse
 
 import pytest
@@ -292,3 +294,37 @@ def loaded_plan(transactional_db):
     """Request it before the role fixtures: an earlier transaction=True test may have
     flushed the database (loading is idempotent)."""
     sor_roadmap_load(user=system_user_get())
+
+
+# ---------------------------------------------------------------------------
+# A tiny HTTP server that counts the requests it gets
+# ---------------------------------------------------------------------------
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.hits.append(self.path)
+        body = b"body { color: red; }"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def counting_http_server():
+    """(base URL, list of paths requested)."""
+    hits: list = []
+    handler = type("Handler", (_CountingHandler,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()

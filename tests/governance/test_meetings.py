@@ -15,10 +15,7 @@ from tests import factories
 from tests.governance.helpers import make_action, make_decision, make_meeting, make_risk
 from tests.milestones.helpers import MIDT_ACTIVITY, activity
 from tests.milestones.helpers import party as party_of
-from tests.reports import conftest_report
-from tests.reports.conftest_report import pdf_text
-
-counting_http_server = conftest_report.counting_http_server
+from tests.reports.helpers import pdf_text
 
 UTC = datetime.UTC
 

@@ -14,17 +14,15 @@ from openpyxl import load_workbook
 
 from milestones.models import (
     Activity,
-    Baseline,
     Dependency,
-    Goal,
     Milestone,
     MunicipalityRollout,
     ProgressUpdate,
     ReportingRound,
 )
-from parties.models import Party
 from reports import report_xlsx, services
-from tests.project.test_i18n import NOT_PAGES, _sample_path
+from tests.crawl import sample_path, sample_values
+from tests.project.test_i18n import NOT_PAGES
 from tests.project.test_login_required import walk
 
 pytestmark = pytest.mark.django_db
@@ -89,23 +87,10 @@ def test_a_seed_date_the_demo_has_to_move_is_marked_and_the_plan_keeps_it(demo):
 # ---------------------------------------------------------------------------
 # The banner: every page, for every role
 # ---------------------------------------------------------------------------
-def _sample_values() -> dict:
+def _sample_values(editor) -> dict:
     period = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     update = ProgressUpdate.objects.filter(party__key="region-midtjylland").first()
-    return {
-        "plan/maal/": Goal.objects.order_by("pk").first().key,
-        "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
-        "plan/milepaele/": Milestone.objects.order_by("pk").first().key,
-        "plan/baselines/": Baseline.objects.order_by("pk").first().key,
-        "parter/": Party.objects.get(key="rsi").key,
-        "period": f"{period:%Y-%m}",
-        "party_key": "region-midtjylland",
-        "activity_key": update.activity.key,
-        "number": 2,
-        "pk": update.pk,
-        "uidb64": "MQ",
-        "token": "set-password",
-    }
+    return sample_values(update=update, period=period, editor=editor)
 
 
 def test_every_page_for_every_role_carries_the_banner(
@@ -118,7 +103,7 @@ def test_every_page_for_every_role_carries_the_banner(
     ProgressUpdate.objects.filter(party__key="region-midtjylland").update(
         status=ProgressUpdate.Status.DRAFT, submitted_at=None
     )
-    values = _sample_values()
+    values = _sample_values(editor)
     clients = {
         "redaktør": client_for(editor),
         "styregruppe": client_for(steering),
@@ -131,7 +116,7 @@ def test_every_page_for_every_role_carries_the_banner(
     for route, name in routes:
         if name in NOT_PAGES:
             continue
-        path = _sample_path(route, name, values)
+        path = sample_path(route, values)
         for role, client in clients.items():
             response = client.get(path)
             if response.status_code != 200 or "html" not in response["Content-Type"]:

@@ -16,14 +16,15 @@ from django.test import Client
 from django.urls import get_resolver
 
 from core.history import system_user_get
-from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
+from milestones.models import RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from reports.services import status_report_generate
 from tests.conftest import BROWSER_TIMEOUT_MS
+from tests.crawl import sample_path, sample_values
 from tests.factories import UserFactory
-from tests.project.test_i18n import _last_month, _sample_path
+from tests.project.test_i18n import _last_month
 from tests.project.test_login_required import walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,20 +77,7 @@ def programme():
         version=0,
         user=users["reporter"],
     )
-    values = {
-        "plan/maal/": Goal.objects.order_by("pk").first().key,
-        "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
-        "plan/milepaele/": Milestone.objects.order_by("pk").first().key,
-        "plan/baselines/": Baseline.objects.order_by("pk").first().key,
-        "parter/": "rsi",
-        "period": f"{period:%Y-%m}",
-        "party_key": "region-midtjylland",
-        "activity_key": obligation.activity.key,
-        "number": 2,
-        "pk": update.pk,
-        "uidb64": "MQ",
-        "token": "set-password",
-    }
+    values = sample_values(update=update, period=period, editor=users["editor"])
     return users, values, obligation
 
 
@@ -121,7 +109,7 @@ def test_every_page_has_no_csp_violation_and_no_serious_axe_finding(
         if name == "milestones:reporting_obligation_remove":
             paths.append(f"/plan/rapportering/pligter/{obligation.pk}/fjern/")
         else:
-            paths.append(_sample_path(route, name, values))
+            paths.append(sample_path(route, values))
 
     csp, axe, visited = [], [], 0
     for role, user in users.items():

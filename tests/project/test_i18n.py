@@ -14,12 +14,11 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
-from governance.services import records as governance_records
-from milestones.models import Activity, Baseline, Goal, Milestone, RoundObligation
+from milestones.models import RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Party
-from register.models import Entry
 from reports.services import status_report_generate
+from tests.crawl import sample_path, sample_values
 from tests.project.test_login_required import walk
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -237,35 +236,6 @@ def _last_month() -> datetime.date:
     return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def _sample_path(route: str, name: str, values: dict) -> str:
-    prefix = route.split("<", 1)[0]
-
-    def value(match):
-        arg = match.group(1).rpartition(":")[2]
-        if arg == "key":
-            return values[next(k for k in values if prefix.startswith(k))]
-        return str(values.get(arg, "1"))
-
-    return "/" + re.sub(r"<([^>]+)>", value, route)
-
-
-def _governance_records(editor) -> dict:
-    """One record of each governance kind, keyed by its pages' path prefix."""
-    from tests.governance import conftest_governance as gx
-
-    return {
-        "styring/risici/": gx.make_risk(editor).key,
-        "styring/problemer/": governance_records.issue_create(
-            data={"title": "Problem", "owner_party": gx.party("rsi"), "severity": "low"},
-            user=editor,
-        ).key,
-        "styring/beslutninger/": gx.make_decision(editor).key,
-        "styring/handlinger/": gx.make_action(editor).key,
-        "styring/moeder/": gx.make_meeting(editor).key,
-        "milestone_key": Milestone.objects.order_by("pk").first().key,
-    }
-
-
 @pytest.mark.django_db
 def test_the_language_switch_is_on_every_page(client_for, editor, reporter, system_user):
     period = _last_month()
@@ -282,31 +252,14 @@ def test_the_language_switch_is_on_every_page(client_for, editor, reporter, syst
         version=0,
         user=reporter,
     )
-    governance = _governance_records(editor)
-    values = {
-        **governance,
-        "plan/maal/": Goal.objects.order_by("pk").first().key,
-        "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
-        "plan/milepaele/": Milestone.objects.order_by("pk").first().key,
-        "plan/baselines/": Baseline.objects.order_by("pk").first().key,
-        "parter/": Party.objects.get(key="rsi").key,
-        "register/": Entry.objects.order_by("pk").first().key,
-        "kind": "in_production",
-        "period": f"{period:%Y-%m}",
-        "party_key": "region-midtjylland",
-        "activity_key": activity.key,
-        "number": 2,
-        "pk": update.pk,
-        "uidb64": "MQ",
-        "token": "set-password",
-    }
+    values = sample_values(update=update, period=period, editor=editor)
     clients = [english(client_for(editor)), english(client_for(reporter))]
     without_switch, checked = [], set()
     routes = [(r, n) for r, n, _e in walk(get_resolver()) if not r.startswith("admin/")]
     for route, name in routes:
         if name in NOT_PAGES:
             continue
-        path = _sample_path(route, name, values)
+        path = sample_path(route, values)
         for client in clients:
             response = client.get(path)
             if response.status_code != 200 or "html" not in response["Content-Type"]:

@@ -1,0 +1,63 @@
+"""One URL per resolver pattern, for the crawls (the language switch, the demo banner,
+the browser policy): sample values for each pattern's arguments, and the path."""
+
+import re
+
+from governance.services import records as governance_records
+from milestones.models import Activity, Baseline, Goal, Milestone
+from parties.models import Party
+from register.models import Entry
+from tests.governance.helpers import make_action, make_decision, make_meeting, make_risk
+from tests.milestones.helpers import party
+
+
+def governance_records_make(editor) -> dict:
+    """One record of each governance kind, keyed by its pages' path prefix."""
+    return {
+        "styring/risici/": make_risk(editor).key,
+        "styring/problemer/": governance_records.issue_create(
+            data={"title": "Problem", "owner_party": party("rsi"), "severity": "low"},
+            user=editor,
+        ).key,
+        "styring/beslutninger/": make_decision(editor).key,
+        "styring/handlinger/": make_action(editor).key,
+        "styring/moeder/": make_meeting(editor).key,
+    }
+
+
+def sample_values(*, update, period, editor=None) -> dict:
+    """Values for the patterns' arguments: a `key` by the pattern's path prefix, the
+    others by name. `update` is a progress update of `period`'s round; with `editor`,
+    one governance record of each kind is made for the governance pages."""
+    entry = Entry.objects.order_by("pk").first()
+    return {
+        **(governance_records_make(editor) if editor is not None else {}),
+        "plan/maal/": Goal.objects.order_by("pk").first().key,
+        "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
+        "plan/milepaele/": Milestone.objects.order_by("pk").first().key,
+        "plan/baselines/": Baseline.objects.order_by("pk").first().key,
+        "parter/": Party.objects.get(key="rsi").key,
+        "register/": entry.key if entry else "ingen-post",
+        "milestone_key": Milestone.objects.order_by("pk").first().key,
+        "kind": "in_production",
+        "period": f"{period:%Y-%m}",
+        "party_key": update.party.key,
+        "activity_key": update.activity.key,
+        "number": 2,
+        "pk": update.pk,
+        "uidb64": "MQ",
+        "token": "set-password",
+    }
+
+
+def sample_path(route: str, values: dict) -> str:
+    """The route with each argument filled in from `values`."""
+    prefix = route.split("<", 1)[0]
+
+    def value(match):
+        arg = match.group(1).rpartition(":")[2]
+        if arg == "key":
+            return values[next(k for k in values if prefix.startswith(k))]
+        return str(values.get(arg, "1"))
+
+    return "/" + re.sub(r"<([^>]+)>", value, route)
