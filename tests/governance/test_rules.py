@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.versioning import EditConflict
 from governance.models import BANDS, TOP_BAND, DeliveryConfidence, Issue, Risk, band_of
 from governance.services import records
-from governance.services.common import RecordConflict
 from tests.governance.helpers import make_decision, make_risk
 from tests.milestones.helpers import MIDT_ACTIVITY, activity
 from tests.milestones.helpers import party as party_of
@@ -102,7 +102,7 @@ def test_a_status_move_outside_the_rules_is_refused(editor):
 def test_an_edit_from_an_old_version_is_a_conflict(editor):
     risk = make_risk(editor)
     records.record_update(Risk, pk=risk.pk, version=1, data={"title": "A"}, user=editor)
-    with pytest.raises(RecordConflict):
+    with pytest.raises(EditConflict):
         records.record_update(Risk, pk=risk.pk, version=1, data={"title": "B"}, user=editor)
     assert Risk.objects.get(pk=risk.pk).title == "A"
 
@@ -156,7 +156,7 @@ def test_delivery_confidence_needs_a_justification_and_keeps_history(editor):
         .values_list("level", flat=True)
     )
     assert levels == ["amber", "red"]
-    with pytest.raises(RecordConflict):
+    with pytest.raises(EditConflict):
         records.confidence_set(
             activity=None, level="green", justification="Bedre", version=1, user=editor
         )
