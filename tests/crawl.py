@@ -57,7 +57,9 @@ def sample_path(route: str, values: dict) -> str:
     def value(match):
         arg = match.group(1).rpartition(":")[2]
         if arg == "key":
-            return values[next(k for k in values if prefix.startswith(k))]
+            # A key by the path's prefix; a route no sample covers gets one that exists
+            # nowhere (its page is then the 404 page, which is checked too).
+            return values.get(next((k for k in values if prefix.startswith(k)), ""), "ukendt")
         return str(values.get(arg, "1"))
 
     return "/" + re.sub(r"<([^>]+)>", value, route)
