@@ -3,13 +3,17 @@ transaction, once per message and recipient, sent once, SMTP failures retried on
 schedule that outlasts a 4-hour outage, and the sweeper picking up what is due."""
 
 import datetime
+import threading
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import mail as outbox
+from core import tasks
 from core.models import OutboxMessage
 from reports.models import StatusReport
 
@@ -18,10 +22,14 @@ pytestmark = pytest.mark.django_db
 ADDRESSES = ["b@example.invalid", "A@example.invalid", "a@example.invalid", ""]
 
 
-def _enqueue(key: str = "test:ready", to=ADDRESSES) -> list[int]:
+def _enqueue(key: str = "test:ready", to=ADDRESSES, attachments=()) -> list[int]:
     report = StatusReport(period=datetime.date(2026, 10, 1))
     return outbox.mail_enqueue(
-        template="report_ready", context={"report": report}, to=to, dedupe_key=key
+        template="report_ready",
+        context={"report": report},
+        to=to,
+        dedupe_key=key,
+        attachments=attachments,
     )
 
 
@@ -123,3 +131,75 @@ def test_the_retry_schedule_outlasts_a_four_hour_outage_and_the_visibility_timeo
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert outbox.stale_after().total_seconds() * 10 < visibility
     assert "mail-outbox-sweep" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_an_attachment_arrives_with_its_name_type_and_content(smtp_server, report_media):
+    stored = default_storage.save("reports/test.pdf", ContentFile(b"%PDF-1.7 test\n%%EOF"))
+    pdf = outbox.Attachment("statusrapport-2026-10.pdf", stored, "application/pdf")
+    (pk,) = _enqueue(to=["a@example.invalid"], attachments=[pdf])
+    assert outbox.outbox_send(outbox_id=pk) == "sent"
+    (received,) = smtp_server.messages
+    part = received.get_payload()[-1]
+    assert part.get_filename() == "statusrapport-2026-10.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_payload(decode=True) == b"%PDF-1.7 test\n%%EOF"
+
+
+def test_the_tasks_survive_a_lost_worker_and_have_time_limits(settings):
+    for task in (tasks.outbox_message_send, tasks.outbox_sweep):
+        assert task.acks_late and task.reject_on_worker_lost, task.name
+    send = tasks.outbox_message_send
+    assert send.soft_time_limit < send.time_limit
+    # A send holding its row's lock ends long before the sweeper would queue it again,
+    # and long before Redis would redeliver it.
+    assert send.time_limit < outbox.stale_after().total_seconds()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert send.time_limit < visibility / 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_at_once_send_once_because_the_row_is_locked(smtp_server):
+    """While the first send holds the row's lock (the SMTP server takes its time over
+    the message), the second skips the row instead of sending it again."""
+    address = "formand@example.invalid"
+    pk = OutboxMessage.objects.create(  # written directly: no send queued on commit
+        dedupe_key="test:locked",
+        template="report_ready",
+        address=address,
+        subject="Statusrapport",
+        body_text="Samlet status: Gul",
+        message_id=outbox.message_id_for("test:locked", address),
+        next_attempt_at=timezone.now(),
+    ).pk
+    smtp_server.delay = 1.5
+    results, errors = {}, []
+
+    def send(name):
+        try:
+            results[name] = outbox.outbox_send(outbox_id=pk)
+        except Exception as error:  # pragma: no cover - shown by the assert
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=send, args=["first"])
+    first.start()
+    # The second starts once the first is delivering, i.e. holds the lock.
+    deadline = timezone.now() + datetime.timedelta(seconds=20)
+    while not smtp_server.attempts and timezone.now() < deadline:
+        threading.Event().wait(0.02)
+    assert smtp_server.attempts, "the first send never reached the SMTP server"
+    second = threading.Thread(target=send, args=["second"])
+    second.start()
+    second.join(30)
+    assert first.is_alive(), "the second send did not skip the row the first held"
+    first.join(30)
+    assert errors == [] and results == {"first": "sent", "second": None}
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.attempts == {address: 1}
+    row = OutboxMessage.objects.get(pk=pk)
+    assert row.status == "sent" and row.attempts == 1 and row.sent_at
+    # Once sent, a later send skips it too.
+    assert outbox.outbox_send(outbox_id=pk) is None
+    assert len(smtp_server.messages) == 1

@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from core.history import record_save, system_user_get
 from milestones.models import Milestone
 from milestones.rag import add_months
+from parties.models import Membership
 from reports import services
-from reports.models import PublishedReportError, StatusReport
+from reports.models import PublishedReportError, ReportRecipient, StatusReport
 from tests.reports.helpers import (
     known_month_build,
     member,
@@ -143,3 +144,19 @@ def test_the_next_report_compares_with_the_published_one(published):
     rows = {r["key"]: r for r in data["all_milestones"]}
     assert rows[known.slipping.key]["previous_rag"] == rows[known.slipping.key]["rag"] == "red"
     assert data["slipped"] == [] and data["completed"] == []
+
+
+def test_the_distribution_list_is_steering_users_recipients_and_the_setting(db, settings):
+    steering = Membership.Role.STEERING
+    member("t-sg-1", "sor-styregruppe", steering, email="Formand@Example.invalid")
+    member("t-sg-2", "sor-styregruppe", steering, email="")
+    member("t-sg-3", "sor-styregruppe", steering, email="gone@example.invalid", is_active=False)
+    member("t-ed", "sor-team", Membership.Role.EDITOR, email="redaktoer@example.invalid")
+    ReportRecipient.objects.create(email="kontor@example.invalid", name="Sekretariatet")
+    ReportRecipient.objects.create(email="stop@example.invalid", is_active=False)
+    settings.SORPLAN_REPORT_EXTRA_RECIPIENTS = ["formand@example.invalid", "arkiv@example.invalid"]
+    assert services.distribution_list() == [
+        "arkiv@example.invalid",
+        "formand@example.invalid",
+        "kontor@example.invalid",
+    ]
