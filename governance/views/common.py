@@ -4,11 +4,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.forms import add_service_errors
 from core.versioning import EditConflict
 from parties.access import request_access
+from parties.models import Party
+
+from ..services import records as services
 
 CONFLICT = _(
     "Posten er gemt af en anden, mens du redigerede. Dine ændringer er ikke gemt: "
@@ -67,3 +71,43 @@ def form_page(request, *, make_form, save, template, context, success, done_mess
         else:
             status = 400
     return render(request, template, {**context, "form": form}, status=status)
+
+
+def parties_for(access):
+    """The parties a person may name as owner: all for the SOR-team, else those they
+    report for."""
+    if access.may_edit_governance:
+        return Party.objects.all()
+    return Party.objects.filter(pk__in=access.reports_for_party_ids)
+
+
+def record_edit(request, model, key, form_class, what):
+    """The edit page of a risk, an issue or an action (not once it is closed)."""
+    record = get_record_for_user(request, model, key, write=True)
+    if not services.is_editable(record):
+        raise PermissionDenied(_("Posten er afsluttet og kan ikke ændres."))
+    name = model._meta.model_name
+
+    def save(form):
+        return services.record_update(
+            model,
+            pk=record.pk,
+            version=form.cleaned_data["version"],
+            data=form.changes(),
+            user=request.user,
+            reason=form.cleaned_data["change_reason"],
+        )[0]
+
+    return form_page(
+        request,
+        make_form=lambda data: form_class(data, instance=get_object_or_404(model, pk=record.pk)),
+        save=save,
+        template="governance/record_form.html",
+        context={
+            "heading": _("Rediger “%(title)s”") % {"title": record.title},
+            "record": record,
+            "cancel_url": reverse(f"governance:{name}_detail", args=[record.key]),
+        },
+        success=lambda saved: reverse(f"governance:{name}_detail", args=[saved.key]),
+        done_message=_("%(what)s er gemt.") % {"what": what},
+    )

@@ -1,0 +1,74 @@
+"""The issue log and its forms."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import forms
+from ..models import Issue
+from ..services import records as services
+from .common import access_of, form_page, get_record_for_user, parties_for, record_edit
+
+
+def issue_list(request):
+    access = access_of(request)
+    issues = Issue.objects.visible_to(access).select_related("owner_party")
+    status = request.GET.get("status", "")
+    if status in Issue.Status.values:
+        issues = issues.filter(status=status)
+    elif status != "alle":
+        issues = issues.exclude(status__in=[Issue.Status.RESOLVED, Issue.Status.REJECTED])
+    return render(
+        request,
+        "governance/issue_list.html",
+        {
+            "issues": issues.order_by("due_on", "title"),
+            "status": status,
+            "statuses": Issue.Status.choices,
+        },
+    )
+
+
+def issue_detail(request, key):
+    issue = get_record_for_user(request, Issue, key)
+    return render(
+        request,
+        "governance/issue_detail.html",
+        {"issue": issue, "editable": services.is_editable(issue)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def issue_create(request):
+    access = access_of(request)
+    proposing = not access.may_edit_governance
+    if proposing and not access.reports_for_party_ids:
+        raise PermissionDenied
+    parties = parties_for(access)
+    return form_page(
+        request,
+        make_form=lambda data: forms.IssueForm(data, parties=parties, proposing=proposing),
+        save=lambda form: services.issue_create(
+            data=form.changes(),
+            user=request.user,
+            reason=form.cleaned_data["change_reason"],
+            proposed=proposing,
+        ),
+        template="governance/record_form.html",
+        context={
+            "heading": _("Foreslå et problem") if proposing else _("Nyt problem"),
+            "creating": True,
+            "cancel_url": reverse("governance:issue_list"),
+        },
+        success=lambda issue: reverse("governance:issue_detail", args=[issue.key]),
+        done_message=_("Problemet er foreslået; SOR-teamet behandler forslaget.")
+        if proposing
+        else _("Problemet er oprettet."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def issue_edit(request, key):
+    return record_edit(request, Issue, key, forms.IssueForm, _("Problemet"))
