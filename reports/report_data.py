@@ -12,7 +12,8 @@ same building blocks:
 - completed this period (reached now, not at the previous moment) and slipped
   this period (forecast moved later, or passed without being reached);
 - what changed since the last report, from `milestones.history`;
-- highlights of the round's submitted updates.
+- highlights of the round's submitted updates;
+- "Kan SHAK slukkes?" (`reports.report_switch_off`).
 
 The full list as a spreadsheet is `reports.report_xlsx`.
 
@@ -36,7 +37,7 @@ from milestones.demo import demo_data_loaded
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, selectors
+from . import charts, report_switch_off, selectors
 from .selectors import snapshot
 
 SCHEMA = 1
@@ -511,6 +512,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "round": _round(at, today, parties, plan),
         **_concerns(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
+        "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "charts": _charts(as_of),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,

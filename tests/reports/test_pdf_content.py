@@ -35,8 +35,9 @@ SECTIONS = [
     "4. Ændringer siden sidste rapport",
     "5. Rapporteringsrunden",
     "6. KOMBIT: udrulning til kommunerne",
-    "7. Tidslinje",
-    "8. Milepælstrendanalyse",
+    "7. Kan SHAK slukkes?",
+    "8. Tidslinje",
+    "9. Milepælstrendanalyse",
     "Bilag: Alle milepæle",
 ]
 

@@ -1,0 +1,167 @@
+"""The monthly status report's section "Kan SHAK slukkes?", as plain JSON-ready data.
+
+Built on the switch-off gate (`reports.selectors.switch_off`) and the register's
+readiness and burn-down, so the report shows the same figures, answer and SVG as
+the page `/kan-shak-slukkes/`; what the page does not need and the report does
+is added here: the figures at the previous report's moment and the entries that
+moved state between the two moments (from the register's history).
+
+Frozen with the report (`reports.report_data.build` puts it in the snapshot), so
+everything is a string, number, boolean, list or dict; dates are pre-formatted in
+Danish.
+"""
+
+import datetime
+
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
+
+from milestones.history import user_label
+from parties.models import Party
+from register import selectors as register_selectors
+from register.models import Entry, ShakState
+
+from .charts.burndown import burndown_chart
+from .selectors import switch_off as gate
+
+# Entries that moved state this period: the first (by owner and name), the rest counted.
+MOVED_LIMIT = 40
+
+
+def _date(value: datetime.date) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def _moment(value: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else f"\u2212{-n}" if n < 0 else "0"
+
+
+def _figures(readiness) -> dict:
+    return {
+        "total": readiness.total,
+        "depending": readiness.depending,
+        "not_mapped": readiness.not_mapped,
+        "done": readiness.done,
+        "by_state": {value: n for value, _label, n in readiness.by_state},
+    }
+
+
+def _readiness(now, before) -> dict:
+    """The register's figures now and at the previous moment, with the change."""
+    current, previous = _figures(now), _figures(before)
+    return {
+        **{k: current[k] for k in ("total", "depending", "not_mapped", "done")},
+        "before": {k: previous[k] for k in ("total", "depending", "not_mapped", "done")},
+        "change": {
+            k: _signed(current[k] - previous[k])
+            for k in ("total", "depending", "not_mapped", "done")
+        },
+        "by_state": [
+            {
+                "state": value,
+                "label": str(label),
+                "count": current["by_state"].get(value, 0),
+                "before": previous["by_state"].get(value, 0),
+                "change": _signed(
+                    current["by_state"].get(value, 0) - previous["by_state"].get(value, 0)
+                ),
+            }
+            for value, label in ShakState.choices
+        ],
+    }
+
+
+def _burndown(burndown) -> dict:
+    return {
+        "svg": render_to_string("reports/charts/burndown.svg", {"chart": burndown_chart(burndown)}),
+        "switch_off": _date(burndown.switch_off) if burndown.switch_off else "",
+        "points": [
+            {
+                "month_end": _date(p.month_end),
+                "actual": p.actual,
+                "forecast": p.forecast,
+                "baseline": p.baseline,
+            }
+            for p in burndown.points
+        ],
+    }
+
+
+def _conditions(result) -> list[dict]:
+    return [
+        {
+            "key": c.key,
+            "title": c.title,
+            "status": c.status,
+            "status_label": c.status_label,
+            "count": c.count,
+            "total": c.total,
+            "detail": c.detail,
+            "left": [name for name, _url in c.left],
+        }
+        for c in result.conditions
+    ]
+
+
+def _moved(since: datetime.datetime, at: datetime.datetime | None) -> dict:
+    """Entries whose SHAK state at `at` differs from the one at `since` (an entry
+    added in between: from the state it was added with), with the last move's
+    moment, who made it and why."""
+    before = {r["id"]: r["state"] for r in register_selectors.entry_rows(since)}
+    now = {r["id"]: r for r in register_selectors.entry_rows(at)}
+    events = Entry.history.filter(history_date__gt=since).select_related("history_user")
+    if at is not None:
+        events = events.filter(history_date__lte=at)
+    start: dict[int, str] = dict(before)
+    state: dict[int, str] = dict(before)
+    last_move: dict[int, object] = {}
+    for row in events.order_by("history_date", "history_id"):
+        if row.history_type == "-":
+            continue
+        start.setdefault(row.id, row.state)
+        if state.get(row.id, row.state) != row.state:
+            last_move[row.id] = row
+        state[row.id] = row.state
+    parties = dict(Party.objects.values_list("pk", "name"))
+    moved = []
+    for pk, entry in now.items():
+        old = start.get(pk)
+        if old is None or old == entry["state"] or pk not in last_move:
+            continue
+        row = last_move[pk]
+        moved.append(
+            {
+                "key": entry["key"],
+                "name": entry["name"],
+                "owner": parties.get(entry["owner_id"], ""),
+                "from": old,
+                "from_label": register_selectors.state_label(old),
+                "to": entry["state"],
+                "to_label": register_selectors.state_label(entry["state"]),
+                "backwards": register_selectors.is_backwards(old, entry["state"]),
+                "when": _moment(row.history_date),
+                "who": user_label(row.history_user),
+                "reason": row.history_change_reason or "",
+            }
+        )
+    moved.sort(key=lambda m: (m["owner"].lower(), m["name"].lower(), m["key"]))
+    return {"moved": moved[:MOVED_LIMIT], "moved_total": len(moved)}
+
+
+def switch_off_section(*, at: datetime.datetime | None, since: datetime.datetime) -> dict:
+    """The section's figures as they stood at `at` (None: now), compared with `since`
+    (the previous report's moment, or the start of the period)."""
+    result = gate.switch_off(at=at)
+    before = register_selectors.readiness(at=since)
+    return {
+        "answer": result.answer,
+        "verdict": result.verdict,
+        "conditions": _conditions(result),
+        "readiness": _readiness(result.readiness, before),
+        "burndown": _burndown(result.burndown),
+        **_moved(since, at),
+    }
