@@ -1,20 +1,13 @@
 from celery import shared_task
-from django.contrib.auth.forms import PasswordResetForm
+
+from . import services
 
 
 @shared_task
-def password_reset_send(*, email: str, domain: str, use_https: bool) -> None:
-    """Send the password-reset mail to the active users with this address (if any).
+def password_reset_send(*, email: str, domain: str, use_https: bool) -> int:
+    """Write the password-reset mail for this address into the outbox (if it has users).
 
     Runs in the background so that the page answers in the same time whether the
     address is known or not.
     """
-    form = PasswordResetForm(data={"email": email})
-    if not form.is_valid():
-        return
-    form.save(
-        domain_override=domain,
-        use_https=use_https,
-        subject_template_name="registration/password_reset_subject.txt",
-        email_template_name="registration/password_reset_email.txt",
-    )
+    return services.password_reset_mail_enqueue(email=email, domain=domain, use_https=use_https)

@@ -6,6 +6,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from . import services
 from .client_ip import client_ip
 from .tasks import password_reset_send
 from .throttling import password_reset_allowed
@@ -23,11 +24,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"]
         if password_reset_allowed(email=email, ip=client_ip(self.request)):
-            password_reset_send.delay(
-                email=email,
-                domain=self.request.get_host(),
-                use_https=self.request.is_secure(),
-            )
+            request = {
+                "email": email,
+                "domain": self.request.get_host(),
+                "use_https": self.request.is_secure(),
+            }
+            try:
+                password_reset_send.delay(**request)
+            except Exception:  # the broker is down: write the mail here instead of losing it
+                logger.exception("Could not queue the password reset; written in the request")
+                services.password_reset_mail_enqueue(**request)
         else:
             logger.warning("Password reset limit reached for an address; no mail sent")
         return HttpResponseRedirect(self.get_success_url())

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from core.models import OutboxMessage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,20 +96,45 @@ def test_behind_the_proxy_the_address_comes_from_x_forwarded_for(person, setting
     assert response.status_code == 302
 
 
-def reset(client, email, ip="10.0.0.1"):
-    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+@pytest.fixture
+def reset(django_capture_on_commit_callbacks):
+    """Ask for a reset as the page does, and run what it leaves for after the commit (the
+    outbox's send), so the mail arrives as it would with a worker."""
+
+    def ask(client, email, ip="10.0.0.1"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+    return ask
 
 
-def test_known_and_unknown_addresses_get_the_same_answer(person):
+def test_known_and_unknown_addresses_get_the_same_answer(person, reset):
     known = reset(Client(), person.email)
     unknown = reset(Client(), "findes-ikke@example.dk")
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [person.email]
+    assert "/konto/nulstil/" in mail.outbox[0].body
+    assert OutboxMessage.objects.filter(address=person.email.lower(), status="sent").count() == 1
 
 
-def test_reset_mails_are_limited_per_address_and_hour(person, settings):
+def test_a_reset_asked_for_while_the_broker_is_down_is_written_to_the_outbox(
+    person, reset, monkeypatch
+):
+    from accounts import tasks
+
+    def broker_down(**kwargs):
+        raise ConnectionRefusedError("the broker does not answer")
+
+    monkeypatch.setattr(tasks.password_reset_send, "delay", broker_down)
+    response = reset(Client(), person.email)
+    assert response.status_code == 302
+    assert OutboxMessage.objects.filter(address=person.email.lower()).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_reset_mails_are_limited_per_address_and_hour(person, settings, reset):
     settings.SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR = 3
     for number in range(5):
         response = reset(Client(), person.email, ip=f"10.0.1.{number}")
@@ -121,7 +147,7 @@ def test_reset_mails_are_limited_per_address_and_hour(person, settings):
     assert len(mail.outbox) == 4
 
 
-def test_reset_requests_are_limited_per_client_address(person, settings):
+def test_reset_requests_are_limited_per_client_address(person, settings, reset):
     settings.SORPLAN_PASSWORD_RESET_PER_IP_HOUR = 2
     for number in range(4):
         reset(Client(), f"p{number}-{person.email}" if number else person.email, ip="10.0.3.1")
