@@ -37,7 +37,7 @@ def _moment(value: datetime.datetime) -> str:
 
 
 def _signed(n: int) -> str:
-    return f"+{n}" if n > 0 else f"\u2212{-n}" if n < 0 else "0"
+    return f"+{n}" if n > 0 else f"\u2212{-n}" if n < 0 else "\u00b10"
 
 
 def _figures(readiness) -> dict:

@@ -96,14 +96,19 @@ def test_the_section_figures_for_a_known_month(known):
         "done": 1,
     }
     assert readiness["before"] == {"total": 4, "depending": 4, "not_mapped": 1, "done": 0}
-    assert readiness["change"] == {"total": "+1", "depending": "0", "not_mapped": "0", "done": "+1"}
+    assert readiness["change"] == {
+        "total": "+1",
+        "depending": "\u00b10",
+        "not_mapped": "\u00b10",
+        "done": "+1",
+    }
     assert {s["state"]: (s["before"], s["count"], s["change"]) for s in readiness["by_state"]} == {
-        "not_mapped": (1, 1, "0"),
+        "not_mapped": (1, 1, "\u00b10"),
         "shak": (2, 3, "+1"),
-        "shak_plus": (0, 0, "0"),
+        "shak_plus": (0, 0, "\u00b10"),
         "shak_and_sor": (1, 0, "\u22121"),
         "sor_only": (0, 1, "+1"),
-        "retired": (0, 0, "0"),
+        "retired": (0, 0, "\u00b10"),
     }
     assert [(m["key"], m["from"], m["to"]) for m in section["moved"]] == [
         ("t-syd-lab", "not_mapped", "shak"),
@@ -135,8 +140,8 @@ def test_the_section_text_in_the_pdf(known, tmp_path):
     assert "Nej: 3 poster i registeret bruger stadig SHAK; 1 er ikke kortlagt" in section
     for words in (
         "poster i registeret afhænger stadig af SHAK er ikke kortlagt bruger kun SOR eller er udfaset",
-        f"Siden {data['since_label']}: 0 afhænger af SHAK, 0 ikke kortlagt, +1 kun SOR",
-        "Ikke kortlagt 1 1 0 SHAK 2 3 +1 SHAK+ 0 0 0 SHAK og SOR 1 0 \u22121 Kun SOR 0 1 +1",
+        f"Ændring siden {data['since_label']}: afhænger af SHAK \u00b10, ikke kortlagt \u00b10, kun SOR eller udfaset +1",
+        "Ikke kortlagt 1 1 \u00b10 SHAK 2 3 +1 SHAK+ 0 0 \u00b10 SHAK og SOR 1 0 \u22121 Kun SOR 0 1 +1",
         "Kun SOR 0 1 +1",
         "Betingelser for at slukke SHAK",
         "Alle poster er kortlagt Ikke opfyldt 1 post er ikke kortlagt.",
