@@ -28,6 +28,14 @@ PAGES = [
     "/plan/udrulning/",
     "/parter/",
     "/statusrapporter/",
+    "/kan-shak-slukkes/",
+    "/register/",
+    "/styring/",
+    "/styring/risici/",
+    "/styring/beslutninger/",
+    "/styring/handlinger/",
+    "/styring/problemer/",
+    "/styring/moeder/",
 ]
 
 
