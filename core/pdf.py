@@ -170,6 +170,29 @@ def render_pdf(
     return done.stdout
 
 
+def render_app_pdf(
+    html: str,
+    *,
+    attachments: tuple[PdfAttachment, ...] = (),
+    created: datetime.datetime | None = None,
+    stats: dict | None = None,
+) -> bytes:
+    """A PDF of the product's (the status report, the meeting pack): the project's static
+    files for the fetcher, and the shipped time and memory limits
+    (SORPLAN_REPORT_RENDER_TIMEOUT, SORPLAN_REPORT_RENDER_MEMORY_MB)."""
+    from django.conf import settings
+
+    return render_pdf(
+        html,
+        static_root=settings.BASE_DIR / "static",
+        attachments=attachments,
+        created=created,
+        timeout=getattr(settings, "SORPLAN_REPORT_RENDER_TIMEOUT", DEFAULT_TIMEOUT_SECONDS),
+        memory_mb=getattr(settings, "SORPLAN_REPORT_RENDER_MEMORY_MB", DEFAULT_MEMORY_MB),
+        stats=stats,
+    )
+
+
 def _peak_rss_kb() -> int:
     """This process's own peak resident memory. (getrusage's ru_maxrss would include
     the parent's memory at fork time, which Linux carries across exec.)"""

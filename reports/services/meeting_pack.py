@@ -44,13 +44,4 @@ def meeting_pack_pdf(meeting: Meeting) -> bytes:
     only data: URLs and the app's static files)."""
     from core import pdf as pdf_render
 
-    return pdf_render.render_pdf(
-        meeting_pack_html(meeting),
-        static_root=settings.BASE_DIR / "static",
-        timeout=getattr(
-            settings, "SORPLAN_REPORT_RENDER_TIMEOUT", pdf_render.DEFAULT_TIMEOUT_SECONDS
-        ),
-        memory_mb=getattr(
-            settings, "SORPLAN_REPORT_RENDER_MEMORY_MB", pdf_render.DEFAULT_MEMORY_MB
-        ),
-    )
+    return pdf_render.render_app_pdf(meeting_pack_html(meeting))

@@ -197,17 +197,10 @@ def status_report_render(
     from core import pdf as pdf_render
 
     data = status_report_data(report) if data is None else data
-    return pdf_render.render_pdf(
+    return pdf_render.render_app_pdf(
         status_report_html(report, data),
-        static_root=settings.BASE_DIR / "static",
         attachments=_attachments(report, data),
         created=report.as_of,
-        timeout=getattr(
-            settings, "SORPLAN_REPORT_RENDER_TIMEOUT", pdf_render.DEFAULT_TIMEOUT_SECONDS
-        ),
-        memory_mb=getattr(
-            settings, "SORPLAN_REPORT_RENDER_MEMORY_MB", pdf_render.DEFAULT_MEMORY_MB
-        ),
         stats=stats,
     )
 
