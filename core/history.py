@@ -1,11 +1,14 @@
-"""Saving with django-simple-history's user and change reason, which every write names."""
+"""Saving with django-simple-history's user and change reason, which every write names,
+and reading rows back as they stood at a moment (`as_of_queryset`)."""
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
+from django.db.models import Model, QuerySet
 
 
 def system_user_get():
@@ -73,3 +76,26 @@ def apply_changes(instance: models.Model, values: Mapping[str, Any]) -> list[str
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet:
+    """Rows of `model` as they stood at `at` (None: the live table), without ordering.
+
+    Filters added to the result apply to the rows as they stood, because the
+    choice of the latest row per object is made in a subquery first.
+    """
+    if at is None:
+        return model.objects.order_by()
+    history = model.history
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (id, history_date, history_id) index backwards
+        # once (milestones migration 0002); simple-history's portable NOT EXISTS
+        # form probes it once per row.
+        latest = (
+            history.filter(history_date__lte=at)
+            .order_by("-id", "-history_date", "-history_id")
+            .distinct("id")
+            .values("history_id")
+        )
+        return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
+    return history.as_of(at).order_by()

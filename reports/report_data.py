@@ -13,7 +13,11 @@ same building blocks:
   this period (forecast moved later, or passed without being reached);
 - what changed since the last report, from `milestones.history`;
 - highlights of the round's submitted updates;
-- "Kan SHAK slukkes?" (`reports.report_switch_off`).
+- "Kan SHAK slukkes?" (`reports.report_switch_off`);
+- the steering group's governance (`governance.selectors.summary` at the report's
+  moment): the decisions to take with their options and recommendation, those
+  taken since the last report, the top risks with owners and the heat map (the
+  page's own SVG), overdue actions, open exceptions and the delivery confidence.
 
 The full list as a spreadsheet is `reports.report_xlsx`.
 
@@ -31,6 +35,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from governance.selectors.summary import governance_summary
 from milestones import history
 from milestones.dates import format_plan_date
 from milestones.demo import demo_data_loaded
@@ -461,6 +466,100 @@ def _appendix(rows: list[dict], limit: int) -> dict:
     }
 
 
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def _owner(record) -> dict:
+    return {"party": record.owner_party.label, "person": _person(record.owner_person)}
+
+
+def _decision(d, options) -> dict:
+    return {
+        "key": d.key,
+        "title": d.title,
+        "question": d.question,
+        "background": d.background,
+        "recommendation": d.recommendation,
+        "needed_by": _date(d.needed_by),
+        "requested_by": d.requested_by_party.label if d.requested_by_party_id else "",
+        **_owner(d),
+        "options": [
+            {"number": o.number, "title": o.title, "consequences": o.consequences}
+            for o in options.get(d.pk, [])
+        ],
+        "outcome": d.outcome,
+        "decided_on": _date(d.decided_on),
+        "meeting": str(d.meeting) if d.meeting_id else "",
+        "conditions": d.conditions,
+    }
+
+
+def _governance(at, today, since) -> dict:
+    """The governance sections as the records stood at the report's moment, compared
+    with the last report's moment; the heat map is the risk register's own SVG."""
+    g = governance_summary(today=today, at=at, compared_at=since)
+    trend_labels = {
+        "new": _("Ny"),
+        "up": _("Stigende"),
+        "down": _("Faldende"),
+        "same": _("Uændret"),
+    }
+    return {
+        "confidence": {
+            "level": g.confidence.level,
+            "label": g.confidence.get_level_display(),
+            "justification": g.confidence.justification,
+        }
+        if g.confidence
+        else None,
+        "requested": [_decision(d, g.options) for d in g.decisions],
+        "taken": [_decision(d, g.options) for d in g.taken],
+        "risks": [
+            {
+                "key": line.risk.key,
+                "title": line.risk.title,
+                "score": line.risk.score,
+                "band": line.risk.band.key,
+                "band_label": str(line.risk.band.label),
+                "trend": line.trend,
+                "trend_label": str(trend_labels[line.trend]),
+                "status_label": line.risk.get_status_display(),
+                "mitigation": line.risk.mitigation,
+                **_owner(line.risk),
+            }
+            for line in g.top_risks
+        ],
+        "heat_total": g.heat.total,
+        "heat_change": g.heat.change,
+        "heat_svg": render_to_string(
+            "governance/_heatmap_svg.html", {"heat": g.heat, "links": False}
+        ),
+        "overdue_actions": [
+            {
+                "key": a.key,
+                "title": a.title,
+                "due_on": _date(a.due_on),
+                "status_label": a.get_status_display(),
+                "progress_note": a.progress_note,
+                **_owner(a),
+            }
+            for a in g.overdue_actions
+        ],
+        "exceptions": [
+            {
+                "milestone": e.milestone.title,
+                "cause": e.cause,
+                "consequences": e.consequences,
+                "options": e.options,
+                "recommendation": e.recommendation,
+                "decision": e.decision.title,
+            }
+            for e in g.open_exceptions
+        ],
+    }
+
+
 def _build(period, as_of, previous, appendix_limit) -> dict:
     point = selectors.point_in_time(as_of)
     at, today = point.at, point.today
@@ -513,6 +612,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         **_concerns(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
+        "governance": _governance(at, today, since),
         "charts": _charts(as_of),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,

@@ -61,6 +61,13 @@ def heat_map(risks, *, today: datetime.date | None = None) -> HeatMap:
         for h in Risk.history.as_of(moment)
         if h.pk in ids and h.status in Risk.ACTIVE_STATUSES
     )
+    return heat_map_of(now, before, as_of=today, compared_with=month_ago)
+
+
+def heat_map_of(
+    now: Counter, before: Counter, *, as_of: datetime.date, compared_with: datetime.date
+) -> HeatMap:
+    """The map from two counts of active risks per (probability, impact)."""
     rows = [
         [HeatCell(p, i, now[(p, i)], before[(p, i)]) for i in SCALE_VALUES]
         for p in reversed(SCALE_VALUES)
@@ -69,6 +76,6 @@ def heat_map(risks, *, today: datetime.date | None = None) -> HeatMap:
         rows=rows,
         total=sum(now.values()),
         month_ago_total=sum(before.values()),
-        as_of=today,
-        compared_with=month_ago,
+        as_of=as_of,
+        compared_with=compared_with,
     )

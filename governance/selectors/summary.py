@@ -1,14 +1,35 @@
-"""What the dashboard shows of governance: top risks (band and trend), decisions needed
-with their deadlines, overdue actions, open exceptions and the delivery confidence."""
+"""What the dashboard and the monthly report show of governance: top risks (band and
+trend) and the heat map, decisions needed with their deadlines and options, decisions
+taken since a moment, overdue actions, open exceptions and the delivery confidence.
+
+Live or as the records stood at a past moment: the same code reads the live tables
+(`at=None`) or django-simple-history's (`core.history.as_of_queryset`), so the
+point-in-time dashboard and a report's frozen figures show what the live page showed
+then.
+"""
 
 import datetime
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.history import as_of_queryset
+from milestones.models import Milestone
 from milestones.rag import add_months
+from parties.models import Party
 
-from ..models import Action, Decision, DeliveryConfidence, ExceptionNote, Risk
+from ..models import (
+    Action,
+    Decision,
+    DecisionOption,
+    DeliveryConfidence,
+    ExceptionNote,
+    GovernanceRecord,
+    Risk,
+)
+from .risks import HeatMap, heat_map_of
 
 TOP = 5
 
@@ -16,7 +37,7 @@ TOP = 5
 @dataclass(frozen=True)
 class RiskLine:
     risk: Risk
-    score_month_ago: int | None  # None: the risk did not exist a month ago
+    score_month_ago: int | None  # None: the risk did not exist (or was not active) then
 
     @property
     def trend(self) -> str:
@@ -36,40 +57,119 @@ class GovernanceSummary:
     overdue_actions: list[Action]
     open_exceptions: list[ExceptionNote]
     confidence: DeliveryConfidence | None
+    heat: HeatMap | None = None
+    taken: list[Decision] = field(default_factory=list)  # since `compared_at`
+    options: dict[int, list[DecisionOption]] = field(default_factory=dict)  # by decision id
+    at: datetime.datetime | None = None
+    compared_at: datetime.datetime | None = None
 
 
-def governance_summary(access, *, today: datetime.date | None = None) -> GovernanceSummary:
-    """The live summary for a reader (only the records they may see)."""
-    today = today or timezone.localdate()
-    moment = datetime.datetime.combine(
+def records_at(model, at: datetime.datetime | None, access=None, **filters) -> list:
+    """Instances of `model` as they stood at `at` (None: live), matching `filters`, limited
+    to what `access` may read (None: everything, as for the steering group's report).
+
+    Which records a reporter may read is decided on today's links (the plan's links to
+    records have no history); the rows themselves are as they stood.
+    """
+    rows = as_of_queryset(model, at).filter(**filters)
+    if (
+        access is not None
+        and issubclass(model, GovernanceRecord)
+        and not access.may_read_all_governance
+    ):
+        rows = rows.filter(id__in=model.objects.visible_to(access).values("pk"))
+    if at is None:
+        return list(rows)
+    return [row.instance for row in rows]
+
+
+def _month_before(today: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
         add_months(today, -1), datetime.time.max, tzinfo=timezone.get_current_timezone()
     )
-    risks = list(
-        Risk.objects.visible_to(access)
-        .active()
-        .with_score()
-        .select_related("owner_party", "owner_person")
-        .order_by("-score_value", "title")[:TOP]
+
+
+def _attach_owners(records) -> None:
+    """Owner party and person on each record, in two queries (historical rows have no
+    select_related)."""
+    parties = Party.objects.in_bulk({r.owner_party_id for r in records})
+    people = get_user_model().objects.in_bulk(
+        {r.owner_person_id for r in records if r.owner_person_id}
     )
-    lines = []
-    for risk in risks:
-        old = Risk.history.filter(id=risk.pk, history_date__lte=moment).order_by("-history_date")
-        row = old.first()
-        lines.append(RiskLine(risk, row.probability * row.impact if row else None))
+    for r in records:
+        r.owner_party = parties[r.owner_party_id]
+        r.owner_person = people.get(r.owner_person_id)
+
+
+def governance_summary(
+    access=None,
+    *,
+    today: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+    compared_at: datetime.datetime | None = None,
+) -> GovernanceSummary:
+    """The summary for a reader (only the records they may see; `access=None`: all), live
+    or as it stood at `at`; trends, the heat map's change and the decisions taken are
+    measured from `compared_at` (default: a month before `today`)."""
+    if today is None:
+        today = timezone.localdate(at) if at else timezone.localdate()
+    compared_at = compared_at or _month_before(today)
+    may_read_all = access is None or access.may_read_all_governance
+
+    risks = [r for r in records_at(Risk, at, access) if r.is_active]
+    before = {r.pk: r for r in records_at(Risk, compared_at, access) if r.is_active}
+    risks.sort(key=lambda r: (-r.score, r.title))
+    top = risks[:TOP]
+    decisions = records_at(Decision, at, access)
+    by_id = {d.pk: d for d in decisions}
+    requested = sorted(
+        (d for d in decisions if d.is_requested),
+        key=lambda d: (d.needed_by or datetime.date.max, d.title),
+    )
+    was_taken = {
+        d.pk for d in records_at(Decision, compared_at, access) if d.status == d.Status.TAKEN
+    }
+    taken = sorted(
+        (d for d in decisions if d.status == d.Status.TAKEN and d.pk not in was_taken),
+        key=lambda d: (d.decided_on, d.title),
+    )
+    options: dict[int, list[DecisionOption]] = {}
+    for option in records_at(DecisionOption, at, decision_id__in=[d.pk for d in requested + taken]):
+        options.setdefault(option.decision_id, []).append(option)
+    for found in options.values():
+        found.sort(key=lambda o: o.number)
+    actions = sorted(
+        (a for a in records_at(Action, at, access) if a.is_overdue(today)),
+        key=lambda a: (a.due_on, a.title),
+    )
+    _attach_owners([*top, *requested, *taken, *actions])
+
+    exceptions = []
+    if may_read_all:
+        for note in records_at(ExceptionNote, at):
+            if note.decision_id in by_id and by_id[note.decision_id].is_requested:
+                note.decision = by_id[note.decision_id]
+                exceptions.append(note)
+        milestones = Milestone.objects.in_bulk({n.milestone_id for n in exceptions})
+        for note in exceptions:
+            note.milestone = milestones[note.milestone_id]
+        exceptions.sort(key=lambda n: n.created_at, reverse=True)
+
+    confidence = next(iter(records_at(DeliveryConfidence, at, activity__isnull=True)), None)
     return GovernanceSummary(
-        top_risks=lines,
-        decisions=list(
-            Decision.objects.visible_to(access).requested().order_by("needed_by", "title")
+        top_risks=[RiskLine(r, before[r.pk].score if r.pk in before else None) for r in top],
+        decisions=requested,
+        overdue_actions=actions,
+        open_exceptions=exceptions,
+        confidence=confidence,
+        heat=heat_map_of(
+            Counter((r.probability, r.impact) for r in risks),
+            Counter((r.probability, r.impact) for r in before.values()),
+            as_of=today,
+            compared_with=timezone.localdate(compared_at),
         ),
-        overdue_actions=list(
-            Action.objects.visible_to(access).overdue(today).select_related("owner_party")
-        ),
-        open_exceptions=list(
-            ExceptionNote.objects.filter(decision__status=Decision.Status.REQUESTED).select_related(
-                "milestone", "decision"
-            )
-            if access.may_read_all_governance
-            else []
-        ),
-        confidence=DeliveryConfidence.objects.filter(activity__isnull=True).first(),
+        taken=taken,
+        options=options,
+        at=at,
+        compared_at=compared_at,
     )

@@ -14,12 +14,12 @@ these rows; nothing here decides a status (that is `milestones.rag`).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from core.cache import stamp
+from core.history import as_of_queryset
 from milestones.models import (
     Activity,
     Baseline,
@@ -55,29 +55,6 @@ WATCHED_MODELS = (
     Entry,  # the dashboard's "Kan SHAK slukkes?"
     Step,
 )
-
-
-def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet:
-    """Rows of `model` as they stood at `at` (None: the live table), without ordering.
-
-    Filters added to the result apply to the rows as they stood, because the
-    choice of the latest row per object is made in a subquery first.
-    """
-    if at is None:
-        return model.objects.order_by()
-    history = model.history
-    if connection.vendor == "postgresql":
-        # DISTINCT ON walks the (id, history_date, history_id) index backwards
-        # once (milestones migration 0002); simple-history's portable NOT EXISTS
-        # form probes it once per row.
-        latest = (
-            history.filter(history_date__lte=at)
-            .order_by("-id", "-history_date", "-history_id")
-            .distinct("id")
-            .values("history_id")
-        )
-        return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
-    return history.as_of(at).order_by()
 
 
 def rows(model: type[Model], at: datetime.datetime | None, fields, **filters) -> list[dict]:
