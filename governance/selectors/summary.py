@@ -78,9 +78,8 @@ def records_at(model, at: datetime.datetime | None, access=None, **filters) -> l
         and not access.may_read_all_governance
     ):
         rows = rows.filter(id__in=model.objects.visible_to(access).values("pk"))
-    if at is None:
-        return list(rows)
-    return [row.instance for row in rows]
+    # Historical rows become instances (SQLite's `as_of` gives instances already).
+    return [row if isinstance(row, model) else row.instance for row in rows]
 
 
 def _month_before(today: datetime.date) -> datetime.datetime:

@@ -342,3 +342,80 @@ def published_report_make(period: datetime.date, content: bytes = b"%PDF-1.7 tes
     report.pdf.save(report.filename, ContentFile(content), save=False)
     report.save()
     return report
+
+
+# ---------------------------------------------------------------------------
+# Governance records in the known month (written through governance's services)
+# ---------------------------------------------------------------------------
+@dataclass
+class KnownGovernance:
+    risk: object
+    requested: object
+    taken: object
+    action: object
+    exception: object
+
+
+def known_governance_build(known: KnownMonth, texts: dict | None = None) -> KnownGovernance:
+    """Governance records as they stand at the report's moment: written on the 12th of
+    the period (a decision requested the month before is taken then). `texts` replaces
+    the titles and texts, e.g. with hostile content."""
+    from governance.services import records
+    from tests.governance.helpers import make_action, make_decision, make_risk
+
+    t = {
+        "risk": "Leverandøren af EPJ når ikke SOR-opdateringen",
+        "mitigation": "Ugentlig opfølgning med leverandøren.",
+        "requested": "Skal bølge 2 udskydes?",
+        "option": "Udskyd bølge 2 til 2027",
+        "consequences": "Regionerne får tre måneder mere.",
+        "recommendation": "SOR-teamet anbefaler at udskyde.",
+        "taken": "Valg af testmiljø",
+        "outcome": "Styregruppen valgte testmiljø B.",
+        "action": "Send revideret tidsplan",
+        "cause": "Leverandøren mangler folk.",
+        "justification": "Regionerne er bagud, men indhenter.",
+        **(texts or {}),
+    }
+    editor = known.editor
+    with time_machine.travel(at(add_months(known.period, -1).replace(day=22)), tick=False):
+        taken = make_decision(editor, title=t["taken"])
+    with time_machine.travel(at(known.period.replace(day=12)), tick=False):
+        risk = make_risk(
+            editor, title=t["risk"], p=5, i=4, owner_person=editor, mitigation=t["mitigation"]
+        )
+        requested = make_decision(
+            editor,
+            title=t["requested"],
+            options=[(t["option"], t["consequences"]), ("Fasthold planen", "")],
+            recommendation=t["recommendation"],
+            needed_by=add_months(known.period, 1).replace(day=20),
+        )
+        taken = records.decision_take(
+            pk=taken.pk,
+            version=taken.version,
+            outcome=t["outcome"],
+            decided_on=known.period.replace(day=12),
+            user=editor,
+        )
+        action = make_action(
+            editor, title=t["action"], owner_person=editor, due_on=known.period.replace(day=20)
+        )
+        exception = records.exception_raise(
+            milestone=known.slipping,
+            cause=t["cause"],
+            consequences="Bølge 2 forsinkes.",
+            options="Udskyd eller tilfør ressourcer.",
+            recommendation="Tilfør ressourcer.",
+            user=editor,
+        )
+        records.confidence_set(
+            activity=None,
+            level="amber_red",
+            justification=t["justification"],
+            version=0,
+            user=editor,
+        )
+    return KnownGovernance(
+        risk=risk, requested=requested, taken=taken, action=action, exception=exception
+    )

@@ -15,6 +15,7 @@ from core.history import system_user_get
 from core.pdf import StaticFilesFetcher, render_pdf_in_process
 from reports import services
 from tests.reports.helpers import (
+    known_governance_build,
     known_month_build,
     pdf_text,
 )
@@ -98,6 +99,20 @@ def test_hostile_text_in_a_milestone_and_an_update_is_shown_as_text(
         slipping_title=title,
         update_texts={"achievements": achievement, "help_needed": help_needed},
     )
+    # The governance sections carry the same probes in their records' texts.
+    hostile = {
+        "risk": f'<img src="{base}/risk.png">',
+        "mitigation": '<a rel="attachment" href="file:///etc/passwd">afbød</a>',
+        "requested": f'<link rel="stylesheet" href="{base}/decision.css">',
+        "option": f'<img src="{base}/option.png">',
+        "consequences": f'<style>@import "{base}/option.css";</style>',
+        "recommendation": '<script>alert("anbefaling")</script>',
+        "outcome": f'<iframe src="{base}/outcome.html"></iframe>',
+        "action": f'<img src="{base}/action.png">',
+        "cause": f'<object data="{base}/cause.svg"></object>',
+        "justification": f'<img src="{base}/confidence.png">',
+    }
+    known_governance_build(known, hostile)
     with time_machine.travel(known.run_at, tick=False):
         report, _ = services.status_report_generate(period=known.period, user=system_user_get())
         report = services.status_report_texts_update(
@@ -120,17 +135,21 @@ def test_hostile_text_in_a_milestone_and_an_update_is_shown_as_text(
     assert f'<img src="{base}/update.png">' in text
     assert f'<link rel="stylesheet" href="{base}/help.css">' in text
     assert "<script>alert(1)</script>" in text
+    for probe in hostile.values():
+        assert probe in text, probe
 
 
 @pytest.mark.django_db
 def test_hostile_text_is_escaped_in_the_preview_page(client_for, report_media):
     known = known_month_build(slipping_title='<img src="file:///etc/passwd" id="ondt">')
+    known_governance_build(known, {"risk": '<img src="x" id="ondrisiko">'})
     with time_machine.travel(known.run_at, tick=False):
         report, _ = services.status_report_generate(period=known.period, user=system_user_get())
         response = client_for(known.editor).get(f"/statusrapporter/{report.period_key}/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="ondt"' not in body
+    assert 'id="ondt"' not in body and 'id="ondrisiko"' not in body
+    assert "&lt;img src=&quot;x&quot; id=&quot;ondrisiko&quot;&gt;" in body
     assert "&lt;img src=&quot;file:///etc/passwd&quot; id=&quot;ondt&quot;&gt;" in body
 
 
