@@ -91,11 +91,13 @@ def dashboard(request):
         }
 
     def governance():
-        # Live only: governance records are not (yet) in the point-in-time snapshot.
+        # Live, or as the records stood at `?som_den_var=` (from their history).
         access = request_access(request)
-        if request.GET.get("som_den_var") or not access.may_read_governance:
+        if not access.may_read_governance:
             return {}
-        return {"governance": governance_summary(access)}
+        _form, chosen = _filters(request)
+        point = selectors.point_in_time(chosen["as_of"])
+        return {"governance": governance_summary(access, at=point.at, today=point.today)}
 
     return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
 
