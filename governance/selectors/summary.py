@@ -154,7 +154,7 @@ def governance_summary(
             note.milestone = milestones[note.milestone_id]
         exceptions.sort(key=lambda n: n.created_at, reverse=True)
 
-    confidence = next(iter(records_at(DeliveryConfidence, at, activity__isnull=True)), None)
+    confidence = programme_confidence(at)
     return GovernanceSummary(
         top_risks=[RiskLine(r, before[r.pk].score if r.pk in before else None) for r in top],
         decisions=requested,
@@ -172,3 +172,22 @@ def governance_summary(
         at=at,
         compared_at=compared_at,
     )
+
+
+def programme_confidence(at: datetime.datetime | None = None) -> DeliveryConfidence | None:
+    """The programme's delivery confidence, live or as it stood at `at`."""
+    return next(iter(records_at(DeliveryConfidence, at, activity__isnull=True)), None)
+
+
+def confidence_with_history(activity=None, *, limit: int = 12):
+    """The delivery confidence of an activity (None: the programme) and its earlier
+    ratings, newest first, from its history."""
+    current = DeliveryConfidence.objects.filter(
+        key=activity.key if activity else "programmet"
+    ).first()
+    if current is None:
+        return None, []
+    rows = list(
+        current.history.select_related("history_user").order_by("-history_date")[1 : limit + 1]
+    )
+    return current, rows

@@ -12,6 +12,7 @@ from milestones.rag import Rag, rags_for
 
 from .. import forms
 from ..models import Action, Decision, DeliveryConfidence, ExceptionNote, Risk
+from ..selectors.summary import confidence_with_history
 from ..services import records as services
 from .common import access_of, form_page
 
@@ -25,7 +26,7 @@ def home(request):
         "flagged": Risk.objects.visible_to(access).flagged(today).select_related("owner_party"),
         "decisions": Decision.objects.visible_to(access).requested(),
         "overdue": Action.objects.visible_to(access).overdue(today).select_related("owner_party"),
-        "confidence": DeliveryConfidence.objects.filter(activity__isnull=True).first(),
+        "confidence_fact": _confidence_fact(access),
         "exception_prompts": [],
     }
     if access.may_edit_governance:
@@ -44,6 +45,11 @@ def home(request):
     return render(request, "governance/home.html", context)
 
 
+def _confidence_fact(access) -> dict:
+    current, earlier = confidence_with_history(None)
+    return {"confidence": current, "earlier": earlier, "activity": None, "access": access}
+
+
 @require_http_methods(["GET", "POST"])
 def confidence_edit(request):
     access_of(request).require_governance_editor()
@@ -54,6 +60,13 @@ def confidence_edit(request):
     current = DeliveryConfidence.objects.filter(
         key=activity.key if activity else "programmet"
     ).first()
+
+    # Back where the rating shows: the activity's page, or the governance overview.
+    back = (
+        reverse("milestones:activity_detail", args=[activity.key])
+        if activity
+        else reverse("governance:home")
+    )
 
     def make(data):
         initial = {"version": current.version if current else 0, "activity": activity}
@@ -75,8 +88,8 @@ def confidence_edit(request):
         context={
             "heading": _("Leveringssikkerhed"),
             "creating": True,
-            "cancel_url": reverse("governance:home"),
+            "cancel_url": back,
         },
-        success=lambda c: reverse("governance:home"),
+        success=lambda c: back,
         done_message=_("Leveringssikkerheden er gemt."),
     )

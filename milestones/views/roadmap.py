@@ -3,11 +3,13 @@ active (or a chosen) baseline; large plans are shown a track, a party or a page 
 
 from itertools import groupby
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
@@ -223,8 +225,16 @@ def activity_detail(request, key):
             "baseline_chosen": chosen,
             "ctx": "activity",
             "row_query": row_query(request, "activity", baseline, chosen),
+            "extra_facts": _extra_facts(request, activity),
         },
     )
+
+
+def _extra_facts(request, activity) -> list:
+    """(template, context) pairs from the apps above milestones (`ACTIVITY_PAGE_EXTRA_FACTS`),
+    e.g. governance's delivery confidence beside the rule-based RAG."""
+    found = (import_string(name)(request, activity) for name in settings.ACTIVITY_PAGE_EXTRA_FACTS)
+    return [fact for fact in found if fact]
 
 
 # A milestone's predecessors as Dependency's default ordering lists them (by the

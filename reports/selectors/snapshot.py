@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.cache import stamp
 from core.history import as_of_queryset
+from governance.models import DeliveryConfidence
 from milestones.models import (
     Activity,
     Baseline,
@@ -54,6 +55,7 @@ WATCHED_MODELS = (
     StatusReport,
     Entry,  # the dashboard's "Kan SHAK slukkes?"
     Step,
+    DeliveryConfidence,  # beside the computed status (governance)
 )
 
 

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from core.cache import page_html
-from governance.selectors.summary import governance_summary
+from governance.selectors.summary import governance_summary, programme_confidence
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
@@ -62,7 +62,13 @@ def _page(request, *, kind: str, title: str, build, live_extra=None):
     content, context = page_html(
         request,
         namespace="reports",
-        parts=("html", kind, snapshot.data_version(), request_access(request).can_review),
+        parts=(
+            "html",
+            kind,
+            snapshot.data_version(),
+            request_access(request).can_review,
+            request_access(request).may_read_governance,
+        ),
         build=build,
         seconds=selectors.CACHE_SECONDS,
     )
@@ -84,6 +90,11 @@ def dashboard(request):
         )
         return "reports/_dashboard_main.html", {
             "board": board,
+            # The SOR-team's judgement beside the computed status, as it stood then.
+            "confidence": programme_confidence(board.point.at)
+            if request_access(request).may_read_governance
+            else None,
+            "show_confidence": request_access(request).may_read_governance,
             "point": board.point,
             "form": form,
             "tracks": Activity.Track.choices,

@@ -83,7 +83,7 @@ def test_the_point_in_time_dashboard_shows_governance_as_it_stood(client_for, ed
     assert "Januars risiko" in past and "Lav (4)" in past
     assert "Februars risiko" not in past
     assert "Januars beslutning" in past and "Januars handling" in past
-    assert "Rødt i februar." not in past and "ikke vurderet" in past
+    assert "Rødt i februar." not in past and "Ikke vurderet." in past
 
     live = client_for(editor).get("/").content.decode()
     assert "Høj (10)" in live and "Februars risiko" in live and "Rødt i februar." in live
