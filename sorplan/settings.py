@@ -355,6 +355,9 @@ SORPLAN_PERMISSIONS_POLICY = (
 # ---------------------------------------------------------------------------
 SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
 DEMO_DATA_EXTRA_LOADERS = ["register.demo.register_demo_load"]
+# Sections of a party's progress update from apps above milestones (see
+# milestones/services/sections.py): the register's entries, proposed for review.
+PROGRESS_UPDATE_SECTIONS = ["register.reporting.REGISTER_SECTION"]
 
 # ---------------------------------------------------------------------------
 # sorplan's own settings
