@@ -99,3 +99,43 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
         )
         return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
     return history.as_of(at).order_by()
+
+
+def bulk_update_with_history(objs, model, fields, *, user, reason: str, batch_size: int = 1000):
+    """Update many rows of `model` at once, each with its history row (user, reason).
+
+    On PostgreSQL one `UPDATE … FROM (VALUES …)` per batch: Django's `bulk_update`
+    builds a CASE expression per field and row, which for thousands of rows costs
+    more than the database. Returns the history rows written (for the caller's
+    many-to-many snapshots)."""
+    objs = list(objs)
+    if not objs:
+        return []
+
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+    else:
+        concrete = [model._meta.get_field(name) for name in fields]
+        pk = model._meta.pk
+        columns = [pk, *concrete]
+        casts = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)
+        sets = ", ".join(f'"{f.column}" = v."{f.column}"' for f in concrete)
+        names = ", ".join(f'"{f.column}"' for f in columns)
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), batch_size):
+                batch = objs[start : start + batch_size]
+                params = [
+                    f.get_db_prep_save(getattr(obj, f.attname), connection)
+                    for obj in batch
+                    for f in columns
+                ]
+                values = ", ".join(f"({casts})" for _ in batch)
+                cursor.execute(
+                    f'UPDATE "{table}" AS t SET {sets} FROM (VALUES {values}) AS v({names}) '
+                    f'WHERE t."{pk.column}" = v."{pk.column}"',
+                    params,
+                )
+    return model.history.bulk_history_create(
+        objs, update=True, batch_size=batch_size, default_user=user, default_change_reason=reason
+    )

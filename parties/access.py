@@ -131,9 +131,10 @@ class Access:
             or (supplier_id is not None and supplier_id in scope.supplier_ids)
         )
 
-    def may_update_register_entry(self, *, owner_id: int) -> bool:
-        """State, plan texts and dates: the SOR-team, and reporters for the owning party."""
-        return self.can_edit_register or owner_id in self.reports_for_party_ids
+    def may_propose_register_change(self, *, owner_id: int) -> bool:
+        """A new state, plan texts and dates, proposed in the party's monthly update for
+        the SOR-team's review: reporters for the owning party (RSI also the regions')."""
+        return owner_id in self.reports_for_party_ids
 
     # -- The steering group's governance (risks, issues, decisions, actions, meetings) --
     @property

@@ -366,3 +366,70 @@ class Step(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class EntryProposal(models.Model):
+    """A party's proposed changes to one of its entries, in its monthly progress update:
+    a new SHAK state (with the date, precision and confirmation the move needs, and a
+    reason for a move backwards), changed plan texts and step dates. The SOR-team
+    accepts (applied through the register's services) or rejects it when it reviews
+    the update, as it does the update's proposed milestone dates.
+
+    `plan` holds only the texts that differ from the entry's ({field: text}); `steps`
+    only the steps whose dates differ ({kind: {forecast_date, forecast_precision,
+    actual_date, actual_precision}}, dates as ISO text).
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Afventer")
+        ACCEPTED = "accepted", _("Godkendt")
+        REJECTED = "rejected", _("Afvist")
+
+    update = models.ForeignKey(
+        "milestones.ProgressUpdate",
+        verbose_name=_("opdatering"),
+        on_delete=models.CASCADE,
+        related_name="register_proposals",
+    )
+    entry = models.ForeignKey(
+        Entry, verbose_name=_("post"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    state = models.CharField(
+        _("foreslået SHAK-anvendelse"), max_length=20, choices=ShakState.choices, blank=True
+    )
+    state_date = models.DateField(_("dato for tilstanden"), null=True, blank=True)
+    state_date_precision = models.CharField(
+        _("præcision, tilstandsdato"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    state_confirmed_by = models.CharField(_("bekræftet af"), max_length=200, blank=True)
+    state_reason = models.TextField(_("begrundelse"), blank=True)
+    plan = models.JSONField(_("overgangsplanens tekster"), default=dict, blank=True)
+    steps = models.JSONField(_("trinenes datoer"), default=dict, blank=True)
+    decision = models.CharField(
+        _("afgørelse"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update", "entry__name"]
+        verbose_name = _("forslag til ændring af post")
+        verbose_name_plural = _("forslag til ændringer af poster")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "entry"], name="register_entryproposal_one_per_update"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[s.value for s in FINAL_STATES])
+                | (Q(state_date__isnull=False) & ~Q(state_confirmed_by="")),
+                name="register_entryproposal_final_state_has_date_and_confirmation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry}: {self.update}"

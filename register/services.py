@@ -7,21 +7,23 @@ the rules: "kun SOR" and "udfaset" need a date and who confirmed it, a move
 backwards needs a reason.
 """
 
+import copy
 import datetime
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.history import apply_changes, record_save
+from core.history import apply_changes, record_delete, record_save
 from core.versioning import EditConflict, locked
 from milestones.models import Activity, DatePrecision, Milestone
 from milestones.services.plan import unique_key
 
 from . import history
-from .models import STATE_ORDER, Entry, ShakState, Step
+from .models import STATE_ORDER, Entry, EntryProposal, ShakState, Step
 
 STATE_FIELDS = ("state", "state_date", "state_date_precision", "state_confirmed_by")
 # What a party's reporter may change on its own entries (besides state and steps).
@@ -320,3 +322,230 @@ def entry_upsert(
         )
         changed = changed or step_changed
     return entry, changed
+
+
+# ---------------------------------------------------------------------------
+# Proposals in a party's progress update (reviewed by the SOR-team)
+# ---------------------------------------------------------------------------
+# The plan texts a party proposes in its update (budget and support stay the SOR-team's).
+PROPOSAL_PLAN_FIELDS = (
+    "solution_description",
+    "resources_internal",
+    "resources_external",
+    "support_note",
+    "release_name",
+)
+# The step dates a party proposes (the baseline is the SOR-team's).
+PROPOSAL_STEP_FIELDS = ("forecast_date", "forecast_precision", "actual_date", "actual_precision")
+
+
+@dataclass(frozen=True)
+class EntryProposalInput:
+    """What a reporter typed for one entry in the update: the state ("" for no move),
+    and the plan texts and step dates as they should be (unchanged ones are dropped)."""
+
+    entry: Entry
+    state: str = ""
+    state_date: datetime.date | None = None
+    state_date_precision: str = DatePrecision.DAY
+    state_confirmed_by: str = ""
+    state_reason: str = ""
+    plan: Mapping[str, str] = field(default_factory=dict)
+    steps: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _step_values(step: Step | None) -> dict:
+    if step is None:
+        return {
+            "forecast_date": None,
+            "forecast_precision": DatePrecision.DAY,
+            "actual_date": None,
+            "actual_precision": DatePrecision.DAY,
+        }
+    return {name: getattr(step, name) for name in PROPOSAL_STEP_FIELDS}
+
+
+def _differs(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Dates compared as dates; a precision differs only when its date is set."""
+    for prefix in ("forecast", "actual"):
+        if a[f"{prefix}_date"] != b[f"{prefix}_date"]:
+            return True
+        if a[f"{prefix}_date"] and a[f"{prefix}_precision"] != b[f"{prefix}_precision"]:
+            return True
+    return False
+
+
+def proposal_changes(item: EntryProposalInput) -> tuple[str, dict, dict]:
+    """(state, plan, steps): what the input would change on the entry as it is."""
+    entry = item.entry
+    state = item.state if item.state and item.state != entry.state else ""
+    plan = {
+        name: (item.plan[name] or "").strip()
+        for name in PROPOSAL_PLAN_FIELDS
+        if name in item.plan and (item.plan[name] or "").strip() != getattr(entry, name)
+    }
+    current = {s.kind: s for s in entry.steps.all()}
+    steps = {}
+    for kind, values in item.steps.items():
+        before = _step_values(current.get(kind))
+        wanted = {**before, **values}
+        if _differs(wanted, before):
+            steps[kind] = wanted
+    return state, plan, steps
+
+
+def entry_proposal_errors(item: EntryProposalInput) -> dict[str, str]:
+    """The same rules as a direct move and a direct step edit, checked when the party
+    proposes: a move to "kun SOR" or "udfaset" needs the date (not in the future, with
+    precision) and who confirmed it, a move backwards a reason; a step's dates must
+    suit their precision and an actual date cannot lie in the future. Keys: the
+    input's names (`state_reason`; a step's as `<kind>_<field>`)."""
+    entry = item.entry
+    state, _plan, steps = proposal_changes(item)
+    errors: dict[str, str] = {}
+    if state:
+        for name, message in state_move_errors(
+            entry, state=state, reason=item.state_reason
+        ).items():
+            errors["state_reason" if name == "reason" else name] = message
+        moved = copy.copy(entry)
+        moved.state = state
+        moved.state_date = item.state_date
+        moved.state_date_precision = item.state_date_precision
+        moved.state_confirmed_by = item.state_confirmed_by.strip()
+        try:
+            moved.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                if name in STATE_FIELDS:
+                    errors.setdefault(name, messages[0])
+    for kind, values in steps.items():
+        step = Step(entry=entry, kind=kind, **values)
+        try:
+            step.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"{kind}_{name}", messages[0])
+    return errors
+
+
+def _step_json(values: Mapping[str, Any]) -> dict:
+    return {
+        name: (value.isoformat() if isinstance(value, datetime.date) else value)
+        for name, value in values.items()
+    }
+
+
+def step_dates(values: Mapping[str, Any]) -> dict:
+    """A proposal's stored step values with their dates as dates again."""
+    return {
+        name: (datetime.date.fromisoformat(value) if name.endswith("_date") and value else value)
+        for name, value in values.items()
+    }
+
+
+@transaction.atomic
+def entry_proposals_save(*, update, items: Iterable[EntryProposalInput], entry_ids, user) -> None:
+    """Save the party's proposals for its entries with its update (a draft or the
+    submission): one per entry with something to change, pending the SOR-team's
+    review; an entry with nothing to change loses its proposal. `entry_ids` are the
+    entries the update lists (the caller's `reporting.update_entries`); others are
+    refused."""
+    existing = {p.entry_id: p for p in update.register_proposals.all()}
+    for item in items:
+        entry = item.entry
+        if entry.pk not in entry_ids:
+            raise ValidationError(
+                _("%(name)s hører ikke til denne opdatering.") % {"name": entry.name}
+            )
+        errors = entry_proposal_errors(item)
+        if errors:
+            raise ValidationError(
+                _("Forslaget for %(name)s: %(errors)s")
+                % {"name": entry.name, "errors": " ".join(errors.values())}
+            )
+        state, plan, steps = proposal_changes(item)
+        current = existing.get(entry.pk)
+        if not (state or plan or steps):
+            if current is not None:
+                record_delete(current, user=user, reason="Forslag til registeret fjernet")
+            continue
+        values = {
+            "state": state,
+            "state_date": item.state_date if state else None,
+            "state_date_precision": item.state_date_precision if state else DatePrecision.DAY,
+            "state_confirmed_by": item.state_confirmed_by.strip() if state else "",
+            "state_reason": item.state_reason.strip() if state else "",
+            "plan": plan,
+            "steps": {kind: _step_json(v) for kind, v in steps.items()},
+            "decision": EntryProposal.Decision.PENDING,
+        }
+        if current is None:
+            current = EntryProposal(update=update, entry=entry)
+        if apply_changes(current, values) or current.pk is None:
+            record_save(current, user=user, reason="Forslag til registeret")
+
+
+def entry_proposal_apply(proposal: EntryProposal, *, user, reason: str) -> Entry:
+    """Apply an accepted proposal through the register's own writes (version checks,
+    the state's rules, history with `reason`, which names the update)."""
+    entry = Entry.objects.get(pk=proposal.entry_id)
+    try:
+        if proposal.plan:
+            entry, _changed = entry_update(
+                entry_id=entry.pk,
+                version=entry.version,
+                user=user,
+                data=dict(proposal.plan),
+                reason=reason,
+                fields=PROPOSAL_PLAN_FIELDS,
+            )
+        if proposal.state:
+            entry, _changed = entry_state_set(
+                entry_id=entry.pk,
+                version=entry.version,
+                user=user,
+                state=proposal.state,
+                date=proposal.state_date,
+                precision=proposal.state_date_precision,
+                confirmed_by=proposal.state_confirmed_by,
+                reason=f"{reason}: {proposal.state_reason}" if proposal.state_reason else reason,
+            )
+        current = {s.kind: s for s in entry.steps.all()}
+        for kind, values in proposal.steps.items():
+            step = current.get(kind)
+            step_set(
+                entry_id=entry.pk,
+                kind=kind,
+                version=step.version if step else None,
+                user=user,
+                data=step_dates(values),
+                reason=reason,
+            )
+    except ValidationError as error:
+        raise ValidationError(
+            _("Forslaget for %(name)s kan ikke godkendes: %(errors)s")
+            % {"name": entry.name, "errors": " ".join(error.messages)}
+        ) from error
+    return entry
+
+
+@transaction.atomic
+def entry_proposals_accept(*, update, accepted_ids: set[int], user, reason: str) -> int:
+    """On accepting an update: apply its pending proposals in `accepted_ids`, reject
+    the others. Returns how many were applied."""
+    applied = 0
+    pending = update.register_proposals.filter(decision=EntryProposal.Decision.PENDING)
+    for proposal in pending.select_for_update():
+        if proposal.pk in accepted_ids:
+            entry_proposal_apply(proposal, user=user, reason=reason)
+            proposal.decision = EntryProposal.Decision.ACCEPTED
+            applied += 1
+        else:
+            proposal.decision = EntryProposal.Decision.REJECTED
+        record_save(
+            proposal,
+            user=user,
+            reason="Godkendt" if proposal.pk in accepted_ids else "Afvist",
+        )
+    return applied

@@ -3,9 +3,10 @@
 Who may (parties.access.Access): the SOR-team and the steering group read every
 entry, a party's reporters the entries their party owns (RSI also the regions')
 and a supplier's reporters the entries it maintains. The SOR-team creates,
-edits and imports; a party's reporters move the state, and write the plan and
-its dates, of the entries their party owns. 404 for an entry the person may not
-see, 403 for one they may see but not change.
+edits, moves and imports; a party's reporters propose a new state, plan texts and
+dates for the entries their party owns in their monthly progress update
+(register/reporting.py), which the SOR-team accepts or rejects. 404 for an entry
+the person may not see, 403 for one they may see but not change.
 """
 
 import datetime
@@ -33,6 +34,7 @@ from . import history, selectors, services
 from .forms import EntryForm, FilterForm, ImportForm, PlanForm, StateForm, StepForm
 from .imports import register_import, template_xlsx
 from .models import Entry, Step
+from .reporting import pending_proposals
 
 PAGE_SIZE = 50
 
@@ -45,19 +47,15 @@ def require_register_editor(request) -> None:
         raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre registeret."))
 
 
-def get_entry_for_user(request, key: str, *, write: str | None = None) -> Entry:
-    """The entry if the person may read it (else 404); `write` "edit" (the SOR-team)
-    or "update" (also the owning party's reporters) checks that right (else 403)."""
+def get_entry_for_user(request, key: str, *, write: bool = False) -> Entry:
+    """The entry if the person may read it (else 404); `write`: only the SOR-team
+    changes it directly (else 403; a party's reporters propose in their update)."""
     entry = get_object_or_404(Entry.objects.select_related("owner", "supplier"), key=key)
     access = request_access(request)
     if not access.may_read_register_entry(owner_id=entry.owner_id, supplier_id=entry.supplier_id):
         raise Http404
-    if write == "edit":
+    if write:
         require_register_editor(request)
-    elif write == "update" and not access.may_update_register_entry(owner_id=entry.owner_id):
-        raise PermissionDenied(
-            _("Kun SOR-teamet og den ejende parts rapportører kan opdatere posten.")
-        )
     return entry
 
 
@@ -119,7 +117,9 @@ def entry_detail(request, key):
             "milestones": entry.milestones.select_related("activity"),
             "entries": history.entry_history(entry, limit=30),
             "may_edit": access.can_edit_register,
-            "may_update": access.may_update_register_entry(owner_id=entry.owner_id),
+            "may_propose": access.may_propose_register_change(owner_id=entry.owner_id),
+            "proposals": pending_proposals(entry, access),
+            "reporting_url": reverse("milestones:reporting_home"),
         },
     )
 
@@ -152,158 +152,135 @@ def entry_create(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def entry_edit(request, key):
-    """The SOR-team's edit of an entry's facts and plan."""
-    entry = get_entry_for_user(request, key, write="edit")
-    form = EntryForm(request.POST or None, instance=Entry.objects.get(pk=entry.pk))
+def _edit_page(request, entry, *, form, save, rebind, template, rename=None, **context):
+    """The shape every edit page of an entry shares: save the valid form through
+    `save(cleaned_data) -> (row, changed)`; on `EditConflict` the person's input again
+    on the version now saved (`rebind(conflict)`), with what the other person saved;
+    a service's `ValidationError` onto the form; else back to the entry's page."""
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            _entry, changed = services.entry_update(
-                entry_id=entry.pk,
-                version=form.cleaned_data["version"],
-                user=request.user,
-                data=form.changes(),
-                activities=form.cleaned_data["activities"],
-                milestones=form.cleaned_data["milestones"],
-                reason=form.cleaned_data["change_reason"],
-            )
+            _row, changed = save(form.cleaned_data)
         except EditConflict as error:
             conflict = error
-            form = _rebound(EntryForm, request, error, instance=Entry.objects.get(pk=entry.pk))
+            form = rebind(error)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, rename=rename)
         else:
             _saved(request, form, changed)
             return redirect("register:entry_detail", entry.key)
     return render(
         request,
-        "register/entry_form.html",
+        template,
         {
             "form": form,
             "entry": entry,
             "conflict": conflict,
             "cancel_url": reverse("register:entry_detail", args=[entry.key]),
+            **context,
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-def plan_edit(request, key):
-    """The transition plan (texts, budget, support, release): the owner's reporters too."""
-    entry = get_entry_for_user(request, key, write="update")
-    form = PlanForm(request.POST or None, instance=Entry.objects.get(pk=entry.pk))
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _entry, changed = services.entry_update(
-                entry_id=entry.pk,
-                version=form.cleaned_data["version"],
-                user=request.user,
-                data=form.changes(),
-                reason=form.cleaned_data["change_reason"],
-                fields=services.PLAN_FIELDS,
-            )
-        except EditConflict as error:
-            conflict = error
-            form = _rebound(PlanForm, request, error, instance=Entry.objects.get(pk=entry.pk))
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            _saved(request, form, changed)
-            return redirect("register:entry_detail", entry.key)
-    return render(
+def entry_edit(request, key):
+    """The SOR-team's edit of an entry's facts and plan."""
+    entry = get_entry_for_user(request, key, write=True)
+    form = EntryForm(request.POST or None, instance=Entry.objects.get(pk=entry.pk))
+    return _edit_page(
         request,
-        "register/plan_form.html",
-        {
-            "form": form,
-            "entry": entry,
-            "conflict": conflict,
-            "cancel_url": reverse("register:entry_detail", args=[entry.key]),
-        },
+        entry,
+        form=form,
+        save=lambda data: services.entry_update(
+            entry_id=entry.pk,
+            version=data["version"],
+            user=request.user,
+            data=form.changes(),
+            activities=data["activities"],
+            milestones=data["milestones"],
+            reason=data["change_reason"],
+        ),
+        rebind=lambda error: _rebound(
+            EntryForm, request, error, instance=Entry.objects.get(pk=entry.pk)
+        ),
+        template="register/entry_form.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, key):
+    """The transition plan (texts, budget, support, release). A party's reporters
+    propose changes in their monthly update instead (register/reporting.py)."""
+    entry = get_entry_for_user(request, key, write=True)
+    form = PlanForm(request.POST or None, instance=Entry.objects.get(pk=entry.pk))
+    return _edit_page(
+        request,
+        entry,
+        form=form,
+        save=lambda data: services.entry_update(
+            entry_id=entry.pk,
+            version=data["version"],
+            user=request.user,
+            data=form.changes(),
+            reason=data["change_reason"],
+            fields=services.PLAN_FIELDS,
+        ),
+        rebind=lambda error: _rebound(
+            PlanForm, request, error, instance=Entry.objects.get(pk=entry.pk)
+        ),
+        template="register/plan_form.html",
     )
 
 
 @require_http_methods(["GET", "POST"])
 def state_set(request, key):
     """Move the entry's SHAK use, with the rules for dates, confirmation and reasons."""
-    entry = get_entry_for_user(request, key, write="update")
-    form = StateForm(request.POST or None, entry=entry)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            _entry, changed = services.entry_state_set(
-                entry_id=entry.pk,
-                version=data["version"],
-                user=request.user,
-                state=data["state"],
-                date=data["state_date"],
-                precision=data["state_date_precision"],
-                confirmed_by=data["state_confirmed_by"],
-                reason=data["change_reason"],
-            )
-        except EditConflict as error:
-            conflict = error
-            form = _rebound(StateForm, request, error, entry=error.current)
-        except ValidationError as error:
-            add_service_errors(form, error, rename={"reason": "change_reason"})
-        else:
-            _saved(request, form, changed)
-            return redirect("register:entry_detail", entry.key)
-    return render(
+    entry = get_entry_for_user(request, key, write=True)
+    return _edit_page(
         request,
-        "register/state_form.html",
-        {
-            "form": form,
-            "entry": entry,
-            "conflict": conflict,
-            "cancel_url": reverse("register:entry_detail", args=[entry.key]),
-        },
+        entry,
+        form=StateForm(request.POST or None, entry=entry),
+        save=lambda data: services.entry_state_set(
+            entry_id=entry.pk,
+            version=data["version"],
+            user=request.user,
+            state=data["state"],
+            date=data["state_date"],
+            precision=data["state_date_precision"],
+            confirmed_by=data["state_confirmed_by"],
+            reason=data["change_reason"],
+        ),
+        rebind=lambda error: _rebound(StateForm, request, error, entry=error.current),
+        template="register/state_form.html",
+        rename={"reason": "change_reason"},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def step_edit(request, key, kind):
-    """One step's dates; the baseline only for the SOR-team."""
-    entry = get_entry_for_user(request, key, write="update")
+    """One step's dates, baseline included."""
+    entry = get_entry_for_user(request, key, write=True)
     if kind not in Step.Kind.values:
         raise Http404
     step = Step.objects.filter(entry=entry, kind=kind).first()
-    may_set_baseline = request_access(request).can_edit_register
-    form = StepForm(request.POST or None, step=step, may_set_baseline=may_set_baseline)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            _step, changed = services.step_set(
-                entry_id=entry.pk,
-                kind=kind,
-                version=form.cleaned_data["version"],
-                user=request.user,
-                data=form.changes(),
-                reason=form.cleaned_data["change_reason"],
-            )
-        except EditConflict as error:
-            conflict = error
-            form = _rebound(
-                StepForm, request, error, step=error.current, may_set_baseline=may_set_baseline
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            _saved(request, form, changed)
-            return redirect("register:entry_detail", entry.key)
-    return render(
+    form = StepForm(request.POST or None, step=step, may_set_baseline=True)
+    return _edit_page(
         request,
-        "register/step_form.html",
-        {
-            "form": form,
-            "entry": entry,
-            "kind_label": Step.Kind(kind).label,
-            "conflict": conflict,
-            "cancel_url": reverse("register:entry_detail", args=[entry.key]),
-        },
+        entry,
+        form=form,
+        save=lambda data: services.step_set(
+            entry_id=entry.pk,
+            kind=kind,
+            version=data["version"],
+            user=request.user,
+            data=form.changes(),
+            reason=data["change_reason"],
+        ),
+        rebind=lambda error: _rebound(
+            StepForm, request, error, step=error.current, may_set_baseline=True
+        ),
+        template="register/step_form.html",
+        kind_label=Step.Kind(kind).label,
     )
 
 

@@ -82,11 +82,14 @@ def run(spec: ImportSpec, data: bytes, *, filename: str, dry_run: bool = False) 
         errors = []
         new = [c.row for c in changes if c.action == Change.CREATE]
         left = {id(row) for row in spec.write_new(new, reason=reason)} if new else set()
+        changed = [c.row for c in changes if c.action == Change.UPDATE]
+        if changed:
+            left |= {id(row) for row in spec.write_changed(changed, reason=reason)}
         for change in changes:
             if change.action == Change.UNCHANGED:
                 continue
-            if change.action == Change.CREATE and id(change.row) not in left:
-                continue  # written by write_new
+            if id(change.row) not in left:
+                continue  # written by write_new or write_changed
             try:
                 with transaction.atomic():
                     spec.write(change.row, reason=reason)

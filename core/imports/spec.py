@@ -108,6 +108,11 @@ class ImportSpec:
         left for `write`. By default every row goes through `write`."""
         return rows
 
+    def write_changed(self, rows: list[Row], *, reason: str) -> list[Row]:
+        """Update several existing records at once (a large re-import); return the rows
+        left for `write`. By default every row goes through `write`."""
+        return rows
+
     def reason(self, filename: str) -> str:
         # History's reason is data, kept in Danish whatever the page's language.
         return f"Importeret fra {filename}"

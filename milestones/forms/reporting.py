@@ -117,7 +117,8 @@ class ProposalForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    """The SOR-team's decision on a submitted update, with a box per date proposal."""
+    """The SOR-team's decision on a submitted update, with a box per date proposal and
+    per pending proposal of the update's sections (`items`, see services/sections.py)."""
 
     ACCEPT, RETURN = "accept", "return"
 
@@ -128,8 +129,13 @@ class ReviewForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, proposals=(), **kwargs):
+    def __init__(self, *args, proposals=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[item.field_name] = forms.BooleanField(
+                label=item.label, required=False, initial=not item.disabled, disabled=item.disabled
+            )
         self.proposal_fields = []
         for proposal in proposals:
             if proposal.decision != ForecastProposal.Decision.PENDING:
@@ -156,6 +162,18 @@ class ReviewForm(forms.Form):
     @property
     def proposal_bound_fields(self):
         return [(proposal, self[name]) for proposal, name in self.proposal_fields]
+
+    @property
+    def item_bound_fields(self):
+        return [(item, self[item.field_name]) for item in self.items]
+
+    @property
+    def accepted_section_ids(self) -> dict[str, set[int]]:
+        accepted: dict[str, set[int]] = {}
+        for item in self.items:
+            if self.cleaned_data.get(item.field_name) and not item.disabled:
+                accepted.setdefault(item.section, set()).add(item.pk)
+        return accepted
 
     @property
     def accepted_proposal_ids(self) -> set[int]:

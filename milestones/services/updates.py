@@ -33,6 +33,7 @@ from ..models import (
 )
 from . import plan as plan_services
 from .rounds import reporters_of, sor_team_editors
+from .sections import update_sections
 
 # The text fields of an update a reporter writes (party, status and dates are the server's).
 UPDATE_TEXT_FIELDS = (
@@ -90,11 +91,14 @@ def progress_update_save(
     version: int,
     user,
     submit: bool = False,
+    sections=(),
 ) -> ProgressUpdate:
     """Save a party's update on an activity as a draft, or submit it.
 
     `version` is the one the user loaded (0 when no update existed); when
     someone saved in between, `EditConflict` is raised and nothing is saved.
+    `sections` are the bound, valid sections of the apps above (see
+    `sections.py`): their proposals are saved with the update, in its transaction.
     The caller has checked that the user may report for `party`.
     """
     if not RoundObligation.objects.filter(round=round_, party=party, activity=activity).exists():
@@ -143,6 +147,8 @@ def progress_update_save(
                 raise EditConflict(current, seen_version=version) from error
         raise
     _proposals_save(update, proposals, user=user)
+    for section in sections:
+        section.save(update=update, user=user)
     if submit:
         _notify(update, "submitted")
     return update
@@ -212,10 +218,13 @@ def progress_update_accept(
     comment: str,
     version: int,
     user,
+    accepted_section_ids: dict[str, set[int]] | None = None,
 ) -> list[Milestone]:
     """Accept a submitted update. Proposals in `accepted_proposal_ids` move their
     milestone's forecast (history: the reviewer, and where it came from); the
-    others are rejected. Returns the milestones moved."""
+    others are rejected. The sections' proposals (`sections.py`) likewise: those
+    in `accepted_section_ids[section.key]` are applied, the others rejected.
+    Returns the milestones moved."""
     update = _submitted_locked(update, version)
     reason = forecast_change_reason(update)
     moved = []
@@ -247,6 +256,13 @@ def progress_update_accept(
             proposal,
             user=user,
             reason="Godkendt" if proposal.pk in accepted_proposal_ids else "Afvist",
+        )
+    for section in update_sections():
+        section.accept(
+            update=update,
+            accepted_ids=(accepted_section_ids or {}).get(section.key, set()),
+            user=user,
+            reason=reason,
         )
     _review_close(
         update,

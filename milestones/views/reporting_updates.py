@@ -27,6 +27,7 @@ from ..models import (
     RoundObligation,
 )
 from ..services import updates as update_services
+from ..services.sections import update_sections
 from .reporting import UPDATE_FIELDS, edit_url, round_or_404, update_for_user
 
 
@@ -63,7 +64,10 @@ def update_edit(request, period, party_key, activity_key):
         proposal_forms = [
             ProposalForm(data, milestone=m, proposal=proposals.get(m.pk)) for m in milestones
         ]
-        if form.is_valid() and all(f.is_valid() for f in proposal_forms):
+        sections = _bind_sections(round_, party, activity, update, data)
+        # Every form validated (not stopping at the first), so each shows its errors.
+        valid = [form.is_valid(), *(f.is_valid() for f in [*proposal_forms, *sections])]
+        if all(valid):
             try:
                 update = update_services.progress_update_save(
                     round_=round_,
@@ -74,6 +78,7 @@ def update_edit(request, period, party_key, activity_key):
                     version=form.cleaned_data["version"],
                     user=request.user,
                     submit=submit,
+                    sections=sections,
                 )
             except EditConflict as error:
                 conflict, conflicted = error.current, True
@@ -97,8 +102,10 @@ def update_edit(request, period, party_key, activity_key):
                 saved_at = timezone.localtime()
                 proposals = {p.milestone_id: p for p in update.proposals.all()}
                 form, proposal_forms = _unbound_forms(update, milestones, proposals)
+                sections = _bind_sections(round_, party, activity, update)
     else:
         form, proposal_forms = _unbound_forms(update, milestones, proposals)
+        sections = _bind_sections(round_, party, activity, update)
     context = {
         "round": round_,
         "party": party,
@@ -106,11 +113,15 @@ def update_edit(request, period, party_key, activity_key):
         "update": update,
         "form": form,
         "proposal_forms": proposal_forms,
+        "sections": sections,
+        "summary_forms": [*proposal_forms, *(f for s in sections for f in s.forms)],
         "conflict": conflict,
         "saved_at": saved_at,
         "form_url": request.path,
         "field_errors": any(
-            name != NON_FIELD_ERRORS for f in [form, *proposal_forms] for name in f.errors
+            name != NON_FIELD_ERRORS
+            for f in [form, *proposal_forms, *(f for s in sections for f in s.forms)]
+            for name in f.errors
         ),
     }
     if request.htmx:
@@ -139,6 +150,15 @@ def _obligation_for_user(request, period, party_key, activity_key):
     if not access.may_report_for(party.pk):
         raise PermissionDenied
     return round_, party, obligation.activity
+
+
+def _bind_sections(round_, party, activity, update, data=None) -> list:
+    """The update's sections from the apps above (services/sections.py), bound to
+    the POST or unbound."""
+    return [
+        section.bind(round_=round_, party=party, activity=activity, update=update, data=data)
+        for section in update_sections()
+    ]
 
 
 def _proposal_inputs(proposal_forms) -> list:
@@ -221,13 +241,16 @@ def _detail(request, update, *, review_form=None, status=200):
     can_review = access.can_review and update.status == ProgressUpdate.Status.SUBMITTED
     proposals = list(update.proposals.all())
     if can_review and review_form is None:
-        review_form = ReviewForm(initial={"version": update.version}, proposals=proposals)
+        review_form = ReviewForm(
+            initial={"version": update.version}, proposals=proposals, items=_review_items(update)
+        )
     return render(
         request,
         "milestones/reporting/update_detail.html",
         {
             "update": update,
             "proposals": proposals,
+            "sections": [section.detail(update) for section in update_sections()],
             "review_form": review_form if can_review else None,
             "show_review_comment": access.may_read_updates_of(update.party_id),
             "can_edit": access.may_report_for(update.party_id)
@@ -237,6 +260,10 @@ def _detail(request, update, *, review_form=None, status=200):
         },
         status=status,
     )
+
+
+def _review_items(update) -> list:
+    return [item for section in update_sections() for item in section.review_items(update)]
 
 
 @require_POST
@@ -252,13 +279,14 @@ def update_review(request, pk):
         )
         return redirect("milestones:reporting_update", update.pk)
     proposals = list(update.proposals.all())
-    form = ReviewForm(request.POST, proposals=proposals)
+    form = ReviewForm(request.POST, proposals=proposals, items=_review_items(update))
     if form.is_valid():
         try:
             if form.cleaned_data["action"] == ReviewForm.ACCEPT:
                 moved = update_services.progress_update_accept(
                     update=update,
                     accepted_proposal_ids=form.accepted_proposal_ids,
+                    accepted_section_ids=form.accepted_section_ids,
                     comment=form.cleaned_data["comment"],
                     version=form.cleaned_data["version"],
                     user=request.user,

@@ -169,6 +169,61 @@ def test_a_changed_file_updates_by_key_and_says_which_columns(system_user):
     assert midt.history.latest("history_date").history_change_reason == "Importeret fra b.xlsx"
 
 
+def test_bulk_writes_record_history_with_links_and_steps(system_user):
+    """New and changed rows are written in bulk: each entry gets one history row that
+    records its activities, as a single save would; a changed step one more row."""
+    from register.models import Step
+
+    register_import(data=xlsx(GOOD), filename="a.xlsx", user=system_user)
+    midt = Entry.objects.get(key="midt-epj")
+    (created,) = midt.history.all()
+    assert created.history_type == "+"
+    assert [a.activity.key for a in created.activities.all()] == ["sor-i-regionernes-sundheds-it"]
+    changed = [row[:] for row in GOOD]
+    changed[0][5] = "SHAK og SOR"
+    changed[0][11] = "K3 2027"
+    register_import(data=xlsx(changed), filename="b.xlsx", user=system_user)
+    midt = Entry.objects.get(key="midt-epj")
+    assert (midt.state, midt.version) == ("shak_and_sor", 2)
+    row = midt.history.order_by("-history_id").first()
+    assert (row.history_type, row.history_user, row.history_change_reason, row.version) == (
+        "~",
+        system_user,
+        "Importeret fra b.xlsx",
+        2,
+    )
+    assert [a.activity.key for a in row.activities.all()] == ["sor-i-regionernes-sundheds-it"]
+    step = midt.steps.get(kind="in_production")
+    assert (step.forecast_date, step.version) == (datetime.date(2027, 7, 1), 2)
+    assert Step.history.filter(id=step.pk).count() == 2
+
+
+def test_a_row_saved_by_someone_since_the_preview_goes_through_the_version_check(system_user):
+    """The bulk path writes only entries unchanged since they were read; a changed one
+    is written one by one through the services."""
+    from register import services
+    from register.imports import RegisterImport
+
+    register_import(data=xlsx(GOOD), filename="a.xlsx", user=system_user)
+    changed = [row[:] for row in GOOD]
+    changed[0][5] = "SHAK og SOR"
+    spec = RegisterImport(user=system_user)
+    from core.imports import parse
+
+    rows = parse(spec, xlsx(changed), "b.xlsx")
+    midt = Entry.objects.get(key="midt-epj")
+    services.entry_update(
+        entry_id=midt.pk,
+        version=midt.version,
+        user=system_user,
+        data={"description": "Rettet imens"},
+        fields=("description",),
+    )
+    left = spec.write_changed([r for r in rows if r.values["key"] == "midt-epj"], reason="x")
+    assert [r.values["key"] for r in left] == ["midt-epj"]
+    assert Entry.objects.get(key="midt-epj").state == "shak"
+
+
 def test_a_dry_run_writes_nothing(system_user):
     preview = register_import(data=xlsx(GOOD), filename="a.xlsx", user=system_user, dry_run=True)
     assert len(preview.created) == 3 and preview.written == 0

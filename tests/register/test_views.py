@@ -116,8 +116,29 @@ def test_an_editor_creates_an_entry_with_history(client_for, editor):
     assert row.history_user == editor and row.history_change_reason == "Kortlægning 2026"
 
 
-def test_a_reporter_moves_its_own_entry_and_the_rules_speak_danish(client_for, entries, reporter):
+def test_a_reporter_no_longer_changes_its_own_entry_directly(client_for, entries, reporter):
+    """Reporters propose in their monthly update (tests/register/test_proposals.py)."""
     client = client_for(reporter)
+    midt = entries["midt"]
+    for url in (
+        reverse("register:state_set", args=[midt.key]),
+        reverse("register:plan_edit", args=[midt.key]),
+        reverse("register:step_edit", args=[midt.key, "in_production"]),
+    ):
+        assert client.get(url).status_code == 403, url
+    response = client.post(
+        reverse("register:state_set", args=[midt.key]),
+        {"version": midt.version, "state": "shak_and_sor", "state_date_precision": "day"},
+    )
+    assert response.status_code == 403
+    midt.refresh_from_db()
+    assert midt.state == "shak"
+    page = client.get(reverse("register:entry_detail", args=[midt.key])).content.decode()
+    assert "Skift SHAK-anvendelse" not in page and "statusopdatering" in page
+
+
+def test_an_editor_moves_an_entry_and_the_rules_speak_danish(client_for, entries, editor):
+    client = client_for(editor)
     midt = entries["midt"]
     url = reverse("register:state_set", args=[midt.key])
     response = client.post(
@@ -157,20 +178,16 @@ def test_a_reporter_moves_its_own_entry_and_the_rules_speak_danish(client_for, e
     assert response.status_code == 302
     midt.refresh_from_db()
     assert midt.state == "sor_only"
-    assert midt.history.latest("history_date").history_user == reporter
+    assert midt.history.latest("history_date").history_user == editor
 
 
-def test_a_reporter_edits_the_plan_and_step_dates_but_not_the_baseline(
-    client_for, entries, reporter
-):
-    client = client_for(reporter)
+def test_an_editor_edits_the_plan_and_step_dates(client_for, entries, editor):
+    client = client_for(editor)
     midt = entries["midt"]
-    response = client.get(reverse("register:step_edit", args=[midt.key, "in_production"]))
-    assert "baseline_date" not in response.context["form"].fields
     response = client.post(
         reverse("register:step_edit", args=[midt.key, "in_production"]),
         {
-            "baseline_date": "2026-01-01",  # ignored: not the reporter's field
+            "baseline_date": "2026-01-01",
             "baseline_precision": "day",
             "forecast_date": "2027-05-17",
             "forecast_precision": "quarter",
@@ -180,7 +197,7 @@ def test_a_reporter_edits_the_plan_and_step_dates_but_not_the_baseline(
     )
     assert response.status_code == 302
     step = midt.steps.get(kind="in_production")
-    assert step.baseline_date is None
+    assert str(step.baseline_date) == "2026-01-01"
     assert str(step.forecast_date) == "2027-04-01"  # the quarter's first day
     response = client.post(
         reverse("register:plan_edit", args=[midt.key]),
@@ -199,7 +216,11 @@ def test_a_reporter_edits_the_plan_and_step_dates_but_not_the_baseline(
     assert "Release flyttet" in detail.content.decode()
 
 
-def test_an_edit_conflict_shows_what_the_other_person_saved(client_for, entries, editor, reporter):
+def test_an_edit_conflict_shows_what_the_other_person_saved(client_for, entries, editor):
+    from parties.models import Membership
+    from tests.helpers import member
+
+    other = member("t-redaktoer-2", "sor-team", Membership.Role.EDITOR)
     midt = entries["midt"]
     seen = midt.version
     client_for(editor).post(
@@ -212,7 +233,7 @@ def test_an_edit_conflict_shows_what_the_other_person_saved(client_for, entries,
             "change_reason": "Første",
         },
     )
-    response = client_for(reporter).post(
+    response = client_for(other).post(
         reverse("register:plan_edit", args=[midt.key]),
         {
             "version": seen,

@@ -33,6 +33,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from bench import register_pages
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
 from bench.loaddata import load_users
@@ -105,6 +106,8 @@ class Command(BaseCommand):
             results += self._measure(name, runs, wanted)
             if name == "large" and not wanted:  # the monthly status report at scale (bench_report)
                 call_command("bench_report", "--no-generate", stdout=self.stdout)
+            if name == names[-1] and (not wanted or "import" in wanted):
+                self._verdict_import(register_pages.import_timings(load_users()[1], self.stdout))
         self._report(results, names)
 
     # ------------------------------------------------------------------
@@ -144,7 +147,7 @@ class Command(BaseCommand):
             ("timeline (Gantt)", reverse("reports:timeline"), ""),
             ("trend (MTA)", reverse("reports:trend"), ""),
         ]
-        return pages
+        return pages + register_pages.pages()
 
     def _measure(self, scale: str, runs: int, wanted: list[str]) -> list[Result]:
         _generator, user = load_users()
@@ -159,6 +162,8 @@ class Command(BaseCommand):
                 results.append(Result(scale, page, url, 0, 0, 0, 0, 0, note))
                 continue
             cache.clear()
+            if register_pages.is_register_page(page):  # cold after a real edit
+                register_pages.real_edit(user)
             cold_ms, cold_queries = self._get(client, url)
             times, queries = [], []
             for _ in range(runs):
@@ -236,6 +241,10 @@ class Command(BaseCommand):
                     f"queries small = large: {page} "
                     f"({r.queries}/{r.cold_queries} vs {other.queries}/{other.cold_queries}, warm/cold)",
                 )
+
+    def _verdict_import(self, timings) -> None:
+        for what, seconds, _queries in timings:
+            self._verdict(seconds < 10, f"register {what}: {seconds:.1f} s (target < 10 s)")
 
     def _verdict(self, ok: bool, text: str) -> None:
         style = self.style.SUCCESS if ok else self.style.ERROR
