@@ -14,6 +14,7 @@ same building blocks:
 - what changed since the last report, from `milestones.history`;
 - highlights of the round's submitted updates;
 - "Kan SHAK slukkes?" (`reports.report_switch_off`).
+- "MedCom: meddelelsestyper og certificering" (`reports.report_medcom`).
 
 The full list as a spreadsheet is `reports.report_xlsx`.
 
@@ -37,7 +38,7 @@ from milestones.demo import demo_data_loaded
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, report_switch_off, selectors
+from . import charts, report_medcom, report_switch_off, selectors
 from .selectors import snapshot
 
 SCHEMA = 1
@@ -513,6 +514,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         **_concerns(at, today, parties, plan),
         "rollout": _rollout(at, parties, plan),
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
+        "medcom": report_medcom.medcom_section(at=at, since=since),
         "charts": _charts(as_of),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,
