@@ -31,6 +31,13 @@ class FilterForm(forms.Form):
         empty_label=_("Alle leverandører"),
     )
 
+    def __init__(self, *args, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not access.may_read_all_certifications:
+            self.fields["leverandoer"].queryset = supplier_parties().filter(
+                pk__in=access.certification_supplier_ids
+            )
+
 
 class MessageTypeForm(forms.ModelForm):
     """A message type and MedCom's cut-over plan (MedCom and the SOR-team)."""

@@ -143,7 +143,7 @@ class MedcomImport(ImportSpec):
         entry = values["entry"]
         state = self._wanted_state(values, current)
         data = self._data(values)
-        changed = {k: v for k, v in data.items() if current is None or getattr(current, k) != v}
+        changed = services.changed_fields(current, data)
         refusal = services.move_refusal(
             self.access,
             supplier_id=entry.supplier_id,

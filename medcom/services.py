@@ -155,6 +155,14 @@ def field_refusal(access, data: Mapping[str, Any]) -> str:
     return ""
 
 
+def changed_fields(row: Certification | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `data` that differ from the row's (a new row: from the defaults)."""
+    if row is None:
+        defaults = {f: Certification._meta.get_field(f).get_default() for f in data}
+        return {k: v for k, v in data.items() if v != defaults[k] and v not in ("", None)}
+    return {k: v for k, v in data.items() if getattr(row, k) != v}
+
+
 def _apply_state(row: Certification, state: str, on: datetime.date | None) -> None:
     """The state, and the day it was reached on its date field (kept if already given)."""
     if row.state == state:
@@ -184,7 +192,7 @@ def certification_create(
     _check_fields(data, CERTIFIER_FIELDS)
     refusal = move_refusal(
         access, supplier_id=entry.supplier_id, current=None, target=state
-    ) or field_refusal(access, data)
+    ) or field_refusal(access, changed_fields(None, data))
     if refusal:
         raise PermissionDenied(refusal)
     if Certification.objects.filter(
@@ -233,7 +241,7 @@ def certification_set(
         raise PermissionDenied(
             _("Du kan kun ændre rækker for de leverandører, du rapporterer for.")
         )
-    refusal = field_refusal(access, {k: v for k, v in data.items() if getattr(row, k) != v})
+    refusal = field_refusal(access, changed_fields(row, data))
     if state is not None and not refusal:
         refusal = move_refusal(access, supplier_id=supplier_id, current=row.state, target=state)
     if refusal:

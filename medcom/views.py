@@ -58,7 +58,7 @@ def get_row_for_user(request, pk: int, *, write: bool = False) -> Certification:
 
 
 def _filters(request):
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, access=request_access(request))
     filters = selectors.MatrixFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
