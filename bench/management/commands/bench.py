@@ -36,6 +36,7 @@ from django.utils import timezone
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
 from bench.loaddata import load_users
+from medcom.models import MessageType
 from milestones.models import Activity, ReportingRound
 
 
@@ -143,7 +144,12 @@ class Command(BaseCommand):
         pages += [
             ("timeline (Gantt)", reverse("reports:timeline"), ""),
             ("trend (MTA)", reverse("reports:trend"), ""),
+            ("MedCom matrix", reverse("medcom:matrix"), ""),
         ]
+        message_type = MessageType.objects.order_by("key").first()
+        if message_type is not None:
+            url = reverse("medcom:message_type_detail", args=[message_type.key])
+            pages.append(("MedCom message type", url, ""))
         return pages
 
     def _measure(self, scale: str, runs: int, wanted: list[str]) -> list[Result]:
