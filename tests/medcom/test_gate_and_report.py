@@ -1,5 +1,7 @@
 """The switch-off gate's MedCom condition, the status report's section, the import."""
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -114,3 +116,16 @@ def test_the_import_page_refuses_an_outsider(client_for, outsider, reporter):
     assert client_for(outsider).get(reverse("medcom:import")).status_code == 403
     assert client_for(reporter).get(reverse("medcom:import")).status_code in (200, 403)
     _ = PermissionDenied
+
+
+def test_the_import_medcom_command(systems, message_types, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "matrix.xlsx"
+    path.write_bytes(_file([["sys-a", "HEN01", "Sender", "Klar til test", None, "", "", "", ""]]))
+    out = io.StringIO()
+    call_command("import_medcom", str(path), "--dry-run", stdout=out)
+    assert "Række 2: sys-a / HEN01 / sends oprettes" in out.getvalue()
+    assert not Certification.objects.exists()
+    call_command("import_medcom", str(path), stdout=out)
+    assert Certification.objects.get().state == "ready_for_test"
