@@ -106,7 +106,7 @@ def _suppliers(*, by, day) -> list[Party]:
         party = Party.objects.filter(key=key).first() or Party(
             key=key,
             name=name,
-            short_name=name.removesuffix(" (demo)"),
+            short_name=name[:60],
             kind=Party.Kind.IT_SUPPLIER,
             side=Party.Side.EXTERNAL,
             coordinator=group,
@@ -170,7 +170,7 @@ def medcom_demo_load(*, by, today: datetime.date | None = None) -> dict[str, int
                 entry = _save(
                     Entry(
                         key=f"{supplier.key}-{system}",
-                        name=f"{SYSTEM_NAMES[system]} fra {supplier.short_name} ({owner.label})",
+                        name=f"{SYSTEM_NAMES[system]}, {owner.label} (demo)",
                         kind=Entry.Kind.SYSTEM,
                         owner=owner,
                         supplier=supplier,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from parties.models import Membership, Party
@@ -378,34 +379,36 @@ def rows_at(at: datetime.datetime | None) -> list[dict]:
     )
 
 
-def gate(*, at: datetime.datetime | None = None, limit: int = 20) -> GateStatus:
+def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
     """Every message type certified and in production for every supplier system that
     sends or receives it (as it stood at `at`). Not tracked while no message type or
-    row is registered."""
+    row is registered. What is left is named by message type (no supplier's rows, so
+    every member may read it), the most rows first."""
     rows = rows_at(at)
     types = {t.pk: t for t in _as_of(MessageType, at)}
     if not rows or not types:
         return GateStatus(tracked=False, total=len(rows), not_ready=0, types=len(types), left=[])
-    waiting = [r for r in rows if r["state"] != CertState.IN_PRODUCTION]
-    from register.models import Entry
-
-    names = dict(
-        Entry.objects.filter(pk__in={r["entry_id"] for r in waiting[:limit]}).values_list(
-            "pk", "name"
-        )
-    )
+    waiting = Counter(r["message_type_id"] for r in rows if r["state"] != CertState.IN_PRODUCTION)
     left = []
-    for r in waiting[:limit]:
-        message_type = types.get(r["message_type_id"])
-        code = message_type.code if message_type else "?"
+    for type_id, n in sorted(
+        waiting.items(), key=lambda item: (-item[1], getattr(types.get(item[0]), "code", ""))
+    )[:limit]:
+        message_type = types.get(type_id)
+        if message_type is None:
+            continue
         left.append(
             (
-                f"{names.get(r['entry_id'], '?')} – {code} ({Direction(r['direction']).label})",
-                message_type.key if message_type else "",
+                ngettext("%(code)s: %(n)s række", "%(code)s: %(n)s rækker", n)
+                % {"code": message_type.code, "n": n},
+                message_type.key,
             )
         )
     return GateStatus(
-        tracked=True, total=len(rows), not_ready=len(waiting), types=len(types), left=left
+        tracked=True,
+        total=len(rows),
+        not_ready=sum(waiting.values()),
+        types=len(types),
+        left=left,
     )
 
 
