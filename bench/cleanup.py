@@ -6,6 +6,7 @@ import time
 from django.db import connection, transaction
 from django.db.models import Q
 
+from medcom.models import Certification, MessageType
 from milestones.models import (
     Activity,
     Baseline,
@@ -41,6 +42,8 @@ def load_data_clear() -> dict:
     removed["historik"] = sum(
         _raw_delete(qs)
         for qs in (
+            Certification.history.filter(entry_id__in=entries),
+            MessageType.history.filter(key__startswith=PREFIX),
             ProgressUpdate.history.filter(activity_id__in=activities),
             RoundObligation.history.filter(activity_id__in=activities),
             Dependency.history.filter(
@@ -55,6 +58,8 @@ def load_data_clear() -> dict:
             Entry.history.filter(key__startswith=PREFIX),
         )
     )
+    removed["medcom-rækker"] = _raw_delete(Certification.objects.filter(entry_id__in=entries))
+    _raw_delete(MessageType.objects.filter(key__startswith=PREFIX))
     removed["registerposter"] = _raw_delete(Step.objects.filter(entry_id__in=entries)) + (
         _raw_delete(Entry.objects.filter(key__startswith=PREFIX))
     )

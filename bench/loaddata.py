@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from medcom.synthetic import medcom_synthetic_generate
 from milestones.models import (
     Activity,
     Baseline,
@@ -53,6 +54,9 @@ class Scale:
     months: int
     # SHAK dependency register entries, each with three steps and its state history.
     register_entries: int = 0
+    # MedCom's matrix: IT suppliers (one system each) and message types.
+    medcom_suppliers: int = 0
+    medcom_message_types: int = 0
 
     @property
     def milestones(self) -> int:
@@ -72,6 +76,8 @@ SCALES = {
         rounds=20,
         months=48,
         register_entries=500,
+        medcom_suppliers=10,
+        medcom_message_types=6,
     ),
     "large": Scale(
         parties=160,
@@ -80,6 +86,8 @@ SCALES = {
         rounds=20,
         months=48,
         register_entries=5000,
+        medcom_suppliers=100,
+        medcom_message_types=60,
     ),
 }
 
@@ -211,6 +219,14 @@ def load_data_generate(
     register = register_synthetic_generate(
         count=scale.register_entries, owners=parties, by=generator, today=today, prefix=PREFIX
     )
+    medcom = medcom_synthetic_generate(
+        suppliers=scale.medcom_suppliers,
+        message_types=scale.medcom_message_types,
+        owners=[p for p in parties if p.kind != Party.Kind.IT_SUPPLIER],
+        by=generator,
+        today=today,
+        prefix=PREFIX,
+    )
     return {
         "parter": len(parties),
         "aktiviteter": len(activities),
@@ -218,6 +234,7 @@ def load_data_generate(
         "afhængigheder": len(dependencies),
         **counts,
         **{f"register: {name}": n for name, n in register.items()},
+        **{f"medcom: {name}": n for name, n in medcom.items()},
         "historikrækker": writer.written,
     }
 

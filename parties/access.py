@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 
 from .models import Membership, Party
 
+# The party whose reporters test and certify the suppliers' systems (MedCom's matrix).
+CERTIFIER_PARTY_KEY = "medcom"
+
 
 @dataclass(frozen=True)
 class RegisterScope:
@@ -37,6 +40,8 @@ class Access:
     # Own reporter parties plus the parties those coordinate (RSI -> regions).
     reports_for_party_ids: frozenset[int] = field(default_factory=frozenset)
     party_ids: frozenset[int] = field(default_factory=frozenset)
+    # Parties the person is a reporter in that certify suppliers' systems (MedCom).
+    certifier_party_ids: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
 
     @property
@@ -136,6 +141,45 @@ class Access:
         the SOR-team's review: reporters for the owning party (RSI also the regions')."""
         return owner_id in self.reports_for_party_ids
 
+    # -- MedCom's certification matrix -------------------------------------------
+    @property
+    def may_certify(self) -> bool:
+        """MedCom's reporters and the SOR-team: message types, test results ("i test",
+        "certificeret", "afvist i test") and the matrix's import of every supplier."""
+        return self.can_edit_plan or bool(self.certifier_party_ids)
+
+    @property
+    def may_read_all_certifications(self) -> bool:
+        """MedCom, the SOR-team and the steering group read every supplier's rows."""
+        return self.may_certify or self.is_steering
+
+    @property
+    def may_read_medcom(self) -> bool:
+        """Every member reads the matrix and the message types; the rows they see are
+        those of `certification_supplier_ids` unless they read them all."""
+        return self.has_membership
+
+    @property
+    def certification_supplier_ids(self) -> frozenset[int]:
+        """The suppliers whose rows a supplier's reporter reads and moves (its own; the
+        "It-leverandører" group's reporters those it coordinates)."""
+        return self.reports_for_party_ids
+
+    def may_read_certifications_of(self, supplier_id: int | None) -> bool:
+        return self.may_read_all_certifications or supplier_id in self.certification_supplier_ids
+
+    def may_update_certification(self, supplier_id: int | None) -> bool:
+        """A row's supplier-side moves (up to "klar til test", "i produktion" after the
+        certificate): MedCom, the SOR-team and the supplier's own reporters."""
+        return self.may_certify or supplier_id in self.certification_supplier_ids
+
+    def may_set_certification_state(self, *, supplier_id: int | None, certifier_only: bool) -> bool:
+        """A state that only a certifier sets (`certifier_only`: test results), or one the
+        supplier moves itself."""
+        if certifier_only:
+            return self.may_certify
+        return self.may_update_certification(supplier_id)
+
     # -- The steering group's governance (risks, issues, decisions, actions, meetings) --
     @property
     def may_edit_governance(self) -> bool:
@@ -200,10 +244,13 @@ def access_for(user) -> Access:
     """Compute a user's Access from their memberships (two queries)."""
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return ANONYMOUS
-    rows = list(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    rows = list(Membership.objects.filter(user=user).values_list("party_id", "role", "party__key"))
     by_role: dict[str, set[int]] = {role: set() for role in Membership.Role.values}
-    for party_id, role in rows:
+    certifiers = set()
+    for party_id, role, party_key in rows:
         by_role[role].add(party_id)
+        if role == Membership.Role.REPORTER and party_key == CERTIFIER_PARTY_KEY:
+            certifiers.add(party_id)
     reporter = by_role[Membership.Role.REPORTER]
     coordinated = (
         set(Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True))
@@ -217,7 +264,8 @@ def access_for(user) -> Access:
         steering_party_ids=frozenset(by_role[Membership.Role.STEERING]),
         reporter_party_ids=frozenset(reporter),
         reports_for_party_ids=frozenset(reporter | coordinated),
-        party_ids=frozenset(party_id for party_id, _ in rows),
+        party_ids=frozenset(party_id for party_id, _role, _key in rows),
+        certifier_party_ids=frozenset(certifiers),
         user_id=user.pk,
     )
 

@@ -27,6 +27,9 @@ PRECISION_OF = {
     "baseline_date": "baseline_precision",
     "forecast_date": "forecast_precision",
     "actual_date": "actual_precision",
+    # MedCom's matrix (medcom.models) reads its history through `history_of`.
+    "cutover_date": "cutover_precision",
+    "planned_production_date": "planned_production_precision",
 }
 
 
@@ -201,3 +204,14 @@ def changes_since_version(instance, version: int) -> list[EntryChange]:
         model.history.filter(id=instance.pk).select_related("history_user").order_by("history_date")
     )
     return [e for e in _entries(model, rows, _Names()) if (e.version or 0) > version]
+
+
+def history_of(instance, *, limit: int | None = None) -> list[EntryChange]:
+    """Any versioned row's changes in the same words, newest first (MedCom's rows)."""
+    model = type(instance)
+    rows = list(
+        model.history.filter(id=instance.pk).select_related("history_user").order_by("history_date")
+    )
+    found = _entries(model, rows, _Names())
+    found.reverse()
+    return found[:limit] if limit else found

@@ -18,6 +18,7 @@ same building blocks:
   moment): the decisions to take with their options and recommendation, those
   taken since the last report, the top risks with owners and the heat map (the
   page's own SVG), overdue actions, open exceptions and the delivery confidence.
+- "MedCom: meddelelsestyper og certificering" (`reports.report_medcom`).
 
 The full list as a spreadsheet is `reports.report_xlsx`.
 
@@ -42,7 +43,7 @@ from milestones.demo import demo_data_loaded
 from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, report_switch_off, selectors
+from . import charts, report_medcom, report_switch_off, selectors
 from .selectors import snapshot
 
 SCHEMA = 1
@@ -613,6 +614,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "rollout": _rollout(at, parties, plan),
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "governance": _governance(at, today, since),
+        "medcom": report_medcom.medcom_section(at=at, since=since),
         "charts": _charts(as_of),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from .views import dashboard as pages
-from .views import meeting_pack, switch_off
+from .views import medcom, meeting_pack, switch_off
 from .views import status_reports as reports
 
 app_name = "reports"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("tidslinje/", pages.timeline, name="timeline"),
     path("trend/", pages.trend, name="trend"),
     path("kan-shak-slukkes/", switch_off.switch_off, name="switch_off"),
+    path("medcom/udvikling/", medcom.medcom_progress, name="medcom_progress"),
     path("statusrapporter/", include(status_report_patterns)),
     # The governance meeting's pack, rendered here (reports sits above governance).
     path("styring/moeder/<slug:key>/pakke.pdf", meeting_pack.meeting_pack, name="meeting_pack"),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("plan/", include("milestones.urls")),
     path("parter/", include("milestones.urls.parties")),
     path("register/", include("register.urls")),
+    path("medcom/", include("medcom.urls")),
     path("styring/", include("governance.urls")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),

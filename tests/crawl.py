@@ -25,6 +25,45 @@ def governance_records_make(editor) -> dict:
     }
 
 
+def medcom_records_make(editor) -> dict:
+    """A supplier with a system, a message type and a row, for MedCom's pages."""
+    from medcom import services as medcom_services
+    from parties.access import access_for
+    from register import services as register_services
+
+    supplier, _ = Party.objects.get_or_create(
+        key="crawl-leverandoer",
+        defaults={
+            "name": "Crawl-leverandør",
+            "kind": Party.Kind.IT_SUPPLIER,
+            "side": Party.Side.EXTERNAL,
+            "coordinator": Party.objects.get(key="it-leverandoerer"),
+        },
+    )
+    entry = Entry.objects.filter(key="crawl-system").first() or register_services.entry_create(
+        user=editor,
+        data={
+            "key": "crawl-system",
+            "name": "Crawl-system",
+            "kind": "system",
+            "owner": party("region-midtjylland"),
+            "supplier": supplier,
+        },
+    )
+    access = access_for(editor)
+    message_type = medcom_services.message_type_create(
+        access=access, user=editor, data={"code": "CRAWL01", "name": "Crawl", "family": "fhir"}
+    )
+    row = medcom_services.certification_create(
+        access=access, user=editor, entry=entry, message_type=message_type, direction="sends"
+    )
+    return {
+        "medcom/meddelelsestyper/": message_type.key,
+        "medcom/leverandoerer/": supplier.key,
+        "certification_id": row.pk,
+    }
+
+
 def sample_values(*, update, period, editor=None) -> dict:
     """Values for the patterns' arguments: a `key` by the pattern's path prefix, the
     others by name. `update` is a progress update of `period`'s round; with `editor`,
@@ -32,6 +71,7 @@ def sample_values(*, update, period, editor=None) -> dict:
     entry = Entry.objects.order_by("pk").first()
     return {
         **(governance_records_make(editor) if editor is not None else {}),
+        **(medcom_records_make(editor) if editor is not None else {}),
         "plan/maal/": Goal.objects.order_by("pk").first().key,
         "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
         "plan/milepaele/": Milestone.objects.order_by("pk").first().key,

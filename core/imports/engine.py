@@ -31,7 +31,7 @@ def parse(spec: ImportSpec, data: bytes, filename: str) -> list[Row]:
                 values[column.name] = column.parse(cell)
             except CellError as error:
                 row_errors.append(cell_error(number, column.header, str(error)))
-        key = values.get(spec.key)
+        key = spec.key_of(values)
         if key is not None and key != "":
             if key in seen:
                 row_errors.append(
@@ -39,7 +39,7 @@ def parse(spec: ImportSpec, data: bytes, filename: str) -> list[Row]:
                         number,
                         headers[spec.key],
                         _("nøglen «%(key)s» står også i række %(other)s.")
-                        % {"key": key, "other": seen[key]},
+                        % {"key": spec.key_label(key), "other": seen[key]},
                     )
                 )
             else:

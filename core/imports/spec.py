@@ -113,6 +113,15 @@ class ImportSpec:
         left for `write`. By default every row goes through `write`."""
         return rows
 
+    def key_of(self, values: dict[str, Any]):
+        """A row's key: the key column's value. A spec whose rows are keyed by several
+        columns (MedCom's system × message type × direction) returns a tuple, or None
+        while a part is missing."""
+        return values.get(self.key)
+
+    def key_label(self, key) -> str:
+        return " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+
     def reason(self, filename: str) -> str:
         # History's reason is data, kept in Danish whatever the page's language.
         return f"Importeret fra {filename}"

@@ -57,6 +57,7 @@ class BurndownChart:
     today_x: float | None = None
     switch_off_x: float | None = None
     empty: bool = False
+    empty_text: str = ""
     font: str = FONT
     ink: str = INK
     muted: str = MUTED
@@ -87,10 +88,22 @@ def _month(date: datetime.date) -> str:
     return dateformat.format(date, pgettext("date format: short month", "b"))
 
 
-def burndown_chart(data: Burndown, *, width: int = 960, plot_height: int = 300) -> BurndownChart:
+def burndown_chart(
+    data: Burndown,
+    *,
+    width: int = 960,
+    plot_height: int = 300,
+    labels: dict[str, str] | None = None,
+    title: str = "",
+    desc: str = "",
+    empty_text: str = "",
+) -> BurndownChart:
+    """The chart's geometry. The labels, title and description default to the SHAK
+    burn-down's; another count over month ends (MedCom's certified and in-production
+    rows) passes its own."""
     x0, x1, y0 = 64.0, width - 24.0, 16.0
     y1 = y0 + plot_height
-    labels = {
+    labels = labels or {
         "actual": _("Bruger stadig SHAK (historik)"),
         "forecast": _("Prognose efter planernes “i produktion”"),
         "baseline": _("Baseline"),
@@ -104,12 +117,14 @@ def burndown_chart(data: Burndown, *, width: int = 960, plot_height: int = 300) 
         x1=x1,
         y0=y0,
         y1=y1,
-        title=_("SHAK-afhængigheder ved hver månedsafslutning"),
-        desc=_(
+        title=title or _("SHAK-afhængigheder ved hver månedsafslutning"),
+        desc=desc
+        or _(
             "Antal poster i registeret, der stadig bruger SHAK eller ikke er kortlagt, "
             "pr. månedsafslutning, med prognose og baseline frem til den planlagte slukning. "
             "Tabellen under grafen viser de samme tal."
         ),
+        empty_text=empty_text or _("Ingen poster i registeret endnu."),
     )
     if not points:
         chart.empty = True
@@ -140,6 +155,8 @@ def burndown_chart(data: Burndown, *, width: int = 960, plot_height: int = 300) 
         chart.x_ticks.append(Tick(x(p.month_end), _month(p.month_end), sub))
     legend_y = y1 + 48
     for key, colour, dash in SERIES:
+        if key not in labels:
+            continue
         coords = [
             f"{x(p.month_end):.1f},{y(getattr(p, key)):.1f}"
             for p in points

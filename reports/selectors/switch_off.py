@@ -1,6 +1,6 @@
 """'Kan SHAK slukkes?': the switch-off gate, composed from the SHAK dependency
-register, the regions' milestones and KOMBIT's roll-out (and, when it lands,
-MedCom's certification matrix), with the register's readiness and burn-down.
+register, the regions' milestones, KOMBIT's roll-out and MedCom's certification
+matrix, with the register's readiness and burn-down.
 
 One place answers the question for the page, the dashboard and the PDF. Every
 figure honours the point in time (`at`) and the filters by party and track.
@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from medcom import selectors as medcom_selectors
 from milestones.models import Activity, Milestone, MunicipalityRollout
 from parties.models import Party
 from register import selectors as register_selectors
@@ -164,6 +165,45 @@ def _municipalities_condition(at, party, track) -> Condition:
     )
 
 
+def _medcom_condition(at) -> Condition:
+    """Every message type certified and in production for every supplier system that
+    sends or receives it: every row of MedCom's matrix "i produktion med
+    SOR-adressering". Not tracked while the matrix holds no message type or row."""
+    title = _(
+        "Alle MedCom-meddelelsestyper er certificeret og i produktion for alle "
+        "leverandørsystemer, der sender eller modtager dem"
+    )
+    status = medcom_selectors.gate(at=at)
+    if not status.tracked:
+        return Condition(
+            "medcom",
+            title,
+            NOT_TRACKED,
+            detail=_("MedComs certificeringsmatrix har endnu ingen meddelelsestyper og rækker."),
+            url=reverse("medcom:matrix"),
+        )
+    return Condition(
+        "medcom",
+        title,
+        FAILS if status.not_ready else HOLDS,
+        count=status.not_ready,
+        total=status.total,
+        detail=ngettext(
+            "%(n)s af %(total)s rækker (system × meddelelsestype × retning) er ikke i "
+            "produktion med SOR-adressering.",
+            "%(n)s af %(total)s rækker (system × meddelelsestype × retning) er ikke i "
+            "produktion med SOR-adressering.",
+            status.not_ready,
+        )
+        % {"n": status.not_ready, "total": status.total},
+        url=reverse("medcom:matrix"),
+        left=[
+            (what, reverse("medcom:message_type_detail", args=[key]) if key else "")
+            for what, key in status.left
+        ],
+    )
+
+
 def _answer(readiness, conditions) -> tuple[str, str]:
     reasons = []
     uses_shak = readiness.depending - readiness.not_mapped
@@ -191,6 +231,16 @@ def _answer(readiness, conditions) -> tuple[str, str]:
         n = by_key["municipalities"].count
         reasons.append(
             ngettext("%(n)s kommune er ikke i produktion", "%(n)s kommuner er ikke i produktion", n)
+            % {"n": n}
+        )
+    if by_key["medcom"].status == FAILS:
+        n = by_key["medcom"].count
+        reasons.append(
+            ngettext(
+                "%(n)s MedCom-række er ikke i produktion med SOR-adressering",
+                "%(n)s MedCom-rækker er ikke i produktion med SOR-adressering",
+                n,
+            )
             % {"n": n}
         )
     if reasons:
@@ -259,12 +309,7 @@ def switch_off(
         *register_conditions,
         _regions_condition(at, party, track),
         _municipalities_condition(at, party, track),
-        Condition(
-            "medcom",
-            _("Alle MedCom-meddelelsestyper er certificeret for alle leverandører, der sender dem"),
-            NOT_TRACKED,
-            detail=_("MedComs certificeringsmatrix er endnu ikke i sorplan."),
-        ),
+        _medcom_condition(at),
     ]
     answer, verdict = _answer(readiness, conditions)
     return SwitchOff(

@@ -16,6 +16,7 @@ PROJECT_PACKAGES = {
     "accounts",
     "milestones",
     "register",
+    "medcom",
     "governance",
     "reports",
     "bench",
@@ -27,9 +28,19 @@ ALLOWED = {
     "accounts": {"core", "parties"},
     "milestones": {"core", "parties"},
     "register": {"core", "parties", "milestones"},
-    "governance": {"core", "parties", "milestones", "register"},
-    "reports": {"core", "parties", "milestones", "register", "governance"},
-    "bench": {"core", "parties", "accounts", "milestones", "register", "governance", "reports"},
+    "medcom": {"core", "parties", "milestones", "register"},
+    "governance": {"core", "parties", "milestones", "register", "medcom"},
+    "reports": {"core", "parties", "milestones", "register", "medcom", "governance"},
+    "bench": {
+        "core",
+        "parties",
+        "accounts",
+        "milestones",
+        "register",
+        "medcom",
+        "governance",
+        "reports",
+    },
 }
 
 

@@ -36,8 +36,9 @@ SECTIONS = [
     "5. Rapporteringsrunden",
     "6. KOMBIT: udrulning til kommunerne",
     "7. Kan SHAK slukkes?",
-    "8. Tidslinje",
-    "9. Milepælstrendanalyse",
+    "8. MedCom: meddelelsestyper og certificering",
+    "9. Tidslinje",
+    "10. Milepælstrendanalyse",
     "Bilag: Alle milepæle",
 ]
 

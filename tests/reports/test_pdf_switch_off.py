@@ -135,7 +135,7 @@ def test_the_section_text_in_the_pdf(known, tmp_path):
     _report, data, content = _draft(known)
     text = pdf_text(content, tmp_path)
     start = text.index("7. Kan SHAK slukkes?")
-    section = text[start : text.index("8. Tidslinje", start)]
+    section = text[start : text.index("9. Tidslinje", start)]
     assert data["switch_off"]["answer"] in section
     assert "Nej: 3 poster i registeret bruger stadig SHAK; 1 er ikke kortlagt" in section
     for words in (

@@ -37,6 +37,7 @@ from bench import register_pages
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
 from bench.loaddata import load_users
+from medcom.models import MessageType
 from milestones.models import Activity, ReportingRound
 
 
@@ -146,7 +147,12 @@ class Command(BaseCommand):
         pages += [
             ("timeline (Gantt)", reverse("reports:timeline"), ""),
             ("trend (MTA)", reverse("reports:trend"), ""),
+            ("MedCom matrix", reverse("medcom:matrix"), ""),
         ]
+        message_type = MessageType.objects.order_by("key").first()
+        if message_type is not None:
+            url = reverse("medcom:message_type_detail", args=[message_type.key])
+            pages.append(("MedCom message type", url, ""))
         return pages + register_pages.pages()
 
     def _measure(self, scale: str, runs: int, wanted: list[str]) -> list[Result]:

@@ -1,0 +1,388 @@
+"""MedCom's matrix under /medcom/.
+
+Who may (parties.access.Access): every member reads the matrix and the message
+types, the rows they see being all (MedCom, the SOR-team, the steering group) or
+their own supplier's; MedCom and the SOR-team edit message types, record test
+results and import; a supplier's reporters move their own rows. 404 for what the
+person may not see, 403 for what they may see but not change.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core.forms import add_service_errors
+from core.imports import ImportRefused
+from core.spreadsheets import XLSX_CONTENT_TYPE
+from core.versioning import EditConflict
+from parties.access import request_access
+from register import history
+
+from . import selectors, services
+from .forms import CertificationForm, FilterForm, ImportForm, MessageTypeForm
+from .imports import export_xlsx, medcom_import, template_xlsx
+from .models import Certification, MessageType, supplier_parties
+
+
+def _require_member(request):
+    if not request_access(request).may_read_medcom:
+        raise PermissionDenied
+
+
+def _require_certifier(request):
+    if not request_access(request).may_certify:
+        raise PermissionDenied(_("Kun MedCom og SOR-teamet kan gøre dette."))
+
+
+def get_row_for_user(request, pk: int, *, write: bool = False) -> Certification:
+    row = get_object_or_404(
+        Certification.objects.select_related("entry", "entry__supplier", "message_type"), pk=pk
+    )
+    access = request_access(request)
+    if not access.may_read_certifications_of(row.entry.supplier_id):
+        raise Http404
+    if write and not access.may_update_certification(row.entry.supplier_id):
+        raise PermissionDenied(
+            _("Kun MedCom, SOR-teamet og leverandørens rapportører kan ændre rækken.")
+        )
+    return row
+
+
+def _filters(request):
+    form = FilterForm(request.GET or None, access=request_access(request))
+    filters = selectors.MatrixFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.MatrixFilters(
+            state=data.get("tilstand") or None,
+            family=data.get("familie") or None,
+            supplier=data.get("leverandoer"),
+        )
+    return form, filters
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+@require_safe
+def matrix(request):
+    """Suppliers × message types, a page of each, with the filters in the URL."""
+    _require_member(request)
+    form, filters = _filters(request)
+    data = selectors.matrix(
+        request_access(request),
+        filters,
+        supplier_page=request.GET.get("side"),
+        type_page=request.GET.get("typer"),
+    )
+    return render(request, "medcom/matrix.html", {"form": form, "matrix": data})
+
+
+@require_safe
+def message_type_detail(request, key):
+    _require_member(request)
+    message_type = get_object_or_404(MessageType, key=key)
+    access = request_access(request)
+    return render(
+        request,
+        "medcom/message_type_detail.html",
+        {
+            "message_type": message_type,
+            "status": selectors.message_type_status(
+                message_type, access, today=timezone.localdate()
+            ),
+            "entries": history.history_of(message_type, limit=30),
+        },
+    )
+
+
+@require_safe
+def supplier_detail(request, key):
+    """A supplier's systems and rows, its overdue rows and contacts: its own reporters,
+    MedCom, the SOR-team and the steering group."""
+    supplier = get_object_or_404(supplier_parties(), key=key)
+    if not request_access(request).may_read_certifications_of(supplier.pk):
+        raise Http404
+    return render(
+        request,
+        "medcom/supplier_detail.html",
+        {"status": selectors.supplier_status(supplier, today=timezone.localdate())},
+    )
+
+
+@require_safe
+def work_list(request):
+    """MedCom's rows to test: "klar til test" and "i test"."""
+    _require_certifier(request)
+    return render(
+        request, "medcom/work_list.html", {"rows": selectors.work_list(request_access(request))}
+    )
+
+
+# ---------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def message_type_create(request):
+    _require_certifier(request)
+    form = MessageTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message_type = services.message_type_create(
+                access=request_access(request),
+                user=request.user,
+                data=form.changes(),
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Meddelelsestypen er oprettet."))
+            return redirect("medcom:message_type_detail", message_type.key)
+    return render(
+        request,
+        "medcom/form.html",
+        {
+            "form": form,
+            "creating": True,
+            "title": _("Ny meddelelsestype"),
+            "cancel_url": reverse("medcom:matrix"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def message_type_edit(request, key):
+    _require_certifier(request)
+    message_type = get_object_or_404(MessageType, key=key)
+    form = MessageTypeForm(
+        request.POST or None, instance=MessageType.objects.get(pk=message_type.pk)
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _type, changed = services.message_type_update(
+                access=request_access(request),
+                message_type_id=message_type.pk,
+                version=form.cleaned_data["version"],
+                user=request.user,
+                data=form.changes(),
+                reason=form.cleaned_data["change_reason"],
+            )
+        except EditConflict as error:
+            conflict = error
+            data = request.POST.copy()
+            data["version"] = error.current.version
+            form = MessageTypeForm(data, instance=MessageType.objects.get(pk=message_type.pk))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, form, changed)
+            return redirect("medcom:message_type_detail", message_type.key)
+    return render(
+        request,
+        "medcom/form.html",
+        {
+            "form": form,
+            "conflict": conflict,
+            "title": _("Redigér %(code)s") % {"code": message_type.code},
+            "cancel_url": reverse("medcom:message_type_detail", args=[message_type.key]),
+        },
+    )
+
+
+def _saved(request, form, changed: bool) -> None:
+    if changed:
+        messages.success(request, _("Ændringerne er gemt."))
+    else:
+        messages.info(request, _("Der var ingen ændringer at gemme."))
+    for note in getattr(form, "notes", ()):
+        messages.info(request, note)
+
+
+@require_http_methods(["GET", "POST"])
+def certification_edit(request, certification_id):
+    """Move a row (and write its dates and notes). With htmx (from the work list or a
+    supplier's page), a saved row answers with its table row."""
+    row = get_row_for_user(request, certification_id, write=True)
+    access = request_access(request)
+    form = CertificationForm(request.POST or None, row=row, may_certify=access.may_certify)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            row, changed = services.certification_set(
+                access=access,
+                certification_id=row.pk,
+                version=data["version"],
+                user=request.user,
+                state=data["state"],
+                on=data["on"],
+                data=form.changes(),
+                reason=data["change_reason"],
+            )
+        except EditConflict as error:
+            conflict = error
+            post = request.POST.copy()
+            post["version"] = error.current.version
+            row = get_row_for_user(request, certification_id, write=True)
+            form = CertificationForm(post, row=row, may_certify=access.may_certify)
+        except ValidationError as error:
+            add_service_errors(form, error, rename={"certified_on": "on", "rejected_on": "on"})
+        else:
+            if request.headers.get("HX-Request"):
+                return render(
+                    request,
+                    "medcom/_row.html",
+                    {
+                        "r": selectors.RatedRow(
+                            row, selectors.row_rag(row, today=timezone.localdate())
+                        ),
+                        "saved": True,
+                    },
+                )
+            _saved(request, form, changed)
+            return redirect(request.POST.get("next") or _row_home(row))
+    return render(
+        request,
+        "medcom/certification_form.html",
+        {
+            "form": form,
+            "row": row,
+            "conflict": conflict,
+            "next": _safe_next(request),
+            "cancel_url": _safe_next(request) or _row_home(row),
+        },
+    )
+
+
+def _row_home(row) -> str:
+    return reverse("medcom:supplier_detail", args=[row.entry.supplier.key])
+
+
+def _safe_next(request) -> str:
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    return value if value.startswith("/medcom/") else ""
+
+
+# ---------------------------------------------------------------------------
+# Import and export
+# ---------------------------------------------------------------------------
+SESSION_KEY = "medcom_import"
+IMPORT_DIR = "imports"
+
+
+def _stored_path(token: str, filename: str) -> str:
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"{IMPORT_DIR}/medcom-{token}{suffix}"
+
+
+def _require_importer(request):
+    access = request_access(request)
+    if not (access.may_certify or access.certification_supplier_ids):
+        raise PermissionDenied(
+            _("Kun MedCom, SOR-teamet og leverandørernes rapportører kan importere.")
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    """Upload the matrix: its preview (a dry run) or every error; nothing written yet."""
+    _require_importer(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        filename = upload.name.rsplit("/", 1)[-1][:150]
+        try:
+            result = medcom_import(
+                data=data,
+                filename=filename,
+                user=request.user,
+                access=request_access(request),
+                dry_run=True,
+            )
+        except ImportRefused as refused:
+            context.update(errors=refused.errors, filename=filename)
+        else:
+            token = uuid.uuid4().hex
+            default_storage.save(_stored_path(token, filename), ContentFile(data))
+            request.session[SESSION_KEY] = {"token": token, "filename": filename}
+            context.update(result=result, token=token, filename=filename)
+    return render(request, "medcom/import.html", context)
+
+
+@require_POST
+def import_confirm(request):
+    _require_importer(request)
+    stored = request.session.get(SESSION_KEY) or {}
+    token = request.POST.get("token", "")
+    if not stored or stored.get("token") != token:
+        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
+        return redirect("medcom:import")
+    path = _stored_path(token, stored["filename"])
+    try:
+        with default_storage.open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
+        return redirect("medcom:import")
+    try:
+        result = medcom_import(
+            data=data,
+            filename=stored["filename"],
+            user=request.user,
+            access=request_access(request),
+        )
+    except ImportRefused as refused:
+        return render(
+            request,
+            "medcom/import.html",
+            {"form": ImportForm(), "errors": refused.errors, "filename": stored["filename"]},
+        )
+    finally:
+        default_storage.delete(path)
+        request.session.pop(SESSION_KEY, None)
+    messages.success(
+        request,
+        _(
+            "%(name)s er importeret: %(created)s oprettet, %(updated)s ændret, %(unchanged)s uændret."
+        )
+        % {
+            "name": stored["filename"],
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": len(result.unchanged),
+        },
+    )
+    return redirect("medcom:matrix")
+
+
+@require_safe
+def import_template(request):
+    _require_importer(request)
+    response = HttpResponse(template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="medcom-matrix-skabelon.xlsx"'
+    return response
+
+
+@require_safe
+def export(request):
+    """The rows the person reads, with the filters of the matrix, as the import's file."""
+    _require_member(request)
+    _form, filters = _filters(request)
+    response = HttpResponse(
+        export_xlsx(request_access(request), filters), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = 'attachment; filename="medcom-matrix.xlsx"'
+    return response

@@ -1,0 +1,131 @@
+"""The switch-off gate's MedCom condition, the status report's section, the import."""
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from core.imports import ImportRefused
+from core.spreadsheets import Sheet, xlsx_bytes
+from medcom.imports import build_columns, medcom_import
+from medcom.models import Certification, CertState
+from parties.access import access_for
+from reports import report_medcom
+from reports.selectors import switch_off as gate
+from tests.medcom.conftest import set_state
+
+pytestmark = pytest.mark.django_db
+
+
+def _condition():
+    return {c.key: c for c in gate.switch_off(with_burndown=False).conditions}["medcom"]
+
+
+def test_the_gate_is_not_tracked_without_rows(db):
+    assert _condition().status == "not_tracked"
+
+
+def test_the_gate_holds_only_when_every_row_is_in_production(rows):
+    condition = _condition()
+    assert condition.status == "fails" and condition.count == 8 and condition.total == 8
+    for row in list(rows.values())[:-1]:
+        set_state(row, CertState.CERTIFIED, reference="C")
+        set_state(row, CertState.IN_PRODUCTION)
+    condition = _condition()
+    assert condition.status == "fails" and condition.count == 1
+    assert [what for what, _url in condition.left] == ["FHIR01: 1 række"]
+    last = list(rows.values())[-1]
+    set_state(last, CertState.CERTIFIED, reference="C")
+    assert _condition().count == 1  # certified alone is not enough
+    set_state(last, CertState.IN_PRODUCTION)
+    assert _condition().status == "holds"
+
+
+def test_the_report_section(rows, message_types):
+    import datetime
+
+    from django.utils import timezone
+
+    since = timezone.now() - datetime.timedelta(days=1)
+    set_state(rows[("a", "hen", "sends")], CertState.CERTIFIED, reference="C")
+    section = report_medcom.medcom_section(at=None, since=since)
+    by_state = {s["state"]: s for s in section["by_state"]}
+    assert by_state["certified"]["count"] == 1 and by_state["certified"]["change"] == "+1"
+    assert section["total"] == 8 and section["types"] == 2
+
+
+def _file(rows) -> bytes:
+    headers = [c.header for c in build_columns()]
+    return xlsx_bytes(Sheet(headers=headers, rows=rows))
+
+
+def test_import_is_all_or_nothing_and_idempotent(systems, message_types, editor, system_user):
+    data = _file(
+        [
+            ["sys-a", "HEN01", "Sender", "Under udvikling", None, "K2 2027", "", "", ""],
+            ["sys-b", "FHIR01", "Modtager", "Certificeret", "01-11-2026", "", "C-2", "", ""],
+        ]
+    )
+    access = access_for(editor)
+    preview = medcom_import(data=data, filename="m.xlsx", user=editor, access=access, dry_run=True)
+    assert len(preview.created) == 2 and not Certification.objects.exists()
+    medcom_import(data=data, filename="m.xlsx", user=editor, access=access)
+    assert Certification.objects.get(entry__key="sys-b").state == "certified"
+    again = medcom_import(data=data, filename="m.xlsx", user=editor, access=access)
+    assert len(again.unchanged) == 2
+    bad = _file(
+        [
+            ["sys-a", "HEN01", "Sender", "I test", None, "", "", "", ""],
+            ["sys-a", "HEN01", "Modtager", "Afvist i test", None, "", "", "", ""],
+        ]
+    )
+    with pytest.raises(ImportRefused) as refused:
+        medcom_import(data=bad, filename="b.xlsx", user=editor, access=access)
+    assert refused.value.errors == [
+        "Række 3, kolonne «Begrundelse for afvisning»: Skriv, hvorfor testen er afvist."
+    ]
+    assert (
+        Certification.objects.get(entry__key="sys-a", direction="sends").state == "in_development"
+    )
+
+
+def test_a_supplier_imports_only_its_own_rows_and_moves(systems, message_types, reporter_a):
+    access = access_for(reporter_a)
+    data = _file(
+        [
+            ["sys-a", "HEN01", "Sender", "Klar til test", None, "", "", "", ""],
+            ["sys-b", "HEN01", "Sender", "Under udvikling", None, "", "", "", ""],
+            ["sys-a", "FHIR01", "Sender", "Certificeret", None, "", "", "", ""],
+        ]
+    )
+    with pytest.raises(ImportRefused) as refused:
+        medcom_import(data=data, filename="l.xlsx", user=reporter_a, access=access)
+    assert refused.value.errors == [
+        "Række 3: Du kan kun ændre rækker for de leverandører, du rapporterer for.",
+        "Række 4: Kun MedCom og SOR-teamet kan sætte “Certificeret”.",
+    ]
+    assert not Certification.objects.exists()
+    ok = _file([["sys-a", "HEN01", "Sender", "Klar til test", None, "", "", "", ""]])
+    medcom_import(data=ok, filename="l.xlsx", user=reporter_a, access=access)
+    assert Certification.objects.get().state == "ready_for_test"
+
+
+def test_the_import_page_refuses_an_outsider(client_for, outsider, reporter):
+    from django.urls import reverse
+
+    assert client_for(outsider).get(reverse("medcom:import")).status_code == 403
+    assert client_for(reporter).get(reverse("medcom:import")).status_code in (200, 403)
+    _ = PermissionDenied
+
+
+def test_the_import_medcom_command(systems, message_types, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "matrix.xlsx"
+    path.write_bytes(_file([["sys-a", "HEN01", "Sender", "Klar til test", None, "", "", "", ""]]))
+    out = io.StringIO()
+    call_command("import_medcom", str(path), "--dry-run", stdout=out)
+    assert "Række 2: sys-a / HEN01 / sends oprettes" in out.getvalue()
+    assert not Certification.objects.exists()
+    call_command("import_medcom", str(path), stdout=out)
+    assert Certification.objects.get().state == "ready_for_test"
