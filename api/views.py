@@ -640,6 +640,13 @@ class StatusReportPdf(APIView):
 
     renderer_classes = [PdfRenderer, renderers.JSONRenderer]
 
+    def handle_exception(self, exc):
+        """Errors are JSON here too, whatever the client accepts."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return response
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, period):
         report = _report(request, period)

@@ -4,7 +4,7 @@ the docs page is an ordinary page behind the log-in."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from .. import pages, views
 from ..errors import not_found
@@ -20,7 +20,7 @@ KEY = "<slug:key>/"
 PERIOD = "<str:period>/"
 
 urlpatterns = [
-    path("openapi.json", api(SpectacularAPIView, api_version="1"), name="schema"),
+    path("openapi.json", api(SpectacularJSONAPIView), name="schema"),
     path("docs/", pages.docs, name="docs"),
     path("status/", api(views.ProgrammeStatusView), name="status"),
     path("parties/", api(views.PartyList), name="party_list"),
