@@ -1,5 +1,6 @@
 """Throttling per token (and per person for the browser's session), in the cache."""
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .models import AccessToken
@@ -7,6 +8,10 @@ from .models import AccessToken
 
 class TokenRateThrottle(SimpleRateThrottle):
     scope = "token"
+
+    def get_rate(self):
+        # Read at each request (not frozen at import), so a changed setting applies.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, AccessToken):

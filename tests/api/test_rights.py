@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.test import Client
 
+from core.dates import today
 from milestones.models import RoundObligation
 from milestones.services import rounds, updates
 from parties.models import Party
@@ -35,7 +36,7 @@ EXPECTED = {
 
 @pytest.fixture
 def matrix(reporters, editor, steering, reporter, system_user, report_media):
-    period = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    period = (today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     round_ = rounds.reporting_round_create(period=period, user=system_user)
     midt = Party.objects.get(key="region-midtjylland")
     activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
