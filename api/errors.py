@@ -32,7 +32,11 @@ def message_for(code: int) -> str:
 
 
 def error_body(code: int, detail: str | None = None, errors: dict | None = None) -> dict:
-    return {"detail": str(detail or message_for(code)), "errors": errors or {}}
+    """The body of every error; a validation error that names no field says it in `detail`."""
+    errors = errors or {}
+    if detail is None and set(errors) == {"__all__"} and errors["__all__"]:
+        detail = " ".join(errors["__all__"])
+    return {"detail": str(detail or message_for(code)), "errors": errors}
 
 
 def _flat(detail) -> dict:
