@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -102,6 +103,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other path under /api/v1/: a JSON 404, not the site's HTML page."""
     return JsonResponse(error_body(404), status=404)

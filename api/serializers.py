@@ -1,6 +1,7 @@
 """What the API shows of each thing: keys, never database ids, for every relation."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.models import Action, Decision, Issue, Meeting, Risk
@@ -16,6 +17,14 @@ from milestones.models import (
 from parties.models import Party
 from register.models import Entry, Step
 from reports.models import StatusReport
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
+class PeriodField(serializers.Field):
+    """A month as ÅÅÅÅ-MM, as in the pages' URLs."""
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
 
 
 def key_field(**kwargs):
@@ -162,7 +171,7 @@ class BaselineEntrySerializer(serializers.Serializer):
 
 
 class ReportingRoundSerializer(serializers.ModelSerializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(read_only=True)
 
     class Meta:
         model = ReportingRound
@@ -170,7 +179,7 @@ class ReportingRoundSerializer(serializers.ModelSerializer):
 
 
 class ProgressUpdateSerializer(serializers.ModelSerializer):
-    round = serializers.DateField(source="round.period", format="%Y-%m", read_only=True)
+    round = PeriodField(source="round.period", read_only=True)
     party = key_field()
     activity = key_field()
 
@@ -353,7 +362,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class StatusReportSerializer(serializers.ModelSerializer):
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(read_only=True)
     pdf_url = serializers.SerializerMethodField()
 
     class Meta:
