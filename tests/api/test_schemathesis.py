@@ -88,7 +88,7 @@ def test_generated_requests_never_get_a_500_or_an_answer_outside_the_schema(
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=strategy)
-            def run(case):
+            def run(case, headers=headers):
                 case.call_and_validate(
                     base_url=f"{live_server.url}", headers=headers, checks=CHECKS
                 )
