@@ -41,6 +41,21 @@ def _path_values(template: str, values: dict) -> dict:
     return found
 
 
+def _runner(strategy, *, base_url: str, headers: dict):
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case):
+        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+
+    return run
+
+
 @pytest.mark.postgres
 def test_generated_requests_never_get_a_500_or_an_answer_outside_the_schema(
     loaded_plan, live_server, reporters, editor, reporter, system_user, report_media
@@ -79,20 +94,7 @@ def test_generated_requests_never_get_a_500_or_an_answer_outside_the_schema(
         strategies = [operation.as_strategy(path_parameters=fixed)] if fixed else []
         strategies.append(operation.as_strategy())
         for strategy in strategies:
-
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=strategy)
-            def run(case, headers=headers):
-                case.call_and_validate(
-                    base_url=f"{live_server.url}", headers=headers, checks=CHECKS
-                )
-
+            run = _runner(strategy, base_url=live_server.url, headers=headers)
             try:
                 run()
             except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - shown below
