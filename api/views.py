@@ -50,6 +50,8 @@ from .filters import KeyFilterBackend, clean_text
 from .pagination import KeyCursorPagination
 
 KEY = "key"
+# The programme's history starts long after this; older moments are typing errors.
+EARLIEST_YEAR = 2000
 PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -85,6 +87,10 @@ class StatusQuery(serializers.Serializer):
     track = serializers.ChoiceField(required=False, choices=Activity.Track.choices)
 
     def validate_as_of(self, value):
+        if value.year < EARLIEST_YEAR:
+            raise serializers.ValidationError(
+                _("Vælg et tidspunkt fra %(year)s eller senere.") % {"year": EARLIEST_YEAR}
+            )
         if value > datetime.datetime.now(tz=datetime.UTC):
             raise serializers.ValidationError(
                 _("Tidspunktet ligger i fremtiden. Vælg et tidspunkt, der er passeret.")

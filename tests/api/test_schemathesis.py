@@ -25,7 +25,7 @@ from tests.reports.helpers import published_report_make
 
 from .helpers import api_samples
 
-EXAMPLES = 6
+EXAMPLES = 5
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 

@@ -195,3 +195,22 @@ def test_the_sor_team_moves_a_forecast_with_a_reason(editor):
     assert response.status_code == 409 and response.json()["current_version"] == milestone.version
     response = post(client, path, {**body, "forecast_date": "2027-13-01", "reason": "x"})
     assert response.status_code == 400 and "forecast_date" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["as_of=0357-07-21T01:13:47", "as_of=2999-01-01T00:00", "as_of=igår", "track=x"],
+)
+def test_the_status_refuses_a_moment_it_cannot_show(reporter, query):
+    response = token_client(reporter).get(f"/api/v1/status/?{query}")
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_status_at_a_past_moment_is_the_dashboards(reporter):
+    response = token_client(reporter).get("/api/v1/status/?as_of=2026-01-01T08:00:00%2B01:00")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["is_past"] is True and body["moment"].startswith("2026-01-01T08:00")
+    assert body["overall"]["rag"] and body["overall"]["reason"]
