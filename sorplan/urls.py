@@ -14,6 +14,8 @@ urlpatterns = [
     path("register/", include("register.urls")),
     path("medcom/", include("medcom.urls")),
     path("styring/", include("governance.urls")),
+    path("api/v1/", include("api.urls")),
+    path("profil/tokens/", include("api.urls.tokens")),
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path("konto/aktiv/", account_views.session_keepalive, name="session_keepalive"),

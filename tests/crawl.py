@@ -11,6 +11,12 @@ from tests.governance.helpers import make_action, make_decision, make_meeting, m
 from tests.milestones.helpers import party
 
 
+def is_api_endpoint(name: str | None) -> bool:
+    """The REST API's endpoints (JSON, tested from the schema in tests/api); its docs
+    page is a page like the others."""
+    return bool(name) and name.startswith("api:") and name != "api:docs"
+
+
 def governance_records_make(editor) -> dict:
     """One record of each governance kind, keyed by its pages' path prefix."""
     return {

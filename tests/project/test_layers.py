@@ -1,6 +1,6 @@
 """The apps' layers (docs/architecture.md): core (the shared mechanisms) imports no
 project package and every app may use it; parties knows no other app; milestones uses
-parties; reports reads both; bench (tooling) may use every app and nothing imports it;
+parties; reports reads both; api (the REST API) every app but bench; bench (tooling) may use every app and nothing imports it;
 nothing imports reports but the project (urls, tasks); no app imports the sorplan
 package. Checked on every import statement of the apps' code."""
 
@@ -19,6 +19,7 @@ PROJECT_PACKAGES = {
     "medcom",
     "governance",
     "reports",
+    "api",
     "bench",
     "sorplan",
 }
@@ -31,6 +32,7 @@ ALLOWED = {
     "medcom": {"core", "parties", "milestones", "register"},
     "governance": {"core", "parties", "milestones", "register", "medcom"},
     "reports": {"core", "parties", "milestones", "register", "medcom", "governance"},
+    "api": {"core", "parties", "accounts", "milestones", "register", "medcom", "governance", "reports"},
     "bench": {
         "core",
         "parties",
@@ -40,6 +42,7 @@ ALLOWED = {
         "medcom",
         "governance",
         "reports",
+        "api",
     },
 }
 

@@ -1,0 +1,216 @@
+"""The API's writes go through the forms' validation and the services: field errors in
+Danish, the version check (409 with the current version), the history reason."""
+
+import json
+
+import pytest
+
+from milestones.models import Milestone, ProgressUpdate, RoundObligation
+from parties.models import Party
+from register.models import Entry, ShakState
+
+from .helpers import token_client
+
+FULL = {
+    "narrative": "Vi tester SOR-opslag i testmiljøet.",
+    "self_rag": "green",
+    "self_rag_reason": "Planen holder.",
+    "percent_complete": 40,
+    "achievements": "Testmiljø sat op.",
+    "next_steps": "Test af opslag.",
+}
+
+
+def put(client, path, body):
+    return client.put(path, data=json.dumps(body), content_type="application/json")
+
+
+def post(client, path, body):
+    return client.post(path, data=json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def update_path(round_oct):
+    midt = Party.objects.get(key="region-midtjylland")
+    obligation = RoundObligation.objects.filter(round=round_oct, party=midt).first()
+    return f"/api/v1/rounds/2026-10/updates/{midt.key}/{obligation.activity.key}/"
+
+
+@pytest.mark.django_db
+def test_a_reporter_saves_a_draft_then_submits_it(update_path, reporter):
+    client = token_client(reporter)
+    response = put(client, update_path, {"narrative": "Halvt færdig", "version": 0})
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "draft" and response.json()["version"] == 1
+    update = ProgressUpdate.objects.get(narrative="Halvt færdig")
+    assert update.history.first().history_change_reason == "Kladde gemt"
+    assert update.history.first().history_user == reporter
+    # Submitting needs every required field, as on the form; nothing is saved meanwhile.
+    response = put(client, update_path, {"narrative": "Mere", "version": 1, "submit": True})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] and set(body["errors"]) >= {"self_rag", "achievements", "next_steps"}
+    assert body["errors"]["next_steps"] == ["Udfyld feltet, før du indsender opdateringen."]
+    update.refresh_from_db()
+    assert update.narrative == "Halvt færdig" and update.version == 1
+    response = put(client, update_path, {**FULL, "version": 1, "submit": True})
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+    # Submitted: no longer changed, as on the form.
+    response = put(client, update_path, {**FULL, "version": 2})
+    assert response.status_code == 400 and "kan ikke ændres" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_stale_version_is_a_409_with_the_current_version(update_path, reporter, rsi_reporter):
+    client = token_client(reporter)
+    assert put(client, update_path, {"narrative": "Først", "version": 0}).status_code == 200
+    response = put(client, update_path, {"narrative": "Oven i", "version": 0})
+    assert response.status_code == 409
+    assert response.json()["current_version"] == 1 and response.json()["seen_version"] == 0
+    assert "nyere version" in response.json()["detail"]
+    assert ProgressUpdate.objects.get().narrative == "Først"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"percent_complete": 150, "version": 0}, "percent_complete"),
+        ({"percent_complete": "mange", "version": 0}, "percent_complete"),
+        ({"self_rag": "purple", "version": 0}, "self_rag"),
+        ({"narrative": "x"}, "version"),
+        ({"version": -1}, "version"),
+    ],
+)
+def test_bad_fields_get_the_forms_danish_messages(update_path, reporter, body, field):
+    response = put(token_client(reporter), update_path, body)
+    assert response.status_code == 400
+    assert field in response.json()["errors"] and response.json()["errors"][field][0]
+    assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('"text"', "application/json", 400),
+        ("narrative=x", "application/x-www-form-urlencoded", 415),
+        ("<x/>", "text/xml", 415),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_refused_in_json(
+    update_path, reporter, data, content_type, status
+):
+    response = token_client(reporter).put(update_path, data=data, content_type=content_type)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_is_a_json_405(reporter):
+    response = token_client(reporter).delete("/api/v1/milestones/")
+    assert (
+        response.status_code == 405 and response.json()["detail"] == "Metoden er ikke tilladt her."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Register entries' states
+# ---------------------------------------------------------------------------
+def own_entry() -> Entry:
+    return Entry.objects.filter(owner__key="region-midtjylland").order_by("pk").first()
+
+
+@pytest.mark.django_db
+def test_a_reporter_moves_its_entrys_state_with_the_forms_rules(reporter):
+    entry = own_entry()
+    path = f"/api/v1/register/entries/{entry.key}/state/"
+    client = token_client(reporter)
+    # "Kun SOR" needs a date and who confirmed it.
+    response = post(client, path, {"state": ShakState.SOR_ONLY, "version": entry.version})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) >= {"state_date"}
+    response = post(
+        client,
+        path,
+        {
+            "state": ShakState.SOR_ONLY,
+            "state_date": "2026-11-02",
+            "state_confirmed_by": "Systemejer Hansen",
+            "version": entry.version,
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "sor_only"
+    assert response.json()["version"] == entry.version + 1
+    # A step back needs a reason (named as on the form).
+    response = post(client, path, {"state": ShakState.SHAK, "version": entry.version + 1})
+    assert response.status_code == 400 and "change_reason" in response.json()["errors"]
+    response = post(
+        client,
+        path,
+        {"state": ShakState.SHAK, "version": entry.version + 1, "change_reason": "Fejl"},
+    )
+    assert response.status_code == 200
+    assert Entry.objects.get(pk=entry.pk).history.first().history_change_reason == "Fejl"
+    # Someone saved in between: 409 with the current version, nothing saved.
+    response = post(client, path, {"state": ShakState.SHAK_PLUS, "version": entry.version})
+    assert response.status_code == 409 and response.json()["current_version"] == entry.version + 2
+    assert Entry.objects.get(pk=entry.pk).state == ShakState.SHAK
+
+
+@pytest.mark.django_db
+def test_another_partys_entry_is_not_found_and_the_steering_group_may_not_write(reporter, steering):
+    other = Entry.objects.exclude(owner__key="region-midtjylland").order_by("pk").first()
+    body = {"state": "shak", "version": other.version}
+    path = f"/api/v1/register/entries/{other.key}/state/"
+    assert post(token_client(reporter), path, body).status_code == 404
+    assert post(token_client(steering), path, body).status_code == 403
+
+
+# ---------------------------------------------------------------------------
+# The SOR-team moves a forecast
+# ---------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_sor_team_moves_a_forecast_with_a_reason(editor):
+    milestone = Milestone.objects.open().order_by("pk").first()
+    path = f"/api/v1/milestones/{milestone.key}/forecast/"
+    client = token_client(editor)
+    body = {
+        "forecast_date": "2027-06-01",
+        "forecast_precision": "month",
+        "version": milestone.version,
+    }
+    response = post(client, path, {**body, "reason": "  "})
+    assert response.status_code == 400 and "reason" in response.json()["errors"]
+    response = post(client, path, {**body, "reason": "Leverandøren er forsinket"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["forecast_date"] == "2027-06-01"
+    assert response.json()["rag"]["reason"]
+    milestone.refresh_from_db()
+    assert milestone.history.first().history_change_reason == "Leverandøren er forsinket"
+    response = post(client, path, {**body, "reason": "igen"})
+    assert response.status_code == 409 and response.json()["current_version"] == milestone.version
+    response = post(client, path, {**body, "forecast_date": "2027-13-01", "reason": "x"})
+    assert response.status_code == 400 and "forecast_date" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["as_of=0357-07-21T01:13:47", "as_of=2999-01-01T00:00", "as_of=igår", "track=x"],
+)
+def test_the_status_refuses_a_moment_it_cannot_show(reporter, query):
+    response = token_client(reporter).get(f"/api/v1/status/?{query}")
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_the_status_at_a_past_moment_is_the_dashboards(reporter):
+    response = token_client(reporter).get("/api/v1/status/?as_of=2026-01-01T08:00:00%2B01:00")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["is_past"] is True and body["moment"].startswith("2026-01-01T08:00")
+    assert body["overall"]["rag"] and body["overall"]["reason"]
