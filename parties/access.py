@@ -107,6 +107,15 @@ class Access:
         if not self.can_review:
             raise PermissionDenied
 
+    @property
+    def may_read_audit_trail(self) -> bool:
+        """The plan's audit trail as a file (every change, with user ids): the SOR-team."""
+        return self.can_edit_plan
+
+    def require_audit_reader(self) -> None:
+        if not self.may_read_audit_trail:
+            raise PermissionDenied(_("Revisionssporet er for SOR-teamet."))
+
     # -- the SHAK dependency register -------------------------------------------
     @property
     def can_edit_register(self) -> bool:

@@ -27,9 +27,11 @@ from core.forms import add_service_errors
 from core.imports import ImportRefused
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
+from milestones.exports import list_export, requested_format
 from parties.access import request_access
 
 from . import history, selectors, services
+from .exports import ENTRY_COLUMNS
 from .forms import EntryForm, FilterForm, ImportForm, PlanForm, StateForm, StepForm
 from .imports import register_import, template_xlsx
 from .models import Entry, Step
@@ -96,6 +98,15 @@ def entry_list(request):
             search=(data.get("q") or "").strip(),
         )
     entries = selectors.entry_list(access, filters)
+    if requested_format(request):
+        return list_export(
+            request,
+            name="shak-register",
+            title=_("SHAK-afhængigheder"),
+            columns=ENTRY_COLUMNS,
+            rows=entries.order_by("name", "pk"),
+            form=form,
+        )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
     return render(
         request,

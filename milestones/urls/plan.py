@@ -42,5 +42,6 @@ urlpatterns = [
     path("baselines/<slug:key>/aktiver/", editing.baseline_activate, name="baseline_activate"),
     path("baselines/<slug:key>/historik/", history.baseline_history, name="baseline_history"),
     path("aendringer/", history.change_feed, name="change_feed"),
+    path("aendringer/revisionsspor/", history.audit_trail, name="audit_trail"),
     path("aktiviteter/<slug:key>/", roadmap.activity_detail, name="activity_detail"),
 ]
