@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from milestones.models import Milestone
 from register.models import Entry
@@ -198,7 +199,7 @@ def test_governance_exports(client_for, editor):
     _, rows = xlsx_rows(client.get(reverse("governance:action_list"), {"format": "xlsx"}))
     header, data = table(rows, "Nøgle")
     action = next(r for r in data if r[1] == "-handling")
-    assert action[header.index("Frist")] == datetime.datetime(2027, 1, 15)
+    assert action[header.index("Frist")] == datetime.datetime(2027, 1, 15)  # noqa: DTZ001 - Excel has no time zone
     assert any("Vis: Alle" in str(r[0]) for r in rows[:4])
 
 
@@ -208,7 +209,7 @@ def test_change_feed_file_and_audit_trail(client_for, editor, steering, planted)
     m = planted[0]
     m.title = "Ny titel"
     record_save(m, user=editor, reason="=kilde rettet")
-    today = datetime.date.today()
+    today = timezone.localdate()
     client = client_for(editor)
     header, data = table(
         csv_rows(client.get(reverse("milestones:change_feed"), {"format": "csv"})), "Tidspunkt"
