@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "register",
     "governance",
     "reports",
+    "feeds",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",
 ]

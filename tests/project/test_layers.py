@@ -18,6 +18,7 @@ PROJECT_PACKAGES = {
     "register",
     "governance",
     "reports",
+    "feeds",
     "bench",
     "sorplan",
 }
@@ -29,7 +30,18 @@ ALLOWED = {
     "register": {"core", "parties", "milestones"},
     "governance": {"core", "parties", "milestones", "register"},
     "reports": {"core", "parties", "milestones", "register", "governance"},
-    "bench": {"core", "parties", "accounts", "milestones", "register", "governance", "reports"},
+    # The top layer: the iCal feeds may read every app but the bench.
+    "feeds": {"core", "parties", "accounts", "milestones", "register", "governance", "reports"},
+    "bench": {
+        "core",
+        "parties",
+        "accounts",
+        "milestones",
+        "register",
+        "governance",
+        "reports",
+        "feeds",
+    },
 }
 
 
