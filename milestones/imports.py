@@ -120,7 +120,7 @@ class PlanImport(ImportSpec):
                 date, date_precision = values[column]
                 data[field] = date
                 data[precision] = date_precision if date else DatePrecision.DAY
-        if values.get("status"):
+        if values.get("status") and self._status(model, values["status"]):
             data["status"] = self._status(model, values["status"])
         if model is Milestone and values.get("activity"):
             data["activity"] = self.activities.get(values["activity"])
