@@ -147,3 +147,25 @@ def test_the_profile_page_lists_only_readable_feeds(client_for, reporter):
     html = response.content.decode()
     assert "milepaele.ics" in html and "rapportering.ics" in html
     assert "moeder.ics" not in html
+
+
+def test_a_meeting_with_a_time_is_a_timed_event_in_copenhagen(client, editor):
+    from governance.models import Meeting
+
+    meeting = make_meeting(
+        editor,
+        title="Møde med tid",
+        held_on=datetime.date(2027, 6, 3),
+        place="Sundhedsdatastyrelsen",
+    )
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=datetime.time(13, 0))
+    secret = feed_token_create(user=editor)
+    response = client.get(feed_url(secret, "moeder"))
+    cal = Calendar.from_ical(response.content)
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Copenhagen"]
+    event = events(response)[f"steering-meeting-{meeting.pk}@sorplan"]
+    start = event.decoded("DTSTART")
+    assert start.utcoffset() == datetime.timedelta(hours=2)  # summer time
+    assert (start.hour, start.minute) == (13, 0)
+    assert str(event["LOCATION"]) == "Sundhedsdatastyrelsen"
+    assert "(dagsorden i udkast)" in str(event["SUMMARY"])
