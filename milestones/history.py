@@ -13,7 +13,7 @@ versions and every name they refer to are fetched in bulk.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -199,6 +199,21 @@ def feed(
                 qs = qs.filter(scope)
         parts.append(_keys(qs, kind))
     return _union(parts)
+
+
+FEED_CHUNK = 2000
+
+
+def feed_entries(keys) -> Iterator[HistoryEntry]:
+    """Every entry of a feed (`feed(...)`), read `FEED_CHUNK` keys at a time: a file of
+    the whole feed costs a fixed number of queries per chunk, not the whole table at once."""
+    start = 0
+    while True:
+        chunk = list(keys[start : start + FEED_CHUNK])
+        if not chunk:
+            return
+        yield from entries_for(chunk)
+        start += FEED_CHUNK
 
 
 def record_keys(kind: str, object_id: int):

@@ -112,6 +112,20 @@ class Access:
         if not self.can_review:
             raise PermissionDenied
 
+    @property
+    def may_read_audit_trail(self) -> bool:
+        """The plan's audit trail as a file (every change, with user ids): the SOR-team."""
+        return self.can_edit_plan
+
+    @property
+    def may_read_round_deadlines(self) -> bool:
+        """The reporting rounds' deadlines (a calendar feed): the SOR-team and those who report."""
+        return self.can_review or self.is_reporter
+
+    def require_audit_reader(self) -> None:
+        if not self.may_read_audit_trail:
+            raise PermissionDenied(_("Revisionssporet er for SOR-teamet."))
+
     # -- the SHAK dependency register -------------------------------------------
     @property
     def can_edit_register(self) -> bool:

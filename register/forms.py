@@ -15,7 +15,6 @@ from .selectors import DEPENDING
 from .services import ENTRY_FIELDS, PLAN_FIELDS
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y"]
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class DateInputField(forms.DateField):
@@ -279,20 +278,3 @@ class FilterForm(forms.Form):
             *ShakState.choices,
         ],
     )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Regneark"),
-        help_text=_(".xlsx eller .csv (UTF-8, semikolon eller komma) med skabelonens kolonner."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(
-                _("Filen skal være et Excel-regneark (.xlsx) eller en CSV-fil (.csv).")
-            )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Filen er større end 5 MB."))
-        return upload

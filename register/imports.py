@@ -12,14 +12,13 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from core import imports
 from core.history import apply_changes, bulk_update_with_history
-from core.imports import CellError, Column, ImportSpec, Row
+from core.imports import Column, ImportSpec, Row
 from core.spreadsheets import Sheet, xlsx_bytes
 from milestones.models import Activity, DatePrecision, Milestone
 from parties.models import Party
@@ -38,23 +37,6 @@ STEP_DATES = {
     "actual": gettext_lazy("faktisk"),
 }
 DATE_COLUMNS = {"state_date": "state_date_precision", "release_date": "release_precision"}
-
-
-def _suggested_key(value: str) -> str:
-    danish = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
-    return slugify(value.lower().translate(danish))
-
-
-def _key(cell) -> str:
-    value = str(cell)
-    if slugify(value) != value:
-        raise CellError(
-            _(
-                "«%(value)s» kan ikke bruges som nøgle: kun små bogstaver, tal og bindestreger (fx %(example)s)."
-            )
-            % {"value": value, "example": _suggested_key(value) or "region-midt-epj"}
-        )
-    return value
 
 
 def _labels(choices) -> list[str]:
@@ -92,7 +74,13 @@ def build_columns() -> list[Column]:
 def _columns() -> list[Column]:
     text = imports.text
     columns = [
-        Column(_("Nøgle"), "key", _key, required=True, hint=_("Stabil nøgle, fx region-midt-epj")),
+        Column(
+            _("Nøgle"),
+            "key",
+            imports.slug_key(),
+            required=True,
+            hint=_("Stabil nøgle, fx region-midt-epj"),
+        ),
         Column(_("Navn"), "name", text(max_length=200), required=True),
         Column(
             _("Type"),

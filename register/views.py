@@ -9,13 +9,8 @@ dates for the entries their party owns in their monthly progress update
 the person may not see, 403 for one they may see but not change.
 """
 
-import datetime
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,13 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import add_service_errors
-from core.imports import ImportRefused
+from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
+from milestones.exports import list_export, requested_format
 from parties.access import request_access
 
 from . import history, selectors, services
-from .forms import EntryForm, FilterForm, ImportForm, PlanForm, StateForm, StepForm
+from .exports import ENTRY_COLUMNS
+from .forms import EntryForm, FilterForm, PlanForm, StateForm, StepForm
 from .imports import register_import, template_xlsx
 from .models import Entry, Step
 from .reporting import pending_proposals
@@ -94,6 +91,15 @@ def entry_list(request):
             search=(data.get("q") or "").strip(),
         )
     entries = selectors.entry_list(access, filters)
+    if requested_format(request):
+        return list_export(
+            request,
+            name="shak-register",
+            title=_("SHAK-afhængigheder"),
+            columns=ENTRY_COLUMNS,
+            rows=entries.order_by("name", "pk"),
+            form=form,
+        )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
     return render(
         request,
@@ -287,95 +293,27 @@ def step_edit(request, key, kind):
 # ---------------------------------------------------------------------------
 # Import
 # ---------------------------------------------------------------------------
-SESSION_KEY = "register_import"
-
-
-IMPORT_DIR = "imports"
-STALE_AFTER = datetime.timedelta(days=1)
-
-
-def _forget_stale_uploads() -> None:
-    """Previews never confirmed leave their file behind; drop those older than a day."""
-    try:
-        _dirs, files = default_storage.listdir(IMPORT_DIR)
-    except FileNotFoundError:
-        return
-    limit = timezone.now() - STALE_AFTER
-    for name in files:
-        path = f"{IMPORT_DIR}/{name}"
-        if name.startswith("register-") and default_storage.get_modified_time(path) < limit:
-            default_storage.delete(path)
-
-
-def _stored_path(token: str, filename: str) -> str:
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    return f"{IMPORT_DIR}/register-{token}{suffix}"
-
-
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     """Upload a file: its preview (a dry run) or every error; nothing is written yet."""
     require_register_editor(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        filename = upload.name.rsplit("/", 1)[-1][:150]
-        try:
-            result = register_import(data=data, filename=filename, user=request.user, dry_run=True)
-        except ImportRefused as refused:
-            context["errors"] = refused.errors
-            context["filename"] = filename
-        else:
-            _forget_stale_uploads()
-            token = uuid.uuid4().hex
-            default_storage.save(_stored_path(token, filename), ContentFile(data))
-            request.session[SESSION_KEY] = {"token": token, "filename": filename}
-            context.update(result=result, token=token, filename=filename)
-    return render(request, "register/import.html", context)
+    return import_pages.upload_page(
+        request, run=register_import, prefix="register", template="register/import.html"
+    )
 
 
 @require_POST
 def import_confirm(request):
     """Import the previewed file for real (all or nothing)."""
     require_register_editor(request)
-    stored = request.session.get(SESSION_KEY) or {}
-    token = request.POST.get("token", "")
-    if not stored or stored.get("token") != token:
-        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
-        return redirect("register:import")
-    path = _stored_path(token, stored["filename"])
-    try:
-        with default_storage.open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
-        return redirect("register:import")
-    try:
-        result = register_import(data=data, filename=stored["filename"], user=request.user)
-    except ImportRefused as refused:
-        return render(
-            request,
-            "register/import.html",
-            {"form": ImportForm(), "errors": refused.errors, "filename": stored["filename"]},
-        )
-    finally:
-        default_storage.delete(path)
-        request.session.pop(SESSION_KEY, None)
-    messages.success(
+    return import_pages.confirm(
         request,
-        _(
-            "%(name)s er importeret: %(created)s oprettet, %(updated)s ændret, %(unchanged)s uændret."
-        )
-        % {
-            "name": stored["filename"],
-            "created": len(result.created),
-            "updated": len(result.updated),
-            "unchanged": len(result.unchanged),
-        },
+        run=register_import,
+        prefix="register",
+        template="register/import.html",
+        again="register:import",
+        done="register:entry_list",
     )
-    return redirect("register:entry_list")
 
 
 @require_safe

@@ -12,6 +12,7 @@ status_report_patterns = [
     path("ny/", reports.report_create, name="status_report_create"),
     path("<str:period>/", reports.report_detail, name="status_report_detail"),
     path("<str:period>/pdf/", reports.report_pdf, name="status_report_pdf"),
+    path("<str:period>/regneark/", reports.report_xlsx, name="status_report_xlsx"),
     path("<str:period>/tekster/", reports.report_texts, name="status_report_texts"),
     path("<str:period>/publicer/", reports.report_publish, name="status_report_publish"),
     path("<str:period>/send-igen/", reports.report_resend, name="status_report_resend"),

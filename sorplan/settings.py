@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+
+    "feeds",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",
 ]

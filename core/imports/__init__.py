@@ -35,6 +35,7 @@ from .parsers import (
     many,
     plan_date,
     read_plan_date,
+    slug_key,
     text,
 )
 from .reading import read_rows
@@ -79,5 +80,6 @@ __all__ = [
     "read_plan_date",
     "read_rows",
     "run",
+    "slug_key",
     "text",
 ]

@@ -8,9 +8,32 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .spec import CellError
+
+
+def _suggested_key(value: str) -> str:
+    danish = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+    return slugify(value.lower().translate(danish))
+
+
+def slug_key(*, example: str = "region-midt-epj") -> Callable[[Any], str]:
+    """A record's stable key: small letters, digits and hyphens (a suggestion when not)."""
+
+    def parse_key(cell) -> str:
+        value = str(cell)
+        if slugify(value) != value:
+            raise CellError(
+                _(
+                    "«%(value)s» kan ikke bruges som nøgle: kun små bogstaver, tal og bindestreger (fx %(example)s)."
+                )
+                % {"value": value, "example": _suggested_key(value) or example}
+            )
+        return value
+
+    return parse_key
 
 
 def text(*, max_length: int | None = None, default: str = "") -> Callable[[Any], str]:

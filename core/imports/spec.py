@@ -53,6 +53,11 @@ class Change:
     fields: list[str] = field(default_factory=list)  # headers of the changed columns
 
     @property
+    def label(self) -> str:
+        """What the preview names the row by: its name or title."""
+        return str(self.row.values.get("name") or self.row.values.get("title") or "")
+
+    @property
     def key(self):
         return self.row.values.get("_key")
 

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.versioning import EditConflict
+from milestones.exports import list_export, requested_format
 
 from .. import forms
+from ..exports import ACTION_COLUMNS
 from ..models import Action
 from ..services import records as services
 from .common import CONFLICT, access_of, form_page, get_record_for_user, record_edit
@@ -36,8 +38,21 @@ def action_list(request):
         actions = actions.overdue(today)
     else:
         view = "alle"
-    if request.GET.get("lukkede") != "1" and view != "over-frist":
+    closed = request.GET.get("lukkede") == "1"
+    if not closed and view != "over-frist":
         actions = actions.open()
+    if requested_format(request):
+        return list_export(
+            request,
+            name="handlinger",
+            title=_("Handlinger"),
+            columns=ACTION_COLUMNS,
+            rows=actions,
+            filters=[
+                _("Vis: %(view)s") % {"view": ACTION_VIEWS[view]},
+                _("Lukkede med") if closed else _("Kun åbne"),
+            ],
+        )
     return render(
         request,
         "governance/action_list.html",

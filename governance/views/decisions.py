@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.versioning import EditConflict
+from milestones.exports import list_export, requested_format
 
 from .. import forms
+from ..exports import DECISION_COLUMNS
 from ..models import Decision
 from ..services import records as services
 from .common import CONFLICT, access_of, form_page, get_record_for_user
@@ -22,6 +24,17 @@ def decision_list(request):
     status = request.GET.get("status", "")
     if status in Decision.Status.values:
         decisions = decisions.filter(status=status)
+    if requested_format(request):
+        return list_export(
+            request,
+            name="beslutninger",
+            title=_("Beslutningslog"),
+            columns=DECISION_COLUMNS,
+            rows=decisions,
+            filters=[_("Status: %(status)s") % {"status": Decision.Status(status).label}]
+            if status in Decision.Status.values
+            else [],
+        )
     return render(
         request,
         "governance/decision_list.html",

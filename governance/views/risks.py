@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.versioning import EditConflict
+from milestones.exports import list_export, requested_format
 
 from .. import forms
+from ..exports import RISK_COLUMNS
 from ..models import Issue, Risk
 from ..selectors.risks import heat_map
 from ..services import records as services
@@ -45,14 +47,26 @@ def risk_list(request):
     if cell.count("x") == 1 and cell.replace("x", "").isdigit():
         p, i = cell.split("x")
         listed = listed.filter(probability=int(p), impact=int(i))
+    listed = listed.with_score().order_by("-score_value", "title")
+    if requested_format(request):
+        return list_export(
+            request,
+            name="risici",
+            title=_("Risikoregister"),
+            columns=RISK_COLUMNS,
+            rows=listed,
+            form=filters,
+            filters=[_("Felt: %(cell)s") % {"cell": cell}] if cell else [],
+        )
     query = request.GET.copy()
     query.pop("celle", None)
+    query.pop("format", None)
     return render(
         request,
         "governance/risk_list.html",
         {
             "filters": filters,
-            "risks": listed.with_score().order_by("-score_value", "title"),
+            "risks": listed,
             "heat": heat_map(risks),
             "query": query.urlencode(),
             "today": timezone.localdate(),

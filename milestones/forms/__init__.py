@@ -3,7 +3,13 @@
 KOMBIT roll-out (`rollout`); shared fields in `fields`."""
 
 from .baselines import BaselineActivateForm, BaselineForm
-from .filters import ActivityFilterForm, ChangeFeedFilterForm, GoalFilterForm, MilestoneFilterForm
+from .filters import (
+    ActivityFilterForm,
+    AuditTrailForm,
+    ChangeFeedFilterForm,
+    GoalFilterForm,
+    MilestoneFilterForm,
+)
 from .plan import (
     ActivityDeleteForm,
     ActivityForm,
@@ -25,6 +31,7 @@ from .reporting import (
 from .rollout import RolloutRowForm
 
 __all__ = [
+    "AuditTrailForm",
     "ActivityDeleteForm",
     "merged_after_conflict",
     "ActivityFilterForm",

@@ -150,3 +150,17 @@ class ChangeFeedFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("til", _("“Til og med” skal ligge efter “Fra og med”."))
         return cleaned
+
+
+class AuditTrailForm(forms.Form):
+    """The audit trail's period: both ends, inclusive."""
+
+    siden = PlanDateField(label=_("Fra og med"))
+    til = PlanDateField(label=_("Til og med"))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("siden"), cleaned.get("til")
+        if since and until and until < since:
+            self.add_error("til", _("“Til og med” skal ligge efter “Fra og med”."))
+        return cleaned

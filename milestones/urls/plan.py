@@ -3,7 +3,7 @@ their editing (SOR-team) and history. The order matters: fixed paths before `<sl
 
 from django.urls import path
 
-from ..views import editing, history, milestone_editing, plan, roadmap
+from ..views import editing, history, milestone_editing, plan, plan_import, roadmap
 
 urlpatterns = [
     path("", roadmap.roadmap, name="roadmap"),
@@ -42,5 +42,9 @@ urlpatterns = [
     path("baselines/<slug:key>/aktiver/", editing.baseline_activate, name="baseline_activate"),
     path("baselines/<slug:key>/historik/", history.baseline_history, name="baseline_history"),
     path("aendringer/", history.change_feed, name="change_feed"),
+    path("import/", plan_import.import_upload, name="plan_import"),
+    path("import/bekraeft/", plan_import.import_confirm, name="plan_import_confirm"),
+    path("import/skabelon.xlsx", plan_import.import_template, name="plan_import_template"),
+    path("aendringer/revisionsspor/", history.audit_trail, name="audit_trail"),
     path("aktiviteter/<slug:key>/", roadmap.activity_detail, name="activity_detail"),
 ]

@@ -8,10 +8,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from parties.access import request_access
+
 from .. import history
-from ..forms import ChangeFeedFilterForm
+from ..exports import AUDIT_COLUMNS, CHANGE_COLUMNS, change_rows, list_export, requested_format
+from ..forms import AuditTrailForm, ChangeFeedFilterForm
 
 PAGE_SIZE = 25
 FEED_PAGE_SIZE = 50
@@ -85,6 +89,15 @@ def change_feed(request):
             "since": data.get("siden"),
             "until": data.get("til"),
         }
+    if requested_format(request):
+        return list_export(
+            request,
+            name="aendringer",
+            title=_("Ændringer i planen"),
+            columns=CHANGE_COLUMNS,
+            rows=change_rows(history.feed_entries(history.feed(**filters))),
+            form=form,
+        )
     page = Paginator(history.feed(**filters), FEED_PAGE_SIZE).get_page(request.GET.get("side"))
     today = timezone.localdate()
     month_start = today.replace(day=1)
@@ -104,3 +117,22 @@ def change_feed(request):
             ],
         },
     )
+
+
+@require_safe
+def audit_trail(request):
+    """The SOR-team's audit trail: every change to the plan in a period (who, when, what,
+    old → new, reason) as a file for an auditor; the page is the period's form."""
+    request_access(request).require_audit_reader()
+    form = AuditTrailForm(request.GET or None)
+    if request.GET and form.is_valid() and requested_format(request):
+        since, until = form.cleaned_data["siden"], form.cleaned_data["til"]
+        return list_export(
+            request,
+            name=f"revisionsspor-{since:%Y-%m-%d}-{until:%Y-%m-%d}",
+            title=_("Revisionsspor for planen"),
+            columns=AUDIT_COLUMNS,
+            rows=change_rows(history.feed_entries(history.feed(since=since, until=until))),
+            form=form,
+        )
+    return render(request, "milestones/audit_trail.html", {"form": form})

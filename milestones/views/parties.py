@@ -4,10 +4,13 @@ knows no other app. Read-only for every member; members' names for the SOR-team.
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from parties.access import request_access
 from parties.models import Membership, Party
+
+from ..exports import PARTY_COLUMNS, list_export, requested_format
 
 
 @require_safe
@@ -18,6 +21,14 @@ def party_list(request):
         .annotate(activity_count=Count("responsible_activities"))
         .exclude(kind=Party.Kind.MUNICIPALITY)
     )
+    if requested_format(request):
+        return list_export(
+            request,
+            name="parter",
+            title=_("Parter i programmet"),
+            columns=PARTY_COLUMNS,
+            rows=parties.order_by("name"),
+        )
     return render(
         request,
         "parties/party_list.html",

@@ -11,11 +11,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from parties.access import request_access
 
 from .. import history
+from ..exports import ACTIVITY_COLUMNS, MILESTONE_COLUMNS, list_export, requested_format
 from ..forms import (
     ActivityFilterForm,
     BaselineActivateForm,
@@ -122,8 +124,19 @@ def milestone_list(request):
     milestones = milestones.order_by(*MILESTONE_SORTS[values.get("sorter", "forventet")], "pk")
     if values.get("plan"):
         milestones = milestones.distinct()
-    page = _page(request, milestones)
     baseline = values.get("baseline") or status.baseline_for(None)[0]
+    if requested_format(request):
+        rows = list(milestones)
+        status.attach_rags(rows, today=timezone.localdate(), baseline=baseline)
+        return list_export(
+            request,
+            name="milepaele",
+            title=_("Milepæle"),
+            columns=MILESTONE_COLUMNS,
+            rows=rows,
+            form=form,
+        )
+    page = _page(request, milestones)
     chosen = bool(values.get("baseline")) and not baseline.is_active
     status.attach_rags(page.object_list, today=timezone.localdate(), baseline=baseline)
     return render(
@@ -165,6 +178,18 @@ def activity_list(request):
     activities = activities.order_by(*ACTIVITY_SORTS[values.get("sorter", "spor")], "pk")
     if values.get("plan"):
         activities = activities.distinct()
+    baseline = values.get("baseline") or status.baseline_for(None)[0]
+    if requested_format(request):
+        rows = list(activities.prefetch_related("milestones"))
+        status.attach_rollups(rows, today=timezone.localdate(), baseline=baseline)
+        return list_export(
+            request,
+            name="aktiviteter",
+            title=_("Aktiviteter"),
+            columns=ACTIVITY_COLUMNS,
+            rows=rows,
+            form=form,
+        )
     page = _page(request, activities)
     rows = list(
         Activity.objects.filter(pk__in=[a.pk for a in page.object_list])
@@ -173,7 +198,6 @@ def activity_list(request):
     )
     by_pk = {a.pk: a for a in rows}
     ordered = [by_pk[a.pk] for a in page.object_list]
-    baseline = values.get("baseline") or status.baseline_for(None)[0]
     status.attach_rollups(ordered, today=timezone.localdate(), baseline=baseline)
     status.attach_self_assessments(ordered)
     return render(

@@ -29,6 +29,7 @@ from parties.models import Party
 
 from .. import selectors
 from ..dates import format_plan_date
+from ..exports import ROUND_CELL_COLUMNS, list_export, requested_format
 from ..forms import (
     ObligationAddForm,
     RoundCreateForm,
@@ -175,6 +176,19 @@ def round_detail(request, period):
     """The SOR-team's matrix of a round: parties x activities, each cell's state and counts."""
     request_access(request).require_reviewer()
     round_ = round_or_404(period)
+    if requested_format(request):
+        party = Party.objects.filter(key=request.GET.get("part")).first()
+        obligations = selectors.round_obligations(round_, party_id=party.pk if party else None)
+        matrix = selectors.round_matrix(round_, today=timezone.localdate(), obligations=obligations)
+        return list_export(
+            request,
+            name=f"rapporteringsrunde-{period_slug(round_)}",
+            title=_("Rapporteringsrunde %(month)s")
+            % {"month": format_plan_date(round_.period, DatePrecision.MONTH)},
+            columns=ROUND_CELL_COLUMNS,
+            rows=[cell for row in matrix.rows for cell in row.cells],
+            filters=[_("Part: %(name)s") % {"name": party.name}] if party else [],
+        )
     return render(
         request, "milestones/reporting/round_detail.html", round_detail_context(request, round_)
     )

@@ -30,6 +30,7 @@ from .status_report import (
     status_report_publish_request,
     status_report_render,
     status_report_texts_update,
+    status_report_xlsx,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "status_report_generate",
     "status_report_html",
     "status_report_pdf",
+    "status_report_xlsx",
     "status_report_publish",
     "status_report_publish_failed",
     "status_report_publish_request",

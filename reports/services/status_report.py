@@ -205,6 +205,12 @@ def status_report_render(
     )
 
 
+def status_report_xlsx(report: StatusReport) -> bytes:
+    """The spreadsheet appendix as its own file: the workbook the PDF embeds (from the
+    frozen figures once published, so the same bytes as inside the PDF)."""
+    return report_xlsx.milestones_xlsx(status_report_data(report))
+
+
 def status_report_pdf(report: StatusReport) -> bytes:
     """The PDF: the stored file of a published report (byte for byte), else a fresh render."""
     if report.is_published:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from parties.access import request_access
 
@@ -112,6 +113,21 @@ def report_pdf(request, period: str):
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     if report.is_published:
         response["ETag"] = f'"{report.pdf_sha256}"'
+    response["Cache-Control"] = "private, no-store" if not report.is_published else "private"
+    return response
+
+
+def report_xlsx(request, period: str):
+    """The report's spreadsheet appendix (every milestone), the workbook embedded in its
+    PDF: from the frozen figures of a published report (the same bytes each time), from
+    the live figures for a draft. The same readers as the PDF."""
+    report = get_report_for_user(request, period)
+    content = services.status_report_xlsx(report)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = services.XLSX_NAME.format(period=report.period_key)
+    if not report.is_published:
+        name = f"kladde-{name}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store" if not report.is_published else "private"
     return response
 

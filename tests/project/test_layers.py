@@ -20,6 +20,7 @@ PROJECT_PACKAGES = {
     "governance",
     "reports",
     "api",
+    "feeds",
     "bench",
     "sorplan",
 }
@@ -33,6 +34,8 @@ ALLOWED = {
     "governance": {"core", "parties", "milestones", "register", "medcom"},
     "reports": {"core", "parties", "milestones", "register", "medcom", "governance"},
     "api": {"core", "parties", "accounts", "milestones", "register", "medcom", "governance", "reports"},
+    # The top layer: the iCal feeds may read every app but the bench.
+    "feeds": {"core", "parties", "accounts", "milestones", "register", "medcom", "governance", "reports"},
     "bench": {
         "core",
         "parties",
@@ -43,6 +46,7 @@ ALLOWED = {
         "governance",
         "reports",
         "api",
+        "feeds",
     },
 }
 

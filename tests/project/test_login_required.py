@@ -13,6 +13,8 @@ OPEN_URL_NAMES = {
     "password_reset_complete",
     "set_language",
     "accessibility",
+    # A calendar feed: the secret link is the key (calendar programs cannot log in).
+    "feeds:feed",
 }
 # (Django admin's own log-in page redirects to the site's log-in page.)
 

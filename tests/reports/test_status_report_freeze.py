@@ -160,3 +160,38 @@ def test_the_distribution_list_is_steering_users_recipients_and_the_setting(db, 
         "formand@example.invalid",
         "kontor@example.invalid",
     ]
+
+
+def test_the_spreadsheet_appendix_is_a_download_next_to_the_pdf(published, client_for, outsider):
+    """The published report's workbook as its own file: the frozen figures, the same bytes
+    each time and after the plan changes, the same readers as the PDF."""
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    known, report = published
+    url = reverse("reports:status_report_xlsx", args=[report.period_key])
+    client = client_for(known.editor)
+    page = client.get(reverse("reports:status_report_detail", args=[report.period_key]))
+    assert url in page.content.decode()
+    first = client.get(url)
+    assert first.status_code == 200
+    assert f'filename="milepaele-{report.period_key}.xlsx"' in first["Content-Disposition"]
+    milestone = (
+        Milestone.objects.exclude(forecast_date=None).filter(forecast_precision="day").first()
+    )
+    milestone.forecast_date += datetime.timedelta(days=40)
+    record_save(milestone, user=known.editor, reason="Flyttet efter publicering")
+    again = client.get(url)
+    assert again.content == first.content
+    embedded = PdfReader(io.BytesIO(report.pdf.read())).attachments
+    if embedded:
+        assert list(embedded.values())[0][0] == first.content
+    sheet = load_workbook(io.BytesIO(first.content))["Milepæle"]
+    assert sheet.cell(row=1, column=3).value == "Milepæl"
+    assert sheet.max_row - 1 == len(report.snapshot["all_milestones"])
+    page_status = (
+        client_for(outsider)
+        .get(reverse("reports:status_report_pdf", args=[report.period_key]))
+        .status_code
+    )
+    assert client_for(outsider).get(url).status_code == page_status != 200

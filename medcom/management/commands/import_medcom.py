@@ -1,4 +1,7 @@
+from functools import partial
+
 from core.history import system_user_get
+from core.imports.pages import command_import
 from parties.access import Access
 from register.management.commands.import_register import Command as RegisterImportCommand
 
@@ -12,14 +15,6 @@ class Command(RegisterImportCommand):
         "ville ændres."
     )
 
-    def key(self, change) -> str:
-        return " / ".join(map(str, change.key))
-
-    def run_import(self, *, data: bytes, filename: str, dry_run: bool):
-        return medcom_import(
-            data=data,
-            filename=filename,
-            user=system_user_get(),
-            access=Access(is_authenticated=True, is_superuser=True),
-            dry_run=dry_run,
-        )
+    def handle(self, *args, file, dry_run, **options):
+        run = partial(medcom_import, access=Access(is_authenticated=True, is_superuser=True))
+        command_import(self, run=run, file=file, user=system_user_get(), dry_run=dry_run)
