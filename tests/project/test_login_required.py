@@ -13,6 +13,8 @@ OPEN_URL_NAMES = {
     "password_reset_complete",
     "set_language",
     "accessibility",
+    "accounts:privacy",
+    "accounts:invitation_accept",
 }
 # (Django admin's own log-in page redirects to the site's log-in page.)
 
