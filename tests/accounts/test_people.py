@@ -218,9 +218,7 @@ def test_an_invitation_in_danish_names_who_and_why_and_is_used_once(client_for, 
     link = path_of(invitation_link("ny@example.invalid"))
     new = User.objects.get(email="ny@example.invalid")
     assert not new.has_usable_password()
-    assert SecurityEvent.objects.filter(
-        kind="invitation_sent", actor=editor, subject=new
-    ).exists()
+    assert SecurityEvent.objects.filter(kind="invitation_sent", actor=editor, subject=new).exists()
 
     visitor = Client()
     page = visitor.get(link)
@@ -271,7 +269,9 @@ def test_a_new_invitation_stops_the_old_link(client_for, editor):
     first = path_of(invitation_link("ny@example.invalid"))
     new = User.objects.get(email="ny@example.invalid")
     path = reverse("accounts:invitation_resend", kwargs={"person": new.pk})
-    assert client.post(path, {"reason": "Mistede mailen", "version": version(new)}).status_code == 302
+    assert (
+        client.post(path, {"reason": "Mistede mailen", "version": version(new)}).status_code == 302
+    )
     second = path_of(invitation_link("ny@example.invalid"))
     assert first != second
     assert "Linket virker ikke" in Client().get(first).content.decode()
@@ -281,7 +281,9 @@ def test_a_new_invitation_stops_the_old_link(client_for, editor):
 # ---------------------------------------------------------------------------
 # Memberships, deactivation, reactivation, conflicts
 # ---------------------------------------------------------------------------
-def test_memberships_change_with_a_reason_in_history_and_the_audit_log(client_for, editor, reporter):
+def test_memberships_change_with_a_reason_in_history_and_the_audit_log(
+    client_for, editor, reporter
+):
     client = client_for(editor)
     add = reverse("accounts:membership_add", kwargs={"person": reporter.pk})
     no_reason = client.post(
@@ -309,9 +311,7 @@ def test_memberships_change_with_a_reason_in_history_and_the_audit_log(client_fo
     assert SecurityEvent.objects.filter(kind="membership_removed", subject=reporter).exists()
 
 
-def test_a_change_over_someone_elses_is_refused_and_keeps_the_reason(
-    client_for, editor, reporter
-):
+def test_a_change_over_someone_elses_is_refused_and_keeps_the_reason(client_for, editor, reporter):
     seen = version(reporter)
     people.membership_add(
         user=reporter,
@@ -421,7 +421,10 @@ def test_anonymisation_after_deactivation_keeps_the_history(client_for, editor, 
 
     history_rows = Membership.history.filter(user_id=reporter.pk).count()
     people.person_deactivate(
-        user=reporter, reason="Stoppet", by=editor, access=access_for(editor),
+        user=reporter,
+        reason="Stoppet",
+        by=editor,
+        access=access_for(editor),
         version=version(reporter),
     )
     response = client.post(anonymise, {"reason": "Anmodning", "version": version(reporter)})
@@ -438,7 +441,10 @@ def test_anonymisation_after_deactivation_keeps_the_history(client_for, editor, 
 
 def test_the_privacy_note_is_open_and_in_the_footer(client, client_for, editor):
     page = client.get(reverse("accounts:privacy"))
-    assert page.status_code == 200 and "Sundhedsdatastyrelsen er dataansvarlig" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Sundhedsdatastyrelsen er dataansvarlig" in page.content.decode()
+    )
     html = client_for(editor).get("/").content.decode()
     assert reverse("accounts:privacy") in html and reverse("accessibility") in html
 
