@@ -20,6 +20,7 @@ from core.models import OutboxMessage
 from milestones.history import user_label
 from parties.access import access_for
 from parties.models import Invitation, Membership, Party, Person, UserSession
+from reports.services.delivery import distribution_list
 from tests.factories import PASSWORD
 from tests.helpers import member
 
@@ -202,6 +203,11 @@ def test_only_editors_grant_steering_and_the_distribution_list_follows(client_fo
     assert response.status_code == 302
     user = User.objects.get(email="ny@example.invalid")
     assert access_for(user).is_steering
+    assert "ny@example.invalid" in distribution_list()
+    people.person_deactivate(
+        user=user, reason="Stoppet", by=editor, access=access_for(editor), version=version(user)
+    )
+    assert "ny@example.invalid" not in distribution_list()
 
 
 # ---------------------------------------------------------------------------
