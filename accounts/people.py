@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.history import record_delete, record_save
 from core.mail import mail_enqueue
 from core.models import OutboxMessage
-from core.versioning import locked
+from core.versioning import EditConflict, locked
 from parties.access import Access
 from parties.models import Invitation, Membership, Party, Person, UserSession, token_hash
 
@@ -34,9 +34,9 @@ def invitation_days() -> int:
 
 
 def person_for(user) -> Person:
-    """The person row of a user (made on first need: users from before issue 16 have none)."""
-    person, _created = Person.objects.get_or_create(user=user)
-    return person
+    """The person row of a user; unsaved at version 0 for a user who has none yet (those
+    from before issue 16): the first change saves it."""
+    return Person.objects.filter(user=user).first() or Person(user=user)
 
 
 def _reason_required(reason: str) -> str:
@@ -47,8 +47,16 @@ def _reason_required(reason: str) -> str:
 
 
 def _person_locked(user, version: int, access: Access) -> Person:
-    """The person locked at the version the editor saw, if `access` may manage them."""
-    person = person_for(user)
+    """The person locked at the version the editor saw, if `access` may manage them.
+
+    The user row is locked first, so two first changes of a person with no row yet wait
+    for each other instead of both making one."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        if version != 0:
+            raise EditConflict(Person(user=user), seen_version=version)
+        return Person(user=user)
     person = locked(Person, person.pk, version)
     memberships = Membership.objects.filter(user=user).values_list("party_id", "role")
     if not access.may_manage_person(memberships=memberships, is_superuser=user.is_superuser):

@@ -12,9 +12,10 @@ REASON_HELP = _("Står i historikken ved ændringen.")
 
 def role_choices(access: Access):
     """The roles this person may grant at all: only editors grant editor or steering."""
+    # A blank first choice, as the party's: no role is picked for the editor by default.
     if access.can_edit_plan:
-        return Membership.Role.choices
-    return [(Membership.Role.REPORTER, Membership.Role.REPORTER.label)]
+        return [("", ""), *Membership.Role.choices]
+    return [("", ""), (Membership.Role.REPORTER, Membership.Role.REPORTER.label)]
 
 
 def party_queryset(access: Access):

@@ -16,7 +16,7 @@ from core.forms import add_service_errors
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from parties.access import Access, request_access
-from parties.models import Invitation, Membership
+from parties.models import Invitation, Membership, Person
 
 from . import people
 from .people_forms import InviteForm, MembershipForm, ReasonForm
@@ -169,8 +169,62 @@ def _detail_context(access, user, record, membership_form):
         "may_anonymise": access.may_anonymise_people,
         "may_export": access.may_read_person_data(user.pk),
         "membership_form": membership_form,
-        "history": record.history.select_related("history_user").order_by("-history_date")[:50],
+        "history": access_history(user),
     }
+
+
+def access_history(user, limit: int = 50) -> list[dict]:
+    """What changed in the person's access, newest first: roles given and removed (the
+    memberships' history) and deactivation, reactivation and anonymisation (the person's),
+    each with who and why. Three queries."""
+    entries = []
+    memberships = (
+        Membership.history.filter(user_id=user.pk, history_type__in=["+", "-"])
+        .select_related("history_user", "party")
+        .order_by("-history_date")[:limit]
+    )
+    for row in memberships:
+        what = _("Rolle givet") if row.history_type == "+" else _("Rolle fjernet")
+        entries.append(
+            {
+                "when": row.history_date,
+                "who": row.history_user,
+                "what": f"{what}: {row.party.name} – {Membership.Role(row.role).label}",
+                "reason": row.history_change_reason,
+            }
+        )
+    rows = list(
+        Person.history.filter(user_id=user.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    previous = None
+    for row in rows:
+        what = _person_change(previous, row)
+        previous = row
+        if what:
+            entries.append(
+                {
+                    "when": row.history_date,
+                    "who": row.history_user,
+                    "what": what,
+                    "reason": row.history_change_reason,
+                }
+            )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries[:limit]
+
+
+def _person_change(previous, row) -> str:
+    if previous is None:
+        return _("Inviteret") if row.invited_by_id else ""
+    if row.anonymised_at and not previous.anonymised_at:
+        return _("Anonymiseret")
+    if row.deactivated_at and not previous.deactivated_at:
+        return _("Deaktiveret")
+    if previous.deactivated_at and not row.deactivated_at:
+        return _("Genaktiveret")
+    return ""
 
 
 def membership_add(request, person: int):

@@ -315,6 +315,10 @@ def test_memberships_change_with_a_reason_in_history_and_the_audit_log(
     deleted = Membership.history.filter(id=granted.pk, history_type="-").get()
     assert deleted.history_change_reason == "Færdig" and deleted.history_user == editor
     assert SecurityEvent.objects.filter(kind="membership_removed", subject=reporter).exists()
+    html = client.get(reverse("accounts:person_detail", kwargs={"person": reporter.pk})).content
+    html = html.decode()
+    assert "Rolle fjernet: Regionernes Sundheds-IT – Rapportør for part" in html
+    assert "Hjælper RSI" in html and "Færdig" in html
 
 
 def test_a_change_over_someone_elses_is_refused_and_keeps_the_reason(client_for, editor, reporter):
