@@ -276,6 +276,8 @@ def membership_remove(request, person: int, membership: int):
         status = _service_form(request, form, save)
         if status is None:
             messages.success(request, _("Medlemskabet er fjernet."))
+            if not people_visible(access).filter(pk=user.pk).exists():
+                return redirect("accounts:people_list")  # no longer one of theirs
             return redirect("accounts:person_detail", person=user.pk)
     return render(
         request,

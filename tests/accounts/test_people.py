@@ -463,3 +463,17 @@ def test_a_reporter_sees_the_people_of_their_parties_only(client_for, reporter, 
     other = member("t-midt-2", "region-midtjylland", Membership.Role.REPORTER)
     html = client_for(reporter).get(reverse("accounts:people_list")).content.decode()
     assert other.email in html and kombit_reporter.email not in html
+
+
+def test_rsi_removes_a_regions_reporter_and_is_sent_back_to_the_list(
+    client_for, rsi_reporter, reporter
+):
+    membership = reporter.memberships.get()
+    path = reverse(
+        "accounts:membership_remove", kwargs={"person": reporter.pk, "membership": membership.pk}
+    )
+    response = client_for(rsi_reporter).post(path, {"reason": "Stoppet", "version": 0})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:people_list")
+    assert not reporter.memberships.exists()
+    event = SecurityEvent.objects.get(kind="membership_removed", subject=reporter)
+    assert event.actor == rsi_reporter and "Stoppet" in event.detail
