@@ -10,8 +10,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Log-in")
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from .middleware import session_mark_active
+        from .middleware import session_mark_active, session_track, session_untrack
 
         user_logged_in.connect(session_mark_active, dispatch_uid="accounts.session_mark_active")
+        user_logged_in.connect(session_track, dispatch_uid="accounts.session_track")
+        user_logged_out.connect(session_untrack, dispatch_uid="accounts.session_untrack")

@@ -2,6 +2,8 @@ import time
 
 from django.conf import settings
 
+from . import people
+
 ACTIVITY_KEY = "sorplan_activity"
 
 
@@ -9,6 +11,19 @@ def session_mark_active(sender, request, user, **kwargs):
     """user_logged_in: the log-in saves the session anyway, so the first page after it
     need not save it again."""
     request.session[ACTIVITY_KEY] = int(time.time())
+
+
+def session_track(sender, request, user, **kwargs):
+    """user_logged_in: the session joins the person's list on their own page."""
+    people.session_track(
+        user=user,
+        session_key=request.session.session_key,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+def session_untrack(sender, request, user, **kwargs):
+    people.session_untrack(session_key=request.session.session_key)
 
 
 class SessionIdleTimeoutMiddleware:

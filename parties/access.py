@@ -246,6 +246,57 @@ class Access:
         if not self.may_edit_governance:
             raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre styringens poster."))
 
+    # -- People and their access (the SOR-team's administration, issue 16) --------
+    @property
+    def may_administer_people(self) -> bool:
+        """The people pages: the SOR-team for everyone; a reporter for the people of the
+        parties they report for (RSI's for RSI and the regions, KOMBIT's for KOMBIT and
+        the municipalities), following the coordinator relation as the rounds do."""
+        return self.can_edit_plan or bool(self.reports_for_party_ids)
+
+    @property
+    def may_administer_everyone(self) -> bool:
+        return self.can_edit_plan
+
+    def may_grant(self, *, party_id: int, role: str) -> bool:
+        """Nobody grants a role above their own: only editors (and superusers) grant the
+        editor and steering roles; a reporter grants the reporter role for the parties
+        they report for."""
+        if self.can_edit_plan:
+            return True
+        return role == Membership.Role.REPORTER and party_id in self.reports_for_party_ids
+
+    def grantable_party_ids(self) -> frozenset[int] | None:
+        """The parties whose reporter role this person may grant (None: every party)."""
+        return None if self.can_edit_plan else self.reports_for_party_ids
+
+    def may_manage_person(self, *, memberships, is_superuser: bool = False) -> bool:
+        """Change, deactivate or reactivate a person with these memberships (pairs of
+        party id and role): the SOR-team anyone but a superuser (only a superuser manages
+        those); a reporter someone whose every membership they could have granted."""
+        if is_superuser:
+            return self.is_superuser
+        if self.can_edit_plan:
+            return True
+        memberships = list(memberships)
+        return bool(memberships) and all(
+            self.may_grant(party_id=party_id, role=role) for party_id, role in memberships
+        )
+
+    def may_read_person_data(self, user_id: int) -> bool:
+        """The export of what sorplan holds about a person: the SOR-team, and the person."""
+        return self.can_edit_plan or (self.user_id is not None and user_id == self.user_id)
+
+    @property
+    def may_anonymise_people(self) -> bool:
+        return self.can_edit_plan
+
+    def require_people_administrator(self) -> None:
+        if not self.may_administer_people:
+            raise PermissionDenied(
+                _("Kun SOR-teamet og koordinerende parters rapportører administrerer adgang.")
+            )
+
     @cached_property
     def reports_for_parties(self):
         return Party.objects.filter(pk__in=self.reports_for_party_ids)

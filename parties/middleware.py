@@ -13,6 +13,11 @@ ALLOWED_WITHOUT_MEMBERSHIP = {
     "password_change",
     "password_change_done",
     "session_keepalive",
+    "profile",
+    "sessions_end_all",
+    "own_data_json",
+    "own_data_xlsx",
+    "privacy",
 }
 
 

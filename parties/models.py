@@ -1,8 +1,12 @@
-"""Who takes part in the programme: parties and people's roles in them."""
+"""Who takes part in the programme: parties, people's roles in them, their invitations
+and their open sessions."""
+
+import hashlib
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -148,3 +152,117 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.party} ({self.get_role_display()})"
+
+
+class Person(models.Model):
+    """What the programme keeps about a person beside their log-in: since when they are
+    deactivated, whether their data is anonymised, and a version for the administration
+    pages' conflict check. Every change to a person's access is a history row here, with
+    who made it and why (the memberships have their own history)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("bruger"),
+        on_delete=models.CASCADE,
+        related_name="person",
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inviteret af"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    deactivated_at = models.DateTimeField(_("deaktiveret"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymiseret"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("person")
+        verbose_name_plural = _("personer")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(anonymised_at__isnull=True) | Q(deactivated_at__isnull=False),
+                name="parties_person_anonymised_only_when_deactivated",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+def token_hash(token: str) -> str:
+    """Only a hash of an invitation's token is stored: the database alone opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link for an invited person to set their password (or, once
+    single sign-on is configured, to sign in with it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inviteret af"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("begrundelse"))
+    token_hash = models.CharField(_("nøgle (hash)"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("udløber"))
+    accepted_at = models.DateTimeField(_("modtaget"), null=True, blank=True)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitationer")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        """Neither used nor expired."""
+        return self.accepted_at is None and not self.is_expired
+
+
+class UserSession(models.Model):
+    """A log-in's session, so the person sees where they are logged in and can end all.
+
+    Written at log-in, removed at log-out; rows whose session has expired are ignored
+    and cleared when the person's sessions are listed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="tracked_sessions",
+    )
+    session_key = models.CharField(_("sessionsnøgle"), max_length=40, unique=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("logget ind"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessioner")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

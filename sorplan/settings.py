@@ -195,6 +195,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 # Password-reset mails per e-mail address and per client address in an hour.
 SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR", default=3)
 SORPLAN_PASSWORD_RESET_PER_IP_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_IP_HOUR", default=20)
+# Days an invitation's one-time link to set a password stays valid.
+SORPLAN_INVITATION_DAYS = env.int("SORPLAN_INVITATION_DAYS", default=7)
 
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (a working day by
 # default) and when the browser closes; activity moves the expiry forward (checked at

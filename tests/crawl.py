@@ -5,7 +5,7 @@ import re
 
 from governance.services import records as governance_records
 from milestones.models import Activity, Baseline, Goal, Milestone
-from parties.models import Party
+from parties.models import Membership, Party
 from register.models import Entry
 from tests.governance.helpers import make_action, make_decision, make_meeting, make_risk
 from tests.milestones.helpers import party
@@ -75,6 +75,13 @@ def sample_values(*, update, period, editor=None) -> dict:
     others by name. `update` is a progress update of `period`'s round; with `editor`,
     one governance record of each kind is made for the governance pages."""
     entry = Entry.objects.order_by("pk").first()
+    # A reporter of the update's party: the people pages show them to the editor and to
+    # that reporter.
+    membership = (
+        Membership.objects.filter(party=update.party, role=Membership.Role.REPORTER)
+        .order_by("pk")
+        .first()
+    )
     return {
         **(governance_records_make(editor) if editor is not None else {}),
         **(medcom_records_make(editor) if editor is not None else {}),
@@ -91,6 +98,8 @@ def sample_values(*, update, period, editor=None) -> dict:
         "activity_key": update.activity.key,
         "number": 2,
         "pk": update.pk,
+        "person": membership.user_id if membership else 1,
+        "membership": membership.pk if membership else 1,
         "uidb64": "MQ",
         "token": "set-password",
     }

@@ -236,6 +236,11 @@ NOT_PAGES = {
     "governance:meeting_decision",
     "governance:meeting_action",
     "governance:help_needed_convert",
+    "accounts:sessions_end_all",
+    "accounts:person_data_json",
+    "accounts:person_data_xlsx",
+    "accounts:own_data_json",
+    "accounts:own_data_xlsx",
 }
 
 

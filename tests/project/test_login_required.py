@@ -15,6 +15,9 @@ OPEN_URL_NAMES = {
     "accessibility",
     # A calendar feed: the secret link is the key (calendar programs cannot log in).
     "feeds:feed",
+
+    "accounts:privacy",
+    "accounts:invitation_accept",
 }
 # (Django admin's own log-in page redirects to the site's log-in page.)
 
