@@ -4,12 +4,12 @@ states the person may choose, parses what they type and keeps it on an error."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from register.forms import DateInputField, ImportForm, _normalise_dates, _Versioned
+from register.forms import DateInputField, _normalise_dates, _Versioned
 
 from .models import SUPPLIER_MOVES, CertState, Family, MessageType, supplier_parties
 from .services import MESSAGE_TYPE_FIELDS
 
-__all__ = ["CertificationForm", "FilterForm", "ImportForm", "MessageTypeForm"]
+__all__ = ["CertificationForm", "FilterForm", "MessageTypeForm"]
 
 
 class FilterForm(forms.Form):

@@ -7,12 +7,10 @@ results and import; a supplier's reporters move their own rows. 404 for what the
 person may not see, 403 for what they may see but not change.
 """
 
-import uuid
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import add_service_errors
-from core.imports import ImportRefused
+from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from parties.access import request_access
 from register import history
 
 from . import selectors, services
-from .forms import CertificationForm, FilterForm, ImportForm, MessageTypeForm
+from .forms import CertificationForm, FilterForm, MessageTypeForm
 from .imports import export_xlsx, medcom_import, template_xlsx
 from .models import Certification, MessageType, supplier_parties
 
@@ -277,95 +275,40 @@ def _safe_next(request) -> str:
 # ---------------------------------------------------------------------------
 # Import and export
 # ---------------------------------------------------------------------------
-SESSION_KEY = "medcom_import"
-IMPORT_DIR = "imports"
-
-
-def _stored_path(token: str, filename: str) -> str:
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    return f"{IMPORT_DIR}/medcom-{token}{suffix}"
-
-
 def _require_importer(request):
     access = request_access(request)
     if not (access.may_certify or access.certification_supplier_ids):
         raise PermissionDenied(
             _("Kun MedCom, SOR-teamet og leverandørernes rapportører kan importere.")
         )
+    return access
+
+
+def _run_import(access):
+    """The matrix's import with the uploader's rights (the shared pages pass the rest)."""
+    return partial(medcom_import, access=access)
 
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     """Upload the matrix: its preview (a dry run) or every error; nothing written yet."""
-    _require_importer(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        filename = upload.name.rsplit("/", 1)[-1][:150]
-        try:
-            result = medcom_import(
-                data=data,
-                filename=filename,
-                user=request.user,
-                access=request_access(request),
-                dry_run=True,
-            )
-        except ImportRefused as refused:
-            context.update(errors=refused.errors, filename=filename)
-        else:
-            token = uuid.uuid4().hex
-            default_storage.save(_stored_path(token, filename), ContentFile(data))
-            request.session[SESSION_KEY] = {"token": token, "filename": filename}
-            context.update(result=result, token=token, filename=filename)
-    return render(request, "medcom/import.html", context)
+    access = _require_importer(request)
+    return import_pages.upload_page(
+        request, run=_run_import(access), prefix="medcom", template="medcom/import.html"
+    )
 
 
 @require_POST
 def import_confirm(request):
-    _require_importer(request)
-    stored = request.session.get(SESSION_KEY) or {}
-    token = request.POST.get("token", "")
-    if not stored or stored.get("token") != token:
-        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
-        return redirect("medcom:import")
-    path = _stored_path(token, stored["filename"])
-    try:
-        with default_storage.open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        messages.error(request, _("Forhåndsvisningen er udløbet. Vælg filen igen."))
-        return redirect("medcom:import")
-    try:
-        result = medcom_import(
-            data=data,
-            filename=stored["filename"],
-            user=request.user,
-            access=request_access(request),
-        )
-    except ImportRefused as refused:
-        return render(
-            request,
-            "medcom/import.html",
-            {"form": ImportForm(), "errors": refused.errors, "filename": stored["filename"]},
-        )
-    finally:
-        default_storage.delete(path)
-        request.session.pop(SESSION_KEY, None)
-    messages.success(
+    access = _require_importer(request)
+    return import_pages.confirm(
         request,
-        _(
-            "%(name)s er importeret: %(created)s oprettet, %(updated)s ændret, %(unchanged)s uændret."
-        )
-        % {
-            "name": stored["filename"],
-            "created": len(result.created),
-            "updated": len(result.updated),
-            "unchanged": len(result.unchanged),
-        },
+        run=_run_import(access),
+        prefix="medcom",
+        template="medcom/import.html",
+        again="medcom:import",
+        done="medcom:matrix",
     )
-    return redirect("medcom:matrix")
 
 
 @require_safe
