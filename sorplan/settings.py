@@ -102,8 +102,6 @@ INSTALLED_APPS = [
     "api",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
-
     "feeds",
     # Tooling only (the bench commands, in their own database): see docs/performance.md.
     "bench",
@@ -439,8 +437,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The schema, like every endpoint, is for members (a token or the session).
+    "SERVE_PERMISSIONS": ["api.permissions.MemberWithScope"],
     "ENUM_NAME_OVERRIDES": {},
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }

@@ -217,6 +217,8 @@ NOT_PAGES = {
     "milestones:reporting_review",
     "milestones:reporting_obligation_add",
     "no_membership",
+    # A person's own token's confirmation (its sample pk names no token of theirs).
+    "tokens:revoke",
     "register:import_confirm",
     "register:import_template",
     "medcom:import_confirm",
