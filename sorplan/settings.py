@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.reporting_round_open_for_month",
         "schedule": crontab(minute=0, hour=6),
     },
+    # The materialised status (milestones.services.status): what the date alone changes.
+    "status-rerate": {
+        "task": "milestones.tasks.status_rerate",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),

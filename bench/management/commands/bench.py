@@ -131,9 +131,7 @@ class Command(BaseCommand):
         wanted = [p.strip() for p in pages.split(",") if p.strip()]
         for name in names:
             if not no_generate:
-                started = time.perf_counter()
                 self.stdout.write(load_data_regenerate(name))
-                self.stdout.write(f"  generated in {time.perf_counter() - started:.0f} s")
             results += self._measure(name, runs, cold_runs, wanted)
             if name == "large" and not wanted and not no_report:
                 call_command("bench_report", "--no-generate", stdout=self.stdout)
