@@ -123,7 +123,7 @@ class Command(BaseCommand):
 
     def _run(self, scales, runs, cold_runs, no_generate, pages, no_report) -> None:
         self.stdout.write(
-            f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']}); "
+            f"Database: {connection.vendor} ({connection.settings_dict['NAME']}); "
             f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
         )
         results: list[Result] = []
