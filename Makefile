@@ -11,7 +11,7 @@ PORT ?= 8000
 # The embedded development default: SQLite under var/, tasks in-process, e-mail to var/mail.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: help run setup test lint smoke bench messages clean-venv
+.PHONY: help run setup test lint smoke bench loadtest messages clean-venv
 
 help:
 	@echo "make run     set up (venv, dependencies, database, SOR plan, demo users) and serve on http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint    ruff and makemigrations --check"
 	@echo "make smoke   the production path: DEBUG=0 collectstatic, check --deploy, gunicorn on a fresh PostgreSQL database"
 	@echo "make bench   performance figures (own database: BENCH_DATABASE_URL; BENCH_ARGS=...)"
+	@echo "make loadtest  50 users against gunicorn, production settings, shared cache (own database; LOADTEST_ARGS=...)"
 
 # Find a Python >= 3.12 on its own: $PYTHON, pyenv's installed versions, then PATH.
 # (pyenv's shims answer only where a version is selected, so its folders come first.)
@@ -85,6 +86,12 @@ smoke: $(VENV)/.installed
 bench: $(VENV)/.installed
 	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} \
 	  $(PY) manage.py bench $(BENCH_ARGS)
+
+# 50 users (locust, from the dev lock) against gunicorn on 127.0.0.1 with production settings
+# and the shared Redis cache (LOADTEST_CACHE_URL), in the bench's own database.
+loadtest: $(VENV)/.installed
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} \
+	  $(PY) manage.py loadtest $(LOADTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

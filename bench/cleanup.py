@@ -14,11 +14,13 @@ from milestones.models import (
     Dependency,
     ForecastProposal,
     Milestone,
+    MilestoneStatus,
     ProgressUpdate,
     ReminderSent,
     ReportingRound,
     RoundObligation,
 )
+from milestones.services.status import status_rebuild
 from parties.models import Party
 from register.models import Entry, Step
 
@@ -76,6 +78,7 @@ def load_data_clear() -> dict:
         Dependency.objects.filter(Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones))
     )
     _raw_delete(BaselineEntry.objects.filter(milestone_id__in=milestones))
+    _raw_delete(MilestoneStatus.objects.filter(milestone_id__in=milestones))
     _raw_delete(BaselineEntry.objects.filter(baseline__key__startswith=PREFIX))
     removed["milepæle"] = _raw_delete(Milestone.objects.filter(key__startswith=PREFIX))
     removed["aktiviteter"] = _raw_delete(Activity.objects.filter(key__startswith=PREFIX))
@@ -106,6 +109,8 @@ def load_data_regenerate(scale: str) -> str:
     started = time.perf_counter()
     load_data_clear()
     counts = load_data_generate(scale=SCALES[scale])
+    # The generator writes history in bulk, past the services: rate it all once.
+    status_rebuild()
     analyze()
     return f"[{scale}] generated in {time.perf_counter() - started:.0f} s: " + ", ".join(
         f"{k} {v}" for k, v in counts.items()

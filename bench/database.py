@@ -26,6 +26,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.test.utils import override_settings
 from psycopg import sql
 
@@ -93,14 +95,27 @@ def database_drop(config: dict) -> None:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
-def _switch(config: dict) -> dict:
-    """Point the default connection at `config`; returns the settings it had."""
+def _switch(config: dict):
+    """Point the default connection at `config`; returns what to pass back to restore it.
+
+    A configured database of another engine (SQLite, the development default) gets
+    a PostgreSQL connection of its own for the length of the run, so nothing is
+    ever written through the configured one."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.close()
-    before = {key: connection.settings_dict.get(key) for key in CONNECTION_KEYS}
-    connection.settings_dict.update(config)
     # Content type ids are cached per alias; the other database has its own.
     ContentType.objects.clear_cache()
+    if isinstance(config, BaseDatabaseWrapper):  # restoring a connection put aside
+        connections[DEFAULT_DB_ALIAS] = config
+        return None
+    if connection.settings_dict.get("ENGINE") != config["ENGINE"]:
+        settings_dict = {**connection.settings_dict, **config}
+        connections[DEFAULT_DB_ALIAS] = load_backend(config["ENGINE"]).DatabaseWrapper(
+            settings_dict, DEFAULT_DB_ALIAS
+        )
+        return connection
+    before = {key: connection.settings_dict.get(key) for key in CONNECTION_KEYS}
+    connection.settings_dict.update(config)
     return before
 
 

@@ -1,8 +1,8 @@
 """The SHAK register in the bench: its pages, a real edit for the cold figures, and
 the 5,000-row import on PostgreSQL (issue 11: under 10 s).
 
-Called from the bench command with a few lines (`pages()`, `is_register_page()`,
-`real_edit()`, `import_timings()`), so it stays apart from the rest of the bench.
+Its pages are in `bench/pages.py` (with `edit="register"`: cold after `real_edit()`);
+the bench command calls `import_timings()` once per run.
 """
 
 import csv
@@ -11,7 +11,6 @@ import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 
 from parties.models import Party
@@ -21,27 +20,6 @@ from register.models import Entry, ShakState
 
 IMPORT_ROWS = 5000
 IMPORT_PREFIX = "bench-import-"
-# The register's pages, and the dashboard, whose section "Kan SHAK slukkes?" reads it.
-PAGE_NAMES = ("register list", "register entry", "readiness", "dashboard")
-
-
-def pages() -> list[tuple[str, str, str]]:
-    """(name, url, note) of the register's pages, as the bench command lists pages."""
-    entry = Entry.objects.filter(key__startswith="load-").order_by("key").first()
-    entry = entry or Entry.objects.order_by("key").first()
-    return [
-        ("register list", reverse("register:entry_list"), ""),
-        (
-            "register entry",
-            reverse("register:entry_detail", args=[entry.key]) if entry else "",
-            "" if entry else "skipped: no entry",
-        ),
-        ("readiness", reverse("reports:switch_off"), ""),
-    ]
-
-
-def is_register_page(name: str) -> bool:
-    return name in PAGE_NAMES
 
 
 def real_edit(user) -> None:

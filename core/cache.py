@@ -8,8 +8,15 @@ history (a baseline's entries) are watched by their newest id (`rows=`).
 
 Writes that bypass history (QuerySet.update, bulk_create) are not seen until
 the cached entry expires.
+
+A past moment has its own stamp (`stamp(..., at=moment)`): the newest history at
+or before it. Services date their history rows now, so that stamp never changes
+after the moment: edits made since leave a point-in-time page warm, and every
+moment between two changes on the same day shares one entry (the stamp and the
+day are the key, not the minute asked for).
 """
 
+import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 
@@ -26,25 +33,34 @@ from .dates import today
 _STAMP_SQL: dict[tuple, str] = {}
 
 
-def stamp(*, models: Sequence[type[Model]], rows: Sequence[type[Model]] = ()) -> tuple:
+def stamp(
+    *,
+    models: Sequence[type[Model]],
+    rows: Sequence[type[Model]] = (),
+    at: datetime.datetime | None = None,
+) -> tuple:
     """A stamp that changes whenever a row of `models` (with history) or a new row of
-    `rows` (without history) is saved: one query, the same for the same lists."""
-    key = (tuple(models), tuple(rows))
+    `rows` (without history) is saved: one query, the same for the same lists.
+
+    With `at`, the stamp of the data as it stood then: the newest history at or
+    before `at` (rows without history are watched whole, as they are read whole)."""
+    key = (tuple(models), tuple(rows), at is not None)
     sql = _STAMP_SQL.get(key)
     if sql is None:
-        sql = _STAMP_SQL[key] = _stamp_sql(models, rows)
+        sql = _STAMP_SQL[key] = _stamp_sql(models, rows, past=at is not None)
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [at] * (2 * len(models)) if at is not None else None)
         return tuple(str(value) for value in cursor.fetchone())
 
 
-def _stamp_sql(with_history, without_history) -> str:
+def _stamp_sql(with_history, without_history, *, past: bool = False) -> str:
     quote = connection.ops.quote_name
+    where = " WHERE history_date <= %s" if past else ""
     parts = []
     for model in with_history:
         table = quote(model.history.model._meta.db_table)
-        parts.append(f"(SELECT MAX(history_id) FROM {table})")
-        parts.append(f"(SELECT MAX(history_date) FROM {table})")
+        parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
+        parts.append(f"(SELECT MAX(history_date) FROM {table}{where})")
     for model in without_history:
         parts.append(f"(SELECT MAX(id) FROM {quote(model._meta.db_table)})")
     return "SELECT " + ", ".join(parts)

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class MilestonesConfig(AppConfig):
     name = "milestones"
     verbose_name = _("Plan og milepæle")
+
+    def ready(self):
+        # The materialised status follows every write that records history
+        # (milestones.services.status), in the same transaction.
+        from simple_history.signals import post_create_historical_record
+
+        from .models import Activity, Baseline, Milestone
+        from .services.status import history_written
+
+        for model in (Milestone, Activity, Baseline):
+            post_create_historical_record.connect(
+                history_written,
+                sender=model.history.model,
+                dispatch_uid=f"materialised-status-{model._meta.label_lower}",
+            )

@@ -31,6 +31,7 @@ from .models import (
     RoundObligation,
     StatusSource,
 )
+from .services.status import status_deferred
 
 DEMO_PASSWORD = "sorplan-demo-2026"
 REASON = "Demodata (illustrativ)"
@@ -286,6 +287,11 @@ def demo_data_load(*, by, today: datetime.date | None = None) -> dict[str, int]:
 
     The plan's order holds throughout: see `SCRIPTED` and the dependency pass.
     """
+    with status_deferred(user=by, reason="Demodata indlæst"):
+        return _demo_data_load(by=by, today=today)
+
+
+def _demo_data_load(*, by, today: datetime.date | None) -> dict[str, int]:
     today = today or timezone.localdate()
     rng = random.Random(2026)
     counts = {"milepæle": 0, "aktiviteter": 0, "kommuner": 0, "opdateringer": 0}

@@ -31,6 +31,7 @@ from .models import (
     RolloutPhase,
     StatusSource,
 )
+from .services.status import status_deferred
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 PLAN_FILE = SEED_DIR / "sor_plan.toml"
@@ -133,6 +134,11 @@ def sor_roadmap_load(
 
     Only rows whose values differ from the seed are saved.
     """
+    with status_deferred(user=user, reason="SOR-planen indlæst"):
+        return _sor_roadmap_load(user, plan, municipalities)
+
+
+def _sor_roadmap_load(user, plan, municipalities) -> LoadResult:
     plan = plan or read_plan()
     municipalities = municipalities if municipalities is not None else read_municipalities()
     result = LoadResult()

@@ -448,13 +448,18 @@ def _milestone_rows(plan, before, since) -> tuple[list[dict], list[dict], list[d
 
 
 def _appendix(rows: list[dict], limit: int) -> dict:
-    """The appendix's milestones by activity: all of them, or only red and yellow ones
-    above `limit` (the full list then goes along as a spreadsheet)."""
+    """The appendix's milestones by activity: all of them up to `limit`; above it only
+    red and yellow ones, and of those at most `limit`, the worst first (the full list
+    then goes along as a spreadsheet). So the PDF grows with the limit, not with the
+    programme."""
     by_activity: OrderedDict[int, dict] = OrderedDict()
     spreadsheet = len(rows) > limit
-    for r in rows:
-        if spreadsheet and r["rag"] not in ATTENTION:
-            continue
+    attention = [r for r in rows if r["rag"] in ATTENTION] if spreadsheet else rows
+    chosen = attention
+    if spreadsheet and len(attention) > limit:
+        keep = {id(r) for r in sorted(attention, key=_severity)[:limit]}
+        chosen = [r for r in attention if id(r) in keep]  # still in the plan's order
+    for r in chosen:
         group = by_activity.setdefault(
             r["activity_id"], {"activity": r["activity"], "party": r["party"], "milestones": []}
         )
@@ -462,8 +467,9 @@ def _appendix(rows: list[dict], limit: int) -> dict:
     return {
         "spreadsheet": spreadsheet,
         "limit": limit,
+        "attention": len(attention),
         "groups": list(by_activity.values()),
-        "shown": sum(len(g["milestones"]) for g in by_activity.values()),
+        "shown": len(chosen),
     }
 
 

@@ -207,9 +207,13 @@ SESSION_REFRESH_SECONDS = min(60, SESSION_IDLE_TIMEOUT // 10)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 
 # ---------------------------------------------------------------------------
-# Cache: the throttling counters; Redis in production so every worker shares them
+# Cache: the throttling counters and the pages' cached content; Redis in production
+# so every worker shares them
 # ---------------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# CACHE_URL names it (redis://host:6379/1 gives Django's RedisCache); else REDIS_URL,
+# if set, as a RedisCache; else local memory, one copy per process (development).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL or "locmemcache://")}
 
 # ---------------------------------------------------------------------------
 # Language and time
@@ -299,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
     "reporting-round-open": {
         "task": "milestones.tasks.reporting_round_open_for_month",
         "schedule": crontab(minute=0, hour=6),
+    },
+    # The materialised status (milestones.services.status): what the date alone changes.
+    "status-rerate": {
+        "task": "milestones.tasks.status_rerate",
+        "schedule": crontab(minute=5, hour=0),
     },
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",

@@ -39,6 +39,50 @@ def _key_field(label, queryset, empty_label):
     )
 
 
+class KeyTextField(forms.CharField):
+    """An optional record typed as text, not picked from a list of thousands: its key
+    (what links put in the URL), its name, or a part of the name that only one record
+    has. Cleans to the record or None; several or no matches are a Danish error."""
+
+    def __init__(self, *, label, queryset, name_field: str, noun_plural, **kwargs):
+        self.queryset = queryset
+        self.name_field = name_field
+        self.noun_plural = noun_plural
+        kwargs.setdefault("help_text", _("Skriv navnet, en del af det, eller nøglen."))
+        super().__init__(label=label, required=False, max_length=200, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, self.queryset.model):
+            return getattr(value, self.name_field)
+        return value
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        records = self.queryset.order_by()
+        found = (
+            records.filter(key=text).first()
+            or records.filter(**{f"{self.name_field}__iexact": text}).first()
+        )
+        if found is not None:
+            return found
+        matches = list(records.filter(**{f"{self.name_field}__icontains": text})[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(
+                _("Ingen %(things)s matcher “%(text)s”.")
+                % {"things": self.noun_plural, "text": text},
+                code="no_match",
+            )
+        raise forms.ValidationError(
+            _("Flere %(things)s matcher “%(text)s”: skriv mere af navnet.")
+            % {"things": self.noun_plural, "text": text},
+            code="several",
+        )
+
+
 class _PlanFilterForm(_FilterForm):
     """Milestones and activities filter alike: by track, party, status, goal, plan
     version and baseline; only their statuses and sort orders differ."""
@@ -50,10 +94,11 @@ class _PlanFilterForm(_FilterForm):
         self.fields["spor"] = forms.ChoiceField(
             label=_("Spor"), choices=[("", _("Alle spor")), *Activity.Track.choices], required=False
         )
-        self.fields["part"] = _key_field(
-            _("Ansvarlig part"),
-            Party.objects.filter(responsible_activities__isnull=False).distinct().order_by("name"),
-            _("Alle parter"),
+        self.fields["part"] = KeyTextField(
+            label=_("Ansvarlig part"),
+            queryset=Party.objects.filter(responsible_activities__isnull=False).distinct(),
+            name_field="name",
+            noun_plural=_("parter"),
         )
         self.fields["status"] = forms.ChoiceField(
             label=_("Status"),
@@ -109,13 +154,18 @@ class GoalFilterForm(_FilterForm):
 
 
 class ChangeFeedFilterForm(forms.Form):
-    part = _key_field(
-        _("Part"),
-        Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name"),
-        _("Alle parter"),
+    # Typed, not chosen from a list: a large programme has thousands of activities.
+    part = KeyTextField(
+        label=_("Part"),
+        queryset=Party.objects.exclude(kind=Party.Kind.MUNICIPALITY),
+        name_field="name",
+        noun_plural=_("parter"),
     )
-    aktivitet = _key_field(
-        _("Aktivitet"), Activity.objects.order_by("title"), _("Alle aktiviteter")
+    aktivitet = KeyTextField(
+        label=_("Aktivitet"),
+        queryset=Activity.objects.all(),
+        name_field="title",
+        noun_plural=_("aktiviteter"),
     )
     bruger = forms.ModelChoiceField(
         label=_("Bruger"),

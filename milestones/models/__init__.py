@@ -24,6 +24,7 @@ from .reporting import (
     RoundObligation,
 )
 from .rollout import MunicipalityRollout, RolloutPhase
+from .status import MilestoneStatus, StatusRollup
 
 __all__ = [
     "Activity",
@@ -37,6 +38,7 @@ __all__ = [
     "ForecastProposal",
     "Goal",
     "Milestone",
+    "MilestoneStatus",
     "MilestoneQuerySet",
     "MunicipalityRollout",
     "Programme",
@@ -45,6 +47,7 @@ __all__ = [
     "ReminderSent",
     "ReportingRound",
     "RolloutPhase",
+    "StatusRollup",
     "RoundObligation",
     "StatusSource",
     "is_period_start",

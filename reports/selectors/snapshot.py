@@ -64,11 +64,12 @@ def rows(model: type[Model], at: datetime.datetime | None, fields, **filters) ->
     return list(as_of_queryset(model, at).filter(**filters).values(*fields))
 
 
-def data_version() -> tuple:
+def data_version(at: datetime.datetime | None = None) -> tuple:
     """The data-version stamp of the steering group's pages (`core.cache.stamp`, one
     query): it changes whenever anything the dashboard shows is saved. Baseline entries
-    have no history of their own; their newest id stands in."""
-    return stamp(models=WATCHED_MODELS, rows=(BaselineEntry,))
+    have no history of their own; their newest id stands in. With `at`, the stamp of
+    the data as it stood then, which later edits do not change."""
+    return stamp(models=WATCHED_MODELS, rows=(BaselineEntry,), at=at)
 
 
 # ---------------------------------------------------------------------------

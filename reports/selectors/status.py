@@ -142,16 +142,23 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
-    moment = point.at.isoformat() if point.is_past else point.today.isoformat()
+    # Keyed by the data as it stood and the day: a past moment by the last change
+    # before it (every minute between two changes shares one entry), now by today.
     result = cached(
         "reports",
-        ("dashboard", 2, snapshot.data_version(), moment, party or "", track or ""),
+        (
+            "dashboard",
+            3,
+            snapshot.data_version(point.at),
+            point.today.isoformat(),
+            party or "",
+            track or "",
+        ),
         lambda: dashboard_build(point, party or None, track or None),
         seconds=CACHE_SECONDS,
     )
-    if not point.is_past:
-        # The cached figures hold for the whole day; the moment shown is now.
-        result.point = point
+    # The cached figures hold for that data and day; the moment shown is the one asked for.
+    result.point = point
     return result
 
 

@@ -59,13 +59,16 @@ def _page(request, *, kind: str, title: str, build, live_extra=None):
     if request.htmx:
         template, context = build()
         return render(request, template.replace("_main", "_body"), context)
+    # A past moment's page is keyed by the data as it stood then: edits made since
+    # leave it warm (core.cache.stamp).
+    at = selectors.point_in_time(_filters(request)[1]["as_of"]).at
     content, context = page_html(
         request,
         namespace="reports",
         parts=(
             "html",
             kind,
-            snapshot.data_version(),
+            snapshot.data_version(at),
             request_access(request).can_review,
             request_access(request).may_read_governance,
         ),

@@ -110,3 +110,32 @@ def test_the_configured_database_is_never_the_bench_database(monkeypatch):
     with pytest.raises(CommandError, match="den konfigurerede database"):
         call_command("generate_load_data", "--scale", "tiny", stdout=io.StringIO())
     assert Party.objects.filter(key="real-party").exists()
+
+
+def test_the_bench_measures_the_bare_floor_every_page_warm_and_cold_after_a_real_edit(
+    bench_name, django_user_model
+):
+    """A tiny run: the bare view it serves itself, each page of the list, cold figures
+    after an edit through the service (the configured database is untouched), and
+    the budget as its last line."""
+    from bench.pages import BARE, PAGES, TRIVIAL
+
+    before = _counts()
+    out = io.StringIO()
+    call_command(
+        "bench", "--scales", "tiny", "--runs", "1", "--cold-runs", "1", "--keep", stdout=out
+    )
+    text = out.getvalue()
+    for page in (BARE, TRIVIAL, *PAGES):
+        assert f"tiny   {page.name} " in text
+    assert "x bare" in text and "cold ms" in text
+    last = text.strip().splitlines()[-1]
+    assert last == "budget: all within" or last.startswith("budget: over: ")
+    assert _counts() == before
+    # The cold figures came after real edits: the bench milestone's history names them.
+    with psycopg.connect(_url(bench_name)) as bench:
+        (edits,) = bench.execute(
+            "SELECT count(*) FROM milestones_historicalmilestone "
+            "WHERE history_change_reason LIKE 'Benchmark:%%'"
+        ).fetchone()
+    assert edits >= len(PAGES)

@@ -168,6 +168,20 @@ def test_a_big_programme_moves_the_full_list_to_a_spreadsheet(known, settings):
     assert data["appendix"]["spreadsheet"]
     shown = [m for g in data["appendix"]["groups"] for m in g["milestones"]]
     assert shown and all(m["rag"] in (Rag.RED, Rag.YELLOW) for m in shown)
+    assert len(shown) == data["appendix"]["shown"] <= 10
+    # Capped like the other lists: the worst first, the spreadsheet keeps every row.
+    with time_machine.travel(known.run_at, tick=False):
+        capped = report_data.build(
+            period=report.period, as_of=report.as_of, previous=None, appendix_limit=1
+        )["appendix"]
+    assert capped["shown"] == 1 and capped["attention"] >= 1
+    (worst,) = [m for g in capped["groups"] for m in g["milestones"]]
+    assert (
+        worst["rag"]
+        == min((m for m in shown), key=lambda m: (m["rag"] != Rag.RED, -(m["slip_days"] or 0)))[
+            "rag"
+        ]
+    )
     sheet = load_workbook(io.BytesIO(report_xlsx.milestones_xlsx(data))).active
     assert sheet.max_row == 1 + data["milestone_total"]
     assert sheet["C1"].value == "Milepæl"

@@ -1,0 +1,21 @@
+"""Rebuild the materialised status (every milestone's RAG and every roll-up) from the rule.
+
+    python manage.py status_rebuild
+
+Writes only rows that differ (roll-ups with a history row); safe to run at any time.
+"""
+
+from django.core.management.base import BaseCommand
+
+from milestones.services.status import status_rebuild
+
+
+class Command(BaseCommand):
+    help = "Genberegner den materialiserede status (milepæle og samlede statusser) efter reglen."
+
+    def handle(self, *args, **options):
+        written = status_rebuild()
+        self.stdout.write(
+            f"Materialiseret status: {written['ratings']} milepæle og "
+            f"{written['rollups']} samlede statusser skrevet."
+        )

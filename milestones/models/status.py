@@ -1,0 +1,86 @@
+"""Materialised status: the RAG rule's results kept as rows (a cache of `milestones.rag`).
+
+`MilestoneStatus` holds each milestone's RAG, slip and reason as rated on
+`rated_on`; `StatusRollup` the worst-of roll-up per activity, party, track and
+the programme, with the worst milestone's rating for its reason. Both are kept
+up to date in the same transaction as every write that records history
+(`milestones.services.status`), rebuilt by `manage.py status_rebuild` and
+re-rated daily for what the date alone changes (`milestones.tasks.status_rerate`).
+Roll-ups keep history, so a past moment reads them as they stood.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class MilestoneStatus(models.Model):
+    """One milestone's rating by `milestones.rag.milestone_rag` on `rated_on`."""
+
+    milestone = models.OneToOneField(
+        "milestones.Milestone",
+        verbose_name=_("milepæl"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="materialised_status",
+    )
+    rated_on = models.DateField(_("vurderet den"))
+    rag = models.CharField(_("status"), max_length=10)
+    computed = models.CharField(_("beregnet status"), max_length=10)
+    # Red 3, yellow 2, green 1, grey 0; done and cancelled -1 (left out of roll-ups).
+    severity = models.SmallIntegerField(_("alvor"))
+    reason_code = models.CharField(_("begrundelse (kode)"), max_length=20)
+    overridden = models.BooleanField(_("tilsidesat"), default=False)
+    override_reason = models.TextField(_("begrundelse for tilsidesættelse"), blank=True)
+    baseline_date = models.DateField(_("baselinedato"), null=True, blank=True)
+    baseline_precision = models.CharField(_("baselinedatoens præcision"), max_length=10)
+    slip_days = models.IntegerField(_("forsinkelse i dage"), null=True, blank=True)
+    slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
+    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
+    forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
+
+    class Meta:
+        verbose_name = _("materialiseret milepælsstatus")
+        verbose_name_plural = _("materialiserede milepælsstatusser")
+
+    def __str__(self):
+        return f"{self.milestone_id}: {self.rag} ({self.rated_on})"
+
+
+class StatusRollup(models.Model):
+    """The worst-of roll-up of one scope's milestones, as `milestones.rag.rollup` gives it."""
+
+    class Scope(models.TextChoices):
+        PROGRAMME = "programme", _("Programmet")
+        TRACK = "track", _("Spor")
+        PARTY = "party", _("Part")
+        ACTIVITY = "activity", _("Aktivitet")
+
+    scope = models.CharField(_("omfang"), max_length=10, choices=Scope.choices)
+    # The track's value, the party's or activity's id, "" for the programme.
+    scope_key = models.CharField(_("nøgle"), max_length=40, blank=True)
+    rated_on = models.DateField(_("vurderet den"))
+    rag = models.CharField(_("status"), max_length=10)
+    red = models.PositiveIntegerField(_("røde"), default=0)
+    yellow = models.PositiveIntegerField(_("gule"), default=0)
+    green = models.PositiveIntegerField(_("grønne"), default=0)
+    grey = models.PositiveIntegerField(_("uden baseline"), default=0)
+    done = models.PositiveIntegerField(_("nåede"), default=0)
+    cancelled = models.PositiveIntegerField(_("aflyste"), default=0)
+    worst_milestone_id = models.IntegerField(_("værste milepæl"), null=True, blank=True)
+    worst_title = models.CharField(_("værste milepæls titel"), max_length=300, blank=True)
+    # The worst milestone's rating (MilestoneRag's fields), for the roll-up's reason.
+    worst = models.JSONField(_("værste milepæls vurdering"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("materialiseret samlet status")
+        verbose_name_plural = _("materialiserede samlede statusser")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_key"], name="status_rollup_unique_scope"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.scope_key}: {self.rag} ({self.rated_on})"

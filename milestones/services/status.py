@@ -1,0 +1,296 @@
+"""Keeping the materialised status (`MilestoneStatus`, `StatusRollup`) up to date.
+
+The rule stays in `milestones.rag`: these rows are its cache. Every write that
+records history on a milestone, an activity or the active baseline refreshes the
+ratings and roll-ups it touches, in the same transaction, with the same history
+user (`history_written`, connected to django-simple-history's
+`post_create_historical_record` in `milestones.apps`). Writes that bypass history
+(bulk loads) call `status_rebuild` themselves; so does `manage.py status_rebuild`.
+The date alone changes ratings (a forecast date passes), so a daily task calls
+`status_rerate` (`milestones.tasks.status_rerate`, keyed by the day).
+"""
+
+import contextlib
+import datetime
+import threading
+from collections.abc import Iterable, Iterator
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from core.dates import today as today_get
+from core.history import record_delete, record_save, system_user_get
+
+from ..models import Activity, Baseline, Milestone, MilestoneStatus, StatusRollup
+from ..rag import MilestoneRag, Rag, rags_for
+
+Scope = StatusRollup.Scope
+COLOURS = (Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.GREY, Rag.DONE, Rag.CANCELLED)
+_GROUP = {
+    Scope.PROGRAMME: None,
+    Scope.TRACK: "milestone__activity__track",
+    Scope.PARTY: "milestone__activity__responsible_party_id",
+    Scope.ACTIVITY: "milestone__activity_id",
+}
+_RAG_FIELDS = (
+    "rag",
+    "computed",
+    "reason_code",
+    "overridden",
+    "override_reason",
+    "baseline_date",
+    "baseline_precision",
+    "slip_days",
+    "slip_months",
+    "forecast_date",
+    "forecast_precision",
+)
+_DATE_FIELDS = ("baseline_date", "forecast_date")
+
+
+def severity(rag: str) -> int:
+    return Rag.SEVERITY.get(rag, -1)
+
+
+def rating_fields(rating: MilestoneRag) -> dict:
+    return {name: getattr(rating, name) for name in _RAG_FIELDS}
+
+
+def rating_from(values: dict) -> MilestoneRag:
+    """A MilestoneRag from stored fields (a MilestoneStatus's or a roll-up's `worst`)."""
+    data = {name: values[name] for name in _RAG_FIELDS}
+    for name in _DATE_FIELDS:
+        if isinstance(data[name], str):
+            data[name] = datetime.date.fromisoformat(data[name])
+    return MilestoneRag(**data)
+
+
+def _worst_json(values: dict) -> dict:
+    return {
+        name: (values[name].isoformat() if name in _DATE_FIELDS and values[name] else values[name])
+        for name in _RAG_FIELDS
+    }
+
+
+# ---------------------------------------------------------------------------
+# Ratings
+# ---------------------------------------------------------------------------
+def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date) -> int:
+    """Rate `milestone_ids` (None: all) by the rule and store what changed; returns the
+    number of rows written. Ratings of milestones that are gone are removed by cascade."""
+    milestones = Milestone.objects.order_by("pk")
+    if milestone_ids is not None:
+        milestones = milestones.filter(pk__in=list(milestone_ids))
+    milestones = list(milestones)
+    ratings = rags_for(milestones, today=today)
+    stored = {
+        row["milestone_id"]: row
+        for row in MilestoneStatus.objects.filter(
+            milestone_id__in=[m.pk for m in milestones]
+        ).values("milestone_id", "severity", *_RAG_FIELDS)
+    }
+    changed = []
+    for milestone in milestones:
+        fields = rating_fields(ratings[milestone.pk])
+        fields["severity"] = severity(fields["rag"])
+        old = stored.get(milestone.pk)
+        if old is not None and all(old[k] == v for k, v in fields.items()):
+            continue
+        changed.append(MilestoneStatus(milestone_id=milestone.pk, rated_on=today, **fields))
+    if changed:
+        MilestoneStatus.objects.bulk_create(
+            changed,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["milestone"],
+            update_fields=["rated_on", "severity", *_RAG_FIELDS],
+        )
+    # Unchanged ratings hold on this day too.
+    unchanged = MilestoneStatus.objects.filter(rated_on__lt=today)
+    if milestone_ids is not None:
+        unchanged = unchanged.filter(milestone_id__in=[m.pk for m in milestones])
+    unchanged.update(rated_on=today)
+    return len(changed)
+
+
+# ---------------------------------------------------------------------------
+# Roll-ups
+# ---------------------------------------------------------------------------
+def _computed_rollups(scope: str, keys: Iterable[str] | None) -> dict[str, dict]:
+    """Each key's roll-up of `scope` computed from the stored ratings (two queries),
+    as `milestones.rag.rollup` would: counts per colour, the worst open milestone by
+    severity, then slip, then the lowest id."""
+    group = _GROUP[scope]
+    statuses = MilestoneStatus.objects.order_by()
+    if group and keys is not None:
+        statuses = statuses.filter(**{f"{group}__in": list(keys)})
+    counts = {colour: Count("milestone_id", filter=Q(rag=colour)) for colour in COLOURS}
+    if group:
+        grouped = statuses.values(key=F(group)).annotate(**counts)
+    else:
+        grouped = [dict(statuses.aggregate(**counts), key="")]
+    result = {}
+    for row in grouped:
+        if not any(row[c] for c in COLOURS):
+            continue
+        result[str(row["key"])] = {
+            "counts": {c: row[c] for c in COLOURS},
+            "worst": None,
+        }
+    order = [F("severity").desc(), Coalesce("slip_days", Value(0)).desc(), F("milestone_id").asc()]
+    window = Window(RowNumber(), partition_by=[F(group)] if group else [], order_by=order)
+    worst = (
+        statuses.filter(severity__gte=0)
+        .annotate(number=window)
+        .filter(number=1)
+        .values(
+            "milestone_id", "milestone__title", *_RAG_FIELDS, key=F(group) if group else Value("")
+        )
+    )
+    for row in worst:
+        entry = result.get(str(row["key"]))
+        if entry is not None:
+            entry["worst"] = row
+    return result
+
+
+def _rollup_values(computed: dict, today: datetime.date) -> dict:
+    counts, worst = computed["counts"], computed["worst"]
+    if worst is None:
+        rag = Rag.DONE if counts[Rag.DONE] else Rag.GREY
+    else:
+        rag = worst["rag"]
+    return {
+        "rated_on": today,
+        "rag": rag,
+        **counts,
+        "worst_milestone_id": worst["milestone_id"] if worst else None,
+        "worst_title": worst["milestone__title"] if worst else "",
+        "worst": _worst_json(worst) if worst else None,
+    }
+
+
+def rollups_refresh(
+    scopes: dict[str, set[str] | None], *, today: datetime.date, user, reason: str
+) -> int:
+    """Recompute the roll-ups of `scopes` ({scope: keys, or None for all of that scope})
+    from the stored ratings; saves (with history) only those that changed, and removes
+    those left without milestones. Returns the number of rows written or removed."""
+    written = 0
+    for scope, keys in scopes.items():
+        computed = _computed_rollups(scope, keys)
+        existing = StatusRollup.objects.filter(scope=scope)
+        if keys is not None and scope != Scope.PROGRAMME:
+            existing = existing.filter(scope_key__in=[str(k) for k in keys])
+        existing = {row.scope_key: row for row in existing}
+        for key, values in computed.items():
+            values = _rollup_values(values, today)
+            row = existing.pop(key, None)
+            if row is None:
+                row = StatusRollup(scope=scope, scope_key=key, **values)
+            elif all(getattr(row, k) == v for k, v in values.items() if k != "rated_on"):
+                if row.rated_on < today:  # the same roll-up holds today; no history row
+                    StatusRollup.objects.filter(pk=row.pk).update(rated_on=today)
+                continue
+            else:
+                for k, v in values.items():
+                    setattr(row, k, v)
+            record_save(row, user=user, reason=reason, clean=False)
+            written += 1
+        for row in existing.values():
+            record_delete(row, user=user, reason=reason)
+            written += 1
+    return written
+
+
+ALL_SCOPES = {scope: None for scope in _GROUP}
+
+
+@transaction.atomic
+def status_rebuild(*, today: datetime.date | None = None, user=None, reason: str = "") -> dict:
+    """Rate every milestone and recompute every roll-up; writes only what differs."""
+    today = today or today_get()
+    user = user or system_user_get()
+    reason = reason or "Materialiseret status genberegnet"
+    ratings = milestones_rate(None, today=today)
+    rollups = rollups_refresh(dict(ALL_SCOPES), today=today, user=user, reason=reason)
+    return {"ratings": ratings, "rollups": rollups}
+
+
+def status_rerate(*, today: datetime.date | None = None, user=None) -> dict | None:
+    """The daily re-rating: what the date alone changes (a forecast or baseline date
+    passing). Keyed by the day: once every rating is of `today`, it does nothing."""
+    today = today or today_get()
+    if not MilestoneStatus.objects.filter(rated_on__lt=today).exists() and (
+        not StatusRollup.objects.filter(rated_on__lt=today).exists()
+    ):
+        return None
+    return status_rebuild(today=today, user=user, reason="Daglig genvurdering af status")
+
+
+# ---------------------------------------------------------------------------
+# Kept up to date on each write
+# ---------------------------------------------------------------------------
+def _scopes_of(activity_rows: Iterable[tuple]) -> dict[str, set[str] | None]:
+    scopes: dict[str, set[str] | None] = {Scope.PROGRAMME: None}
+    for activity_id, track, party_id in activity_rows:
+        scopes.setdefault(Scope.ACTIVITY, set()).add(str(activity_id))
+        scopes.setdefault(Scope.TRACK, set()).add(str(track))
+        scopes.setdefault(Scope.PARTY, set()).add(str(party_id))
+    return scopes
+
+
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def status_deferred(*, user=None, reason: str = "") -> Iterator[None]:
+    """For loaders writing hundreds of rows: no refresh per write, one rebuild at the end
+    (inside the caller's transaction)."""
+    depth = getattr(_deferred, "depth", 0)
+    _deferred.depth = depth + 1
+    try:
+        yield
+    finally:
+        _deferred.depth = depth
+    if depth == 0:
+        status_rebuild(user=user, reason=reason)
+
+
+def history_written(sender, instance, history_instance, **kwargs) -> None:
+    """After a history row of a milestone, an activity or a baseline: refresh what it
+    touches, in the same transaction and with the same user and reason."""
+    if getattr(_deferred, "depth", 0):
+        return
+    user = getattr(history_instance, "history_user", None) or system_user_get()
+    reason = (getattr(history_instance, "history_change_reason", "") or "")[:200]
+    today = today_get()
+    if isinstance(instance, Baseline):
+        if instance.is_active:
+            status_rebuild(today=today, user=user, reason=reason)
+        return
+    if isinstance(instance, Milestone):
+        activities = {(instance.activity_id,)}
+        if history_instance.history_type != "-":
+            milestones_rate([instance.pk], today=today)
+        previous = history_instance.prev_record
+        if previous is not None:
+            activities.add((previous.activity_id,))
+    elif isinstance(instance, Activity):
+        activities = {(instance.pk,)}
+        previous = history_instance.prev_record
+        rows = {(instance.pk, instance.track, instance.responsible_party_id)}
+        if previous is not None:
+            rows.add((previous.id, previous.track, previous.responsible_party_id))
+        rollups_refresh(_scopes_of(rows), today=today, user=user, reason=reason)
+        return
+    else:
+        return
+    ids = [a[0] for a in activities]
+    rows = set(
+        Activity.objects.filter(pk__in=ids).values_list("pk", "track", "responsible_party_id")
+    )
+    # An activity deleted with its milestones: its own roll-up goes too.
+    rows |= {(i, "", "") for i in ids if i not in {r[0] for r in rows}}
+    rollups_refresh(_scopes_of(rows), today=today, user=user, reason=reason)

@@ -1,0 +1,153 @@
+"""The materialised status (MilestoneStatus, StatusRollup) is the RAG rule's cache:
+it agrees with `milestones.rag` on the synthetic programme, follows each write
+through the services in the same transaction and with its user and reason, is
+rebuilt by a command and re-rated once a day for what the date alone changes."""
+
+import datetime
+import io
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from bench.loaddata import Scale, load_data_generate
+from core.dates import today as today_get
+from milestones.models import Activity, Milestone, MilestoneStatus, StatusRollup
+from milestones.rag import rags_for, rollup
+from milestones.services import plan as plan_services
+from milestones.services.status import rating_fields, rating_from, status_rebuild, status_rerate
+from milestones.tasks import status_rerate as status_rerate_task
+
+pytestmark = pytest.mark.django_db
+
+Scope = StatusRollup.Scope
+
+
+def _expected(today):
+    """Each milestone's rating and each scope's roll-up, computed by the rule itself."""
+    milestones = list(Milestone.objects.select_related("activity").order_by("pk"))
+    rags = rags_for(milestones, today=today)
+    groups = defaultdict(list)
+    for m in milestones:
+        pair = (m, rags[m.pk])
+        groups[(Scope.PROGRAMME, "")].append(pair)
+        groups[(Scope.TRACK, m.activity.track)].append(pair)
+        groups[(Scope.PARTY, str(m.activity.responsible_party_id))].append(pair)
+        groups[(Scope.ACTIVITY, str(m.activity_id))].append(pair)
+    return rags, {key: rollup(items) for key, items in groups.items()}
+
+
+def _assert_agrees(today):
+    rags, rollups = _expected(today)
+    stored = {s.milestone_id: s for s in MilestoneStatus.objects.all()}
+    assert set(stored) == set(rags)
+    for pk, rating in rags.items():
+        row = stored[pk]
+        assert rating_from(row.__dict__) == rating, pk
+        assert row.rated_on == today
+    rows = {(r.scope, r.scope_key): r for r in StatusRollup.objects.all()}
+    assert set(rows) == set(rollups)
+    for key, expected in rollups.items():
+        row = rows[key]
+        assert row.rag == expected.rag, key
+        assert {c: getattr(row, c) for c in expected.counts} == expected.counts, key
+        assert row.worst_milestone_id == expected.worst_milestone_id, key
+        if expected.worst is not None:
+            assert rating_from(row.worst) == expected.worst, key
+            assert row.worst_title == expected.worst_title
+
+
+def test_the_materialised_status_agrees_with_the_rule_on_the_synthetic_programme():
+    load_data_generate(
+        scale=Scale(
+            parties=8,
+            activities=40,
+            milestones_per_activity=6,
+            rounds=4,
+            months=12,
+            register_entries=10,
+        )
+    )
+    out = io.StringIO()
+    call_command("status_rebuild", stdout=out)
+    assert "Materialiseret status" in out.getvalue()
+    _assert_agrees(today_get())
+    # A second rebuild finds nothing to write.
+    assert status_rebuild() == {"ratings": 0, "rollups": 0}
+
+
+def test_an_edit_through_the_service_refreshes_the_rating_and_roll_ups_in_its_transaction(
+    editor,
+):
+    status_rebuild()
+    milestone = (
+        Milestone.objects.filter(forecast_date__isnull=False, status=Milestone.Status.PLANNED)
+        .select_related("activity")
+        .order_by("pk")
+        .first()
+    )
+    today = today_get()
+    with transaction.atomic():
+        plan_services.milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=milestone.version,
+            forecast_date=today - datetime.timedelta(days=10),
+            user=editor,
+            reason="Leverancen er forsinket",
+        )
+        # Inside the same transaction: the rating already says overdue.
+        status = MilestoneStatus.objects.get(milestone=milestone)
+        assert (status.rag, status.reason_code) == ("red", "overdue")
+    _assert_agrees(today)
+    # The roll-ups it changed carry the editor and the reason in their history.
+    programme = StatusRollup.objects.get(scope=Scope.PROGRAMME)
+    latest = programme.history.order_by("-history_id").first()
+    assert latest.history_user == editor
+    assert latest.history_change_reason == "Leverancen er forsinket"
+
+
+def test_moving_an_activity_to_another_party_moves_its_roll_ups(editor):
+    status_rebuild()
+    activity = Activity.objects.filter(milestones__isnull=False).order_by("pk").first()
+    other = (
+        Activity.objects.exclude(responsible_party=activity.responsible_party)
+        .order_by("pk")
+        .first()
+        .responsible_party
+    )
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"responsible_party": other},
+        reason="Ansvaret flyttet",
+    )
+    _assert_agrees(today_get())
+
+
+def test_the_daily_rerating_follows_the_date_and_runs_once_a_day():
+    today = today_get()
+    status_rebuild(today=today)
+    later = today + datetime.timedelta(days=400)
+    # The date alone turns forecasts that have passed red.
+    assert status_rerate_task.apply(kwargs={"today": later.isoformat()}).get()["ratings"] > 0
+    _assert_agrees(later)
+    # Keyed by the day: a second run that day writes nothing.
+    assert status_rerate(today=later) is None
+
+
+def test_deleting_a_milestone_removes_its_rating_and_updates_the_roll_ups(editor):
+    status_rebuild()
+    milestone = Milestone.objects.order_by("pk").first()
+    plan_services.milestone_delete(
+        milestone_id=milestone.pk, version=milestone.version, user=editor, reason="Udgår"
+    )
+    assert not MilestoneStatus.objects.filter(milestone_id=milestone.pk).exists()
+    _assert_agrees(today_get())
+
+
+def test_rating_fields_round_trip():
+    milestone = Milestone.objects.order_by("pk").first()
+    rating = rags_for([milestone], today=today_get())[milestone.pk]
+    assert rating_from(rating_fields(rating)) == rating
