@@ -482,11 +482,7 @@ def _link_snapshots(history_rows) -> None:
         names = [f.attname for f in through._meta.fields]
         links = through.objects.filter(entry_id__in=list(by_entry)).values(*names)
         snapshot.objects.bulk_create(
-            [
-                snapshot(history=row, **link)
-                for link in links
-                for row in by_entry[link["entry_id"]]
-            ],
+            [snapshot(history=row, **link) for link in links for row in by_entry[link["entry_id"]]],
             batch_size=1000,
         )
 

@@ -3,14 +3,19 @@ and burn-down. Read-only for every member; `?som_den_var=`, `?part=` and `?spor=
 as on the dashboard."""
 
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from core.cache import cached
+from core.dates import today
 from milestones.models import Activity
 from parties.access import request_access
 from parties.models import Party
 
+from .. import selectors
 from ..charts.burndown import burndown_chart
 from ..filters import PointInTimeForm
+from ..selectors import snapshot
 from ..selectors import switch_off as gate
 
 
@@ -42,7 +47,21 @@ def switch_off(request):
     """Can SHAK be switched off? One line answering it, each condition with its count
     and a link to what is left, the readiness figures and the burn-down."""
     form, at, party, track = _filters(request)
-    result = gate.switch_off(at=at, party=party, track=track)
+    # The gate reads the whole register's history (the burn-down): cached under the
+    # stamp of what the steering group's pages show, as the dashboard's section is.
+    result = cached(
+        "switch-off",
+        (
+            snapshot.data_version(),
+            today(),
+            get_language(),  # the answer and the conditions are worded when built
+            at,
+            party.pk if party else None,
+            track,
+        ),
+        lambda: gate.switch_off(at=at, party=party, track=track),
+        seconds=selectors.CACHE_SECONDS,
+    )
     _named_only_if_readable(result.readiness, request_access(request))
     return render(
         request,
