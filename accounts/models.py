@@ -67,3 +67,7 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    @property
+    def method_label(self) -> str:
+        return str(dict(self.Method.choices).get(self.method, self.method)) if self.method else ""

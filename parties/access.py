@@ -49,6 +49,11 @@ class Access:
         return self.is_superuser or bool(self.editor_party_ids)
 
     @property
+    def may_read_security_log(self) -> bool:
+        """The security audit log (log-ins, rights given): SOR-team editors and superusers."""
+        return self.can_edit_plan
+
+    @property
     def can_review(self) -> bool:
         return self.can_edit_plan
 

@@ -188,6 +188,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 # Password-reset mails per e-mail address and per client address in an hour.
 SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR", default=3)
 SORPLAN_PASSWORD_RESET_PER_IP_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_IP_HOUR", default=20)
+# The security audit log (accounts.SecurityEvent) keeps this many days; a daily task
+# deletes older rows. Never less than a year (accounts.tasks.AUDIT_RETENTION_MIN_DAYS).
+SORPLAN_AUDIT_RETENTION_DAYS = env.int("SORPLAN_AUDIT_RETENTION_DAYS", default=400)
 
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (a working day by
 # default) and when the browser closes; activity moves the expiry forward (checked at
@@ -304,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
     "status-report-monthly": {
         "task": "reports.tasks.status_report_generate_monthly",
         "schedule": crontab(minute=0, hour=7),
+    },
+    "security-log-expire": {
+        "task": "accounts.tasks.security_events_expire",
+        "schedule": crontab(minute=15, hour=3),
     },
     # The e-mail outbox's sweeper (core.mail): queues mail whose send is due.
     "mail-outbox-sweep": {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
     path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path("konto/aktiv/", account_views.session_keepalive, name="session_keepalive"),
+    path("konto/", include(("accounts.urls", "accounts"))),
     path(
         "konto/adgangskode/",
         auth_views.PasswordChangeView.as_view(),

@@ -6,10 +6,10 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from . import services
-from .client_ip import client_ip
-from .tasks import password_reset_send
-from .throttling import password_reset_allowed
+from .. import services
+from ..client_ip import client_ip
+from ..tasks import password_reset_send
+from ..throttling import password_reset_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,13 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
-        if password_reset_allowed(email=email, ip=client_ip(self.request)):
+        ip = client_ip(self.request)
+        if password_reset_allowed(email=email, ip=ip):
             request = {
                 "email": email,
                 "domain": self.request.get_host(),
                 "use_https": self.request.is_secure(),
+                "ip": ip,
             }
             try:
                 password_reset_send.delay(**request)
