@@ -3,10 +3,13 @@
 from django.contrib.auth import get_user_model
 
 from .audit import Kind, Method, security_event_record
+from .oidc import REQUEST_FAILURE
 
 # A log-in flow that is not the plain password form sets this on the request before
 # it calls django.contrib.auth.login (the OIDC callback, the two-factor step).
 METHOD_ATTRIBUTE = "sorplan_login_method"
+# The session remembers how it was logged in (two-factor is not asked after SSO).
+SESSION_LOGIN_METHOD = "sorplan_login_method"
 
 
 def login_method_set(request, method: str) -> None:
@@ -18,6 +21,8 @@ def _method(request) -> str:
 
 
 def logged_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_LOGIN_METHOD] = _method(request)
     security_event_record(
         Kind.LOGIN_SUCCESS, request=request, actor=user, subject=user, method=_method(request)
     )
@@ -39,5 +44,5 @@ def login_failed(sender, credentials, request=None, **kwargs):
         actor=None,
         subject=subject,
         method=_method(request),
-        detail="" if subject else "ukendt bruger",
+        detail=getattr(request, REQUEST_FAILURE, "") or ("" if subject else "ukendt bruger"),
     )

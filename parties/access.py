@@ -54,6 +54,11 @@ class Access:
         return self.can_edit_plan
 
     @property
+    def may_reset_two_factor(self) -> bool:
+        """Reset a person's two-factor (a lost phone): SOR-team editors and superusers."""
+        return self.can_edit_plan
+
+    @property
     def can_review(self) -> bool:
         return self.can_edit_plan
 

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    # Two-factor log-in (TOTP and recovery codes): see accounts/two_factor.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "parties",
     "accounts",
@@ -112,9 +116,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs log-in except views marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "parties.middleware.MembershipRequiredMiddleware",
+    # Editors and superusers confirm password log-ins with two-factor before any page.
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -171,10 +178,37 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out account or address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): acts only on its own callback (accounts/oidc.py).
+    "accounts.oidc.SorplanOIDCBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on through OpenID Connect (accounts/oidc.py): SORPLAN_OIDC_PROVIDERS names
+# the providers (e.g. "broker,kombit"); each NAME has OIDC_<NAME>_ISSUER, _CLIENT_ID and
+# _CLIENT_SECRET, and optionally _LABEL (the button's "Log ind med <label>"), _SCOPES,
+# _EMAIL_CLAIM, _SIGN_ALGO, _ACR and _AMR (required values, comma-separated).
+SORPLAN_OIDC_PROVIDERS = {
+    name.lower(): {
+        "label": env.str(f"OIDC_{name.upper()}_LABEL", default=name),
+        "issuer": env.str(f"OIDC_{name.upper()}_ISSUER"),
+        "client_id": env.str(f"OIDC_{name.upper()}_CLIENT_ID"),
+        "client_secret": env.str(f"OIDC_{name.upper()}_CLIENT_SECRET", default=""),
+        "scopes": env.str(f"OIDC_{name.upper()}_SCOPES", default="openid email profile"),
+        "email_claim": env.str(f"OIDC_{name.upper()}_EMAIL_CLAIM", default="email"),
+        "sign_algo": env.str(f"OIDC_{name.upper()}_SIGN_ALGO", default="RS256"),
+        "acr": env.list(f"OIDC_{name.upper()}_ACR", default=[]),
+        "amr": env.list(f"OIDC_{name.upper()}_AMR", default=[]),
+    }
+    for name in env.list("SORPLAN_OIDC_PROVIDERS", default=[])
+}
+SORPLAN_OIDC_TIMEOUT = env.int("SORPLAN_OIDC_TIMEOUT", default=10)
+# The password form on the log-in page; off where everyone signs in with SSO.
+SORPLAN_PASSWORD_LOGIN = env.bool("SORPLAN_PASSWORD_LOGIN", default=True)
+
+# The issuer name in authenticator apps (django-otp's otpauth:// address).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="sorplan")
 
 # Log-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # account, or from one client address, further log-ins are refused for the cool-off time,

@@ -13,8 +13,8 @@ urlpatterns = [
     path("parter/", include("milestones.urls.parties")),
     path("register/", include("register.urls")),
     path("styring/", include("governance.urls")),
-    path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
-    path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/log-ind/", account_views.LoginView.as_view(), name="login"),
+    path("konto/log-ud/", account_views.LogoutView.as_view(), name="logout"),
     path("konto/aktiv/", account_views.session_keepalive, name="session_keepalive"),
     path("konto/", include(("accounts.urls", "accounts"))),
     path(

@@ -2,16 +2,58 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from .. import services
 from ..client_ip import client_ip
+from ..oidc import SESSION_ID_TOKEN, SESSION_PROVIDER, end_session_url, provider_get, providers
 from ..tasks import password_reset_send
 from ..throttling import password_reset_allowed
 
 logger = logging.getLogger(__name__)
+
+
+class LoginView(auth_views.LoginView):
+    """The log-in page: the password form (unless SORPLAN_PASSWORD_LOGIN is off) and a
+    "Log ind med <udbyder>" button for each single sign-on provider."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_providers"] = providers()
+        context["password_login"] = settings.SORPLAN_PASSWORD_LOGIN
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not settings.SORPLAN_PASSWORD_LOGIN:
+            return HttpResponseNotAllowed(["GET"])
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        """A right password; with two-factor set up, the code is asked before log-in."""
+        from ..two_factor import has_two_factor
+        from .two_factor import two_factor_pending_start
+
+        user = form.get_user()
+        if has_two_factor(user):
+            return two_factor_pending_start(self.request, user, self.get_success_url())
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends the local session and, after a single sign-on log-in at a provider that
+    offers it, the provider's session too (RP-initiated log-out)."""
+
+    def post(self, request, *args, **kwargs):
+        provider = provider_get(request.session.get(SESSION_PROVIDER))
+        id_token = request.session.get(SESSION_ID_TOKEN)
+        response = super().post(request, *args, **kwargs)
+        if provider is not None:
+            url = end_session_url(request, provider, id_token)
+            if url:
+                return HttpResponseRedirect(url)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
