@@ -10,6 +10,7 @@ and ALLOWED_HOSTS.
 
 import os
 from datetime import timedelta
+from urllib.parse import urlparse
 from pathlib import Path
 
 import environ
@@ -203,6 +204,9 @@ SORPLAN_OIDC_PROVIDERS = {
     }
     for name in env.list("SORPLAN_OIDC_PROVIDERS", default=[])
 }
+SORPLAN_OIDC_ORIGINS = sorted(
+    {"{0.scheme}://{0.netloc}".format(urlparse(p["issuer"])) for p in SORPLAN_OIDC_PROVIDERS.values()}
+)
 SORPLAN_OIDC_TIMEOUT = env.int("SORPLAN_OIDC_TIMEOUT", default=10)
 # The password form on the log-in page; off where everyone signs in with SSO.
 SORPLAN_PASSWORD_LOGIN = env.bool("SORPLAN_PASSWORD_LOGIN", default=True)
@@ -379,7 +383,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [csp_constants.SELF],
         "object-src": [csp_constants.NONE],
         "base-uri": [csp_constants.SELF],
-        "form-action": [csp_constants.SELF],
+        # The log-out form's answer may send the browser on to the SSO provider's
+        # log-out (RP-initiated log-out), so their origins are allowed too.
+        "form-action": [csp_constants.SELF, *SORPLAN_OIDC_ORIGINS],
         "frame-ancestors": [csp_constants.NONE],
     },
 }

@@ -24,13 +24,15 @@ def two_factor_give(user):
 
 
 def totp_code(user) -> str:
-    """The code `user`'s app would show now (or the next step's, if now's is used)."""
+    """The code `user`'s app would show now (or the next step's, if now's is used), for
+    their confirmed device, else for the one being set up."""
     import time
 
     from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = two_factor_give(user)
-    device.refresh_from_db()
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    device = device or two_factor_give(user)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
     totp.time = time.time()
     base = totp.t()

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 from django.core.cache import cache
 
@@ -21,4 +23,7 @@ def oidc_settings(settings, oidc_issuer):
     """sorplan configured with the test provider (as SORPLAN_OIDC_PROVIDERS would)."""
     cache.clear()
     settings.SORPLAN_OIDC_PROVIDERS = provider_settings(oidc_issuer)
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(oidc_issuer)  # as SORPLAN_OIDC_ORIGINS
+    settings.CONTENT_SECURITY_POLICY = policy
     return settings

@@ -102,31 +102,43 @@ def test_a_deactivated_person_is_refused(live_server, page, oidc_settings, loade
     assert not OidcIdentity.objects.exists()
 
 
-def test_a_forged_state_is_refused(live_server, page, oidc_settings, anna):
-    def forge(route):
-        url = route.request.url
-        state = url.split("state=", 1)[1].split("&", 1)[0]
-        route.continue_(url=url.replace(f"state={state}", "state=forfalsket"))
+def session_states_change(page, change):
+    """Change the `oidc_states` kept in the browser's sorplan session (server side)."""
+    session_key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    store["oidc_states"] = change(store["oidc_states"])
+    store.save()
 
-    page.route("**/konto/sso/retur/**", forge)
-    sso_start(page, live_server, "anna-sub")
+
+def provider_page_reached(page, live_server):
+    page.goto(f"{live_server.url}/konto/log-ind/")
+    page.get_by_role("link", name="Log ind med Testudbyder").click()
+    page.locator("input[name=login]").wait_for()
+
+
+def provider_log_in(page, subject):
+    page.locator("input[name=login]").fill(subject)
+    page.locator("input[name=password]").fill("x")
+    page.get_by_role("button", name="Sign-in").click()
+
+
+def test_a_state_sorplan_did_not_send_is_refused(live_server, page, oidc_settings, anna):
+    provider_page_reached(page, live_server)
+    # The provider will send back the state it got; sorplan now only knows another one.
+    session_states_change(page, lambda states: {"en-anden-state": next(iter(states.values()))})
+    provider_log_in(page, "anna-sub")
     page.get_by_role("heading", name="Log-ind mislykkedes").wait_for()
     assert not SecurityEvent.objects.filter(kind="login_success").exists()
     assert SecurityEvent.objects.get(kind="login_failure").detail == "state"
 
 
 def test_a_wrong_nonce_is_refused(live_server, page, oidc_settings, anna):
-    page.goto(f"{live_server.url}/konto/log-ind/")
-    page.get_by_role("link", name="Log ind med Testudbyder").click()
-    page.locator("input[name=login]").wait_for()
+    provider_page_reached(page, live_server)
     # The ID token will carry the nonce sent to the provider; sorplan now expects another.
-    session_key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
-    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    for entry in store["oidc_states"].values():
-        entry["nonce"] = "en-anden-nonce"
-    store.save()
-    page.locator("input[name=login]").fill("anna-sub")
-    page.locator("input[name=password]").fill("x")
-    page.get_by_role("button", name="Sign-in").click()
+    session_states_change(
+        page, lambda states: {k: {**v, "nonce": "en-anden-nonce"} for k, v in states.items()}
+    )
+    provider_log_in(page, "anna-sub")
     page.get_by_role("heading", name="Log-ind mislykkedes").wait_for()
     assert not SecurityEvent.objects.filter(kind="login_success").exists()
+    assert SecurityEvent.objects.get(kind="login_failure").detail == "state"
