@@ -10,8 +10,8 @@ and ALLOWED_HOSTS.
 
 import os
 from datetime import timedelta
-from urllib.parse import urlparse
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from celery.schedules import crontab
@@ -205,7 +205,10 @@ SORPLAN_OIDC_PROVIDERS = {
     for name in env.list("SORPLAN_OIDC_PROVIDERS", default=[])
 }
 SORPLAN_OIDC_ORIGINS = sorted(
-    {"{0.scheme}://{0.netloc}".format(urlparse(p["issuer"])) for p in SORPLAN_OIDC_PROVIDERS.values()}
+    {
+        "{0.scheme}://{0.netloc}".format(urlparse(p["issuer"]))
+        for p in SORPLAN_OIDC_PROVIDERS.values()
+    }
 )
 SORPLAN_OIDC_TIMEOUT = env.int("SORPLAN_OIDC_TIMEOUT", default=10)
 # The password form on the log-in page; off where everyone signs in with SSO.

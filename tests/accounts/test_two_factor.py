@@ -101,9 +101,7 @@ def test_a_recovery_code_logs_in_once(new_editor):
     assert SecurityEvent.objects.filter(kind="login_success", method="recovery_code").count() == 1
 
 
-def test_an_editor_without_it_is_led_to_set_it_up_and_the_qr_is_rendered_here(
-    new_editor, settings
-):
+def test_an_editor_without_it_is_led_to_set_it_up_and_the_qr_is_rendered_here(new_editor, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # a wrong code below, then the right one at once
     client = Client()
     assert password_log_in(client, new_editor)["Location"] == "/"  # no device: logged in
