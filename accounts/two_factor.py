@@ -10,6 +10,7 @@ import base64
 
 import segno
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -48,7 +49,7 @@ def totp_secret_text(device: TOTPDevice) -> str:
 def totp_qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an SVG QR code (rendered here, no outside service)."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", title="QR-kode til din godkendelsesapp"
+        scale=5, dark="#000", light="#fff", title=_("QR-kode til din godkendelsesapp")
     )
 
 

@@ -13,6 +13,10 @@ OPEN_URL_NAMES = {
     "password_reset_complete",
     "set_language",
     "accessibility",
+    # Single sign-on's start and callback, and the code step of a two-factor log-in.
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+    "accounts:two_factor_verify",
 }
 # (Django admin's own log-in page redirects to the site's log-in page.)
 
