@@ -60,6 +60,8 @@ class TwoFactorRequiredMiddleware:
         from django.shortcuts import redirect
         from django.utils.http import urlencode
 
+        from parties.access import request_access
+
         from .audit import Method
         from .signals import SESSION_LOGIN_METHOD
         from .two_factor import two_factor_required
@@ -74,7 +76,7 @@ class TwoFactorRequiredMiddleware:
             return None
         if request.session.get(SESSION_LOGIN_METHOD) == Method.OIDC:
             return None
-        if not two_factor_required(user):
+        if not two_factor_required(user, request_access(request)):
             return None
         target = redirect("accounts:two_factor_setup")
         if request.method in ("GET", "HEAD"):

@@ -24,9 +24,10 @@ TOTP_NAME = "sorplan"
 RECOVERY_NAME = "gendannelseskoder"
 
 
-def two_factor_required(user) -> bool:
-    """Editors and superusers must use two-factor on password log-ins."""
-    return access_for(user).can_edit_plan
+def two_factor_required(user, access=None) -> bool:
+    """Editors and superusers must use two-factor on password log-ins. `access`: the
+    user's Access if the caller has it (a request's, parties.access.request_access)."""
+    return (access or access_for(user)).can_edit_plan
 
 
 def has_two_factor(user) -> bool:
