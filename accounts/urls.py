@@ -8,5 +8,5 @@ urlpatterns = [
     path("sso/<slug:provider>/", oidc.OidcLoginView.as_view(), name="oidc_login"),
     path("totrin/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("totrin/kode/", two_factor.two_factor_verify, name="two_factor_verify"),
-    path("totrin/nulstil/<int:pk>/", two_factor.two_factor_reset, name="two_factor_reset"),
+    path("totrin/nulstil/<int:user_id>/", two_factor.two_factor_reset, name="two_factor_reset"),
 ]

@@ -3,6 +3,8 @@ the browser policy): sample values for each pattern's arguments, and the path.""
 
 import re
 
+from django.contrib.auth.models import User
+
 from governance.services import records as governance_records
 from milestones.models import Activity, Baseline, Goal, Milestone
 from parties.models import Party
@@ -46,6 +48,7 @@ def sample_values(*, update, period, editor=None) -> dict:
         "number": 2,
         "pk": update.pk,
         "uidb64": "MQ",
+        "user_id": User.objects.order_by("pk").first().pk,
         "token": "set-password",
     }
 

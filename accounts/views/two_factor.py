@@ -75,9 +75,8 @@ def two_factor_verify(request):
     """The log-in's second step. A wrong code counts as a failed log-in in django-axes
     (the same throttle as wrong passwords) and in the audit log."""
     user, pending = _pending_user(request)
-    if user is None:
-        messages.info(request, _("Log ind igen – koden skal skrives inden for 5 minutter."))
-        return redirect("login")
+    if user is None:  # no password step, or more than 5 minutes ago
+        return render(request, "accounts/two_factor_verify.html", {"expired": True})
     credentials = {"username": user.username}
     if not AxesProxyHandler.is_allowed(request, credentials):
         return locked_out(request)
@@ -140,11 +139,11 @@ def two_factor_setup(request):
 
 
 @require_http_methods(["GET", "POST"])
-def two_factor_reset(request, pk):
+def two_factor_reset(request, user_id):
     """An editor resets a person's two-factor (lost phone), with a reason; audited."""
     if not request_access(request).may_reset_two_factor:
         raise PermissionDenied(_("Kun SOR-teamet kan nulstille totrinsbekræftelse."))
-    person = get_object_or_404(get_user_model(), pk=pk)
+    person = get_object_or_404(get_user_model(), pk=user_id)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         two_factor.two_factor_reset(

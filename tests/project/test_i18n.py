@@ -229,6 +229,9 @@ NOT_PAGES = {
     "governance:meeting_decision",
     "governance:meeting_action",
     "governance:help_needed_convert",
+    # Single sign-on's start and callback: redirects to and from the provider.
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
 }
 
 
