@@ -77,6 +77,7 @@ def two_factor_confirm(*, user, code: str, request=None) -> list[str] | None:
     return codes
 
 
+@transaction.atomic  # the devices are locked while a code is checked (django-otp's throttle)
 def two_factor_check(user, code: str):
     """(device, method) for a right TOTP or recovery code, else (None, "")."""
     code = _clean(code)
