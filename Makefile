@@ -59,12 +59,14 @@ run: setup
 	@echo "sorplan runs on http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# axe-core for the accessibility crawl, from tests/js/package-lock.json (test-only);
-# installed when missing (npm stamps package files 1985, so no timestamp rule).
-tests/js/node_modules/axe-core/axe.min.js:
+# axe-core for the accessibility crawl and oidc-provider for the SSO tests, from
+# tests/js/package-lock.json (test-only); installed when missing (npm stamps package
+# files 1985, so no timestamp rule).
+JS_TOOLS = tests/js/node_modules/axe-core/axe.min.js tests/js/node_modules/oidc-provider/package.json
+$(JS_TOOLS):
 	npm ci --prefix tests/js --no-audit --no-fund
 
-test: $(VENV)/.installed | tests/js/node_modules/axe-core/axe.min.js
+test: $(VENV)/.installed | $(JS_TOOLS)
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -46,3 +46,54 @@ class SessionIdleTimeoutMiddleware:
             if now - last >= settings.SESSION_REFRESH_SECONDS:
                 request.session[ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+# Pages a person who must still set up or confirm two-factor may open.
+TWO_FACTOR_OPEN_URL_NAMES = {
+    "logout",
+    "session_keepalive",
+    "set_language",
+    "accessibility",
+    "no_membership",
+    "accounts:two_factor_setup",
+}
+
+
+class TwoFactorRequiredMiddleware:
+    """Editors and superusers logged in with a password reach no page and make no write
+    until their session is confirmed with two-factor: without it set up they are led
+    to set it up, with it they are asked for a code. An SSO log-in relies on the
+    provider's own strength. After django-otp's OTPMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+
+        from parties.access import request_access
+
+        from .audit import Method
+        from .signals import SESSION_LOGIN_METHOD
+        from .two_factor import two_factor_required
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None  # open pages (log-in, the code step, password reset, ...)
+        match = request.resolver_match
+        if match is not None and match.view_name in TWO_FACTOR_OPEN_URL_NAMES:
+            return None
+        if request.session.get(SESSION_LOGIN_METHOD) == Method.OIDC:
+            return None
+        if not two_factor_required(user, request_access(request)):
+            return None
+        target = redirect("accounts:two_factor_setup")
+        if request.method in ("GET", "HEAD"):
+            target["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return target

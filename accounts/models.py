@@ -67,3 +67,32 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    @property
+    def method_label(self) -> str:
+        return str(dict(self.Method.choices).get(self.method, self.method)) if self.method else ""
+
+
+class OidcIdentity(models.Model):
+    """An identity at an OIDC provider that has logged in as this person: later log-ins
+    match on it even if the provider's e-mail changes. Made at the first log-in matched
+    by a verified e-mail; never makes a person."""
+
+    provider = models.CharField(_("udbyder"), max_length=40)
+    subject = models.CharField(_("identitet hos udbyderen"), max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SSO-identitet")
+        verbose_name_plural = _("SSO-identiteter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="accounts_oidc_identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"

@@ -11,14 +11,18 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.mail import mail_enqueue
 
+from .audit import Kind, security_event_record
+
 
 @transaction.atomic
-def password_reset_mail_enqueue(*, email: str, domain: str, use_https: bool) -> int:
+def password_reset_mail_enqueue(
+    *, email: str, domain: str, use_https: bool, ip: str | None = None
+) -> int:
     """Write the password-reset mail for each active user with this address into the
     outbox (none for an unknown address). Returns how many were written.
 
     Through the outbox like every e-mail, so a dead broker, worker or SMTP server only
-    delays it.
+    delays it. Each is in the security audit log (asked from `ip`).
     """
     written = 0
     for user in PasswordResetForm().get_users(email):
@@ -35,5 +39,6 @@ def password_reset_mail_enqueue(*, email: str, domain: str, use_https: bool) -> 
             # Each request is its own message, even when its link is the same as the last.
             dedupe_key=f"password-reset:{user.pk}:{uuid.uuid4().hex}",
         )
+        security_event_record(Kind.PASSWORD_RESET_REQUESTED, subject=user, ip=ip)
         written += 1
     return written

@@ -1,9 +1,11 @@
 """The access administration (/personer/), the person's own page (/profil/), the
-invitation's link and the privacy note, in the "accounts" URL namespace."""
+invitation's link and the privacy note; under /konto/ the security log, single
+sign-on and two-factor; all in the "accounts" URL namespace."""
 
 from django.urls import path
 
 from . import people_views, profile_views
+from .views import audit, oidc, two_factor
 
 app_name = "accounts"
 
@@ -67,4 +69,14 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("privatliv/", profile_views.privacy, name="privacy"),
+    path("konto/sikkerhedslog/", audit.security_log, name="security_log"),
+    path("konto/sso/retur/", oidc.OidcCallbackView.as_view(), name="oidc_callback"),
+    path("konto/sso/<slug:provider>/", oidc.OidcLoginView.as_view(), name="oidc_login"),
+    path("konto/totrin/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("konto/totrin/kode/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path(
+        "konto/totrin/nulstil/<int:user_id>/",
+        two_factor.two_factor_reset,
+        name="two_factor_reset",
+    ),
 ]

@@ -54,6 +54,16 @@ class Access:
         return self.is_superuser or bool(self.editor_party_ids)
 
     @property
+    def may_read_security_log(self) -> bool:
+        """The security audit log (log-ins, rights given): SOR-team editors and superusers."""
+        return self.can_edit_plan
+
+    @property
+    def may_reset_two_factor(self) -> bool:
+        """Reset a person's two-factor (a lost phone): SOR-team editors and superusers."""
+        return self.can_edit_plan
+
+    @property
     def can_review(self) -> bool:
         return self.can_edit_plan
 

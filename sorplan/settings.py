@@ -11,6 +11,7 @@ and ALLOWED_HOSTS.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from celery.schedules import crontab
@@ -91,6 +92,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "axes",
+    # Two-factor log-in (TOTP and recovery codes): see accounts/two_factor.py.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "parties",
     "accounts",
@@ -117,9 +122,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs log-in except views marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "parties.middleware.MembershipRequiredMiddleware",
+    # Editors and superusers confirm password log-ins with two-factor before any page.
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,10 +184,43 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out account or address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): acts only on its own callback (accounts/oidc.py).
+    "accounts.oidc.SorplanOIDCBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on through OpenID Connect (accounts/oidc.py): SORPLAN_OIDC_PROVIDERS names
+# the providers (e.g. "broker,kombit"); each NAME has OIDC_<NAME>_ISSUER, _CLIENT_ID and
+# _CLIENT_SECRET, and optionally _LABEL (the button's "Log ind med <label>"), _SCOPES,
+# _EMAIL_CLAIM, _SIGN_ALGO, _ACR and _AMR (required values, comma-separated).
+SORPLAN_OIDC_PROVIDERS = {
+    name.lower(): {
+        "label": env.str(f"OIDC_{name.upper()}_LABEL", default=name),
+        "issuer": env.str(f"OIDC_{name.upper()}_ISSUER"),
+        "client_id": env.str(f"OIDC_{name.upper()}_CLIENT_ID"),
+        "client_secret": env.str(f"OIDC_{name.upper()}_CLIENT_SECRET", default=""),
+        "scopes": env.str(f"OIDC_{name.upper()}_SCOPES", default="openid email profile"),
+        "email_claim": env.str(f"OIDC_{name.upper()}_EMAIL_CLAIM", default="email"),
+        "sign_algo": env.str(f"OIDC_{name.upper()}_SIGN_ALGO", default="RS256"),
+        "acr": env.list(f"OIDC_{name.upper()}_ACR", default=[]),
+        "amr": env.list(f"OIDC_{name.upper()}_AMR", default=[]),
+    }
+    for name in env.list("SORPLAN_OIDC_PROVIDERS", default=[])
+}
+SORPLAN_OIDC_ORIGINS = sorted(
+    {
+        "{0.scheme}://{0.netloc}".format(urlparse(p["issuer"]))
+        for p in SORPLAN_OIDC_PROVIDERS.values()
+    }
+)
+SORPLAN_OIDC_TIMEOUT = env.int("SORPLAN_OIDC_TIMEOUT", default=10)
+# The password form on the log-in page; off where everyone signs in with SSO.
+SORPLAN_PASSWORD_LOGIN = env.bool("SORPLAN_PASSWORD_LOGIN", default=True)
+
+# The issuer name in authenticator apps (django-otp's otpauth:// address).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="sorplan")
 
 # Log-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # account, or from one client address, further log-ins are refused for the cool-off time,
@@ -195,6 +236,10 @@ SORPLAN_PASSWORD_RESET_PER_EMAIL_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_EMAI
 SORPLAN_PASSWORD_RESET_PER_IP_HOUR = env.int("SORPLAN_PASSWORD_RESET_PER_IP_HOUR", default=20)
 # Days an invitation's one-time link to set a password stays valid.
 SORPLAN_INVITATION_DAYS = env.int("SORPLAN_INVITATION_DAYS", default=7)
+
+# The security audit log (accounts.SecurityEvent) keeps this many days; a daily task
+# deletes older rows. Never less than a year (accounts.tasks.AUDIT_RETENTION_MIN_DAYS).
+SORPLAN_AUDIT_RETENTION_DAYS = env.int("SORPLAN_AUDIT_RETENTION_DAYS", default=400)
 
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (a working day by
 # default) and when the browser closes; activity moves the expiry forward (checked at
@@ -321,6 +366,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.status_report_generate_monthly",
         "schedule": crontab(minute=0, hour=7),
     },
+    "security-log-expire": {
+        "task": "accounts.tasks.security_events_expire",
+        "schedule": crontab(minute=15, hour=3),
+    },
     # The e-mail outbox's sweeper (core.mail): queues mail whose send is due.
     "mail-outbox-sweep": {
         "task": "core.tasks.outbox_sweep",
@@ -354,7 +403,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [csp_constants.SELF],
         "object-src": [csp_constants.NONE],
         "base-uri": [csp_constants.SELF],
-        "form-action": [csp_constants.SELF],
+        # The log-out form's answer may send the browser on to the SSO provider's
+        # log-out (RP-initiated log-out), so their origins are allowed too.
+        "form-action": [csp_constants.SELF, *SORPLAN_OIDC_ORIGINS],
         "frame-ancestors": [csp_constants.NONE],
     },
 }

@@ -17,10 +17,9 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("profil/tokens/", include("api.urls.tokens")),
     path("", include("feeds.urls")),
-
     path("", include("accounts.urls")),
-    path("konto/log-ind/", auth_views.LoginView.as_view(), name="login"),
-    path("konto/log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/log-ind/", account_views.LoginView.as_view(), name="login"),
+    path("konto/log-ud/", account_views.LogoutView.as_view(), name="logout"),
     path("konto/aktiv/", account_views.session_keepalive, name="session_keepalive"),
     path(
         "konto/adgangskode/",

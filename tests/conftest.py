@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import threading
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -27,7 +28,7 @@ from milestones.models import ReportingRound
 from milestones.services import rounds
 from parties.models import Membership
 from tests import factories
-from tests.helpers import member
+from tests.helpers import client_log_in, member, two_factor_give
 from tests.milestones.helpers import PERIOD
 from tests.smtp import RecordingSmtp, free_port
 
@@ -40,6 +41,7 @@ CHROMIUM = shutil.which("chromium") and "/usr/bin/chromium"
 # How long a browser test waits for what the page should show. A wait, not a time limit:
 # a passing test takes no longer; a busy CI machine may need more (SORPLAN_TEST_BROWSER_TIMEOUT_MS).
 BROWSER_TIMEOUT_MS = int(os.environ.get("SORPLAN_TEST_BROWSER_TIMEOUT_MS", "30000"))
+JS_DIR = Path(__file__).resolve().parent / "js"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -63,6 +65,11 @@ def _missing(marker: str) -> str | None:
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if marker == "redis" and not _redis_answers():
         return f"needs Redis at {TEST_REDIS_URL} (TEST_REDIS_URL) for a real Celery worker"
+    if marker == "oidc":
+        if not shutil.which("node"):
+            return "needs node for the OpenID Connect provider of the SSO tests"
+        if not (JS_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
+            return "needs oidc-provider: npm ci --prefix tests/js (make test does it)"
     if marker == "browser":
         if not CHROMIUM:
             return "needs Debian's Chromium (apt-get install chromium) for browser tests"
@@ -82,7 +89,7 @@ def pytest_configure(config):
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "oidc"):
         if item.get_closest_marker(marker) is None:
             continue
         if marker not in _service_cache:
@@ -146,8 +153,10 @@ def system_user(db):
 
 @pytest.fixture
 def editor(db):
-    """A SOR-team editor."""
-    return member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
+    """A SOR-team editor, with two-factor set up (editors must have it)."""
+    user = member("t-redaktoer", "sor-team", Membership.Role.EDITOR)
+    two_factor_give(user)
+    return user
 
 
 @pytest.fixture
@@ -185,7 +194,9 @@ def outsider(db):
 
 @pytest.fixture
 def superuser(db):
-    return factories.UserFactory(username="t-admin", is_superuser=True, is_staff=True)
+    user = factories.UserFactory(username="t-admin", is_superuser=True, is_staff=True)
+    two_factor_give(user)
+    return user
 
 
 @pytest.fixture
@@ -195,13 +206,14 @@ def role_users(editor, steering, reporter, outsider):
 
 @pytest.fixture
 def client_for(client):
-    """client_for(user) -> a test client logged in as user (None: anonymous)."""
+    """client_for(user) -> a test client logged in as user (None: anonymous), its session
+    confirmed with two-factor where the user must have it."""
     from django.test import Client
 
     def make(user):
         c = Client()
         if user is not None:
-            c.force_login(user)
+            client_log_in(c, user)
         return c
 
     return make

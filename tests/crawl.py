@@ -3,6 +3,8 @@ the browser policy): sample values for each pattern's arguments, and the path.""
 
 import re
 
+from django.contrib.auth.models import User
+
 from governance.services import records as governance_records
 from milestones.models import Activity, Baseline, Goal, Milestone
 from parties.models import Membership, Party
@@ -101,6 +103,7 @@ def sample_values(*, update, period, editor=None) -> dict:
         "person": membership.user_id if membership else 1,
         "membership": membership.pk if membership else 1,
         "uidb64": "MQ",
+        "user_id": User.objects.order_by("pk").first().pk,
         "token": "set-password",
     }
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from core.models import OutboxMessage
 from tests.factories import UserFactory
+from tests.helpers import client_log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +160,7 @@ def test_the_session_ends_after_the_idle_timeout(editor, settings):
     start = dt.datetime.now(dt.UTC)
     with time_machine.travel(start, tick=False) as traveller:
         client = Client()
-        client.force_login(editor)
+        client_log_in(client, editor)
         assert client.get(reverse("milestones:roadmap")).status_code == 200
         traveller.shift(dt.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT + 60))
         response = client.get(reverse("milestones:roadmap"))
@@ -172,7 +173,7 @@ def test_activity_keeps_the_session_alive(editor, settings):
     seven_hours = dt.timedelta(hours=7)
     with time_machine.travel(start, tick=False) as traveller:
         client = Client()
-        client.force_login(editor)
+        client_log_in(client, editor)
         for _ in range(3):  # 21 hours in all, never 8 idle
             traveller.shift(seven_hours)
             assert client.get(reverse("milestones:roadmap")).status_code == 200

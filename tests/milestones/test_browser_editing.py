@@ -11,6 +11,7 @@ from milestones.models import Milestone
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import browser_log_in, two_factor_give
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +32,7 @@ def plan_and_editor():
         role=Membership.Role.EDITOR,
         by=system_user_get(),
     )
+    two_factor_give(user)  # editors must have two-factor
     return user
 
 
@@ -43,9 +45,7 @@ def test_editor_changes_a_forecast_in_place_and_sees_it_in_the_history(
 
     page.goto(activity_url)
     assert "/konto/log-ind/" in page.url
-    page.get_by_label("Brugernavn").fill("rikke")
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Log ind").click()
+    browser_log_in(page, plan_and_editor, PASSWORD)
     page.wait_for_url(activity_url)
     # A marker that a full page load would wipe: the edit must happen in place.
     page.evaluate("window.sorplanNoReload = true")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from milestones.services import rounds
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import browser_log_in, two_factor_give
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +42,8 @@ def people_and_round():
         membership_grant(
             user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
         )
+        if role == Membership.Role.EDITOR:
+            two_factor_give(user)  # editors must have two-factor
         people[username] = user
     round_ = rounds.reporting_round_create(
         period=timezone.localdate().replace(day=1), user=system_user_get()
@@ -50,9 +54,7 @@ def people_and_round():
 def log_in(page, live_server, username, next_path):
     page.goto(f"{live_server.url}{next_path}")
     assert "/konto/log-ind/" in page.url
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Log ind").click()
+    browser_log_in(page, User.objects.get(username=username), PASSWORD)
     page.wait_for_url(f"{live_server.url}{next_path}")
 
 

@@ -24,6 +24,7 @@ from reports.services import status_report_generate
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.crawl import sample_path, sample_values
 from tests.factories import UserFactory
+from tests.helpers import client_log_in
 from tests.project.test_i18n import _last_month
 from tests.project.test_login_required import walk
 
@@ -115,7 +116,7 @@ def test_every_page_has_no_csp_violation_and_no_serious_axe_finding(
     for role, user in users.items():
         client = Client()
         if user is not None:
-            client.force_login(user)
+            client_log_in(client, user)
         context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
         if user is not None:
             context.add_cookies(

@@ -243,6 +243,9 @@ NOT_PAGES = {
     "accounts:person_data_xlsx",
     "accounts:own_data_json",
     "accounts:own_data_xlsx",
+    # Single sign-on's start and callback: redirects to and from the provider.
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
 }
 
 

@@ -15,9 +15,12 @@ OPEN_URL_NAMES = {
     "accessibility",
     # A calendar feed: the secret link is the key (calendar programs cannot log in).
     "feeds:feed",
-
     "accounts:privacy",
     "accounts:invitation_accept",
+    # Single sign-on's start and callback, and the code step of a two-factor log-in.
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+    "accounts:two_factor_verify",
 }
 # (Django admin's own log-in page redirects to the site's log-in page.)
 
