@@ -5,7 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,22 +16,16 @@ from . import people
 from .people_forms import SetPasswordForm
 from .people_views import personal_data_response
 
-# Parts of the profile other parts of issue 14 and 16 build; linked once their page exists.
+# The person's own pages in other apps: two-factor, API tokens (api), calendar links (feeds).
 PROFILE_LINKS = [
-    ("accounts:two_factor", gettext_lazy("To-faktor-godkendelse")),
-    ("api:tokens", gettext_lazy("API-nøgler")),
-    ("api:calendar_links", gettext_lazy("Kalenderlinks")),
+    ("accounts:two_factor_setup", gettext_lazy("To-faktor-godkendelse")),
+    ("tokens:list", gettext_lazy("API-nøgler")),
+    ("feeds:profile_calendar", gettext_lazy("Kalenderlinks")),
 ]
 
 
 def _links() -> list[tuple[str, str]]:
-    found = []
-    for name, label in PROFILE_LINKS:
-        try:
-            found.append((reverse(name), label))
-        except NoReverseMatch:
-            continue
-    return found
+    return [(reverse(name), label) for name, label in PROFILE_LINKS]
 
 
 def profile(request):
