@@ -499,6 +499,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The schema, like every endpoint, is for members (a token or the session).
     "SERVE_PERMISSIONS": ["api.permissions.MemberWithScope"],
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per shared choice set: every date's precision, a risk's 1-5 scales.
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "milestones.models.dates.DatePrecision",
+        "RiskScaleEnum": [(n, str(n)) for n in range(1, 6)],
+    },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
