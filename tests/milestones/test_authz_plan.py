@@ -26,7 +26,8 @@ KEYS = {
     "baseline": "plan-001-beskrivelse-af-aktiviteter",
 }
 
-READ, FORM, ACTION = "read", "form", "action"
+# EDITOR_READ: a page only the SOR-team (editors) may read, e.g. the audit trail.
+READ, EDITOR_READ, FORM, ACTION = "read", "editor_read", "form", "action"
 
 # What each page is; for an editor's POST with an empty body, the expected answer
 # (200: the form comes back with errors, 302: the action is done).
@@ -60,6 +61,7 @@ PAGES = {
     "baseline_create": (ACTION, 200),
     "baseline_activate": (ACTION, 302),
     "change_feed": (READ, None),
+    "audit_trail": (EDITOR_READ, None),
 }
 # A member's GET of the quick edit's "cancel" row without htmx goes to the milestone's page.
 READ_GET_STATUS = {"milestone_row": 302}
@@ -115,6 +117,8 @@ def expected(name: str, role: str, method: str) -> int:
     writer = role in ("editor", "superuser")
     if kind == READ:
         return READ_GET_STATUS.get(name, 200) if method == "GET" else 405
+    if kind == EDITOR_READ:
+        return (200 if writer else 403) if method == "GET" else 405
     if kind == ACTION and method == "GET":
         return 405
     if not writer:
