@@ -494,9 +494,13 @@ class EntryState(APIView):
     def post(self, request, key):
         access = request_access(request)
         entry = get_object_or_404(Entry.objects.visible_to(access), key=key)
-        if not access.may_update_register_entry(owner_id=entry.owner_id):
+        if not access.can_edit_register:
+            # The owning party's reporters propose a new state in their monthly update
+            # (register.reporting), reviewed by the SOR-team; only editors move it here.
             raise exceptions.PermissionDenied(
-                _("Kun SOR-teamet og den ejende parts rapportører kan opdatere posten.")
+                _(
+                    "Kun SOR-teamet kan flytte postens SHAK-brug; rapportører foreslår den i deres månedlige opdatering."
+                )
             )
         data = {"state_date_precision": DatePrecision.DAY, **_body(request)}
         form = StateForm(data, entry=entry)

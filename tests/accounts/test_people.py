@@ -398,10 +398,11 @@ def test_the_profile_lists_memberships_and_sessions_and_signs_out_everywhere(rep
     assert not UserSession.objects.filter(user=reporter).exists()
 
 
-def test_the_profile_links_what_exists_only(client_for, reporter):
+def test_the_profile_links_the_persons_own_pages(client_for, reporter):
     html = client_for(reporter).get(reverse("accounts:profile")).content.decode()
-    assert reverse("password_change") in html
-    assert "/profil/tokens/" not in html  # built on another branch; linked once it resolves
+    for name in ("password_change", "accounts:two_factor_setup", "tokens:list"):
+        assert f'href="{reverse(name)}"' in html
+    assert f'href="{reverse("feeds:profile_calendar")}"' in html
 
 
 def test_a_person_without_membership_still_reaches_their_profile(client_for, outsider):

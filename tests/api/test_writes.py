@@ -124,10 +124,10 @@ def own_entry() -> Entry:
 
 
 @pytest.mark.django_db
-def test_a_reporter_moves_its_entrys_state_with_the_forms_rules(reporter):
+def test_the_sor_team_moves_an_entrys_state_with_the_forms_rules(editor):
     entry = own_entry()
     path = f"/api/v1/register/entries/{entry.key}/state/"
-    client = token_client(reporter)
+    client = token_client(editor)
     # "Kun SOR" needs a date and who confirmed it.
     response = post(client, path, {"state": ShakState.SOR_ONLY, "version": entry.version})
     assert response.status_code == 400
@@ -168,6 +168,16 @@ def test_another_partys_entry_is_not_found_and_the_steering_group_may_not_write(
     path = f"/api/v1/register/entries/{other.key}/state/"
     assert post(token_client(reporter), path, body).status_code == 404
     assert post(token_client(steering), path, body).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_reporter_proposes_in_the_monthly_update_instead_of_moving_the_state(reporter):
+    entry = own_entry()
+    body = {"state": "shak_plus", "version": entry.version}
+    response = post(token_client(reporter), f"/api/v1/register/entries/{entry.key}/state/", body)
+    assert response.status_code == 403
+    assert "foreslår" in response.json()["detail"]
+    assert Entry.objects.get(pk=entry.pk).version == entry.version
 
 
 # ---------------------------------------------------------------------------
