@@ -30,7 +30,7 @@ EXPECTED = {
     "rounds_updates_retrieve": {"steering": 404},  # a draft: the party and the SOR-team
     "rounds_updates_update": {"editor": 403, "steering": 404, "reporter": 400},
     "milestones_forecast_create": {"editor": 400, "steering": 403, "reporter": 403},
-    "register_entries_state_create": {"editor": 400, "steering": 403, "reporter": 400},
+    "register_entries_state_create": {"editor": 400, "steering": 403, "reporter": 403},
 }
 
 
