@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.history import as_of_queryset
-from milestones.models import Milestone
+from milestones.models import Activity, Milestone
 from parties.models import Party
 
 from ..models import (
@@ -170,6 +170,20 @@ def governance_summary(
 def programme_confidence(at: datetime.datetime | None = None) -> DeliveryConfidence | None:
     """The programme's delivery confidence, live or as it stood at `at`."""
     return next(iter(records_at(DeliveryConfidence, at, activity__isnull=True)), None)
+
+
+def activity_confidences(at: datetime.datetime | None = None) -> list[DeliveryConfidence]:
+    """Each rated activity's delivery confidence, live or as it stood at `at`, with its
+    activity (as it is today), by track and title."""
+    ratings = records_at(DeliveryConfidence, at, activity__isnull=False)
+    activities = Activity.objects.select_related("responsible_party").in_bulk(
+        {c.activity_id for c in ratings}
+    )
+    ratings = [c for c in ratings if c.activity_id in activities]
+    for c in ratings:
+        c.activity = activities[c.activity_id]
+    ratings.sort(key=lambda c: (c.activity.track, c.activity.sort_order, c.activity.title))
+    return ratings
 
 
 def confidence_with_history(activity=None, *, limit: int = 12):
