@@ -1,6 +1,44 @@
-"""Putting a service's `ValidationError` onto the form the person filled in."""
+"""Form pieces shared by the apps: putting a service's `ValidationError` onto the form
+the person filled in, and the `?som_den_var=` moment of the point-in-time pages."""
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+POINT_IN_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
+class PointInTimeForm(forms.Form):
+    """`?som_den_var=2026-10-01T00:00` (or a date): show a page as it stood then (read
+    through `core.history.as_of_queryset`); empty: live. A moment in the future is
+    refused with a Danish message."""
+
+    som_den_var = forms.DateTimeField(
+        label=_("Som den så ud den"),
+        required=False,
+        input_formats=POINT_IN_TIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Tom: status lige nu."),
+        error_messages={
+            "invalid": _(
+                "Skriv tidspunktet som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM, fx 2026-10-01T08:00."
+            )
+        },
+    )
+
+    def clean_som_den_var(self):
+        value = self.cleaned_data.get("som_den_var")
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError(
+                _("Tidspunktet ligger i fremtiden. Vælg et tidspunkt, der er passeret.")
+            )
+        return value
+
+    @property
+    def moment(self):
+        """The valid moment, or None (live) when empty or not valid."""
+        return self.cleaned_data.get("som_den_var") if self.is_valid() else None
 
 
 def add_service_errors(form, error: ValidationError, rename: dict | None = None) -> None:

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PointInTimeForm
 from milestones.forms.fields import PlanDateField, no_markup
 from milestones.models import Activity, Milestone
 from parties.models import Party
@@ -332,7 +333,9 @@ class ConfidenceForm(forms.Form):
     )
 
 
-class RiskFilterForm(forms.Form):
+class RiskFilterForm(PointInTimeForm):
+    """The register's filters and the moment it shows (`?som_den_var=`, empty: live)."""
+
     party = forms.ModelChoiceField(
         label=_("Part"), queryset=Party.objects.none(), required=False, to_field_name="key"
     )
@@ -346,6 +349,8 @@ class RiskFilterForm(forms.Form):
         required=False,
     )
     owner = forms.ModelChoiceField(label=_("Ansvarlig"), queryset=members(), required=False)
+
+    field_order = ["party", "track", "band", "status", "owner", "som_den_var"]
 
     def __init__(self, *args, **kwargs):
         from .models import BANDS

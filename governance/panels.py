@@ -1,9 +1,13 @@
-"""Governance's facts on pages of the apps below it (named in the settings, e.g.
-`ACTIVITY_PAGE_EXTRA_FACTS`): the SOR-team's delivery confidence beside an activity's
-rule-based RAG, with its justification and its history."""
+"""Governance's facts on pages of the apps below it (named in the settings,
+`ACTIVITY_PAGE_EXTRA_FACTS` and `ROADMAP_EXTRA_FACTS`): the SOR-team's delivery
+confidence beside an activity's rule-based RAG, with its justification and its history
+on the activity's page, its level and justification on the roadmap."""
+
+from django.db.models import Max
 
 from parties.access import request_access
 
+from .models import DeliveryConfidence
 from .selectors.summary import confidence_with_history
 
 
@@ -16,3 +20,25 @@ def activity_confidence(request, activity):
         "governance/_confidence_fact.html",
         {"confidence": current, "earlier": earlier, "activity": activity, "access": access},
     )
+
+
+class RoadmapConfidence:
+    """The delivery confidence per activity on the roadmap, for people who may read
+    governance. `cache_part` goes into the key of the roadmap's cached HTML (who may
+    see it, and the latest rating), so a rating shows at once and never to others."""
+
+    template = "governance/_roadmap_confidence.html"
+
+    @staticmethod
+    def cache_part(request):
+        if not request_access(request).may_read_governance:
+            return None
+        return DeliveryConfidence.history.aggregate(latest=Max("history_id"))["latest"] or 0
+
+    @classmethod
+    def facts(cls, request, activities) -> dict:
+        """{activity id: (template, context)} for the activities that have a rating."""
+        if not request_access(request).may_read_governance:
+            return {}
+        found = DeliveryConfidence.objects.filter(activity__in=[a.pk for a in activities])
+        return {c.activity_id: (cls.template, {"confidence": c}) for c in found}

@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from governance.selectors.summary import governance_summary
+from governance.selectors.summary import activity_confidences, governance_summary
 from milestones import history
 from milestones.dates import format_plan_date
 from milestones.demo import demo_data_loaded
@@ -520,6 +520,16 @@ def _governance(at, today, since) -> dict:
         }
         if g.confidence
         else None,
+        "activity_confidence": [
+            {
+                "activity": c.activity.title,
+                "party": c.activity.responsible_party.label,
+                "level": c.level,
+                "label": c.get_level_display(),
+                "justification": c.justification,
+            }
+            for c in activity_confidences(at)
+        ],
         "requested": [_decision(d, g.options) for d in g.decisions],
         "taken": [_decision(d, g.options) for d in g.taken],
         "risks": [

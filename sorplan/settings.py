@@ -425,6 +425,8 @@ DEMO_DATA_EXTRA_LOADERS = ["register.demo.register_demo_load", "medcom.demo.medc
 # Facts of apps above milestones beside an activity's rule-based RAG on its page: each
 # names a function (request, activity) -> (template, context) or None.
 ACTIVITY_PAGE_EXTRA_FACTS = ["governance.panels.activity_confidence"]
+# Beside each activity's RAG line on the roadmap (see milestones.views.roadmap).
+ROADMAP_EXTRA_FACTS = ["governance.panels.RoadmapConfidence"]
 # Sections of a party's progress update from apps above milestones (see
 # milestones/services/sections.py): the register's entries, proposed for review.
 PROGRESS_UPDATE_SECTIONS = ["register.reporting.REGISTER_SECTION"]

@@ -5,11 +5,13 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
+from core.history import as_of_queryset
 from milestones.rag import add_months
 
-from ..models import SCALE_VALUES, Band, Risk, band_of
+from ..models import SCALE_VALUES, Band, Risk, band_by_key, band_of
 
 
 @dataclass(frozen=True)
@@ -45,23 +47,60 @@ class HeatMap:
         return self.total - self.month_ago_total
 
 
-def heat_map(risks, *, today: datetime.date | None = None) -> HeatMap:
-    """Active risks among `risks` (a filtered queryset) per probability × impact, beside
-    the same count a month earlier from history (the same filter on today's rows: a risk
-    counts then if it existed, was active and sat in that cell)."""
-    today = today or timezone.localdate()
-    month_ago = add_months(today, -1)
-    now = Counter(risks.active().values_list("probability", "impact"))
-    moment = datetime.datetime.combine(
-        month_ago, datetime.time.max, tzinfo=timezone.get_current_timezone()
+def risk_rows(access, data: dict, at: datetime.datetime | None = None):
+    """The risks `access` may read, as they stood at `at` (None: the live table), narrowed
+    by the register's filters (`RiskFilterForm.cleaned_data`, empty: all) and annotated
+    with `score_value`. Party, band, status and owner apply to the rows as they stood;
+    the track and who may read a risk follow today's links (links have no history)."""
+    visible = Risk.objects.visible_to(access)
+    rows = visible if at is None else as_of_queryset(Risk, at).filter(id__in=visible.values("pk"))
+    rows = rows.annotate(score_value=F("probability") * F("impact"))
+    if data.get("party"):
+        rows = rows.filter(owner_party_id=data["party"].pk)
+    if data.get("track"):
+        rows = rows.filter(id__in=Risk.objects.filter(activities__track=data["track"]).values("pk"))
+    if data.get("band"):
+        band = band_by_key(data["band"])
+        rows = (
+            rows.filter(score_value__gte=band.low, score_value__lte=band.high)
+            if band
+            else rows.none()
+        )
+    if data.get("owner"):
+        rows = rows.filter(owner_person_id=data["owner"].pk)
+    return rows
+
+
+def month_before(today: datetime.date) -> datetime.datetime:
+    """The end of the same day a month before `today`: what "since last month" compares with."""
+    return datetime.datetime.combine(
+        add_months(today, -1), datetime.time.max, tzinfo=timezone.get_current_timezone()
     )
-    ids = set(risks.values_list("pk", flat=True))
-    before = Counter(
-        (h.probability, h.impact)
-        for h in Risk.history.as_of(moment)
-        if h.pk in ids and h.status in Risk.ACTIVE_STATUSES
+
+
+def heat_map(
+    risks, *, at: datetime.datetime | None = None, today: datetime.date | None = None
+) -> HeatMap:
+    """Active risks among `risks` (a filtered queryset, live or historical rows) per
+    probability × impact as they stood at `at` (None: live), beside the same count a month
+    earlier from history (a risk counts then if it existed, was active and sat in that
+    cell)."""
+    today = today or (timezone.localdate(at) if at else timezone.localdate())
+    ids = risks.values("id")
+
+    def counts(moment):
+        return Counter(
+            as_of_queryset(Risk, moment)
+            .filter(id__in=ids, status__in=Risk.ACTIVE_STATUSES)
+            .values_list("probability", "impact")
+        )
+
+    return heat_map_of(
+        counts(at),
+        counts(month_before(today)),
+        as_of=today,
+        compared_with=add_months(today, -1),
     )
-    return heat_map_of(now, before, as_of=today, compared_with=month_ago)
 
 
 def heat_map_of(

@@ -16,8 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.history import as_of_queryset
-from milestones.models import Milestone
-from milestones.rag import add_months
+from milestones.models import Activity, Milestone
 from parties.models import Party
 
 from ..models import (
@@ -29,7 +28,7 @@ from ..models import (
     GovernanceRecord,
     Risk,
 )
-from .risks import HeatMap, heat_map_of
+from .risks import HeatMap, heat_map_of, month_before
 
 TOP = 5
 
@@ -82,13 +81,7 @@ def records_at(model, at: datetime.datetime | None, access=None, **filters) -> l
     return [row if isinstance(row, model) else row.instance for row in rows]
 
 
-def _month_before(today: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(
-        add_months(today, -1), datetime.time.max, tzinfo=timezone.get_current_timezone()
-    )
-
-
-def _attach_owners(records) -> None:
+def attach_owners(records) -> None:
     """Owner party and person on each record, in two queries (historical rows have no
     select_related)."""
     parties = Party.objects.in_bulk({r.owner_party_id for r in records})
@@ -112,7 +105,7 @@ def governance_summary(
     measured from `compared_at` (default: a month before `today`)."""
     if today is None:
         today = timezone.localdate(at) if at else timezone.localdate()
-    compared_at = compared_at or _month_before(today)
+    compared_at = compared_at or month_before(today)
     may_read_all = access is None or access.may_read_all_governance
 
     risks = [r for r in records_at(Risk, at, access) if r.is_active]
@@ -141,7 +134,7 @@ def governance_summary(
         (a for a in records_at(Action, at, access) if a.is_overdue(today)),
         key=lambda a: (a.due_on, a.title),
     )
-    _attach_owners([*top, *requested, *taken, *actions])
+    attach_owners([*top, *requested, *taken, *actions])
 
     exceptions = []
     if may_read_all:
@@ -177,6 +170,20 @@ def governance_summary(
 def programme_confidence(at: datetime.datetime | None = None) -> DeliveryConfidence | None:
     """The programme's delivery confidence, live or as it stood at `at`."""
     return next(iter(records_at(DeliveryConfidence, at, activity__isnull=True)), None)
+
+
+def activity_confidences(at: datetime.datetime | None = None) -> list[DeliveryConfidence]:
+    """Each rated activity's delivery confidence, live or as it stood at `at`, with its
+    activity (as it is today), by track and title."""
+    ratings = records_at(DeliveryConfidence, at, activity__isnull=False)
+    activities = Activity.objects.select_related("responsible_party").in_bulk(
+        {c.activity_id for c in ratings}
+    )
+    ratings = [c for c in ratings if c.activity_id in activities]
+    for c in ratings:
+        c.activity = activities[c.activity_id]
+    ratings.sort(key=lambda c: (c.activity.track, c.activity.sort_order, c.activity.title))
+    return ratings
 
 
 def confidence_with_history(activity=None, *, limit: int = 12):

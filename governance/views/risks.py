@@ -15,29 +15,22 @@ from milestones.exports import list_export, requested_format
 from .. import forms
 from ..exports import RISK_COLUMNS
 from ..models import Issue, Risk
-from ..selectors.risks import heat_map
+from ..selectors.risks import heat_map, risk_rows
+from ..selectors.summary import attach_owners
 from ..services import records as services
 from .common import CONFLICT, access_of, form_page, get_record_for_user, parties_for, record_edit
 
 
 def risk_list(request):
+    """The register and its heat map, live or as they stood at `?som_den_var=`."""
     access = access_of(request)
     filters = forms.RiskFilterForm(request.GET or None)
-    risks = Risk.objects.visible_to(access).select_related("owner_party", "owner_person")
-    status = ""
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["party"]:
-            risks = risks.filter(owner_party=data["party"])
-        if data["track"]:
-            risks = risks.filter(activities__track=data["track"]).distinct()
-        if data["band"]:
-            risks = risks.in_band(data["band"])
-        status = data["status"]
-        if data["owner"]:
-            risks = risks.filter(owner_person=data["owner"])
+    data = filters.cleaned_data if filters.is_valid() else {}
+    at = data.get("som_den_var")
+    risks = risk_rows(access, data, at)
+    status = data.get("status", "")
     listed = (
-        risks.active()
+        risks.filter(status__in=Risk.ACTIVE_STATUSES)
         if status == ""
         else risks
         if status == "all"
@@ -47,7 +40,13 @@ def risk_list(request):
     if cell.count("x") == 1 and cell.replace("x", "").isdigit():
         p, i = cell.split("x")
         listed = listed.filter(probability=int(p), impact=int(i))
-    listed = listed.with_score().order_by("-score_value", "title")
+    listed = listed.order_by("-score_value", "title")
+    if at is None:
+        listed = listed.select_related("owner_party", "owner_person")
+    else:
+        # Historical rows become instances, with their owners as they stood.
+        listed = [row.instance for row in listed]
+        attach_owners(listed)
     if requested_format(request):
         return list_export(
             request,
@@ -67,9 +66,10 @@ def risk_list(request):
         {
             "filters": filters,
             "risks": listed,
-            "heat": heat_map(risks),
+            "heat": heat_map(risks, at=at),
             "query": query.urlencode(),
-            "today": timezone.localdate(),
+            "today": timezone.localdate(at) if at else timezone.localdate(),
+            "as_of": at,
             "cell": cell,
         },
     )

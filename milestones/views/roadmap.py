@@ -49,7 +49,13 @@ def roadmap(request):
     body, _context = page_html(
         request,
         namespace="milestones",
-        parts=("roadmap-html", 1, stamp, request_access(request).can_edit_plan),
+        parts=(
+            "roadmap-html",
+            1,
+            stamp,
+            request_access(request).can_edit_plan,
+            *(extra.cache_part(request) for extra in _roadmap_extras()),
+        ),
         build=lambda: ("milestones/_roadmap_main.html", _roadmap_context(request, stamp=stamp)),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
@@ -97,6 +103,7 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     }
     if summary is None:
         activities = list(selectors.roadmap_activities(**chosen))
+        _attach_extra_facts(request, activities)
         context["groups"] = _roadmap_groups(activities, today=today, baseline=baseline)
     elif not (track or party):
         page = Paginator(summary.parties, selectors.ROADMAP_SUMMARY_PAGE_SIZE).get_page(
@@ -114,11 +121,13 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
             selectors.roadmap_activities(**chosen), selectors.ROADMAP_PAGE_SIZE, count=count
         )
         page = paginator.get_page(request.GET.get("side"))
+        activities = list(page.object_list)
+        _attach_extra_facts(request, activities)
         context.update(
             page=page,
             total=count,
             groups=_roadmap_groups(
-                list(page.object_list),
+                activities,
                 today=today,
                 baseline=baseline,
                 summary=summary,
@@ -228,6 +237,20 @@ def activity_detail(request, key):
             "extra_facts": _extra_facts(request, activity),
         },
     )
+
+
+def _roadmap_extras() -> list:
+    """The roadmap's extensions from the apps above milestones (`ROADMAP_EXTRA_FACTS`):
+    each has `facts(request, activities)` → {activity id: (template, context)} and
+    `cache_part(request)` for the key of the roadmap's cached HTML."""
+    return [import_string(name) for name in settings.ROADMAP_EXTRA_FACTS]
+
+
+def _attach_extra_facts(request, activities) -> None:
+    """`activity.extra_facts`: the (template, fact) pairs shown beside its RAG line."""
+    found = [extra.facts(request, activities) for extra in _roadmap_extras()]
+    for activity in activities:
+        activity.extra_facts = [f[activity.pk] for f in found if activity.pk in f]
 
 
 def _extra_facts(request, activity) -> list:

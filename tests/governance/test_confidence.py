@@ -73,3 +73,21 @@ def test_the_dashboards_overall_status_has_the_programme_confidence(client_for, 
     assert "Leveringssikkerhed (SOR-teamets vurdering):" in card
     assert "Gul" in card and "Regionerne indhenter." in card
     assert "Regionerne indhenter." not in client_for(outsider).get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_roadmap_shows_the_confidence_beside_each_activitys_rag(client_for, editor, outsider):
+    activity = Activity.objects.first()
+    _rate(editor, activity, "amber", "Kontrakten er ikke underskrevet.", 0)
+    url = reverse("milestones:roadmap")
+
+    body = client_for(editor).get(url).content.decode()
+    rag = body.index("RAG efter reglen", body.index(activity.title))
+    confidence = body.index("Leveringssikkerhed:", rag)
+    assert "Kontrakten er ikke underskrevet." in body[confidence : confidence + 600]
+    assert body.count("Leveringssikkerhed:") == 1  # only the rated activity
+
+    # Everyone who may read the roadmap may read governance; one who may not sees neither.
+    hidden = client_for(outsider).get(url)
+    assert hidden.status_code == 403
+    assert "Kontrakten er ikke underskrevet." not in hidden.content.decode()

@@ -14,6 +14,7 @@ from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests.factories import UserFactory
 from tests.governance.helpers import make_decision
+from tests.helpers import two_factor_give
 from tests.milestones.test_reporting_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,6 +37,7 @@ def people():
             user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
         )
         found[username] = user
+    two_factor_give(found["rikke"])  # editors must have a second factor to sign in
     return found
 
 

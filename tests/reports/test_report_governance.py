@@ -160,3 +160,41 @@ def test_a_published_report_keeps_its_governance_when_the_records_change(month, 
     assert g["confidence"]["label"] == "Gul/rød"
     text = pdf_text(stored, tmp_path)
     assert "Omdøbt risiko" not in text and "Alt er godt nu." not in text
+
+
+def test_the_report_has_each_activitys_confidence_as_it_stood_frozen_with_it(month, tmp_path):
+    known, _gov = month
+    activity = known.slipping.activity
+    with time_machine.travel(known.period.replace(day=12), tick=False):
+        records.confidence_set(
+            activity=activity,
+            level="amber",
+            justification="Leverandøren er bagud med testen.",
+            version=0,
+            user=known.editor,
+        )
+    report, data = _draft(known)
+    assert data["governance"]["activity_confidence"] == [
+        {
+            "activity": activity.title,
+            "party": activity.responsible_party.label,
+            "level": "amber",
+            "label": "Gul",
+            "justification": "Leverandøren er bagud med testen.",
+        }
+    ]
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_publish(report_id=report.pk, user=known.editor)
+    records.confidence_set(
+        activity=activity,
+        level="red",
+        justification="Nu er det rødt.",
+        version=1,
+        user=known.editor,
+    )
+    report.refresh_from_db()
+    g = services.status_report_data(report)["governance"]
+    assert [c["label"] for c in g["activity_confidence"]] == ["Gul"]
+    text = pdf_text(services.status_report_pdf(report), tmp_path)
+    assert "Leveringssikkerhed pr. aktivitet" in text
+    assert "Leverandøren er bagud med testen." in text and "Nu er det rødt." not in text
