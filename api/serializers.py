@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.models import Action, Decision, Issue, Meeting, Risk
+from medcom.models import Certification, MessageType
 from milestones.models import (
     Activity,
     Baseline,
@@ -256,6 +257,58 @@ class EntrySerializer(serializers.ModelSerializer):
             "activities",
             "milestones",
             "steps",
+            "is_demo",
+            "version",
+            "updated_at",
+        ]
+
+
+class MessageTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MessageType
+        fields = [
+            "key",
+            "code",
+            "name",
+            "family",
+            "cutover_date",
+            "cutover_precision",
+            "plan_state",
+            "description",
+            "is_demo",
+            "version",
+            "updated_at",
+        ]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    """A row of MedCom's matrix, named by its system, message type and direction."""
+
+    entry = key_field()
+    supplier = serializers.SlugRelatedField(
+        source="entry.supplier", slug_field="key", read_only=True, allow_null=True
+    )
+    message_type = key_field()
+
+    class Meta:
+        model = Certification
+        fields = [
+            "entry",
+            "supplier",
+            "message_type",
+            "direction",
+            "state",
+            "development_started_on",
+            "ready_for_test_on",
+            "test_started_on",
+            "certified_on",
+            "in_production_on",
+            "rejected_on",
+            "planned_production_date",
+            "planned_production_precision",
+            "reference",
+            "rejection_reason",
+            "note",
             "is_demo",
             "version",
             "updated_at",

@@ -18,6 +18,9 @@ from rest_framework.views import APIView
 
 from core.dates import today
 from governance.models import Action, Decision, Issue, Meeting, Risk
+from medcom import services as medcom_services
+from medcom.forms import CertificationForm
+from medcom.models import Certification, MessageType
 from milestones.forms.reporting import ProgressUpdateForm
 from milestones.models import (
     Activity,
@@ -522,6 +525,143 @@ class EntryState(APIView):
                 errors["change_reason"] = errors.pop("reason")
             raise exceptions.ValidationError(errors) from error
         return Response(s.EntrySerializer(EntryList.get_queryset(self).get(pk=entry.pk)).data)
+
+
+# ---------------------------------------------------------------------------
+# MedCom's certification matrix
+# ---------------------------------------------------------------------------
+def _medcom_access(request):
+    access = request_access(request)
+    if not access.may_read_medcom:
+        raise exceptions.PermissionDenied(_("MedComs matrix er for programmets medlemmer."))
+    return access
+
+
+class MessageTypeList(ListView):
+    serializer_class = s.MessageTypeSerializer
+    filters = {"family": "family", "plan_state": "plan_state"}
+
+    def get_queryset(self):
+        _medcom_access(self.request)
+        return MessageType.objects.all()
+
+
+class MessageTypeDetail(DetailView):
+    serializer_class = s.MessageTypeSerializer
+    get_queryset = MessageTypeList.get_queryset
+
+
+class CertificationPagination(KeyCursorPagination):
+    ordering = "pk"
+
+
+class CertificationList(ListView):
+    """The matrix's rows a person reads (`Access`): all, or their own supplier's."""
+
+    serializer_class = s.CertificationSerializer
+    pagination_class = CertificationPagination
+    filters = {
+        "supplier": "entry__supplier__key",
+        "entry": "entry__key",
+        "message_type": "message_type__key",
+        "family": "message_type__family",
+        "state": "state",
+        "direction": "direction",
+    }
+
+    def get_queryset(self):
+        return certifications_visible(self.request)
+
+
+def certifications_visible(request):
+    return Certification.objects.visible_to(_medcom_access(request)).select_related(
+        "entry", "entry__supplier", "message_type"
+    )
+
+
+def _certification(request, entry_key, message_type_key, direction) -> Certification:
+    return get_object_or_404(
+        certifications_visible(request),
+        entry__key=entry_key,
+        message_type__key=message_type_key,
+        direction=direction,
+    )
+
+
+class CertificationWrite(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Certification._meta.get_field("state").choices)
+    on = serializers.DateField(required=False, allow_null=True)
+    planned_production_date = serializers.DateField(required=False, allow_null=True)
+    planned_production_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False
+    )
+    reference = serializers.CharField(required=False, allow_blank=True)
+    rejection_reason = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    change_reason = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=1)
+
+
+# What a row's write may name; what it leaves out keeps the row's value.
+CERTIFICATION_WRITE = (
+    "state",
+    "planned_production_date",
+    "planned_production_precision",
+    "reference",
+    "rejection_reason",
+    "note",
+)
+
+
+class CertificationDetail(APIView):
+    """One row of the matrix; POST moves it and writes its dates and notes, with the
+    page's rules (`medcom.services.move_refusal`): a supplier's reporter moves its own
+    rows, only MedCom and the SOR-team set the test and its result."""
+
+    @extend_schema(responses=s.CertificationSerializer)
+    def get(self, request, entry_key, message_type_key, direction):
+        row = _certification(request, entry_key, message_type_key, direction)
+        return Response(s.CertificationSerializer(row).data)
+
+    @extend_schema(request=CertificationWrite, responses=s.CertificationSerializer)
+    def post(self, request, entry_key, message_type_key, direction):
+        access = request_access(request)
+        row = _certification(request, entry_key, message_type_key, direction)
+        if not access.may_update_certification(row.entry.supplier_id):
+            raise exceptions.PermissionDenied(
+                _("Kun MedCom, SOR-teamet og leverandørens rapportører kan ændre rækken.")
+            )
+        body = _body(request)
+        # The page's form, offered every state (the service says who may choose which)
+        # and filled with the row's values for what the body leaves out.
+        data = {name: getattr(row, name) for name in CERTIFICATION_WRITE}
+        data = {k: ("" if v is None else v) for k, v in data.items()} | body
+        form = CertificationForm(data, row=row, may_certify=True)
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        cleaned = form.cleaned_data
+        try:
+            row, _changed = medcom_services.certification_set(
+                access=access,
+                certification_id=row.pk,
+                version=cleaned["version"],
+                user=request.user,
+                state=cleaned["state"],
+                on=cleaned["on"],
+                data={k: v for k, v in form.changes().items() if k in body},
+                reason=cleaned["change_reason"],
+            )
+        except DjangoValidationError as error:
+            errors = django_errors(error)
+            for name in ("certified_on", "rejected_on"):
+                if name in errors:
+                    errors["on"] = errors.pop(name)
+            raise exceptions.ValidationError(errors) from error
+        return Response(
+            s.CertificationSerializer(
+                _certification(request, entry_key, message_type_key, direction)
+            ).data
+        )
 
 
 # ---------------------------------------------------------------------------
