@@ -41,8 +41,8 @@ from milestones.views.reporting import UPDATE_FIELDS, round_or_404
 from parties.access import request_access
 from parties.models import Party
 from register import services as register_services
-from register.forms import StateForm
-from register.models import Entry
+from register.forms import StateForm, StepForm
+from register.models import Entry, Step
 from reports.models import StatusReport
 from reports.selectors.status import dashboard
 from reports.services.status_report import status_report_pdf
@@ -477,6 +477,20 @@ class EntryDetail(DetailView):
     get_queryset = EntryList.get_queryset
 
 
+def _entry_for_write(request, key) -> Entry:
+    """The entry if the person reads it (else 404); only the SOR-team writes it (403)."""
+    access = request_access(request)
+    entry = get_object_or_404(Entry.objects.visible_to(access), key=key)
+    if not access.can_edit_register:
+        raise exceptions.PermissionDenied(
+            _(
+                "Kun SOR-teamets redaktører kan ændre registeret; en parts rapportører "
+                "foreslår ændringer i partens statusopdatering."
+            )
+        )
+    return entry
+
+
 class StateWrite(serializers.Serializer):
     state = serializers.CharField()
     state_date = serializers.DateField(required=False, allow_null=True)
@@ -489,18 +503,13 @@ class StateWrite(serializers.Serializer):
 
 
 class EntryState(APIView):
-    """Move an entry's SHAK use (the SOR-team and the owning party's reporters), with the
-    form's rules: a date and who confirmed it for "kun SOR" and "udfaset", a reason for a
-    move backwards."""
+    """Move an entry's SHAK use (the SOR-team; a party's reporters propose the move in
+    their progress update instead), with the form's rules: a date and who confirmed it
+    for "kun SOR" and "udfaset", a reason for a move backwards."""
 
     @extend_schema(request=StateWrite, responses=s.EntrySerializer)
     def post(self, request, key):
-        access = request_access(request)
-        entry = get_object_or_404(Entry.objects.visible_to(access), key=key)
-        if not access.may_update_register_entry(owner_id=entry.owner_id):
-            raise exceptions.PermissionDenied(
-                _("Kun SOR-teamet og den ejende parts rapportører kan opdatere posten.")
-            )
+        entry = _entry_for_write(request, key)
         data = {"state_date_precision": DatePrecision.DAY, **_body(request)}
         form = StateForm(data, entry=entry)
         if not form.is_valid():
@@ -525,6 +534,54 @@ class EntryState(APIView):
                 errors["change_reason"] = errors.pop("reason")
             raise exceptions.ValidationError(errors) from error
         return Response(s.EntrySerializer(EntryList.get_queryset(self).get(pk=entry.pk)).data)
+
+
+class StepWrite(serializers.Serializer):
+    baseline_date = serializers.DateField(required=False, allow_null=True)
+    baseline_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    forecast_date = serializers.DateField(required=False, allow_null=True)
+    forecast_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    actual_date = serializers.DateField(required=False, allow_null=True)
+    actual_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    change_reason = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Trinnets version; tom, hvis trinnet er nyt."
+    )
+
+
+class EntryStep(APIView):
+    """One step of an entry's plan: its baseline, forecast and actual dates (the
+    SOR-team, through the register's `step_set`). What the body leaves out keeps the
+    step's value."""
+
+    @extend_schema(request=StepWrite, responses=s.StepSerializer)
+    def post(self, request, key, kind):
+        entry = _entry_for_write(request, key)
+        if kind not in Step.Kind.values:
+            raise Http404
+        step = Step.objects.filter(entry=entry, kind=kind).first()
+        names = [n for n in StepForm.base_fields if n not in ("version", "change_reason")]
+        current = {
+            n: (getattr(step, n) if step else (DatePrecision.DAY if "precision" in n else None))
+            for n in names
+        }
+        body = _body(request)
+        data = {k: ("" if v is None else v) for k, v in current.items()} | body
+        form = StepForm(data, step=step, may_set_baseline=True)
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        try:
+            saved, _changed = register_services.step_set(
+                entry_id=entry.pk,
+                kind=kind,
+                version=form.cleaned_data["version"],
+                user=request.user,
+                data=form.changes(),
+                reason=form.cleaned_data["change_reason"],
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(django_errors(error)) from error
+        return Response(s.StepSerializer(saved).data)
 
 
 # ---------------------------------------------------------------------------

@@ -51,6 +51,11 @@ urlpatterns = [
     path("register/entries/", api(views.EntryList), name="entry_list"),
     path("register/entries/" + KEY, api(views.EntryDetail), name="entry_detail"),
     path("register/entries/" + KEY + "state/", api(views.EntryState), name="entry_state"),
+    path(
+        "register/entries/" + KEY + "steps/<slug:kind>/",
+        api(views.EntryStep),
+        name="entry_step",
+    ),
     path("medcom/message-types/", api(views.MessageTypeList), name="message_type_list"),
     path("medcom/message-types/" + KEY, api(views.MessageTypeDetail), name="message_type_detail"),
     path("medcom/certifications/", api(views.CertificationList), name="certification_list"),

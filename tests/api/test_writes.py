@@ -7,7 +7,7 @@ import pytest
 
 from milestones.models import Milestone, ProgressUpdate, RoundObligation
 from parties.models import Party
-from register.models import Entry, ShakState
+from register.models import Entry, ShakState, Step
 
 from .helpers import token_client
 
@@ -124,10 +124,13 @@ def own_entry() -> Entry:
 
 
 @pytest.mark.django_db
-def test_a_reporter_moves_its_entrys_state_with_the_forms_rules(reporter):
+def test_the_sor_team_moves_an_entrys_state_with_the_forms_rules(editor, reporter):
     entry = own_entry()
     path = f"/api/v1/register/entries/{entry.key}/state/"
-    client = token_client(reporter)
+    # The owning party's reporters propose in their update; they do not move it here.
+    response = post(token_client(reporter), path, {"state": "shak", "version": entry.version})
+    assert response.status_code == 403 and "foreslår" in response.json()["detail"]
+    client = token_client(editor)
     # "Kun SOR" needs a date and who confirmed it.
     response = post(client, path, {"state": ShakState.SOR_ONLY, "version": entry.version})
     assert response.status_code == 400
@@ -168,6 +171,34 @@ def test_another_partys_entry_is_not_found_and_the_steering_group_may_not_write(
     path = f"/api/v1/register/entries/{other.key}/state/"
     assert post(token_client(reporter), path, body).status_code == 404
     assert post(token_client(steering), path, body).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_sor_team_plans_a_step_and_a_partial_body_keeps_the_other_dates(editor, reporter):
+    entry = own_entry()
+    path = f"/api/v1/register/entries/{entry.key}/steps/tested/"
+    assert post(token_client(reporter), path, {"forecast_date": "2027-03-01"}).status_code == 403
+    client = token_client(editor)
+    body = {"baseline_date": "2027-03-01", "forecast_date": "2027-04-01", "change_reason": "Plan"}
+    response = post(client, path, body)
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 1 and response.json()["baseline_date"] == "2027-03-01"
+    step = Step.objects.get(entry=entry, kind="tested")
+    assert step.history.first().history_change_reason == "Plan"
+    assert step.history.first().history_user == editor
+    # Only the forecast moves; the baseline stays as it was.
+    response = post(client, path, {"forecast_date": "2027-05-01", "version": 1})
+    assert response.status_code == 200, response.json()
+    assert response.json()["baseline_date"] == "2027-03-01"
+    assert response.json()["forecast_date"] == "2027-05-01"
+    # A stale version, a bad date, an unknown step: 409, 400, 404; nothing saved.
+    response = post(client, path, {"forecast_date": "2027-06-01", "version": 1})
+    assert response.status_code == 409 and response.json()["current_version"] == 2
+    response = post(client, path, {"forecast_date": "1. maj", "version": 2})
+    assert response.status_code == 400 and "forecast_date" in response.json()["errors"]
+    assert post(client, path.replace("tested", "x"), {"version": 2}).status_code == 404
+    step.refresh_from_db()
+    assert step.version == 2 and str(step.forecast_date) == "2027-05-01"
 
 
 # ---------------------------------------------------------------------------
