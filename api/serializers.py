@@ -10,6 +10,7 @@ from milestones.models import (
     Activity,
     Baseline,
     Dependency,
+    ForecastProposal,
     Goal,
     Milestone,
     ProgressUpdate,
@@ -183,10 +184,19 @@ class ReportingRoundSerializer(serializers.ModelSerializer):
         fields = ["period", "opens_on", "due_on", "updated_at"]
 
 
+class ForecastProposalSerializer(serializers.ModelSerializer):
+    milestone = key_field()
+
+    class Meta:
+        model = ForecastProposal
+        fields = ["milestone", "proposed_date", "proposed_precision", "reason", "decision"]
+
+
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     round = PeriodField(source="round.period", read_only=True)
     party = key_field()
     activity = key_field()
+    proposals = ForecastProposalSerializer(many=True, read_only=True)
 
     class Meta:
         model = ProgressUpdate
@@ -206,6 +216,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "submitted_at",
             "reviewed_at",
             "review_comment",
+            "proposals",
             "is_demo",
             "version",
             "updated_at",

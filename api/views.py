@@ -21,7 +21,7 @@ from governance.models import Action, Decision, Issue, Meeting, Risk
 from medcom import services as medcom_services
 from medcom.forms import CertificationForm
 from medcom.models import Certification, MessageType
-from milestones.forms.reporting import ProgressUpdateForm
+from milestones.forms.reporting import ProgressUpdateForm, ProposalForm
 from milestones.models import (
     Activity,
     Baseline,
@@ -38,6 +38,7 @@ from milestones.selectors.status import attach_rags, baseline_for
 from milestones.services import plan as plan_services
 from milestones.services import updates as update_services
 from milestones.views.reporting import UPDATE_FIELDS, round_or_404
+from milestones.views.reporting_updates import _proposal_inputs as proposal_inputs
 from parties.access import request_access
 from parties.models import Party
 from register import services as register_services
@@ -319,7 +320,15 @@ class UpdateList(ListView):
             updates_visible(request_access(self.request))
             .filter(round=round_)
             .select_related("round", "party", "activity")
+            .prefetch_related("proposals__milestone")
         )
+
+
+class ProposalWrite(serializers.Serializer):
+    milestone = serializers.SlugField(help_text="Milepælens nøgle")
+    proposed_date = serializers.DateField(allow_null=True)
+    proposed_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
 
 
 class UpdateWrite(serializers.Serializer):
@@ -339,6 +348,44 @@ class UpdateWrite(serializers.Serializer):
     help_needed = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(min_value=0, help_text="0 når der ingen opdatering er")
     submit = serializers.BooleanField(required=False, default=False)
+    proposals = ProposalWrite(
+        many=True,
+        required=False,
+        help_text="Forslag til nye forventede datoer; en milepæl uden dato trækker forslaget "
+        "tilbage, en milepæl, der ikke nævnes, beholder sit.",
+    )
+
+
+def _proposal_inputs(request, activity) -> list:
+    """The update form's proposal fields, one per milestone named: the same form."""
+    items = request.data.get("proposals", []) if isinstance(request.data, dict) else []
+    if not isinstance(items, list):
+        raise exceptions.ValidationError({"proposals": [_("Send en liste af forslag.")]})
+    milestones = {m.key: m for m in activity.milestones.open()}
+    forms, errors = [], {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[str(index)] = {"__all__": [_("Send et JSON-objekt.")]}
+            continue
+        milestone = milestones.get(str(item.get("milestone", "")))
+        if milestone is None:
+            errors[str(index)] = {
+                "milestone": [_("Ikke en åben milepæl i opdateringens aktivitet.")]
+            }
+            continue
+        data = {
+            k: ("" if v is None else v)
+            for k, v in item.items()
+            if k in ProposalForm.base_fields and isinstance(v, str | int | float | bool | None)
+        }
+        form = ProposalForm(data, milestone=milestone, prefix=None)
+        if not form.is_valid():
+            errors[str(index)] = _form_errors(form)
+            continue
+        forms.append(form)
+    if errors:
+        raise exceptions.ValidationError({"proposals": errors})
+    return proposal_inputs(forms)
 
 
 class UpdateDetail(APIView):
@@ -391,12 +438,13 @@ class UpdateDetail(APIView):
         form = ProgressUpdateForm(data, submit=submit)
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
+        proposals = _proposal_inputs(request, activity)
         saved = update_services.progress_update_save(
             round_=round_,
             party=party,
             activity=activity,
             values={name: form.cleaned_data.get(name) for name in UPDATE_FIELDS},
-            proposals=[],
+            proposals=proposals,
             version=form.cleaned_data["version"],
             user=request.user,
             submit=submit,

@@ -109,6 +109,46 @@ def test_a_body_that_is_not_a_json_object_is_refused_in_json(
 
 
 @pytest.mark.django_db
+def test_a_reporter_proposes_new_forecast_dates_in_the_update(update_path, reporter):
+    client = token_client(reporter)
+    activity_key = update_path.rstrip("/").rsplit("/", 1)[1]
+    milestone = Milestone.objects.open().filter(activity__key=activity_key).first()
+    other = Milestone.objects.open().exclude(activity__key=activity_key).first()
+    proposal = {"milestone": milestone.key, "proposed_date": "2027-09-15"}
+    # The form's rules: a new date needs a reason; another activity's milestone is refused.
+    response = put(client, update_path, {"version": 0, "proposals": [proposal]})
+    assert response.status_code == 400
+    assert response.json()["errors"]["proposals"]["0"]["reason"]
+    bad = {"milestone": other.key, "proposed_date": "2027-09-15", "reason": "x"}
+    response = put(client, update_path, {"version": 0, "proposals": [bad]})
+    assert (
+        response.status_code == 400 and "milestone" in response.json()["errors"]["proposals"]["0"]
+    )
+    assert not ProgressUpdate.objects.exists()
+    body = {"version": 0, "proposals": [{**proposal, "reason": "Leverandøren er forsinket"}]}
+    response = put(client, update_path, body)
+    assert response.status_code == 200, response.json()
+    saved = response.json()["proposals"]
+    assert saved == [
+        {
+            "milestone": milestone.key,
+            "proposed_date": "2027-09-15",
+            "proposed_precision": "day",
+            "reason": "Leverandøren er forsinket",
+            "decision": "pending",
+        }
+    ]
+    stored = ProgressUpdate.objects.get().proposals.get()
+    assert stored.history.first().history_user == reporter
+    # Not named: kept; named without a date: withdrawn, as on the form.
+    response = put(client, update_path, {"narrative": "Mere", "version": 1})
+    assert response.status_code == 200 and len(response.json()["proposals"]) == 1
+    withdraw = {"milestone": milestone.key, "proposed_date": None}
+    response = put(client, update_path, {"version": 2, "proposals": [withdraw]})
+    assert response.status_code == 200 and response.json()["proposals"] == []
+
+
+@pytest.mark.django_db
 def test_a_wrong_method_is_a_json_405(reporter):
     response = token_client(reporter).delete("/api/v1/milestones/")
     assert (
