@@ -5,10 +5,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.models import Action, Decision, Issue, Meeting, Risk
+from medcom.models import Certification, MessageType
 from milestones.models import (
     Activity,
     Baseline,
     Dependency,
+    ForecastProposal,
     Goal,
     Milestone,
     ProgressUpdate,
@@ -182,10 +184,19 @@ class ReportingRoundSerializer(serializers.ModelSerializer):
         fields = ["period", "opens_on", "due_on", "updated_at"]
 
 
+class ForecastProposalSerializer(serializers.ModelSerializer):
+    milestone = key_field()
+
+    class Meta:
+        model = ForecastProposal
+        fields = ["milestone", "proposed_date", "proposed_precision", "reason", "decision"]
+
+
 class ProgressUpdateSerializer(serializers.ModelSerializer):
     round = PeriodField(source="round.period", read_only=True)
     party = key_field()
     activity = key_field()
+    proposals = ForecastProposalSerializer(many=True, read_only=True)
 
     class Meta:
         model = ProgressUpdate
@@ -205,6 +216,7 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
             "submitted_at",
             "reviewed_at",
             "review_comment",
+            "proposals",
             "is_demo",
             "version",
             "updated_at",
@@ -256,6 +268,58 @@ class EntrySerializer(serializers.ModelSerializer):
             "activities",
             "milestones",
             "steps",
+            "is_demo",
+            "version",
+            "updated_at",
+        ]
+
+
+class MessageTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MessageType
+        fields = [
+            "key",
+            "code",
+            "name",
+            "family",
+            "cutover_date",
+            "cutover_precision",
+            "plan_state",
+            "description",
+            "is_demo",
+            "version",
+            "updated_at",
+        ]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    """A row of MedCom's matrix, named by its system, message type and direction."""
+
+    entry = key_field()
+    supplier = serializers.SlugRelatedField(
+        source="entry.supplier", slug_field="key", read_only=True, allow_null=True
+    )
+    message_type = key_field()
+
+    class Meta:
+        model = Certification
+        fields = [
+            "entry",
+            "supplier",
+            "message_type",
+            "direction",
+            "state",
+            "development_started_on",
+            "ready_for_test_on",
+            "test_started_on",
+            "certified_on",
+            "in_production_on",
+            "rejected_on",
+            "planned_production_date",
+            "planned_production_precision",
+            "reference",
+            "rejection_reason",
+            "note",
             "is_demo",
             "version",
             "updated_at",

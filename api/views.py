@@ -18,7 +18,10 @@ from rest_framework.views import APIView
 
 from core.dates import today
 from governance.models import Action, Decision, Issue, Meeting, Risk
-from milestones.forms.reporting import ProgressUpdateForm
+from medcom import services as medcom_services
+from medcom.forms import CertificationForm
+from medcom.models import Certification, MessageType
+from milestones.forms.reporting import ProgressUpdateForm, ProposalForm
 from milestones.models import (
     Activity,
     Baseline,
@@ -35,11 +38,12 @@ from milestones.selectors.status import attach_rags, baseline_for
 from milestones.services import plan as plan_services
 from milestones.services import updates as update_services
 from milestones.views.reporting import UPDATE_FIELDS, round_or_404
+from milestones.views.reporting_updates import _proposal_inputs as proposal_inputs
 from parties.access import request_access
 from parties.models import Party
 from register import services as register_services
-from register.forms import StateForm
-from register.models import Entry
+from register.forms import StateForm, StepForm
+from register.models import Entry, Step
 from reports.models import StatusReport
 from reports.selectors.status import dashboard
 from reports.services.status_report import status_report_pdf
@@ -316,7 +320,15 @@ class UpdateList(ListView):
             updates_visible(request_access(self.request))
             .filter(round=round_)
             .select_related("round", "party", "activity")
+            .prefetch_related("proposals__milestone")
         )
+
+
+class ProposalWrite(serializers.Serializer):
+    milestone = serializers.SlugField(help_text="Milepælens nøgle")
+    proposed_date = serializers.DateField(allow_null=True)
+    proposed_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
 
 
 class UpdateWrite(serializers.Serializer):
@@ -336,6 +348,44 @@ class UpdateWrite(serializers.Serializer):
     help_needed = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(min_value=0, help_text="0 når der ingen opdatering er")
     submit = serializers.BooleanField(required=False, default=False)
+    proposals = ProposalWrite(
+        many=True,
+        required=False,
+        help_text="Forslag til nye forventede datoer; en milepæl uden dato trækker forslaget "
+        "tilbage, en milepæl, der ikke nævnes, beholder sit.",
+    )
+
+
+def _proposal_inputs(request, activity) -> list:
+    """The update form's proposal fields, one per milestone named: the same form."""
+    items = request.data.get("proposals", []) if isinstance(request.data, dict) else []
+    if not isinstance(items, list):
+        raise exceptions.ValidationError({"proposals": [_("Send en liste af forslag.")]})
+    milestones = {m.key: m for m in activity.milestones.open()}
+    forms, errors = [], {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[str(index)] = {"__all__": [_("Send et JSON-objekt.")]}
+            continue
+        milestone = milestones.get(str(item.get("milestone", "")))
+        if milestone is None:
+            errors[str(index)] = {
+                "milestone": [_("Ikke en åben milepæl i opdateringens aktivitet.")]
+            }
+            continue
+        data = {
+            k: ("" if v is None else v)
+            for k, v in item.items()
+            if k in ProposalForm.base_fields and isinstance(v, str | int | float | bool | None)
+        }
+        form = ProposalForm(data, milestone=milestone, prefix=None)
+        if not form.is_valid():
+            errors[str(index)] = _form_errors(form)
+            continue
+        forms.append(form)
+    if errors:
+        raise exceptions.ValidationError({"proposals": errors})
+    return proposal_inputs(forms)
 
 
 class UpdateDetail(APIView):
@@ -388,12 +438,13 @@ class UpdateDetail(APIView):
         form = ProgressUpdateForm(data, submit=submit)
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
+        proposals = _proposal_inputs(request, activity)
         saved = update_services.progress_update_save(
             round_=round_,
             party=party,
             activity=activity,
             values={name: form.cleaned_data.get(name) for name in UPDATE_FIELDS},
-            proposals=[],
+            proposals=proposals,
             version=form.cleaned_data["version"],
             user=request.user,
             submit=submit,
@@ -474,6 +525,20 @@ class EntryDetail(DetailView):
     get_queryset = EntryList.get_queryset
 
 
+def _entry_for_write(request, key) -> Entry:
+    """The entry if the person reads it (else 404); only the SOR-team writes it (403)."""
+    access = request_access(request)
+    entry = get_object_or_404(Entry.objects.visible_to(access), key=key)
+    if not access.can_edit_register:
+        raise exceptions.PermissionDenied(
+            _(
+                "Kun SOR-teamets redaktører kan ændre registeret; en parts rapportører "
+                "foreslår ændringer i partens statusopdatering."
+            )
+        )
+    return entry
+
+
 class StateWrite(serializers.Serializer):
     state = serializers.CharField()
     state_date = serializers.DateField(required=False, allow_null=True)
@@ -486,22 +551,13 @@ class StateWrite(serializers.Serializer):
 
 
 class EntryState(APIView):
-    """Move an entry's SHAK use (the SOR-team and the owning party's reporters), with the
-    form's rules: a date and who confirmed it for "kun SOR" and "udfaset", a reason for a
-    move backwards."""
+    """Move an entry's SHAK use (the SOR-team; a party's reporters propose the move in
+    their progress update instead), with the form's rules: a date and who confirmed it
+    for "kun SOR" and "udfaset", a reason for a move backwards."""
 
     @extend_schema(request=StateWrite, responses=s.EntrySerializer)
     def post(self, request, key):
-        access = request_access(request)
-        entry = get_object_or_404(Entry.objects.visible_to(access), key=key)
-        if not access.can_edit_register:
-            # The owning party's reporters propose a new state in their monthly update
-            # (register.reporting), reviewed by the SOR-team; only editors move it here.
-            raise exceptions.PermissionDenied(
-                _(
-                    "Kun SOR-teamet kan flytte postens SHAK-brug; rapportører foreslår den i deres månedlige opdatering."
-                )
-            )
+        entry = _entry_for_write(request, key)
         data = {"state_date_precision": DatePrecision.DAY, **_body(request)}
         form = StateForm(data, entry=entry)
         if not form.is_valid():
@@ -526,6 +582,191 @@ class EntryState(APIView):
                 errors["change_reason"] = errors.pop("reason")
             raise exceptions.ValidationError(errors) from error
         return Response(s.EntrySerializer(EntryList.get_queryset(self).get(pk=entry.pk)).data)
+
+
+class StepWrite(serializers.Serializer):
+    baseline_date = serializers.DateField(required=False, allow_null=True)
+    baseline_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    forecast_date = serializers.DateField(required=False, allow_null=True)
+    forecast_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    actual_date = serializers.DateField(required=False, allow_null=True)
+    actual_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    change_reason = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Trinnets version; tom, hvis trinnet er nyt."
+    )
+
+
+class EntryStep(APIView):
+    """One step of an entry's plan: its baseline, forecast and actual dates (the
+    SOR-team, through the register's `step_set`). What the body leaves out keeps the
+    step's value."""
+
+    @extend_schema(request=StepWrite, responses=s.StepSerializer)
+    def post(self, request, key, kind):
+        entry = _entry_for_write(request, key)
+        if kind not in Step.Kind.values:
+            raise Http404
+        step = Step.objects.filter(entry=entry, kind=kind).first()
+        names = [n for n in StepForm.base_fields if n not in ("version", "change_reason")]
+        current = {
+            n: (getattr(step, n) if step else (DatePrecision.DAY if "precision" in n else None))
+            for n in names
+        }
+        body = _body(request)
+        data = {k: ("" if v is None else v) for k, v in current.items()} | body
+        form = StepForm(data, step=step, may_set_baseline=True)
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        try:
+            saved, _changed = register_services.step_set(
+                entry_id=entry.pk,
+                kind=kind,
+                version=form.cleaned_data["version"],
+                user=request.user,
+                data=form.changes(),
+                reason=form.cleaned_data["change_reason"],
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(django_errors(error)) from error
+        return Response(s.StepSerializer(saved).data)
+
+
+# ---------------------------------------------------------------------------
+# MedCom's certification matrix
+# ---------------------------------------------------------------------------
+def _medcom_access(request):
+    access = request_access(request)
+    if not access.may_read_medcom:
+        raise exceptions.PermissionDenied(_("MedComs matrix er for programmets medlemmer."))
+    return access
+
+
+class MessageTypeList(ListView):
+    serializer_class = s.MessageTypeSerializer
+    filters = {"family": "family", "plan_state": "plan_state"}
+
+    def get_queryset(self):
+        _medcom_access(self.request)
+        return MessageType.objects.all()
+
+
+class MessageTypeDetail(DetailView):
+    serializer_class = s.MessageTypeSerializer
+    get_queryset = MessageTypeList.get_queryset
+
+
+class CertificationPagination(KeyCursorPagination):
+    ordering = "pk"
+
+
+class CertificationList(ListView):
+    """The matrix's rows a person reads (`Access`): all, or their own supplier's."""
+
+    serializer_class = s.CertificationSerializer
+    pagination_class = CertificationPagination
+    filters = {
+        "supplier": "entry__supplier__key",
+        "entry": "entry__key",
+        "message_type": "message_type__key",
+        "family": "message_type__family",
+        "state": "state",
+        "direction": "direction",
+    }
+
+    def get_queryset(self):
+        return certifications_visible(self.request)
+
+
+def certifications_visible(request):
+    return Certification.objects.visible_to(_medcom_access(request)).select_related(
+        "entry", "entry__supplier", "message_type"
+    )
+
+
+def _certification(request, entry_key, message_type_key, direction) -> Certification:
+    return get_object_or_404(
+        certifications_visible(request),
+        entry__key=entry_key,
+        message_type__key=message_type_key,
+        direction=direction,
+    )
+
+
+class CertificationWrite(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Certification._meta.get_field("state").choices)
+    on = serializers.DateField(required=False, allow_null=True)
+    planned_production_date = serializers.DateField(required=False, allow_null=True)
+    planned_production_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False
+    )
+    reference = serializers.CharField(required=False, allow_blank=True)
+    rejection_reason = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    change_reason = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=1)
+
+
+# What a row's write may name; what it leaves out keeps the row's value.
+CERTIFICATION_WRITE = (
+    "state",
+    "planned_production_date",
+    "planned_production_precision",
+    "reference",
+    "rejection_reason",
+    "note",
+)
+
+
+class CertificationDetail(APIView):
+    """One row of the matrix; POST moves it and writes its dates and notes, with the
+    page's rules (`medcom.services.move_refusal`): a supplier's reporter moves its own
+    rows, only MedCom and the SOR-team set the test and its result."""
+
+    @extend_schema(responses=s.CertificationSerializer)
+    def get(self, request, entry_key, message_type_key, direction):
+        row = _certification(request, entry_key, message_type_key, direction)
+        return Response(s.CertificationSerializer(row).data)
+
+    @extend_schema(request=CertificationWrite, responses=s.CertificationSerializer)
+    def post(self, request, entry_key, message_type_key, direction):
+        access = request_access(request)
+        row = _certification(request, entry_key, message_type_key, direction)
+        if not access.may_update_certification(row.entry.supplier_id):
+            raise exceptions.PermissionDenied(
+                _("Kun MedCom, SOR-teamet og leverandørens rapportører kan ændre rækken.")
+            )
+        body = _body(request)
+        # The page's form, offered every state (the service says who may choose which)
+        # and filled with the row's values for what the body leaves out.
+        data = {name: getattr(row, name) for name in CERTIFICATION_WRITE}
+        data = {k: ("" if v is None else v) for k, v in data.items()} | body
+        form = CertificationForm(data, row=row, may_certify=True)
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        cleaned = form.cleaned_data
+        try:
+            row, _changed = medcom_services.certification_set(
+                access=access,
+                certification_id=row.pk,
+                version=cleaned["version"],
+                user=request.user,
+                state=cleaned["state"],
+                on=cleaned["on"],
+                data={k: v for k, v in form.changes().items() if k in body},
+                reason=cleaned["change_reason"],
+            )
+        except DjangoValidationError as error:
+            errors = django_errors(error)
+            for name in ("certified_on", "rejected_on"):
+                if name in errors:
+                    errors["on"] = errors.pop(name)
+            raise exceptions.ValidationError(errors) from error
+        return Response(
+            s.CertificationSerializer(
+                _certification(request, entry_key, message_type_key, direction)
+            ).data
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -51,8 +51,19 @@ urlpatterns = [
     path("register/entries/", api(views.EntryList), name="entry_list"),
     path("register/entries/" + KEY, api(views.EntryDetail), name="entry_detail"),
     path("register/entries/" + KEY + "state/", api(views.EntryState), name="entry_state"),
-    # The MedCom certification matrix (issue 12, medcom/) goes here when that app lands:
-    # "medcom/message-types/", "medcom/matrix/" through medcom's selectors and Access.
+    path(
+        "register/entries/" + KEY + "steps/<slug:kind>/",
+        api(views.EntryStep),
+        name="entry_step",
+    ),
+    path("medcom/message-types/", api(views.MessageTypeList), name="message_type_list"),
+    path("medcom/message-types/" + KEY, api(views.MessageTypeDetail), name="message_type_detail"),
+    path("medcom/certifications/", api(views.CertificationList), name="certification_list"),
+    path(
+        "medcom/certifications/<slug:entry_key>/<slug:message_type_key>/<slug:direction>/",
+        api(views.CertificationDetail),
+        name="certification_detail",
+    ),
     path("governance/risks/", api(views.RiskList), name="risk_list"),
     path("governance/risks/" + KEY, api(views.RiskDetail), name="risk_detail"),
     path("governance/issues/", api(views.IssueList), name="issue_list"),

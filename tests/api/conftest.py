@@ -14,3 +14,15 @@ def api_client():
         return Client(headers={"Authorization": f"Bearer {text}"}), text
 
     return make
+
+
+# MedCom's matrix: two suppliers with a system each, two message types, eight rows.
+from tests.medcom.conftest import (  # noqa: E402, F401
+    certifier_access,
+    message_types,
+    reporter_a,
+    reporter_b,
+    rows,
+    suppliers,
+    systems,
+)

@@ -8,6 +8,7 @@ from django.test import Client
 
 from api.tokens import token_create
 from governance.models import Meeting
+from medcom.models import Certification
 from milestones.models import Activity, Baseline, Goal, Milestone, ProgressUpdate
 from parties.models import Party
 from register.models import Entry
@@ -36,6 +37,7 @@ def api_samples(*, editor, update: ProgressUpdate, report_period: datetime.date)
     """A `key` for each path prefix, and the other arguments by name."""
     records = governance_records_make(editor)
     entry = Entry.objects.filter(owner__key=update.party.key).order_by("pk").first()
+    row = medcom_row_make(editor)
     return {
         "/api/v1/parties/": Party.objects.get(key="rsi").key,
         "/api/v1/goals/": Goal.objects.order_by("pk").first().key,
@@ -50,6 +52,11 @@ def api_samples(*, editor, update: ProgressUpdate, report_period: datetime.date)
         "/api/v1/governance/meetings/": Meeting.objects.get(key=records["styring/moeder/"]).key,
         "/api/v1/status-reports/": f"{report_period:%Y-%m}",
         "/api/v1/rounds/": f"{update.round.period:%Y-%m}",
+        "/api/v1/medcom/message-types/": row.message_type.key,
+        "entry_key": row.entry.key,
+        "message_type_key": row.message_type.key,
+        "direction": row.direction,
+        "kind": "changes_made",
         "party_key": update.party.key,
         "activity_key": update.activity.key,
     }
@@ -65,3 +72,43 @@ def sample_api_path(template: str, values: dict) -> str:
         return values[name]
 
     return re.sub(r"\{([^}]+)\}", value, template)
+
+
+def medcom_row_make(editor) -> Certification:
+    """One certification row: a supplier's system (RSI-owned) × a message type."""
+    from medcom import services as medcom_services
+    from parties.access import access_for
+    from register import services as register_services
+
+    supplier = Party.objects.create(
+        key="lev-api",
+        name="Leverandør API",
+        kind=Party.Kind.IT_SUPPLIER,
+        side=Party.Side.EXTERNAL,
+    )
+    entry = register_services.entry_create(
+        user=editor,
+        data={
+            "key": "sys-api",
+            "name": "SYS API",
+            "kind": "system",
+            "owner": Party.objects.get(key="rsi"),
+            "supplier": supplier,
+        },
+        reason="Testdata",
+    )
+    access = access_for(editor)
+    message_type = medcom_services.message_type_create(
+        access=access,
+        user=editor,
+        data={"code": "API01", "name": "Type API01", "family": "fhir"},
+        reason="Testdata",
+    )
+    return medcom_services.certification_create(
+        access=access,
+        user=editor,
+        entry=entry,
+        message_type=message_type,
+        direction="sends",
+        reason="Testdata",
+    )

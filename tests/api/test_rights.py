@@ -30,7 +30,14 @@ EXPECTED = {
     "rounds_updates_retrieve": {"steering": 404},  # a draft: the party and the SOR-team
     "rounds_updates_update": {"editor": 403, "steering": 404, "reporter": 400},
     "milestones_forecast_create": {"editor": 400, "steering": 403, "reporter": 403},
+    # Only the SOR-team writes the register; a party's reporters propose in their update.
     "register_entries_state_create": {"editor": 400, "steering": 403, "reporter": 403},
+    # An empty body on a step not yet planned creates it with no dates (200).
+    "register_entries_steps_create": {"steering": 403, "reporter": 403},
+    # The sample row is a supplier's: the region's reporter does not see it; the steering
+    # group reads every row but moves none.
+    "medcom_certifications_retrieve": {"reporter": 404},
+    "medcom_certifications_create": {"editor": 400, "steering": 403, "reporter": 404},
 }
 
 

@@ -35,7 +35,7 @@ def _path_values(template: str, values: dict) -> dict:
     for name in ("key", "period"):
         if "{" + name + "}" in template:
             found[name] = values[next(k for k in values if prefix.startswith(k))]
-    for name in ("party_key", "activity_key"):
+    for name in ("party_key", "activity_key", "entry_key", "message_type_key", "direction", "kind"):
         if "{" + name + "}" in template:
             found[name] = values[name]
     return found

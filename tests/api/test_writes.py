@@ -7,7 +7,7 @@ import pytest
 
 from milestones.models import Milestone, ProgressUpdate, RoundObligation
 from parties.models import Party
-from register.models import Entry, ShakState
+from register.models import Entry, ShakState, Step
 
 from .helpers import token_client
 
@@ -109,6 +109,46 @@ def test_a_body_that_is_not_a_json_object_is_refused_in_json(
 
 
 @pytest.mark.django_db
+def test_a_reporter_proposes_new_forecast_dates_in_the_update(update_path, reporter):
+    client = token_client(reporter)
+    activity_key = update_path.rstrip("/").rsplit("/", 1)[1]
+    milestone = Milestone.objects.open().filter(activity__key=activity_key).first()
+    other = Milestone.objects.open().exclude(activity__key=activity_key).first()
+    proposal = {"milestone": milestone.key, "proposed_date": "2027-09-15"}
+    # The form's rules: a new date needs a reason; another activity's milestone is refused.
+    response = put(client, update_path, {"version": 0, "proposals": [proposal]})
+    assert response.status_code == 400
+    assert response.json()["errors"]["proposals"]["0"]["reason"]
+    bad = {"milestone": other.key, "proposed_date": "2027-09-15", "reason": "x"}
+    response = put(client, update_path, {"version": 0, "proposals": [bad]})
+    assert (
+        response.status_code == 400 and "milestone" in response.json()["errors"]["proposals"]["0"]
+    )
+    assert not ProgressUpdate.objects.exists()
+    body = {"version": 0, "proposals": [{**proposal, "reason": "Leverandøren er forsinket"}]}
+    response = put(client, update_path, body)
+    assert response.status_code == 200, response.json()
+    saved = response.json()["proposals"]
+    assert saved == [
+        {
+            "milestone": milestone.key,
+            "proposed_date": "2027-09-15",
+            "proposed_precision": "day",
+            "reason": "Leverandøren er forsinket",
+            "decision": "pending",
+        }
+    ]
+    stored = ProgressUpdate.objects.get().proposals.get()
+    assert stored.history.first().history_user == reporter
+    # Not named: kept; named without a date: withdrawn, as on the form.
+    response = put(client, update_path, {"narrative": "Mere", "version": 1})
+    assert response.status_code == 200 and len(response.json()["proposals"]) == 1
+    withdraw = {"milestone": milestone.key, "proposed_date": None}
+    response = put(client, update_path, {"version": 2, "proposals": [withdraw]})
+    assert response.status_code == 200 and response.json()["proposals"] == []
+
+
+@pytest.mark.django_db
 def test_a_wrong_method_is_a_json_405(reporter):
     response = token_client(reporter).delete("/api/v1/milestones/")
     assert (
@@ -124,9 +164,12 @@ def own_entry() -> Entry:
 
 
 @pytest.mark.django_db
-def test_the_sor_team_moves_an_entrys_state_with_the_forms_rules(editor):
+def test_the_sor_team_moves_an_entrys_state_with_the_forms_rules(editor, reporter):
     entry = own_entry()
     path = f"/api/v1/register/entries/{entry.key}/state/"
+    # The owning party's reporters propose in their update; they do not move it here.
+    response = post(token_client(reporter), path, {"state": "shak", "version": entry.version})
+    assert response.status_code == 403 and "foreslår" in response.json()["detail"]
     client = token_client(editor)
     # "Kun SOR" needs a date and who confirmed it.
     response = post(client, path, {"state": ShakState.SOR_ONLY, "version": entry.version})
@@ -171,13 +214,31 @@ def test_another_partys_entry_is_not_found_and_the_steering_group_may_not_write(
 
 
 @pytest.mark.django_db
-def test_a_reporter_proposes_in_the_monthly_update_instead_of_moving_the_state(reporter):
+def test_the_sor_team_plans_a_step_and_a_partial_body_keeps_the_other_dates(editor, reporter):
     entry = own_entry()
-    body = {"state": "shak_plus", "version": entry.version}
-    response = post(token_client(reporter), f"/api/v1/register/entries/{entry.key}/state/", body)
-    assert response.status_code == 403
-    assert "foreslår" in response.json()["detail"]
-    assert Entry.objects.get(pk=entry.pk).version == entry.version
+    path = f"/api/v1/register/entries/{entry.key}/steps/tested/"
+    assert post(token_client(reporter), path, {"forecast_date": "2027-03-01"}).status_code == 403
+    client = token_client(editor)
+    body = {"baseline_date": "2027-03-01", "forecast_date": "2027-04-01", "change_reason": "Plan"}
+    response = post(client, path, body)
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 1 and response.json()["baseline_date"] == "2027-03-01"
+    step = Step.objects.get(entry=entry, kind="tested")
+    assert step.history.first().history_change_reason == "Plan"
+    assert step.history.first().history_user == editor
+    # Only the forecast moves; the baseline stays as it was.
+    response = post(client, path, {"forecast_date": "2027-05-01", "version": 1})
+    assert response.status_code == 200, response.json()
+    assert response.json()["baseline_date"] == "2027-03-01"
+    assert response.json()["forecast_date"] == "2027-05-01"
+    # A stale version, a bad date, an unknown step: 409, 400, 404; nothing saved.
+    response = post(client, path, {"forecast_date": "2027-06-01", "version": 1})
+    assert response.status_code == 409 and response.json()["current_version"] == 2
+    response = post(client, path, {"forecast_date": "1. maj", "version": 2})
+    assert response.status_code == 400 and "forecast_date" in response.json()["errors"]
+    assert post(client, path.replace("tested", "x"), {"version": 2}).status_code == 404
+    step.refresh_from_db()
+    assert step.version == 2 and str(step.forecast_date) == "2027-05-01"
 
 
 # ---------------------------------------------------------------------------
