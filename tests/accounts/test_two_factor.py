@@ -240,3 +240,28 @@ def test_the_people_pages_show_how_each_person_logs_in_and_lead_to_reset_and_log
     # no devices: nothing to reset; the person's method says password only
     page = client.get(reverse("accounts:person_detail", args=[sso_only.pk])).content.decode()
     assert reverse("accounts:two_factor_reset", args=[sso_only.pk]) not in page
+
+
+def test_the_demo_editor_and_admin_set_up_two_factor_at_their_first_log_in(settings):
+    """make run's demo users: the editor and the superuser are led to the set-up page
+    by their first password log-in (the demo data gives nobody a device); a reporter
+    goes straight in."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_demo_data", verbosity=0)
+    setup = reverse("accounts:two_factor_setup")
+    for username, must in [("redaktoer", True), ("admin", True), ("rsi", False)]:
+        client = Client()
+        response = client.post(
+            reverse("login"), {"username": username, "password": "sorplan-demo-2026"}
+        )
+        assert response.status_code == 302, username
+        assert not TOTPDevice.objects.filter(user__username=username, confirmed=True).exists()
+        home = client.get("/")
+        if must:
+            assert home.status_code == 302 and home["Location"].startswith(setup), username
+            page = client.get(home["Location"])
+            assert page.status_code == 200 and "<svg" in page.content.decode(), username
+        else:
+            assert home.status_code == 200, username
