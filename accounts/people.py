@@ -196,6 +196,8 @@ def invitation_expired_at(token: str):
     invitation = Invitation.objects.filter(token_hash=token_hash(token)).first()
     if invitation is None or invitation.accepted_at is not None or not invitation.is_expired:
         return None
+    if Invitation.objects.filter(user_id=invitation.user_id, pk__gt=invitation.pk).exists():
+        return None  # replaced by a newer invitation, not run out
     return invitation.expires_at
 
 

@@ -247,7 +247,7 @@ def test_an_expired_invitation_opens_nothing(client_for, editor, settings):
     link = path_of(invitation_link("ny@example.invalid"))
     Invitation.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     visitor = Client()
-    assert "Linket virker ikke" in visitor.get(link).content.decode()
+    assert "Invitationen er udløbet" in visitor.get(link).content.decode()
     visitor.post(link, {"password1": "Lang-nok-2026!", "password2": "Lang-nok-2026!"})
     assert not User.objects.get(email="ny@example.invalid").has_usable_password()
 
@@ -401,7 +401,7 @@ def test_the_profile_lists_memberships_and_sessions_and_signs_out_everywhere(rep
 def test_the_profile_links_what_exists_only(client_for, reporter):
     html = client_for(reporter).get(reverse("accounts:profile")).content.decode()
     assert reverse("password_change") in html
-    assert "/profil/tokens/" not in html  # built on another branch; linked once it resolves
+    assert "/profil/tokens/" in html  # the API tokens page exists since the merged round
 
 
 def test_a_person_without_membership_still_reaches_their_profile(client_for, outsider):
