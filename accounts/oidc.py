@@ -172,6 +172,8 @@ class SorplanOIDCBackend(ProviderSettings, OIDCAuthenticationBackend):
         return super().authenticate(request, **kwargs)
 
     def get_or_create_user(self, access_token, id_token, payload):
+        from .people import invitation_expired_only  # people imports this module
+
         request, provider = self.request, self.provider
         if not claims_strong_enough(provider, payload):
             return _fail(request, "acr")
@@ -192,6 +194,8 @@ class SorplanOIDCBackend(ProviderSettings, OIDCAuthenticationBackend):
             if len(matches) != 1:
                 return _fail(request, "unknown")
             user = matches[0]
+            if user.is_active and invitation_expired_only(user):
+                return _fail(request, "expired")
             if user.is_active:
                 OidcIdentity.objects.get_or_create(
                     provider=provider.key, subject=subject, defaults={"user": user}

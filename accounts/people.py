@@ -24,7 +24,8 @@ from core.versioning import EditConflict, locked
 from parties.access import Access
 from parties.models import Invitation, Membership, Party, Person, UserSession, token_hash
 
-from .audit import Kind, security_event_record
+from .audit import Kind, Method, security_event_record
+from .oidc import providers
 
 User = get_user_model()
 
@@ -115,6 +116,7 @@ def _invitation_create(*, user, by, reason: str) -> tuple[Invitation, str]:
             "link": link,
             "expires_at": invitation.expires_at,
             "memberships": list(Membership.objects.filter(user=user).select_related("party")),
+            "sso_providers": [p.label for p in providers()],
         },
         to=[user.email],
         dedupe_key=f"invitation:{invitation.pk}",
@@ -189,6 +191,16 @@ def invitation_open(token: str) -> Invitation | None:
     return invitation
 
 
+def invitation_expired_at(token: str):
+    """When this link's invitation expired, if it did so unused; else None."""
+    invitation = Invitation.objects.filter(token_hash=token_hash(token)).first()
+    if invitation is None or invitation.accepted_at is not None or not invitation.is_expired:
+        return None
+    if Invitation.objects.filter(user_id=invitation.user_id, pk__gt=invitation.pk).exists():
+        return None  # replaced by a newer invitation, not run out
+    return invitation.expires_at
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, password: str, request=None):
     """Set the invited person's password and use the link up. Returns the user.
@@ -210,6 +222,38 @@ def invitation_accept(*, token: str, password: str, request=None):
     _person_record(person_for(user), by=user, reason=_("Invitation modtaget"))
     security_event_record(Kind.INVITATION_ACCEPTED, actor=user, subject=user, request=request)
     return user
+
+
+def invitation_expired_only(user) -> bool:
+    """The person was invited but never took the invitation up, and every invitation of
+    theirs has expired: an SSO log-in matched by e-mail is refused with the expired
+    invitation's page (a used link or a password means the person is set up)."""
+    if user.has_usable_password() or user.last_login is not None:
+        return False
+    invitations = list(user.invitations.all())
+    return bool(invitations) and not any(
+        i.accepted_at is not None or i.is_open for i in invitations
+    )
+
+
+@transaction.atomic
+def invitation_accept_by_sso(*, user, request=None) -> int:
+    """An SSO log-in of an invited person uses their open invitations up (the link then
+    says it is used), with the audit event. Returns how many were open."""
+    used = Invitation.objects.select_for_update().filter(
+        user=user, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    count = used.update(accepted_at=timezone.now())
+    if count:
+        _person_record(person_for(user), by=user, reason=_("Invitation modtaget"))
+        security_event_record(
+            Kind.INVITATION_ACCEPTED,
+            actor=user,
+            subject=user,
+            request=request,
+            method=Method.OIDC,
+        )
+    return count
 
 
 @transaction.atomic

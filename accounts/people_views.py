@@ -18,7 +18,7 @@ from core.versioning import EditConflict
 from parties.access import Access, request_access
 from parties.models import Invitation, Membership, Person
 
-from . import people
+from . import people, two_factor
 from .people_forms import InviteForm, MembershipForm, ReasonForm
 from .personal_data import personal_data, personal_data_xlsx
 
@@ -31,9 +31,16 @@ CONFLICT = _(
 
 
 def login_method(user) -> str:
-    """How the person logs in, as the people list shows it."""
+    """How the person logs in, as the people pages show it: single sign-on if an identity
+    at a provider has logged in as them, else password (with two-factor if a confirmed
+    TOTP device is set up). Uses the prefetches of `people_prefetched` when present."""
+    sso = bool(user.oidc_identities.all())
+    if sso and not user.has_usable_password():
+        return _("SSO")
     if user.has_usable_password():
-        return _("Adgangskode")
+        has_totp = any(d.confirmed for d in user.totpdevice_set.all())
+        method = _("Adgangskode og totrinsbekræftelse") if has_totp else _("Adgangskode")
+        return _("%(method)s eller SSO") % {"method": method} if sso else method
     if any(i.is_open for i in user.invitations.all()):
         return _("Inviteret, ikke oprettet endnu")
     return _("Kan ikke logge ind")
@@ -102,12 +109,19 @@ def people_list(request):
     users = users.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("party")),
         Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at")),
+        "oidc_identities",
+        "totpdevice_set",
     ).order_by("first_name", "last_name", "username")
     rows = [{"user": u, "login_method": login_method(u)} for u in users]
     return render(
         request,
         "accounts/people_list.html",
-        {"rows": rows, "query": query, "may_invite": access.may_administer_people},
+        {
+            "rows": rows,
+            "query": query,
+            "may_invite": access.may_administer_people,
+            "may_read_security_log": access.may_read_security_log,
+        },
     )
 
 
@@ -165,6 +179,9 @@ def _detail_context(access, user, record, membership_form):
         ],
         "invitations": user.invitations.select_related("invited_by"),
         "login_method": login_method(user),
+        "has_two_factor": two_factor.has_two_factor(user),
+        "may_reset_two_factor": access.may_reset_two_factor,
+        "may_read_security_log": access.may_read_security_log,
         "may_manage": may_manage(access, user),
         "may_anonymise": access.may_anonymise_people,
         "may_export": access.may_read_person_data(user.pk),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_service_errors
 
 from . import people
+from .oidc import providers
 from .people_forms import SetPasswordForm
 from .people_views import personal_data_response
 
@@ -64,7 +65,8 @@ def invitation_accept(request, token: str):
     """The invitation's one-time link: choose a password, then you are logged in."""
     invitation = people.invitation_open(token)
     if invitation is None:
-        return render(request, "accounts/invitation_invalid.html", status=200)
+        expired = people.invitation_expired_at(token)
+        return render(request, "accounts/invitation_invalid.html", {"expired": expired})
     form = SetPasswordForm(request.POST or None, user=invitation.user)
     status = 200
     if request.method == "POST":
@@ -85,7 +87,7 @@ def invitation_accept(request, token: str):
     return render(
         request,
         "accounts/invitation_accept.html",
-        {"form": form, "invitation": invitation},
+        {"form": form, "invitation": invitation, "oidc_providers": providers()},
         status=status,
     )
 

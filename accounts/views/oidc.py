@@ -19,12 +19,20 @@ from ..oidc import (
     ProviderUnavailable,
     provider_get,
 )
+from ..people import invitation_accept_by_sso
 from ..signals import login_method_set
 
 logger = logging.getLogger(__name__)
 
 # Why an SSO log-in was refused -> HTTP status of the page that says so.
-FAILURE_STATUS = {"unknown": 403, "inactive": 403, "acr": 403, "state": 400, "provider": 503}
+FAILURE_STATUS = {
+    "expired": 403,
+    "unknown": 403,
+    "inactive": 403,
+    "acr": 403,
+    "state": 400,
+    "provider": 503,
+}
 
 
 def oidc_failure(request, reason: str):
@@ -89,6 +97,11 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
             Kind.LOGIN_FAILURE, request=self.request, actor=None, method=Method.OIDC, detail=reason
         )
         return oidc_failure(self.request, reason)
+
+    def login_success(self):
+        response = super().login_success()
+        invitation_accept_by_sso(user=self.user, request=self.request)
+        return response
 
     def login_failure(self):
         # authenticate() refused: Django's user_login_failed wrote the audit log already.

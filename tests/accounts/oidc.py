@@ -19,6 +19,7 @@ USERS = {
     "anna-sub": {"email": "anna@region.example", "email_verified": True, "name": "Anna"},
     "lukket-sub": {"email": "lukket@region.example", "email_verified": True},
     "uverificeret-sub": {"email": "anna@region.example", "email_verified": False},
+    "inviteret-sub": {"email": "inviteret@region.example", "email_verified": True},
 }
 
 

@@ -142,3 +142,79 @@ def test_a_wrong_nonce_is_refused(live_server, page, oidc_settings, anna):
     page.get_by_role("heading", name="Log-ind mislykkedes").wait_for()
     assert not SecurityEvent.objects.filter(kind="login_success").exists()
     assert SecurityEvent.objects.get(kind="login_failure").detail == "state"
+
+
+def invited(editor, *, expired=False):
+    """An invitation sent the real way (mail in the outbox); its link's path."""
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts import people
+    from parties.access import access_for
+    from parties.models import Party
+
+    invitation, token = people.person_invite(
+        email="inviteret@region.example",
+        first_name="Ida",
+        last_name="Inviteret",
+        memberships=[(Party.objects.get(key="region-midtjylland"), Membership.Role.REPORTER)],
+        reason="Ny rapportør",
+        by=editor,
+        access=access_for(editor),
+    )
+    if expired:
+        invitation.expires_at = timezone.now() - datetime.timedelta(minutes=1)
+        invitation.save(update_fields=["expires_at"])
+    return invitation, f"/konto/invitation/{token}/"
+
+
+def test_an_invitation_is_accepted_by_single_sign_on(
+    live_server, page, oidc_settings, loaded_plan, editor
+):
+    from core.models import OutboxMessage
+
+    invitation, path = invited(editor)
+    mail = OutboxMessage.objects.get(address="inviteret@region.example").body_text
+    assert "Log ind med" in mail and "Testudbyder" in mail
+    page.goto(live_server.url + path)
+    page.get_by_role("link", name="Log ind med Testudbyder").click()
+    provider_log_in(page, "inviteret-sub")
+    page.wait_for_url(f"{live_server.url}/**")
+    page.locator(".sp-user-name").wait_for(timeout=BROWSER_TIMEOUT_MS)
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+    accepted = SecurityEvent.objects.get(kind="invitation_accepted")
+    assert (accepted.subject, accepted.method) == (invitation.user, "oidc")
+    assert OidcIdentity.objects.get().user == invitation.user
+    # The link is used up now.
+    page.goto(live_server.url + path)
+    page.get_by_role("heading", name="Linket virker ikke").wait_for()
+
+
+def test_an_expired_invitation_gets_its_page_and_no_sso_log_in(
+    live_server, page, oidc_settings, loaded_plan, editor
+):
+    invitation, path = invited(editor, expired=True)
+    page.goto(live_server.url + path)
+    page.get_by_role("heading", name="Invitationen er udløbet").wait_for()
+    sso_start(page, live_server, "inviteret-sub")
+    page.get_by_role("heading", name="Invitationen er udløbet").wait_for()
+    assert SecurityEvent.objects.get(kind="login_failure").detail == "expired"
+    assert not SecurityEvent.objects.filter(kind__in=["login_success", "invitation_accepted"])
+    assert not OidcIdentity.objects.exists()
+
+
+def test_a_required_acr_the_provider_does_not_issue_is_refused(
+    live_server, page, oidc_settings, anna
+):
+    """The test provider's log-in sets no `acr`; sorplan configured to require one
+    refuses the log-in with its Danish page."""
+    from tests.accounts.oidc import provider_settings
+
+    issuer = oidc_settings.SORPLAN_OIDC_PROVIDERS["test"]["issuer"]
+    oidc_settings.SORPLAN_OIDC_PROVIDERS = provider_settings(issuer, acr=["urn:sorplan:stærk"])
+    sso_start(page, live_server, "anna-sub")
+    page.get_by_text("Sorplan kræver et stærkere log-ind").wait_for()
+    assert SecurityEvent.objects.get(kind="login_failure").detail == "acr"
+    assert not SecurityEvent.objects.filter(kind="login_success").exists()

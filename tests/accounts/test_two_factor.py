@@ -202,3 +202,63 @@ def test_an_editor_resets_a_persons_two_factor_with_a_reason(client_for, editor,
         "Mistet telefon, ringede 1. dec.",
     )
     assert User.objects.filter(pk=reporter.pk).exists()
+
+
+def test_the_people_pages_show_how_each_person_logs_in_and_lead_to_reset_and_log(
+    client_for, editor, reporter
+):
+    from accounts.models import OidcIdentity
+
+    sso_only = member("t-sso-person", "rsi", Membership.Role.REPORTER)
+    sso_only.set_unusable_password()
+    sso_only.save()
+    OidcIdentity.objects.create(provider="test", subject="sub-1", user=sso_only)
+    two_factor_give(reporter)
+    client = client_for(editor)
+
+    listing = client.get(reverse("accounts:people_list")).content.decode()
+    assert reverse("accounts:security_log") in listing
+    rows = {
+        u.username: listing.split(reverse("accounts:person_detail", args=[u.pk]), 1)[1].split(
+            "</tr>", 1
+        )[0]
+        for u in (editor, reporter, sso_only)
+    }
+    assert "Adgangskode og totrinsbekræftelse" in rows[reporter.username]
+    assert "<td>SSO</td>" in rows[sso_only.username]
+
+    page = client.get(reverse("accounts:person_detail", args=[reporter.pk])).content.decode()
+    assert reverse("accounts:two_factor_reset", args=[reporter.pk]) in page
+    assert f"{reverse('accounts:security_log')}?person={reporter.username}" in page
+    SecurityEvent.objects.create(kind="two_factor_reset", actor=editor, subject=reporter)
+    log = client.get(reverse("accounts:security_log"), {"person": reporter.username})
+    assert reporter.username in log.content.decode()
+
+    # no devices: nothing to reset; the person's method says password only
+    page = client.get(reverse("accounts:person_detail", args=[sso_only.pk])).content.decode()
+    assert reverse("accounts:two_factor_reset", args=[sso_only.pk]) not in page
+
+
+def test_the_demo_editor_and_admin_set_up_two_factor_at_their_first_log_in(settings):
+    """make run's demo users: the editor and the superuser are led to the set-up page
+    by their first password log-in (the demo data gives nobody a device); a reporter
+    goes straight in."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("load_demo_data", verbosity=0)
+    setup = reverse("accounts:two_factor_setup")
+    for username, must in [("redaktoer", True), ("admin", True), ("rsi", False)]:
+        client = Client()
+        response = client.post(
+            reverse("login"), {"username": username, "password": "sorplan-demo-2026"}
+        )
+        assert response.status_code == 302, username
+        assert not TOTPDevice.objects.filter(user__username=username, confirmed=True).exists()
+        home = client.get("/")
+        if must:
+            assert home.status_code == 302 and home["Location"].startswith(setup), username
+            page = client.get(home["Location"])
+            assert page.status_code == 200 and "<svg" in page.content.decode(), username
+        else:
+            assert home.status_code == 200, username
