@@ -15,6 +15,7 @@ from milestones.services import rounds
 from parties.models import Membership, Party
 from parties.services import membership_grant
 from tests.factories import UserFactory
+from tests.helpers import two_factor_give
 from tests.milestones.test_reporting_browser import MIDT_ACTIVITY, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,6 +38,8 @@ def people_and_round():
         membership_grant(
             user=people[username], party=Party.objects.get(key=party_key), role=role, by=system
         )
+        if role == Membership.Role.EDITOR:
+            two_factor_give(people[username])  # editors must have two-factor
     round_ = rounds.reporting_round_create(period=timezone.localdate().replace(day=1), user=system)
     return people, round_
 
