@@ -88,7 +88,7 @@ def test_a_draft_keeps_the_proposal_and_leaves_the_row_alone(
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"state": "certified"}, "Vælg et gyldigt valg"),
+        ({"state": "certified"}, "Marker en gyldig valgmulighed"),
         ({"state_on": "2026-10-01"}, "Vælg den nye tilstand, som datoen hører til."),
         (
             {"state": "in_development", "state_on": "2026-11-01"},
@@ -154,7 +154,7 @@ def test_medcom_accepts_on_its_page_and_the_row_moves_with_history(
     assert row.state == "ready_for_test" and str(row.ready_for_test_on) == "2026-10-15"
     last = row.history.order_by("-history_id").first()
     assert last.history_user == medcom_reporter
-    assert last.history_change_reason == "Fra Leverandør A's opdatering for oktober 2026"
+    assert last.history_change_reason == "Fra Leverandør As opdatering for oktober 2026"
     proposal.refresh_from_db()
     assert proposal.decision == "accepted"
     assert "Ingen forslag venter." in medcom.get("/medcom/forslag/").content.decode()
