@@ -20,7 +20,7 @@ from parties.models import Party
 from register.models import Entry
 
 # Paths under /medcom/ that a message type's key cannot take.
-RESERVED_KEYS = frozenset({"ny", "import", "eksport", "arbejdsliste", "udvikling"})
+RESERVED_KEYS = frozenset({"ny", "import", "eksport", "arbejdsliste", "udvikling", "forslag"})
 
 
 class Family(models.TextChoices):
@@ -335,3 +335,63 @@ class Certification(models.Model):
 def supplier_parties():
     """The IT suppliers (kind IT supplier), the group "It-leverandører" among them."""
     return Party.objects.filter(kind=Party.Kind.IT_SUPPLIER)
+
+
+class CertificationProposal(models.Model):
+    """A supplier's proposed move of one of its rows, in its monthly progress update
+    (the section `medcom.reporting.MEDCOM_SECTION`): a new state (only the supplier's
+    own moves, `services.supplier_move_refusal`) with the day it was reached, and/or a
+    new planned production date. MedCom's reporters (on the proposals' page) or the
+    SOR-team (there, or when it reviews the update) accept it, applied through
+    `services.certification_set`, or return it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Afventer")
+        ACCEPTED = "accepted", _("Godkendt")
+        RETURNED = "returned", _("Returneret")
+
+    update = models.ForeignKey(
+        "milestones.ProgressUpdate",
+        verbose_name=_("opdatering"),
+        on_delete=models.CASCADE,
+        related_name="certification_proposals",
+    )
+    certification = models.ForeignKey(
+        Certification,
+        verbose_name=_("række"),
+        on_delete=models.CASCADE,
+        related_name="proposals",
+    )
+    state = models.CharField(
+        _("foreslået tilstand"), max_length=20, choices=CertState.choices, blank=True
+    )
+    state_on = models.DateField(_("dato for tilstanden"), null=True, blank=True)
+    planned_production_date = models.DateField(
+        _("foreslået planlagt i produktion"), null=True, blank=True
+    )
+    planned_production_precision = models.CharField(
+        _("præcision, planlagt"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.MONTH,
+    )
+    decision = models.CharField(
+        _("afgørelse"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update", "certification"]
+        verbose_name = _("forslag til certificeringsrække")
+        verbose_name_plural = _("forslag til certificeringsrækker")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "certification"], name="medcom_proposal_one_per_update"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.certification} ({self.update})"

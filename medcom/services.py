@@ -11,6 +11,7 @@ records the acting user and reason in history.
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +20,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core.history import apply_changes, record_save
+from core.history import apply_changes, record_delete, record_save
 from core.versioning import locked
+from milestones.models import DatePrecision, plan_date_error
+from milestones.services.updates import forecast_change_reason
+from parties.access import access_for
 from register import history
 from register.models import Entry
 
@@ -29,6 +33,7 @@ from .models import (
     STATE_DATE_FIELD,
     SUPPLIER_MOVES,
     Certification,
+    CertificationProposal,
     CertState,
     MessageType,
 )
@@ -127,8 +132,18 @@ def move_refusal(access, *, supplier_id: int | None, current: str | None, target
         return _("Ukendt tilstand.")
     if not access.may_update_certification(supplier_id):
         return _("Du kan kun ændre rækker for de leverandører, du rapporterer for.")
-    if access.may_certify or current == target:
+    if access.may_certify:
         return ""
+    return supplier_move_refusal(current=current, target=target)
+
+
+def supplier_move_refusal(*, current: str | None, target: str) -> str:
+    """Why a supplier's reporter may not take its own row from `current` (None: a new
+    row) to `target`; empty when it may (also what a supplier proposes in its update)."""
+    if current == target:
+        return ""
+    if target not in CertState.values:
+        return _("Ukendt tilstand.")
     label = CertState(target).label
     if target in CERTIFIER_STATES:
         return _("Kun MedCom og SOR-teamet kan sætte “%(state)s”.") % {"state": label}
@@ -255,3 +270,155 @@ def certification_set(
     row.version += 1
     _save(row, user=user, reason=reason)
     return row, True
+
+
+# ---------------------------------------------------------------------------
+# A supplier's proposals in its monthly progress update (medcom.reporting)
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProposalInput:
+    """What a supplier proposes for one row: a state (empty: unchanged) with the day it
+    was reached, and a planned production date (None: unchanged)."""
+
+    row: Certification
+    state: str = ""
+    state_on: datetime.date | None = None
+    planned_production_date: datetime.date | None = None
+    planned_production_precision: str = DatePrecision.MONTH
+
+
+def proposal_errors(item: ProposalInput) -> dict[str, str]:
+    """The proposal's problems by field, in Danish (empty: it may be saved)."""
+    errors = {}
+    state = item.state if item.state != item.row.state else ""
+    if state:
+        refusal = supplier_move_refusal(current=item.row.state, target=state)
+        if refusal:
+            errors["state"] = refusal
+    if item.state_on and not state:
+        errors["state_on"] = _("Vælg den nye tilstand, som datoen hører til.")
+    if item.state_on and item.state_on > timezone.localdate():
+        errors["state_on"] = _("Datoen kan ikke ligge i fremtiden.")
+    error = plan_date_error(item.planned_production_date, item.planned_production_precision)
+    if error:
+        errors["planned_production_date"] = error
+    return errors
+
+
+def _planned_changes(item: ProposalInput) -> bool:
+    row = item.row
+    return item.planned_production_date is not None and (
+        item.planned_production_date != row.planned_production_date
+        or item.planned_production_precision != row.planned_production_precision
+    )
+
+
+@transaction.atomic
+def proposals_save(*, update, items, row_ids, user) -> None:
+    """Save a supplier's proposals with its update (draft or submission): one per row
+    with something to change, pending review; `row_ids` are the rows the update lists
+    (its party's own), others are refused."""
+    existing = {p.certification_id: p for p in update.certification_proposals.all()}
+    for item in items:
+        row = item.row
+        if row.pk not in row_ids:
+            raise PermissionDenied(
+                _("Du kan kun ændre rækker for de leverandører, du rapporterer for.")
+            )
+        errors = proposal_errors(item)
+        if errors:
+            raise ValidationError(
+                _("Forslaget for %(row)s: %(errors)s")
+                % {"row": row, "errors": " ".join(errors.values())}
+            )
+        state = item.state if item.state != row.state else ""
+        planned = _planned_changes(item)
+        current = existing.get(row.pk)
+        if not (state or planned):
+            if current is not None:
+                record_delete(current, user=user, reason="Forslag til certificeringsrække fjernet")
+            continue
+        values = {
+            "state": state,
+            "state_on": item.state_on if state else None,
+            "planned_production_date": item.planned_production_date if planned else None,
+            "planned_production_precision": (
+                item.planned_production_precision if planned else DatePrecision.MONTH
+            ),
+            "decision": CertificationProposal.Decision.PENDING,
+        }
+        if current is None:
+            current = CertificationProposal(update=update, certification=row)
+        if apply_changes(current, values) or current.pk is None:
+            record_save(current, user=user, reason="Forslag til certificeringsrække")
+
+
+@transaction.atomic
+def proposal_decide(*, access, user, proposal_id: int, accept: bool) -> CertificationProposal:
+    """Accept (applied through `certification_set`, history naming the update) or
+    return one pending proposal: MedCom's reporters and the SOR-team, on a submitted
+    update. A proposal the row has moved past since is refused with a Danish message."""
+    if not access.may_review_certification_proposals:
+        raise PermissionDenied(_("Kun MedCom og SOR-teamet behandler leverandørernes forslag."))
+    proposal = (
+        CertificationProposal.objects.select_for_update()
+        .select_related("update", "certification")
+        .get(pk=proposal_id)
+    )
+    if proposal.decision != CertificationProposal.Decision.PENDING:
+        raise ValidationError(_("Forslaget er allerede behandlet."))
+    if not proposal.update.is_submitted:
+        raise ValidationError(_("Forslaget er ikke indsendt endnu."))
+    if accept:
+        _apply_proposal(proposal, access=access, user=user)
+        proposal.decision = CertificationProposal.Decision.ACCEPTED
+    else:
+        proposal.decision = CertificationProposal.Decision.RETURNED
+    record_save(proposal, user=user, reason="Godkendt" if accept else "Returneret")
+    return proposal
+
+
+def _apply_proposal(proposal: CertificationProposal, *, access, user) -> Certification:
+    row = proposal.certification
+    refusal = (
+        supplier_move_refusal(current=row.state, target=proposal.state) if proposal.state else ""
+    )
+    if refusal:
+        raise ValidationError(
+            _("Forslaget for %(row)s kan ikke godkendes: %(errors)s")
+            % {"row": row, "errors": refusal}
+        )
+    data = {}
+    if proposal.planned_production_date:
+        data = {
+            "planned_production_date": proposal.planned_production_date,
+            "planned_production_precision": proposal.planned_production_precision,
+        }
+    row, _changed = certification_set(
+        access=access,
+        certification_id=row.pk,
+        version=row.version,
+        user=user,
+        state=proposal.state or None,
+        on=proposal.state_on,
+        data=data,
+        reason=forecast_change_reason(proposal.update),
+    )
+    return row
+
+
+@transaction.atomic
+def proposals_accept(*, update, accepted_ids: set[int], user) -> int:
+    """When the SOR-team accepts the update: apply its pending proposals in
+    `accepted_ids`, return the others. Returns how many were applied."""
+    access = access_for(user)
+    applied = 0
+    pending = update.certification_proposals.filter(
+        decision=CertificationProposal.Decision.PENDING
+    ).select_related("certification", "update")
+    for proposal in pending.select_for_update(of=("self",)):
+        proposal_decide(
+            access=access, user=user, proposal_id=proposal.pk, accept=proposal.pk in accepted_ids
+        )
+        applied += proposal.pk in accepted_ids
+    return applied

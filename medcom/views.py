@@ -22,13 +22,14 @@ from core.forms import add_service_errors
 from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
+from milestones.models import ProgressUpdate
 from parties.access import request_access
 from register import history
 
-from . import selectors, services
+from . import reporting, selectors, services
 from .forms import CertificationForm, FilterForm, MessageTypeForm
 from .imports import export_xlsx, medcom_import, template_xlsx
-from .models import Certification, MessageType, supplier_parties
+from .models import Certification, CertificationProposal, MessageType, supplier_parties
 
 
 def _require_member(request):
@@ -124,6 +125,60 @@ def work_list(request):
     return render(
         request, "medcom/work_list.html", {"rows": selectors.work_list(request_access(request))}
     )
+
+
+def _require_proposal_reviewer(request):
+    access = request_access(request)
+    if not access.may_review_certification_proposals:
+        raise PermissionDenied(_("Kun MedCom og SOR-teamet behandler leverandørernes forslag."))
+    return access
+
+
+@require_safe
+def proposals(request):
+    """The suppliers' pending proposals from their submitted progress updates (the
+    MedCom section only): MedCom's reporters and the SOR-team accept or return each."""
+    _require_proposal_reviewer(request)
+    pending = (
+        CertificationProposal.objects.filter(
+            decision=CertificationProposal.Decision.PENDING,
+            update__status=ProgressUpdate.Status.SUBMITTED,
+        )
+        .select_related(
+            "certification__entry__supplier",
+            "certification__message_type",
+            "update__round",
+            "update__party",
+            "update__activity",
+        )
+        .order_by("update__party__name", "certification__entry__name", "pk")
+    )
+    return render(
+        request,
+        "medcom/proposals.html",
+        {"proposals": [(p, reporting.describe(p)) for p in pending]},
+    )
+
+
+@require_POST
+def proposal_decide(request, proposal_id):
+    """Accept or return one proposal (the button pressed: `decision`)."""
+    access = _require_proposal_reviewer(request)
+    get_object_or_404(CertificationProposal, pk=proposal_id)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.proposal_decide(
+            access=access, user=request.user, proposal_id=proposal_id, accept=accept
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except EditConflict:
+        messages.error(request, _("Rækken er ændret imens; se den og prøv igen."))
+    else:
+        messages.success(
+            request, _("Forslaget er godkendt.") if accept else _("Forslaget er returneret.")
+        )
+    return redirect("medcom:proposals")
 
 
 # ---------------------------------------------------------------------------

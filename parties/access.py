@@ -173,6 +173,13 @@ class Access:
         return self.can_edit_plan or bool(self.certifier_party_ids)
 
     @property
+    def may_review_certification_proposals(self) -> bool:
+        """The MedCom section of suppliers' submitted progress updates (their proposed
+        row moves): MedCom's reporters and the SOR-team accept or return each; MedCom
+        reads and reviews only that section, not the rest of the update."""
+        return self.may_certify
+
+    @property
     def may_read_all_certifications(self) -> bool:
         """MedCom, the SOR-team and the steering group read every supplier's rows."""
         return self.may_certify or self.is_steering

@@ -429,7 +429,10 @@ ACTIVITY_PAGE_EXTRA_FACTS = ["governance.panels.activity_confidence"]
 ROADMAP_EXTRA_FACTS = ["governance.panels.RoadmapConfidence"]
 # Sections of a party's progress update from apps above milestones (see
 # milestones/services/sections.py): the register's entries, proposed for review.
-PROGRESS_UPDATE_SECTIONS = ["register.reporting.REGISTER_SECTION"]
+PROGRESS_UPDATE_SECTIONS = [
+    "register.reporting.REGISTER_SECTION",
+    "medcom.reporting.MEDCOM_SECTION",
+]
 
 # ---------------------------------------------------------------------------
 # sorplan's own settings

@@ -84,9 +84,18 @@ def sample_values(*, update, period, editor=None) -> dict:
         .order_by("pk")
         .first()
     )
+    medcom = medcom_records_make(editor) if editor is not None else {}
+    if medcom:
+        from medcom.models import CertificationProposal
+
+        medcom["proposal_id"] = CertificationProposal.objects.get_or_create(
+            update=update,
+            certification_id=medcom["certification_id"],
+            defaults={"state": "in_development"},
+        )[0].pk
     return {
         **(governance_records_make(editor) if editor is not None else {}),
-        **(medcom_records_make(editor) if editor is not None else {}),
+        **medcom,
         "plan/maal/": Goal.objects.order_by("pk").first().key,
         "plan/aktiviteter/": Activity.objects.order_by("pk").first().key,
         "plan/milepaele/": Milestone.objects.order_by("pk").first().key,

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from core.imports import ImportRefused
 from core.spreadsheets import Sheet, xlsx_bytes
 from medcom.imports import build_columns, medcom_import
-from medcom.models import Certification, CertState
+from medcom.models import Certification, CertState, MessageType
 from parties.access import access_for
 from reports import report_medcom
 from reports.selectors import switch_off as gate
@@ -129,3 +129,60 @@ def test_the_import_medcom_command(systems, message_types, tmp_path):
     assert not Certification.objects.exists()
     call_command("import_medcom", str(path), stdout=out)
     assert Certification.objects.get().state == "ready_for_test"
+
+
+@pytest.fixture
+def late_november():
+    import datetime
+
+    import time_machine
+
+    # The clock ticks: each history record gets its own moment, as in real use.
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)):
+        yield
+
+
+def test_the_pdf_section_shows_the_figures_and_the_cutovers(
+    late_november, rows, report_media, tmp_path
+):
+    """The rendered PDF's MedCom section, read back by pdftotext: the matrix's figures,
+    the change since the last report and the message type whose cut-over is near with
+    the suppliers not yet certified for it."""
+    import datetime
+
+    from core.history import system_user_get
+    from reports import services as report_services
+    from tests.reports.helpers import pdf_text
+
+    for direction in ("sends", "receives"):
+        set_state(rows[("a", "fhir", direction)], CertState.CERTIFIED, reference="C-1")
+    set_state(rows[("a", "hen", "sends")], CertState.CERTIFIED, reference="C-2")
+    set_state(rows[("a", "hen", "sends")], CertState.IN_PRODUCTION)
+    import time_machine
+
+    # November's report, made on 2 December.
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, tzinfo=datetime.UTC), tick=False):
+        report, _ = report_services.status_report_generate(
+            period=datetime.date(2026, 11, 1), user=system_user_get()
+        )
+        text = pdf_text(report_services.status_report_pdf(report), tmp_path)
+    section = text[text.index("8. MedCom: meddelelsestyper og certificering") :]
+    section = section[: section.index("9. Tidslinje")]
+    counts = {state: Certification.objects.filter(state=state).count() for state in CertState}
+    total = sum(counts.values())
+    assert counts[CertState.CERTIFIED] >= 2 and counts[CertState.IN_PRODUCTION] == 1
+    # The facts: message types, rows, certified, in production (figures before labels).
+    figures = (
+        f"{MessageType.objects.count()} {total} {counts[CertState.CERTIFIED]} 1 meddelelsestyper"
+    )
+    assert figures in section
+    assert f"Ændring siden 1. november 2026 00:00: rækker i alt +{total}." in section
+    # The states' table: last period (no report before), this period, change.
+    for state in CertState:
+        n = counts[state]
+        assert f"{state.label} 0 {n} {'+' if n else '±'}{n}" in section, state
+    # FHIR01's cut-over (January 2027) is within three months; only B is not certified.
+    cutovers = section[section.index("Overgang til SOR inden for tre måneder") :]
+    assert "FHIR01" in cutovers and "januar 2027" in cutovers
+    assert "Leverandør B" in cutovers and "Leverandør A" not in cutovers
+    assert "HEN01" not in cutovers  # its cut-over (June 2026) has passed

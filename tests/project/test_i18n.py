@@ -222,6 +222,7 @@ NOT_PAGES = {
     "register:import_confirm",
     "register:import_template",
     "medcom:import_confirm",
+    "medcom:proposal_decide",
     "medcom:import_template",
     "medcom:export",
     "milestones:plan_import_confirm",
