@@ -132,10 +132,16 @@ def test_the_bench_measures_the_bare_floor_every_page_warm_and_cold_after_a_real
     last = text.strip().splitlines()[-1]
     assert last == "budget: all within" or last.startswith("budget: over: ")
     assert _counts() == before
-    # The cold figures came after real edits: the bench milestone's history names them.
+    # The cold figures came after real edits: the bench milestone's history names them,
+    # and the register entry's for the register's pages.
     with psycopg.connect(_url(bench_name)) as bench:
         (edits,) = bench.execute(
             "SELECT count(*) FROM milestones_historicalmilestone "
             "WHERE history_change_reason LIKE 'Benchmark:%%'"
         ).fetchone()
-    assert edits >= len(PAGES)
+        (register_edits,) = bench.execute(
+            "SELECT count(*) FROM register_historicalentry "
+            "WHERE history_change_reason = 'Bench: en rigtig redigering'"
+        ).fetchone()
+    assert edits >= len([p for p in PAGES if not p.edit])
+    assert register_edits >= len([p for p in PAGES if p.edit == "register"])
