@@ -304,8 +304,11 @@ def round_oct(reporters, system_user) -> ReportingRound:
 @pytest.fixture
 def loaded_plan(transactional_db):
     """Request it before the role fixtures: an earlier transaction=True test may have
-    flushed the database (loading is idempotent)."""
+    flushed the database (loading is idempotent). The plan and the seed facts of the apps
+    above it (the register's entries), as `load_sor_roadmap` loads them."""
     sor_roadmap_load(user=system_user_get())
+    for loader in settings.SOR_ROADMAP_EXTRA_LOADERS:
+        import_string(loader)(user=system_user_get())
 
 
 # ---------------------------------------------------------------------------

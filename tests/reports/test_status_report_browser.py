@@ -70,5 +70,11 @@ def _session_for(user) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.helpers import two_factor_give
+
+    # An editor's session confirmed with two-factor, as after the code step.
+    store[DEVICE_ID_SESSION_KEY] = two_factor_give(user).persistent_id
     store.save()
     return store.session_key
