@@ -508,6 +508,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "milestones.models.dates.DatePrecision",
         "RiskScaleEnum": [(n, str(n)) for n in range(1, 6)],
+        "ShakStateEnum": "register.models.ShakState",
+        "CertificationStateEnum": "medcom.models.CertState",
     },
     "DISABLE_ERRORS_AND_WARNINGS": True,
 }
