@@ -12,6 +12,7 @@ written as such (dates stay dates in .xlsx).
 import csv
 import datetime
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,13 +132,34 @@ def xlsx_bytes(*sheets: Sheet, created: datetime.datetime | None = None) -> byte
             _add_choice_lists(
                 workbook, ws, sheet, header_row, max(last, header_row + sheet.validation_rows)
             )
-    if created is not None:
-        workbook.properties.created = created
-        workbook.properties.modified = created
     workbook.properties.creator = "sorplan"
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    if created is None:
+        workbook.save(buffer)
+        return buffer.getvalue()
+    # openpyxl's save() stamps "modified" with the clock and the zip stamps each part
+    # with the time it was written; a fixed moment needs both fixed.
+    workbook.properties.created = created
+    workbook.properties.modified = created
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    return _zip_restamped(buffer.getvalue(), created)
+
+
+def _zip_restamped(data: bytes, moment: datetime.datetime) -> bytes:
+    """The same zip archive with every part stamped `moment` (not the time it was written)."""
+    stamp = max(moment.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip's earliest date
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target,
+    ):
+        for info in source.infolist():
+            part = zipfile.ZipInfo(info.filename, date_time=stamp)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            part.external_attr = info.external_attr
+            target.writestr(part, source.read(info.filename))
+    return out.getvalue()
 
 
 def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int) -> None:

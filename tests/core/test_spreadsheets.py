@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import zipfile
 
 from openpyxl import load_workbook
 
@@ -75,3 +76,25 @@ def test_csv_is_utf8_with_bom_semicolons_and_neutralised_cells():
     for row, payload in zip(rows[3:], PAYLOADS, strict=False):
         assert row == ["'" + payload, "14-03-2026"]
     assert rows[-1] == ["Ærø", ""]
+
+
+def test_a_fixed_moment_gives_the_same_bytes_whenever_it_is_written():
+    """A frozen report's appendix: openpyxl stamps "modified" and each zip part with the
+    clock; with `created` given, neither the hour nor the year it is written shows."""
+    import time_machine
+
+    sheet = Sheet(
+        name="Milepæle", headers=["Navn", "Dato"], rows=[["A", datetime.date(2027, 1, 4)]]
+    )
+    moment = datetime.datetime(2027, 3, 1, 8, 0, tzinfo=datetime.UTC).replace(tzinfo=None)
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        first = xlsx_bytes(sheet, created=moment)
+    with time_machine.travel(
+        datetime.datetime(2029, 7, 9, 17, 31, 7, tzinfo=datetime.UTC), tick=False
+    ):
+        later = xlsx_bytes(sheet, created=moment)
+    assert first == later
+    with zipfile.ZipFile(io.BytesIO(later)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2027, 3, 1, 8, 0, 0)}
+        assert b"2027-03-01T08:00:00Z" in archive.read("docProps/core.xml")
+    assert load_workbook(io.BytesIO(later))["Milepæle"]["A2"].value == "A"
