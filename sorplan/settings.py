@@ -421,7 +421,11 @@ SORPLAN_PERMISSIONS_POLICY = (
 # after the plan's own (milestones may not import them: docs/architecture.md)
 # ---------------------------------------------------------------------------
 SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
-DEMO_DATA_EXTRA_LOADERS = ["register.demo.register_demo_load", "medcom.demo.medcom_demo_load"]
+DEMO_DATA_EXTRA_LOADERS = [
+    "register.demo.register_demo_load",
+    "medcom.demo.medcom_demo_load",
+    "governance.demo.governance_demo_load",
+]
 # Facts of apps above milestones beside an activity's rule-based RAG on its page: each
 # names a function (request, activity) -> (template, context) or None.
 ACTIVITY_PAGE_EXTRA_FACTS = ["governance.panels.activity_confidence"]
