@@ -68,7 +68,11 @@ def _stamp_sql(with_history, without_history, *, past: bool = False) -> str:
 
 def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: int) -> T:
     """`build()`'s result, cached for `seconds` under `parts` (a stamp among them) in
-    the app's `namespace`; built again when the parts change or the entry expires."""
+    the app's `namespace`; built again when the parts change or the entry expires.
+
+    Keyed by the active language too: a result may hold words translated while it was
+    built (a track's name, a status), which must not reach a reader of the other."""
+    parts = (*parts, translation.get_language())
     key = f"sorplan:{namespace}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
     value = cache.get(key)
     if value is None:

@@ -81,3 +81,20 @@ def test_page_html_is_cached_per_path_and_language(db):
     with translation.override("en"):
         page_html(request, namespace="test", parts=("p",), build=build, seconds=60)
     assert len(calls) == 3
+
+
+def test_a_cached_result_is_kept_per_language():
+    """Words translated while building (a track's name on the dashboard) reach only
+    readers of that language: the first visitor's language used to stick for everyone."""
+    from milestones.models import Activity
+
+    def build():
+        return str(Activity.Track.EXTERNAL.label)
+
+    with translation.override("da"):
+        danish = cached("test", ("tracks", 1), build, seconds=60)
+    with translation.override("en"):
+        english = cached("test", ("tracks", 1), build, seconds=60)
+    with translation.override("da"):
+        again = cached("test", ("tracks", 1), lambda: "built again", seconds=60)
+    assert (danish, english, again) == ("Eksterne parter", "External parties", "Eksterne parter")
