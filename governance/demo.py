@@ -39,7 +39,11 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
 def _backdate(record, day: datetime.date) -> None:
     """Date a record's history (and its creation) back to `day`: the demo's past."""
     model = type(record)
-    model.history.filter(id=record.pk).update(history_date=_at(day))
+    rows = model.history.filter(id=record.pk).order_by("history_id")
+    for n, row_id in enumerate(rows.values_list("history_id", flat=True)):
+        # A minute apart, in the order they were written: "as it stood" stays unambiguous.
+        moment = _at(day) + datetime.timedelta(minutes=n)
+        model.history.filter(history_id=row_id).update(history_date=moment)
     if hasattr(record, "created_at"):
         model.objects.filter(pk=record.pk).update(created_at=_at(day))
 
@@ -303,10 +307,15 @@ def _load(*, by, today: datetime.date, parties) -> dict[str, int]:
         user=by,
         reason=REASON,
     )
-    for model in (Meeting,):
-        model.history.filter(id=meeting.pk).update(history_date=_at(held_on, 15))
-    taken_row = Decision.objects.get(pk=taken.pk)
-    Decision.history.filter(id=taken_row.pk, history_type="~").update(history_date=_at(held_on, 15))
+    _backdate(meeting, held_on)
+    for n, row_id in enumerate(
+        Decision.history.filter(id=taken.pk, history_type="~")
+        .order_by("history_id")
+        .values_list("history_id", flat=True)
+    ):  # taken at the meeting, after the request was made
+        Decision.history.filter(history_id=row_id).update(
+            history_date=_at(held_on, 15) + datetime.timedelta(minutes=n)
+        )
     created["møder"] += 1
 
     meeting_create(

@@ -50,3 +50,15 @@ def test_the_demo_records_have_a_past(system_user):
     assert {r.history_change_reason for r in risk_rows} == {"Demodata (illustrativ)"}
     assert {r.history_user_id for r in risk_rows} == {system_user.pk}
     assert not Issue.history.filter(history_date__lt=month_ago).exists()  # a recent problem
+
+
+def test_the_demo_history_is_in_the_order_it_was_written(system_user):
+    """Dating back keeps each record's rows apart and in order, so "as it stood" picks
+    the last one (a done action read as open when its rows shared one moment)."""
+    governance_demo_load(by=system_user, today=timezone.localdate())
+    for model in KINDS:
+        by_record = {}
+        for row in model.history.order_by("history_id"):
+            by_record.setdefault(row.id, []).append(row.history_date)
+        for dates in by_record.values():
+            assert dates == sorted(dates) and len(set(dates)) == len(dates), model
