@@ -53,6 +53,8 @@ setup: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(DEV_ENV) $(PY) manage.py load_sor_roadmap
 	$(DEV_ENV) $(PY) manage.py load_demo_data
+	@# Last month's status report, published from the demo data (a no-op once it exists).
+	$(DEV_ENV) $(PY) manage.py generate_status_report --period "$$($(PY) -c 'import datetime as d; t = d.date.today().replace(day=1) - d.timedelta(days=1); print(f"{t:%Y-%m}")')" --publish
 
 run: setup
 	@echo ""

@@ -38,6 +38,8 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .models import OutboxMessage
 
@@ -106,8 +108,14 @@ def mail_render(template: str, context: dict) -> tuple[str, str, str]:
         "programme_name": getattr(settings, "SORPLAN_PROGRAMME_NAME", ""),
         **context,
     }
+    for hook in getattr(settings, "MAIL_CONTEXT_HOOKS", ()):
+        # Facts of the apps above core for every e-mail (the demo notice: a mail with
+        # illustrative figures says so in its subject, at its top and in its footer).
+        context = {**import_string(hook)(), **context}
     with translation.override("da"):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        if context.get("demo_notice"):
+            subject = f"[{_('Demodata')}] {subject}"
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html

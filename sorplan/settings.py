@@ -421,6 +421,8 @@ SORPLAN_PERMISSIONS_POLICY = (
 # after the plan's own (milestones may not import them: docs/architecture.md)
 # ---------------------------------------------------------------------------
 SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
+# Context every e-mail gets from the apps above core (core.mail.mail_render).
+MAIL_CONTEXT_HOOKS = ["milestones.context_processors.demo_mail_context"]
 DEMO_DATA_EXTRA_LOADERS = [
     "register.demo.register_demo_load",
     "medcom.demo.medcom_demo_load",

@@ -212,3 +212,25 @@ def test_the_xlsx_appendix_says_so_first(demo, system_user):
     assert workbook.worksheets[1].title == "Milepæle"
     plain = load_workbook(io.BytesIO(report_xlsx.milestones_xlsx({**data, "demo": False})))
     assert [s.title for s in plain.worksheets] == ["Milepæle"]
+
+
+def test_every_e_mail_says_so_while_demo_data_is_loaded(demo, system_user):
+    """The published report's mail to the steering group (and every other: they share
+    core.mail's base and footer) carries the mark in its subject, at its top and at its end."""
+    from core.mail import mail_render
+
+    report = _last_month_report(system_user)
+    for template in ("report_published", "report_ready"):
+        subject, text, html = mail_render(template, {"report": report, "site_url": ""})
+        assert subject.startswith("[Demodata] "), subject
+        assert BANNER in text and "demobaselinen" in text
+        body = html.index("<body")
+        assert body < html.index(BANNER) < html.lower().index("statusrapport", body)
+
+
+def test_without_demo_data_no_e_mail_says_so(system_user):
+    from core.mail import mail_render
+
+    report = _last_month_report(system_user)
+    subject, text, html = mail_render("report_ready", {"report": report, "site_url": ""})
+    assert "Demodata" not in subject + text + html
