@@ -339,6 +339,11 @@ def _require_importer(request):
     return access
 
 
+def _import_context() -> dict:
+    """The shared import body's preview names a row by its three key columns."""
+    return {"key_columns": [_("System"), _("Meddelelsestype"), _("Retning")]}
+
+
 def _run_import(access):
     """The matrix's import with the uploader's rights (the shared pages pass the rest)."""
     return partial(medcom_import, access=access)
@@ -349,7 +354,11 @@ def import_upload(request):
     """Upload the matrix: its preview (a dry run) or every error; nothing written yet."""
     access = _require_importer(request)
     return import_pages.upload_page(
-        request, run=_run_import(access), prefix="medcom", template="medcom/import.html"
+        request,
+        run=_run_import(access),
+        prefix="medcom",
+        template="medcom/import.html",
+        context=_import_context(),
     )
 
 
@@ -363,6 +372,7 @@ def import_confirm(request):
         template="medcom/import.html",
         again="medcom:import",
         done="medcom:matrix",
+        context=_import_context(),
     )
 
 
