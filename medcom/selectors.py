@@ -3,7 +3,8 @@
 The matrix page's queries do not grow with the data: one query for the message
 types, one for the suppliers, and aggregates grouped by supplier, message type,
 direction and state. A row's lateness is the milestones' rule (`milestones.rag`)
-with the message type's cut-over as the baseline.
+with the message type's cut-over as the baseline. The pages are cached as HTML
+under `data_version()` (`core.cache.page_html`, see `medcom.views`).
 """
 
 import datetime
@@ -15,8 +16,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from core.cache import stamp
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from parties.models import Membership, Party
+from register.models import Entry
 from register.selectors import (
     Burndown,
     BurndownPoint,
@@ -41,6 +44,18 @@ TYPES_PER_PAGE = 12
 PROGRESS_MONTHS = 24
 # The status report's look-ahead for cut-overs.
 CUTOVER_HORIZON_MONTHS = 3
+# A cached page lives at most this long (writes that bypass history are seen then).
+PAGE_CACHE_SECONDS = 600
+# What the matrix, a message type's page and a supplier's page show: rows, types,
+# suppliers and their systems' names, the suppliers' reporters.
+PAGE_MODELS = (Certification, MessageType, Party, Entry, Membership)
+
+
+def data_version() -> tuple:
+    """The data-version stamp of MedCom's pages (`core.cache.stamp`, one query): it
+    changes whenever a row, a message type, a supplier, a system or a membership is
+    saved through the services."""
+    return stamp(models=PAGE_MODELS)
 
 
 # ---------------------------------------------------------------------------
