@@ -41,6 +41,9 @@ from .models import (
 
 SUPPLIERS_PER_PAGE = 25
 TYPES_PER_PAGE = 12
+# A message type's page lists its rows a page at a time (100 suppliers send or receive
+# a type over about 70 rows).
+ROWS_PER_PAGE = 25
 PROGRESS_MONTHS = 24
 # The status report's look-ahead for cut-overs.
 CUTOVER_HORIZON_MONTHS = 3
@@ -237,6 +240,20 @@ class MessageTypeStatus:
     not_certified: list[RatedRow]
     late: list[RatedRow]
     not_ready_at_cutover: int
+
+    # The page's views of the rows (`?vis=`): late first, then the rest not certified,
+    # then the certified; or one of the three groups.
+    VIEWS = ("forsinket", "ikke-certificeret", "certificeret")
+
+    def listed(self, view: str) -> list[RatedRow]:
+        """The rows of a view, each once (`VIEWS`; anything else: every row)."""
+        if view == "forsinket":
+            return self.late
+        if view == "ikke-certificeret":
+            return self.not_certified
+        if view == "certificeret":
+            return self.certified
+        return sorted(self.rows, key=lambda r: (not r.is_late, r.row.is_certified))
 
 
 def message_type_status(message_type, access, *, today: datetime.date) -> MessageTypeStatus:

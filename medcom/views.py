@@ -11,6 +11,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -122,10 +123,15 @@ def message_type_detail(request, key):
 
     def build():
         access = request_access(request)
+        status = selectors.message_type_status(message_type, access, today=timezone.localdate())
+        view = request.GET.get("vis", "")
+        view = view if view in status.VIEWS else ""
         return "medcom/_message_type_main.html", {
             "message_type": message_type,
-            "status": selectors.message_type_status(
-                message_type, access, today=timezone.localdate()
+            "status": status,
+            "view": view,
+            "page": Paginator(status.listed(view), selectors.ROWS_PER_PAGE).get_page(
+                request.GET.get("side")
             ),
             "entries": history.history_of(message_type, limit=30),
         }

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from medcom import selectors
 from medcom.models import Certification, CertState
@@ -287,3 +288,24 @@ def test_late_against_the_cut_over(known, editor, message_types):
     soon = datetime.date(2026, 5, 1)
     status = selectors.message_type_status(message_types["hen"], access_for(editor), today=soon)
     assert status.late == [] and len(status.certified) == 1
+
+
+def test_a_message_types_rows_by_view_each_once(known, client_for, editor, message_types):
+    """Every row once (late first), or one group: certified, not certified, late."""
+    client = client_for(editor)
+    url = reverse("medcom:message_type_detail", args=[message_types["hen"].key])
+
+    def listed(query=""):
+        html = client.get(url + query).content.decode()
+        return [int(pk) for pk in re.findall(r'<tr id="raekke-(\d+)">', html)]
+
+    certified = known[("a", "hen", "sends")].pk
+    hen = {known[(s, "hen", d)].pk for s in ("a", "b") for d in ("sends", "receives")}
+    assert sorted(listed()) == sorted(hen)
+    assert listed("?vis=certificeret") == [certified]
+    assert sorted(listed("?vis=ikke-certificeret")) == sorted(hen - {certified})
+    status = selectors.message_type_status(
+        message_types["hen"], access_for(editor), today=timezone.localdate()
+    )
+    assert listed("?vis=forsinket") == [r.row.pk for r in status.late]
+    assert listed("?vis=noget-andet") == listed()
