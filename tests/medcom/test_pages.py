@@ -309,3 +309,20 @@ def test_a_message_types_rows_by_view_each_once(known, client_for, editor, messa
     )
     assert listed("?vis=forsinket") == [r.row.pk for r in status.late]
     assert listed("?vis=noget-andet") == listed()
+
+
+def test_the_supplier_filter_is_typed_and_bad_input_is_kept(known, client_for, editor, reporter_a):
+    """The supplier filter takes a key or a name (not a list of every supplier); several
+    or no matches are a Danish error that keeps what was typed."""
+    client = client_for(editor)
+    url = reverse("medcom:matrix")
+    row_of = '<th scope="row"><a href="/medcom/leverandoerer/{}/">'
+    by_name = client.get(url, {"leverandoer": "leverandør a"}).content.decode()
+    assert row_of.format("lev-a") in by_name and row_of.format("lev-b") not in by_name
+    by_key = client.get(url, {"leverandoer": "lev-b"}).content.decode()
+    assert row_of.format("lev-b") in by_key and row_of.format("lev-a") not in by_key
+    several = client.get(url, {"leverandoer": "Leverandør"}).content.decode()
+    assert "Flere leverandører matcher “Leverandør”: skriv mere af navnet." in several
+    assert 'value="Leverandør"' in several
+    own = client_for(reporter_a).get(url, {"leverandoer": "lev-b"}).content.decode()
+    assert "Ingen leverandører matcher “lev-b”." in own
