@@ -326,3 +326,15 @@ def test_the_supplier_filter_is_typed_and_bad_input_is_kept(known, client_for, e
     assert 'value="Leverandør"' in several
     own = client_for(reporter_a).get(url, {"leverandoer": "lev-b"}).content.decode()
     assert "Ingen leverandører matcher “lev-b”." in own
+
+
+def test_the_short_labels_in_english_are_the_states_not_another_pages_name():
+    """ "Udvikling" alone is the trend page's name ("Trend" in English); the matrix's
+    short label for "under udvikling" is a text of its own."""
+    from django.utils import translation
+
+    from medcom.models import SHORT_LABELS
+
+    with translation.override("en"):
+        assert str(SHORT_LABELS[CertState.IN_DEVELOPMENT]) == "In development"
+        assert str(SHORT_LABELS[CertState.READY_FOR_TEST]) == "Ready for test"
