@@ -66,7 +66,14 @@ class Scale:
 SCALES = {
     # A few seconds: for checking the commands themselves (and their tests), not for figures.
     "tiny": Scale(
-        parties=4, activities=12, milestones_per_activity=3, rounds=3, months=6, register_entries=20
+        parties=4,
+        activities=12,
+        milestones_per_activity=3,
+        rounds=3,
+        months=6,
+        register_entries=20,
+        medcom_suppliers=3,
+        medcom_message_types=3,
     ),
     # ≈ 1/10 of large: the same shapes, so query counts can be compared.
     "small": Scale(

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from medcom.models import MessageType
+from medcom.models import MessageType, supplier_parties
 from milestones.models import Activity, ReportingRound
 from register.models import Entry
 
@@ -26,7 +26,8 @@ class Page(NamedTuple):
     sample: str = ""
     query: str = ""
     # What a "cold" visit follows: "" a milestone's forecast moved through the plan's
-    # service; "register" an entry edited through the register's (bench.register_pages).
+    # service; "register" an entry edited through the register's (bench.register_pages);
+    # "medcom" a certification row edited through MedCom's (bench.medcom_pages).
     edit: str = ""
 
 
@@ -51,8 +52,11 @@ PAGES: list[Page] = [
     Page("dashboard (after a register edit)", "reports:dashboard", edit="register"),
     Page("register list", "register:entry_list", edit="register"),
     Page("register entry", "register:entry_detail", "register_entry", edit="register"),
-    Page("MedCom matrix", "medcom:matrix"),
-    Page("MedCom message type", "medcom:message_type_detail", "message_type"),
+    Page("MedCom matrix", "medcom:matrix", edit="medcom"),
+    Page("MedCom message type", "medcom:message_type_detail", "message_type", edit="medcom"),
+    Page("MedCom matrix (family)", "medcom:matrix", query="familie=fhir", edit="medcom"),
+    Page("MedCom matrix (state)", "medcom:matrix", query="tilstand=ready_for_test", edit="medcom"),
+    Page("MedCom supplier", "medcom:supplier_detail", "medcom_supplier", edit="medcom"),
 ]
 
 
@@ -92,6 +96,14 @@ def _sample_message_type() -> dict | None:
     return message_type and {"args": [message_type.key]}
 
 
+def _sample_medcom_supplier() -> dict | None:
+    supplier = (
+        supplier_parties().filter(key__startswith="load-").order_by("key").first()
+        or supplier_parties().order_by("key").first()
+    )
+    return supplier and {"args": [supplier.key]}
+
+
 # name -> function returning {"args": [...], <query fields>...}, or None when there is nothing.
 SAMPLES: dict[str, Callable[[], dict | None]] = {
     "activity": _sample_activity,
@@ -99,6 +111,7 @@ SAMPLES: dict[str, Callable[[], dict | None]] = {
     "round": _sample_round,
     "register_entry": _sample_register_entry,
     "message_type": _sample_message_type,
+    "medcom_supplier": _sample_medcom_supplier,
 }
 
 

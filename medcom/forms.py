@@ -4,6 +4,7 @@ states the person may choose, parses what they type and keeps it on an error."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from milestones.forms.filters import KeyTextField
 from register.forms import DateInputField, _normalise_dates, _Versioned
 
 from .models import SUPPLIER_MOVES, CertState, Family, MessageType, supplier_parties
@@ -23,20 +24,20 @@ class FilterForm(forms.Form):
         required=False,
         choices=[("", _("Alle familier")), *Family.choices],
     )
-    leverandoer = forms.ModelChoiceField(
-        label=_("Leverandør"),
-        required=False,
-        queryset=supplier_parties(),
-        to_field_name="key",
-        empty_label=_("Alle leverandører"),
-    )
 
     def __init__(self, *args, access, **kwargs):
         super().__init__(*args, **kwargs)
+        # Typed, not a <select> of every supplier (100 in the synthetic programme):
+        # its key (what links put in the URL), its name or a part only one has.
+        suppliers = supplier_parties()
         if not access.may_read_all_certifications:
-            self.fields["leverandoer"].queryset = supplier_parties().filter(
-                pk__in=access.certification_supplier_ids
-            )
+            suppliers = suppliers.filter(pk__in=access.certification_supplier_ids)
+        self.fields["leverandoer"] = KeyTextField(
+            label=_("Leverandør"),
+            queryset=suppliers,
+            name_field="name",
+            noun_plural=_("leverandører"),
+        )
 
 
 class MessageTypeForm(forms.ModelForm):

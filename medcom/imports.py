@@ -108,7 +108,10 @@ class MedcomImport(ImportSpec):
         return (parts[0].key, parts[1].code, parts[2])
 
     def key_label(self, key) -> str:
-        return f"{key[0]} / {key[1]} / {Direction(key[2]).label}"
+        return " / ".join(self.key_cells(key))
+
+    def key_cells(self, key) -> tuple[str, ...]:
+        return (key[0], key[1], str(Direction(key[2]).label))
 
     # -- a row as the services take it --------------------------------------
     @staticmethod

@@ -58,7 +58,8 @@ class CertState(models.TextChoices):
 # Short labels for the matrix's cells (the full label is beside them for screen readers).
 SHORT_LABELS = {
     CertState.NOT_STARTED: _("Ikke startet"),
-    CertState.IN_DEVELOPMENT: _("Udvikling"),
+    # Not "Udvikling" alone: that is also the trend page's name ("Trend").
+    CertState.IN_DEVELOPMENT: _("I udvikling"),
     CertState.READY_FOR_TEST: _("Klar til test"),
     CertState.IN_TEST: _("I test"),
     CertState.CERTIFIED: _("Certificeret"),

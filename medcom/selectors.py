@@ -3,7 +3,8 @@
 The matrix page's queries do not grow with the data: one query for the message
 types, one for the suppliers, and aggregates grouped by supplier, message type,
 direction and state. A row's lateness is the milestones' rule (`milestones.rag`)
-with the message type's cut-over as the baseline.
+with the message type's cut-over as the baseline. The pages are cached as HTML
+under `data_version()` (`core.cache.page_html`, see `medcom.views`).
 """
 
 import datetime
@@ -15,8 +16,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from core.cache import stamp
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from parties.models import Membership, Party
+from register.models import Entry
 from register.selectors import (
     Burndown,
     BurndownPoint,
@@ -38,9 +41,24 @@ from .models import (
 
 SUPPLIERS_PER_PAGE = 25
 TYPES_PER_PAGE = 12
+# A message type's page lists its rows a page at a time (100 suppliers send or receive
+# a type over about 70 rows).
+ROWS_PER_PAGE = 25
 PROGRESS_MONTHS = 24
 # The status report's look-ahead for cut-overs.
 CUTOVER_HORIZON_MONTHS = 3
+# A cached page lives at most this long (writes that bypass history are seen then).
+PAGE_CACHE_SECONDS = 600
+# What the matrix, a message type's page and a supplier's page show: rows, types,
+# suppliers and their systems' names, the suppliers' reporters.
+PAGE_MODELS = (Certification, MessageType, Party, Entry, Membership)
+
+
+def data_version() -> tuple:
+    """The data-version stamp of MedCom's pages (`core.cache.stamp`, one query): it
+    changes whenever a row, a message type, a supplier, a system or a membership is
+    saved through the services."""
+    return stamp(models=PAGE_MODELS)
 
 
 # ---------------------------------------------------------------------------
@@ -222,6 +240,20 @@ class MessageTypeStatus:
     not_certified: list[RatedRow]
     late: list[RatedRow]
     not_ready_at_cutover: int
+
+    # The page's views of the rows (`?vis=`): late first, then the rest not certified,
+    # then the certified; or one of the three groups.
+    VIEWS = ("forsinket", "ikke-certificeret", "certificeret")
+
+    def listed(self, view: str) -> list[RatedRow]:
+        """The rows of a view, each once (`VIEWS`; anything else: every row)."""
+        if view == "forsinket":
+            return self.late
+        if view == "ikke-certificeret":
+            return self.not_certified
+        if view == "certificeret":
+            return self.certified
+        return sorted(self.rows, key=lambda r: (not r.is_late, r.row.is_certified))
 
 
 def message_type_status(message_type, access, *, today: datetime.date) -> MessageTypeStatus:

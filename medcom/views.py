@@ -11,6 +11,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.cache import page_html
 from core.forms import add_service_errors
 from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
@@ -72,35 +74,74 @@ def _filters(request):
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
+def _rights(access) -> tuple:
+    """What of the reader's rights changes a cached page: the rows read, the links to
+    suppliers' pages, the edit links and the nav's actions."""
+    return (
+        access.may_certify,
+        access.may_read_all_certifications,
+        tuple(sorted(access.certification_supplier_ids)),
+    )
+
+
+def _cached_page(request, kind: str, template: str, build, context: dict | None = None):
+    """The page's main content as HTML under MedCom's data version and the reader's
+    rights (`core.cache.page_html`: also the day, the path with its query string and
+    the language), so any save through the services shows on the next request."""
+    body, _context = page_html(
+        request,
+        namespace="medcom",
+        parts=(kind, selectors.data_version(), *_rights(request_access(request))),
+        build=build,
+        seconds=selectors.PAGE_CACHE_SECONDS,
+    )
+    return render(request, template, {**(context or {}), "body": body})
+
+
 @require_safe
 def matrix(request):
     """Suppliers × message types, a page of each, with the filters in the URL."""
     _require_member(request)
-    form, filters = _filters(request)
-    data = selectors.matrix(
-        request_access(request),
-        filters,
-        supplier_page=request.GET.get("side"),
-        type_page=request.GET.get("typer"),
-    )
-    return render(request, "medcom/matrix.html", {"form": form, "matrix": data})
+
+    def build():
+        form, filters = _filters(request)
+        data = selectors.matrix(
+            request_access(request),
+            filters,
+            supplier_page=request.GET.get("side"),
+            type_page=request.GET.get("typer"),
+        )
+        return "medcom/_matrix_main.html", {"form": form, "matrix": data}
+
+    return _cached_page(request, "matrix", "medcom/matrix.html", build)
 
 
 @require_safe
 def message_type_detail(request, key):
     _require_member(request)
     message_type = get_object_or_404(MessageType, key=key)
-    access = request_access(request)
-    return render(
-        request,
-        "medcom/message_type_detail.html",
-        {
+
+    def build():
+        access = request_access(request)
+        status = selectors.message_type_status(message_type, access, today=timezone.localdate())
+        view = request.GET.get("vis", "")
+        view = view if view in status.VIEWS else ""
+        return "medcom/_message_type_main.html", {
             "message_type": message_type,
-            "status": selectors.message_type_status(
-                message_type, access, today=timezone.localdate()
+            "status": status,
+            "view": view,
+            "page": Paginator(status.listed(view), selectors.ROWS_PER_PAGE).get_page(
+                request.GET.get("side")
             ),
             "entries": history.history_of(message_type, limit=30),
-        },
+        }
+
+    return _cached_page(
+        request,
+        "message-type",
+        "medcom/message_type_detail.html",
+        build,
+        {"message_type": message_type},
     )
 
 
@@ -111,10 +152,14 @@ def supplier_detail(request, key):
     supplier = get_object_or_404(supplier_parties(), key=key)
     if not request_access(request).may_read_certifications_of(supplier.pk):
         raise Http404
-    return render(
-        request,
-        "medcom/supplier_detail.html",
-        {"status": selectors.supplier_status(supplier, today=timezone.localdate())},
+
+    def build():
+        return "medcom/_supplier_main.html", {
+            "status": selectors.supplier_status(supplier, today=timezone.localdate())
+        }
+
+    return _cached_page(
+        request, "supplier", "medcom/supplier_detail.html", build, {"supplier": supplier}
     )
 
 
@@ -339,6 +384,11 @@ def _require_importer(request):
     return access
 
 
+def _import_context() -> dict:
+    """The shared import body's preview names a row by its three key columns."""
+    return {"key_columns": [_("System"), _("Meddelelsestype"), _("Retning")]}
+
+
 def _run_import(access):
     """The matrix's import with the uploader's rights (the shared pages pass the rest)."""
     return partial(medcom_import, access=access)
@@ -349,7 +399,11 @@ def import_upload(request):
     """Upload the matrix: its preview (a dry run) or every error; nothing written yet."""
     access = _require_importer(request)
     return import_pages.upload_page(
-        request, run=_run_import(access), prefix="medcom", template="medcom/import.html"
+        request,
+        run=_run_import(access),
+        prefix="medcom",
+        template="medcom/import.html",
+        context=_import_context(),
     )
 
 
@@ -363,6 +417,7 @@ def import_confirm(request):
         template="medcom/import.html",
         again="medcom:import",
         done="medcom:matrix",
+        context=_import_context(),
     )
 
 

@@ -45,6 +45,7 @@ def parse(spec: ImportSpec, data: bytes, filename: str) -> list[Row]:
             else:
                 seen[key] = number
         values["_key"] = key
+        values["_key_cells"] = spec.key_cells(key) if key is not None and key != "" else ()
         errors.extend(row_errors)
         rows.append(Row(number, values))
     if errors:

@@ -61,6 +61,11 @@ class Change:
     def key(self):
         return self.row.values.get("_key")
 
+    @property
+    def key_cells(self) -> tuple[str, ...]:
+        """The key's parts as the preview shows them, one column each (`key_cells`)."""
+        return self.row.values.get("_key_cells", ())
+
 
 @dataclass
 class ImportResult:
@@ -126,6 +131,11 @@ class ImportSpec:
 
     def key_label(self, key) -> str:
         return " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
+
+    def key_cells(self, key) -> tuple[str, ...]:
+        """A key of several columns as the preview's cells, one per column (the page
+        passes their headers as `key_columns` to `_import_body.html`)."""
+        return tuple(str(k) for k in key) if isinstance(key, tuple) else (str(key),)
 
     def reason(self, filename: str) -> str:
         # History's reason is data, kept in Danish whatever the page's language.

@@ -143,5 +143,10 @@ def test_the_bench_measures_the_bare_floor_every_page_warm_and_cold_after_a_real
             "SELECT count(*) FROM register_historicalentry "
             "WHERE history_change_reason = 'Bench: en rigtig redigering'"
         ).fetchone()
+        (medcom_edits,) = bench.execute(
+            "SELECT count(*) FROM medcom_historicalcertification "
+            "WHERE history_change_reason = 'Bench: en rigtig redigering'"
+        ).fetchone()
     assert edits >= len([p for p in PAGES if not p.edit])
     assert register_edits >= len([p for p in PAGES if p.edit == "register"])
+    assert medcom_edits >= len([p for p in PAGES if p.edit == "medcom"])

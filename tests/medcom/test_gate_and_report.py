@@ -118,6 +118,33 @@ def test_the_import_page_refuses_an_outsider(client_for, outsider, reporter):
     _ = PermissionDenied
 
 
+def test_the_upload_page_previews_the_three_key_columns_then_imports(
+    client_for, systems, message_types, editor
+):
+    """The matrix's import through the shared import body: the preview names each row
+    by system, message type and direction (one column each), then the confirm writes."""
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = client_for(editor)
+    data = _file([["sys-a", "HEN01", "Modtager", "Under udvikling", None, "", "", "", ""]])
+    response = client.post(
+        reverse("medcom:import"), {"file": SimpleUploadedFile("matrix.xlsx", data)}
+    )
+    body = response.content.decode()
+    assert "1 oprettes, 0 ændres, 0 er uændrede" in body
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', body.split("<thead>")[1])
+    assert headers[:4] == ["Række", "System", "Meddelelsestype", "Retning"]
+    assert "<td>2</td><td><code>sys-a</code></td><td>HEN01</td><td>Modtager</td>" in body
+    assert not Certification.objects.exists()
+    response = client.post(reverse("medcom:import_confirm"), {"token": response.context["token"]})
+    assert response.status_code == 302 and response["Location"] == reverse("medcom:matrix")
+    row = Certification.objects.get()
+    assert (row.entry.key, row.direction, row.state) == ("sys-a", "receives", "in_development")
+
+
 def test_the_import_medcom_command(systems, message_types, tmp_path):
     from django.core.management import call_command
 

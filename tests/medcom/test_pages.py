@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from medcom import selectors
 from medcom.models import Certification, CertState
@@ -65,49 +66,109 @@ def test_the_matrix_page_shows_badges_with_text_and_keeps_filters(known, client_
     assert "1/4" in html
 
 
-@pytest.mark.parametrize("page", ["matrix", "message_type"])
-def test_the_query_count_does_not_grow_with_the_data(
-    page, known, client_for, editor, systems, message_types, certifier_access, system_user
-):
-    """The matrix and a message type's page (the bench's MedCom pages)."""
+def _grow(message_types, certifier_access, system_user):
+    """More than a page of suppliers (26, a system each) and of message types (13 more),
+    each new system sending both fixture types and one new one."""
     from medcom import services
-
-    client = client_for(editor)
-    url = (
-        reverse("medcom:matrix")
-        if page == "matrix"
-        else reverse("medcom:message_type_detail", args=[message_types["hen"].key])
-    )
-    client.get(url)
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(url).status_code == 200
     from parties.models import Party
     from register import services as register_services
     from tests.medcom.conftest import make_supplier
 
-    for n in range(5):
-        supplier = make_supplier(f"lev-x{n}", f"Leverandør X{n}")
+    extra = [
+        services.message_type_create(
+            access=certifier_access,
+            user=system_user,
+            data={"code": f"XT{n:02d}", "name": f"Ekstra {n}", "family": "xml"},
+        )
+        for n in range(selectors.TYPES_PER_PAGE + 1)
+    ]
+    for n in range(selectors.SUPPLIERS_PER_PAGE + 1):
+        supplier = make_supplier(f"lev-x{n:02d}", f"Leverandør X{n:02d}")
         entry = register_services.entry_create(
             user=system_user,
             data={
-                "key": f"sys-x{n}",
-                "name": f"X{n}",
+                "key": f"sys-x{n:02d}",
+                "name": f"X{n:02d}",
                 "kind": "system",
                 "owner": Party.objects.get(key="region-syddanmark"),
                 "supplier": supplier,
             },
         )
-        for t in message_types.values():
+        for t in [*message_types.values(), extra[n % len(extra)]]:
             services.certification_create(
                 access=certifier_access,
                 user=system_user,
                 entry=entry,
                 message_type=t,
                 direction="sends",
+                state=CertState.READY_FOR_TEST if n % 2 else CertState.IN_DEVELOPMENT,
             )
-    with CaptureQueriesContext(connection) as large:
-        assert client.get(url).status_code == 200
-    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def _edit_a_row(row, system_user, certifier_access):
+    """A real edit through the service (the bench's cold visit): the page's stamp moves."""
+    from medcom import services
+
+    row = Certification.objects.get(pk=row.pk)
+    services.certification_set(
+        access=certifier_access,
+        certification_id=row.pk,
+        version=row.version,
+        user=system_user,
+        data={"note": f"redigeret {row.version}"},
+        reason="Test",
+    )
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["matrix", "matrix by family", "matrix by state", "message type", "supplier"],
+)
+def test_the_query_count_does_not_grow_with_the_data(
+    page, known, client_for, editor, systems, message_types, certifier_access, system_user
+):
+    """The bench's MedCom pages, cold (right after an edit) and warm, with two suppliers
+    and two message types, then with more than a page of each: the same counts."""
+    urls = {
+        "matrix": reverse("medcom:matrix"),
+        "matrix by family": reverse("medcom:matrix") + "?familie=edifact_oioxml",
+        "matrix by state": reverse("medcom:matrix") + "?tilstand=ready_for_test",
+        "message type": reverse("medcom:message_type_detail", args=[message_types["hen"].key]),
+        "supplier": reverse("medcom:supplier_detail", args=["lev-a"]),
+    }
+    url = urls[page]
+    client = client_for(editor)
+    client.get(url)
+    counts = {}
+    for size in ("small", "large"):
+        if size == "large":
+            _grow(message_types, certifier_access, system_user)
+        _edit_a_row(known[("a", "hen", "sends")], system_user, certifier_access)
+        cold = _queries(client, url)
+        counts[size] = (cold, _queries(client, url))
+    assert counts["small"] == counts["large"]
+    cold, warm = counts["large"]
+    assert warm < cold  # warm is served from the cache
+
+
+def test_an_edit_shows_on_the_next_request(known, client_for, editor):
+    """The cached matrix and supplier's page follow a save through the service."""
+    client = client_for(editor)
+    matrix_url = reverse("medcom:matrix") + "?tilstand=ready_for_test"
+    supplier_url = reverse("medcom:supplier_detail", args=["lev-a"])
+    assert "sp-cert--in_test" not in client.get(supplier_url).content.decode()
+    row_link = f'<th scope="row"><a href="{supplier_url}">'
+    assert row_link in client.get(matrix_url).content.decode()
+    set_state(known[("a", "hen", "receives")], CertState.IN_TEST)
+    assert row_link not in client.get(matrix_url).content.decode()
+    assert "sp-cert--in_test" in client.get(supplier_url).content.decode()
 
 
 def test_a_supplier_reporter_sees_only_its_own_rows(known, client_for, reporter_a, suppliers):
@@ -227,3 +288,53 @@ def test_late_against_the_cut_over(known, editor, message_types):
     soon = datetime.date(2026, 5, 1)
     status = selectors.message_type_status(message_types["hen"], access_for(editor), today=soon)
     assert status.late == [] and len(status.certified) == 1
+
+
+def test_a_message_types_rows_by_view_each_once(known, client_for, editor, message_types):
+    """Every row once (late first), or one group: certified, not certified, late."""
+    client = client_for(editor)
+    url = reverse("medcom:message_type_detail", args=[message_types["hen"].key])
+
+    def listed(query=""):
+        html = client.get(url + query).content.decode()
+        return [int(pk) for pk in re.findall(r'<tr id="raekke-(\d+)">', html)]
+
+    certified = known[("a", "hen", "sends")].pk
+    hen = {known[(s, "hen", d)].pk for s in ("a", "b") for d in ("sends", "receives")}
+    assert sorted(listed()) == sorted(hen)
+    assert listed("?vis=certificeret") == [certified]
+    assert sorted(listed("?vis=ikke-certificeret")) == sorted(hen - {certified})
+    status = selectors.message_type_status(
+        message_types["hen"], access_for(editor), today=timezone.localdate()
+    )
+    assert listed("?vis=forsinket") == [r.row.pk for r in status.late]
+    assert listed("?vis=noget-andet") == listed()
+
+
+def test_the_supplier_filter_is_typed_and_bad_input_is_kept(known, client_for, editor, reporter_a):
+    """The supplier filter takes a key or a name (not a list of every supplier); several
+    or no matches are a Danish error that keeps what was typed."""
+    client = client_for(editor)
+    url = reverse("medcom:matrix")
+    row_of = '<th scope="row"><a href="/medcom/leverandoerer/{}/">'
+    by_name = client.get(url, {"leverandoer": "leverandør a"}).content.decode()
+    assert row_of.format("lev-a") in by_name and row_of.format("lev-b") not in by_name
+    by_key = client.get(url, {"leverandoer": "lev-b"}).content.decode()
+    assert row_of.format("lev-b") in by_key and row_of.format("lev-a") not in by_key
+    several = client.get(url, {"leverandoer": "Leverandør"}).content.decode()
+    assert "Flere leverandører matcher “Leverandør”: skriv mere af navnet." in several
+    assert 'value="Leverandør"' in several
+    own = client_for(reporter_a).get(url, {"leverandoer": "lev-b"}).content.decode()
+    assert "Ingen leverandører matcher “lev-b”." in own
+
+
+def test_the_short_labels_in_english_are_the_states_not_another_pages_name():
+    """ "Udvikling" alone is the trend page's name ("Trend" in English); the matrix's
+    short label for "under udvikling" is a text of its own."""
+    from django.utils import translation
+
+    from medcom.models import SHORT_LABELS
+
+    with translation.override("en"):
+        assert str(SHORT_LABELS[CertState.IN_DEVELOPMENT]) == "In development"
+        assert str(SHORT_LABELS[CertState.READY_FOR_TEST]) == "Ready for test"

@@ -42,7 +42,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
 
-from bench import register_pages
+from bench import medcom_pages, register_pages
 from bench import urls as bench_urls
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
@@ -163,7 +163,11 @@ class Command(BaseCommand):
         client = Client(HTTP_HOST=host.lstrip("."))
         _log_in(client, user)
         editor = _Editor(user)
-        edits = {"": editor.edit, "register": lambda: register_pages.real_edit(user)}
+        edits = {
+            "": editor.edit,
+            "register": lambda: register_pages.real_edit(user),
+            "medcom": lambda: medcom_pages.real_edit(user),
+        }
         results = []
         chosen = [p for p in PAGES if not wanted or any(w in p.name for w in wanted)]
         for page in [BARE, TRIVIAL, *chosen]:
