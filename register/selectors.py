@@ -214,6 +214,20 @@ def step_rows(at: datetime.datetime | None, *, entry_ids) -> dict[int, dict[str,
     return by_entry
 
 
+@dataclass
+class Current:
+    """The entries and their "in production" steps as they stood, read once for the
+    readiness figures and the burn-down together."""
+
+    rows: list[dict]
+    steps: dict[int, dict[str, StepRow]]
+
+
+def current_rows(at: datetime.datetime | None, *, owner_ids=None, track=None) -> Current:
+    rows = entry_rows(at, owner_ids=owner_ids, track=track)
+    return Current(rows, step_rows(at, entry_ids={r["id"] for r in rows}))
+
+
 def owner_ids_for(party: Party | None) -> set[int] | None:
     """A party filter: the party and those it coordinates (RSI: the regions)."""
     if party is None:
@@ -297,17 +311,19 @@ def readiness(
     owner_ids: set[int] | None = None,
     track: str | None = None,
     problem_limit: int = 25,
+    current: "Current | None" = None,
 ) -> Readiness:
     """ "Kan SHAK slukkes?": the register's figures as they stood at `at`."""
     today = timezone.localdate(at) if at else timezone.localdate()
-    rows = entry_rows(at, owner_ids=owner_ids, track=track)
+    current = current or current_rows(at, owner_ids=owner_ids, track=track)
+    rows = current.rows
     states = Counter(r["state"] for r in rows)
     parties = dict(Party.objects.values_list("pk", "name"))
     party_keys = dict(Party.objects.values_list("pk", "key"))
     by_owner = _count_rows(rows, "owner_id", parties)
     for row in by_owner:
         row.key = party_keys.get(int(row.key), "")
-    steps = step_rows(at, entry_ids={r["id"] for r in rows})
+    steps = current.steps
     problems = []
     for r in rows:
         if r["state"] not in DEPENDING_STATES:
@@ -409,6 +425,7 @@ def burndown(
     at: datetime.datetime | None = None,
     owner_ids: set[int] | None = None,
     track: str | None = None,
+    current: Current | None = None,
 ) -> Burndown:
     """Entries still depending on SHAK at each month end, from history; then the
     forecast line from the plans' "in production" dates and the baseline's line,
@@ -431,7 +448,7 @@ def burndown(
         for _ in range(BURNDOWN_MAX_MONTHS - 1):
             oldest = (oldest - datetime.timedelta(days=1)).replace(day=1)
         start = max(start, month_end(oldest))
-        current: dict[int, tuple[str, int]] = {}
+        standing: dict[int, tuple[str, int]] = {}
         # The count of depending entries, kept as events arrive (a sum over every
         # entry at each month end grew with entries times months).
         depending = 0
@@ -451,11 +468,11 @@ def burndown(
             cut = _end_of_day(cut_date) if at is None or cut_date < today else at
             while index < len(events) and events[index][1] < cut:
                 pk, _when, kind, state, owner_id = events[index]
-                before = current.pop(pk, None)
+                before = standing.pop(pk, None)
                 if before is not None and counts(pk, *before):
                     depending -= 1
                 if kind != "-":
-                    current[pk] = (state, owner_id)
+                    standing[pk] = (state, owner_id)
                     if counts(pk, state, owner_id):
                         depending += 1
                 index += 1
@@ -464,9 +481,9 @@ def burndown(
                 break
             month = next_month_end(month)
     # Forecast and baseline from now to the switch-off.
-    rows = entry_rows(at, owner_ids=owner_ids, track=track)
-    depending = [r for r in rows if r["state"] in DEPENDING_STATES]
-    steps = step_rows(at, entry_ids={r["id"] for r in depending})
+    current = current or current_rows(at, owner_ids=owner_ids, track=track)
+    depending = [r for r in current.rows if r["state"] in DEPENDING_STATES]
+    steps = current.steps
     forecast_ends, baseline_ends = [], []
     for r in depending:
         step = steps.get(r["id"], {}).get(Step.Kind.IN_PRODUCTION)
