@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 
 def system_user_get():
@@ -136,6 +137,41 @@ def bulk_update_with_history(objs, model, fields, *, user, reason: str, batch_si
                     f'WHERE t."{pk.column}" = v."{pk.column}"',
                     params,
                 )
-    return model.history.bulk_history_create(
-        objs, update=True, batch_size=batch_size, default_user=user, default_change_reason=reason
+    return history_from_live(model, [obj.pk for obj in objs], user=user, reason=reason)
+
+
+def history_from_live(
+    model, pks, *, user, reason: str, history_type: str = "~", batch_size: int = 5000
+) -> list[tuple[int, int]]:
+    """A history row for each of the rows `pks` of `model`, copied from the table as it
+    now is, with one date, the user and the reason: one `INSERT … SELECT` per batch.
+    django-simple-history's `bulk_history_create` builds a model instance per row and
+    then an INSERT of every value, which for thousands of rows costs seconds.
+    Returns (history id, object id) pairs (for the caller's many-to-many snapshots)."""
+    pks = list(pks)
+    if not pks:
+        return []
+    history = model.history.model
+    quote = connection.ops.quote_name
+    own = {f.column for f in model._meta.concrete_fields}
+    copied = [f.column for f in history._meta.concrete_fields if f.column in own]
+    names = ", ".join(quote(c) for c in copied)
+    pk = quote(model._meta.pk.column)
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "
+        "history_user_id, history_change_reason, history_type) "
+        f"SELECT {names}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+        f"WHERE {pk} IN ({{marks}}) ORDER BY {pk} RETURNING history_id, {pk}"
     )
+    now = timezone.now()
+    user_id = getattr(user, "pk", None)
+    written = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), batch_size):
+            batch = pks[start : start + batch_size]
+            cursor.execute(
+                sql.format(marks=", ".join(["%s"] * len(batch))),
+                [now, user_id, reason or None, history_type, *batch],
+            )
+            written += [tuple(row) for row in cursor.fetchall()]
+    return written

@@ -7,6 +7,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from milestones.dates import format_plan_date
+from milestones.forms.filters import KeyTextField
 from milestones.models import Activity, DatePrecision, Milestone, is_period_start, period_start
 from parties.models import Party
 
@@ -254,12 +255,13 @@ class FilterForm(forms.Form):
     """The list's filters, kept in the URL."""
 
     q = forms.CharField(label=_("Søg"), required=False, max_length=100)
-    part = forms.ModelChoiceField(
+    # Typed, not a <select> of every party: rendering 160 options a request was half
+    # the large register's list page.
+    part = KeyTextField(
         label=_("Part"),
-        required=False,
         queryset=Party.objects.exclude(kind=Party.Kind.MUNICIPALITY),
-        to_field_name="key",
-        empty_label=_("Alle parter"),
+        name_field="name",
+        noun_plural=_("parter"),
     )
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("Alle typer")), *Entry.Kind.choices]

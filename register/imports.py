@@ -14,10 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from core import imports
-from core.history import apply_changes, bulk_update_with_history
+from core.history import apply_changes, bulk_update_with_history, history_from_live
 from core.imports import Column, ImportSpec, Row
 from core.spreadsheets import Sheet, xlsx_bytes
 from milestones.models import Activity, DatePrecision, Milestone
@@ -241,8 +240,8 @@ class RegisterImport(ImportSpec):
         return state
 
     @staticmethod
-    def _steps(values, entry: Entry | None) -> dict:
-        existing = {s.kind: s for s in entry.steps.all()} if entry else {}
+    def _steps(values, existing: dict[str, Step]) -> dict:
+        """The steps a row sets ({kind: dates}), over the entry's `existing` steps."""
         steps = {}
         for kind in Step.Kind.values:
             present = [w for w in STEP_DATES if step_column_name(kind, w) in values]
@@ -263,17 +262,45 @@ class RegisterImport(ImportSpec):
 
     # -- the engine's callbacks ---------------------------------------------------
     def prepare(self, rows: list[Row]) -> None:
+        """The entries the file names, their steps and links: three plain queries (a
+        prefetch builds a related manager per entry and relation, which for 5,000
+        entries cost more than reading them)."""
         keys = [r.values.get("key") for r in rows if r.values.get("key")]
         self.existing = {
             e.key: e
-            for e in Entry.objects.filter(key__in=keys).prefetch_related(
-                "steps", "activities", "milestones"
-            )
+            for e in Entry.objects.filter(key__in=keys).select_related("supplier").order_by()
         }
+        ids = [e.pk for e in self.existing.values()]
+        self.existing_steps: dict[int, dict[str, Step]] = defaultdict(dict)
+        for step in Step.objects.filter(entry_id__in=ids).order_by():
+            self.existing_steps[step.entry_id][step.kind] = step
+        self.existing_links: dict[str, dict[int, set[int]]] = {}
+        for name in ("activities", "milestones"):
+            through, target = _through(name)
+            links = defaultdict(set)
+            for entry_id, pk in through.objects.filter(entry_id__in=ids).values_list(
+                "entry_id", target.attname
+            ):
+                links[entry_id].add(pk)
+            self.existing_links[name] = links
+        self._changed: dict[int, list[str] | None] = {}
+
+    def _steps_of(self, entry: Entry | None) -> dict[str, Step]:
+        return self.existing_steps.get(entry.pk, {}) if entry else {}
+
+    def _links_differ(self, entry: Entry, values, name: str) -> bool:
+        have = self.existing_links[name].get(entry.pk, set())
+        return have != {o.pk for o in values[name]}
 
     def check(self, row: Row):
+        """The model's rules for a new row; for an existing entry, the rules across its
+        fields and those of the fields the row changes (the others hold what was saved,
+        which passed them then). A row that changes nothing is the saved entry."""
         values = row.values
         entry = self.existing.get(values["key"])
+        changed = self.changes(row)
+        if entry is not None and not changed:
+            return
         candidate = copy.copy(entry) if entry else Entry(key=values["key"])
         for name, value in self._entry_data(values).items():
             setattr(candidate, name, value)
@@ -284,7 +311,9 @@ class RegisterImport(ImportSpec):
             # The parsers found the parties; the rules are the model's clean() (the
             # database's constraints are checked when the rows are written).
             candidate.full_clean(
-                exclude=["owner", "supplier"], validate_unique=False, validate_constraints=False
+                exclude=_unchanged_fields(changed),
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as error:
             for name, messages in error.message_dict.items():
@@ -293,9 +322,13 @@ class RegisterImport(ImportSpec):
                     column = "state_date"
                 for message in messages:
                     yield (None if column == "__all__" else column), message
-        for kind, data in self._steps(values, entry).items():
+        for kind, data in self._steps(values, self._steps_of(entry)).items():
+            if entry is not None and not any(
+                step_column_name(kind, w) in changed for w in STEP_DATES
+            ):
+                continue
             try:
-                Step(entry=candidate, kind=kind, **data).clean()
+                Step(kind=kind, **data).clean()
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
                     which = name.removesuffix("_date")
@@ -303,6 +336,12 @@ class RegisterImport(ImportSpec):
                         yield step_column_name(kind, which), message
 
     def changes(self, row: Row) -> list[str] | None:
+        """Remembered per row: `check` asks first, the engine's preview again."""
+        if row.number not in self._changed:
+            self._changed[row.number] = self._changes(row)
+        return self._changed[row.number]
+
+    def _changes(self, row: Row) -> list[str] | None:
         values = row.values
         entry = self.existing.get(values["key"])
         if entry is None:
@@ -317,8 +356,8 @@ class RegisterImport(ImportSpec):
         for name, value in (self._state(values, entry) or {}).items():
             if getattr(entry, name) != value:
                 changed.append("state_date" if name == "state_date_precision" else name)
-        existing_steps = {s.kind: s for s in entry.steps.all()}
-        for kind, data in self._steps(values, entry).items():
+        existing_steps = self._steps_of(entry)
+        for kind, data in self._steps(values, existing_steps).items():
             step = existing_steps.get(kind)
             for name, value in data.items():
                 current = (
@@ -329,10 +368,8 @@ class RegisterImport(ImportSpec):
                 if current != value:
                     changed.append(step_column_name(kind, name.rsplit("_", 1)[0]))
         for name in ("activities", "milestones"):
-            if name in values:
-                have = {o.pk for o in getattr(entry, name).all()}
-                if have != {o.pk for o in values[name]}:
-                    changed.append(name)
+            if name in values and self._links_differ(entry, values, name):
+                changed.append(name)
         return list(dict.fromkeys(changed))
 
     def write_new(self, rows: list[Row], *, reason: str) -> list[Row]:
@@ -344,14 +381,13 @@ class RegisterImport(ImportSpec):
             for name, value in (self._state(row.values, None) or {}).items():
                 setattr(entry, name, value)
             entries.append(entry)
-        history = {"default_user": self.user, "default_change_reason": reason}
-        bulk_create_with_history(entries, Entry, batch_size=500, **history)
+        Entry.objects.bulk_create(entries, batch_size=1000)
+        written = history_from_live(
+            Entry, [e.pk for e in entries], user=self.user, reason=reason, history_type="+"
+        )
         linked = False
         for name in ("activities", "milestones"):
-            through = getattr(Entry, name).through
-            target = through._meta.get_field(
-                name.removesuffix("s").replace("activitie", "activity")
-            )
+            through, target = _through(name)
             links = [
                 through(entry_id=entry.pk, **{target.attname: obj.pk})
                 for entry, row in zip(entries, rows, strict=True)
@@ -361,24 +397,26 @@ class RegisterImport(ImportSpec):
                 through.objects.bulk_create(links, batch_size=1000)
                 linked = True
         if linked:
-            _link_snapshots(Entry.history.filter(id__in=[e.pk for e in entries], history_type="+"))
+            _link_snapshots(written)
         steps = [
             Step(entry=entry, kind=kind, **data)
             for entry, row in zip(entries, rows, strict=True)
-            for kind, data in self._steps(row.values, None).items()
+            for kind, data in self._steps(row.values, {}).items()
             if any(data.get(f"{w}_date") for w in STEP_DATES)
         ]
         if steps:
-            bulk_create_with_history(steps, Step, batch_size=500, **history)
+            Step.objects.bulk_create(steps, batch_size=1000)
+            history_from_live(
+                Step, [s.pk for s in steps], user=self.user, reason=reason, history_type="+"
+            )
         return []
 
     def _links_change(self, row: Row) -> bool:
         entry = self.existing[row.values["key"]]
-        for name in ("activities", "milestones"):
-            if name in row.values:
-                if {o.pk for o in getattr(entry, name).all()} != {o.pk for o in row.values[name]}:
-                    return True
-        return False
+        return any(
+            name in row.values and self._links_differ(entry, row.values, name)
+            for name in ("activities", "milestones")
+        )
 
     def write_changed(self, rows: list[Row], *, reason: str) -> list[Row]:
         """Changed entries whose links stay as they are, in bulk, as `entry_upsert`
@@ -394,11 +432,11 @@ class RegisterImport(ImportSpec):
             self.existing[r.values["key"]].pk: self.existing[r.values["key"]] for r in candidates
         }
         fresh = {
-            e.pk: e
-            for e in Entry.objects.select_for_update()
-            .filter(pk__in=list(seen))
-            .prefetch_related("steps")
+            e.pk: e for e in Entry.objects.select_for_update().filter(pk__in=list(seen)).order_by()
         }
+        fresh_steps: dict[int, dict[str, Step]] = defaultdict(dict)
+        for step in Step.objects.filter(entry_id__in=list(seen)).order_by():
+            fresh_steps[step.entry_id][step.kind] = step
         now = timezone.now()
         entries, entry_fields, steps_changed, step_fields, steps_new = [], set(), [], set(), []
         done = set()
@@ -414,8 +452,8 @@ class RegisterImport(ImportSpec):
                 entry.updated_at = now
                 entries.append(entry)
                 entry_fields.update(changed)
-            current = {s.kind: s for s in entry.steps.all()}
-            for kind, data in self._steps(row.values, entry).items():
+            current = fresh_steps[entry.pk]
+            for kind, data in self._steps(row.values, current).items():
                 step = current.get(kind)
                 if step is None:
                     if any(data.get(f"{w}_date") for w in STEP_DATES):
@@ -446,12 +484,9 @@ class RegisterImport(ImportSpec):
                 reason=reason,
             )
         if steps_new:
-            bulk_create_with_history(
-                steps_new,
-                Step,
-                batch_size=500,
-                default_user=self.user,
-                default_change_reason=reason,
+            Step.objects.bulk_create(steps_new, batch_size=1000)
+            history_from_live(
+                Step, [s.pk for s in steps_new], user=self.user, reason=reason, history_type="+"
             )
         return [r for r in rows if id(r) not in done]
 
@@ -463,26 +498,57 @@ class RegisterImport(ImportSpec):
             user=self.user,
             data=self._entry_data(values),
             state=self._state(values, entry),
-            steps=self._steps(values, entry),
+            steps=self._steps(values, self._steps_of(entry)),
             activities=values.get("activities"),
             milestones=values.get("milestones"),
             reason=reason,
         )
 
 
-def _link_snapshots(history_rows) -> None:
-    """The activities and milestones an entry's history row records (what a single
-    save writes through django-simple-history), for rows written in bulk."""
+def _through(name: str):
+    """The through model of an entry's `activities` or `milestones` and its target field."""
+    through = getattr(Entry, name).through
+    return through, through._meta.get_field("activity" if name == "activities" else "milestone")
+
+
+# The fields a row's column name stands for (a date column also sets its precision).
+_COLUMN_FIELDS = {
+    "state_date": ("state_date", "state_date_precision"),
+    "release_date": ("release_date", "release_precision"),
+}
+
+
+def _unchanged_fields(changed: list[str] | None) -> list[str]:
+    """What `full_clean` leaves out: the parties (the parsers found them) and, for an
+    existing entry, the fields the row does not change."""
+    if changed is None:
+        return ["owner", "supplier"]
+    fields = {f for name in changed for f in _COLUMN_FIELDS.get(name, (name,))}
+    return [
+        f.name
+        for f in Entry._meta.concrete_fields
+        if f.name in ("owner", "supplier") or f.name not in fields
+    ]
+
+
+def _link_snapshots(history_rows: list[tuple[int, int]]) -> None:
+    """The activities and milestones an entry's history rows ((history id, entry id)
+    pairs) record (what a single save writes through django-simple-history), for rows
+    written in bulk."""
     by_entry = defaultdict(list)
-    for row in history_rows:
-        by_entry[row.id].append(row)
+    for history_id, entry_id in history_rows:
+        by_entry[entry_id].append(history_id)
     for field in ("activities", "milestones"):
         through = getattr(Entry, field).through
         snapshot = apps.get_model("register", f"HistoricalEntry_{field}")
         names = [f.attname for f in through._meta.fields]
         links = through.objects.filter(entry_id__in=list(by_entry)).values(*names)
         snapshot.objects.bulk_create(
-            [snapshot(history=row, **link) for link in links for row in by_entry[link["entry_id"]]],
+            [
+                snapshot(history_id=history_id, **link)
+                for link in links
+                for history_id in by_entry[link["entry_id"]]
+            ],
             batch_size=1000,
         )
 

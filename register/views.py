@@ -19,21 +19,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.cache import page_html, stamp
 from core.forms import add_service_errors
 from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
+from milestones.models import Activity, Milestone, ProgressUpdate
 from parties.access import request_access
+from parties.models import Membership, Party
 
 from . import history, selectors, services
 from .exports import ENTRY_COLUMNS
 from .forms import EntryForm, FilterForm, PlanForm, StateForm, StepForm
 from .imports import register_import, template_xlsx
-from .models import Entry, Step
+from .models import Entry, EntryProposal, Step
 from .reporting import pending_proposals
 
 PAGE_SIZE = 50
+CACHE_SECONDS = 600
 
 
 # ---------------------------------------------------------------------------
@@ -75,6 +79,23 @@ def _rebound(form_class, request, conflict: EditConflict, **kwargs):
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
+# What the list and an entry's page show: their content is cached as HTML under the
+# newest history row of each (`core.cache.stamp`, one query), so any save through the
+# services shows on the next request; per person, as what one may see and do differs.
+PAGE_MODELS = (Entry, Step, EntryProposal, Party, Membership, Activity, Milestone, ProgressUpdate)
+
+
+def _page(request, *, kind: str, title: str, build):
+    content, _context = page_html(
+        request,
+        namespace="register",
+        parts=("html", kind, stamp(models=PAGE_MODELS), request.user.pk),
+        build=build,
+        seconds=CACHE_SECONDS,
+    )
+    return render(request, "register/page.html", {"content": content, "page_title": title})
+
+
 @require_safe
 def entry_list(request):
     """The entries the person may read, with filters kept in the URL, 50 a page."""
@@ -100,12 +121,16 @@ def entry_list(request):
             rows=entries.order_by("name", "pk"),
             form=form,
         )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
-    return render(
-        request,
-        "register/entry_list.html",
-        {"form": form, "page": page, "entries": page.object_list},
-    )
+
+    def build():
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
+        return "register/_entry_list_main.html", {
+            "form": form,
+            "page": page,
+            "entries": page.object_list,
+        }
+
+    return _page(request, kind="list", title=_("SHAK-afhængigheder"), build=build)
 
 
 @require_safe
@@ -113,10 +138,9 @@ def entry_detail(request, key):
     """An entry: its facts, SHAK state, plan, steps with RAG, and history."""
     entry = get_entry_for_user(request, key)
     access = request_access(request)
-    return render(
-        request,
-        "register/entry_detail.html",
-        {
+
+    def build():
+        return "register/_entry_detail_main.html", {
             "entry": entry,
             "steps": selectors.entry_steps(entry, today=timezone.localdate()),
             "activities": entry.activities.all(),
@@ -126,8 +150,9 @@ def entry_detail(request, key):
             "may_propose": access.may_propose_register_change(owner_id=entry.owner_id),
             "proposals": pending_proposals(entry, access),
             "reporting_url": reverse("milestones:reporting_home"),
-        },
-    )
+        }
+
+    return _page(request, kind=f"entry:{entry.pk}", title=entry.name, build=build)
 
 
 # ---------------------------------------------------------------------------

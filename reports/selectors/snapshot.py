@@ -64,6 +64,17 @@ def rows(model: type[Model], at: datetime.datetime | None, fields, **filters) ->
     return list(as_of_queryset(model, at).filter(**filters).values(*fields))
 
 
+# What the dashboard's figures (`status.dashboard`) read: everything watched but the
+# register, whose section is computed and cached on its own (`templatetags.switch_off`),
+# so a register edit does not re-rate the plan's 20,000 milestones.
+PLAN_MODELS = tuple(m for m in WATCHED_MODELS if m not in (Entry, Step))
+
+
+def plan_version(at: datetime.datetime | None = None) -> tuple:
+    """`data_version` without the register (one query)."""
+    return stamp(models=PLAN_MODELS, rows=(BaselineEntry,), at=at)
+
+
 def data_version(at: datetime.datetime | None = None) -> tuple:
     """The data-version stamp of the steering group's pages (`core.cache.stamp`, one
     query): it changes whenever anything the dashboard shows is saved. Baseline entries

@@ -149,7 +149,7 @@ def dashboard(
         (
             "dashboard",
             3,
-            snapshot.data_version(point.at),
+            snapshot.plan_version(point.at),
             point.today.isoformat(),
             party or "",
             track or "",

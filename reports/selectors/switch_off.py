@@ -268,9 +268,12 @@ def switch_off(
         at = None
     today = timezone.localdate(at) if at else timezone.localdate()
     owner_ids = register_selectors.owner_ids_for(party)
-    readiness = register_selectors.readiness(at=at, owner_ids=owner_ids, track=track)
+    current = register_selectors.current_rows(at, owner_ids=owner_ids, track=track)
+    readiness = register_selectors.readiness(
+        at=at, owner_ids=owner_ids, track=track, current=current
+    )
     burndown = (
-        register_selectors.burndown(at=at, owner_ids=owner_ids, track=track)
+        register_selectors.burndown(at=at, owner_ids=owner_ids, track=track, current=current)
         if with_burndown
         else None
     )

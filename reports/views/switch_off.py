@@ -4,9 +4,10 @@ as on the dashboard."""
 
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.cache import cached
+from core.cache import cached, page_html
 from core.dates import today
 from milestones.models import Activity
 from parties.access import request_access
@@ -49,10 +50,11 @@ def switch_off(request):
     form, at, party, track = _filters(request)
     # The gate reads the whole register's history (the burn-down): cached under the
     # stamp of what the steering group's pages show, as the dashboard's section is.
+    version = snapshot.data_version()
     result = cached(
         "switch-off",
         (
-            snapshot.data_version(),
+            version,
             today(),
             get_language(),  # the answer and the conditions are worded when built
             at,
@@ -62,11 +64,11 @@ def switch_off(request):
         lambda: gate.switch_off(at=at, party=party, track=track),
         seconds=selectors.CACHE_SECONDS,
     )
-    _named_only_if_readable(result.readiness, request_access(request))
-    return render(
-        request,
-        "reports/switch_off.html",
-        {
+    access = request_access(request)
+
+    def build():
+        _named_only_if_readable(result.readiness, access)
+        return "reports/_switch_off_main.html", {
             "gate": result,
             "readiness": result.readiness,
             "burndown": result.burndown,
@@ -77,5 +79,19 @@ def switch_off(request):
             "party": party,
             "tracks": Activity.Track.choices,
             "track": track,
-        },
+        }
+
+    # The page's content (the chart and the tables) as HTML under the same stamp, and
+    # what the person may open: the entries named are those they may read.
+    scope = access.register_scope()
+    readable = "all" if scope.everything else (sorted(scope.owner_ids), sorted(scope.supplier_ids))
+    content, _context = page_html(
+        request,
+        namespace="switch-off",
+        parts=("html", version, readable),
+        build=build,
+        seconds=selectors.CACHE_SECONDS,
+    )
+    return render(
+        request, "reports/page.html", {"content": content, "page_title": _("Kan SHAK slukkes?")}
     )

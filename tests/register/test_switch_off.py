@@ -214,3 +214,31 @@ def test_the_dashboard_has_the_section_and_sees_a_register_change(
     assert "Nej: 3 poster i registeret bruger stadig SHAK; 1 er ikke kortlagt" in body
     filtered = client.get(reverse("reports:dashboard"), {"part": "region-midtjylland"})
     assert "Nej: 1 post i registeret bruger stadig SHAK" in filtered.content.decode()
+
+
+@pytest.mark.parametrize("distinct_on", [True, False], ids=["distinct-on", "portable"])
+def test_a_frozen_clock_gives_one_row_per_entry_the_latest_by_history_id(
+    distinct_on, system_user, editor
+):
+    """Every history row written under a frozen clock has the same date: the row as it
+    stood is the one written last (highest history id), once per entry."""
+    from django.db import connection
+
+    if distinct_on and connection.vendor != "postgresql":
+        pytest.skip("DISTINCT ON is PostgreSQL's")
+    moment = datetime.datetime(2026, 11, 2, 10, tzinfo=CPH)
+    with time_machine.travel(moment, tick=False):
+        entry = make_entry(system_user, "frossen-epj", "region-midtjylland")
+        make_entry(system_user, "frossen-lab", "region-syddanmark")
+        entry, _ = services.entry_state_set(
+            entry_id=entry.pk, version=entry.version, user=editor, state="shak"
+        )
+        services.entry_state_set(
+            entry_id=entry.pk, version=entry.version, user=editor, state="shak_and_sor"
+        )
+    assert set(Entry.history.values_list("history_date", flat=True)) == {moment}
+    rows = list(selectors._as_of(Entry, moment, distinct_on=distinct_on).values("key", "state"))
+    assert sorted((r["key"], r["state"]) for r in rows) == [
+        ("frossen-epj", "shak_and_sor"),
+        ("frossen-lab", "not_mapped"),
+    ]

@@ -1,0 +1,68 @@
+"""The register's pages at two sizes: the list, an entry's page, "Kan SHAK slukkes?" and
+the dashboard, warm and cold after a real register edit, run the same number of queries
+with 20 and 200 synthetic entries (the bench times them at 5,000)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from parties.models import Party
+from register import services
+from register.models import Entry
+from register.synthetic import register_synthetic_generate
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _edit(editor) -> None:
+    """An edit through the register's service, as the bench makes one."""
+    entry = Entry.objects.order_by("key").first()
+    services.entry_update(
+        entry_id=entry.pk,
+        version=entry.version,
+        user=editor,
+        data={"description": f"{entry.description} (rettet)"},
+        reason="Test: en rigtig redigering",
+        fields=("description",),
+    )
+
+
+def _counts(client, editor, pages) -> list[tuple[int, int]]:
+    counts = []
+    for url in pages:
+        client.get(url)  # first visit
+        _edit(editor)
+        cold = _queries(client, url)
+        warm = _queries(client, url)
+        counts.append((cold, warm))
+    return counts
+
+
+def test_the_register_pages_run_the_same_queries_at_two_sizes(
+    client_for, steering, editor, system_user
+):
+    owners = list(Party.objects.regions())
+    client = client_for(steering)
+    counts = {}
+    for size, (count, prefix) in {"small": (20, "syn-"), "large": (180, "syn2-")}.items():
+        register_synthetic_generate(count=count, owners=owners, by=system_user, prefix=prefix)
+        entry = Entry.objects.order_by("key").values_list("key", flat=True)[5]
+        pages = [
+            reverse("register:entry_list"),
+            reverse("register:entry_detail", args=[entry]),
+            reverse("reports:switch_off"),
+            reverse("reports:dashboard"),
+        ]
+        counts[size] = _counts(client, editor, pages)
+    assert Entry.objects.count() == 200
+    assert counts["small"] == counts["large"], counts
+    # Warm, a page is its cached content: fewer queries than when it was built.
+    assert all(warm < cold for cold, warm in counts["large"]), counts
