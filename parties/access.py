@@ -356,7 +356,11 @@ def access_for(user) -> Access:
             certifiers.add(party_id)
     reporter = by_role[Membership.Role.REPORTER]
     coordinated = (
-        set(Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True))
+        set(
+            Party.objects.filter(coordinator_id__in=reporter)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
         if reporter
         else set()
     )
