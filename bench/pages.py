@@ -48,6 +48,7 @@ PAGES: list[Page] = [
     Page("timeline (Gantt)", "reports:timeline"),
     Page("trend (MTA)", "reports:trend"),
     Page("party list", "parties:list"),
+    Page("party page", "parties:detail", "party"),
     Page("switch-off (Kan SHAK slukkes?)", "reports:switch_off", edit="register"),
     Page("dashboard (after a register edit)", "reports:dashboard", edit="register"),
     Page("register list", "register:entry_list", edit="register"),
@@ -75,6 +76,11 @@ def _sample_activity() -> dict | None:
 def _sample_activity_track() -> dict | None:
     activity = _activity()
     return activity and {"args": [], "track": activity.track}
+
+
+def _sample_party() -> dict | None:
+    activity = _activity()
+    return activity and {"args": [activity.responsible_party.key]}
 
 
 def _sample_round() -> dict | None:
@@ -109,6 +115,7 @@ SAMPLES: dict[str, Callable[[], dict | None]] = {
     "activity": _sample_activity,
     "activity_track": _sample_activity_track,
     "round": _sample_round,
+    "party": _sample_party,
     "register_entry": _sample_register_entry,
     "message_type": _sample_message_type,
     "medcom_supplier": _sample_medcom_supplier,

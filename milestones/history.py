@@ -278,7 +278,10 @@ class _Names:
         User = get_user_model()
         for model, pks in self.wanted.items():
             found: dict = {}
-            for obj in model._base_manager.filter(pk__in=pks):
+            rows = model._base_manager.filter(pk__in=pks)
+            if model in STR_RELATED:  # their __str__ names related rows: read them along
+                rows = rows.select_related(*STR_RELATED[model])
+            for obj in rows:
                 label = user_label(obj) if model is User else str(obj)
                 found[obj.pk] = (label, getattr(obj, "key", None), True)
             missing = pks - found.keys()
@@ -302,6 +305,10 @@ class _Names:
 
     def exists(self, model, pk) -> bool:
         return self.found.get(model, {}).get(pk, (None, None, False))[2]
+
+
+# Models whose __str__ reads related rows, and those rows: the names are read in one query.
+STR_RELATED = {Dependency: ("predecessor", "successor")}
 
 
 def _row_label(model, row) -> str:

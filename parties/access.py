@@ -43,6 +43,21 @@ class Access:
     # Parties the person is a reporter in that certify suppliers' systems (MedCom).
     certifier_party_ids: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
+    # The person's parties as the page header names them (short name, else name), by name:
+    # read with the rights, so the base layout asks the database nothing more.
+    party_labels: tuple[str, ...] = ()
+
+    @property
+    def menu_key(self) -> tuple[bool, ...]:
+        """The rights the main menu shows links by (templates/_main_menu.html): the
+        layout renders the menu once per process for each such key and page."""
+        return (
+            self.is_superuser,
+            self.is_reporter or self.can_review or self.is_steering,
+            self.can_review,
+            self.may_read_governance,
+            self.may_administer_people,
+        )
 
     @property
     def has_membership(self) -> bool:
@@ -323,19 +338,29 @@ ANONYMOUS = Access()
 
 
 def access_for(user) -> Access:
-    """Compute a user's Access from their memberships (two queries)."""
+    """Compute a user's Access from their memberships (one query; two for a reporter)."""
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return ANONYMOUS
-    rows = list(Membership.objects.filter(user=user).values_list("party_id", "role", "party__key"))
+    rows = list(
+        Membership.objects.filter(user_id=user.pk)
+        .order_by("party__name", "party_id", "role")
+        .values_list("party_id", "role", "party__key", "party__short_name", "party__name")
+    )
     by_role: dict[str, set[int]] = {role: set() for role in Membership.Role.values}
     certifiers = set()
-    for party_id, role, party_key in rows:
+    labels: dict[int, str] = {}
+    for party_id, role, party_key, short_name, name in rows:
         by_role[role].add(party_id)
+        labels.setdefault(party_id, short_name or name)
         if role == Membership.Role.REPORTER and party_key == CERTIFIER_PARTY_KEY:
             certifiers.add(party_id)
     reporter = by_role[Membership.Role.REPORTER]
     coordinated = (
-        set(Party.objects.filter(coordinator_id__in=reporter).values_list("pk", flat=True))
+        set(
+            Party.objects.filter(coordinator_id__in=reporter)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
         if reporter
         else set()
     )
@@ -346,9 +371,10 @@ def access_for(user) -> Access:
         steering_party_ids=frozenset(by_role[Membership.Role.STEERING]),
         reporter_party_ids=frozenset(reporter),
         reports_for_party_ids=frozenset(reporter | coordinated),
-        party_ids=frozenset(party_id for party_id, _role, _key in rows),
+        party_ids=frozenset(labels),
         certifier_party_ids=frozenset(certifiers),
         user_id=user.pk,
+        party_labels=tuple(labels.values()),
     )
 
 

@@ -2,6 +2,7 @@
 the roadmap (`roadmap`), reporting rounds (`rounds`), KOMBIT's roll-out (`rollout`) and the
 plan pages' RAG and slip (`status`). The public API is importable from `milestones.selectors`."""
 
+from .lists import LIST_PAGE_MODELS, list_data_version
 from .roadmap import (
     ROADMAP_ALL,
     ROADMAP_PAGE_SIZE,
@@ -42,6 +43,8 @@ from .rounds import (
 )
 
 __all__ = [
+    "LIST_PAGE_MODELS",
+    "list_data_version",
     "ROADMAP_ALL",
     "ROADMAP_PAGE_SIZE",
     "ROADMAP_SUMMARY_PAGE_SIZE",

@@ -8,8 +8,9 @@ results on the objects the templates render (`milestone.rag`,
 import datetime
 from collections.abc import Iterable
 
-from ..models import Activity, Baseline, Milestone, ProgressUpdate
-from ..rag import MilestoneRag, RagRollup, active_baseline, rags_for, rollup
+from ..models import Activity, Baseline, Milestone, MilestoneStatus, ProgressUpdate, StatusRollup
+from ..rag import MilestoneRag, Rag, RagRollup, active_baseline, rags_for, rollup
+from ..services.status import rating_from
 
 
 def baseline_for(key: str | None) -> tuple[Baseline | None, bool]:
@@ -90,3 +91,94 @@ def attach_self_assessments(activities: Iterable[Activity]) -> None:
             latest.setdefault(update.activity_id, update)
     for activity in activities:
         activity.self_assessment = latest.get(activity.pk)
+
+
+# ---------------------------------------------------------------------------
+# Read from the materialised rows (milestones.models.status), for the lists
+# ---------------------------------------------------------------------------
+def _materialised_applies(baseline: Baseline | None) -> bool:
+    """The rows are rated against the active baseline; another one is rated by the rule."""
+    return baseline is not None and baseline.is_active
+
+
+def attach_materialised_rags(
+    milestones: Iterable[Milestone], *, today: datetime.date, baseline: Baseline | None
+) -> None:
+    """Set `milestone.rag` from its `MilestoneStatus` row (select_related
+    `materialised_status` to read it with the milestone; otherwise one query). A
+    milestone without a row rated today, or a baseline other than the active one, is
+    rated by the rule (`attach_rags`, one query more, only then)."""
+    milestones = list(milestones)
+    if not _materialised_applies(baseline):
+        attach_rags(milestones, today=today, baseline=baseline)
+        return
+    joined = all("materialised_status" in m._state.fields_cache for m in milestones)
+    if joined:
+        rows = {m.pk: m._state.fields_cache["materialised_status"] for m in milestones}
+    else:
+        rows = {
+            row.pk: row
+            for row in MilestoneStatus.objects.filter(milestone_id__in=[m.pk for m in milestones])
+        }
+    stale = []
+    for milestone in milestones:
+        row = rows.get(milestone.pk)
+        if row is None or row.rated_on != today:
+            stale.append(milestone)
+        else:
+            milestone.rag = rating_from(row.__dict__)
+    if stale:
+        attach_rags(stale, today=today, baseline=baseline)
+
+
+def _rollup_from(row: StatusRollup | None) -> RagRollup:
+    if row is None:
+        return rollup(())
+    return RagRollup(
+        rag=row.rag,
+        counts={
+            colour: getattr(row, colour)
+            for colour in (*Rag.ROLLUP_COLOURS, Rag.DONE, Rag.CANCELLED)
+        },
+        worst_milestone_id=row.worst_milestone_id,
+        worst_title=row.worst_title,
+        worst=rating_from(row.worst) if row.worst else None,
+    )
+
+
+def attach_materialised_rollups(
+    activities: Iterable[Activity], *, today: datetime.date, baseline: Baseline | None
+) -> None:
+    """Set `activity.rag_rollup` from the activities' `StatusRollup` rows (one query).
+    Activities without a row rated today (none is kept for one without milestones), or
+    another baseline than the active one: the rule, over those activities' milestones
+    (three queries more, only then)."""
+    activities = list(activities)
+    rows = {}
+    if _materialised_applies(baseline):
+        rows = {
+            row.scope_key: row
+            for row in StatusRollup.objects.filter(
+                scope=StatusRollup.Scope.ACTIVITY, scope_key__in=[str(a.pk) for a in activities]
+            )
+        }
+    # No row for an activity with milestones (rows not yet built), or a row not rated
+    # today: the rule. An activity without milestones has no row (`has_milestones`, when
+    # the caller annotated it, saves asking the rule about it).
+    stale = [
+        a
+        for a in activities
+        if ((r := rows.get(str(a.pk))) is None and getattr(a, "has_milestones", True))
+        or (r is not None and r.rated_on != today)
+    ]
+    for activity in activities:
+        activity.rag_rollup = _rollup_from(rows.get(str(activity.pk)))
+    if stale:
+        again = list(
+            Activity.objects.filter(pk__in=[a.pk for a in stale]).prefetch_related("milestones")
+        )
+        attach_rollups(again, today=today, baseline=baseline)
+        computed = {a.pk: a.rag_rollup for a in again}
+        for activity in activities:
+            if activity.pk in computed:
+                activity.rag_rollup = computed[activity.pk]

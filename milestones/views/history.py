@@ -2,6 +2,7 @@
 one record's changes, and the programme-wide change feed."""
 
 import datetime
+from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -11,14 +12,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.cache import stamp as data_stamp
 from parties.access import request_access
 
 from .. import history
 from ..exports import AUDIT_COLUMNS, CHANGE_COLUMNS, change_rows, list_export, requested_format
 from ..forms import AuditTrailForm, ChangeFeedFilterForm
+from .plan import list_page
 
 PAGE_SIZE = 25
 FEED_PAGE_SIZE = 50
+# The feed counts its changes up to this many (a count of a million history rows would
+# cost more than the page); past it the page says "more than" and pages that far.
+FEED_COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` + 1 rows (`capped` says it stopped there)."""
+
+    def __init__(self, object_list, per_page, *, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
 
 
 def _record(kind: str, key: str):
@@ -98,24 +119,36 @@ def change_feed(request):
             rows=change_rows(history.feed_entries(history.feed(**filters))),
             form=form,
         )
-    page = Paginator(history.feed(**filters), FEED_PAGE_SIZE).get_page(request.GET.get("side"))
-    today = timezone.localdate()
-    month_start = today.replace(day=1)
-    return render(
-        request,
-        "milestones/change_feed.html",
-        {
+
+    def build():
+        keys = history.feed(**filters)
+        page = CappedPaginator(keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP).get_page(
+            request.GET.get("side")
+        )
+        today = timezone.localdate()
+        month_start = today.replace(day=1)
+        return {
             "form": form,
             "page": page,
             "entries": history.entries_for(page.object_list),
             "filtered": any(v for v in filters.values()),
             "since": filters.get("since"),
+            "count_capped": page.paginator.capped,
+            "count_cap": FEED_COUNT_CAP,
             "shortcuts": [
                 (today - datetime.timedelta(days=7), "7"),
                 (month_start, "month"),
                 ((month_start - datetime.timedelta(days=1)).replace(day=1), "last_month"),
             ],
-        },
+        }
+
+    return list_page(
+        request,
+        "milestones/change_feed.html",
+        "milestones/_change_feed_main.html",
+        build,
+        kind="change-feed",
+        stamp=data_stamp(models=tuple(history.KINDS.values())),
     )
 
 

@@ -2,7 +2,8 @@
 activities and milestones. They show the plan, so they live here; parties itself
 knows no other app. Read-only for every member; members' names for the SOR-team."""
 
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -11,6 +12,23 @@ from parties.access import request_access
 from parties.models import Membership, Party
 
 from ..exports import PARTY_COLUMNS, list_export, requested_format
+from ..models import Milestone
+
+PARTY_PAGE_SIZE = 50
+PARTY_ACTIVITY_PAGE_SIZE = 20
+
+
+def prefetch_related_objects_for(activities) -> list:
+    """The activities with their milestones in the page's order (one query)."""
+    activities = list(activities)
+    prefetch_related_objects(
+        activities,
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.order_by("sort_order", "forecast_date", "title", "pk"),
+        ),
+    )
+    return activities
 
 
 @require_safe
@@ -29,10 +47,17 @@ def party_list(request):
             columns=PARTY_COLUMNS,
             rows=parties.order_by("name"),
         )
+    page = Paginator(parties.order_by("name", "pk"), PARTY_PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
     return render(
         request,
         "parties/party_list.html",
-        {"parties": parties, "municipality_count": Party.objects.municipalities().count()},
+        {
+            "page": page,
+            "parties": page.object_list,
+            "municipality_count": Party.objects.municipalities().count(),
+        },
     )
 
 
@@ -45,12 +70,18 @@ def party_detail(request, key):
         if request_access(request).can_edit_plan
         else Membership.objects.none()
     )
+    page = Paginator(
+        party.responsible_activities.order_by("track", "sort_order", "title", "pk"),
+        PARTY_ACTIVITY_PAGE_SIZE,
+    ).get_page(request.GET.get("side"))
     return render(
         request,
         "parties/party_detail.html",
         {
             "party": party,
-            "activities": party.responsible_activities.prefetch_related("milestones"),
+            "page": page,
+            # The page's activities with their milestones (one query for all of them).
+            "activities": prefetch_related_objects_for(page.object_list),
             "coordinated": party.coordinated_parties.all(),
             "members": members,
         },

@@ -8,15 +8,16 @@ the editing views (milestones.views.editing)."""
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.cache import page_html
 from parties.access import request_access
 
-from .. import history
+from .. import history, selectors
 from ..exports import ACTIVITY_COLUMNS, MILESTONE_COLUMNS, list_export, requested_format
 from ..forms import (
     ActivityFilterForm,
@@ -52,6 +53,29 @@ class CountedPaginator(Paginator):
 
 def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("side"))
+
+
+def list_page(request, template: str, main: str, build, *, kind: str, stamp=None):
+    """Render a list page whose content (`main`, from `build()` -> context) is cached
+    as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
+    under the lists' data version (`stamp`, default `selectors.list_data_version()`),
+    the editor right, the day, the query string and the language. A small plan's list
+    is rendered live, so an edit is always seen."""
+    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+        return render(request, template, build())
+    body, _context = page_html(
+        request,
+        namespace="milestones",
+        parts=(
+            f"{kind}-html",
+            1,
+            stamp or selectors.list_data_version(),
+            request_access(request).can_edit_plan,
+        ),
+        build=lambda: (main, build()),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
+    )
+    return render(request, template, {"body": body})
 
 
 def _baseline(request):
@@ -136,13 +160,22 @@ def milestone_list(request):
             rows=rows,
             form=form,
         )
-    page = _page(request, milestones)
-    chosen = bool(values.get("baseline")) and not baseline.is_active
-    status.attach_rags(page.object_list, today=timezone.localdate(), baseline=baseline)
-    return render(
-        request,
-        "milestones/milestone_list.html",
-        {
+
+    def build():
+        # The page's ids are sorted on their own (narrow rows), then read with what a row
+        # shows: sorting 20,000 joined rows with their texts cost most of the page.
+        page = _page(request, milestones.values_list("pk", flat=True))
+        rows = (
+            milestone_rows_queryset()
+            .select_related("materialised_status")
+            .in_bulk(list(page.object_list))
+        )
+        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+        chosen = bool(values.get("baseline")) and not baseline.is_active
+        status.attach_materialised_rags(
+            page.object_list, today=timezone.localdate(), baseline=baseline
+        )
+        return {
             "form": form,
             "page": page,
             "milestones": page.object_list,
@@ -150,7 +183,14 @@ def milestone_list(request):
             "baseline_chosen": chosen,
             "ctx": "list",
             "row_query": row_query(request, "list", baseline, chosen),
-        },
+        }
+
+    return list_page(
+        request,
+        "milestones/milestone_list.html",
+        "milestones/_milestone_list_main.html",
+        build,
+        kind="milestone-list",
     )
 
 
@@ -190,26 +230,31 @@ def activity_list(request):
             rows=rows,
             form=form,
         )
-    page = _page(request, activities)
-    rows = list(
-        Activity.objects.filter(pk__in=[a.pk for a in page.object_list])
-        .select_related("responsible_party", "goal")
-        .prefetch_related("milestones")
-    )
-    by_pk = {a.pk: a for a in rows}
-    ordered = [by_pk[a.pk] for a in page.object_list]
-    status.attach_rollups(ordered, today=timezone.localdate(), baseline=baseline)
-    status.attach_self_assessments(ordered)
-    return render(
-        request,
-        "milestones/activity_list.html",
-        {
+
+    def build():
+        page = _page(request, activities)
+        rows = list(
+            page.object_list.annotate(
+                has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk")))
+            )
+        )
+        today = timezone.localdate()
+        status.attach_materialised_rollups(rows, today=today, baseline=baseline)
+        status.attach_self_assessments(rows)
+        return {
             "form": form,
             "page": page,
-            "activities": ordered,
+            "activities": rows,
             "baseline": baseline,
             "baseline_chosen": bool(values.get("baseline")) and not baseline.is_active,
-        },
+        }
+
+    return list_page(
+        request,
+        "milestones/activity_list.html",
+        "milestones/_activity_list_main.html",
+        build,
+        kind="activity-list",
     )
 
 

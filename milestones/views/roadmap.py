@@ -187,7 +187,7 @@ def activity_detail(request, key):
     """One activity: description, plan versions, milestones with RAG, slip and dependencies,
     its roll-up and the party's own assessment; quick edits for editors.
 
-    Eight queries. Each prefetch names its own order: the models' default orderings
+    Seven queries. Each prefetch names its own order: the models' default orderings
     reach through several relations, which cost joins and query compilation."""
     activity = get_object_or_404(
         Activity.objects.select_related("responsible_party", "goal").prefetch_related(
@@ -205,9 +205,9 @@ def activity_detail(request, key):
             ),
             Prefetch(
                 "milestones",
-                queryset=Milestone.objects.order_by(
-                    "sort_order", "forecast_date", "title", "pk"
-                ).prefetch_related(
+                queryset=Milestone.objects.select_related("materialised_status")
+                .order_by("sort_order", "forecast_date", "title", "pk")
+                .prefetch_related(
                     Prefetch(
                         "predecessor_links",
                         queryset=Dependency.objects.select_related("predecessor").order_by(
@@ -221,7 +221,13 @@ def activity_detail(request, key):
     )
     baselines = list(Baseline.objects.all())
     baseline, chosen = _baseline_among(request, baselines)
-    status.attach_rollups([activity], today=timezone.localdate(), baseline=baseline)
+    # RAG from the milestones' materialised rows, read with them (the rule where a row
+    # is not rated today or another baseline is chosen); the roll-up by the rule's own
+    # worst-of over them.
+    status.attach_materialised_rags(
+        activity.milestones.all(), today=timezone.localdate(), baseline=baseline
+    )
+    activity.rag_rollup = status.party_rollup([activity])
     status.attach_self_assessments([activity])
     return render(
         request,

@@ -11,7 +11,9 @@ from . import snapshot
 from .moments import PointInTime, point_in_time
 from .snapshot import ActivityRow, MilestoneRow, PartyRef
 
-TIMELINE_PAGE_SIZE = 40
+# 20 activities (about 200 milestones at the large scale) a page: rendering the chart and
+# its table alternative for 40 was most of a cold page.
+TIMELINE_PAGE_SIZE = 20
 
 
 @dataclass

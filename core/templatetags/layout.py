@@ -1,0 +1,37 @@
+"""`{% include_memo "template" key ... %}`: a layout partial rendered once per process for
+each key, for the parts of the base layout that every page repeats (the main menu).
+
+The partial must depend on nothing but its keys (and the language, always part of the
+key): its HTML is kept for the life of the process, so it may not show data, a
+CSRF token or anything else that changes between requests with the same keys. It
+asks no cache server and no database: a hit is a dictionary look-up.
+"""
+
+from django import template
+from django.template.loader import get_template
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# At most this many renderings are kept (rights × pages × languages stay far below it);
+# past it the oldest are dropped.
+MEMO_MAX = 2000
+_memo: dict[tuple, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def include_memo(context, template_name: str, *keys) -> str:
+    key = (template_name, translation.get_language(), *keys)
+    html = _memo.get(key)
+    if html is None:
+        html = get_template(template_name).render(context.flatten(), context.get("request"))
+        if len(_memo) >= MEMO_MAX:
+            _memo.pop(next(iter(_memo)))
+        _memo[key] = html
+    return mark_safe(html)
+
+
+def memo_clear() -> None:
+    """Forget every rendering (tests that change templates or translations)."""
+    _memo.clear()
