@@ -39,4 +39,6 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build.invalid \
 USER sorplan
 EXPOSE 8000
 
-CMD ["gunicorn", "sorplan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads and logs: deploy/gunicorn.conf.py (the same file compose, the smoke test
+# and the load test use).
+CMD ["gunicorn", "sorplan.wsgi:application", "--config", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

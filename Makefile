@@ -92,7 +92,8 @@ bench: $(VENV)/.installed
 	  $(PY) manage.py bench $(BENCH_ARGS)
 
 # 50 users (locust, from the dev lock) against gunicorn on 127.0.0.1 with production settings
-# and the shared Redis cache (LOADTEST_CACHE_URL), in the bench's own database.
+# and the shared Redis cache (LOADTEST_CACHE_URL), in the bench's own database. gunicorn runs
+# from deploy/gunicorn.conf.py, as in production (size it with WEB_CONCURRENCY, GUNICORN_THREADS).
 loadtest: $(VENV)/.installed
 	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost} \
 	  $(PY) manage.py loadtest $(LOADTEST_ARGS)

@@ -107,6 +107,53 @@ def test_web_migrates_then_runs_gunicorn_with_the_wsgi_app():
     assert text.index("migrate --noinput") < text.index("gunicorn"), "migrate before serving"
 
 
+GUNICORN_CONFIG = "deploy/gunicorn.conf.py"
+# Every place that starts gunicorn in production or measures it: the same config file,
+# and no option there that the file should own.
+GUNICORN_LAUNCHERS = (
+    "Dockerfile",
+    "docker-compose.yml",
+    ".ci/production-smoke",
+    "bench/management/commands/loadtest.py",
+)
+
+
+@pytest.mark.parametrize("path", GUNICORN_LAUNCHERS)
+def test_gunicorn_is_started_with_the_one_config_file(path):
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert "gunicorn" in text
+    assert GUNICORN_CONFIG in text, f"{path} starts gunicorn without {GUNICORN_CONFIG}"
+    for option in ("--workers", "--threads", "--worker-class", "-w "):
+        assert option not in text, f"{path} overrides {option.strip()} of {GUNICORN_CONFIG}"
+
+
+def test_gunicorn_config_serves_with_threads_sized_by_the_environment():
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    config = ["--config", GUNICORN_CONFIG, "--print-config", "sorplan.wsgi:application"]
+
+    sizing = ("WEB_CONCURRENCY", "GUNICORN_THREADS")
+    clean = {k: v for k, v in os.environ.items() if k not in sizing}
+
+    def printed(**env):
+        out = subprocess.run(
+            [str(gunicorn), *config],
+            cwd=ROOT,
+            env={**clean, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return dict(re.findall(r"^(\w+)\s+= (.*)$", out, re.MULTILINE))
+
+    default = printed()
+    assert default["worker_class"] == "gthread"
+    assert (default["workers"], default["threads"]) == ("3", "4")
+    sized = printed(WEB_CONCURRENCY="2", GUNICORN_THREADS="8")
+    assert (sized["workers"], sized["threads"]) == ("2", "8")
+    for name in sizing:
+        assert name in env_example_names()
+
+
 def test_worker_runs_a_celery_worker_for_sorplan():
     text = command_text(services()["worker"])
     assert re.search(r"\bcelery -A sorplan worker\b", text), text

@@ -44,8 +44,48 @@ def _save_changes(instance, changed: list[str], *, user, reason: str) -> bool:
         return False
     _mark_own(instance, changed)
     instance.version += 1
-    record_save(instance, user=user, reason=reason)
+    clean_changed(instance, changed)
+    record_save(instance, user=user, reason=reason, clean=False)
     return True
+
+
+def clean_changed(instance: models.Model, changed: list[str]) -> None:
+    """`full_clean` of a saved row for what its change can break: the fields that
+    changed and every field of a constraint (unique or check) that names one of them.
+    The rest was valid when it was saved; checking it again costs a query each on
+    every save (each relation's row, the key's uniqueness, Django's `SELECT 1 WHERE`
+    per check constraint). The database holds every constraint anyway."""
+    meta = instance._meta
+    by_attname = {f.attname: f.name for f in meta.concrete_fields}
+    keep = {by_attname.get(name, name) for name in changed}
+    groups = [set(c) for c in meta.unique_together]
+    groups += [_constraint_fields(c, by_attname) for c in meta.constraints]
+    for fields in groups:
+        if fields & keep:
+            keep |= fields
+    instance.full_clean(exclude=[f.name for f in meta.concrete_fields if f.name not in keep])
+
+
+def _constraint_fields(constraint, by_attname: dict[str, str]) -> set[str]:
+    """The field names a constraint reads (its fields, or its condition's lookups and
+    F() references)."""
+    names = set(getattr(constraint, "fields", ()) or ())
+
+    def walk(node):
+        if isinstance(node, tuple):
+            names.add(node[0].split("__")[0])
+            walk(node[1])
+        elif isinstance(node, models.F):
+            names.add(node.name.split("__")[0])
+        elif isinstance(node, models.Q):
+            for child in node.children:
+                walk(child)
+        elif hasattr(node, "get_source_expressions"):
+            for child in node.get_source_expressions():
+                walk(child)
+
+    walk(getattr(constraint, "condition", None))
+    return {by_attname.get(name, name) for name in names}
 
 
 def _mark_own(instance, changed: list[str]) -> None:

@@ -55,6 +55,8 @@ REQUIRED_ON_SUBMIT = (
     "achievements",
     "next_steps",
 )
+# What a submit sets besides the texts (the server's, never the form's).
+SUBMIT_FIELDS = ("status", "submitted_at", "submitted_by")
 EDITABLE_STATUSES = (ProgressUpdate.Status.DRAFT, ProgressUpdate.Status.RETURNED)
 DONE_STATUSES = (ProgressUpdate.Status.SUBMITTED, ProgressUpdate.Status.ACCEPTED)
 
@@ -134,9 +136,17 @@ def progress_update_save(
         update.submitted_at = timezone.now()
         update.submitted_by = user
     is_new = update.pk is None
+    if not is_new:
+        # The row was loaded, locked and is still the one of this round, party and activity.
+        plan_services.clean_changed(update, [*UPDATE_TEXT_FIELDS, *SUBMIT_FIELDS])
     try:
         with transaction.atomic():
-            record_save(update, user=user, reason="Indsendt" if submit else "Kladde gemt")
+            record_save(
+                update,
+                user=user,
+                reason="Indsendt" if submit else "Kladde gemt",
+                clean=is_new,
+            )
     except (IntegrityError, ValidationError) as error:
         # Two reporters started the same update at once: the other one won.
         if is_new:
