@@ -163,7 +163,8 @@ def document_context(report: StatusReport, data: dict) -> dict:
         "data": data,
         "programme_name": settings.SORPLAN_PROGRAMME_NAME,
         "demo_data": bool(data.get("demo")) or demo_data_loaded(),
-        "demo_notice": DEMO_NOTICE,
+        # Figures may say why they are illustrative (the bench's synthetic programme).
+        "demo_notice": data.get("demo_notice") or DEMO_NOTICE,
         "xlsx_name": XLSX_NAME.format(period=report.period_key)
         if data.get("appendix", {}).get("spreadsheet")
         else "",
