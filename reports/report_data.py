@@ -425,13 +425,14 @@ def _gantt_svg(page, number: int) -> str:
     return svg
 
 
-def _trend_milestones(plan) -> list[int]:
+def _trend_milestones(lists) -> list[int]:
     """The milestones the dashboard's trend chart shows by default at the report's moment.
 
     `selectors.trend_candidates` picks them from a dashboard's capped lists; the report
-    has the same plan already rated, so it hands over those lists instead of having the
-    dashboard rate all milestones twice more."""
-    due_soon, slipped, completed = selectors.milestone_lists(plan)
+    has the same plan already rated, so it hands over those lists
+    (`selectors.milestone_lists(plan)`) instead of having the dashboard rate all
+    milestones twice more."""
+    due_soon, slipped, completed = lists
     board = SimpleNamespace(
         slipped=slipped[: selectors.LIST_LIMIT],
         due_soon=due_soon[: selectors.LIST_LIMIT],
@@ -440,14 +441,14 @@ def _trend_milestones(plan) -> list[int]:
     return [m.id for m in selectors.trend_candidates(board=board)][: selectors.MTA_DEFAULT_COUNT]
 
 
-def _charts(as_of: datetime.datetime, plan) -> dict:
+def _charts(as_of: datetime.datetime, lists) -> dict:
     """The dashboard's two charts, as SVG markup, for the report's moment.
 
     The timeline is read once and drawn a landscape page at a time.
     """
     whole = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES * TIMELINE_PAGES)
     pages = _timeline_pages(whole, TIMELINE_ACTIVITIES)
-    trend = selectors.milestone_trend(milestone_ids=_trend_milestones(plan), as_of=as_of)
+    trend = selectors.milestone_trend(milestone_ids=_trend_milestones(lists), as_of=as_of)
     mta = charts.mta_chart(trend)
     return {
         "gantt_pages": [_gantt_svg(page, n) for n, page in enumerate(pages, start=1)],
@@ -645,7 +646,13 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
         key=_severity,
     )
-    _due, slipped_all, _completed = selectors.milestone_lists(plan)
+    lists = selectors.milestone_lists(plan)
+    _due, slipped_all, _completed = lists
+    completed.sort(key=lambda r: r["sort"])
+    slipped_now.sort(key=_slip_order)
+    # The sort keys have served; the frozen figures (20,000 rows) need not carry them.
+    for row in (*rows, *slipped_now):
+        row.pop("sort", None)
 
     return {
         "schema": SCHEMA,
@@ -669,9 +676,9 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "activity_total": len(plan.activities),
         "focus": focus[:FOCUS_LIMIT],
         "focus_total": len(focus),
-        "completed": sorted(completed, key=lambda r: r["sort"])[:COMPLETED_LIMIT],
+        "completed": completed[:COMPLETED_LIMIT],
         "completed_total": len(completed),
-        "slipped": sorted(slipped_now, key=_slip_order)[:SLIPPED_LIMIT],
+        "slipped": slipped_now[:SLIPPED_LIMIT],
         "slipped_total": len(slipped_now),
         "blockers": _blockers(plan, slipped_all, at),
         "changes": _changes(since, at),
@@ -681,7 +688,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "governance": _governance(at, today, since),
         "medcom": report_medcom.medcom_section(at=at, since=since),
-        "charts": _charts(as_of, plan),
+        "charts": _charts(as_of, lists),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,
     }

@@ -8,6 +8,7 @@ selectors); the document is rendered by `core.pdf`.
 import datetime
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -171,10 +172,38 @@ def document_context(report: StatusReport, data: dict) -> dict:
     }
 
 
+# Between an SVG's tags (the templates' indentation), and a chart element's tooltip
+# (`<title>` without attributes; the chart's own title has an id): neither is drawn
+# on paper, and each is a node WeasyPrint parses and styles.
+_SVG_GAPS = re.compile(r">\s+<")
+_SVG_TOOLTIPS = re.compile(r"<title>[^<]*</title>")
+
+
+def _paper_svg(svg: str) -> str:
+    return _SVG_TOOLTIPS.sub("", _SVG_GAPS.sub("><", svg))
+
+
+def _paper_charts(data: dict) -> dict:
+    """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips)."""
+    charts = data.get("charts")
+    if not charts:
+        return data
+    return {
+        **data,
+        "charts": {
+            **charts,
+            "gantt_pages": [_paper_svg(svg) for svg in charts.get("gantt_pages", [])],
+            "mta": _paper_svg(charts.get("mta", "")),
+        },
+    }
+
+
 def status_report_html(report: StatusReport, data: dict) -> str:
     """The document as HTML for WeasyPrint (the preview page includes the same body)."""
     with translation.override("da"):
-        return render_to_string("reports/pdf/report.html", document_context(report, data))
+        return render_to_string(
+            "reports/pdf/report.html", document_context(report, _paper_charts(data))
+        )
 
 
 def _attachments(report: StatusReport, data: dict) -> tuple:
