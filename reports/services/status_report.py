@@ -229,7 +229,8 @@ def status_report_render(
     data = status_report_data(report) if data is None else data
     return pdf_render.render_app_pdf(
         status_report_html(report, data),
-        attachments=_attachments(report, data),
+        # The 20,000-row workbook is written while the child lays the document out.
+        attachments=lambda: _attachments(report, data),
         created=report.as_of,
         stats=stats,
     )
