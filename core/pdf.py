@@ -7,7 +7,8 @@ server file into a PDF sent outside. `StaticFilesFetcher` allows only
 (and is logged) without a request being made.
 
 `render_pdf` renders in a child process with a memory cap (RLIMIT_AS) and a
-wall-clock timeout, so one runaway document cannot take the worker down; the
+wall-clock timeout, so one runaway document cannot take the worker down (the
+document's attachments may be made meanwhile in the parent); the
 Celery task around it has its own soft and hard time limits. This module is
 also the child's entry point (`python -m core.pdf`), which must run without
 Django: nothing here reads settings at import time. Importing weasyprint
@@ -16,6 +17,7 @@ when it renders (the monthly status report: `reports.services.status_report`).
 """
 
 import base64
+import contextlib
 import datetime
 import json
 import logging
@@ -23,6 +25,9 @@ import mimetypes
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -84,20 +89,10 @@ class PdfAttachment:
     description: str = ""
 
 
-def render_pdf_in_process(
-    html: str,
-    *,
-    static_root: str | Path,
-    attachments: tuple[PdfAttachment, ...] = (),
-    created: datetime.datetime | None = None,
-) -> bytes:
-    """Render in this process (no limits). `render_pdf` is what the app calls."""
-    from weasyprint import HTML, Attachment
+def _embedded(attachments: tuple[PdfAttachment, ...], created: datetime.datetime | None):
+    from weasyprint import Attachment
 
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    fetcher = StaticFilesFetcher(static_root)
-    base_url = Path(static_root).resolve().as_uri() + "/"
-    embedded = [
+    return [
         Attachment(
             string=a.content,
             name=a.name,
@@ -107,17 +102,38 @@ def render_pdf_in_process(
             relationship="Supplement",
         )
         for a in attachments
-    ]
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-        attachments=embedded or None
-    )
+    ] or None
+
+
+def _document(html: str, static_root: str | Path):
+    """The laid-out document (pages, before the PDF is written)."""
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    fetcher = StaticFilesFetcher(static_root)
+    base_url = Path(static_root).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+
+
+def render_pdf_in_process(
+    html: str,
+    *,
+    static_root: str | Path,
+    attachments: tuple[PdfAttachment, ...] = (),
+    created: datetime.datetime | None = None,
+) -> bytes:
+    """Render in this process (no limits). `render_pdf` is what the app calls."""
+    return _document(html, static_root).write_pdf(attachments=_embedded(attachments, created))
+
+
+Attachments = tuple[PdfAttachment, ...] | Callable[[], tuple[PdfAttachment, ...]]
 
 
 def render_pdf(
     html: str,
     *,
     static_root: str | Path,
-    attachments: tuple[PdfAttachment, ...] = (),
+    attachments: Attachments = (),
     created: datetime.datetime | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     memory_mb: int = DEFAULT_MEMORY_MB,
@@ -125,55 +141,86 @@ def render_pdf(
 ) -> bytes:
     """Render in a child process limited to `memory_mb` of address space and `timeout` seconds.
 
-    `stats`, if given, gets the child's peak resident memory (`peak_rss_mb`).
+    `attachments` may be a function that makes them: it then runs here while the child
+    lays the document out (the child needs them only to write the PDF), so a large
+    embedded spreadsheet costs no extra wall-clock time on a machine with a core to
+    spare. `stats`, if given, gets the child's peak resident memory (`peak_rss_mb`).
     """
-    payload = json.dumps(
+    # Two lines on the child's stdin: the document, then its attachments.
+    document = json.dumps(
         {
             "html": html,
             "static_root": str(static_root),
             "created": created.isoformat() if created else None,
             "memory_mb": memory_mb,
+        }
+    ).encode("utf-8")
+    here = Path(__file__).resolve().parent.parent
+    deadline = time.monotonic() + timeout
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "core.pdf"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=here,
+        env={**os.environ, "PYTHONPATH": str(here)},
+    )
+
+    def send_document():
+        # The pipe holds 64 KB: the document goes while the attachments are made.
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            child.stdin.write(document + b"\n")
+            child.stdin.flush()
+
+    sender = threading.Thread(target=send_document, daemon=True)
+    sender.start()
+    try:
+        made = attachments() if callable(attachments) else attachments
+    except BaseException:
+        child.kill()
+        child.communicate()
+        raise
+    payload = json.dumps(
+        {
             "attachments": [
                 {
                     "name": a.name,
                     "description": a.description,
                     "content": base64.b64encode(a.content).decode("ascii"),
                 }
-                for a in attachments
-            ],
+                for a in made
+            ]
         }
     ).encode("utf-8")
-    here = Path(__file__).resolve().parent.parent
     try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "core.pdf"],
-            input=payload,
-            capture_output=True,
-            timeout=timeout,
-            cwd=here,
-            env={**os.environ, "PYTHONPATH": str(here)},
-            check=False,
+        sender.join(max(0.0, deadline - time.monotonic()))
+        if sender.is_alive():
+            raise subprocess.TimeoutExpired(child.args, timeout)
+        stdout, stderr = child.communicate(
+            payload + b"\n", timeout=max(0.01, deadline - time.monotonic())
         )
     except subprocess.TimeoutExpired as error:
+        child.kill()
+        child.communicate()
         raise RenderError(f"PDF rendering took more than {timeout:.0f} s") from error
-    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
-        tail = done.stderr.decode("utf-8", "replace")[-2000:]
-        if "MemoryError" in tail or done.returncode < 0:
+    if child.returncode != 0 or not stdout.startswith(b"%PDF"):
+        tail = stderr.decode("utf-8", "replace")[-2000:]
+        if "MemoryError" in tail or child.returncode < 0:
             raise RenderError(f"PDF rendering exceeded {memory_mb} MB or was killed: {tail}")
-        raise RenderError(f"PDF rendering failed ({done.returncode}): {tail}")
+        raise RenderError(f"PDF rendering failed ({child.returncode}): {tail}")
     # The child's warnings (e.g. refused URLs) go to our log.
-    for line in done.stderr.decode("utf-8", "replace").splitlines()[-50:]:
+    for line in stderr.decode("utf-8", "replace").splitlines()[-50:]:
         if "refused to fetch" in line:
             logger.warning(line)
         elif line.startswith(PEAK_MARK) and stats is not None:
             stats["peak_rss_mb"] = int(line.removeprefix(PEAK_MARK)) / 1024
-    return done.stdout
+    return stdout
 
 
 def render_app_pdf(
     html: str,
     *,
-    attachments: tuple[PdfAttachment, ...] = (),
+    attachments: Attachments = (),
     created: datetime.datetime | None = None,
     stats: dict | None = None,
 ) -> bytes:
@@ -211,20 +258,23 @@ def _peak_rss_kb() -> int:
 def _child_main() -> int:
     import resource
 
-    payload = json.loads(sys.stdin.buffer.read())
+    payload = json.loads(sys.stdin.buffer.readline())
     limit = int(payload["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     created = payload["created"]
-    pdf = render_pdf_in_process(
-        payload["html"],
-        static_root=payload["static_root"],
-        attachments=tuple(
-            PdfAttachment(a["name"], base64.b64decode(a["content"]), a["description"])
-            for a in payload["attachments"]
-        ),
-        created=datetime.datetime.fromisoformat(created) if created else None,
+    created = datetime.datetime.fromisoformat(created) if created else None
+    document = _document(payload["html"], payload["static_root"])
+    # The attachments come once the parent has made them (see `render_pdf`), on a
+    # second line unless the first carried them.
+    listed = payload.get("attachments")
+    del payload
+    if listed is None:
+        listed = json.loads(sys.stdin.buffer.readline())["attachments"]
+    attachments = tuple(
+        PdfAttachment(a["name"], base64.b64decode(a["content"]), a["description"]) for a in listed
     )
+    pdf = document.write_pdf(attachments=_embedded(attachments, created))
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
     sys.stderr.write(f"{PEAK_MARK}{_peak_rss_kb()}\n")

@@ -30,6 +30,7 @@ is a string, number, boolean, list or dict; dates are pre-formatted in Danish
 import dataclasses
 import datetime
 from collections import OrderedDict
+from types import SimpleNamespace
 
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -101,8 +102,41 @@ def _status_line(line) -> dict:
     }
 
 
-def _milestone(m, previous=None) -> dict:
+class _Wording:
+    """Labels, reasons and dates of the milestone rows, each worded once per build.
+
+    The report words 20,000 milestones (the spreadsheet has them all), and each
+    `gettext` or date format through Django's translation machinery costs
+    microseconds; the same few labels, reasons and dates recur throughout.
+    Built inside the report's language (Danish)."""
+
+    def __init__(self):
+        self.labels = {colour: str(label) for colour, label in Rag.LABELS.items()}
+        self.new = _("Ny")
+        self.unknown = _("dato ukendt")
+        self.reached = _("nået")
+        self.slipped = _("skredet")
+        self._reasons: dict = {}
+        self._dates: dict = {}
+
+    def date(self, value: datetime.date | None, precision: str = "day") -> str:
+        key = (value, precision)
+        found = self._dates.get(key)
+        if found is None:
+            found = self._dates[key] = _date(value, precision)
+        return found
+
+    def reason(self, rag) -> str:
+        # A rating is a frozen dataclass of plain values: equal ratings have one wording.
+        found = self._reasons.get(rag)
+        if found is None:
+            found = self._reasons[rag] = rag.reason
+        return found
+
+
+def _milestone(m, previous=None, words: _Wording | None = None) -> dict:
     """A milestone's row; `previous` is its RAG at the last report's moment (None: new)."""
+    words = words or _Wording()
     rag = m.rag
     return {
         "id": m.id,
@@ -112,18 +146,20 @@ def _milestone(m, previous=None) -> dict:
         "activity_id": m.activity.id,
         "party": m.party.label,
         "track": m.activity.track,
-        "baseline": _date(rag.baseline_date, rag.baseline_precision),
-        "forecast": _date(m.forecast_date, m.forecast_precision),
-        "actual": _("dato ukendt")
+        "baseline": words.date(rag.baseline_date, rag.baseline_precision)
+        if rag.baseline_date
+        else "",
+        "forecast": words.date(m.forecast_date, m.forecast_precision) if m.forecast_date else "",
+        "actual": words.unknown
         if m.actual_date_unknown
-        else _date(m.actual_date, m.actual_precision),
+        else (words.date(m.actual_date, m.actual_precision) if m.actual_date else ""),
         "slip_days": rag.slip_days,
         "rag": rag.rag,
-        "rag_label": rag.label,
-        "rag_reason": rag.reason,
+        "rag_label": words.labels[rag.rag],
+        "rag_reason": words.reason(rag),
         "overridden": rag.overridden,
         "previous_rag": previous.rag if previous else "",
-        "previous_rag_label": previous.label if previous else _("Ny"),
+        "previous_rag_label": words.labels[previous.rag] if previous else words.new,
         "rag_changed": previous is None or previous.rag != rag.rag,
         "this_period": "",
         "sort": [
@@ -389,16 +425,30 @@ def _gantt_svg(page, number: int) -> str:
     return svg
 
 
-def _charts(as_of: datetime.datetime) -> dict:
+def _trend_milestones(lists) -> list[int]:
+    """The milestones the dashboard's trend chart shows by default at the report's moment.
+
+    `selectors.trend_candidates` picks them from a dashboard's capped lists; the report
+    has the same plan already rated, so it hands over those lists
+    (`selectors.milestone_lists(plan)`) instead of having the dashboard rate all
+    milestones twice more."""
+    due_soon, slipped, completed = lists
+    board = SimpleNamespace(
+        slipped=slipped[: selectors.LIST_LIMIT],
+        due_soon=due_soon[: selectors.LIST_LIMIT],
+        completed=completed[: selectors.LIST_LIMIT],
+    )
+    return [m.id for m in selectors.trend_candidates(board=board)][: selectors.MTA_DEFAULT_COUNT]
+
+
+def _charts(as_of: datetime.datetime, lists) -> dict:
     """The dashboard's two charts, as SVG markup, for the report's moment.
 
     The timeline is read once and drawn a landscape page at a time.
     """
     whole = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES * TIMELINE_PAGES)
     pages = _timeline_pages(whole, TIMELINE_ACTIVITIES)
-    trend = selectors.milestone_trend(
-        milestone_ids=selectors.default_trend_milestones(as_of=as_of), as_of=as_of
-    )
+    trend = selectors.milestone_trend(milestone_ids=_trend_milestones(lists), as_of=as_of)
     mta = charts.mta_chart(trend)
     return {
         "gantt_pages": [_gantt_svg(page, n) for n, page in enumerate(pages, start=1)],
@@ -425,18 +475,19 @@ def _milestone_rows(plan, before, since) -> tuple[list[dict], list[dict], list[d
     """Every milestone as a row with its previous RAG; those reached and those slipped
     this period (since the previous report's moment)."""
     before_by_id = {m.id: m for m in before.milestones}
+    words = _Wording()
     rows = []
     completed, slipped_now = [], []
     for m in plan.milestones:
         old = before_by_id.get(m.id)
-        row = _milestone(m, old.rag if old else None)
+        row = _milestone(m, old.rag if old else None, words)
         rows.append(row)
         if _completed_this_period(m, old, since):
-            row["this_period"] = _("nået")
+            row["this_period"] = words.reached
             completed.append(row)
         why = _slipped_this_period(m, old)
         if why:
-            row["this_period"] = _("skredet")
+            row["this_period"] = words.slipped
             moved = (
                 (m.forecast_end - old.forecast_end).days
                 if m.forecast_end and old.forecast_end
@@ -595,7 +646,13 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
         key=_severity,
     )
-    _due, slipped_all, _completed = selectors.milestone_lists(plan)
+    lists = selectors.milestone_lists(plan)
+    _due, slipped_all, _completed = lists
+    completed.sort(key=lambda r: r["sort"])
+    slipped_now.sort(key=_slip_order)
+    # The sort keys have served; the frozen figures (20,000 rows) need not carry them.
+    for row in (*rows, *slipped_now):
+        row.pop("sort", None)
 
     return {
         "schema": SCHEMA,
@@ -619,9 +676,9 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "activity_total": len(plan.activities),
         "focus": focus[:FOCUS_LIMIT],
         "focus_total": len(focus),
-        "completed": sorted(completed, key=lambda r: r["sort"])[:COMPLETED_LIMIT],
+        "completed": completed[:COMPLETED_LIMIT],
         "completed_total": len(completed),
-        "slipped": sorted(slipped_now, key=_slip_order)[:SLIPPED_LIMIT],
+        "slipped": slipped_now[:SLIPPED_LIMIT],
         "slipped_total": len(slipped_now),
         "blockers": _blockers(plan, slipped_all, at),
         "changes": _changes(since, at),
@@ -631,7 +688,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "governance": _governance(at, today, since),
         "medcom": report_medcom.medcom_section(at=at, since=since),
-        "charts": _charts(as_of),
+        "charts": _charts(as_of, lists),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,
     }

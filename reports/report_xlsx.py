@@ -32,7 +32,7 @@ def milestones_xlsx(data: dict) -> bytes:
             Sheet(
                 name="Demodata",
                 title="Demodata – illustrativ",
-                notes=[str(DEMO_NOTICE)],
+                notes=[str(data.get("demo_notice") or DEMO_NOTICE)],
                 headers=[],
             )
         )

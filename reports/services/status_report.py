@@ -8,6 +8,7 @@ selectors); the document is rendered by `core.pdf`.
 import datetime
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -163,17 +164,46 @@ def document_context(report: StatusReport, data: dict) -> dict:
         "data": data,
         "programme_name": settings.SORPLAN_PROGRAMME_NAME,
         "demo_data": bool(data.get("demo")) or demo_data_loaded(),
-        "demo_notice": DEMO_NOTICE,
+        # Figures may say why they are illustrative (the bench's synthetic programme).
+        "demo_notice": data.get("demo_notice") or DEMO_NOTICE,
         "xlsx_name": XLSX_NAME.format(period=report.period_key)
         if data.get("appendix", {}).get("spreadsheet")
         else "",
     }
 
 
+# Between an SVG's tags (the templates' indentation), and a chart element's tooltip
+# (`<title>` without attributes; the chart's own title has an id): neither is drawn
+# on paper, and each is a node WeasyPrint parses and styles.
+_SVG_GAPS = re.compile(r">\s+<")
+_SVG_TOOLTIPS = re.compile(r"<title>[^<]*</title>")
+
+
+def _paper_svg(svg: str) -> str:
+    return _SVG_TOOLTIPS.sub("", _SVG_GAPS.sub("><", svg))
+
+
+def _paper_charts(data: dict) -> dict:
+    """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips)."""
+    charts = data.get("charts")
+    if not charts:
+        return data
+    return {
+        **data,
+        "charts": {
+            **charts,
+            "gantt_pages": [_paper_svg(svg) for svg in charts.get("gantt_pages", [])],
+            "mta": _paper_svg(charts.get("mta", "")),
+        },
+    }
+
+
 def status_report_html(report: StatusReport, data: dict) -> str:
     """The document as HTML for WeasyPrint (the preview page includes the same body)."""
     with translation.override("da"):
-        return render_to_string("reports/pdf/report.html", document_context(report, data))
+        return render_to_string(
+            "reports/pdf/report.html", document_context(report, _paper_charts(data))
+        )
 
 
 def _attachments(report: StatusReport, data: dict) -> tuple:
@@ -199,7 +229,8 @@ def status_report_render(
     data = status_report_data(report) if data is None else data
     return pdf_render.render_app_pdf(
         status_report_html(report, data),
-        attachments=_attachments(report, data),
+        # The 20,000-row workbook is written while the child lays the document out.
+        attachments=lambda: _attachments(report, data),
         created=report.as_of,
         stats=stats,
     )

@@ -162,3 +162,25 @@ def test_rendering_is_capped_in_memory_and_time():
         render_pdf(html, static_root=STATIC, memory_mb=40)
     with pytest.raises(RenderError, match="took more than"):
         render_pdf(html, static_root=STATIC, timeout=0.05)
+
+
+def test_attachments_made_while_the_child_renders_are_embedded():
+    """Attachments given as a function are made in the parent while the child lays the
+    document out, then embedded as given; a failure making them stops the child."""
+    from core.pdf import PdfAttachment, render_pdf
+
+    made = []
+
+    def attachments():
+        made.append(True)
+        return (PdfAttachment("milepaele.xlsx", b"regneark", "Alle milepæle"),)
+
+    content = render_pdf("<p>hej</p>", static_root=STATIC, attachments=attachments)
+    embedded = PdfReader(io.BytesIO(content)).attachments
+    assert made == [True] and embedded == {"milepaele.xlsx": [b"regneark"]}
+
+    def broken():
+        raise ValueError("regnearket kunne ikke skrives")
+
+    with pytest.raises(ValueError, match="regnearket"):
+        render_pdf("<p>hej</p>", static_root=STATIC, attachments=broken)

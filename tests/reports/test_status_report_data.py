@@ -219,3 +219,20 @@ def test_the_appendix_keeps_formula_looking_titles_as_text():
     titles = [sheet.cell(row=r, column=3).value for r in range(2, 2 + len(PAYLOADS))]
     assert [title.replace("\n", "\r") for title in titles] == PAYLOADS
     assert all(cell.quotePrefix for cell in cells)
+
+
+def test_the_trend_chart_shows_the_dashboards_default_milestones(known):
+    """The report picks the MTA's milestones from its own rated plan; they are the ones
+    the dashboard's trend chart shows by default at the report's moment."""
+    from reports import report_data, selectors
+    from reports.selectors import snapshot
+
+    as_of = services.report_as_of(known.period)
+    with time_machine.travel(known.run_at, tick=False):
+        point = selectors.point_in_time(as_of)
+        plan = snapshot.plan_snapshot(at=point.at, today=point.today)
+        chosen = report_data._trend_milestones(selectors.milestone_lists(plan))
+        expected = selectors.default_trend_milestones(as_of=as_of)
+        _report, data = _draft(known)
+    assert chosen == expected and known.slipping.pk in chosen
+    assert data["charts"]["mta_count"] == len(expected)
