@@ -2,6 +2,7 @@
 `ValidationError` or an `EditConflict` shown on the form the person filled in), and the
 `?som_den_var=` moment of the point-in-time pages."""
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,30 @@ from .versioning import EditConflict
 POINT_IN_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
+class MomentInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, except for a value it cannot show: a browser
+    blanks a `datetime-local` input whose value is not ÅÅÅÅ-MM-DDTTT:MM, so a badly typed
+    moment is shown as typed in a text input beside its error."""
+
+    input_type = "datetime-local"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["value"]
+        if shown:
+            for fmt in POINT_IN_TIME_FORMATS:
+                try:
+                    # Wall-clock text reformatted, no zone involved.
+                    moment = datetime.datetime.strptime(shown, fmt)  # noqa: DTZ007
+                except ValueError:
+                    continue
+                context["widget"]["value"] = moment.strftime("%Y-%m-%dT%H:%M")
+                break
+            else:
+                context["widget"]["type"] = "text"
+        return context
+
+
 class PointInTimeForm(forms.Form):
     """`?som_den_var=2026-10-01T00:00` (or a date): show a page as it stood then (read
     through `core.history.as_of_queryset`); empty: live. A moment in the future is
@@ -25,7 +50,7 @@ class PointInTimeForm(forms.Form):
         label=_("Som den så ud den"),
         required=False,
         input_formats=POINT_IN_TIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=MomentInput(format="%Y-%m-%dT%H:%M"),
         help_text=_("Tom: status lige nu."),
         error_messages={
             "invalid": _(

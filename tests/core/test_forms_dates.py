@@ -85,3 +85,16 @@ def test_today_is_copenhagens_date():
 
 def test_a_tasks_today_argument_is_an_iso_date():
     assert task_today("2026-03-02") == datetime.date(2026, 3, 2)
+
+
+def test_a_moment_the_picker_cannot_show_is_shown_as_typed_in_a_text_input():
+    from core.forms import PointInTimeForm
+
+    bad = PointInTimeForm({"som_den_var": "31.13.2026"})
+    assert not bad.is_valid()
+    html = str(bad["som_den_var"])
+    assert 'type="text"' in html and 'value="31.13.2026"' in html
+
+    day = str(PointInTimeForm({"som_den_var": "2026-10-01"})["som_den_var"])
+    assert 'type="datetime-local"' in day and 'value="2026-10-01T00:00"' in day
+    assert 'type="datetime-local"' in str(PointInTimeForm()["som_den_var"])
