@@ -6,15 +6,14 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from core.forms import add_service_errors
+from core.forms import form_save
 from core.spreadsheets import XLSX_CONTENT_TYPE
-from core.versioning import EditConflict
 from parties.access import Access, request_access
 from parties.models import Invitation, Membership, Person
 
@@ -77,24 +76,6 @@ def may_manage(access: Access, user) -> bool:
     )
 
 
-def _service_form(request, form, save, *, status_ok=302):
-    """Run `save(form)` on a valid form: None when it saved, else the status to answer
-    with (the form then carries the error and keeps what was typed)."""
-    if not form.is_valid():
-        return 400
-    try:
-        save(form)
-    except EditConflict as conflict:
-        form.data = form.data.copy()
-        form.data["version"] = conflict.current.version
-        form.add_error(None, CONFLICT)
-        return 409
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return 400
-    return None
-
-
 def people_list(request):
     access = _access(request)
     query = request.GET.get("q", "").strip()
@@ -142,15 +123,16 @@ def person_invite(request):
                 by=request.user,
                 access=access,
             )
-            form.saved = invitation
+            return invitation
 
-        status = _service_form(request, form, save)
-        if status is None:
+        result = form_save(form, save, conflict=CONFLICT)
+        status = result.status
+        if result.ok:
             messages.success(
                 request,
-                _("Invitationen er sendt til %(email)s.") % {"email": form.saved.user.email},
+                _("Invitationen er sendt til %(email)s.") % {"email": result.saved.user.email},
             )
-            return redirect("accounts:person_detail", person=form.saved.user_id)
+            return redirect("accounts:person_detail", person=result.saved.user_id)
     return render(request, "accounts/person_invite.html", {"form": form}, status=status)
 
 
@@ -263,7 +245,7 @@ def membership_add(request, person: int):
                 version=data["version"],
             )
 
-        status = _service_form(request, form, save)
+        status = form_save(form, save, conflict=CONFLICT).status
         if status is None:
             messages.success(request, _("Medlemskabet er givet."))
             return redirect("accounts:person_detail", person=user.pk)
@@ -290,7 +272,7 @@ def membership_remove(request, person: int, membership: int):
                 version=form.cleaned_data["version"],
             )
 
-        status = _service_form(request, form, save)
+        status = form_save(form, save, conflict=CONFLICT).status
         if status is None:
             messages.success(request, _("Medlemskabet er fjernet."))
             if not people_visible(access).filter(pk=user.pk).exists():
@@ -373,7 +355,7 @@ def person_action(request, person: int, action: str):
                 version=form.cleaned_data["version"],
             )
 
-        status = _service_form(request, form, save)
+        status = form_save(form, save, conflict=CONFLICT).status
         if status is None:
             messages.success(request, done)
             return redirect("accounts:person_detail", person=user.pk)

@@ -12,17 +12,11 @@ from parties.models import Party
 
 class RecordQuerySet(models.QuerySet):
     def visible_to(self, access):
-        """Everything for the SOR-team and the steering group; for a party's reporters the
-        records owned by, or linked through an activity to, a party they report for; and
-        anyone the records they own themselves."""
+        """Everything for the SOR-team and the steering group; for anyone else the records
+        of `GovernanceRecord.readable_by`."""
         if access.may_read_all_governance:
             return self
-        ids = access.reports_for_party_ids
-        return self.filter(
-            Q(owner_party_id__in=ids)
-            | Q(activities__responsible_party_id__in=ids)
-            | Q(owner_person_id=access.user_id)
-        ).distinct()
+        return self.filter(self.model.readable_by(access))
 
     def for_party(self, party):
         return self.filter(owner_party=party)
@@ -60,8 +54,26 @@ class GovernanceRecord(models.Model):
 
     objects = RecordQuerySet.as_manager()
 
+    # The record's own fields naming a party whose reporters may read it.
+    READER_PARTY_FIELDS = ("owner_party",)
+
     class Meta:
         abstract = True
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def readable_by(cls, access) -> Q:
+        """What a party's reporter may read: the records owned by (or, for a decision,
+        requested by) a party they report for, or linked through an activity to one, and
+        the records they own themselves. Written on columns the history table shares, so
+        it narrows the records as they stood at a past moment as well as the live ones;
+        the activity links are today's (links have no history)."""
+        ids = access.reports_for_party_ids
+        rule = Q(id__in=cls.objects.filter(activities__responsible_party_id__in=ids).values("pk"))
+        for name in cls.READER_PARTY_FIELDS:
+            rule |= Q(**{f"{name}_id__in": ids})
+        if access.user_id is not None:
+            rule |= Q(owner_person_id=access.user_id)
+        return rule

@@ -101,17 +101,6 @@ class MeetingParticipant(models.Model):
 
 
 class DecisionQuerySet(RecordQuerySet):
-    def visible_to(self, access):
-        if access.may_read_all_governance:
-            return self
-        ids = access.reports_for_party_ids
-        return self.filter(
-            Q(owner_party_id__in=ids)
-            | Q(requested_by_party_id__in=ids)
-            | Q(activities__responsible_party_id__in=ids)
-            | Q(owner_person_id=access.user_id)
-        ).distinct()
-
     def requested(self):
         return self.filter(status=Decision.Status.REQUESTED)
 
@@ -169,6 +158,8 @@ class Decision(GovernanceRecord):
 
     history = HistoricalRecords()
     objects = DecisionQuerySet.as_manager()
+
+    READER_PARTY_FIELDS = ("owner_party", "requested_by_party")
 
     class Meta:
         ordering = ["needed_by", "-created_at"]

@@ -12,6 +12,7 @@ from core.history import as_of_queryset
 from milestones.rag import add_months
 
 from ..models import SCALE_VALUES, Band, Risk, band_by_key, band_of
+from .records import readable_at
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,9 @@ class HeatMap:
 def risk_rows(access, data: dict, at: datetime.datetime | None = None):
     """The risks `access` may read, as they stood at `at` (None: the live table), narrowed
     by the register's filters (`RiskFilterForm.cleaned_data`, empty: all) and annotated
-    with `score_value`. Party, band, status and owner apply to the rows as they stood;
-    the track and who may read a risk follow today's links (links have no history)."""
-    visible = Risk.objects.visible_to(access)
-    rows = visible if at is None else as_of_queryset(Risk, at).filter(id__in=visible.values("pk"))
-    rows = rows.annotate(score_value=F("probability") * F("impact"))
+    with `score_value`. Party, band, status, owner and who may read a risk apply to the
+    rows as they stood; the track follows today's links (links have no history)."""
+    rows = readable_at(Risk, access, at).annotate(score_value=F("probability") * F("impact"))
     if data.get("party"):
         rows = rows.filter(owner_party_id=data["party"].pk)
     if data.get("track"):

@@ -3,7 +3,7 @@ trend) and the heat map, decisions needed with their deadlines and options, deci
 taken since a moment, overdue actions, open exceptions and the delivery confidence.
 
 Live or as the records stood at a past moment: the same code reads the live tables
-(`at=None`) or django-simple-history's (`core.history.as_of_queryset`), so the
+(`at=None`) or django-simple-history's (`selectors/records.py`), so the
 point-in-time dashboard and a report's frozen figures show what the live page showed
 then.
 """
@@ -12,12 +12,9 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.history import as_of_queryset
 from milestones.models import Activity, Milestone
-from parties.models import Party
 
 from ..models import (
     Action,
@@ -25,9 +22,9 @@ from ..models import (
     DecisionOption,
     DeliveryConfidence,
     ExceptionNote,
-    GovernanceRecord,
     Risk,
 )
+from .records import attach_owners, records_at
 from .risks import HeatMap, heat_map_of, month_before
 
 TOP = 5
@@ -61,36 +58,6 @@ class GovernanceSummary:
     options: dict[int, list[DecisionOption]] = field(default_factory=dict)  # by decision id
     at: datetime.datetime | None = None
     compared_at: datetime.datetime | None = None
-
-
-def records_at(model, at: datetime.datetime | None, access=None, **filters) -> list:
-    """Instances of `model` as they stood at `at` (None: live), matching `filters`, limited
-    to what `access` may read (None: everything, as for the steering group's report).
-
-    Which records a reporter may read is decided on today's links (the plan's links to
-    records have no history); the rows themselves are as they stood.
-    """
-    rows = as_of_queryset(model, at).filter(**filters)
-    if (
-        access is not None
-        and issubclass(model, GovernanceRecord)
-        and not access.may_read_all_governance
-    ):
-        rows = rows.filter(id__in=model.objects.visible_to(access).values("pk"))
-    # Historical rows become instances (SQLite's `as_of` gives instances already).
-    return [row if isinstance(row, model) else row.instance for row in rows]
-
-
-def attach_owners(records) -> None:
-    """Owner party and person on each record, in two queries (historical rows have no
-    select_related)."""
-    parties = Party.objects.in_bulk({r.owner_party_id for r in records})
-    people = get_user_model().objects.in_bulk(
-        {r.owner_person_id for r in records if r.owner_person_id}
-    )
-    for r in records:
-        r.owner_party = parties[r.owner_party_id]
-        r.owner_person = people.get(r.owner_person_id)
 
 
 def governance_summary(

@@ -14,8 +14,9 @@ from milestones.exports import list_export, requested_format
 from .. import forms
 from ..exports import ACTION_COLUMNS
 from ..models import Action
+from ..selectors.logs import action_rows
 from ..services import records as services
-from .common import CONFLICT, access_of, form_page, get_record_for_user, record_edit
+from .common import CONFLICT, access_of, form_page, get_record_for_user, log_moment, record_edit
 
 ACTION_VIEWS = {
     "mine": _("Mine"),
@@ -26,21 +27,16 @@ ACTION_VIEWS = {
 
 
 def action_list(request):
+    """The action list, live or as it stood at `?som_den_var=` (overdue then: past the due
+    date on the moment's day)."""
     access = access_of(request)
-    today = timezone.localdate()
-    actions = Action.objects.visible_to(access).select_related("owner_party", "owner_person")
+    moment, at, moment_context = log_moment(request)
+    today = timezone.localdate(at) if at else timezone.localdate()
     view = request.GET.get("vis", "alle")
-    if view == "mine":
-        actions = actions.filter(owner_person=request.user)
-    elif view == "part":
-        actions = actions.filter(owner_party_id__in=access.party_ids)
-    elif view == "over-frist":
-        actions = actions.overdue(today)
-    else:
+    if view not in ACTION_VIEWS:
         view = "alle"
     closed = request.GET.get("lukkede") == "1"
-    if not closed and view != "over-frist":
-        actions = actions.open()
+    actions = action_rows(access, view=view, closed=closed, today=today, at=at)
     if requested_format(request):
         return list_export(
             request,
@@ -48,6 +44,7 @@ def action_list(request):
             title=_("Handlinger"),
             columns=ACTION_COLUMNS,
             rows=actions,
+            form=moment,
             filters=[
                 _("Vis: %(view)s") % {"view": ACTION_VIEWS[view]},
                 _("Lukkede med") if closed else _("Kun åbne"),
@@ -56,7 +53,13 @@ def action_list(request):
     return render(
         request,
         "governance/action_list.html",
-        {"actions": actions, "view": view, "views": ACTION_VIEWS, "today": today},
+        {
+            "actions": actions,
+            "view": view,
+            "views": ACTION_VIEWS,
+            "today": today,
+            **moment_context,
+        },
     )
 
 

@@ -1,14 +1,13 @@
 """Shared steps of governance pages: fetch and authorise, and the form page."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.forms import add_service_errors
-from core.versioning import EditConflict
+from core.forms import PointInTimeForm, form_save
 from parties.access import request_access
 from parties.models import Party
 
@@ -28,11 +27,20 @@ def access_of(request):
 
 
 def record_parties(record) -> set[int]:
-    ids = {record.owner_party_id}
-    if getattr(record, "requested_by_party_id", None):
-        ids.add(record.requested_by_party_id)
+    ids = {getattr(record, f"{name}_id") for name in record.READER_PARTY_FIELDS} - {None}
     ids.update(record.activities.values_list("responsible_party_id", flat=True))
     return ids
+
+
+def log_moment(request):
+    """A log page's `?som_den_var=`: the form (bound to the query, so a bad date shows its
+    Danish message beside what was typed), the valid moment (None: live) and the page's
+    context for the moment form and the past banner (`keep`: the page's other filters,
+    carried by the form)."""
+    form = PointInTimeForm(request.GET or None)
+    at = form.moment
+    keep = [(k, v) for k, v in request.GET.items() if k not in ("som_den_var", "format")]
+    return form, at, {"moment": form, "as_of": at, "keep": keep}
 
 
 def get_record_for_user(request, model, key: str, *, write: bool = False):
@@ -47,29 +55,17 @@ def get_record_for_user(request, model, key: str, *, write: bool = False):
 
 
 def form_page(request, *, make_form, save, template, context, success, done_message):
-    """GET: `make_form(None)`. POST: validate, save through `save(form)`; on a service
-    error or a conflict re-render with what the person typed (400 / 409)."""
-    status = 200
+    """GET: `make_form(None)`. POST: validate, save through `save(form)` (`core.forms.
+    form_save`): on success a message and a redirect to `success(saved)`; on a service
+    error or a conflict the form again with what the person typed (400 / 409)."""
     form = make_form(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                saved = save(form)
-            except EditConflict as conflict:
-                data = request.POST.copy()
-                data["version"] = conflict.current.version
-                form = make_form(data)
-                form.is_valid()
-                form.add_error(None, CONFLICT)
-                status = 409
-            except ValidationError as error:
-                add_service_errors(form, error)
-                status = 400
-            else:
-                messages.success(request, done_message)
-                return redirect(success(saved))
-        else:
-            status = 400
+        result = form_save(form, save, conflict=CONFLICT)
+        if result.ok:
+            messages.success(request, done_message)
+            return redirect(success(result.saved))
+        status = result.status
     return render(request, template, {**context, "form": form}, status=status)
 
 

@@ -14,16 +14,17 @@ from milestones.exports import list_export, requested_format
 from .. import forms
 from ..exports import DECISION_COLUMNS
 from ..models import Decision
+from ..selectors.logs import decision_rows
 from ..services import records as services
-from .common import CONFLICT, access_of, form_page, get_record_for_user
+from .common import CONFLICT, access_of, form_page, get_record_for_user, log_moment
 
 
 def decision_list(request):
+    """The decision log, live or as it stood at `?som_den_var=`."""
     access = access_of(request)
-    decisions = Decision.objects.visible_to(access).select_related("meeting", "owner_party")
+    moment, at, moment_context = log_moment(request)
     status = request.GET.get("status", "")
-    if status in Decision.Status.values:
-        decisions = decisions.filter(status=status)
+    decisions = decision_rows(access, status=status, at=at)
     if requested_format(request):
         return list_export(
             request,
@@ -31,6 +32,7 @@ def decision_list(request):
             title=_("Beslutningslog"),
             columns=DECISION_COLUMNS,
             rows=decisions,
+            form=moment,
             filters=[_("Status: %(status)s") % {"status": Decision.Status(status).label}]
             if status in Decision.Status.values
             else [],
@@ -38,7 +40,12 @@ def decision_list(request):
     return render(
         request,
         "governance/decision_list.html",
-        {"decisions": decisions, "status": status, "statuses": Decision.Status.choices},
+        {
+            "decisions": decisions,
+            "status": status,
+            "statuses": Decision.Status.choices,
+            **moment_context,
+        },
     )
 
 

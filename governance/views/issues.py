@@ -8,25 +8,24 @@ from django.views.decorators.http import require_http_methods
 
 from .. import forms
 from ..models import Issue
+from ..selectors.logs import issue_rows
 from ..services import records as services
-from .common import access_of, form_page, get_record_for_user, parties_for, record_edit
+from .common import access_of, form_page, get_record_for_user, log_moment, parties_for, record_edit
 
 
 def issue_list(request):
+    """The issue log, live or as it stood at `?som_den_var=`."""
     access = access_of(request)
-    issues = Issue.objects.visible_to(access).select_related("owner_party")
+    moment, at, moment_context = log_moment(request)
     status = request.GET.get("status", "")
-    if status in Issue.Status.values:
-        issues = issues.filter(status=status)
-    elif status != "alle":
-        issues = issues.exclude(status__in=[Issue.Status.RESOLVED, Issue.Status.REJECTED])
     return render(
         request,
         "governance/issue_list.html",
         {
-            "issues": issues.order_by("due_on", "title"),
+            "issues": issue_rows(access, status=status, at=at),
             "status": status,
             "statuses": Issue.Status.choices,
+            **moment_context,
         },
     )
 

@@ -15,8 +15,8 @@ from milestones.exports import list_export, requested_format
 from .. import forms
 from ..exports import RISK_COLUMNS
 from ..models import Issue, Risk
+from ..selectors.records import listed as listed_records
 from ..selectors.risks import heat_map, risk_rows
-from ..selectors.summary import attach_owners
 from ..services import records as services
 from .common import CONFLICT, access_of, form_page, get_record_for_user, parties_for, record_edit
 
@@ -40,13 +40,7 @@ def risk_list(request):
     if cell.count("x") == 1 and cell.replace("x", "").isdigit():
         p, i = cell.split("x")
         listed = listed.filter(probability=int(p), impact=int(i))
-    listed = listed.order_by("-score_value", "title")
-    if at is None:
-        listed = listed.select_related("owner_party", "owner_person")
-    else:
-        # Historical rows become instances, with their owners as they stood.
-        listed = [row.instance for row in listed]
-        attach_owners(listed)
+    listed = listed_records(Risk, listed.order_by("-score_value", "title"), at)
     if requested_format(request):
         return list_export(
             request,

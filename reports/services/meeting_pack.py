@@ -8,11 +8,15 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from governance.models import Decision, Meeting
+from milestones.demo import DEMO_NOTICE, demo_data_loaded
 
 from ..models import StatusReport
 
 
 def meeting_pack_context(meeting: Meeting) -> dict:
+    """The pack's facts: the meeting, its participants, the latest report published by its
+    date, the decisions requested and due by its date (or without a date) with who asks,
+    and whether demo data is loaded (the pack then says so, as the report does)."""
     report = (
         StatusReport.objects.published()
         .filter(period__lte=meeting.held_on)
@@ -22,6 +26,7 @@ def meeting_pack_context(meeting: Meeting) -> dict:
     decisions = (
         Decision.objects.requested()
         .filter(Q(needed_by__isnull=True) | Q(needed_by__lte=meeting.held_on))
+        .select_related("requested_by_party", "owner_party")
         .prefetch_related("options")
         .order_by("needed_by", "title")
     )
@@ -31,6 +36,8 @@ def meeting_pack_context(meeting: Meeting) -> dict:
         "report": report,
         "decisions": decisions,
         "programme_name": settings.SORPLAN_PROGRAMME_NAME,
+        "demo_data": demo_data_loaded(),
+        "demo_notice": DEMO_NOTICE,
     }
 
 

@@ -191,6 +191,33 @@ def test_the_meeting_pack_pdf_has_the_agenda_and_the_decision_requests(
 
 
 @pytest.mark.django_db
+def test_the_meeting_pack_says_who_asks_which_deadline_passed_and_when_it_is_demo_data(
+    client_for, known, editor, tmp_path
+):
+    from milestones.demo import DEMO_BASELINE_KEY, demo_flag_reset
+
+    with at(datetime.date(2026, 11, 20)):
+        make_decision(
+            editor,
+            title="Regionens anmodning",
+            party_key="region-midtjylland",
+            needed_by=datetime.date(2026, 12, 10),
+        )
+    url = f"/styring/moeder/{known.key}/pakke.pdf"
+    text = " ".join(pdf_text(client_for(editor).get(url).content, tmp_path).split())
+    # Due before the meeting: said so; due on the day: not.
+    assert "1. december 2026 (fristen er overskredet før mødet)" in text
+    assert "10. december 2026 (fristen" not in text
+    assert "Anmodet af: SOR-teamet" in text and "Anmodet af: Region Midt" in text
+    assert "Demodata – illustrativ" not in text
+
+    factories.BaselineFactory(key=DEMO_BASELINE_KEY)
+    demo_flag_reset()
+    text = pdf_text(client_for(editor).get(url).content, tmp_path)
+    assert "Demodata – illustrativ" in text
+
+
+@pytest.mark.django_db
 def test_hostile_text_in_the_meeting_pack_is_shown_as_text(
     client_for, editor, counting_http_server, tmp_path
 ):
