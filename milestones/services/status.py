@@ -47,6 +47,7 @@ _RAG_FIELDS = (
     "forecast_precision",
 )
 _DATE_FIELDS = ("baseline_date", "forecast_date")
+_PERIOD_FIELDS = ("forecast_end", "actual_end")
 
 
 def severity(rag: str) -> int:
@@ -88,12 +89,14 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         row["milestone_id"]: row
         for row in MilestoneStatus.objects.filter(
             milestone_id__in=[m.pk for m in milestones]
-        ).values("milestone_id", "severity", *_RAG_FIELDS)
+        ).values("milestone_id", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS)
     }
     changed = []
     for milestone in milestones:
         fields = rating_fields(ratings[milestone.pk])
         fields["severity"] = severity(fields["rag"])
+        fields["forecast_end"] = milestone.forecast_period_end
+        fields["actual_end"] = milestone.actual_period_end
         old = stored.get(milestone.pk)
         if old is not None and all(old[k] == v for k, v in fields.items()):
             continue
@@ -104,7 +107,7 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["milestone"],
-            update_fields=["rated_on", "severity", *_RAG_FIELDS],
+            update_fields=["rated_on", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS],
         )
     # Unchanged ratings hold on this day too.
     unchanged = MilestoneStatus.objects.filter(rated_on__lt=today)
