@@ -9,7 +9,7 @@ class MilestonesConfig(AppConfig):
     def ready(self):
         # The materialised status follows every write that records history
         # (milestones.services.status), in the same transaction.
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save
         from simple_history.signals import post_create_historical_record
 
         from .models import Activity, Baseline, BaselineEntry, Milestone
@@ -21,10 +21,10 @@ class MilestonesConfig(AppConfig):
                 sender=model.history.model,
                 dispatch_uid=f"materialised-status-{model._meta.label_lower}",
             )
-        # Baseline entries have no history: one written on its own is followed here.
-        for signal in (post_save, post_delete):
-            signal.connect(
-                baseline_entry_written,
-                sender=BaselineEntry,
-                dispatch_uid=f"materialised-status-baselineentry-{signal is post_save}",
-            )
+        # Baseline entries have no history: one saved on its own is followed here (an
+        # entry is deleted only with its milestone or baseline, which are followed above).
+        post_save.connect(
+            baseline_entry_written,
+            sender=BaselineEntry,
+            dispatch_uid="materialised-status-baselineentry",
+        )

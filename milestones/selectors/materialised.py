@@ -120,10 +120,16 @@ def rollup_rows(
         F("milestone_id").asc(),
     ]
     window = Window(RowNumber(), partition_by=[F(f) for f in fields], order_by=order)
-    worst = (
+    # The window ranks narrow rows (the sort keys); the winners' fields are read after.
+    winners = (
         statuses.filter(severity__gte=0)
         .annotate(number=window)
         .filter(number=1)
+        .values_list("milestone_id", flat=True)
+    )
+    worst = (
+        MilestoneStatus.objects.filter(milestone_id__in=winners)
+        .order_by()
         .values("milestone_id", "milestone__title", *RAG_FIELDS, *fields)
     )
     for row in worst:

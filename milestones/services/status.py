@@ -249,7 +249,7 @@ def history_written(sender, instance, history_instance, **kwargs) -> None:
 
 
 def baseline_entry_written(sender, instance, **kwargs) -> None:
-    """After one baseline entry is saved or deleted (entries have no history; a new
+    """After one baseline entry is saved (entries have no history; a new
     baseline writes its entries in bulk and is rated when activated): re-rate its
     milestone when the entry belongs to the active baseline."""
     if getattr(_deferred, "depth", 0):

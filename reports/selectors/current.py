@@ -12,10 +12,22 @@ import datetime
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 
-from milestones.models import Activity, Dependency, MilestoneStatus
+from core.cache import cached_many, stamp
+from milestones.models import Activity, Dependency, Milestone, MilestoneStatus
 from milestones.rag import Rag
 from milestones.selectors.materialised import (
     RAG_FIELDS,
@@ -186,6 +198,18 @@ def current_rollups(scoped: Scoped):
 # ---------------------------------------------------------------------------
 # The capped lists
 # ---------------------------------------------------------------------------
+def _first(statuses: QuerySet, lead: str, limit: int, order: tuple) -> QuerySet:
+    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows up
+    to the `limit`-th value of `lead` are found on the ratings alone, and only those are
+    joined to their milestone, activity and party to be put in order (sorting thousands
+    of joined rows to show twenty took most of a list's time)."""
+    field = lead.lstrip("-")
+    nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
+    within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
+    # Fewer than `limit` rows: all of them.
+    return statuses.filter(Q(**within) | ~Exists(nth)).order_by(*order)[:limit]
+
+
 @dataclass
 class Lists:
     due_soon: list[MilestoneRow]
@@ -226,33 +250,44 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
         candidates=Count("pk", filter=candidate),
     )
     due_rows = milestone_rows(
-        statuses.filter(due).order_by("forecast_end", _PARTY_NAME, "milestone__title", "pk")[
-            :limit
-        ],
+        _first(
+            statuses.filter(due),
+            "forecast_end",
+            limit,
+            ("forecast_end", _PARTY_NAME, "milestone__title", "pk"),
+        ),
         scoped,
     )
     slipped_rows = milestone_rows(
-        statuses.filter(slipped)
-        .annotate(delay=delay)
-        .order_by("-delay", _PARTY_NAME, "milestone__title", "pk")[:limit],
+        _first(
+            statuses.filter(slipped).annotate(delay=delay),
+            "-delay",
+            limit,
+            ("-delay", _PARTY_NAME, "milestone__title", "pk"),
+        ),
         scoped,
     )
     completed_rows = milestone_rows(
-        statuses.filter(completed).order_by("-milestone__actual_date", "-milestone__title", "pk")[
-            :limit
-        ],
+        _first(
+            statuses.filter(completed),
+            "-milestone__actual_date",
+            limit,
+            ("-milestone__actual_date", "-milestone__title", "pk"),
+        ),
         scoped,
     )
     # Slipped ones in their list's order before red ones in id order, as the replay
     # walks them (its sort by delay and title is stable).
     is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
-    candidates = (
+    candidates = _first(
         statuses.annotate(has_successors=has_successors, delay=delay, slipped_first=is_slipped)
         .filter(candidate)
         .annotate(
             slipped_party=Case(When(slipped, then=F(_PARTY_NAME)), default=Value("")),
-        )
-        .order_by("-delay", "milestone__title", "slipped_first", "slipped_party", "pk")
+        ),
+        "-delay",
+        BLOCKER_CANDIDATES,
+        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
     )
     return Lists(
         due_soon=due_rows,
@@ -268,37 +303,26 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
 
 def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
     """The blockers as `blockers.blockers` finds them, from the most delayed candidates
-    (four queries: the candidates, the dependency pairs, the dependants' dates, the
-    rows shown)."""
+    (five queries: the candidates, the dependencies' stamp (and, for walks not cached,
+    the dependency pairs), the dependants' dates, the titles that order them, the rows
+    shown)."""
     today = scoped.today
     candidates = milestone_rows(lists.blocker_candidates[:BLOCKER_CANDIDATES], scoped)
     if not candidates:
         return []
-    successors: dict[int, list[int]] = defaultdict(list)
-    for predecessor, successor in Dependency.objects.order_by().values_list(
-        "predecessor_id", "successor_id"
-    ):
-        successors[predecessor].append(successor)
-    walks = []
-    reached: set[int] = set()
-    for m in candidates:
-        found, seen = [], {m.id}
-        queue = deque((s, 1) for s in successors[m.id])
-        while queue and len(seen) <= DEPENDANTS_WALK:
-            current, depth = queue.popleft()
-            if current in seen:
-                continue
-            seen.add(current)
-            queue.extend((s, depth + 1) for s in successors.get(current, ()))
-            found.append((current, depth))
-            reached.add(current)
-        walks.append((m, found, bool(queue)))
-    # Open, forecast end and title of each milestone reached, within the filter.
+    walked = dependant_walks([m.id for m in candidates])
+    walks = [(m, *walked[m.id]) for m in candidates]
+    reached = {pk for _m, found, _capped in walks for pk, _depth in found}
+    # Open and forecast end of each milestone reached, within the filter: read from the
+    # ratings alone (every rating in the filter, when many are reached, rather than a long
+    # list of ids).
+    facts_qs = scoped.statuses().order_by()
+    if len(reached) <= 500:
+        facts_qs = facts_qs.filter(milestone_id__in=reached)
     facts = {
-        pk: (severity >= 0, end, title)
-        for pk, severity, end, title in scoped.statuses()
-        .filter(milestone_id__in=reached)
-        .values_list("milestone_id", "severity", "forecast_end", "milestone__title")
+        pk: (severity >= 0, end)
+        for pk, severity, end in facts_qs.values_list("milestone_id", "severity", "forecast_end")
+        if pk in reached
     }
     rows = []
     for m, found, capped in walks:
@@ -308,11 +332,11 @@ def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
             fact = facts.get(pk)
             if fact is None:  # outside the filter: its chain still counts
                 continue
-            is_open, end, title = fact
+            is_open, end = fact
             threatened = bool(is_open and expected and end and end < expected)
-            dependants.append((not threatened, depth, title, pk))
+            dependants.append((not threatened, depth, pk))
         if dependants:
-            dependants.sort(key=lambda d: (d[0], d[1], d[2]))
+            dependants.sort(key=lambda d: (d[0], d[1]))
             rows.append((m, expected, dependants, capped))
 
     def delay(m: MilestoneRow) -> int:
@@ -320,7 +344,25 @@ def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
 
     rows.sort(key=lambda r: (-sum(1 for d in r[2] if not d[0]), -delay(r[0]), r[0].title))
     rows = rows[:shown]
-    shown_ids = {d[3] for r in rows for d in r[2][:DEPENDANTS_SHOWN]}
+    # Dependants are shown threatened first, nearest first, then by title: only the
+    # titles of those that may be among the first few are needed.
+    candidates_shown = set()
+    for _m, _expected, dependants, _capped in rows:
+        if len(dependants) > DEPENDANTS_SHOWN:
+            last = dependants[DEPENDANTS_SHOWN - 1][:2]
+            dependants_in = [d for d in dependants if d[:2] <= last]
+        else:
+            dependants_in = dependants
+        candidates_shown.update(d[2] for d in dependants_in)
+    titles = dict(Milestone.objects.filter(pk__in=candidates_shown).values_list("pk", "title"))
+    shown_rows = []
+    for m, expected, dependants, capped in rows:
+        ordered = sorted(
+            (d for d in dependants if d[2] in titles),
+            key=lambda d: (d[0], d[1], titles[d[2]]),
+        )[:DEPENDANTS_SHOWN]
+        shown_rows.append((m, expected, dependants, ordered, capped))
+    shown_ids = {d[2] for r in shown_rows for d in r[3]}
     by_id = {
         m.id: m
         for m in milestone_rows(scoped.statuses().filter(milestone_id__in=shown_ids), scoped)
@@ -331,14 +373,52 @@ def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
             expected=expected,
             dependants=[
                 DependantRow(milestone=by_id[pk], threatened=not safe, depth=depth)
-                for safe, depth, _title, pk in dependants[:DEPENDANTS_SHOWN]
+                for safe, depth, pk in ordered
             ],
             dependant_count=len(dependants),
             threatened_count=sum(1 for d in dependants if not d[0]),
             walk_capped=capped,
         )
-        for m, expected, dependants, capped in rows
+        for m, expected, dependants, ordered, capped in shown_rows
     ]
+
+
+WALK_CACHE_SECONDS = 3600
+
+
+def dependant_walks(milestone_ids: list[int]) -> dict[int, tuple[list, bool]]:
+    """Each milestone's dependants, transitively, as `blockers.blockers` walks them:
+    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether the walk
+    was capped. They depend on the dependencies alone, so each walk is cached under the
+    dependencies' stamp (one query): an edit of a date leaves them valid."""
+    version = stamp(models=(Dependency,))
+
+    def build(missing: list[int]) -> dict[int, tuple[list, bool]]:
+        successors: dict[int, list[int]] = defaultdict(list)
+        for predecessor, successor in Dependency.objects.order_by().values_list(
+            "predecessor_id", "successor_id"
+        ):
+            successors[predecessor].append(successor)
+        result = {}
+        for start in missing:
+            found, seen = [], {start}
+            queue = deque((s, 1) for s in successors.get(start, ()))
+            while queue and len(seen) <= DEPENDANTS_WALK:
+                current, depth = queue.popleft()
+                if current in seen:
+                    continue
+                seen.add(current)
+                queue.extend((s, depth + 1) for s in successors.get(current, ()))
+                found.append((current, depth))
+            result[start] = (found, bool(queue))
+        return result
+
+    return cached_many(
+        "reports",
+        {pk: ("dependant-walk", 1, version, pk) for pk in milestone_ids},
+        build,
+        seconds=WALK_CACHE_SECONDS,
+    )
 
 
 def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:
