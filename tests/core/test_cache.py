@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import translation
 
-from core.cache import cached, page_html, stamp
+from core.cache import cached, cached_many, page_html, stamp
 from core.history import record_save
 from milestones.models import BaselineEntry, Goal
 from parties.models import Party
@@ -81,3 +81,21 @@ def test_page_html_is_cached_per_path_and_language(db):
     with translation.override("en"):
         page_html(request, namespace="test", parts=("p",), build=build, seconds=60)
     assert len(calls) == 3
+
+
+def test_cached_many_builds_only_what_is_missing():
+    cache.clear()
+    asked = []
+
+    def build(missing):
+        asked.append(sorted(missing))
+        return {item: item * 10 for item in missing}
+
+    parts = {1: ("t-many", 1), 2: ("t-many", 2)}
+    assert cached_many("tests", parts, build, seconds=60) == {1: 10, 2: 20}
+    parts[3] = ("t-many", 3)
+    assert cached_many("tests", parts, build, seconds=60) == {1: 10, 2: 20, 3: 30}
+    # Other parts (a new stamp) are other entries.
+    assert cached_many("tests", {1: ("t-many", "new", 1)}, build, seconds=60) == {1: 10}
+    assert asked == [[1, 2], [3], [1]]
+    cache.clear()
