@@ -66,19 +66,44 @@ def _stamp_sql(with_history, without_history, *, past: bool = False) -> str:
     return "SELECT " + ", ".join(parts)
 
 
+def _key(namespace: str, parts: tuple) -> str:
+    """The cache key of `parts` in `namespace`, for the active language (see `cached`)."""
+    parts = (*parts, translation.get_language())
+    return f"sorplan:{namespace}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: int) -> T:
     """`build()`'s result, cached for `seconds` under `parts` (a stamp among them) in
     the app's `namespace`; built again when the parts change or the entry expires.
 
     Keyed by the active language too: a result may hold words translated while it was
     built (a track's name, a status), which must not reach a reader of the other."""
-    parts = (*parts, translation.get_language())
-    key = f"sorplan:{namespace}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = _key(namespace, parts)
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, seconds)
     return value
+
+
+def cached_many[K, T](
+    namespace: str,
+    parts: dict[K, tuple],
+    build: Callable[[list[K]], dict[K, T]],
+    *,
+    seconds: int,
+) -> dict[K, T]:
+    """Many results at once, each cached under its own `parts` (one round trip to the
+    cache); `build(missing)` computes those not found, in one go."""
+    keys = {item: _key(namespace, p) for item, p in parts.items()}
+    found = cache.get_many(list(keys.values()))
+    result = {item: found[key] for item, key in keys.items() if key in found}
+    missing = [item for item in parts if item not in result]
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[item]: built[item] for item in missing}, seconds)
+        result.update(built)
+    return result
 
 
 def page_html(

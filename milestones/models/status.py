@@ -38,6 +38,10 @@ class MilestoneStatus(models.Model):
     slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
     forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
     forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
+    # The ends of the periods the forecast and actual dates stand for (the milestone's
+    # `forecast_period_end`, `actual_period_end`): the dashboard's lists filter on them.
+    forecast_end = models.DateField(_("forventet periodes slutning"), null=True, blank=True)
+    actual_end = models.DateField(_("faktisk periodes slutning"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")

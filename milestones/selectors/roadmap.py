@@ -7,7 +7,7 @@ from functools import cached_property
 from itertools import groupby
 from typing import NamedTuple
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.db.models.base import ModelState
 
 from core.cache import cached
@@ -20,10 +20,12 @@ from ..models import (
     Baseline,
     BaselineEntry,
     Milestone,
+    MilestoneStatus,
     ProgressUpdate,
     RoundObligation,
 )
 from ..rag import BaselineDate, RagRollup, milestone_rag, rollup
+from .materialised import grouped_rollups, status_current
 
 # A plan this small is shown whole, as the SOR plan (24 activities) always was.
 # A larger one is shown a track or a party at a time, a page of activities at a
@@ -231,7 +233,7 @@ def roadmap_summary(
     """
     parts = (
         "roadmap-summary",
-        1,
+        2,
         stamp or plan_data_version(),
         today.isoformat(),
         plan_version.pk if plan_version else None,
@@ -285,6 +287,77 @@ def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
         activities.values_list("id", "track", "responsible_party_id", "sort_order", "title"),
         key=lambda r: (rank.get(r[1], len(rank)), names.get(r[2], ""), r[3], r[4], r[0]),
     )
+    track_activities: dict[str, int] = {}
+    party_activities: dict[tuple[str, int], int] = {}
+    for _id, track, party_id, _order, _title in activity_rows:
+        track_activities[track] = track_activities.get(track, 0) + 1
+        party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
+    if baseline is not None and baseline.is_active and status_current(today):
+        by_track, by_party = _summary_rollups_stored(plan_version, rank)
+    else:
+        by_track, by_party = _summary_rollups_rated(
+            activity_rows, milestones, plan_version, baseline, today
+        )
+    return RoadmapSummary(
+        tracks=[
+            SummaryRow(
+                track=track,
+                party_id=None,
+                party_key="",
+                party_name="",
+                activity_count=n,
+                milestone_count=by_track.get(track, _NONE).total,
+                rollup=by_track.get(track, _NONE),
+            )
+            for track, n in track_activities.items()
+        ],
+        parties=[
+            SummaryRow(
+                track=track,
+                party_id=party_id,
+                party_key=parties.get(party_id, ("", ""))[0],
+                party_name=names.get(party_id, ""),
+                activity_count=n,
+                milestone_count=by_party.get((track, party_id), _NONE).total,
+                rollup=by_party.get((track, party_id), _NONE),
+            )
+            for (track, party_id), n in party_activities.items()
+        ],
+    )
+
+
+_NONE = rollup([])
+
+
+def _summary_rollups_stored(plan_version, rank: dict[str, int]):
+    """Roll-ups per track and per (track, party) as SQL aggregates over the materialised
+    ratings (four queries); ties name the first milestone in roadmap order, as the page."""
+    statuses = MilestoneStatus.objects.all()
+    if plan_version is not None:
+        statuses = statuses.filter(milestone__activity__appearances__baseline=plan_version)
+    tie_order = [
+        Case(
+            *(When(milestone__activity__track=t, then=Value(i)) for t, i in rank.items()),
+            default=Value(len(rank)),
+            output_field=IntegerField(),
+        ).asc(),
+        F("milestone__activity__responsible_party__name").asc(),
+        F("milestone__activity__sort_order").asc(),
+        F("milestone__activity__title").asc(),
+        F("milestone__activity_id").asc(),
+        F("milestone__sort_order").asc(),
+        F("forecast_date").asc(nulls_last=True),
+    ]
+    track, party = "milestone__activity__track", "milestone__activity__responsible_party_id"
+    return (
+        grouped_rollups(statuses, track, tie_order=tie_order),
+        grouped_rollups(statuses, (track, party), tie_order=tie_order),
+    )
+
+
+def _summary_rollups_rated(activity_rows, milestones, plan_version, baseline, today):
+    """Roll-ups per track and per (track, party), rating every milestone by the rule
+    (another baseline than the active one, or ratings not made today)."""
     position = {row[0]: i for i, row in enumerate(activity_rows)}
     group_of = {row[0]: (row[1], row[2]) for row in activity_rows}
     entries: dict[int, BaselineDate] = {}
@@ -323,34 +396,7 @@ def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
         track, party_id = group_of[values["activity_id"]]
         by_track.setdefault(track, []).append(pair)
         by_party.setdefault((track, party_id), []).append(pair)
-    track_activities: dict[str, int] = {}
-    party_activities: dict[tuple[str, int], int] = {}
-    for _id, track, party_id, _order, _title in activity_rows:
-        track_activities[track] = track_activities.get(track, 0) + 1
-        party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
-    return RoadmapSummary(
-        tracks=[
-            SummaryRow(
-                track=track,
-                party_id=None,
-                party_key="",
-                party_name="",
-                activity_count=n,
-                milestone_count=len(by_track.get(track, [])),
-                rollup=rollup(by_track.get(track, [])),
-            )
-            for track, n in track_activities.items()
-        ],
-        parties=[
-            SummaryRow(
-                track=track,
-                party_id=party_id,
-                party_key=parties.get(party_id, ("", ""))[0],
-                party_name=names.get(party_id, ""),
-                activity_count=n,
-                milestone_count=len(by_party.get((track, party_id), [])),
-                rollup=rollup(by_party.get((track, party_id), [])),
-            )
-            for (track, party_id), n in party_activities.items()
-        ],
+    return (
+        {track: rollup(items) for track, items in by_track.items()},
+        {pair: rollup(items) for pair, items in by_party.items()},
     )

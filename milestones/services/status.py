@@ -16,37 +16,24 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
 
 from core.dates import today as today_get
 from core.history import record_delete, record_save, system_user_get
 
 from ..models import Activity, Baseline, Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, rags_for
+from ..selectors.materialised import RAG_FIELDS, rating_from, rollup_rows  # noqa: F401 (rating_from: re-exported)
 
 Scope = StatusRollup.Scope
-COLOURS = (Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.GREY, Rag.DONE, Rag.CANCELLED)
 _GROUP = {
     Scope.PROGRAMME: None,
     Scope.TRACK: "milestone__activity__track",
     Scope.PARTY: "milestone__activity__responsible_party_id",
     Scope.ACTIVITY: "milestone__activity_id",
 }
-_RAG_FIELDS = (
-    "rag",
-    "computed",
-    "reason_code",
-    "overridden",
-    "override_reason",
-    "baseline_date",
-    "baseline_precision",
-    "slip_days",
-    "slip_months",
-    "forecast_date",
-    "forecast_precision",
-)
+_RAG_FIELDS = RAG_FIELDS
 _DATE_FIELDS = ("baseline_date", "forecast_date")
+_PERIOD_FIELDS = ("forecast_end", "actual_end")
 
 
 def severity(rag: str) -> int:
@@ -55,15 +42,6 @@ def severity(rag: str) -> int:
 
 def rating_fields(rating: MilestoneRag) -> dict:
     return {name: getattr(rating, name) for name in _RAG_FIELDS}
-
-
-def rating_from(values: dict) -> MilestoneRag:
-    """A MilestoneRag from stored fields (a MilestoneStatus's or a roll-up's `worst`)."""
-    data = {name: values[name] for name in _RAG_FIELDS}
-    for name in _DATE_FIELDS:
-        if isinstance(data[name], str):
-            data[name] = datetime.date.fromisoformat(data[name])
-    return MilestoneRag(**data)
 
 
 def _worst_json(values: dict) -> dict:
@@ -88,12 +66,14 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         row["milestone_id"]: row
         for row in MilestoneStatus.objects.filter(
             milestone_id__in=[m.pk for m in milestones]
-        ).values("milestone_id", "severity", *_RAG_FIELDS)
+        ).values("milestone_id", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS)
     }
     changed = []
     for milestone in milestones:
         fields = rating_fields(ratings[milestone.pk])
         fields["severity"] = severity(fields["rag"])
+        fields["forecast_end"] = milestone.forecast_period_end
+        fields["actual_end"] = milestone.actual_period_end
         old = stored.get(milestone.pk)
         if old is not None and all(old[k] == v for k, v in fields.items()):
             continue
@@ -104,7 +84,7 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["milestone"],
-            update_fields=["rated_on", "severity", *_RAG_FIELDS],
+            update_fields=["rated_on", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS],
         )
     # Unchanged ratings hold on this day too.
     unchanged = MilestoneStatus.objects.filter(rated_on__lt=today)
@@ -119,40 +99,12 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
 # ---------------------------------------------------------------------------
 def _computed_rollups(scope: str, keys: Iterable[str] | None) -> dict[str, dict]:
     """Each key's roll-up of `scope` computed from the stored ratings (two queries),
-    as `milestones.rag.rollup` would: counts per colour, the worst open milestone by
-    severity, then slip, then the lowest id."""
+    as `milestones.rag.rollup` would (`milestones.selectors.materialised.rollup_rows`)."""
     group = _GROUP[scope]
-    statuses = MilestoneStatus.objects.order_by()
+    statuses = MilestoneStatus.objects.all()
     if group and keys is not None:
         statuses = statuses.filter(**{f"{group}__in": list(keys)})
-    counts = {colour: Count("milestone_id", filter=Q(rag=colour)) for colour in COLOURS}
-    if group:
-        grouped = statuses.values(key=F(group)).annotate(**counts)
-    else:
-        grouped = [dict(statuses.aggregate(**counts), key="")]
-    result = {}
-    for row in grouped:
-        if not any(row[c] for c in COLOURS):
-            continue
-        result[str(row["key"])] = {
-            "counts": {c: row[c] for c in COLOURS},
-            "worst": None,
-        }
-    order = [F("severity").desc(), Coalesce("slip_days", Value(0)).desc(), F("milestone_id").asc()]
-    window = Window(RowNumber(), partition_by=[F(group)] if group else [], order_by=order)
-    worst = (
-        statuses.filter(severity__gte=0)
-        .annotate(number=window)
-        .filter(number=1)
-        .values(
-            "milestone_id", "milestone__title", *_RAG_FIELDS, key=F(group) if group else Value("")
-        )
-    )
-    for row in worst:
-        entry = result.get(str(row["key"]))
-        if entry is not None:
-            entry["worst"] = row
-    return result
+    return {str(key): entry for key, entry in rollup_rows(statuses, group).items()}
 
 
 def _rollup_values(computed: dict, today: datetime.date) -> dict:
@@ -294,3 +246,27 @@ def history_written(sender, instance, history_instance, **kwargs) -> None:
     # An activity deleted with its milestones: its own roll-up goes too.
     rows |= {(i, "", "") for i in ids if i not in {r[0] for r in rows}}
     rollups_refresh(_scopes_of(rows), today=today, user=user, reason=reason)
+
+
+def baseline_entry_written(sender, instance, **kwargs) -> None:
+    """After one baseline entry is saved (entries have no history; a new
+    baseline writes its entries in bulk and is rated when activated): re-rate its
+    milestone when the entry belongs to the active baseline."""
+    if getattr(_deferred, "depth", 0):
+        return
+    if not Baseline.objects.filter(pk=instance.baseline_id, is_active=True).exists():
+        return
+    today = today_get()
+    milestones_rate([instance.milestone_id], today=today)
+    rows = set(
+        Activity.objects.filter(milestones__pk=instance.milestone_id).values_list(
+            "pk", "track", "responsible_party_id"
+        )
+    )
+    if rows:
+        rollups_refresh(
+            _scopes_of(rows),
+            today=today,
+            user=system_user_get(),
+            reason="Baselinedato ændret",
+        )

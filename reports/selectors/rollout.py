@@ -2,6 +2,7 @@
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -64,9 +65,12 @@ def rollout_status(
     *,
     at: datetime.datetime | None = None,
     parties: dict[int, PartyRef] | None = None,
-    milestones: list[MilestoneRow] | None = None,
+    milestones: "list[MilestoneRow] | Callable[[list[int]], dict[int, MilestoneRow]] | None" = None,
 ) -> RolloutStatus | None:
-    """KOMBIT's roll-out: municipalities per phase and per region, by status (two queries)."""
+    """KOMBIT's roll-out: municipalities per phase and per region, by status (two queries).
+
+    `milestones` holds the phases' milestones shown: a list, or a function giving them
+    by id for the phases' milestone ids (one query more)."""
     phases = sorted(
         snapshot.rows(RolloutPhase, at, ("id", "number", "title", "milestone_id")),
         key=lambda p: p["number"],
@@ -74,7 +78,10 @@ def rollout_status(
     if not phases:
         return None
     parties = parties if parties is not None else snapshot.party_refs(at)
-    by_milestone = {m.id: m for m in milestones or []}
+    if callable(milestones):
+        by_milestone = milestones([p["milestone_id"] for p in phases if p["milestone_id"]])
+    else:
+        by_milestone = {m.id: m for m in milestones or []}
     counts: dict[int, Counter] = defaultdict(Counter)
     regions: dict[int, Counter] = defaultdict(Counter)
     for r in snapshot.rows(MunicipalityRollout, at, ("phase_id", "municipality_id", "status")):

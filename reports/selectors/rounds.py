@@ -155,8 +155,13 @@ def reporting_round_status(
     )
 
 
-def concerns(at, today, parties, plan: PlanSnapshot, party_id) -> list[ConcernRow]:
-    """Help needed and risks from submitted or accepted updates in the last two rounds."""
+def concerns(
+    at, today, parties, plan: PlanSnapshot | None, party_id, *, activities=None
+) -> list[ConcernRow]:
+    """Help needed and risks from submitted or accepted updates in the last two rounds.
+
+    The activities shown come from `plan`, or (without one) from `activities(ids)`,
+    which gives those of the ids within the page's filter (one query)."""
     rounds = sorted(
         snapshot.rows(ReportingRound, at, ("id", "period"), opens_on__lte=today),
         key=lambda r: r["period"],
@@ -189,7 +194,9 @@ def concerns(at, today, parties, plan: PlanSnapshot, party_id) -> list[ConcernRo
         if key not in latest or period_of[u["round_id"]] > period_of[latest[key]["round_id"]]:
             latest[key] = u
     titles = {}
-    missing = {u["activity_id"] for u in latest.values()} - set(plan.activities)
+    wanted = {u["activity_id"] for u in latest.values()}
+    known = plan.activities if plan is not None else (activities(wanted) if wanted else {})
+    missing = wanted - set(known)
     if missing:
         titles = {
             r["id"]: r["title"]
@@ -198,7 +205,7 @@ def concerns(at, today, parties, plan: PlanSnapshot, party_id) -> list[ConcernRo
     status_labels = dict(ProgressUpdate.Status.choices)
     result = []
     for u in latest.values():
-        activity = plan.activities.get(u["activity_id"])
+        activity = known.get(u["activity_id"])
         result.append(
             ConcernRow(
                 party=parties.get(u["party_id"]) or PartyRef(u["party_id"], "", "?", "?", ""),

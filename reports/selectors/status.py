@@ -24,8 +24,10 @@ from django.utils.translation import gettext_lazy
 from core.cache import cached
 from milestones.models import Activity, period_end
 from milestones.rag import Rag, RagRollup, add_months, rollup
+from milestones.selectors.materialised import status_current
 
 from ..models import StatusReport
+from . import current as materialised
 from . import snapshot
 from .blockers import BlockerRow, blockers, delay_days
 from .moments import PointInTime, point_in_time
@@ -148,7 +150,7 @@ def dashboard(
         "reports",
         (
             "dashboard",
-            3,
+            4,
             snapshot.plan_version(point.at),
             point.today.isoformat(),
             party or "",
@@ -162,11 +164,18 @@ def dashboard(
     return result
 
 
-def dashboard_build(point: PointInTime, party_key: str | None, track: str | None) -> Dashboard:
+def dashboard_build(
+    point: PointInTime, party_key: str | None, track: str | None, *, materialised: bool = True
+) -> Dashboard:
+    """The dashboard's figures: live from the materialised status while it holds for
+    today, else (a past moment, or `materialised=False`) by replaying the plan and
+    rating every milestone by the rule."""
     at, today = point.at, point.today
     parties = snapshot.party_refs(at)
     party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
     party_id = party.id if party else (-1 if party_key else None)
+    if materialised and at is None and status_current(today):
+        return dashboard_build_current(point, parties, party, party_id, track)
     plan = snapshot.plan_snapshot(
         at=at, today=today, track=track, party_id=party_id, parties=parties
     )
@@ -200,6 +209,74 @@ def dashboard_build(point: PointInTime, party_key: str | None, track: str | None
         completed_total=len(completed),
         blockers=blocker_rows[:BLOCKER_LIMIT],
         blockers_total=blockers_total,
+        round=round_status,
+        concerns=concern_rows[:CONCERN_LIMIT],
+        concerns_total=len(concern_rows),
+        rollout=rollout,
+        party_choices=sorted(
+            (p for p in parties.values() if p.id in responsible or p == party),
+            key=lambda p: p.name.lower(),
+        ),
+        changes_since=changes_since(point),
+    )
+
+
+def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard:
+    """The live dashboard from the materialised status (`reports.selectors.current`): the
+    replay's figures in a fixed number of queries that read aggregates and the rows shown."""
+    today = point.today
+    scoped = materialised.Scoped(today=today, parties=parties, track=track, party_id=party_id)
+    baseline = snapshot.active_baseline(None)
+    before = previous_rollups(point, track, party_id, parties)
+    # Which parties are responsible for activities: all of them, and within the filter.
+    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
+    responsible = {pid for pid, _track in pairs}
+    in_scope = sorted(
+        {pid for pid, t in pairs if (not track or t == track) and (not party_id or pid == party_id)}
+    )
+    overall, tracks, party_lines = lines_of(
+        materialised.current_rollups(scoped), before, parties, in_scope
+    )
+    lists = materialised.milestone_lists(
+        scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+    )
+    blocker_rows = materialised.blockers(scoped, lists, shown=BLOCKER_LIMIT)
+    round_status = reporting_round_status(at=None, today=today, parties=parties, party_id=party_id)
+    concern_rows = concerns(
+        None,
+        today,
+        parties,
+        None,
+        party_id,
+        activities=lambda ids: materialised.activities_by_id(scoped, ids),
+    )
+    rollout = None
+    shows = party is None and not track
+    if not shows:
+        shows = (party is not None and party.key == "kombit") or (
+            scoped.activities().filter(key="kombit-integration-til-sorus").exists()
+        )
+    if shows:
+        rollout = rollout_status(
+            at=None, parties=parties, milestones=lambda ids: materialised.rows_by_id(scoped, ids)
+        )
+    return Dashboard(
+        point=point,
+        party=party,
+        track=track or "",
+        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+        baseline_name=(baseline or {}).get("name", ""),
+        overall=overall,
+        tracks=tracks,
+        parties=party_lines,
+        due_soon=lists.due_soon,
+        due_soon_total=lists.due_soon_total,
+        slipped=lists.slipped,
+        slipped_total=lists.slipped_total,
+        completed=lists.completed,
+        completed_total=lists.completed_total,
+        blockers=blocker_rows,
+        blockers_total=lists.blockers_total,
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
@@ -289,7 +366,13 @@ def status_lines(plan: PlanSnapshot, before: "PlanSnapshot | Rollups"):
     """Overall, per-track and per-party status lines of `plan`, compared with `before`."""
     if isinstance(before, PlanSnapshot):
         before = plan_rollups(before)
-    now = plan_rollups(plan)
+    responsible = list(dict.fromkeys(a.party.id for a in plan.activities.values()))
+    return lines_of(plan_rollups(plan), before, plan.parties, responsible)
+
+
+def lines_of(now: Rollups, before: Rollups, parties: dict[int, PartyRef], responsible):
+    """Status lines of the roll-ups `now` against `before`; `responsible` (party ids of
+    the activities shown) adds a line for a party whose activities have no milestones."""
     overall = StatusLine(
         key="overall",
         label=_("Programmet samlet"),
@@ -316,13 +399,13 @@ def status_lines(plan: PlanSnapshot, before: "PlanSnapshot | Rollups"):
         )
 
     now_parties = dict(now.parties)
-    for activity in plan.activities.values():
-        if activity.party.id not in now_parties:
+    for party_id in responsible:
+        if party_id not in now_parties:
             # A responsible party whose activities have no milestones: nothing to rate.
-            now_parties[activity.party.id] = rollup([])
+            now_parties[party_id] = rollup([])
     lines = []
     for party_id, current in now_parties.items():
-        party = plan.parties.get(party_id)
+        party = parties.get(party_id)
         if party is None:
             continue
         previous = before.parties.get(party_id)

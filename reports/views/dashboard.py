@@ -10,6 +10,7 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -93,6 +94,7 @@ def dashboard(request):
         )
         return "reports/_dashboard_main.html", {
             "board": board,
+            **_party_table(request, board),
             # The SOR-team's judgement beside the computed status, as it stood then.
             "confidence": programme_confidence(board.point.at)
             if request_access(request).may_read_governance
@@ -114,6 +116,26 @@ def dashboard(request):
         return {"governance": governance_summary(access, at=point.at, today=point.today)}
 
     return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
+
+
+# The party table shows the worst few; "vis alle" pages through every party, the page
+# in the URL (`?parter_side=`), so a programme of 160 parties is not one long table.
+PARTY_FIRST = 12
+PARTY_PAGE_SIZE = 25
+
+
+def _party_table(request, board) -> dict:
+    """The party table's rows: the worst PARTY_FIRST, or a page of all (`?parter_side=`)."""
+    context = {
+        "party_page": None,
+        "party_first": PARTY_FIRST,
+        "party_first_slice": f":{PARTY_FIRST}",
+    }
+    if "parter_side" in request.GET and len(board.parties) > PARTY_FIRST:
+        context["party_page"] = Paginator(board.parties, PARTY_PAGE_SIZE).get_page(
+            request.GET.get("parter_side")
+        )
+    return context
 
 
 def timeline(request):

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import translation
 
-from core.cache import cached, page_html, stamp
+from core.cache import cached, cached_many, page_html, stamp
 from core.history import record_save
 from milestones.models import BaselineEntry, Goal
 from parties.models import Party
@@ -98,3 +98,19 @@ def test_a_cached_result_is_kept_per_language():
     with translation.override("da"):
         again = cached("test", ("tracks", 1), lambda: "built again", seconds=60)
     assert (danish, english, again) == ("Eksterne parter", "External parties", "Eksterne parter")
+def test_cached_many_builds_only_what_is_missing():
+    cache.clear()
+    asked = []
+
+    def build(missing):
+        asked.append(sorted(missing))
+        return {item: item * 10 for item in missing}
+
+    parts = {1: ("t-many", 1), 2: ("t-many", 2)}
+    assert cached_many("tests", parts, build, seconds=60) == {1: 10, 2: 20}
+    parts[3] = ("t-many", 3)
+    assert cached_many("tests", parts, build, seconds=60) == {1: 10, 2: 20, 3: 30}
+    # Other parts (a new stamp) are other entries.
+    assert cached_many("tests", {1: ("t-many", "new", 1)}, build, seconds=60) == {1: 10}
+    assert asked == [[1, 2], [3], [1]]
+    cache.clear()

@@ -4,6 +4,7 @@ through the services in the same transaction and with its user and reason, is
 rebuilt by a command and re-rated once a day for what the date alone changes."""
 
 import datetime
+import importlib
 import io
 from collections import defaultdict
 
@@ -151,3 +152,47 @@ def test_rating_fields_round_trip():
     milestone = Milestone.objects.order_by("pk").first()
     rating = rags_for([milestone], today=today_get())[milestone.pk]
     assert rating_from(rating_fields(rating)) == rating
+
+
+def test_the_roadmap_summary_from_the_rows_is_the_rules(django_assert_max_num_queries):
+    """The large roadmap's summary rolls up the stored ratings in SQL: the same counts
+    and the same worst milestone (ties in roadmap order) as rating every milestone."""
+    from milestones.rag import active_baseline
+
+    # `milestones.selectors.roadmap` is also the name of a function there.
+    roadmap_selectors = importlib.import_module("milestones.selectors.roadmap")
+
+    load_data_generate(
+        scale=Scale(parties=6, activities=30, milestones_per_activity=5, rounds=2, months=8)
+    )
+    status_rebuild()
+    milestone = Milestone.objects.filter(key__startswith="load-").order_by("pk")[3]
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=200),
+        user=_user(),
+        reason="Test",
+    )
+    today = today_get()
+    baseline = active_baseline()
+    activities = Activity.objects.order_by()
+    rank = {value: i for i, value in enumerate(Activity.Track.values)}
+    names = dict(Activity.objects.values_list("responsible_party_id", "responsible_party__name"))
+    rows = sorted(
+        activities.values_list("id", "track", "responsible_party_id", "sort_order", "title"),
+        key=lambda r: (rank.get(r[1], len(rank)), names.get(r[2], ""), r[3], r[4], r[0]),
+    )
+    rated = roadmap_selectors._summary_rollups_rated(
+        rows, Milestone.objects.order_by(), None, baseline, today
+    )
+    with django_assert_max_num_queries(4):
+        stored = roadmap_selectors._summary_rollups_stored(None, rank)
+    assert stored == rated
+    assert any(r.worst is not None for r in stored[1].values())
+
+
+def _user():
+    from core.history import system_user_get
+
+    return system_user_get()

@@ -14,6 +14,8 @@ from django.utils import formats, timezone
 from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
 from milestones.models import Milestone
+from milestones.selectors.materialised import status_current
+from milestones.services.status import status_rebuild
 from reports import selectors
 from tests.reports.helpers import (
     ago,
@@ -192,6 +194,8 @@ def test_query_count_does_not_grow_with_the_plan(client_for, steering):
         (reverse("reports:dashboard"), {}),
         (reverse("reports:dashboard"), {"som_den_var": moment}),
         (reverse("reports:dashboard"), {"part": "load-part-001"}),
+        (reverse("reports:dashboard"), {"spor": "external"}),
+        (reverse("reports:dashboard"), {"parter_side": "2"}),
         (reverse("reports:timeline"), {}),
         (reverse("reports:timeline"), {"som_den_var": moment}),
         (reverse("reports:trend"), {}),
@@ -205,7 +209,49 @@ def test_query_count_does_not_grow_with_the_plan(client_for, steering):
             )
         )
         assert Milestone.objects.filter(key__startswith="load-").count() == 2 * activities
+        # The generator writes past the services; rated once, the live pages read the rows.
+        status_rebuild()
+        assert status_current(timezone.localdate())
         counts[activities] = [_count(client, url, params) for url, params in pages]
     assert counts[10] == counts[200], counts
     load_data_clear()
     assert not Milestone.objects.filter(key__startswith="load-").exists()
+
+
+def test_the_party_table_shows_the_worst_and_pages_through_all(client_for, steering):
+    """160 parties were one long table: the worst 12 are shown, "vis alle" pages through
+    every party, worst first, the page in the URL."""
+    load_data_generate(
+        scale=Scale(parties=30, activities=60, milestones_per_activity=1, rounds=1, months=3)
+    )
+    status_rebuild()
+    client = client_for(steering)
+    url = reverse("reports:dashboard")
+    response = client.get(url)
+    board = response.context["board"]
+    assert len(board.parties) > 30
+    html = response.content.decode()
+    table = html[html.index('id="h-parties"') : html.index('id="h-slipped"')]
+    assert table.count('<th scope="row">') == 12
+    assert f"Vis alle {len(board.parties)} parter" in table
+    assert "?parter_side=1#h-parties" in table
+    for line in board.parties[:12]:
+        assert f">{line.label}</a>" in table
+    assert f">{board.parties[12].label}</a>" not in table
+
+    response = client.get(url, {"parter_side": "2"})
+    page = response.context["party_page"]
+    assert [line.key for line in page.object_list] == [line.key for line in board.parties[25:50]]
+    html = response.content.decode()
+    table = html[html.index('id="h-parties"') : html.index('id="h-slipped"')]
+    assert table.count('<th scope="row">') == len(board.parties[25:50])
+    assert 'aria-label="Sider med parter"' in table
+    assert "?parter_side=1#h-parties" in table and 'rel="prev"' in table
+    # Worst first across the pages.
+    ranks = {"red": 3, "yellow": 2, "green": 1, "grey": 1, "done": 0, "cancelled": 0}
+    ordered = [ranks[line.rollup.rag] for line in board.parties]
+    assert ordered == sorted(ordered, reverse=True)
+    # A page past the end shows the last one; nonsense the first.
+    last = page.paginator.num_pages
+    assert client.get(url, {"parter_side": "99"}).context["party_page"].number == last
+    assert client.get(url, {"parter_side": "x"}).context["party_page"].number == 1

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bench.cleanup import analyze, load_data_clear
 from bench.database import bench_database, bench_database_url, bench_settings, database_exists
 from bench.loaddata import SCALES, load_data_generate
+from milestones.services.status import status_rebuild
 
 
 class Command(BaseCommand):
@@ -46,6 +47,9 @@ class Command(BaseCommand):
                     "Fjernet: " + ", ".join(f"{k}: {v}" for k, v in removed.items() if v)
                 )
             counts = load_data_generate(scale=SCALES[scale], seed=seed)
+            # The generator writes history in bulk, past the services: rate it all once
+            # (as `load_data_regenerate` does), or the pages would find no materialised status.
+            status_rebuild()
             analyze()
             self.stdout.write(
                 f"Syntetisk program ({scale}) skrevet i {config['NAME']}: "

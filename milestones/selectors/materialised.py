@@ -1,0 +1,176 @@
+"""Reads of the materialised status (`MilestoneStatus`, `StatusRollup`).
+
+The rule is `milestones.rag`; these rows are its cache, kept by
+`milestones.services.status`. A reader first asks `status_current(today)` whether
+the rows hold for the day (every milestone rated, on that day); when they do not
+(before the daily re-rate, or data written around history), the caller rates by
+the rule instead. Roll-ups are SQL aggregates over the ratings, computed as
+`milestones.rag.rollup` would: counts per colour and the worst open milestone by
+severity, then slip, then a tie order (the lowest id unless the caller gives its
+own, e.g. the roadmap's).
+"""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from ..models import Milestone, MilestoneStatus, StatusRollup
+from ..rag import MilestoneRag, Rag, RagRollup
+
+COLOURS = (Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.GREY, Rag.DONE, Rag.CANCELLED)
+RAG_FIELDS = (
+    "rag",
+    "computed",
+    "reason_code",
+    "overridden",
+    "override_reason",
+    "baseline_date",
+    "baseline_precision",
+    "slip_days",
+    "slip_months",
+    "forecast_date",
+    "forecast_precision",
+)
+_DATE_FIELDS = ("baseline_date", "forecast_date")
+
+
+def status_current(today: datetime.date) -> bool:
+    """Whether every milestone has a rating made on `today` (one query)."""
+    return not (
+        Milestone.objects.filter(
+            Q(materialised_status__isnull=True) | ~Q(materialised_status__rated_on=today)
+        )
+        .order_by()
+        .exists()
+    )
+
+
+def rating_from(values: dict, prefix: str = "") -> MilestoneRag:
+    """A MilestoneRag from stored fields (a MilestoneStatus's values or a roll-up's `worst`)."""
+    data = {name: values[prefix + name] for name in RAG_FIELDS}
+    for name in _DATE_FIELDS:
+        if isinstance(data[name], str):
+            data[name] = datetime.date.fromisoformat(data[name])
+    return MilestoneRag(**data)
+
+
+def rollup_from(counts: dict, worst: dict | None, worst_title: str = "") -> RagRollup:
+    """The RagRollup of stored counts and the worst open milestone's rating (or None)."""
+    ordered = {colour: counts.get(colour, 0) for colour in COLOURS}
+    if worst is None:
+        return RagRollup(rag=Rag.DONE if ordered[Rag.DONE] else Rag.GREY, counts=ordered)
+    rating = rating_from(worst)
+    return RagRollup(
+        rag=rating.rag,
+        counts=ordered,
+        worst_milestone_id=worst.get("milestone_id"),
+        worst_title=worst_title,
+        worst=rating,
+    )
+
+
+def stored_rollups(scopes: Sequence[str]) -> dict[tuple[str, str], RagRollup]:
+    """The stored roll-ups of `scopes`, by (scope, key) (one query)."""
+    result = {}
+    for row in StatusRollup.objects.filter(scope__in=list(scopes)).order_by().values():
+        worst = row["worst"]
+        if worst is not None:
+            worst = {**worst, "milestone_id": row["worst_milestone_id"]}
+        result[(row["scope"], row["scope_key"])] = rollup_from(
+            {c: row[c] for c in COLOURS}, worst, row["worst_title"]
+        )
+    return result
+
+
+def rollup_rows(
+    statuses: QuerySet[MilestoneStatus],
+    group: str | Sequence[str] | None,
+    *,
+    tie_order: Sequence = (),
+) -> dict:
+    """Each group's counts per colour and its worst open milestone's stored values, by the
+    group's key (a value, a tuple for several fields, "" for no group); two queries.
+
+    Returns {key: {"counts": {colour: n}, "worst": values or None}}."""
+    fields = [] if group is None else [group] if isinstance(group, str) else list(group)
+    statuses = statuses.order_by()
+    counts = {colour: Count("milestone_id", filter=Q(rag=colour)) for colour in COLOURS}
+
+    def key_of(row):
+        if not fields:
+            return ""
+        if len(fields) == 1:
+            return row[fields[0]]
+        return tuple(row[f] for f in fields)
+
+    if fields:
+        grouped = statuses.values(*fields).annotate(**counts)
+    else:
+        grouped = [statuses.aggregate(**counts)]
+    result = {}
+    for row in grouped:
+        if any(row[c] for c in COLOURS):
+            result[key_of(row)] = {"counts": {c: row[c] for c in COLOURS}, "worst": None}
+    order = [
+        F("severity").desc(),
+        Coalesce("slip_days", Value(0)).desc(),
+        *tie_order,
+        F("milestone_id").asc(),
+    ]
+    window = Window(RowNumber(), partition_by=[F(f) for f in fields], order_by=order)
+    # The window ranks narrow rows (the sort keys); the winners' fields are read after.
+    winners = (
+        statuses.filter(severity__gte=0)
+        .annotate(number=window)
+        .filter(number=1)
+        .values_list("milestone_id", flat=True)
+    )
+    worst = (
+        MilestoneStatus.objects.filter(milestone_id__in=winners)
+        .order_by()
+        .values("milestone_id", "milestone__title", *RAG_FIELDS, *fields)
+    )
+    for row in worst:
+        entry = result.get(key_of(row))
+        if entry is not None:
+            entry["worst"] = row
+    return result
+
+
+def grouped_rollups(
+    statuses: QuerySet[MilestoneStatus],
+    group: str | Sequence[str] | None,
+    *,
+    tie_order: Sequence = (),
+) -> dict:
+    """`rollup_rows` as RagRollups, by the group's key (two queries)."""
+    return {
+        key: rollup_from(
+            entry["counts"],
+            entry["worst"],
+            entry["worst"]["milestone__title"] if entry["worst"] else "",
+        )
+        for key, entry in rollup_rows(statuses, group, tie_order=tie_order).items()
+    }
+
+
+class DaysSince(Func):
+    """Whole days from a date column to a given day (an integer; negative if after it)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, day: datetime.date, column: str):
+        super().__init__(Value(day, output_field=DateField()), F(column))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST((julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )

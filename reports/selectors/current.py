@@ -1,0 +1,447 @@
+"""The live dashboard's figures from the materialised status (`milestones.selectors.materialised`).
+
+The replay (`snapshot.plan_snapshot`) rates every milestone by the rule on each
+cold request; here the roll-ups are SQL aggregates over the stored ratings (or the
+stored roll-ups themselves) and each capped list reads only the rows it shows,
+with its total counted in SQL. The figures are the replay's: the same filters and
+orders, in SQL (tested against the replay in `tests/reports/test_dashboard_materialised.py`).
+Used only while `status_current(today)` holds; otherwise the dashboard replays.
+"""
+
+import datetime
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from core.cache import cached_many, stamp
+from milestones.models import Activity, Dependency, Milestone, MilestoneStatus
+from milestones.rag import Rag
+from milestones.selectors.materialised import (
+    RAG_FIELDS,
+    DaysSince,
+    grouped_rollups,
+    rating_from,
+    stored_rollups,
+)
+
+from .blockers import (
+    BLOCKER_CANDIDATES,
+    DEPENDANTS_SHOWN,
+    DEPENDANTS_WALK,
+    BlockerRow,
+    DependantRow,
+)
+from .snapshot import ActivityRow, MilestoneRow, PartyRef
+
+_TRACK = "milestone__activity__track"
+_PARTY = "milestone__activity__responsible_party_id"
+_PARTY_NAME = "milestone__activity__responsible_party__name"
+
+_ROW_FIELDS = (
+    "milestone_id",
+    "milestone__key",
+    "milestone__title",
+    "milestone__actual_date",
+    "milestone__actual_precision",
+    "milestone__actual_date_unknown",
+    "milestone__status",
+    "milestone__sort_order",
+    "milestone__activity_id",
+    "milestone__activity__key",
+    "milestone__activity__title",
+    "milestone__activity__track",
+    "milestone__activity__responsible_party_id",
+    "milestone__activity__status",
+    "milestone__activity__planned_start",
+    "milestone__activity__planned_start_precision",
+    "milestone__activity__planned_end",
+    "milestone__activity__planned_end_precision",
+    "milestone__activity__sort_order",
+    "forecast_end",
+    *RAG_FIELDS,
+)
+
+
+@dataclass
+class Scoped:
+    """The dashboard's filter (track, responsible party id) and what it reads by."""
+
+    today: datetime.date
+    parties: dict[int, PartyRef]
+    track: str | None = None
+    party_id: int | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.track or self.party_id)
+
+    def statuses(self) -> QuerySet:
+        qs = MilestoneStatus.objects.all()
+        if self.track:
+            qs = qs.filter(**{_TRACK: self.track})
+        if self.party_id:
+            qs = qs.filter(**{_PARTY: self.party_id})
+        return qs
+
+    def activities(self) -> QuerySet:
+        qs = Activity.objects.order_by()
+        if self.track:
+            qs = qs.filter(track=self.track)
+        if self.party_id:
+            qs = qs.filter(responsible_party_id=self.party_id)
+        return qs
+
+
+# ---------------------------------------------------------------------------
+# Rows as the replay builds them
+# ---------------------------------------------------------------------------
+def activity_row(values: dict, parties: dict[int, PartyRef], prefix: str = "") -> ActivityRow:
+    track_labels = dict(Activity.Track.choices)
+    status_labels = dict(Activity.Status.choices)
+    party_id = values[prefix + "responsible_party_id"]
+    party = parties.get(party_id) or PartyRef(party_id, "", "?", "?", "")
+    track, status = values[prefix + "track"], values[prefix + "status"]
+    return ActivityRow(
+        id=values[prefix + "id"] if prefix + "id" in values else values["milestone__activity_id"],
+        key=values[prefix + "key"],
+        title=values[prefix + "title"],
+        track=track,
+        track_label=str(track_labels.get(track, track)),
+        party=party,
+        status=status,
+        status_label=str(status_labels.get(status, status)),
+        planned_start=values[prefix + "planned_start"],
+        planned_start_precision=values[prefix + "planned_start_precision"],
+        planned_end=values[prefix + "planned_end"],
+        planned_end_precision=values[prefix + "planned_end_precision"],
+        sort_order=values[prefix + "sort_order"],
+    )
+
+
+def milestone_rows(statuses: QuerySet, scoped: Scoped) -> list[MilestoneRow]:
+    """MilestoneRows of `statuses` (ordered and sliced by the caller), as the replay
+    builds them (one query)."""
+    result = []
+    activities: dict[int, ActivityRow] = {}
+    for v in statuses.values(*_ROW_FIELDS):
+        activity_id = v["milestone__activity_id"]
+        activity = activities.get(activity_id)
+        if activity is None:
+            activity = activities[activity_id] = activity_row(
+                v, scoped.parties, prefix="milestone__activity__"
+            )
+        rag = rating_from(v)
+        forecast_end = v["forecast_end"]
+        overdue = (
+            (scoped.today - forecast_end).days
+            if rag.counts_in_rollup and forecast_end and forecast_end < scoped.today
+            else 0
+        )
+        result.append(
+            MilestoneRow(
+                id=v["milestone_id"],
+                key=v["milestone__key"],
+                title=v["milestone__title"],
+                activity=activity,
+                forecast_date=v["forecast_date"],
+                forecast_precision=v["forecast_precision"],
+                actual_date=v["milestone__actual_date"],
+                actual_precision=v["milestone__actual_precision"],
+                actual_date_unknown=v["milestone__actual_date_unknown"],
+                status=v["milestone__status"],
+                rag=rag,
+                forecast_end=forecast_end,
+                sort_order=v["milestone__sort_order"],
+                overdue_days=overdue,
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Roll-ups
+# ---------------------------------------------------------------------------
+def current_rollups(scoped: Scoped):
+    """Overall, per track and per party roll-ups now (`status.Rollups`): the stored
+    roll-ups for the whole programme (one query), SQL aggregates over the ratings
+    for a track or a party (six queries)."""
+    from .status import Rollups
+
+    if not scoped.narrowed:
+        stored = stored_rollups(["programme", "track", "party"])
+        return Rollups(
+            overall=stored.get(("programme", "")),
+            tracks={key: r for (scope, key), r in stored.items() if scope == "track"},
+            parties={int(key): r for (scope, key), r in stored.items() if scope == "party"},
+        )
+    statuses = scoped.statuses()
+    return Rollups(
+        overall=grouped_rollups(statuses, None).get(""),
+        tracks=grouped_rollups(statuses, _TRACK),
+        parties=grouped_rollups(statuses, _PARTY),
+    )
+
+
+# ---------------------------------------------------------------------------
+# The capped lists
+# ---------------------------------------------------------------------------
+def _first(statuses: QuerySet, lead: str, limit: int, order: tuple) -> QuerySet:
+    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows up
+    to the `limit`-th value of `lead` are found on the ratings alone, and only those are
+    joined to their milestone, activity and party to be put in order (sorting thousands
+    of joined rows to show twenty took most of a list's time)."""
+    field = lead.lstrip("-")
+    nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
+    within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
+    # Fewer than `limit` rows: all of them.
+    return statuses.filter(Q(**within) | ~Exists(nth)).order_by(*order)[:limit]
+
+
+@dataclass
+class Lists:
+    due_soon: list[MilestoneRow]
+    due_soon_total: int
+    slipped: list[MilestoneRow]
+    slipped_total: int
+    completed: list[MilestoneRow]
+    completed_total: int
+    blocker_candidates: QuerySet
+    blockers_total: int
+
+
+def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
+    """Due soon, slipped and recently completed (each its first `limit` rows and its
+    total), and the blocker candidates' query, as `status.milestone_lists` and
+    `blockers.blockers` select and order them (four queries)."""
+    today = scoped.today
+    horizon = today + datetime.timedelta(days=due_days)
+    recent = today - datetime.timedelta(days=recent_days)
+    statuses = scoped.statuses()
+    is_open = Q(severity__gte=0)
+    due = is_open & Q(forecast_end__gte=today, forecast_end__lte=horizon)
+    slipped = is_open & (Q(slip_days__gt=0) | Q(forecast_end__lt=today))
+    completed = Q(rag=Rag.DONE, milestone__actual_date__isnull=False) & (
+        Q(actual_end__gte=recent, actual_end__lte=today)
+        | Q(milestone__actual_date__gte=recent, milestone__actual_date__lte=today)
+    )
+    has_successors = Exists(Dependency.objects.filter(predecessor_id=OuterRef("milestone_id")))
+    candidate = (slipped | (is_open & Q(rag=Rag.RED))) & Q(has_successors=True)
+    delay = Greatest(
+        Coalesce("slip_days", Value(0)),
+        Case(When(forecast_end__lt=today, then=DaysSince(today, "forecast_end")), default=0),
+    )
+    totals = statuses.annotate(has_successors=has_successors).aggregate(
+        due=Count("pk", filter=due),
+        slipped=Count("pk", filter=slipped),
+        completed=Count("pk", filter=completed),
+        candidates=Count("pk", filter=candidate),
+    )
+    due_rows = milestone_rows(
+        _first(
+            statuses.filter(due),
+            "forecast_end",
+            limit,
+            ("forecast_end", _PARTY_NAME, "milestone__title", "pk"),
+        ),
+        scoped,
+    )
+    slipped_rows = milestone_rows(
+        _first(
+            statuses.filter(slipped).annotate(delay=delay),
+            "-delay",
+            limit,
+            ("-delay", _PARTY_NAME, "milestone__title", "pk"),
+        ),
+        scoped,
+    )
+    completed_rows = milestone_rows(
+        _first(
+            statuses.filter(completed),
+            "-milestone__actual_date",
+            limit,
+            ("-milestone__actual_date", "-milestone__title", "pk"),
+        ),
+        scoped,
+    )
+    # Slipped ones in their list's order before red ones in id order, as the replay
+    # walks them (its sort by delay and title is stable).
+    is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
+    candidates = _first(
+        statuses.annotate(has_successors=has_successors, delay=delay, slipped_first=is_slipped)
+        .filter(candidate)
+        .annotate(
+            slipped_party=Case(When(slipped, then=F(_PARTY_NAME)), default=Value("")),
+        ),
+        "-delay",
+        BLOCKER_CANDIDATES,
+        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
+    )
+    return Lists(
+        due_soon=due_rows,
+        due_soon_total=totals["due"],
+        slipped=slipped_rows,
+        slipped_total=totals["slipped"],
+        completed=completed_rows,
+        completed_total=totals["completed"],
+        blocker_candidates=candidates,
+        blockers_total=totals["candidates"],
+    )
+
+
+def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
+    """The blockers as `blockers.blockers` finds them, from the most delayed candidates
+    (five queries: the candidates, the dependencies' stamp (and, for walks not cached,
+    the dependency pairs), the dependants' dates, the titles that order them, the rows
+    shown)."""
+    today = scoped.today
+    candidates = milestone_rows(lists.blocker_candidates[:BLOCKER_CANDIDATES], scoped)
+    if not candidates:
+        return []
+    walked = dependant_walks([m.id for m in candidates])
+    walks = [(m, *walked[m.id]) for m in candidates]
+    reached = {pk for _m, found, _capped in walks for pk, _depth in found}
+    # Open and forecast end of each milestone reached, within the filter: read from the
+    # ratings alone (every rating in the filter, when many are reached, rather than a long
+    # list of ids).
+    facts_qs = scoped.statuses().order_by()
+    if len(reached) <= 500:
+        facts_qs = facts_qs.filter(milestone_id__in=reached)
+    facts = {
+        pk: (severity >= 0, end)
+        for pk, severity, end in facts_qs.values_list("milestone_id", "severity", "forecast_end")
+        if pk in reached
+    }
+    rows = []
+    for m, found, capped in walks:
+        expected = max(m.forecast_end, today) if m.forecast_end else None
+        dependants = []
+        for pk, depth in found:
+            fact = facts.get(pk)
+            if fact is None:  # outside the filter: its chain still counts
+                continue
+            is_open, end = fact
+            threatened = bool(is_open and expected and end and end < expected)
+            dependants.append((not threatened, depth, pk))
+        if dependants:
+            dependants.sort(key=lambda d: (d[0], d[1]))
+            rows.append((m, expected, dependants, capped))
+
+    def delay(m: MilestoneRow) -> int:
+        return max(m.rag.slip_days or 0, m.overdue_days)
+
+    rows.sort(key=lambda r: (-sum(1 for d in r[2] if not d[0]), -delay(r[0]), r[0].title))
+    rows = rows[:shown]
+    # Dependants are shown threatened first, nearest first, then by title: only the
+    # titles of those that may be among the first few are needed.
+    candidates_shown = set()
+    for _m, _expected, dependants, _capped in rows:
+        if len(dependants) > DEPENDANTS_SHOWN:
+            last = dependants[DEPENDANTS_SHOWN - 1][:2]
+            dependants_in = [d for d in dependants if d[:2] <= last]
+        else:
+            dependants_in = dependants
+        candidates_shown.update(d[2] for d in dependants_in)
+    titles = dict(Milestone.objects.filter(pk__in=candidates_shown).values_list("pk", "title"))
+    shown_rows = []
+    for m, expected, dependants, capped in rows:
+        ordered = sorted(
+            (d for d in dependants if d[2] in titles),
+            key=lambda d: (d[0], d[1], titles[d[2]]),
+        )[:DEPENDANTS_SHOWN]
+        shown_rows.append((m, expected, dependants, ordered, capped))
+    shown_ids = {d[2] for r in shown_rows for d in r[3]}
+    by_id = {
+        m.id: m
+        for m in milestone_rows(scoped.statuses().filter(milestone_id__in=shown_ids), scoped)
+    }
+    return [
+        BlockerRow(
+            milestone=m,
+            expected=expected,
+            dependants=[
+                DependantRow(milestone=by_id[pk], threatened=not safe, depth=depth)
+                for safe, depth, pk in ordered
+            ],
+            dependant_count=len(dependants),
+            threatened_count=sum(1 for d in dependants if not d[0]),
+            walk_capped=capped,
+        )
+        for m, expected, dependants, ordered, capped in shown_rows
+    ]
+
+
+WALK_CACHE_SECONDS = 3600
+
+
+def dependant_walks(milestone_ids: list[int]) -> dict[int, tuple[list, bool]]:
+    """Each milestone's dependants, transitively, as `blockers.blockers` walks them:
+    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether the walk
+    was capped. They depend on the dependencies alone, so each walk is cached under the
+    dependencies' stamp (one query): an edit of a date leaves them valid."""
+    version = stamp(models=(Dependency,))
+
+    def build(missing: list[int]) -> dict[int, tuple[list, bool]]:
+        successors: dict[int, list[int]] = defaultdict(list)
+        for predecessor, successor in Dependency.objects.order_by().values_list(
+            "predecessor_id", "successor_id"
+        ):
+            successors[predecessor].append(successor)
+        result = {}
+        for start in missing:
+            found, seen = [], {start}
+            queue = deque((s, 1) for s in successors.get(start, ()))
+            while queue and len(seen) <= DEPENDANTS_WALK:
+                current, depth = queue.popleft()
+                if current in seen:
+                    continue
+                seen.add(current)
+                queue.extend((s, depth + 1) for s in successors.get(current, ()))
+                found.append((current, depth))
+            result[start] = (found, bool(queue))
+        return result
+
+    return cached_many(
+        "reports",
+        {pk: ("dependant-walk", 1, version, pk) for pk in milestone_ids},
+        build,
+        seconds=WALK_CACHE_SECONDS,
+    )
+
+
+def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:
+    """MilestoneRows of the given milestones within the filter, by id (one query)."""
+    return {m.id: m for m in milestone_rows(scoped.statuses().filter(milestone_id__in=ids), scoped)}
+
+
+def activities_by_id(scoped: Scoped, ids) -> dict[int, ActivityRow]:
+    """ActivityRows of the given activities within the filter, by id (one query)."""
+    fields = (
+        "id",
+        "key",
+        "title",
+        "track",
+        "responsible_party_id",
+        "status",
+        "planned_start",
+        "planned_start_precision",
+        "planned_end",
+        "planned_end_precision",
+        "sort_order",
+    )
+    return {
+        v["id"]: activity_row(v, scoped.parties)
+        for v in scoped.activities().filter(id__in=list(ids)).values(*fields)
+    }

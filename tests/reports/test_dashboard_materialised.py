@@ -1,0 +1,155 @@
+"""The live dashboard reads the materialised status (`reports.selectors.current`); its
+figures are those of the replay that rates every milestone by the rule
+(`plan_snapshot`), on a synthetic programme after edits through the services, for
+the whole programme, a party and a track. While the rows do not hold for today
+(before the daily re-rate), the dashboard replays."""
+
+import datetime
+
+import pytest
+
+from bench.loaddata import Scale, load_data_generate
+from core.dates import today as today_get
+from core.history import system_user_get
+from milestones.models import Activity, Milestone, MilestoneStatus
+from milestones.selectors.materialised import status_current
+from milestones.services import plan as plan_services
+from milestones.services.status import status_rebuild
+from reports.selectors import point_in_time
+from reports.selectors.status import dashboard_build
+
+pytestmark = pytest.mark.django_db
+
+
+def _rollup(r):
+    return (r.rag, dict(r.counts), r.worst_milestone_id, r.worst_title, r.worst)
+
+
+def _line(line):
+    return (
+        line.key,
+        line.label,
+        _rollup(line.rollup),
+        _rollup(line.previous) if line.previous else None,
+        line.change,
+    )
+
+
+def _figures(board):
+    """Everything the dashboard shows, as plain values."""
+    return {
+        "baseline": board.baseline_name,
+        "overall": _line(board.overall),
+        "tracks": [_line(t) for t in board.tracks],
+        "parties": [_line(p) for p in board.parties],
+        "due_soon": [(m.id, m.rag, m.forecast_end, m.party.key) for m in board.due_soon],
+        "due_soon_total": board.due_soon_total,
+        "slipped": [(m.id, m.rag, m.overdue_days, m.activity.key) for m in board.slipped],
+        "slipped_total": board.slipped_total,
+        "completed": [(m.id, m.actual_date, m.status) for m in board.completed],
+        "completed_total": board.completed_total,
+        "blockers": [
+            (
+                b.milestone.id,
+                b.expected,
+                [(d.milestone.id, d.threatened, d.depth) for d in b.dependants],
+                b.dependant_count,
+                b.threatened_count,
+                b.walk_capped,
+            )
+            for b in board.blockers
+        ],
+        "blockers_total": board.blockers_total,
+        "concerns": [
+            (c.party.key, c.activity.key if c.activity else None, c.activity_title, c.risks)
+            for c in board.concerns
+        ],
+        "concerns_total": board.concerns_total,
+        "rollout": (
+            [(p.number, p.milestone.id if p.milestone else None) for p in board.rollout.phases]
+            if board.rollout
+            else None
+        ),
+        "party_choices": [p.key for p in board.party_choices],
+    }
+
+
+def _edit_the_programme():
+    """Moves, a reached milestone and an override, through the services."""
+    user = system_user_get()
+    milestones = list(Milestone.objects.filter(key__startswith="load-").order_by("pk"))
+    for m in milestones[:40:4]:
+        plan_services.milestone_forecast_set(
+            milestone_id=m.pk,
+            version=m.version,
+            forecast_date=m.forecast_date + datetime.timedelta(days=150)
+            if m.forecast_date
+            else today_get(),
+            user=user,
+            reason="Test: flyttet",
+        )
+    done = milestones[41]
+    done.refresh_from_db()
+    plan_services.milestone_update(
+        milestone_id=done.pk,
+        version=done.version,
+        user=user,
+        data={
+            "status": Milestone.Status.DONE,
+            "actual_date": today_get() - datetime.timedelta(days=3),
+        },
+    )
+    red = milestones[43]
+    red.refresh_from_db()
+    plan_services.milestone_update(
+        milestone_id=red.pk,
+        version=red.version,
+        user=user,
+        data={"rag_override": "red", "rag_override_reason": "Test: leverandøren er stoppet"},
+    )
+
+
+@pytest.fixture
+def programme(db, fresh_cache):
+    load_data_generate(
+        scale=Scale(
+            parties=8,
+            activities=40,
+            milestones_per_activity=6,
+            rounds=3,
+            months=10,
+        )
+    )
+    status_rebuild()
+    _edit_the_programme()
+
+
+def test_the_materialised_dashboard_has_the_replays_figures(programme):
+    point = point_in_time(None)
+    # The rows hold for today, so the dashboard reads them (else both sides would replay).
+    assert status_current(point.today)
+    party = Activity.objects.filter(key__startswith="load-").first().responsible_party.key
+    for party_key, track in [
+        (None, None),
+        (party, None),
+        (None, "external"),
+        (party, "internal_it"),
+    ]:
+        replayed = _figures(dashboard_build(point, party_key, track, materialised=False))
+        read = _figures(dashboard_build(point, party_key, track))
+        assert read == replayed, (party_key, track)
+    whole = _figures(dashboard_build(point, None, None))
+    # The comparison has something to compare.
+    assert whole["slipped_total"] > 0 and whole["due_soon_total"] > 0
+    assert whole["blockers"] and whole["completed_total"] > 0
+    assert len(whole["parties"]) >= 8
+
+
+def test_stale_ratings_are_not_read(programme):
+    point = point_in_time(None)
+    fresh = _figures(dashboard_build(point, None, None))
+    # Ratings of yesterday (the daily re-rate has not run): the dashboard replays.
+    MilestoneStatus.objects.update(rated_on=point.today - datetime.timedelta(days=1))
+    MilestoneStatus.objects.filter(rag="red").update(rag="green")
+    assert not status_current(point.today)
+    assert _figures(dashboard_build(point, None, None)) == fresh
