@@ -1,5 +1,5 @@
 """The steering group's lists as files (`milestones.exports.list_export`): the columns of
-the risk register, the decision log and the actions, each declared once."""
+the risk register, the issue log, the decision log and the actions, each declared once."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,16 @@ RISK_COLUMNS = [
     ExportColumn(_("Nærhed"), lambda r: r.proximity),
     ExportColumn(_("Næste gennemgang"), lambda r: r.review_on),
     ExportColumn(_("Afbødende handlinger"), lambda r: r.mitigation, width=50),
+]
+
+ISSUE_COLUMNS = [
+    ExportColumn(_("Nøgle"), lambda i: i.key),
+    ExportColumn(_("Problem"), lambda i: i.title, width=50),
+    ExportColumn(_("Alvor"), lambda i: i.get_severity_display()),
+    ExportColumn(_("Status"), lambda i: i.get_status_display()),
+    ExportColumn(_("Hvad det blokerer"), lambda i: i.blocks, width=50),
+    ExportColumn(_("Løses senest"), lambda i: i.due_on),
+    ExportColumn(_("Ansvarlig"), _owner, width=30),
 ]
 
 DECISION_COLUMNS = [

@@ -6,7 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from milestones.exports import list_export, requested_format
+
 from .. import forms
+from ..exports import ISSUE_COLUMNS
 from ..models import Issue
 from ..selectors.logs import issue_rows
 from ..services import records as services
@@ -18,11 +21,26 @@ def issue_list(request):
     access = access_of(request)
     moment, at, moment_context = log_moment(request)
     status = request.GET.get("status", "")
+    issues = issue_rows(access, status=status, at=at)
+    if requested_format(request):
+        return list_export(
+            request,
+            name="problemer",
+            title=_("Problemlog"),
+            columns=ISSUE_COLUMNS,
+            rows=issues,
+            form=moment,
+            filters=[_("Status: %(status)s") % {"status": Issue.Status(status).label}]
+            if status in Issue.Status.values
+            else []
+            if status == "alle"
+            else [_("Status: åbne")],
+        )
     return render(
         request,
         "governance/issue_list.html",
         {
-            "issues": issue_rows(access, status=status, at=at),
+            "issues": issues,
             "status": status,
             "statuses": Issue.Status.choices,
             **moment_context,

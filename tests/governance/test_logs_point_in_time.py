@@ -5,6 +5,7 @@ the same number of queries however many records there are."""
 
 import datetime
 import html
+import io
 
 import pytest
 import time_machine
@@ -250,3 +251,31 @@ def test_a_past_log_costs_the_same_queries_for_two_records_or_twenty(client_for,
     assert body.count("over frist</strong>") == 20
     assert many == few
     assert Action.objects.count() == 20 and Decision.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_the_issue_log_as_a_file_lists_what_the_page_lists(client_for, editor, reporter):
+    """CSV and Excel like the other logs: open issues by default, each as it stood at a
+    moment, only the reader's own party's for a reporter."""
+    from openpyxl import load_workbook
+
+    with _at((2026, 1, 10)):
+        issue = _issue(editor, "Testmiljøet er nede", blocks="Pilottesten")
+        _issue(editor, "Hovedstadens sag", party_key="region-hovedstaden")
+    with _at((2026, 2, 2)):
+        records.record_update(
+            Issue,
+            pk=issue.pk,
+            version=issue.version,
+            data={"title": "Testmiljøet er ustabilt"},
+            user=editor,
+        )
+    text = client_for(editor).get(ISSUES, {"format": "csv"}).content.decode("utf-8-sig")
+    assert "Testmiljøet er ustabilt" in text and "Hovedstadens sag" in text
+    assert "Status: åbne" in text and "Pilottesten" in text
+    past = client_for(editor).get(ISSUES, {"som_den_var": MOMENT, "format": "csv"})
+    past_text = past.content.decode("utf-8-sig")
+    assert "Testmiljøet er nede" in past_text and "ustabilt" not in past_text
+    own = client_for(reporter).get(ISSUES, {"format": "xlsx"})
+    cells = {c.value for row in load_workbook(io.BytesIO(own.content)).active.rows for c in row}
+    assert "Testmiljøet er ustabilt" in cells and "Hovedstadens sag" not in cells
