@@ -337,7 +337,11 @@ class RiskFilterForm(PointInTimeForm):
     """The register's filters and the moment it shows (`?som_den_var=`, empty: live)."""
 
     party = forms.ModelChoiceField(
-        label=_("Part"), queryset=Party.objects.none(), required=False, to_field_name="key"
+        label=_("Part"),
+        queryset=Party.objects.none(),
+        required=False,
+        to_field_name="key",
+        empty_label=_("Alle"),
     )
     track = forms.ChoiceField(
         label=_("Spor"), choices=[("", _("Alle"))] + list(Activity.Track.choices), required=False
@@ -348,7 +352,9 @@ class RiskFilterForm(PointInTimeForm):
         choices=[("", _("Aktive")), ("all", _("Alle"))] + list(Risk.Status.choices),
         required=False,
     )
-    owner = forms.ModelChoiceField(label=_("Ansvarlig"), queryset=members(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Ansvarlig"), queryset=members(), required=False, empty_label=_("Alle")
+    )
 
     field_order = ["party", "track", "band", "status", "owner", "som_den_var"]
 
