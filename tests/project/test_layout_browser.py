@@ -27,3 +27,26 @@ def test_every_menu_entry_is_on_screen(loaded_plan, live_server, page, width):
         box = entry.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, entry.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_new_api_token_and_the_token_table_fit_on_screen(loaded_plan, live_server, page):
+    """Seen at 1366 px: the token (one unbroken 60-character word) ran out of its green
+    box, and the table of tokens sat in the form's narrow column with its last column
+    ("Tilbagekald") scrolled out of sight."""
+    user = member("t-styregruppe-noegle", "sor-styregruppe", Membership.Role.STEERING)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(live_server.url + "/profil/tokens/")
+    browser_log_in(page, user, PASSWORD)
+    page.get_by_label("Navn").fill("Regionens planværktøj")
+    page.get_by_role("button", name="Opret nøgle").click()
+    token = page.get_by_test_id("new-token")
+    token.wait_for()
+    box = page.locator("#ny-noegle").bounding_box()
+    text = token.bounding_box()
+    assert text["x"] + text["width"] <= box["x"] + box["width"]
+    revoke = page.get_by_role("link", name="Tilbagekald nøglen Regionens planværktøj")
+    link = revoke.bounding_box()
+    assert link["x"] + link["width"] <= 1366
+    assert revoke.evaluate("el => el.closest('.table--responsive-scroll').scrollWidth") <= (
+        revoke.evaluate("el => el.closest('.table--responsive-scroll').clientWidth")
+    )
