@@ -27,7 +27,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from core.cache import cached_many, stamp
-from milestones.models import Activity, Dependency, Milestone, MilestoneStatus
+from milestones.models import (
+    Activity,
+    Baseline,
+    BaselineEntry,
+    Dependency,
+    Milestone,
+    MilestoneStatus,
+    MunicipalityRollout,
+    ProgressUpdate,
+    ReportingRound,
+    RolloutPhase,
+    RoundObligation,
+    StatusRollup,
+)
 from milestones.rag import Rag
 from milestones.selectors.materialised import (
     RAG_FIELDS,
@@ -36,6 +49,7 @@ from milestones.selectors.materialised import (
     rating_from,
     stored_rollups,
 )
+from parties.models import Party
 
 from .blockers import (
     BLOCKER_CANDIDATES,
@@ -103,6 +117,39 @@ class Scoped:
         if self.party_id:
             qs = qs.filter(responsible_party_id=self.party_id)
         return qs
+
+
+# ---------------------------------------------------------------------------
+# What each piece of the live dashboard depends on
+# ---------------------------------------------------------------------------
+# The status lines, lists and blockers: the ratings and what they are rated and shown
+# by (the roll-ups' history moves with every rating that changes them; a baseline's
+# entries have no history, their newest id stands in).
+FIGURES_MODELS = (Milestone, Activity, Baseline, Party, Dependency, StatusRollup)
+# The reporting round and the concerns raised in it (activities and parties named).
+ROUND_MODELS = (ReportingRound, RoundObligation, ProgressUpdate, Activity, Party)
+# KOMBIT's roll-out (with the ratings of its phases' milestones, by the figures' stamp).
+ROLLOUT_MODELS = (RolloutPhase, MunicipalityRollout)
+_PIECE_MODELS = tuple(dict.fromkeys((*FIGURES_MODELS, *ROUND_MODELS, *ROLLOUT_MODELS)))
+
+
+@dataclass
+class PieceStamps:
+    """The stamps of the dashboard's pieces, read at once (`piece_stamps`)."""
+
+    values: dict
+
+    def of(self, models) -> tuple:
+        """The stamp of `models` (of `_PIECE_MODELS`; the baseline entries' with them)."""
+        return (*(self.values[m] for m in models), self.values[BaselineEntry])
+
+
+def piece_stamps() -> PieceStamps:
+    """Every piece's stamp in one query (`core.cache.stamp` over all their models)."""
+    found = stamp(models=_PIECE_MODELS, rows=(BaselineEntry,))
+    values = {m: found[2 * i : 2 * i + 2] for i, m in enumerate(_PIECE_MODELS)}
+    values[BaselineEntry] = found[-1]
+    return PieceStamps(values)
 
 
 # ---------------------------------------------------------------------------
@@ -218,7 +265,7 @@ class Lists:
     slipped_total: int
     completed: list[MilestoneRow]
     completed_total: int
-    blocker_candidates: QuerySet
+    blocker_candidates: QuerySet | None  # None once the blockers are found
     blockers_total: int
 
 

@@ -223,49 +223,96 @@ def dashboard_build(
 
 def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard:
     """The live dashboard from the materialised status (`reports.selectors.current`): the
-    replay's figures in a fixed number of queries that read aggregates and the rows shown."""
+    replay's figures in a fixed number of queries that read aggregates and the rows shown.
+
+    Each piece is cached under what it depends on (`current.piece_stamps`, one query for
+    all): the status lines, lists and blockers under the plan's ratings, the reporting
+    round and its concerns under the rounds' records, the roll-out under its records and
+    the ratings. A forecast moved recomputes the first and reuses the round; a progress
+    update saved recomputes the round only."""
     today = point.today
     scoped = materialised.Scoped(today=today, parties=parties, track=track, party_id=party_id)
-    baseline = snapshot.active_baseline(None)
-    before = previous_rollups(point, track, party_id, parties)
-    # Which parties are responsible for activities: all of them, and within the filter.
-    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
-    responsible = {pid for pid, _track in pairs}
-    in_scope = sorted(
-        {pid for pid, t in pairs if (not track or t == track) and (not party_id or pid == party_id)}
-    )
-    overall, tracks, party_lines = lines_of(
-        materialised.current_rollups(scoped), before, parties, in_scope
-    )
-    lists = materialised.milestone_lists(
-        scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
-    )
-    blocker_rows = materialised.blockers(scoped, lists, shown=BLOCKER_LIMIT)
-    round_status = reporting_round_status(at=None, today=today, parties=parties, party_id=party_id)
-    concern_rows = concerns(
-        None,
-        today,
-        parties,
-        None,
-        party_id,
-        activities=lambda ids: materialised.activities_by_id(scoped, ids),
-    )
-    rollout = None
-    shows = party is None and not track
-    if not shows:
-        shows = (party is not None and party.key == "kombit") or (
-            scoped.activities().filter(key="kombit-integration-til-sorus").exists()
+    stamps = materialised.piece_stamps()
+    scope_key = (today.isoformat(), party_id or 0, track or "")
+
+    def figures():
+        before = previous_rollups(point, track, party_id, parties)
+        # Which parties are responsible for activities: all of them, and within the filter.
+        pairs = set(
+            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
         )
-    if shows:
-        rollout = rollout_status(
+        in_scope = sorted(
+            {
+                pid
+                for pid, t in pairs
+                if (not track or t == track) and (not party_id or pid == party_id)
+            }
+        )
+        lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
+        lists = materialised.milestone_lists(
+            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+        )
+        blocker_rows = materialised.blockers(scoped, lists, shown=BLOCKER_LIMIT)
+        lists.blocker_candidates = None  # a query: not cached
+        baseline = snapshot.active_baseline(None)
+        return {
+            "lines": lines,
+            "lists": lists,
+            "blockers": blocker_rows,
+            "responsible": {pid for pid, _track in pairs},
+            "baseline_name": (baseline or {}).get("name", ""),
+        }
+
+    def round_and_concerns():
+        round_status = reporting_round_status(
+            at=None, today=today, parties=parties, party_id=party_id
+        )
+        concern_rows = concerns(
+            None,
+            today,
+            parties,
+            None,
+            party_id,
+            activities=lambda ids: materialised.activities_by_id(scoped, ids),
+        )
+        return round_status, concern_rows
+
+    def rollout():
+        shows = party is None and not track
+        if not shows:
+            shows = (party is not None and party.key == "kombit") or (
+                scoped.activities().filter(key="kombit-integration-til-sorus").exists()
+            )
+        if not shows:
+            return None
+        return rollout_status(
             at=None, parties=parties, milestones=lambda ids: materialised.rows_by_id(scoped, ids)
         )
+
+    plan = stamps.of(materialised.FIGURES_MODELS)
+    found = cached(
+        "reports", ("dashboard-figures", 1, plan, *scope_key), figures, seconds=CACHE_SECONDS
+    )
+    round_status, concern_rows = cached(
+        "reports",
+        ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
+        round_and_concerns,
+        seconds=CACHE_SECONDS,
+    )
+    rollout_found = cached(
+        "reports",
+        ("dashboard-rollout", 1, stamps.of(materialised.ROLLOUT_MODELS), plan, *scope_key),
+        rollout,
+        seconds=CACHE_SECONDS,
+    )
+    overall, tracks, party_lines = found["lines"]
+    lists = found["lists"]
     return Dashboard(
         point=point,
         party=party,
         track=track or "",
         track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
-        baseline_name=(baseline or {}).get("name", ""),
+        baseline_name=found["baseline_name"],
         overall=overall,
         tracks=tracks,
         parties=party_lines,
@@ -275,14 +322,14 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         slipped_total=lists.slipped_total,
         completed=lists.completed,
         completed_total=lists.completed_total,
-        blockers=blocker_rows,
+        blockers=found["blockers"],
         blockers_total=lists.blockers_total,
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
-        rollout=rollout,
+        rollout=rollout_found,
         party_choices=sorted(
-            (p for p in parties.values() if p.id in responsible or p == party),
+            (p for p in parties.values() if p.id in found["responsible"] or p == party),
             key=lambda p: p.name.lower(),
         ),
         changes_since=changes_since(point),

@@ -16,13 +16,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from core.cache import page_html
-from governance.selectors.summary import governance_summary, programme_confidence
+from governance.selectors.summary import programme_confidence
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
 from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import snapshot
+from ..selectors.governance import governance_at
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
@@ -54,8 +55,8 @@ def _page(request, *, kind: str, title: str, build, live_extra=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
     An htmx request gets the content's body partial, uncached. `live_extra()`, if
-    given, adds uncached context for the full page (records outside the plan's data
-    version, e.g. governance).
+    given, adds context for the full page outside the cached HTML (records outside the
+    plan's data version, e.g. governance, cached under its own stamp).
     """
     if request.htmx:
         template, context = build()
@@ -113,7 +114,7 @@ def dashboard(request):
             return {}
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
-        return {"governance": governance_summary(access, at=point.at, today=point.today)}
+        return {"governance": governance_at(access, point)}
 
     return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
 
