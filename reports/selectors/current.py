@@ -58,22 +58,24 @@ from .blockers import (
     BlockerRow,
     DependantRow,
 )
-from .snapshot import ActivityRow, MilestoneRow, PartyRef
+from .snapshot import (
+    ACTIVITY_FIELDS,
+    ActivityRow,
+    MilestoneRow,
+    PartyRef,
+    activity_labels,
+    activity_row,
+    milestone_row,
+)
 
 _TRACK = "milestone__activity__track"
 _PARTY = "milestone__activity__responsible_party_id"
 _PARTY_NAME = "milestone__activity__responsible_party__name"
 
+# A rating with its milestone's fields under the names the replay reads them by
+# (`snapshot.milestone_row`), and its activity's under "milestone__activity__".
 _ROW_FIELDS = (
-    "milestone_id",
-    "milestone__key",
-    "milestone__title",
-    "milestone__actual_date",
-    "milestone__actual_precision",
-    "milestone__actual_date_unknown",
-    "milestone__status",
-    "milestone__sort_order",
-    "milestone__activity_id",
+    "milestone__activity__id",
     "milestone__activity__key",
     "milestone__activity__title",
     "milestone__activity__track",
@@ -87,6 +89,21 @@ _ROW_FIELDS = (
     "forecast_end",
     *RAG_FIELDS,
 )
+_ROW_ALIASES = {
+    "id": F("milestone_id"),
+    **{
+        name: F(f"milestone__{name}")
+        for name in (
+            "key",
+            "title",
+            "actual_date",
+            "actual_precision",
+            "actual_date_unknown",
+            "status",
+            "sort_order",
+        )
+    },
+}
 
 
 @dataclass
@@ -155,64 +172,26 @@ def piece_stamps() -> PieceStamps:
 # ---------------------------------------------------------------------------
 # Rows as the replay builds them
 # ---------------------------------------------------------------------------
-def activity_row(values: dict, parties: dict[int, PartyRef], prefix: str = "") -> ActivityRow:
-    track_labels = dict(Activity.Track.choices)
-    status_labels = dict(Activity.Status.choices)
-    party_id = values[prefix + "responsible_party_id"]
-    party = parties.get(party_id) or PartyRef(party_id, "", "?", "?", "")
-    track, status = values[prefix + "track"], values[prefix + "status"]
-    return ActivityRow(
-        id=values[prefix + "id"] if prefix + "id" in values else values["milestone__activity_id"],
-        key=values[prefix + "key"],
-        title=values[prefix + "title"],
-        track=track,
-        track_label=str(track_labels.get(track, track)),
-        party=party,
-        status=status,
-        status_label=str(status_labels.get(status, status)),
-        planned_start=values[prefix + "planned_start"],
-        planned_start_precision=values[prefix + "planned_start_precision"],
-        planned_end=values[prefix + "planned_end"],
-        planned_end_precision=values[prefix + "planned_end_precision"],
-        sort_order=values[prefix + "sort_order"],
-    )
-
-
 def milestone_rows(statuses: QuerySet, scoped: Scoped) -> list[MilestoneRow]:
     """MilestoneRows of `statuses` (ordered and sliced by the caller), as the replay
     builds them (one query)."""
     result = []
     activities: dict[int, ActivityRow] = {}
-    for v in statuses.values(*_ROW_FIELDS):
-        activity_id = v["milestone__activity_id"]
+    labels = activity_labels()
+    for v in statuses.values(*_ROW_FIELDS, **_ROW_ALIASES):
+        activity_id = v["milestone__activity__id"]
         activity = activities.get(activity_id)
         if activity is None:
             activity = activities[activity_id] = activity_row(
-                v, scoped.parties, prefix="milestone__activity__"
+                v, scoped.parties, labels, prefix="milestone__activity__"
             )
-        rag = rating_from(v)
-        forecast_end = v["forecast_end"]
-        overdue = (
-            (scoped.today - forecast_end).days
-            if rag.counts_in_rollup and forecast_end and forecast_end < scoped.today
-            else 0
-        )
         result.append(
-            MilestoneRow(
-                id=v["milestone_id"],
-                key=v["milestone__key"],
-                title=v["milestone__title"],
+            milestone_row(
+                v,
                 activity=activity,
-                forecast_date=v["forecast_date"],
-                forecast_precision=v["forecast_precision"],
-                actual_date=v["milestone__actual_date"],
-                actual_precision=v["milestone__actual_precision"],
-                actual_date_unknown=v["milestone__actual_date_unknown"],
-                status=v["milestone__status"],
-                rag=rag,
-                forecast_end=forecast_end,
-                sort_order=v["milestone__sort_order"],
-                overdue_days=overdue,
+                rag=rating_from(v),
+                forecast_end=v["forecast_end"],
+                today=scoped.today,
             )
         )
     return result
@@ -245,16 +224,22 @@ def current_rollups(scoped: Scoped):
 # ---------------------------------------------------------------------------
 # The capped lists
 # ---------------------------------------------------------------------------
-def _first(statuses: QuerySet, lead: str, limit: int, order: tuple) -> QuerySet:
+def _first(
+    statuses: QuerySet, lead: str, limit: int, order: tuple, *, then: dict | None = None
+) -> QuerySet:
     """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows up
     to the `limit`-th value of `lead` are found on the ratings alone, and only those are
     joined to their milestone, activity and party to be put in order (sorting thousands
-    of joined rows to show twenty took most of a list's time)."""
+    of joined rows to show twenty took most of a list's time). `then` annotates only the
+    rows found (an annotation that joins would join every row in the bound too)."""
     field = lead.lstrip("-")
     nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
     within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
     # Fewer than `limit` rows: all of them.
-    return statuses.filter(Q(**within) | ~Exists(nth)).order_by(*order)[:limit]
+    found = statuses.filter(Q(**within) | ~Exists(nth))
+    if then:
+        found = found.annotate(**then)
+    return found.order_by(*order)[:limit]
 
 
 @dataclass
@@ -327,14 +312,13 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     # walks them (its sort by delay and title is stable).
     is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
     candidates = _first(
-        statuses.annotate(has_successors=has_successors, delay=delay, slipped_first=is_slipped)
-        .filter(candidate)
-        .annotate(
-            slipped_party=Case(When(slipped, then=F(_PARTY_NAME)), default=Value("")),
-        ),
+        statuses.annotate(
+            has_successors=has_successors, delay=delay, slipped_first=is_slipped
+        ).filter(candidate),
         "-delay",
         BLOCKER_CANDIDATES,
         ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
+        then={"slipped_party": Case(When(slipped, then=F(_PARTY_NAME)), default=Value(""))},
     )
     return Lists(
         due_soon=due_rows,
@@ -475,20 +459,8 @@ def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:
 
 def activities_by_id(scoped: Scoped, ids) -> dict[int, ActivityRow]:
     """ActivityRows of the given activities within the filter, by id (one query)."""
-    fields = (
-        "id",
-        "key",
-        "title",
-        "track",
-        "responsible_party_id",
-        "status",
-        "planned_start",
-        "planned_start_precision",
-        "planned_end",
-        "planned_end_precision",
-        "sort_order",
-    )
+    labels = activity_labels()
     return {
-        v["id"]: activity_row(v, scoped.parties)
-        for v in scoped.activities().filter(id__in=list(ids)).values(*fields)
+        v["id"]: activity_row(v, scoped.parties, labels)
+        for v in scoped.activities().filter(id__in=list(ids)).values(*ACTIVITY_FIELDS)
     }
