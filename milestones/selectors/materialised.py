@@ -13,7 +13,18 @@ own, e.g. the roadmap's).
 import datetime
 from collections.abc import Sequence
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Value, Window
+from django.db import connection
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
@@ -57,14 +68,19 @@ def track_party_key(track: str, party_id) -> str:
 
 
 def status_current(today: datetime.date) -> bool:
-    """Whether every milestone has a rating made on `today` (one query)."""
-    return not (
-        Milestone.objects.filter(
-            Q(materialised_status__isnull=True) | ~Q(materialised_status__rated_on=today)
+    """Whether every milestone has a rating made on `today` (one query). A rating belongs
+    to an existing milestone (its primary key, deleted with it), so the counts tell: two
+    index counts, where an anti-join of 20,000 milestones took 9-17 ms."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {quote(Milestone._meta.db_table)}),"
+            f" (SELECT COUNT(*) FROM {quote(MilestoneStatus._meta.db_table)}"
+            f" WHERE {quote('rated_on')} = %s)",
+            [today],
         )
-        .order_by()
-        .exists()
-    )
+        milestones, rated = cursor.fetchone()
+    return milestones == rated
 
 
 def rating_from(values: dict, prefix: str = "") -> MilestoneRag:

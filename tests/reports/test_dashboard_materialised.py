@@ -156,13 +156,14 @@ def test_stale_ratings_are_not_read(programme):
 
 
 def _tables_read(queries) -> set[str]:
-    """The live tables a request's queries read FROM (history tables and stamps aside)."""
+    """The live tables whose rows a request's queries read (a column of theirs selected;
+    history tables, stamps and counts aside)."""
     import re
 
     return {
         name
         for q in queries
-        for name in re.findall(r'FROM "(\w+)"', q["sql"])
+        for name in re.findall(r'"(\w+)"\."\w+"', q["sql"])
         if "historical" not in name
     }
 
