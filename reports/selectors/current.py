@@ -250,36 +250,52 @@ class Lists:
     slipped_total: int
     completed: list[MilestoneRow]
     completed_total: int
-    blocker_candidates: QuerySet | None  # None once the blockers are found
     blockers_total: int
+
+
+_IS_OPEN = Q(severity__gte=0)
+
+
+def _slipped(today: datetime.date) -> Q:
+    return _IS_OPEN & (Q(slip_days__gt=0) | Q(forecast_end__lt=today))
+
+
+def _delay(today: datetime.date):
+    """The replay's `delay_days`: the slip or the days overdue, whichever is larger."""
+    return Greatest(
+        Coalesce("slip_days", Value(0)),
+        Case(When(forecast_end__lt=today, then=DaysSince(today, "forecast_end")), default=0),
+    )
+
+
+def _has_successors() -> Exists:
+    return Exists(Dependency.objects.filter(predecessor_id=OuterRef("milestone_id")))
+
+
+def _candidate(today: datetime.date) -> Q:
+    """A blocker candidate: slipped or red, open, with successors."""
+    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(has_successors=True)
 
 
 def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
     """Due soon, slipped and recently completed (each its first `limit` rows and its
-    total), and the blocker candidates' query, as `status.milestone_lists` and
+    total) and the blocker candidates' total, as `status.milestone_lists` and
     `blockers.blockers` select and order them (four queries)."""
     today = scoped.today
     horizon = today + datetime.timedelta(days=due_days)
     recent = today - datetime.timedelta(days=recent_days)
     statuses = scoped.statuses()
-    is_open = Q(severity__gte=0)
-    due = is_open & Q(forecast_end__gte=today, forecast_end__lte=horizon)
-    slipped = is_open & (Q(slip_days__gt=0) | Q(forecast_end__lt=today))
+    due = _IS_OPEN & Q(forecast_end__gte=today, forecast_end__lte=horizon)
+    slipped = _slipped(today)
     completed = Q(rag=Rag.DONE, milestone__actual_date__isnull=False) & (
         Q(actual_end__gte=recent, actual_end__lte=today)
         | Q(milestone__actual_date__gte=recent, milestone__actual_date__lte=today)
     )
-    has_successors = Exists(Dependency.objects.filter(predecessor_id=OuterRef("milestone_id")))
-    candidate = (slipped | (is_open & Q(rag=Rag.RED))) & Q(has_successors=True)
-    delay = Greatest(
-        Coalesce("slip_days", Value(0)),
-        Case(When(forecast_end__lt=today, then=DaysSince(today, "forecast_end")), default=0),
-    )
-    totals = statuses.annotate(has_successors=has_successors).aggregate(
+    totals = statuses.annotate(has_successors=_has_successors()).aggregate(
         due=Count("pk", filter=due),
         slipped=Count("pk", filter=slipped),
         completed=Count("pk", filter=completed),
-        candidates=Count("pk", filter=candidate),
+        candidates=Count("pk", filter=_candidate(today)),
     )
     due_rows = milestone_rows(
         _first(
@@ -292,7 +308,7 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     )
     slipped_rows = milestone_rows(
         _first(
-            statuses.filter(slipped).annotate(delay=delay),
+            statuses.filter(slipped).annotate(delay=_delay(today)),
             "-delay",
             limit,
             ("-delay", _PARTY_NAME, "milestone__title", "pk"),
@@ -308,18 +324,6 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
         ),
         scoped,
     )
-    # Slipped ones in their list's order before red ones in id order, as the replay
-    # walks them (its sort by delay and title is stable).
-    is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
-    candidates = _first(
-        statuses.annotate(
-            has_successors=has_successors, delay=delay, slipped_first=is_slipped
-        ).filter(candidate),
-        "-delay",
-        BLOCKER_CANDIDATES,
-        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
-        then={"slipped_party": Case(When(slipped, then=F(_PARTY_NAME)), default=Value(""))},
-    )
     return Lists(
         due_soon=due_rows,
         due_soon_total=totals["due"],
@@ -327,18 +331,35 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
         slipped_total=totals["slipped"],
         completed=completed_rows,
         completed_total=totals["completed"],
-        blocker_candidates=candidates,
         blockers_total=totals["candidates"],
     )
 
 
-def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
+def blocker_candidates(scoped: Scoped) -> QuerySet:
+    """The most delayed blocker candidates, in the order the replay walks them: slipped
+    ones in their list's order before red ones in id order (its sort by delay and title
+    is stable)."""
+    today = scoped.today
+    slipped = _slipped(today)
+    is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
+    return _first(
+        scoped.statuses()
+        .annotate(has_successors=_has_successors(), delay=_delay(today), slipped_first=is_slipped)
+        .filter(_candidate(today)),
+        "-delay",
+        BLOCKER_CANDIDATES,
+        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
+        then={"slipped_party": Case(When(slipped, then=F(_PARTY_NAME)), default=Value(""))},
+    )
+
+
+def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
     """The blockers as `blockers.blockers` finds them, from the most delayed candidates
     (five queries: the candidates, the dependencies' stamp (and, for walks not cached,
     the dependency pairs), the dependants' dates, the titles that order them, the rows
     shown)."""
     today = scoped.today
-    candidates = milestone_rows(lists.blocker_candidates[:BLOCKER_CANDIDATES], scoped)
+    candidates = milestone_rows(blocker_candidates(scoped), scoped)
     if not candidates:
         return []
     walked = dependant_walks([m.id for m in candidates])

@@ -173,8 +173,7 @@ def dashboard_build(
     rating every milestone by the rule."""
     at, today = point.at, point.today
     parties = snapshot.party_refs(at)
-    party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
-    party_id = party.id if party else (-1 if party_key else None)
+    party, party_id = _party_of(parties, party_key)
     if materialised and at is None and status_current(today):
         return dashboard_build_current(point, parties, party, party_id, track)
     plan = snapshot.plan_snapshot(
@@ -214,10 +213,7 @@ def dashboard_build(
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
         rollout=rollout,
-        party_choices=sorted(
-            (p for p in parties.values() if p.id in responsible or p == party),
-            key=lambda p: p.name.lower(),
-        ),
+        party_choices=_party_choices(parties, responsible, party),
         changes_since=changes_since(point),
     )
 
@@ -227,42 +223,15 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     replay's figures in a fixed number of queries that read aggregates and the rows shown.
 
     Each piece is cached under what it depends on (`current.piece_stamps`, one query for
-    all): the status lines, lists and blockers under the plan's ratings, the reporting
-    round and its concerns under the rounds' records, the roll-out under its records and
-    the ratings. A forecast moved recomputes the first and reuses the round; a progress
-    update saved recomputes the round only."""
+    all): the status lines and lists (`_figures_piece`, which the trend reads too) and,
+    apart, the blockers under the plan's ratings; the reporting round and its concerns
+    under the rounds' records; the roll-out under its records and the ratings. A forecast
+    moved recomputes the first two and reuses the round; a progress update saved
+    recomputes the round only."""
     today = point.today
     scoped = materialised.Scoped(today=today, parties=parties, track=track, party_id=party_id)
     stamps = materialised.piece_stamps()
     scope_key = (today.isoformat(), party_id or 0, track or "")
-
-    def figures():
-        before = previous_rollups(point, track, party_id, parties)
-        # Which parties are responsible for activities: all of them, and within the filter.
-        pairs = set(
-            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
-        )
-        in_scope = sorted(
-            {
-                pid
-                for pid, t in pairs
-                if (not track or t == track) and (not party_id or pid == party_id)
-            }
-        )
-        lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
-        lists = materialised.milestone_lists(
-            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
-        )
-        blocker_rows = materialised.blockers(scoped, lists, shown=BLOCKER_LIMIT)
-        lists.blocker_candidates = None  # a query: not cached
-        baseline = snapshot.active_baseline(None)
-        return {
-            "lines": lines,
-            "lists": lists,
-            "blockers": blocker_rows,
-            "responsible": {pid for pid, _track in pairs},
-            "baseline_name": (baseline or {}).get("name", ""),
-        }
 
     def round_and_concerns():
         round_status = reporting_round_status(
@@ -291,8 +260,13 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         )
 
     plan = stamps.of(materialised.FIGURES_MODELS)
-    found = cached(
-        "reports", ("dashboard-figures", 1, plan, *scope_key), figures, seconds=CACHE_SECONDS
+    found = _figures_piece(point, scoped, stamps)
+    # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
+    blocker_rows = cached(
+        "reports",
+        ("dashboard-blockers", 1, plan, *scope_key),
+        lambda: materialised.blockers(scoped, shown=BLOCKER_LIMIT),
+        seconds=CACHE_SECONDS,
     )
     round_status, concern_rows = cached(
         "reports",
@@ -323,17 +297,114 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         slipped_total=lists.slipped_total,
         completed=lists.completed,
         completed_total=lists.completed_total,
-        blockers=found["blockers"],
+        blockers=blocker_rows,
         blockers_total=lists.blockers_total,
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
         rollout=rollout_found,
-        party_choices=sorted(
-            (p for p in parties.values() if p.id in found["responsible"] or p == party),
-            key=lambda p: p.name.lower(),
-        ),
+        party_choices=_party_choices(parties, found["responsible"], party),
         changes_since=changes_since(point),
+    )
+
+
+def _figures_piece(point: PointInTime, scoped, stamps) -> dict:
+    """The live dashboard's status lines and lists (and whom the party filter offers),
+    cached under the ratings' stamp, the day and the filter."""
+    track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
+
+    def build() -> dict:
+        before = previous_rollups(point, track, party_id, parties)
+        # Which parties are responsible for activities: all of them, and within the filter.
+        pairs = set(
+            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
+        )
+        in_scope = sorted(
+            {
+                pid
+                for pid, t in pairs
+                if (not track or t == track) and (not party_id or pid == party_id)
+            }
+        )
+        lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
+        lists = materialised.milestone_lists(
+            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+        )
+        baseline = snapshot.active_baseline(None)
+        return {
+            "lines": lines,
+            "lists": lists,
+            "responsible": {pid for pid, _track in pairs},
+            "baseline_name": (baseline or {}).get("name", ""),
+        }
+
+    return cached(
+        "reports",
+        (
+            "dashboard-figures",
+            2,
+            stamps.of(materialised.FIGURES_MODELS),
+            point.today.isoformat(),
+            party_id or 0,
+            track or "",
+        ),
+        build,
+        seconds=CACHE_SECONDS,
+    )
+
+
+def _party_choices(parties, responsible, party) -> list[PartyRef]:
+    return sorted(
+        (p for p in parties.values() if p.id in responsible or p == party),
+        key=lambda p: p.name.lower(),
+    )
+
+
+def _party_of(parties, party_key: str | None) -> tuple[PartyRef | None, int | None]:
+    """The chosen party and the id to filter by (-1, matching nothing, for an unknown key)."""
+    party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
+    return party, party.id if party else (-1 if party_key else None)
+
+
+@dataclass
+class BoardLists:
+    """What the trend page reads of the dashboard: its lists and the filter's choices."""
+
+    slipped: list[MilestoneRow]
+    due_soon: list[MilestoneRow]
+    completed: list[MilestoneRow]
+    party_choices: list[PartyRef]
+    party: PartyRef | None
+    track: str
+
+
+def dashboard_lists(
+    *,
+    as_of: datetime.datetime | None = None,
+    party: str | None = None,
+    track: str | None = None,
+) -> "BoardLists | Dashboard":
+    """The dashboard's milestone lists without its blockers, round and roll-out: live from
+    the same cached piece as the dashboard's (`_figures_piece`), else the whole dashboard."""
+    point = point_in_time(as_of)
+    if track and track not in Activity.Track.values:
+        track = None
+    if point.at is not None or not status_current(point.today):
+        return dashboard(as_of=as_of, party=party, track=track)
+    parties = snapshot.party_refs(None)
+    party_ref, party_id = _party_of(parties, party or None)
+    scoped = materialised.Scoped(
+        today=point.today, parties=parties, track=track or None, party_id=party_id
+    )
+    found = _figures_piece(point, scoped, materialised.piece_stamps())
+    lists = found["lists"]
+    return BoardLists(
+        slipped=lists.slipped,
+        due_soon=lists.due_soon,
+        completed=lists.completed,
+        party_choices=_party_choices(parties, found["responsible"], party_ref),
+        party=party_ref,
+        track=track or "",
     )
 
 

@@ -24,6 +24,7 @@ from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import snapshot
 from ..selectors.governance import governance_at
+from ..selectors.status import dashboard_lists
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
@@ -188,9 +189,8 @@ def trend(request):
             months = min(36, max(3, int(request.GET.get("maaneder", "12"))))
         except ValueError:
             months = 12
-        board = selectors.dashboard(
-            as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
-        )
+        # The dashboard's lists only: its blockers, round and roll-out are not shown here.
+        board = dashboard_lists(as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"])
         candidates = selectors.trend_candidates(board=board)
         if keys:
             by_key = dict(Milestone.objects.filter(key__in=keys).values_list("key", "id"))

@@ -206,3 +206,20 @@ def test_each_piece_is_recomputed_only_when_what_it_depends_on_changes(programme
     assert "milestones_milestonestatus" not in tables
     assert read == _figures(dashboard_build(point, None, None, materialised=False))
     assert any(c[3] == "Test: en ny risiko" for c in read["concerns"])
+
+
+def test_the_trend_reads_the_dashboards_lists_without_the_rest(programme):
+    """`dashboard_lists` (the trend page's) gives the dashboard's own lists and party
+    choices, live from the same cached piece, and the whole dashboard for a past moment."""
+    from reports.selectors.status import dashboard, dashboard_lists
+
+    party = Activity.objects.filter(key__startswith="load-").first().responsible_party.key
+    for party_key, track in [(None, None), (party, None), (None, "external")]:
+        board = dashboard(party=party_key, track=track)
+        lists = dashboard_lists(party=party_key, track=track)
+        for name in ("slipped", "due_soon", "completed"):
+            assert [m.id for m in getattr(lists, name)] == [m.id for m in getattr(board, name)]
+        assert lists.party_choices == board.party_choices
+        assert (lists.party, lists.track) == (board.party, board.track)
+    past = point_in_time(None).moment - datetime.timedelta(days=40)
+    assert isinstance(dashboard_lists(as_of=past), type(dashboard(as_of=past)))
