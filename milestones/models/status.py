@@ -42,6 +42,9 @@ class MilestoneStatus(models.Model):
     # `forecast_period_end`, `actual_period_end`): the dashboard's lists filter on them.
     forecast_end = models.DateField(_("forventet periodes slutning"), null=True, blank=True)
     actual_end = models.DateField(_("faktisk periodes slutning"), null=True, blank=True)
+    # The milestone's actual date: the list of those reached lately filters and sorts by it
+    # on the ratings alone (joining every milestone for it took most of its count).
+    actual_date = models.DateField(_("faktisk dato"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")

@@ -43,7 +43,7 @@ _GROUP = {
 }
 _RAG_FIELDS = RAG_FIELDS
 _DATE_FIELDS = ("baseline_date", "forecast_date")
-_PERIOD_FIELDS = ("forecast_end", "actual_end")
+_PERIOD_FIELDS = ("forecast_end", "actual_end", "actual_date")
 
 
 def severity(rag: str) -> int:
@@ -84,6 +84,7 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         fields["severity"] = severity(fields["rag"])
         fields["forecast_end"] = milestone.forecast_period_end
         fields["actual_end"] = milestone.actual_period_end
+        fields["actual_date"] = milestone.actual_date
         old = stored.get(milestone.pk)
         if old is not None and all(old[k] == v for k, v in fields.items()):
             continue

@@ -17,7 +17,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -87,6 +86,7 @@ _ROW_FIELDS = (
     "milestone__activity__planned_end_precision",
     "milestone__activity__sort_order",
     "forecast_end",
+    "actual_date",  # the milestone's, kept with its rating
     *RAG_FIELDS,
 )
 _ROW_ALIASES = {
@@ -96,7 +96,6 @@ _ROW_ALIASES = {
         for name in (
             "key",
             "title",
-            "actual_date",
             "actual_precision",
             "actual_date_unknown",
             "status",
@@ -235,8 +234,12 @@ def _first(
     field = lead.lstrip("-")
     nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
     within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
-    # Fewer than `limit` rows: all of them.
-    found = statuses.filter(Q(**within) | ~Exists(nth))
+    # Fewer than `limit` rows: all of them. Their ids first: guessing thousands, the
+    # planner would hash-join every milestone, activity and party to the few found. An
+    # empty list still asks (for id 0, which no milestone has), so the number of queries
+    # does not depend on the data.
+    ids = list(statuses.filter(Q(**within) | ~Exists(nth)).values_list("pk", flat=True))
+    found = statuses.filter(pk__in=ids or [0])
     if then:
         found = found.annotate(**then)
     return found.order_by(*order)[:limit]
@@ -268,13 +271,11 @@ def _delay(today: datetime.date):
     )
 
 
-def _has_successors() -> Exists:
-    return Exists(Dependency.objects.filter(predecessor_id=OuterRef("milestone_id")))
-
-
 def _candidate(today: datetime.date) -> Q:
-    """A blocker candidate: slipped or red, open, with successors."""
-    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(has_successors=True)
+    """A blocker candidate: slipped or red, open, with successors (a hashed subplan of the
+    dependencies' predecessors: a correlated EXISTS per rating cost more)."""
+    predecessors = Dependency.objects.order_by().values("predecessor_id")
+    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(milestone_id__in=predecessors)
 
 
 def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
@@ -287,11 +288,11 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     statuses = scoped.statuses()
     due = _IS_OPEN & Q(forecast_end__gte=today, forecast_end__lte=horizon)
     slipped = _slipped(today)
-    completed = Q(rag=Rag.DONE, milestone__actual_date__isnull=False) & (
+    completed = Q(rag=Rag.DONE, actual_date__isnull=False) & (
         Q(actual_end__gte=recent, actual_end__lte=today)
-        | Q(milestone__actual_date__gte=recent, milestone__actual_date__lte=today)
+        | Q(actual_date__gte=recent, actual_date__lte=today)
     )
-    totals = statuses.annotate(has_successors=_has_successors()).aggregate(
+    totals = statuses.aggregate(
         due=Count("pk", filter=due),
         slipped=Count("pk", filter=slipped),
         completed=Count("pk", filter=completed),
@@ -318,9 +319,9 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     completed_rows = milestone_rows(
         _first(
             statuses.filter(completed),
-            "-milestone__actual_date",
+            "-actual_date",
             limit,
-            ("-milestone__actual_date", "-milestone__title", "pk"),
+            ("-actual_date", "-milestone__title", "pk"),
         ),
         scoped,
     )
@@ -344,7 +345,7 @@ def blocker_candidates(scoped: Scoped) -> QuerySet:
     is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
     return _first(
         scoped.statuses()
-        .annotate(has_successors=_has_successors(), delay=_delay(today), slipped_first=is_slipped)
+        .annotate(delay=_delay(today), slipped_first=is_slipped)
         .filter(_candidate(today)),
         "-delay",
         BLOCKER_CANDIDATES,

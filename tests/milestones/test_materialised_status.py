@@ -59,10 +59,12 @@ def _assert_agrees(today):
     rags, rollups = _expected(today)
     stored = {s.milestone_id: s for s in MilestoneStatus.objects.all()}
     assert set(stored) == set(rags)
+    actual = dict(Milestone.objects.values_list("pk", "actual_date"))
     for pk, rating in rags.items():
         row = stored[pk]
         assert rating_from(row.__dict__) == rating, pk
         assert row.rated_on == today
+        assert row.actual_date == actual[pk], pk
     rows = {(r.scope, r.scope_key): r for r in StatusRollup.objects.all()}
     assert set(rows) == set(rollups)
     for key, expected in rollups.items():
