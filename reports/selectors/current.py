@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Rank
 
 from core.cache import cached_many, stamp
 from milestones.models import (
@@ -226,19 +225,22 @@ def current_rollups(scoped: Scoped):
 def _first(
     statuses: QuerySet, lead: str, limit: int, order: tuple, *, then: dict | None = None
 ) -> QuerySet:
-    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows up
-    to the `limit`-th value of `lead` are found on the ratings alone, and only those are
-    joined to their milestone, activity and party to be put in order (sorting thousands
-    of joined rows to show twenty took most of a list's time). `then` annotates only the
-    rows found (an annotation that joins would join every row in the bound too)."""
+    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows
+    ranked within the first `limit` by `lead` (ties at the last place included) are
+    found on the ratings alone, and only those are joined to their milestone, activity
+    and party to be put in order (sorting thousands of joined rows to show twenty took
+    most of a list's time). `then` annotates only the rows found (an annotation that
+    joins would join every row ranked too)."""
     field = lead.lstrip("-")
-    nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
-    within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
-    # Fewer than `limit` rows: all of them. Their ids first: guessing thousands, the
-    # planner would hash-join every milestone, activity and party to the few found. An
-    # empty list still asks (for id 0, which no milestone has), so the number of queries
-    # does not depend on the data.
-    ids = list(statuses.filter(Q(**within) | ~Exists(nth)).values_list("pk", flat=True))
+    by = F(field).desc() if lead.startswith("-") else F(field).asc()
+    # Their ids first: guessing thousands, the planner would hash-join every milestone,
+    # activity and party to the few found. An empty list still asks (for id 0, which no
+    # milestone has), so the number of queries does not depend on the data.
+    ids = list(
+        statuses.annotate(place=Window(Rank(), order_by=[by]))
+        .filter(place__lte=limit)
+        .values_list("pk", flat=True)
+    )
     found = statuses.filter(pk__in=ids or [0])
     if then:
         found = found.annotate(**then)
