@@ -1,8 +1,8 @@
 """Materialised status: the RAG rule's results kept as rows (a cache of `milestones.rag`).
 
 `MilestoneStatus` holds each milestone's RAG, slip and reason as rated on
-`rated_on`; `StatusRollup` the worst-of roll-up per activity, party, track and
-the programme, with the worst milestone's rating for its reason. Both are kept
+`rated_on`; `StatusRollup` the worst-of roll-up per activity, party, track, a
+party within a track and the programme, with the worst milestone's rating for its reason. Both are kept
 up to date in the same transaction as every write that records history
 (`milestones.services.status`), rebuilt by `manage.py status_rebuild` and
 re-rated daily for what the date alone changes (`milestones.tasks.status_rerate`).
@@ -42,6 +42,9 @@ class MilestoneStatus(models.Model):
     # `forecast_period_end`, `actual_period_end`): the dashboard's lists filter on them.
     forecast_end = models.DateField(_("forventet periodes slutning"), null=True, blank=True)
     actual_end = models.DateField(_("faktisk periodes slutning"), null=True, blank=True)
+    # The milestone's actual date: the list of those reached lately filters and sorts by it
+    # on the ratings alone (joining every milestone for it took most of its count).
+    actual_date = models.DateField(_("faktisk dato"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")
@@ -59,9 +62,13 @@ class StatusRollup(models.Model):
         TRACK = "track", _("Spor")
         PARTY = "party", _("Part")
         ACTIVITY = "activity", _("Aktivitet")
+        # A party's activities within one track ("<track>:<party id>"): the large roadmap's
+        # summary rows; ties named in roadmap order (`materialised.ROADMAP_TIE_ORDER`).
+        TRACK_PARTY = "trackparty", _("Part i spor")
 
     scope = models.CharField(_("omfang"), max_length=10, choices=Scope.choices)
-    # The track's value, the party's or activity's id, "" for the programme.
+    # The track's value, the party's or activity's id, "<track>:<party id>", "" for the
+    # programme.
     scope_key = models.CharField(_("nøgle"), max_length=40, blank=True)
     rated_on = models.DateField(_("vurderet den"))
     rag = models.CharField(_("status"), max_length=10)

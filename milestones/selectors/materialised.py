@@ -13,7 +13,18 @@ own, e.g. the roadmap's).
 import datetime
 from collections.abc import Sequence
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Value, Window
+from django.db import connection
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
@@ -34,17 +45,42 @@ RAG_FIELDS = (
     "forecast_precision",
 )
 _DATE_FIELDS = ("baseline_date", "forecast_date")
+TRACK = "milestone__activity__track"
+PARTY = "milestone__activity__responsible_party_id"
+
+
+def within_party_tie_order() -> list:
+    """The roadmap's order of a party's milestones within a track (activity by sort order,
+    title and id, then the milestone's sort order and forecast): ties in the stored
+    (track, party) roll-ups name the milestone the roadmap shows first."""
+    return [
+        F("milestone__activity__sort_order").asc(),
+        F("milestone__activity__title").asc(),
+        F("milestone__activity_id").asc(),
+        F("milestone__sort_order").asc(),
+        F("forecast_date").asc(nulls_last=True),
+    ]
+
+
+def track_party_key(track: str, party_id) -> str:
+    """The `StatusRollup` key of a party's milestones within a track."""
+    return f"{track}:{party_id}"
 
 
 def status_current(today: datetime.date) -> bool:
-    """Whether every milestone has a rating made on `today` (one query)."""
-    return not (
-        Milestone.objects.filter(
-            Q(materialised_status__isnull=True) | ~Q(materialised_status__rated_on=today)
+    """Whether every milestone has a rating made on `today` (one query). A rating belongs
+    to an existing milestone (its primary key, deleted with it), so the counts tell: two
+    index counts, where an anti-join of 20,000 milestones took 9-17 ms."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {quote(Milestone._meta.db_table)}),"
+            f" (SELECT COUNT(*) FROM {quote(MilestoneStatus._meta.db_table)}"
+            f" WHERE {quote('rated_on')} = %s)",
+            [today],
         )
-        .order_by()
-        .exists()
-    )
+        milestones, rated = cursor.fetchone()
+    return milestones == rated
 
 
 def rating_from(values: dict, prefix: str = "") -> MilestoneRag:
@@ -82,6 +118,47 @@ def stored_rollups(scopes: Sequence[str]) -> dict[tuple[str, str], RagRollup]:
             {c: row[c] for c in COLOURS}, worst, row["worst_title"]
         )
     return result
+
+
+def stored_track_party_rollups() -> dict[tuple[str, int], RagRollup] | None:
+    """The stored roll-up of each party's milestones within each track, by (track, party
+    id) (one query); None unless they count every milestone the programme's roll-up
+    counts (a database rated before they were kept has none, or only those an edit wrote
+    since: `manage.py status_rebuild` writes them all, as the daily re-rating does)."""
+    Scope = StatusRollup.Scope
+    stored = stored_rollups([Scope.TRACK_PARTY, Scope.PROGRAMME])
+    programme = stored.pop((Scope.PROGRAMME, ""), None)
+    if programme is None or sum(r.total for r in stored.values()) != programme.total:
+        return None
+    result = {}
+    for (_scope, key), value in stored.items():
+        track, _sep, party_id = key.rpartition(":")
+        result[(track, int(party_id))] = value
+    return result
+
+
+def combined_rollup(parts: Sequence[RagRollup]) -> RagRollup:
+    """The roll-up of several disjoint groups' roll-ups: counts added, the worst open
+    milestone by severity, then slip, the first of `parts` on a tie (give them in the
+    order ties are named in)."""
+    counts = {colour: sum(p.counts.get(colour, 0) for p in parts) for colour in COLOURS}
+    worst = None
+    for part in parts:
+        if part.worst is None:
+            continue
+        key = (Rag.SEVERITY[part.worst.rag], part.worst.slip_days or 0)
+        if worst is None or key > worst[0]:
+            worst = (key, part)
+    if worst is None:
+        return RagRollup(rag=Rag.DONE if counts[Rag.DONE] else Rag.GREY, counts=counts)
+    part = worst[1]
+    return RagRollup(
+        rag=part.rag,
+        counts=counts,
+        worst_milestone_id=part.worst_milestone_id,
+        worst_title=part.worst_title,
+        worst=part.worst,
+    )
 
 
 def rollup_rows(

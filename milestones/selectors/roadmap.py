@@ -25,7 +25,12 @@ from ..models import (
     RoundObligation,
 )
 from ..rag import BaselineDate, RagRollup, milestone_rag, rollup
-from .materialised import grouped_rollups, status_current
+from .materialised import (
+    combined_rollup,
+    grouped_rollups,
+    status_current,
+    stored_track_party_rollups,
+)
 
 # A plan this small is shown whole, as the SOR plan (24 activities) always was.
 # A larger one is shown a track or a party at a time, a page of activities at a
@@ -293,7 +298,7 @@ def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
         track_activities[track] = track_activities.get(track, 0) + 1
         party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
     if baseline is not None and baseline.is_active and status_current(today):
-        by_track, by_party = _summary_rollups_stored(plan_version, rank)
+        by_track, by_party = _summary_rollups_stored(plan_version, rank, names)
     else:
         by_track, by_party = _summary_rollups_rated(
             activity_rows, milestones, plan_version, baseline, today
@@ -329,9 +334,23 @@ def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
 _NONE = rollup([])
 
 
-def _summary_rollups_stored(plan_version, rank: dict[str, int]):
-    """Roll-ups per track and per (track, party) as SQL aggregates over the materialised
-    ratings (four queries); ties name the first milestone in roadmap order, as the page."""
+def _summary_rollups_stored(plan_version, rank: dict[str, int], names: dict | None = None):
+    """Roll-ups per track and per (track, party): for the whole plan the stored (track,
+    party) roll-ups, a track's combined from its parties' in roadmap order (one query, and
+    one for the party names unless given); for a plan version SQL aggregates over the
+    materialised ratings (four queries). Ties name the first milestone in roadmap order,
+    as the page."""
+    if plan_version is None:
+        by_party = stored_track_party_rollups()
+        if by_party is not None:
+            if names is None:
+                names = dict(Party.objects.values_list("id", "name"))
+            by_track: dict[str, list] = {}
+            for track, party_id in sorted(
+                by_party, key=lambda k: (rank.get(k[0], len(rank)), names.get(k[1], ""))
+            ):
+                by_track.setdefault(track, []).append(by_party[(track, party_id)])
+            return {t: combined_rollup(parts) for t, parts in by_track.items()}, by_party
     statuses = MilestoneStatus.objects.all()
     if plan_version is not None:
         statuses = statuses.filter(milestone__activity__appearances__baseline=plan_version)

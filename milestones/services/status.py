@@ -16,24 +16,34 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
+from django.db.models import Q
 
 from core.dates import today as today_get
 from core.history import record_delete, record_save, system_user_get
 
 from ..models import Activity, Baseline, Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, rags_for
-from ..selectors.materialised import RAG_FIELDS, rating_from, rollup_rows  # noqa: F401 (rating_from: re-exported)
+from ..selectors.materialised import (  # noqa: F401 (rating_from: re-exported)
+    PARTY,
+    RAG_FIELDS,
+    TRACK,
+    rating_from,
+    rollup_rows,
+    track_party_key,
+    within_party_tie_order,
+)
 
 Scope = StatusRollup.Scope
 _GROUP = {
     Scope.PROGRAMME: None,
-    Scope.TRACK: "milestone__activity__track",
-    Scope.PARTY: "milestone__activity__responsible_party_id",
+    Scope.TRACK: TRACK,
+    Scope.PARTY: PARTY,
     Scope.ACTIVITY: "milestone__activity_id",
+    Scope.TRACK_PARTY: (TRACK, PARTY),
 }
 _RAG_FIELDS = RAG_FIELDS
 _DATE_FIELDS = ("baseline_date", "forecast_date")
-_PERIOD_FIELDS = ("forecast_end", "actual_end")
+_PERIOD_FIELDS = ("forecast_end", "actual_end", "actual_date")
 
 
 def severity(rag: str) -> int:
@@ -74,6 +84,7 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         fields["severity"] = severity(fields["rag"])
         fields["forecast_end"] = milestone.forecast_period_end
         fields["actual_end"] = milestone.actual_period_end
+        fields["actual_date"] = milestone.actual_date
         old = stored.get(milestone.pk)
         if old is not None and all(old[k] == v for k, v in fields.items()):
             continue
@@ -102,6 +113,15 @@ def _computed_rollups(scope: str, keys: Iterable[str] | None) -> dict[str, dict]
     as `milestones.rag.rollup` would (`milestones.selectors.materialised.rollup_rows`)."""
     group = _GROUP[scope]
     statuses = MilestoneStatus.objects.all()
+    if scope == Scope.TRACK_PARTY:
+        if keys is not None:
+            pairs = Q(pk__in=[])
+            for key in keys:
+                track, _sep, party_id = key.rpartition(":")
+                pairs |= Q(**{TRACK: track, PARTY: int(party_id)})
+            statuses = statuses.filter(pairs)
+        found = rollup_rows(statuses, group, tie_order=within_party_tie_order())
+        return {track_party_key(*key): entry for key, entry in found.items()}
     if group and keys is not None:
         statuses = statuses.filter(**{f"{group}__in": list(keys)})
     return {str(key): entry for key, entry in rollup_rows(statuses, group).items()}
@@ -190,6 +210,8 @@ def _scopes_of(activity_rows: Iterable[tuple]) -> dict[str, set[str] | None]:
         scopes.setdefault(Scope.ACTIVITY, set()).add(str(activity_id))
         scopes.setdefault(Scope.TRACK, set()).add(str(track))
         scopes.setdefault(Scope.PARTY, set()).add(str(party_id))
+        if track:  # an activity deleted with its milestones: none left to find
+            scopes.setdefault(Scope.TRACK_PARTY, set()).add(track_party_key(track, party_id))
     return scopes
 
 

@@ -15,19 +15,30 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Rank
 
 from core.cache import cached_many, stamp
-from milestones.models import Activity, Dependency, Milestone, MilestoneStatus
+from milestones.models import (
+    Activity,
+    Baseline,
+    BaselineEntry,
+    Dependency,
+    Milestone,
+    MilestoneStatus,
+    MunicipalityRollout,
+    ProgressUpdate,
+    ReportingRound,
+    RolloutPhase,
+    RoundObligation,
+    StatusRollup,
+)
 from milestones.rag import Rag
 from milestones.selectors.materialised import (
     RAG_FIELDS,
@@ -36,6 +47,7 @@ from milestones.selectors.materialised import (
     rating_from,
     stored_rollups,
 )
+from parties.models import Party
 
 from .blockers import (
     BLOCKER_CANDIDATES,
@@ -44,22 +56,24 @@ from .blockers import (
     BlockerRow,
     DependantRow,
 )
-from .snapshot import ActivityRow, MilestoneRow, PartyRef
+from .snapshot import (
+    ACTIVITY_FIELDS,
+    ActivityRow,
+    MilestoneRow,
+    PartyRef,
+    activity_labels,
+    activity_row,
+    milestone_row,
+)
 
 _TRACK = "milestone__activity__track"
 _PARTY = "milestone__activity__responsible_party_id"
 _PARTY_NAME = "milestone__activity__responsible_party__name"
 
+# A rating with its milestone's fields under the names the replay reads them by
+# (`snapshot.milestone_row`), and its activity's under "milestone__activity__".
 _ROW_FIELDS = (
-    "milestone_id",
-    "milestone__key",
-    "milestone__title",
-    "milestone__actual_date",
-    "milestone__actual_precision",
-    "milestone__actual_date_unknown",
-    "milestone__status",
-    "milestone__sort_order",
-    "milestone__activity_id",
+    "milestone__activity__id",
     "milestone__activity__key",
     "milestone__activity__title",
     "milestone__activity__track",
@@ -71,8 +85,23 @@ _ROW_FIELDS = (
     "milestone__activity__planned_end_precision",
     "milestone__activity__sort_order",
     "forecast_end",
+    "actual_date",  # the milestone's, kept with its rating
     *RAG_FIELDS,
 )
+_ROW_ALIASES = {
+    "id": F("milestone_id"),
+    **{
+        name: F(f"milestone__{name}")
+        for name in (
+            "key",
+            "title",
+            "actual_precision",
+            "actual_date_unknown",
+            "status",
+            "sort_order",
+        )
+    },
+}
 
 
 @dataclass
@@ -106,66 +135,61 @@ class Scoped:
 
 
 # ---------------------------------------------------------------------------
+# What each piece of the live dashboard depends on
+# ---------------------------------------------------------------------------
+# The status lines, lists and blockers: the ratings and what they are rated and shown
+# by (the roll-ups' history moves with every rating that changes them; a baseline's
+# entries have no history, their newest id stands in).
+FIGURES_MODELS = (Milestone, Activity, Baseline, Party, Dependency, StatusRollup)
+# The reporting round and the concerns raised in it (activities and parties named).
+ROUND_MODELS = (ReportingRound, RoundObligation, ProgressUpdate, Activity, Party)
+# KOMBIT's roll-out (with the ratings of its phases' milestones, by the figures' stamp).
+ROLLOUT_MODELS = (RolloutPhase, MunicipalityRollout)
+_PIECE_MODELS = tuple(dict.fromkeys((*FIGURES_MODELS, *ROUND_MODELS, *ROLLOUT_MODELS)))
+
+
+@dataclass
+class PieceStamps:
+    """The stamps of the dashboard's pieces, read at once (`piece_stamps`)."""
+
+    values: dict
+
+    def of(self, models) -> tuple:
+        """The stamp of `models` (of `_PIECE_MODELS`; the baseline entries' with them)."""
+        return (*(self.values[m] for m in models), self.values[BaselineEntry])
+
+
+def piece_stamps() -> PieceStamps:
+    """Every piece's stamp in one query (`core.cache.stamp` over all their models)."""
+    found = stamp(models=_PIECE_MODELS, rows=(BaselineEntry,))
+    values = {m: found[2 * i : 2 * i + 2] for i, m in enumerate(_PIECE_MODELS)}
+    values[BaselineEntry] = found[-1]
+    return PieceStamps(values)
+
+
+# ---------------------------------------------------------------------------
 # Rows as the replay builds them
 # ---------------------------------------------------------------------------
-def activity_row(values: dict, parties: dict[int, PartyRef], prefix: str = "") -> ActivityRow:
-    track_labels = dict(Activity.Track.choices)
-    status_labels = dict(Activity.Status.choices)
-    party_id = values[prefix + "responsible_party_id"]
-    party = parties.get(party_id) or PartyRef(party_id, "", "?", "?", "")
-    track, status = values[prefix + "track"], values[prefix + "status"]
-    return ActivityRow(
-        id=values[prefix + "id"] if prefix + "id" in values else values["milestone__activity_id"],
-        key=values[prefix + "key"],
-        title=values[prefix + "title"],
-        track=track,
-        track_label=str(track_labels.get(track, track)),
-        party=party,
-        status=status,
-        status_label=str(status_labels.get(status, status)),
-        planned_start=values[prefix + "planned_start"],
-        planned_start_precision=values[prefix + "planned_start_precision"],
-        planned_end=values[prefix + "planned_end"],
-        planned_end_precision=values[prefix + "planned_end_precision"],
-        sort_order=values[prefix + "sort_order"],
-    )
-
-
 def milestone_rows(statuses: QuerySet, scoped: Scoped) -> list[MilestoneRow]:
     """MilestoneRows of `statuses` (ordered and sliced by the caller), as the replay
     builds them (one query)."""
     result = []
     activities: dict[int, ActivityRow] = {}
-    for v in statuses.values(*_ROW_FIELDS):
-        activity_id = v["milestone__activity_id"]
+    labels = activity_labels()
+    for v in statuses.values(*_ROW_FIELDS, **_ROW_ALIASES):
+        activity_id = v["milestone__activity__id"]
         activity = activities.get(activity_id)
         if activity is None:
             activity = activities[activity_id] = activity_row(
-                v, scoped.parties, prefix="milestone__activity__"
+                v, scoped.parties, labels, prefix="milestone__activity__"
             )
-        rag = rating_from(v)
-        forecast_end = v["forecast_end"]
-        overdue = (
-            (scoped.today - forecast_end).days
-            if rag.counts_in_rollup and forecast_end and forecast_end < scoped.today
-            else 0
-        )
         result.append(
-            MilestoneRow(
-                id=v["milestone_id"],
-                key=v["milestone__key"],
-                title=v["milestone__title"],
+            milestone_row(
+                v,
                 activity=activity,
-                forecast_date=v["forecast_date"],
-                forecast_precision=v["forecast_precision"],
-                actual_date=v["milestone__actual_date"],
-                actual_precision=v["milestone__actual_precision"],
-                actual_date_unknown=v["milestone__actual_date_unknown"],
-                status=v["milestone__status"],
-                rag=rag,
-                forecast_end=forecast_end,
-                sort_order=v["milestone__sort_order"],
-                overdue_days=overdue,
+                rag=rating_from(v),
+                forecast_end=v["forecast_end"],
+                today=scoped.today,
             )
         )
     return result
@@ -198,16 +222,29 @@ def current_rollups(scoped: Scoped):
 # ---------------------------------------------------------------------------
 # The capped lists
 # ---------------------------------------------------------------------------
-def _first(statuses: QuerySet, lead: str, limit: int, order: tuple) -> QuerySet:
-    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows up
-    to the `limit`-th value of `lead` are found on the ratings alone, and only those are
-    joined to their milestone, activity and party to be put in order (sorting thousands
-    of joined rows to show twenty took most of a list's time)."""
+def _first(
+    statuses: QuerySet, lead: str, limit: int, order: tuple, *, then: dict | None = None
+) -> QuerySet:
+    """The first `limit` of `statuses` in `order`, whose first key is `lead`: the rows
+    ranked within the first `limit` by `lead` (ties at the last place included) are
+    found on the ratings alone, and only those are joined to their milestone, activity
+    and party to be put in order (sorting thousands of joined rows to show twenty took
+    most of a list's time). `then` annotates only the rows found (an annotation that
+    joins would join every row ranked too)."""
     field = lead.lstrip("-")
-    nth = statuses.order_by(lead).values(field)[limit - 1 : limit]
-    within = {f"{field}__gte" if lead.startswith("-") else f"{field}__lte": Subquery(nth)}
-    # Fewer than `limit` rows: all of them.
-    return statuses.filter(Q(**within) | ~Exists(nth)).order_by(*order)[:limit]
+    by = F(field).desc() if lead.startswith("-") else F(field).asc()
+    # Their ids first: guessing thousands, the planner would hash-join every milestone,
+    # activity and party to the few found. An empty list still asks (for id 0, which no
+    # milestone has), so the number of queries does not depend on the data.
+    ids = list(
+        statuses.annotate(place=Window(Rank(), order_by=[by]))
+        .filter(place__lte=limit)
+        .values_list("pk", flat=True)
+    )
+    found = statuses.filter(pk__in=ids or [0])
+    if then:
+        found = found.annotate(**then)
+    return found.order_by(*order)[:limit]
 
 
 @dataclass
@@ -218,36 +255,50 @@ class Lists:
     slipped_total: int
     completed: list[MilestoneRow]
     completed_total: int
-    blocker_candidates: QuerySet
     blockers_total: int
+
+
+_IS_OPEN = Q(severity__gte=0)
+
+
+def _slipped(today: datetime.date) -> Q:
+    return _IS_OPEN & (Q(slip_days__gt=0) | Q(forecast_end__lt=today))
+
+
+def _delay(today: datetime.date):
+    """The replay's `delay_days`: the slip or the days overdue, whichever is larger."""
+    return Greatest(
+        Coalesce("slip_days", Value(0)),
+        Case(When(forecast_end__lt=today, then=DaysSince(today, "forecast_end")), default=0),
+    )
+
+
+def _candidate(today: datetime.date) -> Q:
+    """A blocker candidate: slipped or red, open, with successors (a hashed subplan of the
+    dependencies' predecessors: a correlated EXISTS per rating cost more)."""
+    predecessors = Dependency.objects.order_by().values("predecessor_id")
+    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(milestone_id__in=predecessors)
 
 
 def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
     """Due soon, slipped and recently completed (each its first `limit` rows and its
-    total), and the blocker candidates' query, as `status.milestone_lists` and
+    total) and the blocker candidates' total, as `status.milestone_lists` and
     `blockers.blockers` select and order them (four queries)."""
     today = scoped.today
     horizon = today + datetime.timedelta(days=due_days)
     recent = today - datetime.timedelta(days=recent_days)
     statuses = scoped.statuses()
-    is_open = Q(severity__gte=0)
-    due = is_open & Q(forecast_end__gte=today, forecast_end__lte=horizon)
-    slipped = is_open & (Q(slip_days__gt=0) | Q(forecast_end__lt=today))
-    completed = Q(rag=Rag.DONE, milestone__actual_date__isnull=False) & (
+    due = _IS_OPEN & Q(forecast_end__gte=today, forecast_end__lte=horizon)
+    slipped = _slipped(today)
+    completed = Q(rag=Rag.DONE, actual_date__isnull=False) & (
         Q(actual_end__gte=recent, actual_end__lte=today)
-        | Q(milestone__actual_date__gte=recent, milestone__actual_date__lte=today)
+        | Q(actual_date__gte=recent, actual_date__lte=today)
     )
-    has_successors = Exists(Dependency.objects.filter(predecessor_id=OuterRef("milestone_id")))
-    candidate = (slipped | (is_open & Q(rag=Rag.RED))) & Q(has_successors=True)
-    delay = Greatest(
-        Coalesce("slip_days", Value(0)),
-        Case(When(forecast_end__lt=today, then=DaysSince(today, "forecast_end")), default=0),
-    )
-    totals = statuses.annotate(has_successors=has_successors).aggregate(
+    totals = statuses.aggregate(
         due=Count("pk", filter=due),
         slipped=Count("pk", filter=slipped),
         completed=Count("pk", filter=completed),
-        candidates=Count("pk", filter=candidate),
+        candidates=Count("pk", filter=_candidate(today)),
     )
     due_rows = milestone_rows(
         _first(
@@ -260,7 +311,7 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     )
     slipped_rows = milestone_rows(
         _first(
-            statuses.filter(slipped).annotate(delay=delay),
+            statuses.filter(slipped).annotate(delay=_delay(today)),
             "-delay",
             limit,
             ("-delay", _PARTY_NAME, "milestone__title", "pk"),
@@ -270,24 +321,11 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
     completed_rows = milestone_rows(
         _first(
             statuses.filter(completed),
-            "-milestone__actual_date",
+            "-actual_date",
             limit,
-            ("-milestone__actual_date", "-milestone__title", "pk"),
+            ("-actual_date", "-milestone__title", "pk"),
         ),
         scoped,
-    )
-    # Slipped ones in their list's order before red ones in id order, as the replay
-    # walks them (its sort by delay and title is stable).
-    is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
-    candidates = _first(
-        statuses.annotate(has_successors=has_successors, delay=delay, slipped_first=is_slipped)
-        .filter(candidate)
-        .annotate(
-            slipped_party=Case(When(slipped, then=F(_PARTY_NAME)), default=Value("")),
-        ),
-        "-delay",
-        BLOCKER_CANDIDATES,
-        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
     )
     return Lists(
         due_soon=due_rows,
@@ -296,18 +334,35 @@ def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: i
         slipped_total=totals["slipped"],
         completed=completed_rows,
         completed_total=totals["completed"],
-        blocker_candidates=candidates,
         blockers_total=totals["candidates"],
     )
 
 
-def blockers(scoped: Scoped, lists: Lists, *, shown: int) -> list[BlockerRow]:
+def blocker_candidates(scoped: Scoped) -> QuerySet:
+    """The most delayed blocker candidates, in the order the replay walks them: slipped
+    ones in their list's order before red ones in id order (its sort by delay and title
+    is stable)."""
+    today = scoped.today
+    slipped = _slipped(today)
+    is_slipped = Case(When(slipped, then=Value(0)), default=Value(1))
+    return _first(
+        scoped.statuses()
+        .annotate(delay=_delay(today), slipped_first=is_slipped)
+        .filter(_candidate(today)),
+        "-delay",
+        BLOCKER_CANDIDATES,
+        ("-delay", "milestone__title", "slipped_first", "slipped_party", "pk"),
+        then={"slipped_party": Case(When(slipped, then=F(_PARTY_NAME)), default=Value(""))},
+    )
+
+
+def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
     """The blockers as `blockers.blockers` finds them, from the most delayed candidates
     (five queries: the candidates, the dependencies' stamp (and, for walks not cached,
     the dependency pairs), the dependants' dates, the titles that order them, the rows
     shown)."""
     today = scoped.today
-    candidates = milestone_rows(lists.blocker_candidates[:BLOCKER_CANDIDATES], scoped)
+    candidates = milestone_rows(blocker_candidates(scoped), scoped)
     if not candidates:
         return []
     walked = dependant_walks([m.id for m in candidates])
@@ -428,20 +483,8 @@ def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:
 
 def activities_by_id(scoped: Scoped, ids) -> dict[int, ActivityRow]:
     """ActivityRows of the given activities within the filter, by id (one query)."""
-    fields = (
-        "id",
-        "key",
-        "title",
-        "track",
-        "responsible_party_id",
-        "status",
-        "planned_start",
-        "planned_start_precision",
-        "planned_end",
-        "planned_end_precision",
-        "sort_order",
-    )
+    labels = activity_labels()
     return {
-        v["id"]: activity_row(v, scoped.parties)
-        for v in scoped.activities().filter(id__in=list(ids)).values(*fields)
+        v["id"]: activity_row(v, scoped.parties, labels)
+        for v in scoped.activities().filter(id__in=list(ids)).values(*ACTIVITY_FIELDS)
     }

@@ -166,7 +166,7 @@ class PlanSnapshot:
     milestones: list[MilestoneRow] = field(default_factory=list)
 
 
-_ACTIVITY_FIELDS = (
+ACTIVITY_FIELDS = (
     "id",
     "key",
     "title",
@@ -273,31 +273,46 @@ def plan_snapshot(
     )
 
 
+def activity_labels() -> tuple[dict, dict]:
+    """The track and status labels, in the active language, for `activity_row`."""
+    return dict(Activity.Track.choices), dict(Activity.Status.choices)
+
+
+def activity_row(
+    values: dict, parties: dict[int, PartyRef], labels: tuple[dict, dict], prefix: str = ""
+) -> ActivityRow:
+    """An ActivityRow of an activity's fields (`ACTIVITY_FIELDS`, each after `prefix`):
+    the one place activity rows are built, for the replay and the materialised status."""
+    track_labels, status_labels = labels
+    party_id = values[prefix + "responsible_party_id"]
+    party = parties.get(party_id)
+    if party is None:  # a party deleted since; keep the activity visible
+        party = PartyRef(party_id, "", "?", "?", "")
+    track, status = values[prefix + "track"], values[prefix + "status"]
+    return ActivityRow(
+        id=values[prefix + "id"],
+        key=values[prefix + "key"],
+        title=values[prefix + "title"],
+        track=track,
+        track_label=str(track_labels.get(track, track)),
+        party=party,
+        status=status,
+        status_label=str(status_labels.get(status, status)),
+        planned_start=values[prefix + "planned_start"],
+        planned_start_precision=values[prefix + "planned_start_precision"],
+        planned_end=values[prefix + "planned_end"],
+        planned_end_precision=values[prefix + "planned_end_precision"],
+        sort_order=values[prefix + "sort_order"],
+    )
+
+
 def _activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
     """The activities at `at` (narrowed by `filters`) as reading rows, by id (one query)."""
-    track_labels = dict(Activity.Track.choices)
-    status_labels = dict(Activity.Status.choices)
-    activities = {}
-    for row in rows(Activity, at, _ACTIVITY_FIELDS, **filters):
-        party = parties.get(row["responsible_party_id"])
-        if party is None:  # a party deleted since; keep the activity visible
-            party = PartyRef(row["responsible_party_id"], "", "?", "?", "")
-        activities[row["id"]] = ActivityRow(
-            id=row["id"],
-            key=row["key"],
-            title=row["title"],
-            track=row["track"],
-            track_label=str(track_labels.get(row["track"], row["track"])),
-            party=party,
-            status=row["status"],
-            status_label=str(status_labels.get(row["status"], row["status"])),
-            planned_start=row["planned_start"],
-            planned_start_precision=row["planned_start_precision"],
-            planned_end=row["planned_end"],
-            planned_end_precision=row["planned_end_precision"],
-            sort_order=row["sort_order"],
-        )
-    return activities
+    labels = activity_labels()
+    return {
+        row["id"]: activity_row(row, parties, labels)
+        for row in rows(Activity, at, ACTIVITY_FIELDS, **filters)
+    }
 
 
 def _baseline_entries(baseline: dict | None, activities: dict | None) -> dict[int, BaselineEntry]:
@@ -318,6 +333,40 @@ def _baseline_entries(baseline: dict | None, activities: dict | None) -> dict[in
     return entries
 
 
+def milestone_row(
+    values: dict,
+    *,
+    activity: ActivityRow,
+    rag: MilestoneRag,
+    forecast_end: datetime.date | None,
+    today: datetime.date,
+) -> MilestoneRow:
+    """A MilestoneRow of a milestone's fields (`_MILESTONE_FIELDS`' names) with its rating:
+    the one place rows are built, for the replay and for the materialised status
+    (`current.milestone_rows`). Overdue days count for open milestones only."""
+    overdue = (
+        (today - forecast_end).days
+        if rag.counts_in_rollup and forecast_end and forecast_end < today
+        else 0
+    )
+    return MilestoneRow(
+        id=values["id"],
+        key=values["key"],
+        title=values["title"],
+        activity=activity,
+        forecast_date=values["forecast_date"],
+        forecast_precision=values["forecast_precision"],
+        actual_date=values["actual_date"],
+        actual_precision=values["actual_precision"],
+        actual_date_unknown=values["actual_date_unknown"],
+        status=values["status"],
+        rag=rag,
+        forecast_end=forecast_end,
+        sort_order=values["sort_order"],
+        overdue_days=overdue,
+    )
+
+
 def _milestone_rows(milestone_rows, activities, entries, today) -> list[MilestoneRow]:
     """Rate each milestone of the chosen activities as of `today` (no queries)."""
     milestones = []
@@ -327,28 +376,13 @@ def _milestone_rows(milestone_rows, activities, entries, today) -> list[Mileston
             continue
         milestone = _reading_copy(Milestone, row)
         rag = milestone_rag(milestone, baseline_entry=entries.get(row["id"]), today=today)
-        forecast_end = milestone.forecast_period_end
-        overdue = (
-            (today - forecast_end).days
-            if rag.counts_in_rollup and forecast_end and forecast_end < today
-            else 0
-        )
         milestones.append(
-            MilestoneRow(
-                id=row["id"],
-                key=row["key"],
-                title=row["title"],
+            milestone_row(
+                row,
                 activity=activity,
-                forecast_date=row["forecast_date"],
-                forecast_precision=row["forecast_precision"],
-                actual_date=row["actual_date"],
-                actual_precision=row["actual_precision"],
-                actual_date_unknown=row["actual_date_unknown"],
-                status=row["status"],
                 rag=rag,
-                forecast_end=forecast_end,
-                sort_order=row["sort_order"],
-                overdue_days=overdue,
+                forecast_end=milestone.forecast_period_end,
+                today=today,
             )
         )
     return milestones

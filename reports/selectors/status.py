@@ -36,6 +36,7 @@ from .rounds import ConcernRow, RoundStatus, concerns, reporting_round_status
 from .snapshot import MilestoneRow, PartyRef, PlanSnapshot
 
 CACHE_SECONDS = 600
+PREVIOUS_CACHE_SECONDS = 24 * 3600
 DUE_SOON_DAYS = 90
 RECENT_DAYS = 60
 LIST_LIMIT = 20
@@ -172,8 +173,7 @@ def dashboard_build(
     rating every milestone by the rule."""
     at, today = point.at, point.today
     parties = snapshot.party_refs(at)
-    party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
-    party_id = party.id if party else (-1 if party_key else None)
+    party, party_id = _party_of(parties, party_key)
     if materialised and at is None and status_current(today):
         return dashboard_build_current(point, parties, party, party_id, track)
     plan = snapshot.plan_snapshot(
@@ -213,59 +213,81 @@ def dashboard_build(
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
         rollout=rollout,
-        party_choices=sorted(
-            (p for p in parties.values() if p.id in responsible or p == party),
-            key=lambda p: p.name.lower(),
-        ),
+        party_choices=_party_choices(parties, responsible, party),
         changes_since=changes_since(point),
     )
 
 
 def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard:
     """The live dashboard from the materialised status (`reports.selectors.current`): the
-    replay's figures in a fixed number of queries that read aggregates and the rows shown."""
+    replay's figures in a fixed number of queries that read aggregates and the rows shown.
+
+    Each piece is cached under what it depends on (`current.piece_stamps`, one query for
+    all): the status lines and lists (`_figures_piece`, which the trend reads too) and,
+    apart, the blockers under the plan's ratings; the reporting round and its concerns
+    under the rounds' records; the roll-out under its records and the ratings. A forecast
+    moved recomputes the first two and reuses the round; a progress update saved
+    recomputes the round only."""
     today = point.today
     scoped = materialised.Scoped(today=today, parties=parties, track=track, party_id=party_id)
-    baseline = snapshot.active_baseline(None)
-    before = previous_rollups(point, track, party_id, parties)
-    # Which parties are responsible for activities: all of them, and within the filter.
-    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
-    responsible = {pid for pid, _track in pairs}
-    in_scope = sorted(
-        {pid for pid, t in pairs if (not track or t == track) and (not party_id or pid == party_id)}
-    )
-    overall, tracks, party_lines = lines_of(
-        materialised.current_rollups(scoped), before, parties, in_scope
-    )
-    lists = materialised.milestone_lists(
-        scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
-    )
-    blocker_rows = materialised.blockers(scoped, lists, shown=BLOCKER_LIMIT)
-    round_status = reporting_round_status(at=None, today=today, parties=parties, party_id=party_id)
-    concern_rows = concerns(
-        None,
-        today,
-        parties,
-        None,
-        party_id,
-        activities=lambda ids: materialised.activities_by_id(scoped, ids),
-    )
-    rollout = None
-    shows = party is None and not track
-    if not shows:
-        shows = (party is not None and party.key == "kombit") or (
-            scoped.activities().filter(key="kombit-integration-til-sorus").exists()
+    stamps = materialised.piece_stamps()
+    scope_key = (today.isoformat(), party_id or 0, track or "")
+
+    def round_and_concerns():
+        round_status = reporting_round_status(
+            at=None, today=today, parties=parties, party_id=party_id
         )
-    if shows:
-        rollout = rollout_status(
+        concern_rows = concerns(
+            None,
+            today,
+            parties,
+            None,
+            party_id,
+            activities=lambda ids: materialised.activities_by_id(scoped, ids),
+        )
+        return round_status, concern_rows
+
+    def rollout():
+        shows = party is None and not track
+        if not shows:
+            shows = (party is not None and party.key == "kombit") or (
+                scoped.activities().filter(key="kombit-integration-til-sorus").exists()
+            )
+        if not shows:
+            return None
+        return rollout_status(
             at=None, parties=parties, milestones=lambda ids: materialised.rows_by_id(scoped, ids)
         )
+
+    plan = stamps.of(materialised.FIGURES_MODELS)
+    found = _figures_piece(point, scoped, stamps)
+    # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
+    blocker_rows = cached(
+        "reports",
+        ("dashboard-blockers", 1, plan, *scope_key),
+        lambda: materialised.blockers(scoped, shown=BLOCKER_LIMIT),
+        seconds=CACHE_SECONDS,
+    )
+    round_status, concern_rows = cached(
+        "reports",
+        ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
+        round_and_concerns,
+        seconds=CACHE_SECONDS,
+    )
+    rollout_found = cached(
+        "reports",
+        ("dashboard-rollout", 1, stamps.of(materialised.ROLLOUT_MODELS), plan, *scope_key),
+        rollout,
+        seconds=CACHE_SECONDS,
+    )
+    overall, tracks, party_lines = found["lines"]
+    lists = found["lists"]
     return Dashboard(
         point=point,
         party=party,
         track=track or "",
         track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
-        baseline_name=(baseline or {}).get("name", ""),
+        baseline_name=found["baseline_name"],
         overall=overall,
         tracks=tracks,
         parties=party_lines,
@@ -280,12 +302,109 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
-        rollout=rollout,
-        party_choices=sorted(
-            (p for p in parties.values() if p.id in responsible or p == party),
-            key=lambda p: p.name.lower(),
-        ),
+        rollout=rollout_found,
+        party_choices=_party_choices(parties, found["responsible"], party),
         changes_since=changes_since(point),
+    )
+
+
+def _figures_piece(point: PointInTime, scoped, stamps) -> dict:
+    """The live dashboard's status lines and lists (and whom the party filter offers),
+    cached under the ratings' stamp, the day and the filter."""
+    track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
+
+    def build() -> dict:
+        before = previous_rollups(point, track, party_id, parties)
+        # Which parties are responsible for activities: all of them, and within the filter.
+        pairs = set(
+            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
+        )
+        in_scope = sorted(
+            {
+                pid
+                for pid, t in pairs
+                if (not track or t == track) and (not party_id or pid == party_id)
+            }
+        )
+        lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
+        lists = materialised.milestone_lists(
+            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+        )
+        baseline = snapshot.active_baseline(None)
+        return {
+            "lines": lines,
+            "lists": lists,
+            "responsible": {pid for pid, _track in pairs},
+            "baseline_name": (baseline or {}).get("name", ""),
+        }
+
+    return cached(
+        "reports",
+        (
+            "dashboard-figures",
+            2,
+            stamps.of(materialised.FIGURES_MODELS),
+            point.today.isoformat(),
+            party_id or 0,
+            track or "",
+        ),
+        build,
+        seconds=CACHE_SECONDS,
+    )
+
+
+def _party_choices(parties, responsible, party) -> list[PartyRef]:
+    return sorted(
+        (p for p in parties.values() if p.id in responsible or p == party),
+        key=lambda p: p.name.lower(),
+    )
+
+
+def _party_of(parties, party_key: str | None) -> tuple[PartyRef | None, int | None]:
+    """The chosen party and the id to filter by (-1, matching nothing, for an unknown key)."""
+    party = next((p for p in parties.values() if p.key == party_key), None) if party_key else None
+    return party, party.id if party else (-1 if party_key else None)
+
+
+@dataclass
+class BoardLists:
+    """What the trend page reads of the dashboard: its lists and the filter's choices."""
+
+    slipped: list[MilestoneRow]
+    due_soon: list[MilestoneRow]
+    completed: list[MilestoneRow]
+    party_choices: list[PartyRef]
+    party: PartyRef | None
+    track: str
+
+
+def dashboard_lists(
+    *,
+    as_of: datetime.datetime | None = None,
+    party: str | None = None,
+    track: str | None = None,
+) -> "BoardLists | Dashboard":
+    """The dashboard's milestone lists without its blockers, round and roll-out: live from
+    the same cached piece as the dashboard's (`_figures_piece`), else the whole dashboard."""
+    point = point_in_time(as_of)
+    if track and track not in Activity.Track.values:
+        track = None
+    if point.at is not None or not status_current(point.today):
+        return dashboard(as_of=as_of, party=party, track=track)
+    parties = snapshot.party_refs(None)
+    party_ref, party_id = _party_of(parties, party or None)
+    scoped = materialised.Scoped(
+        today=point.today, parties=parties, track=track or None, party_id=party_id
+    )
+    found = _figures_piece(point, scoped, materialised.piece_stamps())
+    lists = found["lists"]
+    return BoardLists(
+        slipped=lists.slipped,
+        due_soon=lists.due_soon,
+        completed=lists.completed,
+        party_choices=_party_choices(parties, found["responsible"], party_ref),
+        party=party_ref,
+        track=track or "",
     )
 
 
@@ -337,10 +456,12 @@ def plan_rollups(plan: PlanSnapshot) -> Rollups:
 
 
 def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
-    """Roll-ups at the end of the month before the moment shown, cached for an hour.
+    """Roll-ups at the end of the month before the moment shown, cached for a day.
 
     History up to a past month end does not change (services date their
-    history rows now), so edits made since do not invalidate it.
+    history rows now), so edits made since do not invalidate it; the entry is keyed
+    by the month end and only expires so that the cache is not filled for ever (it
+    was an hour: every hour each worker replayed 20,000 milestones, about 1 s).
     """
     at = point.previous_month_end
 
@@ -358,7 +479,7 @@ def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
         "reports",
         ("previous", 1, at.isoformat(), track or "", party_id or 0),
         build,
-        seconds=3600,
+        seconds=PREVIOUS_CACHE_SECONDS,
     )
 
 

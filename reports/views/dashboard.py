@@ -16,13 +16,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from core.cache import page_html
-from governance.selectors.summary import governance_summary, programme_confidence
+from governance.selectors.summary import programme_confidence
 from milestones.models import Activity, Milestone
 from parties.access import request_access
 
 from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import snapshot
+from ..selectors.governance import governance_at
+from ..selectors.status import dashboard_lists
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
@@ -54,8 +56,8 @@ def _page(request, *, kind: str, title: str, build, live_extra=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
     An htmx request gets the content's body partial, uncached. `live_extra()`, if
-    given, adds uncached context for the full page (records outside the plan's data
-    version, e.g. governance).
+    given, adds context for the full page outside the cached HTML (records outside the
+    plan's data version, e.g. governance, cached under its own stamp).
     """
     if request.htmx:
         template, context = build()
@@ -113,7 +115,7 @@ def dashboard(request):
             return {}
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
-        return {"governance": governance_summary(access, at=point.at, today=point.today)}
+        return {"governance": governance_at(access, point)}
 
     return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
 
@@ -187,9 +189,8 @@ def trend(request):
             months = min(36, max(3, int(request.GET.get("maaneder", "12"))))
         except ValueError:
             months = 12
-        board = selectors.dashboard(
-            as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
-        )
+        # The dashboard's lists only: its blockers, round and roll-out are not shown here.
+        board = dashboard_lists(as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"])
         candidates = selectors.trend_candidates(board=board)
         if keys:
             by_key = dict(Milestone.objects.filter(key__in=keys).values_list("key", "id"))

@@ -153,3 +153,73 @@ def test_stale_ratings_are_not_read(programme):
     MilestoneStatus.objects.filter(rag="red").update(rag="green")
     assert not status_current(point.today)
     assert _figures(dashboard_build(point, None, None)) == fresh
+
+
+def _tables_read(queries) -> set[str]:
+    """The live tables whose rows a request's queries read (a column of theirs selected;
+    history tables, stamps and counts aside)."""
+    import re
+
+    return {
+        name
+        for q in queries
+        for name in re.findall(r'"(\w+)"\."\w+"', q["sql"])
+        if "historical" not in name
+    }
+
+
+def test_each_piece_is_recomputed_only_when_what_it_depends_on_changes(programme):
+    """The live dashboard's pieces are cached under their own dependencies: a moved
+    forecast recomputes the figures and reuses the round; a progress update saved
+    recomputes the round and reuses the figures; both equal the replay afterwards."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.history import record_save
+    from milestones.models import ProgressUpdate
+
+    point = point_in_time(None)
+    dashboard_build(point, None, None)  # warm
+    milestone = Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+    milestone = milestone.order_by("pk")[5]
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        user=system_user_get(),
+        reason="Test: flyttet",
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        read = _figures(dashboard_build(point, None, None))
+    tables = _tables_read(ctx.captured_queries)
+    assert "milestones_milestonestatus" in tables
+    assert "milestones_progressupdate" not in tables
+    assert read == _figures(dashboard_build(point, None, None, materialised=False))
+
+    update = ProgressUpdate.objects.filter(status__in=["submitted", "accepted"]).first()
+    update.risks = "Test: en ny risiko"
+    record_save(update, user=system_user_get(), reason="Test", clean=False)
+    with CaptureQueriesContext(connection) as ctx:
+        read = _figures(dashboard_build(point, None, None))
+    tables = _tables_read(ctx.captured_queries)
+    assert "milestones_progressupdate" in tables
+    assert "milestones_milestonestatus" not in tables
+    assert read == _figures(dashboard_build(point, None, None, materialised=False))
+    assert any(c[3] == "Test: en ny risiko" for c in read["concerns"])
+
+
+def test_the_trend_reads_the_dashboards_lists_without_the_rest(programme):
+    """`dashboard_lists` (the trend page's) gives the dashboard's own lists and party
+    choices, live from the same cached piece, and the whole dashboard for a past moment."""
+    from reports.selectors.status import dashboard, dashboard_lists
+
+    party = Activity.objects.filter(key__startswith="load-").first().responsible_party.key
+    for party_key, track in [(None, None), (party, None), (None, "external")]:
+        board = dashboard(party=party_key, track=track)
+        lists = dashboard_lists(party=party_key, track=track)
+        for name in ("slipped", "due_soon", "completed"):
+            assert [m.id for m in getattr(lists, name)] == [m.id for m in getattr(board, name)]
+        assert lists.party_choices == board.party_choices
+        assert (lists.party, lists.track) == (board.party, board.track)
+    past = point_in_time(None).moment - datetime.timedelta(days=40)
+    assert isinstance(dashboard_lists(as_of=past), type(dashboard(as_of=past)))
