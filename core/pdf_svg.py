@@ -12,6 +12,10 @@ from math import inf
 
 _original = None
 
+# A label's anchor (middle, end) for `svg_text` to apply itself, where the report puts
+# it on paper instead of `text-anchor`: WeasyPrint draws each anchored text in a
+# group of its own (a PDF object) to shift it by its width afterwards.
+ANCHOR = "data-sorplan-anchor"
 # Attributes that need WeasyPrint's per-letter placement.
 PER_LETTER = ("rotate", "textLength", "letter-spacing")
 
@@ -96,6 +100,9 @@ def svg_text(svg, node, font_size):
         y_align = -descent
 
     x_position = x + svg.cursor_d_position[0]
+    anchor = node.attrib.get(ANCHOR)
+    if anchor in ("middle", "end"):
+        x_position -= width / 2 if anchor == "middle" else width
     y_position = y + svg.cursor_d_position[1] + y_align
     svg.cursor_position = x + width, y
     node.text_bounding_box = extend_bounding_box(

@@ -50,10 +50,14 @@ def weasyprints_own_text():
 
 
 def test_chart_labels_land_where_weasyprint_puts_them(tmp_path, weasyprints_own_text):
-    html = f"<!DOCTYPE html><html><body>{CHART}</body></html>"
-    own = _words(render_pdf_in_process(html, static_root=STATIC), tmp_path, "own.pdf")
+    """The chart as the dashboard has it, drawn by WeasyPrint, and as the report puts
+    it on paper, drawn by us: the same words at the same places."""
+    html = "<!DOCTYPE html><html><body>{}</body></html>"
+    own_pdf = render_pdf_in_process(html.format(CHART), static_root=STATIC)
+    own = _words(own_pdf, tmp_path, "own.pdf")
     pdf_svg.install()
-    ours = _words(render_pdf_in_process(html, static_root=STATIC), tmp_path, "ours.pdf")
+    ours_pdf = render_pdf_in_process(html.format(_paper_svg(CHART)), static_root=STATIC)
+    ours = _words(ours_pdf, tmp_path, "ours.pdf")
 
     assert [word for word, _box in ours] == [word for word, _box in own]
     assert "Syddansk" in [word for word, _box in ours]
@@ -78,6 +82,15 @@ def test_a_label_with_positions_per_letter_is_left_to_weasyprint(monkeypatch):
     render_pdf_in_process(f"<html><body>{CHART}</body></html>", static_root=STATIC)
     assert handed_on == ["drejet"]
     assert svg_package.TAGS["text"] is pdf_svg.svg_text
+
+
+def test_a_plain_label_keeps_its_anchor_for_our_drawing():
+    assert _paper_svg('<svg><text x="5" text-anchor="middle" fill="#5c5c5c">K1</text></svg>') == (
+        f'<svg><text x="5" {pdf_svg.ANCHOR}="middle" fill="#5c5c5c">K1</text></svg>'
+    )
+    # A label with parts anchors as a whole: WeasyPrint's own drawing keeps it.
+    parted = '<svg><text x="5" text-anchor="end">a <tspan>b</tspan></text></svg>'
+    assert _paper_svg(parted) == parted
 
 
 def test_runs_of_alike_shapes_become_one_path_each():
