@@ -12,12 +12,14 @@ written as such (dates stay dates in .xlsx).
 import csv
 import datetime
 import io
+import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -28,6 +30,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+BOLD = Font(bold=True)
 
 
 def is_formula_like(value) -> bool:
@@ -74,10 +77,12 @@ def _cell_value(value):
     return str(value)
 
 
-def _write_row(ws, row_number: int, values: Sequence, *, bold: bool = False) -> None:
-    for column, raw in enumerate(values, start=1):
+def _row_cells(ws, values: Sequence, *, bold: bool = False) -> list:
+    """One row's cells for a write-only worksheet (text as text, dates formatted)."""
+    cells = []
+    for raw in values:
         value = _cell_value(raw)
-        cell = ws.cell(row=row_number, column=column)
+        cell = WriteOnlyCell(ws)
         if isinstance(value, str):
             # Assigning a string beginning with "=" would make openpyxl write a
             # formula; set the text and its type explicitly instead.
@@ -92,42 +97,43 @@ def _write_row(ws, row_number: int, values: Sequence, *, bold: bool = False) -> 
             elif isinstance(value, datetime.date):
                 cell.number_format = DATE_FORMAT
         if bold:
-            cell.font = Font(bold=True)
+            cell.font = BOLD
+        cells.append(cell)
+    return cells
 
 
 def xlsx_bytes(*sheets: Sheet, created: datetime.datetime | None = None) -> bytes:
     """An .xlsx workbook with one worksheet per `Sheet`.
 
+    Written in openpyxl's write-only mode: rows stream to the file as they come, so a
+    20,000-row sheet holds no cell objects in memory (the status report's appendix).
     `created` (naive, local time) fixes the workbook's creation and modification
     time, so the same figures give the same bytes (a frozen report's appendix).
     """
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for sheet in sheets:
         ws = workbook.create_sheet(title=sheet.name[:31])
-        row_number = 1
-        if sheet.title:
-            _write_row(ws, row_number, [sheet.title], bold=True)
-            row_number += 1
-        for note in sheet.notes:
-            _write_row(ws, row_number, [note])
-            row_number += 1
-        if sheet.title or sheet.notes:
-            row_number += 1  # one empty row before the table
-        header_row = row_number
-        _write_row(ws, header_row, list(sheet.headers), bold=True)
+        lead = [[sheet.title]] if sheet.title else []
+        lead += [[note] for note in sheet.notes]
+        header_row = len(lead) + (1 if lead else 0) + 1  # one empty row before the table
+        # What the sheet's XML says before its rows must be set before the first row.
+        ws.freeze_panes = f"A{header_row + 1}"
+        for index, header in enumerate(sheet.headers):
+            width = sheet.widths.get(index) or min(max(len(str(header)) + 4, 12), 60)
+            ws.column_dimensions[get_column_letter(index + 1)].width = width
+        for n, values in enumerate(lead):
+            ws.append(_row_cells(ws, values, bold=bool(sheet.title) and n == 0))
+        if lead:
+            ws.append([])
+        ws.append(_row_cells(ws, list(sheet.headers), bold=True))
         last = header_row
         for values in sheet.rows:
             last += 1
-            _write_row(ws, last, list(values))
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+            ws.append(_row_cells(ws, list(values)))
         if sheet.autofilter:
             ws.auto_filter.ref = (
                 f"A{header_row}:{get_column_letter(len(sheet.headers))}{max(last, header_row + 1)}"
             )
-        for index, header in enumerate(sheet.headers):
-            width = sheet.widths.get(index) or min(max(len(str(header)) + 4, 12), 60)
-            ws.column_dimensions[get_column_letter(index + 1)].width = width
         if sheet.choices:
             _add_choice_lists(
                 workbook, ws, sheet, header_row, max(last, header_row + sheet.validation_rows)
@@ -158,7 +164,9 @@ def _zip_restamped(data: bytes, moment: datetime.datetime) -> bytes:
             part = zipfile.ZipInfo(info.filename, date_time=stamp)
             part.compress_type = zipfile.ZIP_DEFLATED
             part.external_attr = info.external_attr
-            target.writestr(part, source.read(info.filename))
+            # Part by part in chunks: the 20,000-row sheet's XML is never whole in memory.
+            with source.open(info) as data_in, target.open(part, "w") as data_out:
+                shutil.copyfileobj(data_in, data_out, 1 << 20)
     return out.getvalue()
 
 
@@ -167,10 +175,16 @@ def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int
     title = "Lister" if "Lister" not in workbook.sheetnames else f"Lister{len(workbook.sheetnames)}"
     lists = workbook.create_sheet(title=title)
     lists.sheet_state = "hidden"
+    columns = [[str(value) for value in values] for _index, values in sorted(sheet.choices.items())]
+    # Each list in its own column, written row by row.
+    for row in range(max((len(values) for values in columns), default=0)):
+        lists.append(
+            [
+                _row_cells(lists, [values[row]])[0] if row < len(values) else None
+                for values in columns
+            ]
+        )
     for n, (index, values) in enumerate(sorted(sheet.choices.items()), start=1):
-        for row, value in enumerate(values, start=1):
-            cell = lists.cell(row=row, column=n)
-            cell.value, cell.data_type = str(value), "s"
         letter = get_column_letter(n)
         validation = DataValidation(
             type="list",
@@ -179,7 +193,7 @@ def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int
         )
         validation.error = "Vælg en værdi fra listen."
         validation.errorTitle = "Ugyldig værdi"
-        ws.add_data_validation(validation)
+        ws.data_validations.append(validation)
         column = get_column_letter(index + 1)
         validation.add(f"{column}{header_row + 1}:{column}{last_row}")
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from core import pdf_svg
 from core.dates import COPENHAGEN
 from core.history import record_save
 from core.versioning import locked
@@ -177,25 +178,66 @@ def document_context(report: StatusReport, data: dict) -> dict:
 # on paper, and each is a node WeasyPrint parses and styles.
 _SVG_GAPS = re.compile(r">\s+<")
 _SVG_TOOLTIPS = re.compile(r"<title>[^<]*</title>")
+# A run of polygons or lines drawn alike (the Gantt's diamonds, a chart's grid lines):
+# on paper one path each, since WeasyPrint's cost is per SVG element (its state,
+# colours and stroke), not per point.
+_SVG_SHAPE = re.compile(
+    r'<(?P<tag>polygon) points="(?P<points>[^"]*)"(?P<attrs>[^>]*?)\s*(?:/>|></polygon>)'
+    r'|<(?P<line>line) x1="(?P<x1>[^"]*)" y1="(?P<y1>[^"]*)" x2="(?P<x2>[^"]*)" y2="(?P<y2>[^"]*)"'
+    r"(?P<line_attrs>[^>]*?)\s*(?:/>|></line>)"
+)
+_SVG_SHAPE_RUN = re.compile(rf"(?:{_SVG_SHAPE.pattern}){{2,}}")
+# A centred or right-aligned label of plain text: WeasyPrint would draw it in a group
+# of its own to shift it; `core.pdf_svg` shifts the one run it lays out instead.
+_SVG_ANCHORED_LABEL = re.compile(r'<text([^>]*?) text-anchor="(middle|end)"([^>]*)>([^<]*)</text>')
+
+
+def _shape_path(match: re.Match) -> tuple[str, str]:
+    """(the path data, the drawing attributes) of one polygon or line."""
+    if match["tag"]:
+        points = match["points"].replace(",", " ").split()
+        pairs = [f"{x} {y}" for x, y in zip(points[::2], points[1::2], strict=False)]
+        return "M" + " L".join(pairs) + "Z", match["attrs"]
+    return f"M{match['x1']} {match['y1']} L{match['x2']} {match['y2']}", match["line_attrs"]
+
+
+def _merged_run(run: re.Match) -> str:
+    """Consecutive shapes with the same attributes as one `<path>` (in the same order)."""
+    out, data, attrs = [], [], None
+    for match in _SVG_SHAPE.finditer(run[0]):
+        path, shape_attrs = _shape_path(match)
+        if shape_attrs != attrs and data:
+            out.append(f'<path d="{" ".join(data)}"{attrs}/>')
+            data = []
+        attrs = shape_attrs
+        data.append(path)
+    out.append(f'<path d="{" ".join(data)}"{attrs}/>')
+    return "".join(out)
 
 
 def _paper_svg(svg: str) -> str:
-    return _SVG_TOOLTIPS.sub("", _SVG_GAPS.sub("><", svg))
+    svg = _SVG_TOOLTIPS.sub("", _SVG_GAPS.sub("><", svg))
+    svg = _SVG_ANCHORED_LABEL.sub(rf'<text\1 {pdf_svg.ANCHOR}="\2"\3>\4</text>', svg)
+    return _SVG_SHAPE_RUN.sub(_merged_run, svg)
 
 
 def _paper_charts(data: dict) -> dict:
     """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips)."""
+    paper = dict(data)
     charts = data.get("charts")
-    if not charts:
-        return data
-    return {
-        **data,
-        "charts": {
+    if charts:
+        paper["charts"] = {
             **charts,
             "gantt_pages": [_paper_svg(svg) for svg in charts.get("gantt_pages", [])],
             "mta": _paper_svg(charts.get("mta", "")),
-        },
-    }
+        }
+    burndown = (data.get("switch_off") or {}).get("burndown")
+    if burndown and burndown.get("svg"):
+        paper["switch_off"] = {
+            **data["switch_off"],
+            "burndown": {**burndown, "svg": _paper_svg(burndown["svg"])},
+        }
+    return paper
 
 
 def status_report_html(report: StatusReport, data: dict) -> str:

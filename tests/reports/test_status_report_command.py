@@ -59,4 +59,5 @@ def test_the_bench_builds_and_renders_without_storing(report_media, monkeypatch)
     text = out.getvalue()
     assert f"Bench database: {name} (new)" in text
     assert "PDF (WeasyPrint)" in text and "Ratio report/plain" in text
+    assert "render CPU" in text and "render CPU (child)" in text
     assert not StatusReport.objects.exists()

@@ -1,0 +1,114 @@
+"""How the report's charts are drawn on paper: the SVG text laid out once per label
+(`core.pdf_svg`) where WeasyPrint would lay out every letter, at the same place, and
+runs of alike shapes drawn as one path (`services.status_report._paper_svg`)."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from core import pdf_svg
+from core.pdf import render_pdf_in_process
+from reports.services.status_report import _paper_svg
+
+STATIC = Path(settings.BASE_DIR) / "static"
+
+CHART = """<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200" viewBox="0 0 600 200"
+ font-family="IBM Plex Sans" font-size="13">
+<text x="10" y="20" font-weight="600">Tidslinje for Syddansk Universitet</text>
+<text x="300" y="50" text-anchor="middle" fill="#5c5c5c">Region Hovedstaden</text>
+<text x="590" y="80" dy="4" text-anchor="end" font-size="11">nået 12. marts 2026</text>
+<text x="10" y="110">Aktivitet <tspan font-weight="700">åbne</tspan> milepæle</text>
+<text x="10" y="140" dx="5" font-style="italic">forsinket</text>
+<text x="200" y="170" rotate="10">drejet</text>
+</svg>"""
+
+
+def _words(content: bytes, tmp_path, name: str) -> list[tuple[str, tuple[float, ...]]]:
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    return [
+        (word, tuple(float(v) for v in box))
+        for *box, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            out,
+        )
+    ]
+
+
+@pytest.fixture
+def weasyprints_own_text():
+    """WeasyPrint's own drawing for the length of a test, then ours again."""
+    pdf_svg.uninstall()
+    yield
+    pdf_svg.install()
+
+
+def test_chart_labels_land_where_weasyprint_puts_them(tmp_path, weasyprints_own_text):
+    """The chart as the dashboard has it, drawn by WeasyPrint, and as the report puts
+    it on paper, drawn by us: the same words at the same places."""
+    html = "<!DOCTYPE html><html><body>{}</body></html>"
+    own_pdf = render_pdf_in_process(html.format(CHART), static_root=STATIC)
+    own = _words(own_pdf, tmp_path, "own.pdf")
+    pdf_svg.install()
+    ours_pdf = render_pdf_in_process(html.format(_paper_svg(CHART)), static_root=STATIC)
+    ours = _words(ours_pdf, tmp_path, "ours.pdf")
+
+    assert [word for word, _box in ours] == [word for word, _box in own]
+    assert "Syddansk" in [word for word, _box in ours]
+    # The same anchors, weights and offsets; a whole run is kerned, letters one by one
+    # were not, so a word may move a fraction of a point.
+    for (_word, box), (_own_word, own_box) in zip(ours, own, strict=True):
+        assert max(abs(a - b) for a, b in zip(box, own_box, strict=True)) < 1.0
+
+
+def test_a_label_with_positions_per_letter_is_left_to_weasyprint(monkeypatch):
+    import weasyprint.svg as svg_package
+
+    pdf_svg.install()
+    handed_on = []
+    original = pdf_svg._original
+
+    def counting(svg, node, font_size):
+        handed_on.append(node.text)
+        return original(svg, node, font_size)
+
+    monkeypatch.setattr(pdf_svg, "_original", counting)
+    render_pdf_in_process(f"<html><body>{CHART}</body></html>", static_root=STATIC)
+    assert handed_on == ["drejet"]
+    assert svg_package.TAGS["text"] is pdf_svg.svg_text
+
+
+def test_a_plain_label_keeps_its_anchor_for_our_drawing():
+    assert _paper_svg('<svg><text x="5" text-anchor="middle" fill="#5c5c5c">K1</text></svg>') == (
+        f'<svg><text x="5" {pdf_svg.ANCHOR}="middle" fill="#5c5c5c">K1</text></svg>'
+    )
+    # A label with parts anchors as a whole: WeasyPrint's own drawing keeps it.
+    parted = '<svg><text x="5" text-anchor="end">a <tspan>b</tspan></text></svg>'
+    assert _paper_svg(parted) == parted
+
+
+def test_runs_of_alike_shapes_become_one_path_each():
+    svg = (
+        '<svg><g><rect x="1" y="2" width="3" height="4"/>'
+        '<polygon points="10,0 12,2 10,4 8,2" fill="#6b6b6b" stroke="#ffffff"></polygon>'
+        '<polygon points="20,0 22,2 20,4 18,2" fill="#6b6b6b" stroke="#ffffff"><title>B</title></polygon>'
+        '<polygon points="30,0 32,2 30,4 28,2" fill="#1f4e8c" stroke="#ffffff"></polygon>'
+        '<text x="1" y="1">A</text>'
+        '<line x1="0" y1="5" x2="40" y2="5" stroke="#e3e3e3" stroke-width="1"/>'
+        '<line x1="0" y1="9" x2="40" y2="9" stroke="#e3e3e3" stroke-width="1"/>'
+        '<polygon points="1,1 2,2 3,1" fill="#eceff3"/></g></svg>'
+    )
+    assert _paper_svg(svg) == (
+        '<svg><g><rect x="1" y="2" width="3" height="4"/>'
+        '<path d="M10 0 L12 2 L10 4 L8 2Z M20 0 L22 2 L20 4 L18 2Z" fill="#6b6b6b" stroke="#ffffff"/>'
+        '<path d="M30 0 L32 2 L30 4 L28 2Z" fill="#1f4e8c" stroke="#ffffff"/>'
+        '<text x="1" y="1">A</text>'
+        '<path d="M0 5 L40 5 M0 9 L40 9" stroke="#e3e3e3" stroke-width="1"/>'
+        '<path d="M1 1 L2 2 L3 1Z" fill="#eceff3"/></g></svg>'
+    )
