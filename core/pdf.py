@@ -109,11 +109,7 @@ def _document(html: str, static_root: str | Path):
     """The laid-out document (pages, before the PDF is written)."""
     from weasyprint import HTML
 
-    from core import pdf_svg
-
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    # The charts' labels laid out once per run, not once per letter (see `core.pdf_svg`).
-    pdf_svg.install()
     fetcher = StaticFilesFetcher(static_root)
     base_url = Path(static_root).resolve().as_uri() + "/"
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()

@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from core import pdf_svg
 from core.dates import COPENHAGEN
 from core.history import record_save
 from core.versioning import locked
@@ -187,9 +186,6 @@ _SVG_SHAPE = re.compile(
     r"(?P<line_attrs>[^>]*?)\s*(?:/>|></line>)"
 )
 _SVG_SHAPE_RUN = re.compile(rf"(?:{_SVG_SHAPE.pattern}){{2,}}")
-# A centred or right-aligned label of plain text: WeasyPrint would draw it in a group
-# of its own to shift it; `core.pdf_svg` shifts the one run it lays out instead.
-_SVG_ANCHORED_LABEL = re.compile(r'<text([^>]*?) text-anchor="(middle|end)"([^>]*)>([^<]*)</text>')
 
 
 def _shape_path(match: re.Match) -> tuple[str, str]:
@@ -217,7 +213,6 @@ def _merged_run(run: re.Match) -> str:
 
 def _paper_svg(svg: str) -> str:
     svg = _SVG_TOOLTIPS.sub("", _SVG_GAPS.sub("><", svg))
-    svg = _SVG_ANCHORED_LABEL.sub(rf'<text\1 {pdf_svg.ANCHOR}="\2"\3>\4</text>', svg)
     return _SVG_SHAPE_RUN.sub(_merged_run, svg)
 
 

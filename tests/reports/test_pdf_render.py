@@ -1,15 +1,12 @@
-"""How the report's charts are drawn on paper: the SVG text laid out once per label
-(`core.pdf_svg`) where WeasyPrint would lay out every letter, at the same place, and
-runs of alike shapes drawn as one path (`services.status_report._paper_svg`)."""
+"""How the report's charts are drawn on paper (`services.status_report._paper_svg`):
+runs of alike shapes as one path each, and the labels where they were."""
 
 import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
-from core import pdf_svg
 from core.pdf import render_pdf_in_process
 from reports.services.status_report import _paper_svg
 
@@ -41,56 +38,20 @@ def _words(content: bytes, tmp_path, name: str) -> list[tuple[str, tuple[float, 
     ]
 
 
-@pytest.fixture
-def weasyprints_own_text():
-    """WeasyPrint's own drawing for the length of a test, then ours again."""
-    pdf_svg.uninstall()
-    yield
-    pdf_svg.install()
-
-
-def test_chart_labels_land_where_weasyprint_puts_them(tmp_path, weasyprints_own_text):
-    """The chart as the dashboard has it, drawn by WeasyPrint, and as the report puts
-    it on paper, drawn by us: the same words at the same places."""
+def test_chart_labels_land_where_they_were(tmp_path):
+    """The chart as the dashboard has it and as the report puts it on paper: the same
+    words at the same places."""
     html = "<!DOCTYPE html><html><body>{}</body></html>"
     own_pdf = render_pdf_in_process(html.format(CHART), static_root=STATIC)
     own = _words(own_pdf, tmp_path, "own.pdf")
-    pdf_svg.install()
     ours_pdf = render_pdf_in_process(html.format(_paper_svg(CHART)), static_root=STATIC)
     ours = _words(ours_pdf, tmp_path, "ours.pdf")
 
     assert [word for word, _box in ours] == [word for word, _box in own]
     assert "Syddansk" in [word for word, _box in ours]
-    # The same anchors, weights and offsets; a whole run is kerned, letters one by one
-    # were not, so a word may move a fraction of a point.
+    # The same anchors, weights and offsets.
     for (_word, box), (_own_word, own_box) in zip(ours, own, strict=True):
         assert max(abs(a - b) for a, b in zip(box, own_box, strict=True)) < 1.0
-
-
-def test_a_label_with_positions_per_letter_is_left_to_weasyprint(monkeypatch):
-    import weasyprint.svg as svg_package
-
-    pdf_svg.install()
-    handed_on = []
-    original = pdf_svg._original
-
-    def counting(svg, node, font_size):
-        handed_on.append(node.text)
-        return original(svg, node, font_size)
-
-    monkeypatch.setattr(pdf_svg, "_original", counting)
-    render_pdf_in_process(f"<html><body>{CHART}</body></html>", static_root=STATIC)
-    assert handed_on == ["drejet"]
-    assert svg_package.TAGS["text"] is pdf_svg.svg_text
-
-
-def test_a_plain_label_keeps_its_anchor_for_our_drawing():
-    assert _paper_svg('<svg><text x="5" text-anchor="middle" fill="#5c5c5c">K1</text></svg>') == (
-        f'<svg><text x="5" {pdf_svg.ANCHOR}="middle" fill="#5c5c5c">K1</text></svg>'
-    )
-    # A label with parts anchors as a whole: WeasyPrint's own drawing keeps it.
-    parted = '<svg><text x="5" text-anchor="end">a <tspan>b</tspan></text></svg>'
-    assert _paper_svg(parted) == parted
 
 
 def test_runs_of_alike_shapes_become_one_path_each():
