@@ -10,12 +10,15 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.cache import page_html
+from core.cache import cached, cached_many, page_html
+from core.cache import stamp as data_stamp
 from parties.access import request_access
+from parties.models import Party
 
 from .. import history, selectors
 from ..exports import ACTIVITY_COLUMNS, MILESTONE_COLUMNS, list_export, requested_format
@@ -76,6 +79,68 @@ def list_page(request, template: str, main: str, build, *, kind: str, stamp=None
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
     return render(request, template, {"body": body})
+
+
+# A list's rows after an edit: each row's HTML is cached under what it shows (its record's
+# version, the related names in the row and its rating), so an edit renders again only
+# the rows it changed. The filter form's HTML is cached under what its choices and its
+# checks read (goals, baselines, parties), not the whole plan.
+ROW_CACHE_SECONDS = 24 * 60 * 60
+FILTER_FORM_MODELS = (Goal, Baseline, Party)
+
+
+def cached_rows(request, items, *, template: str, name: str, shows, context: dict) -> None:
+    """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
+    and `context`, cached per item under `shows(item)` (everything the row renders that
+    can change), the context's values and the language; one round trip to the cache,
+    and only the rows not found are rendered."""
+    items = list(items)
+    fixed = tuple(sorted((k, str(v)) for k, v in context.items() if k != "access"))
+    editor = request_access(request).can_edit_plan
+    parts = {item.pk: (template, item.pk, editor, fixed, shows(item)) for item in items}
+    by_pk = {item.pk: item for item in items}
+    row = get_template(template)
+
+    def render_rows(missing):
+        base = {**context, "access": request_access(request)}
+        return {pk: row.render({**base, name: by_pk[pk]}) for pk in missing}
+
+    html = cached_many("milestones-rows", parts, render_rows, seconds=ROW_CACHE_SECONDS)
+    for item in items:
+        item.row_html = html[item.pk]
+
+
+def filter_form_html(request, form, label: str) -> str:
+    """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
+    what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the
+    language: an edit of a milestone leaves it as it was."""
+    return cached(
+        "milestones-filters",
+        (type(form).__name__, data_stamp(models=FILTER_FORM_MODELS), request.get_full_path()),
+        lambda: render_to_string(
+            "milestones/_filter_form.html", {"form": form, "label": label}, request
+        ),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
+    )
+
+
+def _milestone_row_shows(m) -> tuple:
+    activity = m.activity
+    return (m.version, activity.key, activity.title, activity.responsible_party.label, m.rag)
+
+
+def _activity_row_shows(a) -> tuple:
+    u = a.self_assessment
+    assessed = u and (u.pk, u.status, u.self_rag, u.self_rag_reason, u.round.period, u.party.label)
+    goal = a.goal and a.goal.title
+    return (
+        a.version,
+        goal,
+        a.responsible_party.key,
+        a.responsible_party.label,
+        a.rag_rollup,
+        assessed,
+    )
 
 
 def _baseline(request):
@@ -165,24 +230,33 @@ def milestone_list(request):
         # The page's ids are sorted on their own (narrow rows), then read with what a row
         # shows: sorting 20,000 joined rows with their texts cost most of the page.
         page = _page(request, milestones.values_list("pk", flat=True))
-        rows = (
-            milestone_rows_queryset()
-            .select_related("materialised_status")
-            .in_bulk(list(page.object_list))
-        )
+        # A list row shows no predecessors (the activity page's rows do): not prefetched.
+        rows = Milestone.objects.select_related(
+            "activity__responsible_party", "materialised_status"
+        ).in_bulk(list(page.object_list))
         page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
         chosen = bool(values.get("baseline")) and not baseline.is_active
         status.attach_materialised_rags(
             page.object_list, today=timezone.localdate(), baseline=baseline
         )
+        query = row_query(request, "list", baseline, chosen)
+        cached_rows(
+            request,
+            page.object_list,
+            template="milestones/_milestone_row.html",
+            name="m",
+            shows=_milestone_row_shows,
+            context={"ctx": "list", "row_query": query},
+        )
         return {
             "form": form,
+            "filter_form": filter_form_html(request, form, _("Filtrér milepæle")),
             "page": page,
             "milestones": page.object_list,
             "baseline": baseline,
             "baseline_chosen": chosen,
             "ctx": "list",
-            "row_query": row_query(request, "list", baseline, chosen),
+            "row_query": query,
         }
 
     return list_page(
@@ -241,8 +315,17 @@ def activity_list(request):
         today = timezone.localdate()
         status.attach_materialised_rollups(rows, today=today, baseline=baseline)
         status.attach_self_assessments(rows)
+        cached_rows(
+            request,
+            rows,
+            template="milestones/_activity_row.html",
+            name="a",
+            shows=_activity_row_shows,
+            context={},
+        )
         return {
             "form": form,
+            "filter_form": filter_form_html(request, form, _("Filtrér aktiviteter")),
             "page": page,
             "activities": rows,
             "baseline": baseline,

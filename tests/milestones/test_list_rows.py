@@ -1,0 +1,149 @@
+"""The plan's lists after an edit: each row's HTML and the filter form are cached on their
+own (`milestones.views.plan.cached_rows`, `filter_form_html`), so an edit renders again
+only what it changed. The page after an edit is the page rendered from nothing, and what
+a row shows from other records (its activity, its party, its rating) reaches it."""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRound
+from milestones.selectors import status
+from milestones.services import plan as plan_services
+from parties.models import Party
+
+from .test_perf_lists import grow
+from .test_perf_pages import fresh_cache, get  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _first_milestone() -> Milestone:
+    return (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("forecast_date", "title", "pk")
+        .first()
+    )
+
+
+def _same_as_from_nothing(client, url: str) -> str:
+    """The page as served now (rows partly from the cache) is the page rendered from an
+    empty cache."""
+    _queries, served = get(client, url)
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _unmasked(served) == _unmasked(fresh)
+    return served
+
+
+def _unmasked(html: str) -> str:
+    """The page without its CSRF tokens (masked afresh on every response)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+@pytest.mark.parametrize("size", [5, 70])  # a small plan's list is live, a large one cached
+def test_after_an_edit_each_list_is_what_it_would_be_rendered_whole(client_for, editor, size):
+    grow(size, 3)
+    client = client_for(editor)
+    urls = [
+        reverse("milestones:milestone_list"),
+        reverse("milestones:milestone_list") + "?sorter=part",
+        reverse("milestones:activity_list"),
+    ]
+    for url in urls:
+        get(client, url)
+    milestone = _first_milestone()
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason="Flyttet et år",
+    )
+    for url in urls:
+        _same_as_from_nothing(client, url)
+
+
+def test_a_renamed_activity_and_party_reach_the_cached_rows(client_for, editor):
+    grow(70)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    url = reverse("milestones:milestone_list")
+    activities_url = reverse("milestones:activity_list") + f"?q={activity.key}"
+    get(client, url)
+    get(client, activities_url)
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"title": "Omdøbt aktivitet i rækken"},
+        reason="Nyt navn",
+    )
+    # A party renamed outside the services (no history): its rows follow their label.
+    Party.objects.filter(pk=activity.responsible_party_id).update(short_name="Omdøbt part")
+    assert "Omdøbt aktivitet i rækken" in _same_as_from_nothing(client, url)
+    page = _same_as_from_nothing(client, activities_url)
+    assert "Omdøbt aktivitet i rækken" in page
+
+
+def test_the_filter_form_follows_a_new_goal(client_for, editor):
+    from milestones.models import Goal
+
+    grow(70)
+    client = client_for(editor)
+    url = reverse("milestones:milestone_list")
+    get(client, url)
+    goal = Goal.objects.order_by("pk").first()
+    goal.title = "Et nyt mål på listen"
+    goal.save()  # a history row: the form's stamp moves, the plan's milestones are as they were
+    assert "Et nyt mål på listen" in get(client, url)[1]
+
+
+def test_the_self_assessment_is_the_responsible_partys_latest(system_user):
+    grow(5)
+    activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+    other = Party.objects.exclude(pk=activity.responsible_party_id).order_by("pk").first()
+    ProgressUpdate.objects.filter(activity=activity).delete()
+    rounds = [
+        ReportingRound.objects.get_or_create(
+            period=datetime.date(2030, month, 1),
+            defaults={
+                "opens_on": datetime.date(2030, month, 1),
+                "due_on": datetime.date(2030, month, 20),
+            },
+        )[0]
+        for month in (1, 2, 3)
+    ]
+
+    def update(round_, party, state, rag, reason=""):
+        return ProgressUpdate.objects.create(
+            round=round_,
+            party=party,
+            activity=activity,
+            status=state,
+            self_rag=rag,
+            self_rag_reason=reason,
+        )
+
+    accepted, submitted, draft = (
+        ProgressUpdate.Status.ACCEPTED,
+        ProgressUpdate.Status.SUBMITTED,
+        ProgressUpdate.Status.DRAFT,
+    )
+    update(rounds[0], activity.responsible_party, accepted, "green")
+    latest = update(rounds[1], activity.responsible_party, submitted, "yellow", "Lidt bagud")
+    update(rounds[2], activity.responsible_party, draft, "red")  # a draft is never shown
+    update(rounds[2], other, accepted, "red")  # another party's is not the activity's own
+    bare = Activity.objects.filter(key__startswith="load-").exclude(pk=activity.pk).first()
+    ProgressUpdate.objects.filter(activity=bare).delete()
+    rows = list(Activity.objects.filter(pk__in=[activity.pk, bare.pk]).order_by("pk"))
+    status.attach_self_assessments(rows)
+    by_pk = {a.pk: a.self_assessment for a in rows}
+    assert by_pk[activity.pk] == latest
+    assert by_pk[activity.pk].self_rag_reason == "Lidt bagud"
+    assert by_pk[bare.pk] is None
