@@ -89,25 +89,29 @@ ROW_CACHE_SECONDS = 24 * 60 * 60
 FILTER_FORM_MODELS = (Goal, Baseline, Party)
 
 
-def cached_rows(request, items, *, template: str, name: str, shows, context: dict) -> None:
+def cached_rows(
+    request, items, *, template: str, name: str, shows, context: dict, ident=None
+) -> None:
     """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
-    and `context`, cached per item under `shows(item)` (everything the row renders that
-    can change), the context's values and the language; one round trip to the cache,
-    and only the rows not found are rendered."""
+    and `context`, cached per item (`ident(item)`, default its pk) under `shows(item)`
+    (everything the row renders that can change), the context's values, the editor
+    right and the language; one round trip to the cache, and only the rows not found
+    are rendered."""
     items = list(items)
-    fixed = tuple(sorted((k, str(v)) for k, v in context.items() if k != "access"))
+    ident = ident or (lambda item: item.pk)
+    fixed = tuple(sorted((k, str(v)) for k, v in context.items()))
     editor = request_access(request).can_edit_plan
-    parts = {item.pk: (template, item.pk, editor, fixed, shows(item)) for item in items}
-    by_pk = {item.pk: item for item in items}
+    by_id = {ident(item): item for item in items}
+    parts = {i: (template, i, editor, fixed, shows(item)) for i, item in by_id.items()}
     row = get_template(template)
 
     def render_rows(missing):
         base = {**context, "access": request_access(request)}
-        return {pk: row.render({**base, name: by_pk[pk]}) for pk in missing}
+        return {i: row.render({**base, name: by_id[i]}) for i in missing}
 
     html = cached_many("milestones-rows", parts, render_rows, seconds=ROW_CACHE_SECONDS)
-    for item in items:
-        item.row_html = html[item.pk]
+    for i, item in by_id.items():
+        item.row_html = html[i]
 
 
 def filter_form_html(request, form, label: str) -> str:
