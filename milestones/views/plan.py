@@ -58,14 +58,16 @@ def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("side"))
 
 
-def list_page(request, template: str, main: str, build, *, kind: str, stamp=None):
+def list_page(request, template: str, main: str, build, *, kind: str, stamp=None, live=None):
     """Render a list page whose content (`main`, from `build()` -> context) is cached
     as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
     under the lists' data version (`stamp`, default `selectors.list_data_version()`),
     the editor right, the day, the query string and the language. A small plan's list
-    is rendered live, so an edit is always seen."""
+    is rendered live, so an edit is always seen. `live`: context the page's own
+    template renders outside the cached content, on every request."""
+    live = live or {}
     if Activity.objects.count() <= selectors.ROADMAP_ALL:
-        return render(request, template, build())
+        return render(request, template, {**build(), **live})
     body, _context = page_html(
         request,
         namespace="milestones",
@@ -78,7 +80,7 @@ def list_page(request, template: str, main: str, build, *, kind: str, stamp=None
         build=lambda: (main, build()),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
-    return render(request, template, {"body": body})
+    return render(request, template, {"body": body, **live})
 
 
 # A list's rows after an edit: each row's HTML is cached under what it shows (its record's

@@ -147,3 +147,64 @@ def test_the_self_assessment_is_the_responsible_partys_latest(system_user):
     assert by_pk[activity.pk] == latest
     assert by_pk[activity.pk].self_rag_reason == "Lidt bagud"
     assert by_pk[bare.pk] is None
+
+
+def test_a_large_plans_activity_page_is_cached_but_its_facts_and_edits_are_live(
+    client_for, editor, steering
+):
+    from governance.services import records
+
+    grow(70)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    url = reverse("milestones:activity_detail", args=[activity.key])
+    client = client_for(steering)
+    cold, before = get(client, url)
+    # Governance's facts are read on every request, not from the plan's cached HTML.
+    records.confidence_set(
+        activity=activity,
+        level="amber_red",
+        justification="Skredet en måned.",
+        version=0,
+        user=editor,
+    )
+    facts, page = get(client, url)
+    assert "Skredet en måned." in page and "Skredet en måned." not in before
+    assert facts < cold  # the plan's content still from the cache (a confidence is no plan edit)
+    rag = page.index("RAG efter reglen")
+    assert rag < page.index("Leveringssikkerhed") < page.index("Partens egen vurdering")
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason="Flyttet et år",
+    )
+    after = _same_as_from_nothing(client_for(editor), url)
+    assert "Skredet en måned." in after
+
+
+def test_a_large_plans_party_pages_follow_an_edit_and_show_members_live(client_for, editor):
+    from parties.models import Membership
+
+    grow(70)
+    client = client_for(editor)
+    activity = _first_milestone().activity
+    party = activity.responsible_party
+    list_url = reverse("parties:list")
+    party_url = reverse("parties:detail", args=[party.key])
+    get(client, list_url)
+    get(client, party_url)
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"title": "Omdøbt aktivitet hos parten"},
+        reason="Nyt navn",
+    )
+    assert "Omdøbt aktivitet hos parten" in _same_as_from_nothing(client, party_url)
+    _same_as_from_nothing(client, list_url)
+    Membership.objects.create(party=party, user=editor, role=Membership.Role.REPORTER)
+    _queries, page = get(client, party_url)
+    assert "Brugere" in page and (editor.get_full_name() or editor.username) in page
