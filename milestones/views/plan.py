@@ -130,9 +130,33 @@ def filter_form_html(request, form, label: str) -> str:
     )
 
 
-def _milestone_row_shows(m) -> tuple:
+def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bool) -> str:
+    """`m.row_html` on each of the milestones (with `m.rag`), rendered as the list
+    (`ctx="list"`: its activity and party) or its activity's page (`"activity"`: its
+    predecessors) shows it, through `cached_rows`. Returns the rows' `row_query`."""
+    query = row_query(request, ctx, baseline, chosen)
+    cached_rows(
+        request,
+        milestones,
+        template="milestones/_milestone_row.html",
+        name="m",
+        shows=_MILESTONE_ROW_SHOWS[ctx],
+        context={"ctx": ctx, "row_query": query},
+    )
+    return query
+
+
+def _list_row_shows(m) -> tuple:
     activity = m.activity
     return (m.version, activity.key, activity.title, activity.responsible_party.label, m.rag)
+
+
+def _activity_page_row_shows(m) -> tuple:
+    before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
+    return (m.version, m.rag, before)
+
+
+_MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}
 
 
 def _activity_row_shows(a) -> tuple:
@@ -245,14 +269,8 @@ def milestone_list(request):
         status.attach_materialised_rags(
             page.object_list, today=timezone.localdate(), baseline=baseline
         )
-        query = row_query(request, "list", baseline, chosen)
-        cached_rows(
-            request,
-            page.object_list,
-            template="milestones/_milestone_row.html",
-            name="m",
-            shows=_milestone_row_shows,
-            context={"ctx": "list", "row_query": query},
+        query = milestone_rows_cached(
+            request, page.object_list, ctx="list", baseline=baseline, chosen=chosen
         )
         return {
             "form": form,

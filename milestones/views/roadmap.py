@@ -29,7 +29,7 @@ from ..models import (
     Milestone,
 )
 from ..selectors import status
-from .plan import CountedPaginator, cached_rows, row_query
+from .plan import CountedPaginator, milestone_rows_cached
 
 
 # ---------------------------------------------------------------------------
@@ -280,14 +280,8 @@ def _activity_context(request, pk: int) -> dict:
     )
     activity.rag_rollup = status.party_rollup([activity])
     status.attach_self_assessments([activity])
-    query = row_query(request, "activity", baseline, chosen)
-    cached_rows(
-        request,
-        activity.milestones.all(),
-        template="milestones/_milestone_row.html",
-        name="m",
-        shows=_activity_row_shows,
-        context={"ctx": "activity", "row_query": query},
+    query = milestone_rows_cached(
+        request, activity.milestones.all(), ctx="activity", baseline=baseline, chosen=chosen
     )
     return {
         "activity": activity,
@@ -299,12 +293,6 @@ def _activity_context(request, pk: int) -> dict:
         "row_query": query,
         "extra_facts_mark": mark_safe(EXTRA_FACTS_MARK),
     }
-
-
-def _activity_row_shows(m) -> tuple:
-    """What a milestone's row on its activity's page shows besides the milestone itself."""
-    before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
-    return (m.version, m.rag, before)
 
 
 def _roadmap_extras() -> list:

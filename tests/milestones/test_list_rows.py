@@ -29,6 +29,27 @@ def _first_milestone() -> Milestone:
     )
 
 
+def _move_a_year(milestone, editor) -> None:
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason="Flyttet et år",
+    )
+
+
+def _rename(activity, editor, title: str) -> None:
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"title": title},
+        reason="Nyt navn",
+    )
+
+
 def _same_as_from_nothing(client, url: str) -> str:
     """The page as served now (rows partly from the cache) is the page rendered from an
     empty cache."""
@@ -56,14 +77,7 @@ def test_after_an_edit_each_list_is_what_it_would_be_rendered_whole(client_for, 
     for url in urls:
         get(client, url)
     milestone = _first_milestone()
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        forecast_precision=milestone.forecast_precision,
-        user=editor,
-        reason="Flyttet et år",
-    )
+    _move_a_year(milestone, editor)
     for url in urls:
         _same_as_from_nothing(client, url)
 
@@ -77,13 +91,7 @@ def test_a_renamed_activity_and_party_reach_the_cached_rows(client_for, editor):
     activities_url = reverse("milestones:activity_list") + f"?q={activity.key}"
     get(client, url)
     get(client, activities_url)
-    plan_services.activity_update(
-        activity_id=activity.pk,
-        version=activity.version,
-        user=editor,
-        data={"title": "Omdøbt aktivitet i rækken"},
-        reason="Nyt navn",
-    )
+    _rename(activity, editor, "Omdøbt aktivitet i rækken")
     # A party renamed outside the services (no history): its rows follow their label.
     Party.objects.filter(pk=activity.responsible_party_id).update(short_name="Omdøbt part")
     assert "Omdøbt aktivitet i rækken" in _same_as_from_nothing(client, url)
@@ -173,14 +181,7 @@ def test_a_large_plans_activity_page_is_cached_but_its_facts_and_edits_are_live(
     assert facts < cold  # the plan's content still from the cache (a confidence is no plan edit)
     rag = page.index("RAG efter reglen")
     assert rag < page.index("Leveringssikkerhed") < page.index("Partens egen vurdering")
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        forecast_precision=milestone.forecast_precision,
-        user=editor,
-        reason="Flyttet et år",
-    )
+    _move_a_year(milestone, editor)
     after = _same_as_from_nothing(client_for(editor), url)
     assert "Skredet en måned." in after
 
@@ -196,13 +197,7 @@ def test_a_large_plans_party_pages_follow_an_edit_and_show_members_live(client_f
     party_url = reverse("parties:detail", args=[party.key])
     get(client, list_url)
     get(client, party_url)
-    plan_services.activity_update(
-        activity_id=activity.pk,
-        version=activity.version,
-        user=editor,
-        data={"title": "Omdøbt aktivitet hos parten"},
-        reason="Nyt navn",
-    )
+    _rename(activity, editor, "Omdøbt aktivitet hos parten")
     assert "Omdøbt aktivitet hos parten" in _same_as_from_nothing(client, party_url)
     _same_as_from_nothing(client, list_url)
     Membership.objects.create(party=party, user=editor, role=Membership.Role.REPORTER)
