@@ -146,14 +146,35 @@ def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bo
     return query
 
 
+def _milestone_shows(m) -> tuple:
+    """A milestone row's own values (its version too: a save through the services moves
+    it; the values themselves catch a write that does not)."""
+    return (
+        m.version,
+        m.key,
+        m.title,
+        m.source_text,
+        m.forecast_date,
+        m.forecast_precision,
+        m.actual_date,
+        m.actual_precision,
+        m.actual_date_unknown,
+        m.status,
+        m.status_source,
+        tuple(m.demo_fields or ()),
+        m.rag,
+    )
+
+
 def _list_row_shows(m) -> tuple:
     activity = m.activity
-    return (m.version, activity.key, activity.title, activity.responsible_party.label, m.rag)
+    party = activity.responsible_party.label
+    return (*_milestone_shows(m), activity.key, activity.title, party)
 
 
 def _activity_page_row_shows(m) -> tuple:
     before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
-    return (m.version, m.rag, before)
+    return (*_milestone_shows(m), before)
 
 
 _MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}
@@ -165,6 +186,12 @@ def _activity_row_shows(a) -> tuple:
     goal = a.goal and a.goal.title
     return (
         a.version,
+        a.key,
+        a.title,
+        a.track,
+        a.status,
+        a.planned_end,
+        a.planned_end_precision,
         goal,
         a.responsible_party.key,
         a.responsible_party.label,
