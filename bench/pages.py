@@ -49,6 +49,14 @@ PAGES: list[Page] = [
     Page("trend (MTA)", "reports:trend"),
     Page("party list", "parties:list"),
     Page("party page", "parties:detail", "party"),
+    # The steering group's logs, paged (50 a page), live and at a past moment. The
+    # synthetic programme writes no governance records: these measure the pages' floor.
+    Page("decision log", "governance:decision_list"),
+    Page("decision log (point in time)", "governance:decision_list", query="som_den_var={past}"),
+    Page("issue log", "governance:issue_list", query="status=alle"),
+    Page("action list", "governance:action_list"),
+    Page("risk register", "governance:risk_list"),
+    Page("risk register (point in time)", "governance:risk_list", query="som_den_var={past}"),
     Page("switch-off (Kan SHAK slukkes?)", "reports:switch_off", edit="register"),
     Page("dashboard (after a register edit)", "reports:dashboard", edit="register"),
     Page("register list", "register:entry_list", edit="register"),

@@ -7,9 +7,13 @@ Everything is illustrative and says so: every title ends in "(demo)" and every k
 starts with "demo-". Written through the governance services (history with who and
 why), then the history is dated back to when a real programme would have written it,
 so the logs at a past moment have a past. Safe to run again: once the demo meeting
-exists, nothing is written."""
+exists, nothing is written.
+
+What the records say is data, in `demo_records.toml`; this module writes them."""
 
 import datetime
+import tomllib
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -18,7 +22,7 @@ from django.utils import timezone
 from milestones.models import Activity, Milestone
 from parties.models import Party
 
-from .models import Action, Decision, Issue, Meeting, Risk
+from .models import Decision, Meeting
 from .services import records
 from .services.meetings import (
     meeting_action_record,
@@ -29,6 +33,8 @@ from .services.meetings import (
 )
 
 REASON = "Demodata (illustrativ)"
+RECORDS = Path(__file__).with_name("demo_records.toml")
+PARTY_KEYS = ("sor-team", "rsi", "medcom", "kombit", "sds")
 HELD_MEETING_KEY = "demo-styregruppemoede-forrige"
 
 
@@ -63,184 +69,77 @@ def governance_demo_load(*, by, today: datetime.date | None = None) -> dict[str,
     """Create the demo's governance records once."""
     if Meeting.objects.filter(key=HELD_MEETING_KEY).exists():
         return {}
-    sor_team, rsi, medcom, kombit, sds = (
-        _party(k) for k in ("sor-team", "rsi", "medcom", "kombit", "sds")
-    )
-    if not all((sor_team, rsi, medcom, kombit, sds)):
+    if Party.objects.filter(key__in=PARTY_KEYS).count() < len(PARTY_KEYS):
         return {}  # the SOR plan's parties are not loaded
     today = today or timezone.localdate()
     with transaction.atomic():
-        return _load(by=by, today=today, parties=(sor_team, rsi, medcom, kombit, sds))
+        return _load(by=by, today=today, demo=tomllib.loads(RECORDS.read_text("utf-8")))
 
 
-def _load(*, by, today: datetime.date, parties) -> dict[str, int]:
-    sor_team, rsi, medcom, kombit, sds = parties
+def _data(entry: dict, today: datetime.date) -> dict:
+    """A record's fields from its entry in `demo_records.toml`: `*_days` dates from today,
+    `*_party` parties by key, `activities` links by key; `written` the day its history is
+    dated back to."""
+    data = {}
+    for name, value in entry.items():
+        if name.endswith("_days"):
+            data[name.removesuffix("_days")] = today + datetime.timedelta(days=value)
+        elif name.endswith("_party"):
+            data[name] = _party(value)
+        elif name == "activities":
+            data.update(_links(activities=value))
+        else:
+            data[name] = value
+    return data
+
+
+def _load(*, by, today: datetime.date, demo: dict) -> dict[str, int]:
     users = get_user_model().objects
-    steering = users.filter(username="styregruppe").first()
-    editor = users.filter(username="redaktoer").first()
-    held_on = today - datetime.timedelta(days=42)
-    next_on = today + datetime.timedelta(days=21)
+    created = dict.fromkeys(("risici", "problemer", "beslutninger", "handlinger", "møder"), 0)
 
-    risks = [
-        (
-            "demo-id27-naar-ikke-frem",
-            "Regionernes leverandører når ikke ID27 før SHAK udfases (demo)",
-            rsi,
-            dict(probability=4, impact=5, response=Risk.Response.REDUCE),
-            "Leverandørernes releaseplaner ligger efter programmets tidsplan.",
-            "Regionerne kan ikke anvende SOR i stedet for SHAK til tiden.",
-            "Månedlig opfølgning med leverandørerne; prioritering af de kritiske systemer.",
-            today + datetime.timedelta(days=14),
-            _links(activities=["id27-i-regionernes-systemer"]),
-            Risk.Status.OPEN,
-        ),
-        (
-            "demo-certificering-og-fhir",
-            "MedComs certificering forsinkes af overgangen til FHIR (demo)",
-            medcom,
-            dict(probability=3, impact=4, response=Risk.Response.REDUCE),
-            "Samme leverandører skal både SOR-adressere og gå over til FHIR.",
-            "Færre meddelelsestyper med SOR-adressering ved cut-over.",
-            "Fælles testvinduer for SOR og FHIR.",
-            today - datetime.timedelta(days=10),  # past its review date: flagged
-            _links(activities=["medcom-adresseringsprojekt"]),
-            Risk.Status.OPEN,
-        ),
-        (
-            "demo-sorus-test",
-            "Kommunernes integration til SORUS kræver mere test end planlagt (demo)",
-            kombit,
-            dict(probability=2, impact=3, response=Risk.Response.ACCEPT),
-            "Flere kommunale fagsystemer end forventet bruger organisationsdata.",
-            "Bølge 1 kan glide en måned.",
-            "",
-            today + datetime.timedelta(days=30),
-            _links(activities=["kombit-integration-til-sorus"]),
-            Risk.Status.OBSERVED,
-        ),
-        (
-            "demo-udbud-traekker-ud",
-            "Udbuddet af SOR-løsningen trækker ud (demo)",
-            sds,
-            dict(probability=3, impact=5, response=Risk.Response.AVOID),
-            "Klagesag eller få tilbud.",
-            "Transitionen til ny leverandør skubbes.",
-            "Markedsdialog før udbuddet; realistisk tidsplan med buffer.",
-            today + datetime.timedelta(days=21),
-            _links(activities=["forberedelse-af-udbud"]),
-            Risk.Status.OPEN,
-        ),
-    ]
-    created = {"risici": 0, "problemer": 0, "beslutninger": 0, "handlinger": 0, "møder": 0}
-    made_risks = {}
-    for n, (
-        key,
-        title,
-        owner,
-        scores,
-        cause,
-        consequence,
-        mitigation,
-        review,
-        links,
-        status,
-    ) in enumerate(risks):
-        risk = records.risk_create(
-            data={
-                "key": key,
-                "title": title,
-                "owner_party": owner,
-                "cause": cause,
-                "consequence": consequence,
-                "mitigation": mitigation,
-                "review_on": review,
-                "proximity": today + datetime.timedelta(days=90 + 30 * n),
-                "status": status,
-                **scores,
-                **links,
-            },
-            user=by,
-            reason=REASON,
-        )
-        _backdate(risk, held_on - datetime.timedelta(days=20 - n))
-        made_risks[key] = risk
-        created["risici"] += 1
+    def made(kind: str, record, written: datetime.date | None):
+        if written is not None:
+            _backdate(record, written)
+        created[kind] += 1
+        return record
 
-    issue = records.issue_create(
-        data={
-            "key": "demo-testmiljoe-nede",
-            "title": "Testmiljøet for SOR-opslag er ustabilt (demo)",
-            "owner_party": sds,
-            "severity": Issue.Severity.HIGH,
-            "blocks": "Regionernes test af ID27-opslag.",
-            "due_on": today + datetime.timedelta(days=10),
-            "description": "Testmiljøet har været nede flere gange den seneste måned.",
-            **_links(activities=["pilottest-id27"]),
-        },
-        user=by,
-        reason=REASON,
-    )
-    _backdate(issue, today - datetime.timedelta(days=12))
-    created["problemer"] += 1
+    def write(kind: str, entries, create) -> dict:
+        """Each entry through `create(data)`, dated back; the records by key."""
+        done = {}
+        for entry in entries:
+            data = _data(entry, today)
+            written = data.pop("written", None)
+            done[data["key"]] = made(kind, create(data), written)
+        return done
 
-    taken = records.decision_request(
-        data={
-            "key": "demo-demobaseline-godkendes",
-            "title": "Godkendelse af planens baseline (demo)",
-            "owner_party": sor_team,
-            "question": "Skal styregruppen godkende den foreliggende baseline for planen?",
-            "background": "Baselinen er grundlaget for, hvornår en milepæl regnes som forsinket.",
-            "recommendation": "SOR-teamet anbefaler at godkende baselinen.",
-            "needed_by": held_on,
-            "requested_by_party": sor_team,
-        },
-        options=[
-            ("Godkend baselinen", "Status måles mod den fra næste måned."),
-            ("Udskyd godkendelsen", "Status måles fortsat mod den foreløbige plan."),
-        ],
-        user=by,
-        reason=REASON,
+    risks = write(
+        "risici", demo["risks"], lambda d: records.risk_create(data=d, user=by, reason=REASON)
     )
-    _backdate(taken, held_on - datetime.timedelta(days=14))
-    requested = records.decision_request(
-        data={
-            "key": "demo-shak-lukkes-regionsvis",
-            "title": "Lukkes SHAK-opslag regionsvis eller samlet? (demo)",
-            "owner_party": sor_team,
-            "question": "Skal SHAK-opslag lukkes for én region ad gangen eller for alle på én dag?",
-            "background": "Regionerne er ikke lige langt med ID27 (se risikoen om ID27).",
-            "recommendation": "SOR-teamet anbefaler regionsvis lukning i to bølger.",
-            "needed_by": next_on,
-            "requested_by_party": rsi,
-            **_links(activities=["milepaelsplan-shak-udfasning"]),
-        },
-        options=[
-            ("Regionsvis, i to bølger", "Mindre risiko for driften; SHAK lever et halvt år mere."),
-            ("Samlet, på én dag", "Klart snit; kræver at alle regioner er klar samtidig."),
-        ],
-        user=by,
-        reason=REASON,
+    write(
+        "problemer", demo["issues"], lambda d: records.issue_create(data=d, user=by, reason=REASON)
     )
-    _backdate(requested, today - datetime.timedelta(days=7))
-    created["beslutninger"] += 2
-
-    meeting = meeting_create(
-        data={
-            "key": HELD_MEETING_KEY,
-            "title": "Styregruppemøde (demo)",
-            "held_on": held_on,
-            "starts_at": datetime.time(13, 0),
-            "place": "Sundhedsdatastyrelsen, mødelokale 1 (demo)",
-        },
-        user=by,
-        reason=REASON,
+    decisions = write(
+        "beslutninger",
+        demo["decisions"],
+        lambda d: records.decision_request(
+            data=d, options=[tuple(o) for o in d.pop("options")], user=by, reason=REASON
+        ),
     )
+    held_entry, next_entry = demo["meetings"]
+    meeting = made("møder", _meeting(held_entry, today, by), None)
+    held_on = meeting.held_on
     meeting_participants_set(
         meeting=meeting,
-        users=[u for u in (steering, editor) if u],
-        others=[("Repræsentant for RSI (demo)", rsi), ("Repræsentant for KOMBIT (demo)", kombit)],
+        users=[
+            u for u in (users.filter(username=n).first() for n in ("styregruppe", "redaktoer")) if u
+        ],
+        others=[
+            ("Repræsentant for RSI (demo)", _party("rsi")),
+            ("Repræsentant for KOMBIT (demo)", _party("kombit")),
+        ],
         by=by,
     )
+    taken = next(iter(decisions.values()))
     meeting_decision_record(
         meeting=meeting,
         decision_id=taken.pk,
@@ -248,28 +147,10 @@ def _load(*, by, today: datetime.date, parties) -> dict[str, int]:
         outcome="Baselinen er godkendt; status måles mod den fra næste måned.",
         user=by,
     )
-    agreed = [
-        (
-            "demo-plan-for-id27-test",
-            "Send planen for ID27-test til styregruppen (demo)",
-            rsi,
-            today - datetime.timedelta(days=5),  # overdue
-            Action.Status.OPEN,
-        ),
-        (
-            "demo-leverandoerdialog",
-            "Indkald leverandørerne til dialog om releaseplaner (demo)",
-            sor_team,
-            held_on + datetime.timedelta(days=14),
-            Action.Status.DONE,
-        ),
-    ]
-    for key, title, owner, due_on, status in agreed:
-        action = meeting_action_record(
-            meeting=meeting,
-            data={"key": key, "title": title, "owner_party": owner, "due_on": due_on},
-            user=by,
-        )
+    for entry in demo["agreed_actions"]:
+        data = _data(entry, today)
+        status = data.pop("status")
+        action = meeting_action_record(meeting=meeting, data=data, user=by)
         if status != action.status:
             records.action_progress(
                 pk=action.pk,
@@ -279,22 +160,14 @@ def _load(*, by, today: datetime.date, parties) -> dict[str, int]:
                 user=by,
                 reason=REASON,
             )
-        _backdate(action, held_on)
-        created["handlinger"] += 1
-    fhir = records.action_create(
-        data={
-            "key": "demo-fhir-tidsplan",
-            "title": "Afklar FHIR-tidsplanen med MedCom (demo)",
-            "owner_party": medcom,
-            "due_on": today + datetime.timedelta(days=14),
-            "origin": Action.Origin.RISK,
-            "risk": made_risks["demo-certificering-og-fhir"],
-        },
-        user=by,
-        reason=REASON,
+        made("handlinger", action, held_on)
+    write(
+        "handlinger",
+        demo["actions"],
+        lambda d: records.action_create(
+            data={**d, "risk": risks[d["risk"]]}, user=by, reason=REASON
+        ),
     )
-    _backdate(fhir, today - datetime.timedelta(days=9))
-    created["handlinger"] += 1
     meeting = Meeting.objects.get(pk=meeting.pk)
     meeting_minutes_save(
         pk=meeting.pk,
@@ -316,18 +189,10 @@ def _load(*, by, today: datetime.date, parties) -> dict[str, int]:
         Decision.history.filter(history_id=row_id).update(
             history_date=_at(held_on, 15) + datetime.timedelta(minutes=n)
         )
-    created["møder"] += 1
-
-    meeting_create(
-        data={
-            "key": "demo-styregruppemoede-naeste",
-            "title": "Næste styregruppemøde (demo)",
-            "held_on": next_on,
-            "starts_at": datetime.time(13, 0),
-            "place": "Sundhedsdatastyrelsen, mødelokale 1 (demo)",
-        },
-        user=by,
-        reason=REASON,
-    )
-    created["møder"] += 1
+    made("møder", _meeting(next_entry, today, by), None)
     return created
+
+
+def _meeting(entry: dict, today: datetime.date, by) -> Meeting:
+    data = {**_data(entry, today), "starts_at": datetime.time(13, 0)}
+    return meeting_create(data=data, user=by, reason=REASON)

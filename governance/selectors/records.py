@@ -12,12 +12,16 @@ costs the same number of queries however long it is.
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from core.history import as_of_queryset
 from parties.models import Party
 
 from ..models import GovernanceRecord
+
+# A log's page, as the plan's lists: the file (`?format=`) keeps every row.
+LOG_PAGE_SIZE = 50
 
 
 def readable_at(model, access=None, at: datetime.datetime | None = None) -> QuerySet:
@@ -77,3 +81,14 @@ def listed(model, rows, at: datetime.datetime | None, *, related: dict | None = 
     for r in records:
         r.deleted_since = r.pk not in live
     return records
+
+
+def listed_page(
+    model, rows, at: datetime.datetime | None, *, number, related: dict | None = None
+) -> Page:
+    """Page `number` (`?side=`; a bad one gives the first or the last) of `LOG_PAGE_SIZE`
+    rows of an ordered `rows`, counted in SQL, its rows read as `listed` reads them: the
+    same queries for 2 records as for 200."""
+    page = Paginator(rows, LOG_PAGE_SIZE).get_page(number)
+    page.object_list = listed(model, page.object_list, at, related=related)
+    return page

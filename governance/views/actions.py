@@ -36,14 +36,14 @@ def action_list(request):
     if view not in ACTION_VIEWS:
         view = "alle"
     closed = request.GET.get("lukkede") == "1"
-    actions = action_rows(access, view=view, closed=closed, today=today, at=at)
+    chosen = {"view": view, "closed": closed, "today": today, "at": at}
     if requested_format(request):
         return list_export(
             request,
             name="handlinger",
             title=_("Handlinger"),
             columns=ACTION_COLUMNS,
-            rows=actions,
+            rows=action_rows(access, **chosen),
             form=moment,
             filters=[
                 _("Vis: %(view)s") % {"view": ACTION_VIEWS[view]},
@@ -54,7 +54,7 @@ def action_list(request):
         request,
         "governance/action_list.html",
         {
-            "actions": actions,
+            "page": action_rows(access, **chosen, page=request.GET.get("side")),
             "view": view,
             "views": ACTION_VIEWS,
             "today": today,

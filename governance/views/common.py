@@ -39,7 +39,7 @@ def log_moment(request):
     carried by the form)."""
     form = PointInTimeForm(request.GET or None)
     at = form.moment
-    keep = [(k, v) for k, v in request.GET.items() if k not in ("som_den_var", "format")]
+    keep = [(k, v) for k, v in request.GET.items() if k not in ("som_den_var", "format", "side")]
     return form, at, {"moment": form, "as_of": at, "keep": keep}
 
 

@@ -24,14 +24,13 @@ def decision_list(request):
     access = access_of(request)
     moment, at, moment_context = log_moment(request)
     status = request.GET.get("status", "")
-    decisions = decision_rows(access, status=status, at=at)
     if requested_format(request):
         return list_export(
             request,
             name="beslutninger",
             title=_("Beslutningslog"),
             columns=DECISION_COLUMNS,
-            rows=decisions,
+            rows=decision_rows(access, status=status, at=at),
             form=moment,
             filters=[_("Status: %(status)s") % {"status": Decision.Status(status).label}]
             if status in Decision.Status.values
@@ -41,7 +40,7 @@ def decision_list(request):
         request,
         "governance/decision_list.html",
         {
-            "decisions": decisions,
+            "page": decision_rows(access, status=status, at=at, page=request.GET.get("side")),
             "status": status,
             "statuses": Decision.Status.choices,
             **moment_context,

@@ -21,14 +21,13 @@ def issue_list(request):
     access = access_of(request)
     moment, at, moment_context = log_moment(request)
     status = request.GET.get("status", "")
-    issues = issue_rows(access, status=status, at=at)
     if requested_format(request):
         return list_export(
             request,
             name="problemer",
             title=_("Problemlog"),
             columns=ISSUE_COLUMNS,
-            rows=issues,
+            rows=issue_rows(access, status=status, at=at),
             form=moment,
             filters=[_("Status: %(status)s") % {"status": Issue.Status(status).label}]
             if status in Issue.Status.values
@@ -40,7 +39,7 @@ def issue_list(request):
         request,
         "governance/issue_list.html",
         {
-            "issues": issues,
+            "page": issue_rows(access, status=status, at=at, page=request.GET.get("side")),
             "status": status,
             "statuses": Issue.Status.choices,
             **moment_context,

@@ -16,6 +16,7 @@ from .. import forms
 from ..exports import RISK_COLUMNS
 from ..models import Issue, Risk
 from ..selectors.records import listed as listed_records
+from ..selectors.records import listed_page
 from ..selectors.risks import heat_map, risk_rows
 from ..services import records as services
 from .common import CONFLICT, access_of, form_page, get_record_for_user, parties_for, record_edit
@@ -40,26 +41,27 @@ def risk_list(request):
     if cell.count("x") == 1 and cell.replace("x", "").isdigit():
         p, i = cell.split("x")
         listed = listed.filter(probability=int(p), impact=int(i))
-    listed = listed_records(Risk, listed.order_by("-score_value", "title"), at)
+    listed = listed.order_by("-score_value", "title", "id")
     if requested_format(request):
         return list_export(
             request,
             name="risici",
             title=_("Risikoregister"),
             columns=RISK_COLUMNS,
-            rows=listed,
+            rows=listed_records(Risk, listed, at),
             form=filters,
             filters=[_("Felt: %(cell)s") % {"cell": cell}] if cell else [],
         )
     query = request.GET.copy()
     query.pop("celle", None)
     query.pop("format", None)
+    query.pop("side", None)
     return render(
         request,
         "governance/risk_list.html",
         {
             "filters": filters,
-            "risks": listed,
+            "page": listed_page(Risk, listed, at, number=request.GET.get("side")),
             "heat": heat_map(risks, at=at),
             "query": query.urlencode(),
             "today": timezone.localdate(at) if at else timezone.localdate(),

@@ -8,6 +8,8 @@ results on the objects the templates render (`milestone.rag`,
 import datetime
 from collections.abc import Iterable
 
+from django.db.models import OuterRef, Subquery
+
 from ..models import Activity, Baseline, Milestone, MilestoneStatus, ProgressUpdate, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup, active_baseline, rags_for, rollup
 from ..services.status import rating_from
@@ -61,17 +63,27 @@ SELF_ASSESSMENT_STATUSES = (ProgressUpdate.Status.SUBMITTED, ProgressUpdate.Stat
 def attach_self_assessments(activities: Iterable[Activity]) -> None:
     """Set `activity.self_assessment`: the responsible party's latest submitted or accepted
     progress update with a self-assessed RAG, or None. Shown beside the computed RAG,
-    never mixed into it. One query."""
+    never mixed into it. One query, reading one update per activity (the latest is
+    chosen in SQL: reading every past update of a page's activities was most of the
+    activity list's time at scale)."""
     activities = list(activities)
-    latest: dict[int, ProgressUpdate] = {}
-    updates = (
+    latest = (
         ProgressUpdate.objects.filter(
-            activity_id__in=[a.pk for a in activities],
+            activity_id=OuterRef("pk"),
+            party_id=OuterRef("responsible_party_id"),
             status__in=SELF_ASSESSMENT_STATUSES,
         )
         .exclude(self_rag="")
+        .order_by("-round__period", "-submitted_at", "-pk")
+        .values("pk")[:1]
+    )
+    chosen = Activity.objects.filter(pk__in=[a.pk for a in activities]).values(
+        latest=Subquery(latest)
+    )
+    updates = (
+        ProgressUpdate.objects.filter(pk__in=chosen)
         .select_related("round", "party")
-        # Only what the badge shows: the long texts of every past update are not read.
+        # Only what the badge shows.
         .only(
             "activity_id",
             "party_id",
@@ -83,14 +95,10 @@ def attach_self_assessments(activities: Iterable[Activity]) -> None:
             "party__name",
             "party__short_name",
         )
-        .order_by("activity_id", "-round__period", "-submitted_at", "-pk")
     )
-    responsible = {a.pk: a.responsible_party_id for a in activities}
-    for update in updates:
-        if update.party_id == responsible[update.activity_id]:
-            latest.setdefault(update.activity_id, update)
+    by_activity = {update.activity_id: update for update in updates}
     for activity in activities:
-        activity.self_assessment = latest.get(activity.pk)
+        activity.self_assessment = by_activity.get(activity.pk)
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from parties.access import request_access
 from .. import history
 from ..exports import AUDIT_COLUMNS, CHANGE_COLUMNS, change_rows, list_export, requested_format
 from ..forms import AuditTrailForm, ChangeFeedFilterForm
-from .plan import list_page
+from .plan import cached_rows, list_page
 
 PAGE_SIZE = 25
 FEED_PAGE_SIZE = 50
@@ -127,10 +127,22 @@ def change_feed(request):
         )
         today = timezone.localdate()
         month_start = today.replace(day=1)
+        entries = history.entries_for(page.object_list)
+        # An entry's HTML under all it shows (its names and links as read now): after an
+        # edit the page's entries shift by one, and only the new one is rendered.
+        cached_rows(
+            request,
+            entries,
+            template="milestones/_history_entry.html",
+            name="e",
+            shows=repr,
+            context={"show_record": True},
+            ident=lambda e: (e.kind, e.history_id),
+        )
         return {
             "form": form,
             "page": page,
-            "entries": history.entries_for(page.object_list),
+            "entries": entries,
             "filtered": any(v for v in filters.values()),
             "since": filters.get("since"),
             "count_capped": page.paginator.capped,

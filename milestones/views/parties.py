@@ -4,18 +4,23 @@ knows no other app. Read-only for every member; members' names for the SOR-team.
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, prefetch_related_objects
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.cache import stamp as data_stamp
 from parties.access import request_access
 from parties.models import Membership, Party
 
 from ..exports import PARTY_COLUMNS, list_export, requested_format
-from ..models import Milestone
+from ..models import Activity, Milestone
+from .plan import list_page
 
 PARTY_PAGE_SIZE = 50
 PARTY_ACTIVITY_PAGE_SIZE = 20
+# What the party list and a party's page show (their cached HTML's stamps).
+PARTY_LIST_MODELS = (Party, Activity)
+PARTY_PAGE_MODELS = (Party, Activity, Milestone)
 
 
 def prefetch_related_objects_for(activities) -> list:
@@ -47,17 +52,26 @@ def party_list(request):
             columns=PARTY_COLUMNS,
             rows=parties.order_by("name"),
         )
-    page = Paginator(parties.order_by("name", "pk"), PARTY_PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
-    return render(
-        request,
-        "parties/party_list.html",
-        {
+
+    def build():
+        page = Paginator(parties.order_by("name", "pk"), PARTY_PAGE_SIZE).get_page(
+            request.GET.get("side")
+        )
+        return {
             "page": page,
             "parties": page.object_list,
             "municipality_count": Party.objects.municipalities().count(),
-        },
+        }
+
+    # Cached for a large plan under what it shows (parties and their activities), so a
+    # milestone's edit leaves it warm.
+    return list_page(
+        request,
+        "parties/party_list.html",
+        "parties/_party_list_main.html",
+        build,
+        kind="party-list",
+        stamp=data_stamp(models=PARTY_LIST_MODELS),
     )
 
 
@@ -70,19 +84,28 @@ def party_detail(request, key):
         if request_access(request).can_edit_plan
         else Membership.objects.none()
     )
-    page = Paginator(
-        party.responsible_activities.order_by("track", "sort_order", "title", "pk"),
-        PARTY_ACTIVITY_PAGE_SIZE,
-    ).get_page(request.GET.get("side"))
-    return render(
-        request,
-        "parties/party_detail.html",
-        {
+
+    def build():
+        page = Paginator(
+            party.responsible_activities.order_by("track", "sort_order", "title", "pk"),
+            PARTY_ACTIVITY_PAGE_SIZE,
+        ).get_page(request.GET.get("side"))
+        return {
             "party": party,
             "page": page,
             # The page's activities with their milestones (one query for all of them).
             "activities": prefetch_related_objects_for(page.object_list),
             "coordinated": party.coordinated_parties.all(),
-            "members": members,
-        },
+        }
+
+    # Cached for a large plan under the parties, activities and milestones it shows; the
+    # members (the SOR-team's) are read on every request, outside the cached content.
+    return list_page(
+        request,
+        "parties/party_detail.html",
+        "parties/_party_detail_main.html",
+        build,
+        kind="party-page",
+        stamp=data_stamp(models=PARTY_PAGE_MODELS),
+        live={"party": party, "members": members},
     )

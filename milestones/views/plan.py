@@ -10,12 +10,15 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.cache import page_html
+from core.cache import cached, cached_many, page_html
+from core.cache import stamp as data_stamp
 from parties.access import request_access
+from parties.models import Party
 
 from .. import history, selectors
 from ..exports import ACTIVITY_COLUMNS, MILESTONE_COLUMNS, list_export, requested_format
@@ -55,14 +58,16 @@ def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("side"))
 
 
-def list_page(request, template: str, main: str, build, *, kind: str, stamp=None):
+def list_page(request, template: str, main: str, build, *, kind: str, stamp=None, live=None):
     """Render a list page whose content (`main`, from `build()` -> context) is cached
     as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
     under the lists' data version (`stamp`, default `selectors.list_data_version()`),
     the editor right, the day, the query string and the language. A small plan's list
-    is rendered live, so an edit is always seen."""
+    is rendered live, so an edit is always seen. `live`: context the page's own
+    template renders outside the cached content, on every request."""
+    live = live or {}
     if Activity.objects.count() <= selectors.ROADMAP_ALL:
-        return render(request, template, build())
+        return render(request, template, {**build(), **live})
     body, _context = page_html(
         request,
         namespace="milestones",
@@ -75,7 +80,124 @@ def list_page(request, template: str, main: str, build, *, kind: str, stamp=None
         build=lambda: (main, build()),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
-    return render(request, template, {"body": body})
+    return render(request, template, {"body": body, **live})
+
+
+# A list's rows after an edit: each row's HTML is cached under what it shows (its record's
+# version, the related names in the row and its rating), so an edit renders again only
+# the rows it changed. The filter form's HTML is cached under what its choices and its
+# checks read (goals, baselines, parties), not the whole plan.
+ROW_CACHE_SECONDS = 24 * 60 * 60
+FILTER_FORM_MODELS = (Goal, Baseline, Party)
+
+
+def cached_rows(
+    request, items, *, template: str, name: str, shows, context: dict, ident=None
+) -> None:
+    """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
+    and `context`, cached per item (`ident(item)`, default its pk) under `shows(item)`
+    (everything the row renders that can change), the context's values, the editor
+    right and the language; one round trip to the cache, and only the rows not found
+    are rendered."""
+    items = list(items)
+    ident = ident or (lambda item: item.pk)
+    fixed = tuple(sorted((k, str(v)) for k, v in context.items()))
+    editor = request_access(request).can_edit_plan
+    by_id = {ident(item): item for item in items}
+    parts = {i: (template, i, editor, fixed, shows(item)) for i, item in by_id.items()}
+    row = get_template(template)
+
+    def render_rows(missing):
+        base = {**context, "access": request_access(request)}
+        return {i: row.render({**base, name: by_id[i]}) for i in missing}
+
+    html = cached_many("milestones-rows", parts, render_rows, seconds=ROW_CACHE_SECONDS)
+    for i, item in by_id.items():
+        item.row_html = html[i]
+
+
+def filter_form_html(request, form, label: str) -> str:
+    """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
+    what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the
+    language: an edit of a milestone leaves it as it was."""
+    return cached(
+        "milestones-filters",
+        (type(form).__name__, data_stamp(models=FILTER_FORM_MODELS), request.get_full_path()),
+        lambda: render_to_string(
+            "milestones/_filter_form.html", {"form": form, "label": label}, request
+        ),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
+    )
+
+
+def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bool) -> str:
+    """`m.row_html` on each of the milestones (with `m.rag`), rendered as the list
+    (`ctx="list"`: its activity and party) or its activity's page (`"activity"`: its
+    predecessors) shows it, through `cached_rows`. Returns the rows' `row_query`."""
+    query = row_query(request, ctx, baseline, chosen)
+    cached_rows(
+        request,
+        milestones,
+        template="milestones/_milestone_row.html",
+        name="m",
+        shows=_MILESTONE_ROW_SHOWS[ctx],
+        context={"ctx": ctx, "row_query": query},
+    )
+    return query
+
+
+def _milestone_shows(m) -> tuple:
+    """A milestone row's own values (its version too: a save through the services moves
+    it; the values themselves catch a write that does not)."""
+    return (
+        m.version,
+        m.key,
+        m.title,
+        m.source_text,
+        m.forecast_date,
+        m.forecast_precision,
+        m.actual_date,
+        m.actual_precision,
+        m.actual_date_unknown,
+        m.status,
+        m.status_source,
+        tuple(m.demo_fields or ()),
+        m.rag,
+    )
+
+
+def _list_row_shows(m) -> tuple:
+    activity = m.activity
+    party = activity.responsible_party.label
+    return (*_milestone_shows(m), activity.key, activity.title, party)
+
+
+def _activity_page_row_shows(m) -> tuple:
+    before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
+    return (*_milestone_shows(m), before)
+
+
+_MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}
+
+
+def _activity_row_shows(a) -> tuple:
+    u = a.self_assessment
+    assessed = u and (u.pk, u.status, u.self_rag, u.self_rag_reason, u.round.period, u.party.label)
+    goal = a.goal and a.goal.title
+    return (
+        a.version,
+        a.key,
+        a.title,
+        a.track,
+        a.status,
+        a.planned_end,
+        a.planned_end_precision,
+        goal,
+        a.responsible_party.key,
+        a.responsible_party.label,
+        a.rag_rollup,
+        assessed,
+    )
 
 
 def _baseline(request):
@@ -165,24 +287,27 @@ def milestone_list(request):
         # The page's ids are sorted on their own (narrow rows), then read with what a row
         # shows: sorting 20,000 joined rows with their texts cost most of the page.
         page = _page(request, milestones.values_list("pk", flat=True))
-        rows = (
-            milestone_rows_queryset()
-            .select_related("materialised_status")
-            .in_bulk(list(page.object_list))
-        )
+        # A list row shows no predecessors (the activity page's rows do): not prefetched.
+        rows = Milestone.objects.select_related(
+            "activity__responsible_party", "materialised_status"
+        ).in_bulk(list(page.object_list))
         page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
         chosen = bool(values.get("baseline")) and not baseline.is_active
         status.attach_materialised_rags(
             page.object_list, today=timezone.localdate(), baseline=baseline
         )
+        query = milestone_rows_cached(
+            request, page.object_list, ctx="list", baseline=baseline, chosen=chosen
+        )
         return {
             "form": form,
+            "filter_form": filter_form_html(request, form, _("Filtrér milepæle")),
             "page": page,
             "milestones": page.object_list,
             "baseline": baseline,
             "baseline_chosen": chosen,
             "ctx": "list",
-            "row_query": row_query(request, "list", baseline, chosen),
+            "row_query": query,
         }
 
     return list_page(
@@ -241,8 +366,17 @@ def activity_list(request):
         today = timezone.localdate()
         status.attach_materialised_rollups(rows, today=today, baseline=baseline)
         status.attach_self_assessments(rows)
+        cached_rows(
+            request,
+            rows,
+            template="milestones/_activity_row.html",
+            name="a",
+            shows=_activity_row_shows,
+            context={},
+        )
         return {
             "form": form,
+            "filter_form": filter_form_html(request, form, _("Filtrér aktiviteter")),
             "page": page,
             "activities": rows,
             "baseline": baseline,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.module_loading import import_string
@@ -14,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from core.cache import page_html
+from core.cache import stamp as data_stamp
 from parties.access import request_access
 
 from .. import selectors
@@ -22,11 +24,12 @@ from ..models import (
     ActivityParticipant,
     ActivityPlanVersion,
     Baseline,
+    BaselineEntry,
     Dependency,
     Milestone,
 )
 from ..selectors import status
-from .plan import CountedPaginator, row_query
+from .plan import CountedPaginator, milestone_rows_cached
 
 
 # ---------------------------------------------------------------------------
@@ -182,13 +185,61 @@ def _summary_groups(page) -> list[tuple[str, list]]:
     ]
 
 
+# Where the facts of the apps above milestones go in an activity page's cached HTML: they
+# are rendered per request (they watch governance's records, not the plan), and an HTML
+# comment cannot come from the data (every value is escaped).
+EXTRA_FACTS_MARK = "<!--sorplan:activity-extra-facts-->"
+# What an activity's page shows: the lists' models and the involved parties.
+ACTIVITY_PAGE_MODELS = (*selectors.LIST_PAGE_MODELS, ActivityParticipant)
+
+
 @require_safe
 def activity_detail(request, key):
     """One activity: description, plan versions, milestones with RAG, slip and dependencies,
     its roll-up and the party's own assessment; quick edits for editors.
 
-    Seven queries. Each prefetch names its own order: the models' default orderings
-    reach through several relations, which cost joins and query compilation."""
+    For a large plan (more than `ROADMAP_ALL` activities, as the lists) the content is
+    cached as HTML under the stamp of `ACTIVITY_PAGE_MODELS`, the editor right, the day,
+    the query string and the language (`core.cache.page_html`); the facts of the apps
+    above milestones (`ACTIVITY_PAGE_EXTRA_FACTS`) are rendered on every request and put
+    in at `EXTRA_FACTS_MARK`. Warm: the activity, the stamp and those facts' queries."""
+    activity = get_object_or_404(Activity.objects.select_related("responsible_party"), key=key)
+
+    def build():
+        return "milestones/_activity_detail_main.html", _activity_context(request, activity.pk)
+
+    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+        template, context = build()
+        body = render_to_string(template, context, request)
+    else:
+        body, _context = page_html(
+            request,
+            namespace="milestones",
+            parts=(
+                "activity-html",
+                1,
+                data_stamp(models=ACTIVITY_PAGE_MODELS, rows=(BaselineEntry,)),
+                request_access(request).can_edit_plan,
+            ),
+            build=build,
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
+        )
+    facts = render_to_string(
+        "milestones/_activity_extra_facts.html",
+        {"extra_facts": _extra_facts(request, activity)},
+        request,
+    )
+    return render(
+        request,
+        "milestones/activity_detail.html",
+        {"activity": activity, "body": mark_safe(body.replace(EXTRA_FACTS_MARK, facts))},
+    )
+
+
+def _activity_context(request, pk: int) -> dict:
+    """The activity page's content. Seven queries. Each prefetch names its own order: the
+    models' default orderings reach through several relations, which cost joins and query
+    compilation."""
     activity = get_object_or_404(
         Activity.objects.select_related("responsible_party", "goal").prefetch_related(
             Prefetch(
@@ -217,7 +268,7 @@ def activity_detail(request, key):
                 ),
             ),
         ),
-        key=key,
+        pk=pk,
     )
     baselines = list(Baseline.objects.all())
     baseline, chosen = _baseline_among(request, baselines)
@@ -229,20 +280,19 @@ def activity_detail(request, key):
     )
     activity.rag_rollup = status.party_rollup([activity])
     status.attach_self_assessments([activity])
-    return render(
-        request,
-        "milestones/activity_detail.html",
-        {
-            "activity": activity,
-            "milestones": activity.milestones.all(),
-            "baselines": baselines,
-            "baseline": baseline,
-            "baseline_chosen": chosen,
-            "ctx": "activity",
-            "row_query": row_query(request, "activity", baseline, chosen),
-            "extra_facts": _extra_facts(request, activity),
-        },
+    query = milestone_rows_cached(
+        request, activity.milestones.all(), ctx="activity", baseline=baseline, chosen=chosen
     )
+    return {
+        "activity": activity,
+        "milestones": activity.milestones.all(),
+        "baselines": baselines,
+        "baseline": baseline,
+        "baseline_chosen": chosen,
+        "ctx": "activity",
+        "row_query": query,
+        "extra_facts_mark": mark_safe(EXTRA_FACTS_MARK),
+    }
 
 
 def _roadmap_extras() -> list:

@@ -224,7 +224,10 @@ def test_the_action_list_mine_my_partys_and_overdue(client_for, editor, reporter
     client = client_for(reporter)
 
     def titles(view):
-        return {a.title for a in client.get(f"/styring/handlinger/?vis={view}").context["actions"]}
+        return {
+            a.title
+            for a in client.get(f"/styring/handlinger/?vis={view}").context["page"].object_list
+        }
 
     assert titles("mine") == {"Min handling"}
     assert titles("part") == {"Partens handling", "Gammel handling"}
@@ -245,10 +248,12 @@ def test_the_heat_map_counts_per_cell_and_links_to_the_filtered_list(client_for,
     body = response.content.decode()
     assert "<svg" in body and "celle=5x4" in body and "style=" not in body.split("<main")[-1]
     filtered = client.get("/styring/risici/?celle=5x4")
-    assert {r.title for r in filtered.context["risks"]} == {"R1", "R2"}
+    assert {r.title for r in filtered.context["page"].object_list} == {"R1", "R2"}
     by_party = client.get("/styring/risici/?party=rsi")
-    assert {r.title for r in by_party.context["risks"]} == {"R3"}
-    assert {r.title for r in client.get("/styring/risici/?band=critical").context["risks"]} == {
+    assert {r.title for r in by_party.context["page"].object_list} == {"R3"}
+    assert {
+        r.title for r in client.get("/styring/risici/?band=critical").context["page"].object_list
+    } == {
         "R1",
         "R2",
     }

@@ -1,0 +1,205 @@
+"""The plan's lists after an edit: each row's HTML and the filter form are cached on their
+own (`milestones.views.plan.cached_rows`, `filter_form_html`), so an edit renders again
+only what it changed. The page after an edit is the page rendered from nothing, and what
+a row shows from other records (its activity, its party, its rating) reaches it."""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRound
+from milestones.selectors import status
+from milestones.services import plan as plan_services
+from parties.models import Party
+
+from .test_perf_lists import grow
+from .test_perf_pages import fresh_cache, get  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _first_milestone() -> Milestone:
+    return (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("forecast_date", "title", "pk")
+        .first()
+    )
+
+
+def _move_a_year(milestone, editor) -> None:
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason="Flyttet et år",
+    )
+
+
+def _rename(activity, editor, title: str) -> None:
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=editor,
+        data={"title": title},
+        reason="Nyt navn",
+    )
+
+
+def _same_as_from_nothing(client, url: str) -> str:
+    """The page as served now (rows partly from the cache) is the page rendered from an
+    empty cache."""
+    _queries, served = get(client, url)
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _unmasked(served) == _unmasked(fresh)
+    return served
+
+
+def _unmasked(html: str) -> str:
+    """The page without its CSRF tokens (masked afresh on every response)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+@pytest.mark.parametrize("size", [5, 70])  # a small plan's list is live, a large one cached
+def test_after_an_edit_each_list_is_what_it_would_be_rendered_whole(client_for, editor, size):
+    grow(size, 3)
+    client = client_for(editor)
+    urls = [
+        reverse("milestones:milestone_list"),
+        reverse("milestones:milestone_list") + "?sorter=part",
+        reverse("milestones:activity_list"),
+    ]
+    for url in urls:
+        get(client, url)
+    milestone = _first_milestone()
+    _move_a_year(milestone, editor)
+    for url in urls:
+        _same_as_from_nothing(client, url)
+
+
+def test_a_renamed_activity_and_party_reach_the_cached_rows(client_for, editor):
+    grow(70)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    url = reverse("milestones:milestone_list")
+    activities_url = reverse("milestones:activity_list") + f"?q={activity.key}"
+    get(client, url)
+    get(client, activities_url)
+    _rename(activity, editor, "Omdøbt aktivitet i rækken")
+    # A party renamed outside the services (no history): its rows follow their label.
+    Party.objects.filter(pk=activity.responsible_party_id).update(short_name="Omdøbt part")
+    assert "Omdøbt aktivitet i rækken" in _same_as_from_nothing(client, url)
+    page = _same_as_from_nothing(client, activities_url)
+    assert "Omdøbt aktivitet i rækken" in page
+
+
+def test_the_filter_form_follows_a_new_goal(client_for, editor):
+    from milestones.models import Goal
+
+    grow(70)
+    client = client_for(editor)
+    url = reverse("milestones:milestone_list")
+    get(client, url)
+    goal = Goal.objects.order_by("pk").first()
+    goal.title = "Et nyt mål på listen"
+    goal.save()  # a history row: the form's stamp moves, the plan's milestones are as they were
+    assert "Et nyt mål på listen" in get(client, url)[1]
+
+
+def test_the_self_assessment_is_the_responsible_partys_latest(system_user):
+    grow(5)
+    activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+    other = Party.objects.exclude(pk=activity.responsible_party_id).order_by("pk").first()
+    ProgressUpdate.objects.filter(activity=activity).delete()
+    rounds = [
+        ReportingRound.objects.get_or_create(
+            period=datetime.date(2030, month, 1),
+            defaults={
+                "opens_on": datetime.date(2030, month, 1),
+                "due_on": datetime.date(2030, month, 20),
+            },
+        )[0]
+        for month in (1, 2, 3)
+    ]
+
+    def update(round_, party, state, rag, reason=""):
+        return ProgressUpdate.objects.create(
+            round=round_,
+            party=party,
+            activity=activity,
+            status=state,
+            self_rag=rag,
+            self_rag_reason=reason,
+        )
+
+    accepted, submitted, draft = (
+        ProgressUpdate.Status.ACCEPTED,
+        ProgressUpdate.Status.SUBMITTED,
+        ProgressUpdate.Status.DRAFT,
+    )
+    update(rounds[0], activity.responsible_party, accepted, "green")
+    latest = update(rounds[1], activity.responsible_party, submitted, "yellow", "Lidt bagud")
+    update(rounds[2], activity.responsible_party, draft, "red")  # a draft is never shown
+    update(rounds[2], other, accepted, "red")  # another party's is not the activity's own
+    bare = Activity.objects.filter(key__startswith="load-").exclude(pk=activity.pk).first()
+    ProgressUpdate.objects.filter(activity=bare).delete()
+    rows = list(Activity.objects.filter(pk__in=[activity.pk, bare.pk]).order_by("pk"))
+    status.attach_self_assessments(rows)
+    by_pk = {a.pk: a.self_assessment for a in rows}
+    assert by_pk[activity.pk] == latest
+    assert by_pk[activity.pk].self_rag_reason == "Lidt bagud"
+    assert by_pk[bare.pk] is None
+
+
+def test_a_large_plans_activity_page_is_cached_but_its_facts_and_edits_are_live(
+    client_for, editor, steering
+):
+    from governance.services import records
+
+    grow(70)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    url = reverse("milestones:activity_detail", args=[activity.key])
+    client = client_for(steering)
+    cold, before = get(client, url)
+    # Governance's facts are read on every request, not from the plan's cached HTML.
+    records.confidence_set(
+        activity=activity,
+        level="amber_red",
+        justification="Skredet en måned.",
+        version=0,
+        user=editor,
+    )
+    facts, page = get(client, url)
+    assert "Skredet en måned." in page and "Skredet en måned." not in before
+    assert facts < cold  # the plan's content still from the cache (a confidence is no plan edit)
+    rag = page.index("RAG efter reglen")
+    assert rag < page.index("Leveringssikkerhed") < page.index("Partens egen vurdering")
+    _move_a_year(milestone, editor)
+    after = _same_as_from_nothing(client_for(editor), url)
+    assert "Skredet en måned." in after
+
+
+def test_a_large_plans_party_pages_follow_an_edit_and_show_members_live(client_for, editor):
+    from parties.models import Membership
+
+    grow(70)
+    client = client_for(editor)
+    activity = _first_milestone().activity
+    party = activity.responsible_party
+    list_url = reverse("parties:list")
+    party_url = reverse("parties:detail", args=[party.key])
+    get(client, list_url)
+    get(client, party_url)
+    _rename(activity, editor, "Omdøbt aktivitet hos parten")
+    assert "Omdøbt aktivitet hos parten" in _same_as_from_nothing(client, party_url)
+    _same_as_from_nothing(client, list_url)
+    Membership.objects.create(party=party, user=editor, role=Membership.Role.REPORTER)
+    _queries, page = get(client, party_url)
+    assert "Brugere" in page and (editor.get_full_name() or editor.username) in page
