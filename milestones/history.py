@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, F, Q, Value, Window
+from django.db.models.functions import Lag
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -321,8 +322,10 @@ def _row_label(model, row) -> str:
 def entries_for(keys) -> list[HistoryEntry]:
     """HistoryEntry objects for (history_id, history_date, kind) keys, in the keys' order.
 
-    Two queries per kind of record (rows with their previous versions' ids,
-    then the previous versions) and one per model they name.
+    Two queries per kind of record (each row's previous version's id, by a `LAG`
+    over the history of the page's records only, then the rows and those previous
+    versions together) and one per model they name. Neither grows with how many
+    entries of the page are versions of one record: a record's history is read once.
     """
     keys = list(keys)
     by_kind: dict[str, list[int]] = defaultdict(list)
@@ -334,28 +337,29 @@ def entries_for(keys) -> list[HistoryEntry]:
     names = _Names()
     for kind, ids in by_kind.items():
         model = KINDS[kind]
-        earlier = (
-            model.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
-            .order_by("-history_id")
-            .values("history_id")[:1]
-        )
-        fetched = list(
-            model.history.filter(history_id__in=ids)
-            .select_related("history_user")
-            .annotate(previous_id=Subquery(earlier))
-        )
-        prev_rows = {
-            r.history_id: r
-            for r in model.history.filter(
-                history_id__in=[r.previous_id for r in fetched if r.previous_id]
+        previous_of = dict(
+            model.history.filter(
+                id__in=model.history.filter(history_id__in=ids).values("id"),
+                history_id__lte=max(ids),
             )
+            .annotate(
+                previous_id=Window(Lag("history_id"), partition_by=F("id"), order_by="history_id")
+            )
+            .filter(history_id__in=ids)
+            .values_list("history_id", "previous_id")
+        )
+        wanted = set(previous_of) | {p for p in previous_of.values() if p is not None}
+        by_id = {
+            r.history_id: r
+            for r in model.history.filter(history_id__in=wanted).select_related("history_user")
         }
         fields = tracked_fields(kind)
-        for row in fetched:
-            rows[(kind, row.history_id)] = row
-            prev = prev_rows.get(row.previous_id)
+        for history_id, previous_id in previous_of.items():
+            row = by_id[history_id]
+            prev = by_id.get(previous_id)
+            rows[(kind, history_id)] = row
             if prev is not None:
-                previous[(kind, row.history_id)] = prev
+                previous[(kind, history_id)] = prev
             names.want(model, row.id)
             for version in (row, prev):
                 if version is None:

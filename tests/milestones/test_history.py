@@ -336,3 +336,37 @@ def test_htmx_quick_edit_history_names_the_user(client_for, editor, milestone):
     entry = latest_entry(milestone)
     assert (entry.user_id, entry.reason) == (editor.pk, "Via htmx")
     assert changes_of(entry) == {"Forventet dato": ("–", "1. november 2027")}
+
+
+def test_previous_versions_are_read_in_one_query_whatever_the_history_length(editor):
+    """Each entry's previous version comes from one `LAG` over the page's records: the
+    queries do not grow with how many versions of one record the page shows, and each
+    entry still shows what changed from the version just before it."""
+    milestone = Milestone.objects.order_by("pk").first()
+
+    def edit(times: int):
+        for _ in range(times):
+            m = reload(milestone)
+            services.milestone_update(
+                milestone_id=m.pk,
+                version=m.version,
+                user=editor,
+                data={"description": f"v{m.version}"},
+            )
+
+    def read() -> tuple[int, list]:
+        keys = list(history.record_keys("milestone", milestone.pk)[:50])
+        with CaptureQueriesContext(connection) as ctx:
+            entries = history.entries_for(keys)
+        return len(ctx.captured_queries), entries
+
+    edit(2)
+    few, entries = read()
+    edit(40)
+    many, entries = read()
+    assert many == few
+    newest, before = entries[0], entries[1]
+    assert newest.change("description").old == before.change("description").new
+    assert [e.version for e in entries[:3]] == sorted(
+        [e.version for e in entries[:3]], reverse=True
+    )
