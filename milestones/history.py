@@ -17,9 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import models
-from django.db.models import CharField, F, Q, Value, Window
-from django.db.models.functions import Lag
+from django.db import connection, models
+from django.db.models import CharField, Q, Value
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -337,17 +336,7 @@ def entries_for(keys) -> list[HistoryEntry]:
     names = _Names()
     for kind, ids in by_kind.items():
         model = KINDS[kind]
-        previous_of = dict(
-            model.history.filter(
-                id__in=model.history.filter(history_id__in=ids).values("id"),
-                history_id__lte=max(ids),
-            )
-            .annotate(
-                previous_id=Window(Lag("history_id"), partition_by=F("id"), order_by="history_id")
-            )
-            .filter(history_id__in=ids)
-            .values_list("history_id", "previous_id")
-        )
+        previous_of = _previous_ids(model, ids)
         wanted = set(previous_of) | {p for p in previous_of.values() if p is not None}
         by_id = {
             r.history_id: r
@@ -376,6 +365,27 @@ def entries_for(keys) -> list[HistoryEntry]:
             continue
         entries.append(_entry(kind, row, previous.get((kind, history_id)), names))
     return entries
+
+
+def _previous_ids(model, ids: list[int]) -> dict[int, int | None]:
+    """Each history row's previous version of the same record (None: the first), for the
+    rows `ids`, in one query: `LAG` over the history of those rows' records up to the
+    newest of them. The window is computed before the rows are picked (a subquery), so a
+    row's previous version need not be on the page. (The ORM puts a plain filter beside a
+    window into the window's own WHERE, which would hide the versions in between.)"""
+    table = connection.ops.quote_name(model.history.model._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT history_id, previous_id FROM ("
+        f" SELECT history_id, LAG(history_id) OVER (PARTITION BY id ORDER BY history_id)"
+        f" AS previous_id FROM {table}"
+        f" WHERE id IN (SELECT id FROM {table} WHERE history_id IN ({marks}))"
+        f" AND history_id <= %s) AS versions"
+        f" WHERE history_id IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, max(ids), *ids])
+        return dict(cursor.fetchall())
 
 
 def _entry(kind: str, row, prev, names: _Names) -> HistoryEntry:
