@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import PointInTimeForm
 from milestones.forms.fields import PlanDateField, no_markup
+from milestones.forms.filters import KeyTextField, UserTextField
 from milestones.models import Activity, Milestone
 from parties.models import Party
 from register.models import Entry
@@ -336,12 +337,12 @@ class ConfidenceForm(forms.Form):
 class RiskFilterForm(PointInTimeForm):
     """The register's filters and the moment it shows (`?som_den_var=`, empty: live)."""
 
-    party = forms.ModelChoiceField(
+    # Typed, not chosen from a list of every party and member (as the lists' party filter).
+    party = KeyTextField(
         label=_("Part"),
-        queryset=Party.objects.none(),
-        required=False,
-        to_field_name="key",
-        empty_label=_("Alle"),
+        queryset=Party.objects.filter(pk__in=Risk.objects.values("owner_party")),
+        name_field="name",
+        noun_plural=_("parter"),
     )
     track = forms.ChoiceField(
         label=_("Spor"), choices=[("", _("Alle"))] + list(Activity.Track.choices), required=False
@@ -352,9 +353,7 @@ class RiskFilterForm(PointInTimeForm):
         choices=[("", _("Aktive")), ("all", _("Alle"))] + list(Risk.Status.choices),
         required=False,
     )
-    owner = forms.ModelChoiceField(
-        label=_("Ansvarlig"), queryset=members(), required=False, empty_label=_("Alle")
-    )
+    owner = UserTextField(label=_("Ansvarlig"), queryset=members())
 
     field_order = ["party", "track", "band", "status", "owner", "som_den_var"]
 
@@ -362,11 +361,7 @@ class RiskFilterForm(PointInTimeForm):
         from .models import BANDS
 
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = Party.objects.filter(
-            pk__in=Risk.objects.values("owner_party")
-        )
         self.fields["band"].choices = [("", _("Alle"))] + [(b.key, b.label) for b in BANDS]
-        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
 class HelpNeededForm(forms.Form):

@@ -2,6 +2,9 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext_lazy as _
 
 from parties.models import Party
@@ -44,16 +47,19 @@ class KeyTextField(forms.CharField):
     (what links put in the URL), its name, or a part of the name that only one record
     has. Cleans to the record or None; several or no matches are a Danish error."""
 
-    def __init__(self, *, label, queryset, name_field: str, noun_plural, **kwargs):
+    def __init__(
+        self, *, label, queryset, name_field: str, noun_plural, key_field: str = "key", **kwargs
+    ):
         self.queryset = queryset
         self.name_field = name_field
+        self.key_field = key_field
         self.noun_plural = noun_plural
         kwargs.setdefault("help_text", _("Skriv navnet, en del af det, eller nøglen."))
         super().__init__(label=label, required=False, max_length=200, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, self.queryset.model):
-            return getattr(value, self.name_field)
+            return getattr(value, self.name_field, "") or getattr(value, self.key_field)
         return value
 
     def clean(self, value):
@@ -62,7 +68,7 @@ class KeyTextField(forms.CharField):
             return None
         records = self.queryset.order_by()
         found = (
-            records.filter(key=text).first()
+            records.filter(**{self.key_field: text}).first()
             or records.filter(**{f"{self.name_field}__iexact": text}).first()
         )
         if found is not None:
@@ -81,6 +87,28 @@ class KeyTextField(forms.CharField):
             % {"things": self.noun_plural, "text": text},
             code="several",
         )
+
+
+class UserTextField(KeyTextField):
+    """A user typed as text (a filter on who did something): the username, the full name
+    or a part of it that only one of `queryset`'s users has."""
+
+    def __init__(self, *, label, queryset=None, **kwargs):
+        super().__init__(
+            label=label,
+            queryset=named_users(queryset if queryset is not None else get_user_model().objects),
+            name_field="full_name",
+            key_field="username",
+            noun_plural=_("brugere"),
+            **kwargs,
+        )
+
+
+def named_users(queryset):
+    """Users with their `full_name` (first and last name) to find them by."""
+    return queryset.annotate(
+        full_name=Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
+    )
 
 
 class _PlanFilterForm(_FilterForm):
@@ -167,32 +195,22 @@ class ChangeFeedFilterForm(forms.Form):
         name_field="title",
         noun_plural=_("aktiviteter"),
     )
-    bruger = forms.ModelChoiceField(
-        label=_("Bruger"),
-        queryset=None,
-        to_field_name="username",
-        required=False,
-        empty_label=_("Alle brugere"),
-    )
+    bruger = UserTextField(label=_("Bruger"))
     siden = PlanDateField(label=_("Fra og med"), required=False)
     til = PlanDateField(label=_("Til og med"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from django.contrib.auth import get_user_model
-        from django.db.models import Q
-
         super().__init__(*args, **kwargs)
-        User = get_user_model()
-        self.fields["bruger"].queryset = (
-            User.objects.filter(
+        # Members, administrators and the system user (imports): who can have changed the plan.
+        self.fields["bruger"].queryset = named_users(
+            get_user_model()
+            .objects.filter(
                 Q(memberships__isnull=False)
                 | Q(is_superuser=True)
                 | Q(username=settings.SORPLAN_SYSTEM_USERNAME)
             )
             .distinct()
-            .order_by("first_name", "last_name", "username")
         )
-        self.fields["bruger"].label_from_instance = lambda u: u.get_full_name() or u.username
 
     def clean(self):
         cleaned = super().clean()

@@ -47,3 +47,20 @@ def test_the_milestone_list_filters_by_a_typed_party(client_for, editor):
     response = client_for(editor).get(reverse("milestones:milestone_list"), {"part": party.name})
     assert response.status_code == 200
     assert f'value="{party.name}"' in response.content.decode()
+
+
+def test_the_change_feed_user_is_typed_by_username_or_name(client_for, editor, other_editor):
+    """The user filter is a text field (no list of every member): the username (as links
+    put it), the full name or a part only one user has; a bad value keeps the text."""
+    for text in ("t-redaktoer-2", "olga anden", "Olga An"):
+        form = ChangeFeedFilterForm({"bruger": text})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["bruger"] == other_editor
+
+    response = client_for(editor).get(reverse("milestones:change_feed"), {"bruger": "Zorro"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<select" not in html.split('name="bruger"')[0].rsplit("<label", 1)[-1]
+    assert f'<option value="{other_editor.username}"' not in html
+    assert "Ingen brugere matcher “Zorro”." in html
+    assert 'name="bruger" value="Zorro"' in html
