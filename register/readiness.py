@@ -59,6 +59,8 @@ def _step_values(step: StepRow | None, *, today: datetime.date) -> dict:
 
 
 STORED = (*ENTRY_FIELDS, "depends_on_shak", *RATING_FIELDS)
+# From this many entries on, `entries_rate` rates them all (an import of thousands).
+RATE_ALL_FROM = 1000
 
 
 def entries_rate(
@@ -74,6 +76,9 @@ def entries_rate(
     steps = Step.objects.filter(kind=Step.Kind.IN_PRODUCTION).order_by()
     if entry_ids is not None:
         entry_ids = list(entry_ids)
+    if entry_ids is not None and len(entry_ids) > RATE_ALL_FROM:
+        entry_ids = None  # thousands of ids in three IN lists cost more than reading all
+    if entry_ids is not None:
         entries = entries.filter(pk__in=entry_ids)
         stored = stored.filter(entry_id__in=entry_ids)
         steps = steps.filter(entry_id__in=entry_ids)
