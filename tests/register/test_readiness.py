@@ -237,3 +237,17 @@ def test_the_stamp_moves_on_every_change_in_one_instant(entries, editor):
         record_delete(Entry.objects.get(key="sum-register"), user=editor)
         marks.append(selectors.readiness_mark(timezone.localdate()))
     assert len(set(marks)) == 4
+
+
+def test_the_bench_clean_up_removes_the_synthetic_rows_too(system_user):
+    from django.db import connection
+
+    from bench.cleanup import load_data_clear
+
+    register_synthetic_generate(
+        count=5, owners=list(Party.objects.regions()), by=system_user, prefix="load-rd-"
+    )
+    assert EntryReadiness.objects.filter(key__startswith="load-rd-").count() == 5
+    load_data_clear()
+    connection.check_constraints()  # the deferred foreign keys hold now, not at commit
+    assert not EntryReadiness.objects.filter(key__startswith="load-rd-").exists()
