@@ -251,3 +251,11 @@ def test_the_bench_clean_up_removes_the_synthetic_rows_too(system_user):
     load_data_clear()
     connection.check_constraints()  # the deferred foreign keys hold now, not at commit
     assert not EntryReadiness.objects.filter(key__startswith="load-rd-").exists()
+
+
+def test_the_synthetic_programme_with_medcom_is_rated_whole():
+    """generate_load_data: MedCom's supplier systems are entries written in bulk too."""
+    from bench.loaddata import SCALES, load_data_generate
+
+    load_data_generate(scale=SCALES["tiny"])
+    assert_rows_are_the_rule()
