@@ -50,27 +50,27 @@ def switch_off(request):
     form, at, party, track = _filters(request)
     # Cached under the stamp of what the steering group's pages show, as the dashboard's
     # section is; after an edit its parts are mostly cached on their own (the register's
-    # figures under the materialised readiness's stamp: `gate.switch_off`). With the
-    # digest of what it says, which keys the page's HTML.
+    # figures under the materialised readiness's stamp: `gate.switch_off`). Under that
+    # stamp only the digest of what it says, which keys the page's HTML (a warm page
+    # reads no more); the result is computed again (from its cached parts) only when
+    # the HTML is to be built and this request did not compute it.
     version = snapshot.data_version()
-    result, shown = cached(
-        "switch-off",
-        (
-            version,
-            today(),
-            get_language(),  # the answer and the conditions are worded when built
-            at,
-            party.pk if party else None,
-            track,
-        ),
-        lambda: gate.with_digest(
-            gate.switch_off(at=at, party=party, track=track, cache_parts=True)
-        ),
-        seconds=selectors.CACHE_SECONDS,
-    )
+    key = (today(), get_language(), at, party.pk if party else None, track)
+
+    def compute():
+        return gate.switch_off(at=at, party=party, track=track, cache_parts=True)
+
+    computed = {}
+
+    def digest() -> str:
+        computed["result"], shown = gate.with_digest(compute())
+        return shown
+
+    shown = cached("switch-off", (version, *key), digest, seconds=selectors.CACHE_SECONDS)
     access = request_access(request)
 
     def build():
+        result = computed.get("result") or compute()
         _named_only_if_readable(result.readiness, access)
         return "reports/_switch_off_main.html", {
             "gate": result,
