@@ -22,7 +22,7 @@ from milestones.models import (
 )
 from milestones.services.status import status_rebuild
 from parties.models import Party
-from register.models import Entry, Step
+from register.models import Entry, EntryReadiness, Step
 
 from .loaddata import LOAD_USERNAME, PREFIX, SCALES, load_data_generate
 
@@ -62,6 +62,7 @@ def load_data_clear() -> dict:
     )
     removed["medcom-rækker"] = _raw_delete(Certification.objects.filter(entry_id__in=entries))
     _raw_delete(MessageType.objects.filter(key__startswith=PREFIX))
+    _raw_delete(EntryReadiness.objects.filter(entry_id__in=entries))  # their materialised rows
     removed["registerposter"] = _raw_delete(Step.objects.filter(entry_id__in=entries)) + (
         _raw_delete(Entry.objects.filter(key__startswith=PREFIX))
     )

@@ -36,6 +36,7 @@ from milestones.models import (
 )
 from milestones.rag import add_months
 from parties.models import Membership, Party
+from register.readiness import readiness_rebuild
 from register.synthetic import register_synthetic_generate
 
 PREFIX = "load-"
@@ -234,6 +235,8 @@ def load_data_generate(
         today=today,
         prefix=PREFIX,
     )
+    # MedCom's supplier systems are register entries written in bulk: rate them too.
+    readiness_rebuild()
     return {
         "parter": len(parties),
         "aktiviteter": len(activities),

@@ -16,7 +16,7 @@ from django.utils import translation
 from parties.models import Party
 from register import services
 from register.imports import build_columns, register_import
-from register.models import Entry, ShakState
+from register.models import Entry, ShakState, Step
 
 IMPORT_ROWS = 5000
 IMPORT_PREFIX = "bench-import-"
@@ -116,7 +116,15 @@ def import_timings(user, stdout) -> list[tuple[str, float, int]]:
             f"  {what}: {seconds:.1f} s, {queries} queries (created/updated/unchanged {counts})"
         )
         results.append((what, seconds, queries))
-    imported = Entry.objects.filter(key__startswith=IMPORT_PREFIX)
-    Entry.history.filter(key__startswith=IMPORT_PREFIX).delete()
-    imported.delete()
+    _imported_remove()
     return results
+
+
+def _imported_remove() -> None:
+    """The imported entries and all their history, the deletions' rows too (left
+    behind, 5,000 deletions a run would be this month's history of the burn-down)."""
+    imported = Entry.objects.filter(key__startswith=IMPORT_PREFIX)
+    ids = list(imported.values_list("pk", flat=True))
+    imported.delete()
+    Entry.history.filter(key__startswith=IMPORT_PREFIX).delete()
+    Step.history.filter(entry_id__in=ids).delete()

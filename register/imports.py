@@ -24,6 +24,7 @@ from parties.models import Party
 
 from . import services
 from .models import Entry, ShakState, Step
+from .readiness import entries_rate
 
 STEP_COLUMNS = {
     Step.Kind.CHANGES_MADE: gettext_lazy("Ændringer lavet"),
@@ -409,6 +410,7 @@ class RegisterImport(ImportSpec):
             history_from_live(
                 Step, [s.pk for s in steps], user=self.user, reason=reason, history_type="+"
             )
+        entries_rate([e.pk for e in entries])  # written around history's signals
         return []
 
     def _links_change(self, row: Row) -> bool:
@@ -488,6 +490,9 @@ class RegisterImport(ImportSpec):
             history_from_live(
                 Step, [s.pk for s in steps_new], user=self.user, reason=reason, history_type="+"
             )
+        rated = {e.pk for e in entries} | {s.entry_id for s in (*steps_changed, *steps_new)}
+        if rated:
+            entries_rate(sorted(rated))  # written around history's signals
         return [r for r in rows if id(r) not in done]
 
     def write(self, row: Row, *, reason: str) -> None:

@@ -433,3 +433,74 @@ class EntryProposal(models.Model):
 
     def __str__(self):
         return f"{self.entry}: {self.update}"
+
+
+class EntryReadiness(models.Model):
+    """An entry's readiness as rated on `rated_on`: what the readiness page groups,
+    counts and names it by (its key, name, kind, category, owner, supplier, state and
+    whether that still depends on SHAK), and its plan's "in production" step rated by
+    `milestones.rag`, with the ends of the periods the burn-down's forecast and
+    baseline lines count by. A cache of the entry and the rule, kept by
+    `register.readiness`. An entry without the step, or with neither a forecast nor an
+    actual date on it, has no plan (`has_plan` false, no rating). `changed_at` moves
+    whenever a row's values change: with the row count it stamps the page's figures."""
+
+    entry = models.OneToOneField(
+        Entry,
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="readiness",
+    )
+    rated_on = models.DateField(_("vurderet den"))
+    changed_at = models.DateTimeField(_("ændret"))
+    # The entry's own columns the page reads (copied).
+    key = models.CharField(_("nøgle"), max_length=100)
+    name = models.CharField(_("navn"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20)
+    category = models.CharField(_("kategori"), max_length=30)
+    owner = models.ForeignKey(
+        Party, verbose_name=_("systemejer"), on_delete=models.CASCADE, related_name="+"
+    )
+    supplier = models.ForeignKey(
+        Party,
+        verbose_name=_("leverandør"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    state = models.CharField(_("SHAK-anvendelse"), max_length=20)
+    depends_on_shak = models.BooleanField(_("afhænger af SHAK"))
+    created_at = models.DateTimeField(_("oprettet"))
+    is_demo = models.BooleanField(_("demodata"), default=False)
+    # The "in production" step: milestones.rag's MilestoneRag fields ("" and None
+    # without a plan).
+    has_plan = models.BooleanField(_("har dato for “i produktion”"), default=False)
+    rag = models.CharField(_("status"), max_length=10, blank=True)
+    computed = models.CharField(_("beregnet status"), max_length=10, blank=True)
+    reason_code = models.CharField(_("begrundelse (kode)"), max_length=20, blank=True)
+    overridden = models.BooleanField(_("tilsidesat"), default=False)
+    override_reason = models.TextField(_("begrundelse for tilsidesættelse"), blank=True)
+    baseline_date = models.DateField(_("baselinedato"), null=True, blank=True)
+    baseline_precision = models.CharField(_("baselinedatoens præcision"), max_length=10)
+    slip_days = models.IntegerField(_("forsinkelse i dage"), null=True, blank=True)
+    slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
+    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
+    forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
+    # The burn-down's lines: the end of the actual period, else of the forecast one;
+    # and the end of the baseline's period (None: no date, still depending).
+    forecast_end = models.DateField(_("forventet i produktion"), null=True, blank=True)
+    baseline_end = models.DateField(_("i produktion efter baseline"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("materialiseret parathed")
+        verbose_name_plural = _("materialiserede paratheder")
+        indexes = [
+            models.Index(
+                fields=["depends_on_shak", "has_plan", "rag"], name="register_readiness_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_id}: {self.rag or '-'} ({self.rated_on})"

@@ -11,11 +11,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
+from core.cache import cached
 from milestones.models import Activity, Milestone, period_end
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
+from milestones.selectors.materialised import RAG_FIELDS, rating_from
 from parties.models import Party
 
 from .models import DEPENDING_STATES, STATE_ORDER, Entry, ShakState, Step
@@ -25,6 +27,8 @@ SWITCH_OFF_MILESTONE_KEY = "shak-udfaset"
 BURNDOWN_MAX_MONTHS = 36
 # The list's filter value for every state before "kun SOR".
 DEPENDING = "depending"
+# The burn-down's points of past months, cached (they change only with their history).
+BURNDOWN_CACHE_SECONDS = 24 * 3600
 
 
 # ---------------------------------------------------------------------------
@@ -257,7 +261,8 @@ class ProductionProblem:
 
     @property
     def missing(self) -> bool:
-        return self.step is None or self.step.forecast_date is None and not self.step.actual_date
+        """No "in production" date (a red plan has its rating)."""
+        return self.rag is None
 
 
 @dataclass
@@ -287,6 +292,10 @@ def _count_rows(rows, key, labels, *, order=None) -> list[CountRow]:
             c["not_mapped"] += 1
         if r["state"] not in DEPENDING_STATES:
             c["done"] += 1
+    return _count_rows_of(grouped, labels, order=order)
+
+
+def _count_rows_of(grouped: dict, labels, *, order=None) -> list[CountRow]:
     out = [
         CountRow(
             str(labels.get(value, value)),
@@ -312,9 +321,20 @@ def readiness(
     track: str | None = None,
     problem_limit: int = 25,
     current: "Current | None" = None,
+    materialised: bool | None = None,
 ) -> Readiness:
-    """ "Kan SHAK slukkes?": the register's figures as they stood at `at`."""
+    """ "Kan SHAK slukkes?": the register's figures as they stood at `at`. Now, while
+    every entry's readiness is rated today (`readiness_current`), counted by SQL
+    aggregates over the entries and their materialised readiness; otherwise (a past
+    moment, a rating not of today) from the rows as they stood, rated by the rule."""
     today = timezone.localdate(at) if at else timezone.localdate()
+    if current is None and at is None:
+        if materialised is None:
+            materialised = readiness_current(today)
+        if materialised:
+            return _readiness_materialised(
+                today, owner_ids=owner_ids, track=track, problem_limit=problem_limit
+            )
     current = current or current_rows(at, owner_ids=owner_ids, track=track)
     rows = current.rows
     states = Counter(r["state"] for r in rows)
@@ -360,6 +380,135 @@ def readiness(
         production_problems=problems[:problem_limit],
         production_problem_count=len(problems),
         oldest_unanswered=unanswered[:10],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Readiness from the materialised rows (register.readiness keeps them)
+# ---------------------------------------------------------------------------
+def readiness_current(today: datetime.date) -> bool:
+    """Whether every entry has a readiness rated on `today` (one query)."""
+    return not Entry.objects.exclude(readiness__rated_on=today).order_by().exists()
+
+
+def readiness_mark(today: datetime.date) -> tuple | None:
+    """The stamp of the materialised readiness while every entry has a row rated on
+    `today` (None otherwise): its row count, the sum of its entries' ids and its
+    newest change, which moves on every change (`register.readiness`). One query; the
+    figures are cached under it."""
+    from .models import EntryReadiness
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {quote(Entry._meta.db_table)}), COUNT(*), "
+            f"SUM(entry_id), MIN(rated_on), MAX(changed_at) "
+            f"FROM {quote(EntryReadiness._meta.db_table)}"
+        )
+        entries, rows, ids, oldest, newest = cursor.fetchone()
+    if entries != rows or (rows and _as_date(oldest) != today):
+        return None
+    return (rows, ids, str(newest))
+
+
+def _as_date(value) -> datetime.date | None:
+    """A date column read by raw SQL (SQLite gives text)."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _live_rows(*, owner_ids=None, track=None):
+    """The materialised readiness of the live entries of the owners and track given."""
+    from .models import EntryReadiness
+
+    rows = EntryReadiness.objects.order_by()
+    if owner_ids is not None:
+        rows = rows.filter(owner_id__in=owner_ids)
+    if track:
+        rows = rows.filter(entry_id__in=_on_track(track))
+    return rows
+
+
+def _on_track(track: str) -> set[int]:
+    return {pk for pk, tracks in entry_tracks().items() if track in tracks}
+
+
+_PROBLEM_Q = Q(depends_on_shak=True) & (Q(has_plan=False) | Q(rag=Rag.RED))
+
+
+def _grouped(rows, key: str) -> dict:
+    """Counts by `key` as `_count_rows` makes them, by one aggregate."""
+    found = (
+        rows.values(key)
+        .annotate(
+            total=Count("pk"),
+            depending=Count("pk", filter=Q(depends_on_shak=True)),
+            not_mapped=Count("pk", filter=Q(state=ShakState.NOT_MAPPED)),
+        )
+        .order_by()
+    )
+    return {
+        r[key]: Counter(
+            total=r["total"],
+            depending=r["depending"],
+            not_mapped=r["not_mapped"],
+            done=r["total"] - r["depending"],
+        )
+        for r in found
+    }
+
+
+def _entry_values(rows, *extra):
+    """Rows as the plain dicts of `entry_rows` (`ENTRY_ROW_FIELDS`), and `extra`."""
+    return rows.values(*(f for f in ENTRY_ROW_FIELDS if f != "id"), *extra, id=F("entry_id"))
+
+
+def _readiness_materialised(
+    today: datetime.date, *, owner_ids, track, problem_limit: int
+) -> Readiness:
+    rows = _live_rows(owner_ids=owner_ids, track=track)
+    names, keys = {}, {}
+    for pk, name, key in Party.objects.values_list("pk", "name", "key"):
+        names[pk], keys[pk] = name, key
+    by_owner = _count_rows_of(_grouped(rows, "owner_id"), names)
+    for row in by_owner:
+        row.key = keys.get(int(row.key), "")
+    states = _grouped(rows, "state")
+    problems = []
+    listed = rows.filter(_PROBLEM_Q).order_by("-has_plan", "name", "entry_id")
+    for row in _entry_values(listed, "has_plan", *RAG_FIELDS)[:problem_limit]:
+        rag = rating_from(row) if row["has_plan"] else None
+        entry = {name: row[name] for name in ENTRY_ROW_FIELDS}
+        problems.append(ProductionProblem(entry, names.get(row["owner_id"], ""), None, rag))
+    unanswered = [
+        {name: row[name] for name in ENTRY_ROW_FIELDS}
+        for row in _entry_values(
+            rows.filter(state=ShakState.NOT_MAPPED).order_by("created_at", "entry_id")
+        )[:10]
+    ]
+    for r in unanswered:
+        r["owner_name"] = names.get(r["owner_id"], "")
+    depending = sum(c["depending"] for c in states.values())
+    total = sum(c["total"] for c in states.values())
+    return Readiness(
+        today=today,
+        total=total,
+        by_state=[
+            (value, str(label), states[value]["total"] if value in states else 0)
+            for value, label in ShakState.choices
+        ],
+        by_owner=by_owner,
+        by_kind=_count_rows_of(
+            _grouped(rows, "kind"),
+            dict(Entry.Kind.choices),
+            order={k: i for i, k in enumerate(Entry.Kind.values)},
+        ),
+        by_category=_count_rows_of(_grouped(rows, "category"), dict(Entry.Category.choices)),
+        depending=depending,
+        not_mapped=states[ShakState.NOT_MAPPED]["total"] if ShakState.NOT_MAPPED in states else 0,
+        done=total - depending,
+        production_problems=problems,
+        production_problem_count=rows.filter(_PROBLEM_Q).count(),
+        oldest_unanswered=unanswered,
     )
 
 
@@ -420,89 +569,154 @@ def switch_off_date(at: datetime.datetime | None = None) -> datetime.date | None
     return period_end(milestone.forecast_date, milestone.forecast_precision)
 
 
+class _Walk:
+    """The count of depending entries, kept as history events arrive (a sum over every
+    entry at each month end grew with entries times months): `counted` holds the
+    entries counted now."""
+
+    def __init__(self, owner_ids, allowed):
+        self.owner_ids, self.allowed = owner_ids, allowed
+        self.counted: set[int] = set()
+
+    def counts(self, pk, state, owner_id) -> bool:
+        return (
+            state in DEPENDING_STATES
+            and (self.owner_ids is None or owner_id in self.owner_ids)
+            and (self.allowed is None or pk in self.allowed)
+        )
+
+    def take(self, events, index: int, cut) -> int:
+        """Apply the events from `index` on that come before `cut`; returns the next index."""
+        while index < len(events) and events[index][1] < cut:
+            pk, _when, kind, state, owner_id = events[index]
+            self.counted.discard(pk)
+            if kind != "-" and self.counts(pk, state, owner_id):
+                self.counted.add(pk)
+            index += 1
+        return index
+
+
+_EVENT_FIELDS = ("id", "history_date", "history_type", "state", "owner_id")
+
+
+def _window_start(first: datetime.date, today: datetime.date) -> datetime.date:
+    oldest = today.replace(day=1)
+    for _ in range(BURNDOWN_MAX_MONTHS - 1):
+        oldest = (oldest - datetime.timedelta(days=1)).replace(day=1)
+    return max(month_end(first), month_end(oldest))
+
+
+def _past_months(today: datetime.date, boundary, owner_ids, allowed):
+    """The points of the month ends before this month, and the entries counted at its
+    start: (first event's day or None, points, counted). They depend only on history
+    written before this month, so they are cached under that history's size and newest
+    row: only this month's events are read on each build."""
+
+    def build():
+        events = list(
+            Entry.history.filter(history_date__lt=boundary)
+            .order_by("history_date", "history_id")
+            .values_list(*_EVENT_FIELDS)
+        )
+        walk = _Walk(owner_ids, allowed)
+        if not events:
+            return None, [], walk.counted
+        first = timezone.localdate(events[0][1])
+        points, index, month = [], 0, _window_start(first, today)
+        while month < today.replace(day=1):
+            index = walk.take(events, index, _end_of_day(month))
+            points.append(BurndownPoint(month, actual=len(walk.counted)))
+            month = next_month_end(month)
+        walk.take(events, index, boundary)
+        return first, points, walk.counted
+
+    mark = Entry.history.filter(history_date__lt=boundary).aggregate(
+        n=Count("history_id"), top=Max("history_id")
+    )
+    parts = (
+        today.replace(day=1),
+        mark["n"],
+        mark["top"],
+        None if owner_ids is None else tuple(sorted(owner_ids)),
+        None if allowed is None else tuple(sorted(allowed)),
+    )
+    return cached("register-burndown", parts, build, seconds=BURNDOWN_CACHE_SECONDS)
+
+
 def burndown(
     *,
     at: datetime.datetime | None = None,
     owner_ids: set[int] | None = None,
     track: str | None = None,
     current: Current | None = None,
+    materialised: bool | None = None,
 ) -> Burndown:
     """Entries still depending on SHAK at each month end, from history; then the
     forecast line from the plans' "in production" dates and the baseline's line,
-    ending at the planned switch-off (queries do not grow with the months)."""
+    ending at the planned switch-off (queries do not grow with the months).
+
+    The past months' points are cached (`_past_months`); this month's events are read
+    each time. The lines read the materialised readiness now while it is of today, the
+    steps as they stood otherwise."""
     today = timezone.localdate(at) if at else timezone.localdate()
     switch_off = switch_off_date(at)
-    history = Entry.history.order_by("history_date", "history_id")
+    allowed = _on_track(track) if track else None
+    boundary = timezone.make_aware(
+        datetime.datetime.combine(today.replace(day=1), datetime.time.min)
+    )
+    first, past, counted = _past_months(today, boundary, owner_ids, allowed)
+    history = Entry.history.filter(history_date__gte=boundary).order_by(
+        "history_date", "history_id"
+    )
     if at is not None:
         history = history.filter(history_date__lte=at)
-    events = list(history.values_list("id", "history_date", "history_type", "state", "owner_id"))
-    allowed = None
-    if track:
-        tracks = entry_tracks()
-        allowed = {pk for pk, t in tracks.items() if track in t}
+    events = list(history.values_list(*_EVENT_FIELDS))
     points: list[BurndownPoint] = []
-    if events:
-        first = timezone.localdate(events[0][1])
-        start = month_end(first)
-        oldest = today.replace(day=1)
-        for _ in range(BURNDOWN_MAX_MONTHS - 1):
-            oldest = (oldest - datetime.timedelta(days=1)).replace(day=1)
-        start = max(start, month_end(oldest))
-        standing: dict[int, tuple[str, int]] = {}
-        # The count of depending entries, kept as events arrive (a sum over every
-        # entry at each month end grew with entries times months).
-        depending = 0
+    if first is not None or events:
+        walk = _Walk(owner_ids, allowed)
+        walk.counted = set(counted)
+        points = [BurndownPoint(p.month_end, actual=p.actual) for p in past]
+        # The last point is today (or the moment shown), not a future month end.
+        walk.take(events, 0, _end_of_day(today) if at is None else at)
+        points.append(BurndownPoint(today, actual=len(walk.counted)))
+    # Forecast and baseline from now to the switch-off: (end, how many) pairs.
+    if current is None and at is None:
+        materialised = readiness_current(today) if materialised is None else materialised
+    if current is None and at is None and materialised:
+        depending = _live_rows(owner_ids=owner_ids).filter(depends_on_shak=True)
+        if allowed is not None:
+            depending = depending.filter(entry_id__in=allowed)
+        ends = list(depending.values_list("forecast_end", "baseline_end").annotate(n=Count("pk")))
+        forecast, baseline = Counter(), Counter()
+        for forecast_end, baseline_end, n in ends:
+            forecast[forecast_end] += n
+            baseline[baseline_end] += n
+        forecast_ends, baseline_ends = list(forecast.items()), list(baseline.items())
+    else:
+        current = current or current_rows(at, owner_ids=owner_ids, track=track)
+        steps = current.steps
+        forecast, baseline = Counter(), Counter()
+        for r in current.rows:
+            if r["state"] not in DEPENDING_STATES:
+                continue
+            step = steps.get(r["id"], {}).get(Step.Kind.IN_PRODUCTION)
+            done = step.actual_period_end if step else None
+            forecast[done or (step.forecast_period_end if step else None)] += 1
+            baseline[step.baseline_period_end if step else None] += 1
+        forecast_ends, baseline_ends = list(forecast.items()), list(baseline.items())
 
-        def counts(pk, state, owner_id) -> bool:
-            return (
-                state in DEPENDING_STATES
-                and (owner_ids is None or owner_id in owner_ids)
-                and (allowed is None or pk in allowed)
-            )
+    def left(ends, cut) -> int:
+        return sum(n for d, n in ends if d is None or d > cut)
 
-        index = 0
-        month = start
-        while True:
-            # The last point is today (or the moment shown), not a future month end.
-            cut_date = min(month, today)
-            cut = _end_of_day(cut_date) if at is None or cut_date < today else at
-            while index < len(events) and events[index][1] < cut:
-                pk, _when, kind, state, owner_id = events[index]
-                before = standing.pop(pk, None)
-                if before is not None and counts(pk, *before):
-                    depending -= 1
-                if kind != "-":
-                    standing[pk] = (state, owner_id)
-                    if counts(pk, state, owner_id):
-                        depending += 1
-                index += 1
-            points.append(BurndownPoint(cut_date, actual=depending))
-            if month >= today:
-                break
-            month = next_month_end(month)
-    # Forecast and baseline from now to the switch-off.
-    current = current or current_rows(at, owner_ids=owner_ids, track=track)
-    depending = [r for r in current.rows if r["state"] in DEPENDING_STATES]
-    steps = current.steps
-    forecast_ends, baseline_ends = [], []
-    for r in depending:
-        step = steps.get(r["id"], {}).get(Step.Kind.IN_PRODUCTION)
-        done = step.actual_period_end if step else None
-        forecast_ends.append(done or (step.forecast_period_end if step else None))
-        baseline_ends.append(step.baseline_period_end if step else None)
     if points:
         points[-1].forecast = points[-1].actual
-        points[-1].baseline = sum(1 for d in baseline_ends if d is None or d > today)
+        points[-1].baseline = left(baseline_ends, today)
     end = switch_off if switch_off and switch_off > today else None
     month = month_end(today) if month_end(today) > today else next_month_end(today)
     while end is not None and month <= month_end(end):
         cut = min(month, end)
         points.append(
-            BurndownPoint(
-                cut,
-                forecast=sum(1 for d in forecast_ends if d is None or d > cut),
-                baseline=sum(1 for d in baseline_ends if d is None or d > cut),
-            )
+            BurndownPoint(cut, forecast=left(forecast_ends, cut), baseline=left(baseline_ends, cut))
         )
         month = next_month_end(month)
     return Burndown(points=points, switch_off=switch_off, today=today)

@@ -16,6 +16,7 @@ from milestones.models import DatePrecision
 from parties.models import Party
 
 from .models import Entry, ShakState, Step
+from .readiness import entries_rate
 
 STATES = list(ShakState.values)
 REASON = "Syntetiske data"
@@ -134,4 +135,6 @@ def register_synthetic_generate(
         [_history_row(Step, s, when=_moment(start), kind="+", user=by) for s in steps],
         batch_size=2000,
     )
+    # Written around history: the materialised readiness is rated here.
+    entries_rate([e.pk for e in entries])
     return {"register_entries": len(entries), "register_steps": len(steps)}

@@ -354,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "milestones.tasks.status_rerate",
         "schedule": crontab(minute=5, hour=0),
     },
+    # The register's materialised readiness (register.readiness), likewise.
+    "register-readiness-rerate": {
+        "task": "register.tasks.readiness_rerate",
+        "schedule": crontab(minute=10, hour=0),
+    },
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),
@@ -421,6 +426,8 @@ SORPLAN_PERMISSIONS_POLICY = (
 # after the plan's own (milestones may not import them: docs/architecture.md)
 # ---------------------------------------------------------------------------
 SOR_ROADMAP_EXTRA_LOADERS = ["register.seed.register_seed_load"]
+# Rebuilt by `manage.py status_rebuild` after the milestones' materialised status.
+STATUS_REBUILD_EXTRA = ["register.readiness.readiness_rebuild"]
 # Context every e-mail gets from the apps above core (core.mail.mail_render).
 MAIL_CONTEXT_HOOKS = ["milestones.context_processors.demo_mail_context"]
 DEMO_DATA_EXTRA_LOADERS = [

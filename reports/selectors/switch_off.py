@@ -7,6 +7,7 @@ figure honours the point in time (`at`) and the filters by party and track.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -15,13 +16,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.cache import cached, stamp
 from medcom import selectors as medcom_selectors
+from medcom.models import Certification, MessageType
 from milestones.models import Activity, Milestone, MunicipalityRollout
 from parties.models import Party
 from register import selectors as register_selectors
 from register.models import ShakState
 
 from . import snapshot
+from .status import CACHE_SECONDS
 
 HOLDS, FAILS, NOT_TRACKED, NOT_APPLICABLE = "holds", "fails", "not_tracked", "not_applicable"
 
@@ -64,6 +68,8 @@ class SwitchOff:
     conditions: list[Condition]
     answer: str
     verdict: str  # "yes", "no", "undecided"
+    # The stamp of the plan (and the parties) the figures were read under.
+    plan_version: tuple = ()
 
     @property
     def is_past(self) -> bool:
@@ -204,6 +210,61 @@ def _medcom_condition(at) -> Condition:
     )
 
 
+def _register_figures(at, today, party, track, with_burndown, *, plan, part):
+    """The register's readiness and burn-down. Now, from the materialised readiness
+    while it is of today, cached under its stamp (`readiness_mark`, which an edit that
+    changes no figure, a description, leaves) and the plan's (the parties' names, the
+    switch-off milestone); else from the rows as they stood, read once for both and
+    cached under the steering group's stamp at that moment."""
+    owner_ids = register_selectors.owner_ids_for(party)
+    mark = register_selectors.readiness_mark(today) if at is None and not track else None
+
+    def build():
+        current = (
+            None
+            if mark is not None
+            else register_selectors.current_rows(at, owner_ids=owner_ids, track=track)
+        )
+        materialised = mark is not None
+        readiness = register_selectors.readiness(
+            at=at, owner_ids=owner_ids, track=track, current=current, materialised=materialised
+        )
+        burndown = (
+            register_selectors.burndown(
+                at=at, owner_ids=owner_ids, track=track, current=current, materialised=materialised
+            )
+            if with_burndown
+            else None
+        )
+        return readiness, burndown
+
+    return part(
+        "switch-off-register",
+        (
+            (mark, plan) if mark is not None else snapshot.data_version(at),
+            today,
+            at,
+            party.pk if party else None,
+            track,
+            with_burndown,
+        ),
+        build,
+    )
+
+
+def _plan_conditions(at, party, track, *, plan, part) -> list[Condition]:
+    """The regions' and the municipalities' conditions, cached under the stamp of the
+    plan without the register (`snapshot.plan_version`): a register edit leaves them."""
+    return part(
+        "switch-off-plan",
+        (plan, at, party.pk if party else None, track),
+        lambda: [
+            _regions_condition(at, party, track),
+            _municipalities_condition(at, party, track),
+        ],
+    )
+
+
 def _answer(readiness, conditions) -> tuple[str, str]:
     reasons = []
     uses_shak = readiness.depending - readiness.not_mapped
@@ -261,21 +322,25 @@ def switch_off(
     party: Party | None = None,
     track: str | None = None,
     with_burndown: bool = True,
+    cache_parts: bool = False,
 ) -> SwitchOff:
     """The gate, the readiness figures and the burn-down, as they stood at `at`
-    (the dashboard's summary leaves the burn-down out)."""
+    (the dashboard's summary leaves the burn-down out).
+
+    `cache_parts` (the page and the dashboard's section, which cache the whole under
+    the steering group's stamp): each part cached under the stamp of what it reads,
+    so after a register edit the plan's conditions and MedCom's are not read again,
+    nor the register's figures when the edit changed none of them."""
     if at is not None and at >= timezone.now():
         at = None
     today = timezone.localdate(at) if at else timezone.localdate()
-    owner_ids = register_selectors.owner_ids_for(party)
-    current = register_selectors.current_rows(at, owner_ids=owner_ids, track=track)
-    readiness = register_selectors.readiness(
-        at=at, owner_ids=owner_ids, track=track, current=current
-    )
-    burndown = (
-        register_selectors.burndown(at=at, owner_ids=owner_ids, track=track, current=current)
-        if with_burndown
-        else None
+    plan = snapshot.plan_version(at)
+
+    def part(namespace, parts, build):
+        return cached(namespace, parts, build, seconds=CACHE_SECONDS) if cache_parts else build()
+
+    readiness, burndown = _register_figures(
+        at, today, party, track, with_burndown, plan=plan, part=part
     )
     params = {"part": party.key} if party else {}
     register_conditions = [
@@ -310,9 +375,13 @@ def switch_off(
     ]
     conditions = [
         *register_conditions,
-        _regions_condition(at, party, track),
-        _municipalities_condition(at, party, track),
-        _medcom_condition(at),
+        *_plan_conditions(at, party, track, plan=plan, part=part),
+        # What MedCom's gate reads (its page's stamp also watches the register).
+        part(
+            "switch-off-medcom",
+            (stamp(models=(Certification, MessageType), at=at), at),
+            lambda: _medcom_condition(at),
+        ),
     ]
     answer, verdict = _answer(readiness, conditions)
     return SwitchOff(
@@ -325,4 +394,11 @@ def switch_off(
         conditions=conditions,
         answer=answer,
         verdict=verdict,
+        plan_version=plan,
     )
+
+
+def with_digest(result: SwitchOff) -> tuple[SwitchOff, str]:
+    """The result and a digest of everything it says (with the plan's stamp): the
+    pages key their HTML by it, so an edit that changes no figure renders nothing again."""
+    return result, hashlib.sha256(repr(result).encode()).hexdigest()

@@ -1,42 +1,66 @@
 """The dashboard's section "Kan SHAK slukkes?": the gate's one-line answer and the
 register's counts, from `reports.switch_off` (the same figures as its page)."""
 
+import datetime
+
 from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
 from core.cache import cached
+from milestones.models import Activity
 from parties.models import Party
 
 from ..selectors import snapshot
 from ..selectors import switch_off as gate
+from ..selectors.moments import point_in_time
 from ..selectors.status import CACHE_SECONDS
 
 register = template.Library()
+
+
+def summary(*, at: datetime.datetime | None, today: datetime.date, party, track):
+    """The section's gate (no burn-down) and the digest of what it says, cached under
+    the steering group's stamp as its page is (the dashboard's figures are cached
+    without the register, so after a register edit only this is built, mostly from
+    its own cached parts: `gate.switch_off`)."""
+    return cached(
+        "switch-off",
+        (
+            "summary",
+            snapshot.data_version(at),
+            today,
+            get_language(),
+            at,
+            party.pk if party else None,
+            track or None,
+        ),
+        lambda: gate.with_digest(
+            gate.switch_off(
+                at=at, party=party, track=track or None, with_burndown=False, cache_parts=True
+            )
+        ),
+        seconds=CACHE_SECONDS,
+    )
+
+
+def summary_digest(*, as_of, party_key: str | None, track: str | None) -> str:
+    """The digest of the section for the dashboard's filters (`reports.views.dashboard`
+    keys its cached HTML by it and the plan's stamp instead of the register's)."""
+    point = point_in_time(as_of)
+    party = Party.objects.filter(key=party_key).first() if party_key else None
+    if track and track not in Activity.Track.values:
+        track = None
+    return summary(at=point.at, today=point.today, party=party, track=track)[1]
 
 
 @register.inclusion_tag("reports/_switch_off_summary.html")
 def switch_off_summary(board):
     """For the dashboard's point in time and filters (`board` is the Dashboard)."""
     party = Party.objects.filter(pk=board.party.id).first() if board.party else None
-    # Cached under the steering group's stamp as its page is: the dashboard's figures
-    # are cached without the register, so after a register edit only this is built.
-    result = cached(
-        "switch-off",
-        (
-            "summary",
-            snapshot.data_version(board.point.at),
-            board.point.today,
-            get_language(),
-            board.point.at,
-            party.pk if party else None,
-            board.track or None,
-        ),
-        lambda: gate.switch_off(
-            at=board.point.at, party=party, track=board.track or None, with_burndown=False
-        ),
-        seconds=CACHE_SECONDS,
+    result, _digest = summary(
+        at=board.point.at, today=board.point.today, party=party, track=board.track
     )
     params = {}
     if board.point.at:

@@ -25,6 +25,7 @@ from ..filters import PointInTimeForm, parse_month
 from ..selectors import snapshot
 from ..selectors.governance import governance_at
 from ..selectors.status import dashboard_lists
+from ..templatetags import switch_off as switch_off_tags
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
@@ -52,12 +53,13 @@ def _round_url(request, round_status) -> str:
         return ""
 
 
-def _page(request, *, kind: str, title: str, build, live_extra=None):
+def _page(request, *, kind: str, title: str, build, live_extra=None, version=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
     An htmx request gets the content's body partial, uncached. `live_extra()`, if
     given, adds context for the full page outside the cached HTML (records outside the
-    plan's data version, e.g. governance, cached under its own stamp).
+    plan's data version, e.g. governance, cached under its own stamp). `version(at)`, if
+    given, is the stamp the content is cached under instead of `snapshot.data_version(at)`.
     """
     if request.htmx:
         template, context = build()
@@ -71,7 +73,7 @@ def _page(request, *, kind: str, title: str, build, live_extra=None):
         parts=(
             "html",
             kind,
-            snapshot.data_version(at),
+            version(at) if version else snapshot.data_version(at),
             request_access(request).can_review,
             request_access(request).may_read_governance,
         ),
@@ -117,7 +119,24 @@ def dashboard(request):
         point = selectors.point_in_time(chosen["as_of"])
         return {"governance": governance_at(access, point)}
 
-    return _page(request, kind="dashboard", title=_("Overblik"), build=build, live_extra=governance)
+    def version(at):
+        # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp
+        # and what the section says, so a register edit that changes none of its
+        # figures leaves the page's HTML (reports.templatetags.switch_off).
+        _form, chosen = _filters(request)
+        digest = switch_off_tags.summary_digest(
+            as_of=chosen["as_of"], party_key=chosen["party"], track=chosen["track"]
+        )
+        return (snapshot.plan_version(at), digest)
+
+    return _page(
+        request,
+        kind="dashboard",
+        title=_("Overblik"),
+        build=build,
+        live_extra=governance,
+        version=version,
+    )
 
 
 # The party table shows the worst few; "vis alle" pages through every party, the page

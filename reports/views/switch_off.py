@@ -48,25 +48,29 @@ def switch_off(request):
     """Can SHAK be switched off? One line answering it, each condition with its count
     and a link to what is left, the readiness figures and the burn-down."""
     form, at, party, track = _filters(request)
-    # The gate reads the whole register's history (the burn-down): cached under the
-    # stamp of what the steering group's pages show, as the dashboard's section is.
+    # Cached under the stamp of what the steering group's pages show, as the dashboard's
+    # section is; after an edit its parts are mostly cached on their own (the register's
+    # figures under the materialised readiness's stamp: `gate.switch_off`). Under that
+    # stamp only the digest of what it says, which keys the page's HTML (a warm page
+    # reads no more); the result is computed again (from its cached parts) only when
+    # the HTML is to be built and this request did not compute it.
     version = snapshot.data_version()
-    result = cached(
-        "switch-off",
-        (
-            version,
-            today(),
-            get_language(),  # the answer and the conditions are worded when built
-            at,
-            party.pk if party else None,
-            track,
-        ),
-        lambda: gate.switch_off(at=at, party=party, track=track),
-        seconds=selectors.CACHE_SECONDS,
-    )
+    key = (today(), get_language(), at, party.pk if party else None, track)
+
+    def compute():
+        return gate.switch_off(at=at, party=party, track=track, cache_parts=True)
+
+    computed = {}
+
+    def digest() -> str:
+        computed["result"], shown = gate.with_digest(compute())
+        return shown
+
+    shown = cached("switch-off", (version, *key), digest, seconds=selectors.CACHE_SECONDS)
     access = request_access(request)
 
     def build():
+        result = computed.get("result") or compute()
         _named_only_if_readable(result.readiness, access)
         return "reports/_switch_off_main.html", {
             "gate": result,
@@ -81,14 +85,16 @@ def switch_off(request):
             "track": track,
         }
 
-    # The page's content (the chart and the tables) as HTML under the same stamp, and
-    # what the person may open: the entries named are those they may read.
+    # The page's content (the chart and the tables) as HTML under what it shows: the
+    # figures themselves (an edit that changes none of them, a description, renders
+    # nothing again; with the plan's stamp, so the parties the filter offers too), and
+    # what the person may open (the entries named are those they may read).
     scope = access.register_scope()
     readable = "all" if scope.everything else (sorted(scope.owner_ids), sorted(scope.supplier_ids))
     content, _context = page_html(
         request,
         namespace="switch-off",
-        parts=("html", version, readable),
+        parts=("html", shown, readable),
         build=build,
         seconds=selectors.CACHE_SECONDS,
     )

@@ -3,9 +3,13 @@
     python manage.py status_rebuild
 
 Writes only rows that differ (roll-ups with a history row); safe to run at any time.
+Then runs the rebuilds the apps above `milestones` name in `STATUS_REBUILD_EXTRA`
+(the register's readiness: `register.readiness.readiness_rebuild`).
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 from milestones.services.status import status_rebuild
 
@@ -19,3 +23,5 @@ class Command(BaseCommand):
             f"Materialiseret status: {written['ratings']} milepæle og "
             f"{written['rollups']} samlede statusser skrevet."
         )
+        for rebuild in getattr(settings, "STATUS_REBUILD_EXTRA", ()):
+            self.stdout.write(f"{rebuild}: {import_string(rebuild)()} rækker skrevet.")
