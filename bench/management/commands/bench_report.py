@@ -126,9 +126,7 @@ class Command(BaseCommand):
         # Data kept from an earlier run are only read, so they stay for the next one.
         keep = keep or no_generate
         with bench_database(keep=keep, create=not no_generate, stdout=self.stdout):
-            self.stdout.write(
-                f"Database: {connection.vendor} ({settings.DATABASES['default']['NAME']})"
-            )
+            self.stdout.write(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
             if not no_generate:
                 self.stdout.write(load_data_regenerate(scale))
             else:
