@@ -147,13 +147,17 @@ def _link_changes(old_links, new_links) -> list[FieldChange]:
     return changes
 
 
-def _entries(model, rows, names, *, context=None) -> list[EntryChange]:
-    """Rows oldest first (each compared with the one before)."""
+def _entries(model, rows, names, *, context=None, since=None) -> list[EntryChange]:
+    """Rows oldest first (each compared with the one before); with `since`, only the
+    rows from that moment on are worded (the older ones are only compared with)."""
     out = []
     previous = {}
     links = _links(rows) if model is Entry else {}
     for row in rows:
         old = previous.get(row.id)
+        if since is not None and row.history_date < since:
+            previous[row.id] = row
+            continue
         changes = _diff(model, old, row, names) if row.history_type != "-" else []
         if links:
             changes += _link_changes(
@@ -185,14 +189,19 @@ def entry_history(entry: Entry, *, limit: int | None = None) -> list[EntryChange
     rows = list(
         Entry.history.filter(id=entry.pk).select_related("history_user").order_by("history_date")
     )
-    found = _entries(Entry, rows, names)
     step_rows = list(
         Step.history.filter(entry_id=entry.pk)
         .select_related("history_user")
         .order_by("history_date")
     )
+    # Only the newest `limit` changes are shown: word those (ties at the edge included).
+    moments = sorted((r.history_date for r in (*rows, *step_rows)), reverse=True)
+    since = moments[limit - 1] if limit and len(moments) > limit else None
+    found = _entries(Entry, rows, names, since=since)
     kinds = dict(Step.Kind.choices)
-    found += _entries(Step, step_rows, names, context=lambda row: str(kinds.get(row.kind, "")))
+    found += _entries(
+        Step, step_rows, names, context=lambda row: str(kinds.get(row.kind, "")), since=since
+    )
     found.sort(key=lambda e: e.when, reverse=True)
     return found[:limit] if limit else found
 

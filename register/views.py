@@ -26,6 +26,7 @@ from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
 from milestones.models import Activity, Milestone, ProgressUpdate
+from milestones.views.plan import cached_rows, filter_form_html
 from parties.access import request_access
 from parties.models import Membership, Party
 
@@ -96,6 +97,23 @@ def _page(request, *, kind: str, title: str, build):
     return render(request, "register/page.html", {"content": content, "page_title": title})
 
 
+def _entry_row_shows(e) -> tuple:
+    """Everything a list row shows that can change (its version catches a save through
+    the services; the values a write that does not)."""
+    return (
+        e.version,
+        e.key,
+        e.name,
+        e.is_nsp_service,
+        e.is_demo,
+        e.kind,
+        e.category,
+        e.state,
+        e.owner.label,
+        e.supplier.label if e.supplier_id else None,
+    )
+
+
 @require_safe
 def entry_list(request):
     """The entries the person may read, with filters kept in the URL, 50 a page."""
@@ -124,8 +142,18 @@ def entry_list(request):
 
     def build():
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
+        # After an edit only the rows whose shown values changed render again.
+        cached_rows(
+            request,
+            page.object_list,
+            template="register/_entry_row.html",
+            name="e",
+            shows=_entry_row_shows,
+            context={},
+        )
         return "register/_entry_list_main.html", {
             "form": form,
+            "filter_form": filter_form_html(request, form, _("Filtrér registeret")),
             "page": page,
             "entries": page.object_list,
         }

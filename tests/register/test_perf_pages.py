@@ -84,3 +84,31 @@ def test_the_register_pages_run_the_same_queries_at_two_sizes(
     assert counts["small"] == counts["large"], counts
     # Warm, a page is its cached content: fewer queries than when it was built.
     assert all(warm < cold for cold, warm in counts["large"]), counts
+
+
+def test_the_list_shows_a_state_move_at_once_as_a_fresh_render_would(
+    client_for, steering, editor, system_user
+):
+    """The list's rows are cached one by one (`cached_rows`): after a state move the
+    moved entry's row is rendered again and the page is what an empty cache gives."""
+    from django.core.cache import cache
+
+    register_synthetic_generate(
+        count=30, owners=list(Party.objects.regions()), by=system_user, prefix="syn-"
+    )
+    client = client_for(steering)
+    url = reverse("register:entry_list")
+    client.get(url)
+    entry = Entry.objects.filter(state__in=["not_mapped", "shak", "shak_plus"]).order_by("key")[0]
+    _move(editor)
+    entry.refresh_from_db()
+
+    def main(response) -> str:  # the page's content (the layout carries a fresh CSRF token)
+        html = response.content.decode()
+        return html[html.index("<main") : html.index("</main>")]
+
+    after = main(client.get(url))
+    cache.clear()
+    assert after == main(client.get(url))
+    row = after.split(f'href="{reverse("register:entry_detail", args=[entry.key])}"')[1]
+    assert str(entry.get_state_display()) in row.split("</tr>")[0]
