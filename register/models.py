@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from milestones.models import Activity, DatePrecision, Milestone, period_end, plan_date_error
+from milestones.models.status import RatingColumns
 from parties.models import Party
 
 
@@ -435,7 +436,7 @@ class EntryProposal(models.Model):
         return f"{self.entry}: {self.update}"
 
 
-class EntryReadiness(models.Model):
+class EntryReadiness(RatingColumns):
     """An entry's readiness as rated on `rated_on`: what the readiness page groups,
     counts and names it by (its key, name, kind, category, owner, supplier, state and
     whether that still depends on SHAK), and its plan's "in production" step rated by
@@ -474,20 +475,9 @@ class EntryReadiness(models.Model):
     depends_on_shak = models.BooleanField(_("afhænger af SHAK"))
     created_at = models.DateTimeField(_("oprettet"))
     is_demo = models.BooleanField(_("demodata"), default=False)
-    # The "in production" step: milestones.rag's MilestoneRag fields ("" and None
-    # without a plan).
+    # The "in production" step, rated by milestones.rag:
     has_plan = models.BooleanField(_("har dato for “i produktion”"), default=False)
-    rag = models.CharField(_("status"), max_length=10, blank=True)
-    computed = models.CharField(_("beregnet status"), max_length=10, blank=True)
-    reason_code = models.CharField(_("begrundelse (kode)"), max_length=20, blank=True)
-    overridden = models.BooleanField(_("tilsidesat"), default=False)
-    override_reason = models.TextField(_("begrundelse for tilsidesættelse"), blank=True)
-    baseline_date = models.DateField(_("baselinedato"), null=True, blank=True)
-    baseline_precision = models.CharField(_("baselinedatoens præcision"), max_length=10)
-    slip_days = models.IntegerField(_("forsinkelse i dage"), null=True, blank=True)
-    slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
-    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
-    forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
+    # The rating's columns (`RatingColumns`; "" and None without a plan).
     # The burn-down's lines: the end of the actual period, else of the forecast one;
     # and the end of the baseline's period (None: no date, still depending).
     forecast_end = models.DateField(_("forventet i produktion"), null=True, blank=True)

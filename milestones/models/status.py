@@ -14,7 +14,29 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class MilestoneStatus(models.Model):
+class RatingColumns(models.Model):
+    """The columns of one rating by `milestones.rag` (a `MilestoneRag`, written and read
+    by the names in `selectors.materialised.RAG_FIELDS`): a milestone's
+    (`MilestoneStatus`) and a register entry's "in production" step
+    (`register.EntryReadiness`, blank while the entry has no plan)."""
+
+    rag = models.CharField(_("status"), max_length=10, blank=True)
+    computed = models.CharField(_("beregnet status"), max_length=10, blank=True)
+    reason_code = models.CharField(_("begrundelse (kode)"), max_length=20, blank=True)
+    overridden = models.BooleanField(_("tilsidesat"), default=False)
+    override_reason = models.TextField(_("begrundelse for tilsidesættelse"), blank=True)
+    baseline_date = models.DateField(_("baselinedato"), null=True, blank=True)
+    baseline_precision = models.CharField(_("baselinedatoens præcision"), max_length=10)
+    slip_days = models.IntegerField(_("forsinkelse i dage"), null=True, blank=True)
+    slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
+    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
+    forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
+
+    class Meta:
+        abstract = True
+
+
+class MilestoneStatus(RatingColumns):
     """One milestone's rating by `milestones.rag.milestone_rag` on `rated_on`."""
 
     milestone = models.OneToOneField(
@@ -25,19 +47,8 @@ class MilestoneStatus(models.Model):
         related_name="materialised_status",
     )
     rated_on = models.DateField(_("vurderet den"))
-    rag = models.CharField(_("status"), max_length=10)
-    computed = models.CharField(_("beregnet status"), max_length=10)
     # Red 3, yellow 2, green 1, grey 0; done and cancelled -1 (left out of roll-ups).
     severity = models.SmallIntegerField(_("alvor"))
-    reason_code = models.CharField(_("begrundelse (kode)"), max_length=20)
-    overridden = models.BooleanField(_("tilsidesat"), default=False)
-    override_reason = models.TextField(_("begrundelse for tilsidesættelse"), blank=True)
-    baseline_date = models.DateField(_("baselinedato"), null=True, blank=True)
-    baseline_precision = models.CharField(_("baselinedatoens præcision"), max_length=10)
-    slip_days = models.IntegerField(_("forsinkelse i dage"), null=True, blank=True)
-    slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
-    forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
-    forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
     # The ends of the periods the forecast and actual dates stand for (the milestone's
     # `forecast_period_end`, `actual_period_end`): the dashboard's lists filter on them.
     forecast_end = models.DateField(_("forventet periodes slutning"), null=True, blank=True)
