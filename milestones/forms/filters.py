@@ -100,6 +100,9 @@ class UserTextField(KeyTextField):
             name_field="full_name",
             key_field="username",
             noun_plural=_("brugere"),
+            help_text=kwargs.pop(
+                "help_text", _("Skriv navnet, en del af det, eller brugernavnet.")
+            ),
             **kwargs,
         )
 
