@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (0: one process); one per core of the 2-core machines.
+TEST_WORKERS ?= 2
 
 # The embedded development default: SQLite under var/, tasks in-process, e-mail to var/mail.
 DEV_ENV := DEBUG=$${DEBUG:-1}
@@ -71,7 +73,7 @@ $(JS_TOOLS):
 test: $(VENV)/.installed | $(JS_TOOLS)
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

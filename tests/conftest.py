@@ -42,7 +42,23 @@ CHROMIUM = shutil.which("chromium") and "/usr/bin/chromium"
 # a passing test takes no longer; a busy CI machine may need more (SORPLAN_TEST_BROWSER_TIMEOUT_MS).
 BROWSER_TIMEOUT_MS = int(os.environ.get("SORPLAN_TEST_BROWSER_TIMEOUT_MS", "30000"))
 JS_DIR = Path(__file__).resolve().parent / "js"
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url_of_worker(url: str) -> str:
+    """Each pytest-xdist worker (gw0, gw1, ...) its own Redis database number, counting
+    down from TEST_REDIS_URL's: a real Celery worker started by one never takes the
+    other's tasks, and one's flush never empties the other's queue."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parsed = urlparse(url)
+    number = int(parsed.path.strip("/") or 0) - int(worker[2:])
+    if number < 0:
+        raise pytest.UsageError(f"TEST_REDIS_URL {url} leaves no Redis database for {worker}")
+    return parsed._replace(path=f"/{number}").geturl()
+
+
+TEST_REDIS_URL = _redis_url_of_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 
 def _redis_answers() -> bool:

@@ -8,7 +8,6 @@ The worker runs in a thread of this process (solo pool), so the tests are
 database afterwards, so each loads the SOR plan itself.
 """
 
-import os
 import time
 
 import pytest
@@ -25,9 +24,8 @@ from milestones.rag import add_months
 from parties.models import Membership
 from reports import services, tasks
 from reports.models import ReportRecipient, StatusReport
+from tests.conftest import TEST_REDIS_URL
 from tests.reports.helpers import at, member, report_day, report_period
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
