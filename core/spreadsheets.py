@@ -18,19 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
-BOLD = Font(bold=True)
 
 
 def is_formula_like(value) -> bool:
@@ -77,83 +72,100 @@ def _cell_value(value):
     return str(value)
 
 
-def _row_cells(ws, values: Sequence, *, bold: bool = False) -> list:
-    """One row's cells for a write-only worksheet (text as text, dates formatted)."""
-    cells = []
-    for raw in values:
+class _Formats:
+    """The workbook's cell formats, made once each (XlsxWriter wants one object per look)."""
+
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.made = {}
+
+    def of(self, *, bold: bool = False, number: str = "", quote: bool = False):
+        key = (bold, number, quote)
+        if key not in self.made:
+            spec = {"bold": bold} if bold else {}
+            if number:
+                spec["num_format"] = number
+            if quote:
+                spec["quote_prefix"] = True
+            self.made[key] = self.workbook.add_format(spec) if spec else None
+        return self.made[key]
+
+
+def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool = False) -> None:
+    """One row's cells: text always as text (never a formula, `write_string`), a text
+    that looks like a formula with Excel's quote prefix, numbers and dates as such."""
+    for column, raw in enumerate(values):
         value = _cell_value(raw)
-        cell = WriteOnlyCell(ws)
+        if value is None:
+            if bold:
+                ws.write_blank(row, column, None, formats.of(bold=True))
+            continue
         if isinstance(value, str):
-            # Assigning a string beginning with "=" would make openpyxl write a
-            # formula; set the text and its type explicitly instead.
-            cell.value = value
-            cell.data_type = "s"
-            if is_formula_like(value):
-                cell.quotePrefix = True
+            # A carriage return as the line feed XML reads it as (XlsxWriter would write
+            # it escaped, `_x000D_`, which openpyxl's reading, our imports', keeps as text).
+            text = value.replace("\r\n", "\n").replace("\r", "\n")
+            ws.write_string(row, column, text, formats.of(bold=bold, quote=is_formula_like(value)))
+        elif isinstance(value, datetime.datetime):
+            ws.write_datetime(row, column, value, formats.of(bold=bold, number=DATETIME_FORMAT))
+        elif isinstance(value, datetime.date):
+            ws.write_datetime(row, column, value, formats.of(bold=bold, number=DATE_FORMAT))
         else:
-            cell.value = value
-            if isinstance(value, datetime.datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, datetime.date):
-                cell.number_format = DATE_FORMAT
-        if bold:
-            cell.font = BOLD
-        cells.append(cell)
-    return cells
+            ws.write_number(row, column, value, formats.of(bold=bold))
 
 
 def xlsx_bytes(*sheets: Sheet, created: datetime.datetime | None = None) -> bytes:
     """An .xlsx workbook with one worksheet per `Sheet`.
 
-    Written in openpyxl's write-only mode: rows stream to the file as they come, so a
-    20,000-row sheet holds no cell objects in memory (the status report's appendix).
-    `created` (naive, local time) fixes the workbook's creation and modification
-    time, so the same figures give the same bytes (a frozen report's appendix).
+    Written by XlsxWriter in its constant-memory mode: each row goes to a temporary
+    file as it comes, so a 20,000-row sheet holds no cells in memory (the status
+    report's appendix), at about a third of openpyxl's CPU. `created` (naive, local
+    time) fixes the workbook's creation and modification time and the zip parts'
+    stamps, so the same figures give the same bytes (a frozen report's appendix).
     """
-    workbook = Workbook(write_only=True)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties({"author": "sorplan", **({"created": created} if created else {})})
+    formats = _Formats(workbook)
+    hidden = 0
     for sheet in sheets:
-        ws = workbook.create_sheet(title=sheet.name[:31])
+        ws = workbook.add_worksheet(sheet.name[:31])
         lead = [[sheet.title]] if sheet.title else []
         lead += [[note] for note in sheet.notes]
-        header_row = len(lead) + (1 if lead else 0) + 1  # one empty row before the table
-        # What the sheet's XML says before its rows must be set before the first row.
-        ws.freeze_panes = f"A{header_row + 1}"
+        header_row = len(lead) + (1 if lead else 0)  # 0-based; one empty row before the table
+        ws.freeze_panes(header_row + 1, 0)
         for index, header in enumerate(sheet.headers):
             width = sheet.widths.get(index) or min(max(len(str(header)) + 4, 12), 60)
-            ws.column_dimensions[get_column_letter(index + 1)].width = width
+            ws.set_column(index, index, width)
         for n, values in enumerate(lead):
-            ws.append(_row_cells(ws, values, bold=bool(sheet.title) and n == 0))
-        if lead:
-            ws.append([])
-        ws.append(_row_cells(ws, list(sheet.headers), bold=True))
+            _write_row(ws, formats, n, values, bold=bool(sheet.title) and n == 0)
+        _write_row(ws, formats, header_row, list(sheet.headers), bold=True)
         last = header_row
         for values in sheet.rows:
             last += 1
-            ws.append(_row_cells(ws, list(values)))
+            _write_row(ws, formats, last, list(values))
         if sheet.autofilter:
-            ws.auto_filter.ref = (
-                f"A{header_row}:{get_column_letter(len(sheet.headers))}{max(last, header_row + 1)}"
-            )
+            ws.autofilter(header_row, 0, max(last, header_row + 1), len(sheet.headers) - 1)
         if sheet.choices:
+            hidden += 1
             _add_choice_lists(
-                workbook, ws, sheet, header_row, max(last, header_row + sheet.validation_rows)
+                workbook,
+                formats,
+                ws,
+                sheet,
+                title="Lister" if hidden == 1 else f"Lister{hidden}",
+                first_row=header_row + 1,
+                last_row=max(last, header_row + sheet.validation_rows),  # 0-based, inclusive
             )
-    workbook.properties.creator = "sorplan"
-    buffer = io.BytesIO()
+    workbook.close()
     if created is None:
-        workbook.save(buffer)
         return buffer.getvalue()
-    # openpyxl's save() stamps "modified" with the clock and the zip stamps each part
-    # with the time it was written; a fixed moment needs both fixed.
-    workbook.properties.created = created
-    workbook.properties.modified = created
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(workbook, archive).write_data()
     return _zip_restamped(buffer.getvalue(), created)
 
 
 def _zip_restamped(data: bytes, moment: datetime.datetime) -> bytes:
-    """The same zip archive with every part stamped `moment` (not the time it was written)."""
+    """The same zip archive with every part stamped `moment` (XlsxWriter stamps 1980)."""
     stamp = max(moment.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # zip's earliest date
     out = io.BytesIO()
     with (
@@ -170,32 +182,33 @@ def _zip_restamped(data: bytes, moment: datetime.datetime) -> bytes:
     return out.getvalue()
 
 
-def _add_choice_lists(workbook, ws, sheet: Sheet, header_row: int, last_row: int) -> None:
+def _add_choice_lists(
+    workbook, formats, ws, sheet: Sheet, *, title: str, first_row: int, last_row: int
+) -> None:
     """Drop-downs for the choice columns, their values on a hidden sheet (no length limit)."""
-    title = "Lister" if "Lister" not in workbook.sheetnames else f"Lister{len(workbook.sheetnames)}"
-    lists = workbook.create_sheet(title=title)
-    lists.sheet_state = "hidden"
+    lists = workbook.add_worksheet(title)
+    lists.hide()
     columns = [[str(value) for value in values] for _index, values in sorted(sheet.choices.items())]
-    # Each list in its own column, written row by row.
+    # Each list in its own column, written row by row (the constant-memory mode's order).
     for row in range(max((len(values) for values in columns), default=0)):
-        lists.append(
-            [
-                _row_cells(lists, [values[row]])[0] if row < len(values) else None
-                for values in columns
-            ]
+        _write_row(
+            lists, formats, row, [values[row] if row < len(values) else None for values in columns]
         )
-    for n, (index, values) in enumerate(sorted(sheet.choices.items()), start=1):
-        letter = get_column_letter(n)
-        validation = DataValidation(
-            type="list",
-            formula1=f"='{title}'!${letter}$1:${letter}${max(len(values), 1)}",
-            allow_blank=True,
+    for n, (index, values) in enumerate(sorted(sheet.choices.items())):
+        letter = xl_col_to_name(n)
+        ws.data_validation(
+            first_row,
+            index,
+            last_row,
+            index,
+            {
+                "validate": "list",
+                "source": f"='{title}'!${letter}$1:${letter}${max(len(values), 1)}",
+                "ignore_blank": True,
+                "error_title": "Ugyldig værdi",
+                "error_message": "Vælg en værdi fra listen.",
+            },
         )
-        validation.error = "Vælg en værdi fra listen."
-        validation.errorTitle = "Ugyldig værdi"
-        ws.data_validations.append(validation)
-        column = get_column_letter(index + 1)
-        validation.add(f"{column}{header_row + 1}:{column}{last_row}")
 
 
 def csv_bytes(sheet: Sheet, *, delimiter: str = ";") -> bytes:
