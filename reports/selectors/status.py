@@ -145,6 +145,13 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
+    if point.at is None and status_current(point.today):
+        # Live from the materialised status: its pieces are cached on their own
+        # (`dashboard_build_current`); the whole again would only be pickled after
+        # every edit.
+        parties = snapshot.party_refs(None)
+        party_ref, party_id = _party_of(parties, party or None)
+        return dashboard_build_current(point, parties, party_ref, party_id, track or None)
     # Keyed by the data as it stood and the day: a past moment by the last change
     # before it (every minute between two changes shares one entry), now by today.
     result = cached(
@@ -262,12 +269,8 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     plan = stamps.of(materialised.FIGURES_MODELS)
     found = _figures_piece(point, scoped, stamps)
     # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
-    blocker_rows = cached(
-        "reports",
-        ("dashboard-blockers", 1, plan, *scope_key),
-        lambda: materialised.blockers(scoped, shown=BLOCKER_LIMIT),
-        seconds=CACHE_SECONDS,
-    )
+    # Kept across the milestone edits that cannot change them (`current.blockers_kept`).
+    blocker_rows = materialised.blockers_kept(scoped, shown=BLOCKER_LIMIT, stamps=stamps)
     round_status, concern_rows = cached(
         "reports",
         ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
@@ -327,8 +330,13 @@ def _figures_piece(point: PointInTime, scoped, stamps) -> dict:
             }
         )
         lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
-        lists = materialised.milestone_lists(
-            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+        # Their rows kept across the milestone edits that cannot change them.
+        lists = materialised.milestone_lists_kept(
+            scoped,
+            limit=LIST_LIMIT,
+            due_days=DUE_SOON_DAYS,
+            recent_days=RECENT_DAYS,
+            stamps=stamps,
         )
         baseline = snapshot.active_baseline(None)
         return {
