@@ -31,6 +31,7 @@ from ..models import StatusReport
 from ..selectors import current, snapshot
 from ..selectors.governance import GOVERNANCE_MODELS, governance_at
 from ..selectors.status import dashboard_lists
+from ..selectors.trend import milestone_trend_cached
 from ..templatetags import switch_off as switch_off_tags
 
 
@@ -347,7 +348,7 @@ def trend(request):
             ids = [by_key[k] for k in keys if k in by_key]
         else:
             ids = [m.id for m in candidates[: selectors.MTA_DEFAULT_COUNT]]
-        data = selectors.milestone_trend(milestone_ids=ids, as_of=chosen["as_of"], months=months)
+        data = milestone_trend_cached(milestone_ids=ids, as_of=chosen["as_of"], months=months)
         listed = {c.id for c in candidates}
         extra = [s.milestone for s in data.series if s.milestone.id not in listed]
         context = {
@@ -371,7 +372,8 @@ def trend(request):
         shows = (
             context["candidates"],
             sorted(context["chosen_ids"]),
-            data,
+            # The trend without its moment (now, which moves every request).
+            dataclasses.replace(data, point=(data.point.at, data.point.today)),
             board.party_choices,
             board.party,
             board.track,

@@ -173,3 +173,47 @@ def test_a_warm_dashboard_reads_the_stamps_once(programme, client_for, editor):
     stamps = [q for q in warm.captured_queries if "MAX(history_id)" in q["sql"]]
     assert len(stamps) == 1
     assert len(warm.captured_queries) <= len(trivial.captured_queries) + 1
+
+
+def test_the_trend_moves_with_its_chosen_milestones_only(programme, client_for, editor):
+    """The trend's series are cached under the chosen milestones' history: a forecast of
+    one of them moved shows on the next read (the page's HTML with it); an edit of
+    another milestone reads no history of the chosen ones again."""
+    from reports.selectors.trend import milestone_trend, milestone_trend_cached
+
+    client = client_for(editor)
+    chosen = list(
+        Milestone.objects.filter(
+            key__startswith="load-", status="planned", forecast_date__isnull=False
+        ).order_by("pk")[:2]
+    )
+    params = {"m": [m.key for m in chosen]}
+    url = reverse("reports:trend")
+
+    def series(trend):
+        return [(s.milestone.id, s.milestone.forecast_date, s.points) for s in trend.series]
+
+    client.get(url, params)
+    first = chosen[0]
+    plan_services.milestone_forecast_set(
+        milestone_id=first.pk,
+        version=first.version,
+        forecast_date=first.forecast_date + datetime.timedelta(days=200),
+        user=system_user_get(),
+        reason="Test: flyttet",
+    )
+    response = client.get(url, params)
+    shown = series(response.context["trend"])
+    ids = [m.pk for m in chosen]
+    assert shown == series(milestone_trend(milestone_ids=ids))
+    assert shown[0][1] == first.forecast_date + datetime.timedelta(days=200)
+    assert _plain(response.content.decode()) == _plain(
+        (cache.clear(), client.get(url, params))[1].content.decode()
+    )
+
+    other = Milestone.objects.exclude(pk__in=ids).filter(key__startswith="load-").first()
+    _move(other, title="Omdøbt i testen")
+    with CaptureQueriesContext(connection) as ctx:
+        cached = milestone_trend_cached(milestone_ids=ids)
+    assert series(cached) == series(milestone_trend(milestone_ids=ids))
+    assert not any('historicalmilestone"."forecast_date' in q["sql"] for q in ctx.captured_queries)
