@@ -11,7 +11,7 @@ Used only while `status_current(today)` holds; otherwise the dashboard replays.
 import dataclasses
 import datetime
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
@@ -156,10 +156,67 @@ class PieceStamps:
     """The stamps of the dashboard's pieces, read at once (`piece_stamps`)."""
 
     values: dict
+    # The milestones edited since a watermark, asked by every piece kept across edits
+    # (`edited_since`): read once per request and watermark.
+    _edited: dict = field(default_factory=dict)
 
     def of(self, models) -> tuple:
         """The stamp of `models` (of `_PIECE_MODELS`; the baseline entries' with them)."""
         return (*(self.values[m] for m in models), self.values[BaselineEntry])
+
+    @property
+    def watermark(self) -> int:
+        """The newest milestone history (its id): what the pieces kept across milestone
+        edits compare with."""
+        return _int(self.values[Milestone][0])
+
+    @property
+    def but_milestones(self) -> tuple:
+        """The stamp of what the ratings are rated and shown by apart from the milestones
+        (activities, parties, baselines and their entries, dependencies)."""
+        return self.of(tuple(m for m in FIGURES_MODELS if m not in (Milestone, StatusRollup)))
+
+    def edited_since(self, watermark: int) -> set[int]:
+        """The milestones with history after `watermark` (one query per watermark)."""
+        if watermark not in self._edited:
+            self._edited[watermark] = set(
+                Milestone.history.model.objects.filter(history_id__gt=watermark)
+                .order_by()
+                .values_list("id", flat=True)
+                .distinct()
+            )
+        return self._edited[watermark]
+
+
+@dataclass
+class KeptValue:
+    """A piece kept across the milestone edits that leave it (`kept_unless_edited`)."""
+
+    value: object
+    watermark: int
+    milestones: frozenset[int]
+
+
+def kept_unless_edited(parts: tuple, build, *, stamps: "PieceStamps", seconds: int):
+    """`build()` -> (value, the milestones it shows), kept under `parts` and the stamps of
+    all it reads but the milestones (`PieceStamps.but_milestones`) while no milestone it
+    shows was edited since it was built."""
+    watermark = stamps.watermark
+
+    def build_kept() -> KeptValue:
+        value, milestones = build()
+        return KeptValue(value, watermark, frozenset(milestones))
+
+    return kept(
+        "reports",
+        (*parts, stamps.but_milestones),
+        build_kept,
+        still_holds=lambda found: (
+            found.watermark == watermark
+            or not (stamps.edited_since(found.watermark) & found.milestones)
+        ),
+        seconds=seconds,
+    ).value
 
 
 def piece_stamps() -> PieceStamps:
@@ -331,9 +388,9 @@ def milestone_lists_kept(
     query for the edited milestones, one for their ratings); the totals are counted
     again (one aggregate). Any other edit reads them again."""
     today = scoped.today
-    watermark = _int(stamps.values[Milestone][0])
+    watermark = stamps.watermark
     filters = _list_filters(today, due_days, recent_days)
-    others = stamps.of(tuple(m for m in FIGURES_MODELS if m not in (Milestone, StatusRollup)))
+    others = stamps.but_milestones
 
     def build() -> ListsFound:
         lists = milestone_lists(scoped, limit=limit, due_days=due_days, recent_days=recent_days)
@@ -352,7 +409,7 @@ def milestone_lists_kept(
     def still_holds(found: ListsFound) -> bool:
         if found.watermark == watermark:
             return True
-        edited = _edited_since(found.watermark)
+        edited = stamps.edited_since(found.watermark)
         if edited & found.shown:
             return False
         due, slipped, completed = filters
@@ -393,16 +450,6 @@ def milestone_lists_kept(
         slipped_total=totals["slipped"],
         completed_total=totals["completed"],
         blockers_total=totals["candidates"],
-    )
-
-
-def _edited_since(watermark: int) -> set[int]:
-    """The milestones with history after `watermark` (a history id)."""
-    return set(
-        Milestone.history.model.objects.filter(history_id__gt=watermark)
-        .order_by()
-        .values_list("id", flat=True)
-        .distinct()
     )
 
 
@@ -501,13 +548,13 @@ def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[Bl
     reached by one, and none edited is now a candidate as delayed as the least delayed
     walked (two small queries). Any other edit finds them again."""
     today = scoped.today
-    watermark = _int(stamps.values[Milestone][0])
-    others = stamps.of(tuple(m for m in FIGURES_MODELS if m not in (Milestone, StatusRollup)))
+    watermark = stamps.watermark
+    others = stamps.but_milestones
 
     def still_holds(found: BlockersFound) -> bool:
         if found.watermark == watermark:
             return True
-        edited = _edited_since(found.watermark)
+        edited = stamps.edited_since(found.watermark)
         if edited & found.looked_at:
             return False
         delays = list(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today
 from core.history import record_save, system_user_get
-from milestones.models import Activity, Dependency, Milestone, ProgressUpdate
+from milestones.models import Activity, Dependency, Milestone, ProgressUpdate, RolloutPhase
 from milestones.services import plan as plan_services
 from milestones.services.status import status_rebuild
 from register.models import Entry, ShakState
@@ -107,6 +107,11 @@ def _edits():
             reason="Test",
         )
 
+    def rollout():
+        phase = RolloutPhase.objects.filter(milestone__isnull=False).order_by("number").first()
+        if phase is not None:
+            _move(phase.milestone, forecast_date=today() + datetime.timedelta(days=77))
+
     def governance():
         make_risk(user, title="Testrisiko: leverandøren er stoppet", p=5, i=5)
 
@@ -116,6 +121,7 @@ def _edits():
         ("dependency added", dependency),
         ("progress update", progress),
         ("register edit", register),
+        ("roll-out phase's milestone moved", rollout),
         ("governance record", governance),
     ]
 
