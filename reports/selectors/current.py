@@ -58,6 +58,7 @@ from .blockers import (
     DEPENDANTS_WALK,
     BlockerRow,
     DependantRow,
+    delay_days,
 )
 from .snapshot import (
     ACTIVITY_FIELDS,
@@ -176,6 +177,14 @@ class PieceStamps:
         (activities, parties, baselines and their entries, dependencies)."""
         return self.of(tuple(m for m in FIGURES_MODELS if m not in (Milestone, StatusRollup)))
 
+    def edited_apart_from(self, watermark: int, shown) -> set[int] | None:
+        """The milestones edited since `watermark` (none when it is the newest), or None
+        when one of `shown` is among them."""
+        if watermark == self.watermark:
+            return set()
+        edited = self.edited_since(watermark)
+        return None if edited & shown else edited
+
     def edited_since(self, watermark: int) -> set[int]:
         """The milestones with history after `watermark` (one query per watermark)."""
         if watermark not in self._edited:
@@ -212,8 +221,7 @@ def kept_unless_edited(parts: tuple, build, *, stamps: "PieceStamps", seconds: i
         (*parts, stamps.but_milestones),
         build_kept,
         still_holds=lambda found: (
-            found.watermark == watermark
-            or not (stamps.edited_since(found.watermark) & found.milestones)
+            stamps.edited_apart_from(found.watermark, found.milestones) is not None
         ),
         seconds=seconds,
     ).value
@@ -402,16 +410,16 @@ def milestone_lists_kept(
             lists,
             watermark,
             last(lists.due_soon, lambda m: m.forecast_end),
-            last(lists.slipped, lambda m: max(m.rag.slip_days or 0, m.overdue_days)),
+            last(lists.slipped, lambda m: delay_days(m, today)),
             last(lists.completed, lambda m: m.actual_date),
         )
 
     def still_holds(found: ListsFound) -> bool:
-        if found.watermark == watermark:
-            return True
-        edited = stamps.edited_since(found.watermark)
-        if edited & found.shown:
+        edited = stamps.edited_apart_from(found.watermark, found.shown)
+        if edited is None:
             return False
+        if not edited:
+            return True
         due, slipped, completed = filters
         for row in (
             scoped.statuses()
@@ -552,11 +560,11 @@ def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[Bl
     others = stamps.but_milestones
 
     def still_holds(found: BlockersFound) -> bool:
-        if found.watermark == watermark:
-            return True
-        edited = stamps.edited_since(found.watermark)
-        if edited & found.looked_at:
+        edited = stamps.edited_apart_from(found.watermark, found.looked_at)
+        if edited is None:
             return False
+        if not edited:
+            return True
         delays = list(
             scoped.statuses()
             .filter(milestone_id__in=edited or [0])
@@ -634,7 +642,7 @@ def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFo
         watermark,
         frozenset({m.id for m in candidates} | reached),
         len(candidates),
-        min(delay(m) for m in candidates),
+        min(delay_days(m, today) for m in candidates),
     )
     rows.sort(key=lambda r: (-sum(1 for d in r[2] if not d[0]), -delay(r[0]), r[0].title))
     rows = rows[:shown]

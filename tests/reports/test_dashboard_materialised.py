@@ -17,6 +17,7 @@ from milestones.services import plan as plan_services
 from milestones.services.status import status_rebuild
 from reports.selectors import point_in_time
 from reports.selectors.status import dashboard_build
+from tests.reports.helpers import milestone_update_as_system
 
 pytestmark = pytest.mark.django_db
 
@@ -398,12 +399,5 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
         ),
         (open_ones.exclude(pk__in=shown)[2], {"status": "done", "actual_date": today_get()}),
     ]:
-        milestone.refresh_from_db()
-        plan_services.milestone_update(
-            milestone_id=milestone.pk,
-            version=milestone.version,
-            user=system_user_get(),
-            data=data,
-            reason="Test",
-        )
+        milestone_update_as_system(milestone, **data)
         assert kept() == fresh(), data

@@ -22,6 +22,7 @@ from milestones.services.status import status_rebuild
 from register.models import Entry, ShakState
 from register.services import entry_state_set
 from tests.governance.helpers import make_risk
+from tests.reports.helpers import milestone_update_as_system
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -56,15 +57,7 @@ def _fresh(client, params, language) -> str:
     return _read(client, params, language)[0]
 
 
-def _move(milestone, **data):
-    milestone.refresh_from_db()
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=system_user_get(),
-        data=data,
-        reason="Test",
-    )
+_move = milestone_update_as_system
 
 
 def _edits():
