@@ -16,9 +16,11 @@ moment between two changes on the same day shares one entry (the stamp and the
 day are the key, not the minute asked for).
 """
 
+import contextlib
+import contextvars
 import datetime
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from django.core.cache import cache
 from django.db import connection
@@ -32,6 +34,34 @@ from .dates import today
 # builds a manager class each time.
 _STAMP_SQL: dict[tuple, str] = {}
 
+# The stamps read once for a whole request (`stamps_read_once`):
+# (at, "history" or "rows", model) -> its values.
+_SCOPE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("stamp_scope", default=None)
+
+
+@contextlib.contextmanager
+def stamps_read_once(
+    *,
+    models: Sequence[type[Model]],
+    rows: Sequence[type[Model]] = (),
+    at: datetime.datetime | None = None,
+) -> Iterator[None]:
+    """Within it, every `stamp(...)` of these models (and `rows`) at `at` is answered from
+    one query read on entry, instead of one query per caller: a page whose pieces each
+    ask for the stamp of what they read reads them all at once. Only for reading a page
+    (a write inside would not be seen); other models and moments query as before."""
+    found = _stamp_query(models, rows, at)
+    known = dict(_SCOPE.get() or {})
+    for i, model in enumerate(models):
+        known[(at, "history", model)] = found[2 * i : 2 * i + 2]
+    for i, model in enumerate(rows):
+        known[(at, "rows", model)] = found[2 * len(models) + i : 2 * len(models) + i + 1]
+    token = _SCOPE.set(known)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
 
 def stamp(
     *,
@@ -43,7 +73,21 @@ def stamp(
     `rows` (without history) is saved: one query, the same for the same lists.
 
     With `at`, the stamp of the data as it stood then: the newest history at or
-    before `at` (rows without history are watched whole, as they are read whole)."""
+    before `at` (rows without history are watched whole, as they are read whole).
+    Inside `stamps_read_once` for these models, no query."""
+    known = _SCOPE.get()
+    if known is not None:
+        try:
+            return (
+                *(v for m in models for v in known[(at, "history", m)]),
+                *(v for m in rows for v in known[(at, "rows", m)]),
+            )
+        except KeyError:
+            pass
+    return _stamp_query(models, rows, at)
+
+
+def _stamp_query(models, rows, at) -> tuple:
     key = (tuple(models), tuple(rows), at is not None)
     sql = _STAMP_SQL.get(key)
     if sql is None:
@@ -81,6 +125,27 @@ def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: 
     key = _key(namespace, parts)
     value = cache.get(key)
     if value is None:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def kept[T](
+    namespace: str,
+    parts: tuple,
+    build: Callable[[], T],
+    *,
+    still_holds: Callable[[T], bool],
+    seconds: int,
+) -> T:
+    """`build()`'s result cached under `parts` (the stamps of what always changes it) and
+    reused while `still_holds(result)`: for a result that many edits of its data leave
+    as it is, which `still_holds` tells from the edits since it was built (e.g. their
+    history after a watermark kept in the result). Built again and replaced otherwise.
+    Keyed by the active language too (see `cached`)."""
+    key = _key(namespace, parts)
+    value = cache.get(key)
+    if value is None or not still_holds(value):
         value = build()
         cache.set(key, value, seconds)
     return value

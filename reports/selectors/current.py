@@ -8,13 +8,16 @@ orders, in SQL (tested against the replay in `tests/reports/test_dashboard_mater
 Used only while `status_current(today)` holds; otherwise the dashboard replays.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     Q,
     QuerySet,
@@ -24,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Rank
 
-from core.cache import cached_many, stamp
+from core.cache import cached_many, kept, stamp
 from milestones.models import (
     Activity,
     Baseline,
@@ -55,6 +58,7 @@ from .blockers import (
     DEPENDANTS_WALK,
     BlockerRow,
     DependantRow,
+    delay_days,
 )
 from .snapshot import (
     ACTIVITY_FIELDS,
@@ -153,10 +157,74 @@ class PieceStamps:
     """The stamps of the dashboard's pieces, read at once (`piece_stamps`)."""
 
     values: dict
+    # The milestones edited since a watermark, asked by every piece kept across edits
+    # (`edited_since`): read once per request and watermark.
+    _edited: dict = field(default_factory=dict)
 
     def of(self, models) -> tuple:
         """The stamp of `models` (of `_PIECE_MODELS`; the baseline entries' with them)."""
         return (*(self.values[m] for m in models), self.values[BaselineEntry])
+
+    @property
+    def watermark(self) -> int:
+        """The newest milestone history (its id): what the pieces kept across milestone
+        edits compare with."""
+        return _int(self.values[Milestone][0])
+
+    @property
+    def but_milestones(self) -> tuple:
+        """The stamp of what the ratings are rated and shown by apart from the milestones
+        (activities, parties, baselines and their entries, dependencies)."""
+        return self.of(tuple(m for m in FIGURES_MODELS if m not in (Milestone, StatusRollup)))
+
+    def edited_apart_from(self, watermark: int, shown) -> set[int] | None:
+        """The milestones edited since `watermark` (none when it is the newest), or None
+        when one of `shown` is among them."""
+        if watermark == self.watermark:
+            return set()
+        edited = self.edited_since(watermark)
+        return None if edited & shown else edited
+
+    def edited_since(self, watermark: int) -> set[int]:
+        """The milestones with history after `watermark` (one query per watermark)."""
+        if watermark not in self._edited:
+            self._edited[watermark] = set(
+                Milestone.history.model.objects.filter(history_id__gt=watermark)
+                .order_by()
+                .values_list("id", flat=True)
+                .distinct()
+            )
+        return self._edited[watermark]
+
+
+@dataclass
+class KeptValue:
+    """A piece kept across the milestone edits that leave it (`kept_unless_edited`)."""
+
+    value: object
+    watermark: int
+    milestones: frozenset[int]
+
+
+def kept_unless_edited(parts: tuple, build, *, stamps: "PieceStamps", seconds: int):
+    """`build()` -> (value, the milestones it shows), kept under `parts` and the stamps of
+    all it reads but the milestones (`PieceStamps.but_milestones`) while no milestone it
+    shows was edited since it was built."""
+    watermark = stamps.watermark
+
+    def build_kept() -> KeptValue:
+        value, milestones = build()
+        return KeptValue(value, watermark, frozenset(milestones))
+
+    return kept(
+        "reports",
+        (*parts, stamps.but_milestones),
+        build_kept,
+        still_holds=lambda found: (
+            stamps.edited_apart_from(found.watermark, found.milestones) is not None
+        ),
+        seconds=seconds,
+    ).value
 
 
 def piece_stamps() -> PieceStamps:
@@ -280,26 +348,128 @@ def _candidate(today: datetime.date) -> Q:
     return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(milestone_id__in=predecessors)
 
 
+def _list_filters(today: datetime.date, due_days: int, recent_days: int) -> tuple[Q, Q, Q]:
+    """Which ratings each list holds: due soon, slipped, recently completed."""
+    horizon = today + datetime.timedelta(days=due_days)
+    recent = today - datetime.timedelta(days=recent_days)
+    due = _IS_OPEN & Q(forecast_end__gte=today, forecast_end__lte=horizon)
+    completed = Q(rag=Rag.DONE, actual_date__isnull=False) & (
+        Q(actual_end__gte=recent, actual_end__lte=today)
+        | Q(actual_date__gte=recent, actual_date__lte=today)
+    )
+    return due, _slipped(today), completed
+
+
+def _list_totals(scoped: Scoped, filters) -> dict:
+    due, slipped, completed = filters
+    return scoped.statuses().aggregate(
+        due=Count("pk", filter=due),
+        slipped=Count("pk", filter=slipped),
+        completed=Count("pk", filter=completed),
+        candidates=Count("pk", filter=_candidate(scoped.today)),
+    )
+
+
+@dataclass
+class ListsFound:
+    """The lists and what `milestone_lists_kept` checks an edit against."""
+
+    lists: Lists
+    watermark: int
+    # The last row shown of each list by what it is ordered by (None: not full).
+    last_due: datetime.date | None
+    last_delay: int | None
+    last_completed: datetime.date | None
+
+    @property
+    def shown(self) -> set[int]:
+        lists = self.lists
+        return {m.id for m in (*lists.due_soon, *lists.slipped, *lists.completed)}
+
+
+def milestone_lists_kept(
+    scoped: Scoped, *, limit: int, due_days: int, recent_days: int, stamps: PieceStamps
+) -> Lists:
+    """The lists (`milestone_lists`), their rows kept across the milestone edits that
+    cannot change them, as the blockers are (`blockers_kept`): reused when no milestone
+    edited since is shown and none edited now falls within a list's rows shown (one
+    query for the edited milestones, one for their ratings); the totals are counted
+    again (one aggregate). Any other edit reads them again."""
+    today = scoped.today
+    watermark = stamps.watermark
+    filters = _list_filters(today, due_days, recent_days)
+    others = stamps.but_milestones
+
+    def build() -> ListsFound:
+        lists = milestone_lists(scoped, limit=limit, due_days=due_days, recent_days=recent_days)
+
+        def last(rows, value):
+            return value(rows[-1]) if len(rows) >= limit else None
+
+        return ListsFound(
+            lists,
+            watermark,
+            last(lists.due_soon, lambda m: m.forecast_end),
+            last(lists.slipped, lambda m: delay_days(m, today)),
+            last(lists.completed, lambda m: m.actual_date),
+        )
+
+    def still_holds(found: ListsFound) -> bool:
+        edited = stamps.edited_apart_from(found.watermark, found.shown)
+        if edited is None:
+            return False
+        if not edited:
+            return True
+        due, slipped, completed = filters
+        for row in (
+            scoped.statuses()
+            .filter(milestone_id__in=edited or [0])
+            .annotate(
+                delay=_delay(today),
+                in_due=ExpressionWrapper(due, output_field=BooleanField()),
+                in_slipped=ExpressionWrapper(slipped, output_field=BooleanField()),
+                in_completed=ExpressionWrapper(completed, output_field=BooleanField()),
+            )
+            .values("in_due", "in_slipped", "in_completed", "forecast_end", "delay", "actual_date")
+        ):
+            if row["in_due"] and (found.last_due is None or row["forecast_end"] <= found.last_due):
+                return False
+            if row["in_slipped"] and (found.last_delay is None or row["delay"] >= found.last_delay):
+                return False
+            if row["in_completed"] and (
+                found.last_completed is None or row["actual_date"] >= found.last_completed
+            ):
+                return False
+        return True
+
+    found = kept(
+        "reports",
+        ("dashboard-lists", 1, others, today.isoformat(), scoped.party_id or 0, scoped.track or ""),
+        build,
+        still_holds=still_holds,
+        seconds=WALK_CACHE_SECONDS,
+    )
+    if found.watermark == watermark:
+        return found.lists
+    totals = _list_totals(scoped, filters)
+    return dataclasses.replace(
+        found.lists,
+        due_soon_total=totals["due"],
+        slipped_total=totals["slipped"],
+        completed_total=totals["completed"],
+        blockers_total=totals["candidates"],
+    )
+
+
 def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
     """Due soon, slipped and recently completed (each its first `limit` rows and its
     total) and the blocker candidates' total, as `status.milestone_lists` and
     `blockers.blockers` select and order them (four queries)."""
     today = scoped.today
-    horizon = today + datetime.timedelta(days=due_days)
-    recent = today - datetime.timedelta(days=recent_days)
     statuses = scoped.statuses()
-    due = _IS_OPEN & Q(forecast_end__gte=today, forecast_end__lte=horizon)
-    slipped = _slipped(today)
-    completed = Q(rag=Rag.DONE, actual_date__isnull=False) & (
-        Q(actual_end__gte=recent, actual_end__lte=today)
-        | Q(actual_date__gte=recent, actual_date__lte=today)
-    )
-    totals = statuses.aggregate(
-        due=Count("pk", filter=due),
-        slipped=Count("pk", filter=slipped),
-        completed=Count("pk", filter=completed),
-        candidates=Count("pk", filter=_candidate(today)),
-    )
+    filters = _list_filters(today, due_days, recent_days)
+    due, slipped, completed = filters
+    totals = _list_totals(scoped, filters)
     due_rows = milestone_rows(
         _first(
             statuses.filter(due),
@@ -356,15 +526,85 @@ def blocker_candidates(scoped: Scoped) -> QuerySet:
     )
 
 
+@dataclass
+class BlockersFound:
+    """The blockers shown and what they were found from (`blockers_kept` reuses them)."""
+
+    rows: list[BlockerRow]
+    # The newest milestone history when they were found (history ids only grow).
+    watermark: int
+    # The candidates walked and every milestone their walks reached.
+    looked_at: frozenset[int]
+    # How many candidates were walked, and the delay of the least delayed of them.
+    candidates: int
+    last_delay: int
+
+
+def _int(value: str) -> int:
+    """A stamp's id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
+
+
+def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[BlockerRow]:
+    """The blockers (`blockers`), kept across the milestone edits that cannot change them.
+
+    Cached under the stamps of what they are found by apart from the milestones (their
+    activities, parties, baselines and dependencies: an edit of any finds them again),
+    the day and the filter. After milestone edits (their history after the watermark
+    kept with the blockers; the materialised ratings move only with them, the day and
+    the stamps above) they are reused when no milestone edited is a candidate or was
+    reached by one, and none edited is now a candidate as delayed as the least delayed
+    walked (two small queries). Any other edit finds them again."""
+    today = scoped.today
+    watermark = stamps.watermark
+    others = stamps.but_milestones
+
+    def still_holds(found: BlockersFound) -> bool:
+        edited = stamps.edited_apart_from(found.watermark, found.looked_at)
+        if edited is None:
+            return False
+        if not edited:
+            return True
+        delays = list(
+            scoped.statuses()
+            .filter(milestone_id__in=edited or [0])
+            .annotate(delay=_delay(today))
+            .filter(_candidate(today))
+            .values_list("delay", flat=True)
+        )
+        if found.candidates < BLOCKER_CANDIDATES:
+            return not delays
+        return all(d < found.last_delay for d in delays)
+
+    return kept(
+        "reports",
+        (
+            "dashboard-blockers",
+            2,
+            others,
+            today.isoformat(),
+            scoped.party_id or 0,
+            scoped.track or "",
+        ),
+        lambda: _blockers_found(scoped, shown=shown, watermark=watermark),
+        still_holds=still_holds,
+        seconds=WALK_CACHE_SECONDS,
+    ).rows
+
+
 def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
     """The blockers as `blockers.blockers` finds them, from the most delayed candidates
     (five queries: the candidates, the dependencies' stamp (and, for walks not cached,
     the dependency pairs), the dependants' dates, the titles that order them, the rows
     shown)."""
+    return _blockers_found(scoped, shown=shown, watermark=0).rows
+
+
+def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFound:
     today = scoped.today
     candidates = milestone_rows(blocker_candidates(scoped), scoped)
     if not candidates:
-        return []
+        return BlockersFound([], watermark, frozenset(), 0, 0)
     walked = dependant_walks([m.id for m in candidates])
     walks = [(m, *walked[m.id]) for m in candidates]
     reached = {pk for _m, found, _capped in walks for pk, _depth in found}
@@ -397,6 +637,13 @@ def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
     def delay(m: MilestoneRow) -> int:
         return max(m.rag.slip_days or 0, m.overdue_days)
 
+    found_from = BlockersFound(
+        [],
+        watermark,
+        frozenset({m.id for m in candidates} | reached),
+        len(candidates),
+        min(delay_days(m, today) for m in candidates),
+    )
     rows.sort(key=lambda r: (-sum(1 for d in r[2] if not d[0]), -delay(r[0]), r[0].title))
     rows = rows[:shown]
     # Dependants are shown threatened first, nearest first, then by title: only the
@@ -422,7 +669,7 @@ def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
         m.id: m
         for m in milestone_rows(scoped.statuses().filter(milestone_id__in=shown_ids), scoped)
     }
-    return [
+    found_from.rows = [
         BlockerRow(
             milestone=m,
             expected=expected,
@@ -436,6 +683,7 @@ def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
         )
         for m, expected, dependants, ordered, capped in shown_rows
     ]
+    return found_from
 
 
 WALK_CACHE_SECONDS = 3600

@@ -145,6 +145,13 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
+    if point.at is None and status_current(point.today):
+        # Live from the materialised status: its pieces are cached on their own
+        # (`dashboard_build_current`); the whole again would only be pickled after
+        # every edit.
+        parties = snapshot.party_refs(None)
+        party_ref, party_id = _party_of(parties, party or None)
+        return dashboard_build_current(point, parties, party_ref, party_id, track or None)
     # Keyed by the data as it stood and the day: a past moment by the last change
     # before it (every minute between two changes shares one entry), now by today.
     result = cached(
@@ -254,30 +261,30 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
                 scoped.activities().filter(key="kombit-integration-til-sorus").exists()
             )
         if not shows:
-            return None
-        return rollout_status(
-            at=None, parties=parties, milestones=lambda ids: materialised.rows_by_id(scoped, ids)
-        )
+            return None, []
+        shown = []
 
-    plan = stamps.of(materialised.FIGURES_MODELS)
+        def phase_rows(ids):
+            shown.extend(ids)
+            return materialised.rows_by_id(scoped, ids)
+
+        return rollout_status(at=None, parties=parties, milestones=phase_rows), shown
+
     found = _figures_piece(point, scoped, stamps)
     # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
-    blocker_rows = cached(
-        "reports",
-        ("dashboard-blockers", 1, plan, *scope_key),
-        lambda: materialised.blockers(scoped, shown=BLOCKER_LIMIT),
-        seconds=CACHE_SECONDS,
-    )
+    # Kept across the milestone edits that cannot change them (`current.blockers_kept`).
+    blocker_rows = materialised.blockers_kept(scoped, shown=BLOCKER_LIMIT, stamps=stamps)
     round_status, concern_rows = cached(
         "reports",
         ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
         round_and_concerns,
         seconds=CACHE_SECONDS,
     )
-    rollout_found = cached(
-        "reports",
-        ("dashboard-rollout", 1, stamps.of(materialised.ROLLOUT_MODELS), plan, *scope_key),
+    # Kept while none of its phases' milestones is edited (`current.kept_unless_edited`).
+    rollout_found = materialised.kept_unless_edited(
+        ("dashboard-rollout", 2, stamps.of(materialised.ROLLOUT_MODELS), *scope_key),
         rollout,
+        stamps=stamps,
         seconds=CACHE_SECONDS,
     )
     overall, tracks, party_lines = found["lines"]
@@ -308,17 +315,29 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     )
 
 
-def _figures_piece(point: PointInTime, scoped, stamps) -> dict:
-    """The live dashboard's status lines and lists (and whom the party filter offers),
-    cached under the ratings' stamp, the day and the filter."""
-    track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
+def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) -> dict:
+    """The live dashboard's lists (their rows kept across the milestone edits that cannot
+    change them: `current.milestone_lists_kept`), whom the party filter offers and, with
+    `lines`, the status lines (the trend page reads the lists alone).
 
-    def build() -> dict:
+    Not cached as a whole: the lines are read from the stored roll-ups (one query) and
+    built again faster than their 160 parties' pickle is written after every edit and
+    read (about 70 KB of frozen dataclasses); the lists are cached on their own."""
+    track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
+    # Which parties are responsible for activities: all of them, and within the filter.
+    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
+    found = {
+        "lists": materialised.milestone_lists_kept(
+            scoped,
+            limit=LIST_LIMIT,
+            due_days=DUE_SOON_DAYS,
+            recent_days=RECENT_DAYS,
+            stamps=stamps,
+        ),
+        "responsible": {pid for pid, _track in pairs},
+    }
+    if lines:
         before = previous_rollups(point, track, party_id, parties)
-        # Which parties are responsible for activities: all of them, and within the filter.
-        pairs = set(
-            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
-        )
         in_scope = sorted(
             {
                 pid
@@ -326,31 +345,10 @@ def _figures_piece(point: PointInTime, scoped, stamps) -> dict:
                 if (not track or t == track) and (not party_id or pid == party_id)
             }
         )
-        lines = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
-        lists = materialised.milestone_lists(
-            scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
-        )
+        found["lines"] = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
         baseline = snapshot.active_baseline(None)
-        return {
-            "lines": lines,
-            "lists": lists,
-            "responsible": {pid for pid, _track in pairs},
-            "baseline_name": (baseline or {}).get("name", ""),
-        }
-
-    return cached(
-        "reports",
-        (
-            "dashboard-figures",
-            2,
-            stamps.of(materialised.FIGURES_MODELS),
-            point.today.isoformat(),
-            party_id or 0,
-            track or "",
-        ),
-        build,
-        seconds=CACHE_SECONDS,
-    )
+        found["baseline_name"] = (baseline or {}).get("name", "")
+    return found
 
 
 def _party_choices(parties, responsible, party) -> list[PartyRef]:
@@ -396,7 +394,7 @@ def dashboard_lists(
     scoped = materialised.Scoped(
         today=point.today, parties=parties, track=track or None, party_id=party_id
     )
-    found = _figures_piece(point, scoped, materialised.piece_stamps())
+    found = _figures_piece(point, scoped, materialised.piece_stamps(), lines=False)
     lists = found["lists"]
     return BoardLists(
         slipped=lists.slipped,

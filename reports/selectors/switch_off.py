@@ -214,7 +214,7 @@ def _register_figures(at, today, party, track, with_burndown, *, plan, part):
     """The register's readiness and burn-down. Now, from the materialised readiness
     while it is of today, cached under its stamp (`readiness_mark`, which an edit that
     changes no figure, a description, leaves) and the plan's (the parties' names, the
-    switch-off milestone); else from the rows as they stood, read once for both and
+    switch-off milestone; without the burn-down the parties' alone); else from the rows as they stood, read once for both and
     cached under the steering group's stamp at that moment."""
     owner_ids = register_selectors.owner_ids_for(party)
     mark = register_selectors.readiness_mark(today) if at is None and not track else None
@@ -238,10 +238,14 @@ def _register_figures(at, today, party, track, with_burndown, *, plan, part):
         )
         return readiness, burndown
 
+    # Without the burn-down (the dashboard's section) the figures read of the plan only
+    # the parties' names: a milestone edit leaves them; the burn-down ends at the
+    # switch-off milestone's date, so with it the plan's stamp.
+    plan_read = plan if with_burndown else stamp(models=(Party,))
     return part(
         "switch-off-register",
         (
-            (mark, plan) if mark is not None else snapshot.data_version(at),
+            (mark, plan_read) if mark is not None else snapshot.data_version(at),
             today,
             at,
             party.pk if party else None,

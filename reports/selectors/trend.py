@@ -4,15 +4,18 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Max
 from django.utils import timezone
 
-from milestones.models import Milestone, period_end
+from core.cache import cached, stamp
+from milestones.models import Activity, Baseline, BaselineEntry, Milestone, period_end
 from milestones.rag import add_months
+from parties.models import Party
 
 from . import snapshot
 from .moments import PointInTime, point_in_time
 from .snapshot import MilestoneRow, PartyRef
-from .status import Dashboard, dashboard
+from .status import CACHE_SECONDS, Dashboard, dashboard
 
 MTA_DEFAULT_COUNT = 6
 MTA_MAX_COUNT = 12
@@ -182,6 +185,38 @@ def milestone_trend(
             TrendSeries(milestone=milestone, points=points, number=number if points else 0)
         )
     return Trend(point=point, report_dates=report_dates, series=series)
+
+
+def milestone_trend_cached(
+    *, milestone_ids: list[int], as_of: datetime.datetime | None = None, months: int = 12
+) -> Trend:
+    """`milestone_trend`, cached under the newest history of the chosen milestones (as it
+    stood at the moment shown: one query), the stamps of what their rows are rated and
+    named by (activities, parties, baselines) and the day: an edit of another milestone
+    leaves it (the trend page's; the monthly report's is computed once)."""
+    point = point_in_time(as_of)
+    ids = list(dict.fromkeys(milestone_ids))[:MTA_MAX_COUNT]
+    history = Milestone.history.filter(id__in=ids or [0])
+    if point.at is not None:
+        history = history.filter(history_date__lte=point.at)
+    newest = history.order_by().aggregate(newest=Max("history_id"))["newest"]
+    found = cached(
+        "reports",
+        (
+            "trend",
+            1,
+            tuple(ids),
+            newest,
+            stamp(models=(Activity, Baseline, Party), rows=(BaselineEntry,), at=point.at),
+            point.today.isoformat(),
+            point.at.isoformat() if point.at else "",
+            months,
+        ),
+        lambda: milestone_trend(milestone_ids=ids, as_of=as_of, months=months),
+        seconds=CACHE_SECONDS,
+    )
+    found.point = point  # the moment asked for (its figures hold for that data and day)
+    return found
 
 
 def trend_points(history: list[tuple], checkpoints: list[tuple]) -> list[TrendPoint]:

@@ -55,13 +55,24 @@ def summary_digest(*, as_of, party_key: str | None, track: str | None) -> str:
     return summary(at=point.at, today=point.today, party=party, track=track)[1]
 
 
+def _board_summary(board):
+    """The chosen party and the section's (result, digest) for a Dashboard's point in
+    time and filters."""
+    party = Party.objects.filter(pk=board.party.id).first() if board.party else None
+    return party, summary(
+        at=board.point.at, today=board.point.today, party=party, track=board.track
+    )
+
+
+def board_digest(board) -> str:
+    """The digest of what the section shows on a dashboard (its cached HTML's key)."""
+    return _board_summary(board)[1][1]
+
+
 @register.inclusion_tag("reports/_switch_off_summary.html")
 def switch_off_summary(board):
     """For the dashboard's point in time and filters (`board` is the Dashboard)."""
-    party = Party.objects.filter(pk=board.party.id).first() if board.party else None
-    result, _digest = summary(
-        at=board.point.at, today=board.point.today, party=party, track=board.track
-    )
+    party, (result, _digest) = _board_summary(board)
     params = {}
     if board.point.at:
         params["som_den_var"] = board.point.at.strftime("%Y-%m-%dT%H:%M")

@@ -10,21 +10,28 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
+import dataclasses
+import hashlib
+import pickle
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from core.cache import page_html
+from core.cache import page_html, stamp, stamps_read_once
 from governance.selectors.summary import programme_confidence
-from milestones.models import Activity, Milestone
+from medcom.models import Certification, MessageType
+from milestones.models import Activity, BaselineEntry, Milestone
 from parties.access import request_access
 
 from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
-from ..selectors import snapshot
-from ..selectors.governance import governance_at
+from ..models import StatusReport
+from ..selectors import current, snapshot
+from ..selectors.governance import GOVERNANCE_MODELS, governance_at
 from ..selectors.status import dashboard_lists
+from ..selectors.trend import milestone_trend_cached
 from ..templatetags import switch_off as switch_off_tags
 
 
@@ -53,20 +60,46 @@ def _round_url(request, round_status) -> str:
         return ""
 
 
-def _page(request, *, kind: str, title: str, build, live_extra=None, version=None):
+# Every model the pages' parts are stamped by (the data version, the dashboard's pieces,
+# the governance section, MedCom's switch-off condition): read in one query per request
+# (`core.cache.stamps_read_once`), however many parts ask.
+PAGE_STAMP_MODELS = tuple(
+    dict.fromkeys(
+        (
+            *snapshot.WATCHED_MODELS,
+            *current.FIGURES_MODELS,
+            *current.ROUND_MODELS,
+            *current.ROLLOUT_MODELS,
+            *GOVERNANCE_MODELS,
+            Certification,
+            MessageType,
+        )
+    )
+)
+
+
+def _page(request, *, kind: str, title: str, build, extra_html=None, version=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
-    An htmx request gets the content's body partial, uncached. `live_extra()`, if
-    given, adds context for the full page outside the cached HTML (records outside the
-    plan's data version, e.g. governance, cached under its own stamp). `version(at)`, if
-    given, is the stamp the content is cached under instead of `snapshot.data_version(at)`.
+    An htmx request gets the content's body partial, uncached. `extra_html()`, if given,
+    adds HTML after the content, outside its cached HTML (records outside the plan's data
+    version, e.g. governance, cached under their own stamp). `version(at)`, if given, is
+    the stamp the content is cached under instead of `snapshot.data_version(at)`. Every
+    stamp the page's parts ask for is read in one query (`PAGE_STAMP_MODELS`).
     """
-    if request.htmx:
-        template, context = build()
-        return render(request, template.replace("_main", "_body"), context)
     # A past moment's page is keyed by the data as it stood then: edits made since
     # leave it warm (core.cache.stamp).
     at = selectors.point_in_time(_filters(request)[1]["as_of"]).at
+    with stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at):
+        if request.htmx:
+            template, context = build()
+            return render(request, template.replace("_main", "_body"), context)
+        return _full_page(
+            request, at, kind=kind, title=title, build=build, extra_html=extra_html, version=version
+        )
+
+
+def _full_page(request, at, *, kind, title, build, extra_html, version):
     content, context = page_html(
         request,
         namespace="reports",
@@ -80,12 +113,92 @@ def _page(request, *, kind: str, title: str, build, live_extra=None, version=Non
         build=build,
         seconds=selectors.CACHE_SECONDS,
     )
-    extra = live_extra() if live_extra else {}
     return render(
         request,
         "reports/page.html",
-        {**context, **extra, "content": content, "page_title": title},
+        {
+            **context,
+            "content": content,
+            "extra_html": extra_html() if extra_html else "",
+            "page_title": title,
+        },
     )
+
+
+def _digest(value) -> str:
+    """A digest of what a section shows (its data as pickled): the section's HTML is
+    cached under it, so an edit that changes none of its figures renders it not again."""
+    return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()
+
+
+# The dashboard body's sections (`reports/_board_<name>.html`) and what each shows.
+_SECTIONS = {
+    # Its 160 party lines move with nearly every plan edit: keyed by the stamp of what
+    # they and the lines above them are read from (the figures' models, the status
+    # reports "what changed since" starts from) rather than pickled for a digest.
+    "status": lambda board, ctx: (
+        stamp(
+            models=(*current.FIGURES_MODELS, StatusReport),
+            rows=(BaselineEntry,),
+            at=board.point.at,
+        ),
+        board.party,
+        board.track,
+        ctx["show_confidence"],
+        ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+    ),
+    "slipped": lambda board, ctx: (board.slipped, board.slipped_total),
+    "blockers": lambda board, ctx: (board.blockers, board.blockers_total),
+    "due_done": lambda board, ctx: (
+        board.due_soon,
+        board.due_soon_total,
+        board.completed,
+        board.completed_total,
+    ),
+    "round": lambda board, ctx: (
+        board.round,
+        board.concerns,
+        board.concerns_total,
+        ctx["round_url"],
+    ),
+    "switch_off": lambda board, ctx: switch_off_tags.board_digest(board),
+    "rollout": lambda board, ctx: board.rollout,
+}
+
+
+@dataclasses.dataclass
+class _Confidence:
+    """What the status section shows of the programme's delivery confidence."""
+
+    pk: int
+    version: int
+    level: str
+    label: str
+    justification: str
+
+    @classmethod
+    def of(cls, c):
+        return cls(c.pk, c.version, c.level, str(c.get_level_display()), c.justification)
+
+
+def _sections(request, context: dict) -> dict[str, str]:
+    """The dashboard body's sections as HTML, each cached on its own under the digest
+    of what it shows (`_SECTIONS`), the reader's rights that change it, the day, the
+    query string and the language (`core.cache.page_html`): after an edit only the
+    sections whose figures it changed are rendered again."""
+    board = context["board"]
+    access = request_access(request)
+    rights = (access.can_review, access.may_read_governance)
+    return {
+        name: page_html(
+            request,
+            namespace="reports",
+            parts=("board-section", 1, name, _digest(shows(board, context)), rights),
+            build=lambda name=name: (f"reports/_board_{name}.html", context),
+            seconds=selectors.CACHE_SECONDS,
+        )[0]
+        for name, shows in _SECTIONS.items()
+    }
 
 
 def dashboard(request):
@@ -96,7 +209,7 @@ def dashboard(request):
         board = selectors.dashboard(
             as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
         )
-        return "reports/_dashboard_main.html", {
+        context = {
             "board": board,
             **_party_table(request, board),
             # The SOR-team's judgement beside the computed status, as it stood then.
@@ -109,15 +222,34 @@ def dashboard(request):
             "tracks": Activity.Track.choices,
             "round_url": _round_url(request, board.round),
         }
+        if not request.htmx:
+            context["sections"] = _sections(request, context)
+        return "reports/_dashboard_main.html", context
 
     def governance():
-        # Live, or as the records stood at `?som_den_var=` (from their history).
+        # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
+        # cached under the records' stamp (the milestones' too: the exception notes name
+        # them), the reader's rights, the day, the query string and the language.
         access = request_access(request)
         if not access.may_read_governance:
-            return {}
+            return ""
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
-        return {"governance": governance_at(access, point)}
+        return page_html(
+            request,
+            namespace="reports",
+            parts=(
+                "governance-html",
+                1,
+                stamp(models=(*GOVERNANCE_MODELS, Milestone), at=point.at),
+                dataclasses.astuple(access),
+            ),
+            build=lambda: (
+                "reports/_governance.html",
+                {"governance": governance_at(access, point)},
+            ),
+            seconds=selectors.CACHE_SECONDS,
+        )[0]
 
     def version(at):
         # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp
@@ -134,7 +266,7 @@ def dashboard(request):
         kind="dashboard",
         title=_("Overblik"),
         build=build,
-        live_extra=governance,
+        extra_html=governance,
         version=version,
     )
 
@@ -216,12 +348,11 @@ def trend(request):
             ids = [by_key[k] for k in keys if k in by_key]
         else:
             ids = [m.id for m in candidates[: selectors.MTA_DEFAULT_COUNT]]
-        data = selectors.milestone_trend(milestone_ids=ids, as_of=chosen["as_of"], months=months)
+        data = milestone_trend_cached(milestone_ids=ids, as_of=chosen["as_of"], months=months)
         listed = {c.id for c in candidates}
         extra = [s.milestone for s in data.series if s.milestone.id not in listed]
-        return "reports/_trend_main.html", {
+        context = {
             "trend": data,
-            "chart": charts.mta_chart(data),
             "point": data.point,
             "form": form,
             "tracks": Activity.Track.choices,
@@ -233,6 +364,31 @@ def trend(request):
             "trend_table": data.table,
             "months": months,
             "month_choices": (6, 12, 18, 24, 36),
+        }
+        if request.htmx:
+            return "reports/_trend_main.html", {**context, "chart": charts.mta_chart(data)}
+        # Rendered under the digest of what it shows: an edit that changes neither the
+        # milestones to choose from nor the chosen ones' forecasts renders nothing again.
+        shows = (
+            context["candidates"],
+            sorted(context["chosen_ids"]),
+            # The trend without its moment (now, which moves every request).
+            dataclasses.replace(data, point=(data.point.at, data.point.today)),
+            board.party_choices,
+            board.party,
+            board.track,
+        )
+        return "reports/_rendered.html", {
+            "html": page_html(
+                request,
+                namespace="reports",
+                parts=("trend-content", 1, _digest(shows)),
+                build=lambda: (
+                    "reports/_trend_main.html",
+                    {**context, "chart": charts.mta_chart(data)},
+                ),
+                seconds=selectors.CACHE_SECONDS,
+            )[0]
         }
 
     return _page(request, kind="trend", title=_("Milepælstrend"), build=build)

@@ -419,3 +419,17 @@ def known_governance_build(known: KnownMonth, texts: dict | None = None) -> Know
     return KnownGovernance(
         risk=risk, requested=requested, taken=taken, action=action, exception=exception
     )
+
+
+def milestone_update_as_system(milestone: Milestone, **data) -> None:
+    """`data` saved on the milestone through the plan's service, as the system user."""
+    from milestones.services import plan as plan_services
+
+    milestone.refresh_from_db()
+    plan_services.milestone_update(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        user=system_user_get(),
+        data=data,
+        reason="Test",
+    )

@@ -17,6 +17,7 @@ from milestones.services import plan as plan_services
 from milestones.services.status import status_rebuild
 from reports.selectors import point_in_time
 from reports.selectors.status import dashboard_build
+from tests.reports.helpers import milestone_update_as_system
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,180 @@ def test_the_trend_reads_the_dashboards_lists_without_the_rest(programme):
         assert (lists.party, lists.track) == (board.party, board.track)
     past = point_in_time(None).moment - datetime.timedelta(days=40)
     assert isinstance(dashboard_lists(as_of=past), type(dashboard(as_of=past)))
+
+
+def _blocker_values(rows):
+    return [
+        (
+            b.milestone.id,
+            b.milestone.forecast_end,
+            b.expected,
+            [
+                (d.milestone.id, d.threatened, d.depth, d.milestone.forecast_end)
+                for d in b.dependants
+            ],
+            b.dependant_count,
+            b.threatened_count,
+        )
+        for b in rows
+    ]
+
+
+def _move(milestone, days):
+    milestone.refresh_from_db()
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=(milestone.forecast_date or today_get()) + datetime.timedelta(days=days),
+        user=system_user_get(),
+        reason="Test: flyttet",
+    )
+
+
+@pytest.mark.parametrize("track", [None, "external"])
+def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track):
+    """`current.blockers_kept` gives what `current.blockers` finds after every edit: an
+    edit of a milestone no candidate reaches reuses them (two small queries, no walk, no
+    ratings read whole); an edit of a dependant reached, and a milestone that slips to
+    become the most delayed candidate, find them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from milestones.models import Dependency
+    from reports.selectors import current, snapshot
+
+    scoped = current.Scoped(
+        today=point_in_time(None).today, parties=snapshot.party_refs(None), track=track
+    )
+
+    def kept():
+        return current.blockers_kept(scoped, shown=6, stamps=current.piece_stamps())
+
+    def fresh():
+        return _blocker_values(current.blockers(scoped, shown=6))
+
+    first = kept()
+    assert first and _blocker_values(first) == fresh()
+    found = current._blockers_found(scoped, shown=6, watermark=0)
+    predecessors = set(Dependency.objects.values_list("predecessor_id", flat=True))
+
+    # A milestone no candidate reaches, and with no successors (it cannot become one):
+    # a new one, its forecast then moved.
+    activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+    aside = plan_services.milestone_create(
+        user=system_user_get(),
+        data={
+            "activity": activity,
+            "key": "t-aside",
+            "title": "Ingen afhænger af den",
+            "forecast_date": today_get() + datetime.timedelta(days=40),
+        },
+    )
+    assert aside.pk not in found.looked_at | predecessors
+    assert _blocker_values(kept()) == fresh()
+    _move(aside, 30)
+    with CaptureQueriesContext(connection) as ctx:
+        again = kept()
+    assert _blocker_values(again) == _blocker_values(first) == fresh()
+    assert len(ctx.captured_queries) == 3  # the stamps, the edited since, their ratings
+
+    # A dependant reached and shown moves past its blocker: no longer threatened.
+    shown = next(d.milestone for b in first for d in b.dependants if d.threatened)
+    _move(Milestone.objects.get(pk=shown.id), 900)
+    moved = kept()
+    assert _blocker_values(moved) == fresh()
+    assert _blocker_values(moved) != _blocker_values(first)
+
+    # A milestone with successors, not walked, slips to be the most delayed: a candidate.
+    slipping = (
+        Milestone.objects.filter(
+            key__startswith="load-",
+            forecast_date__isnull=False,
+            pk__in=predecessors,
+            status__in=["planned", "in_progress"],
+        )
+        .exclude(pk__in=found.looked_at)
+        .order_by("pk")
+        .first()
+    )
+    if slipping is not None:
+        _move(slipping, 2000)
+        assert _blocker_values(kept()) == fresh()
+
+
+def _list_values(lists):
+    return {
+        name: [(m.id, m.forecast_end, m.rag.rag, m.actual_date) for m in getattr(lists, name)]
+        for name in ("due_soon", "slipped", "completed")
+    } | {
+        name: getattr(lists, name)
+        for name in ("due_soon_total", "slipped_total", "completed_total", "blockers_total")
+    }
+
+
+@pytest.mark.parametrize("track", [None, "external"])
+def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme, track):
+    """`current.milestone_lists_kept` gives what `current.milestone_lists` finds after
+    every edit: its rows reused (totals counted again) when the milestone edited is
+    not shown and does not fall among the rows shown; read again when it is shown, or
+    enters a list (moved to be the most delayed, or due tomorrow, or reached today)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.selectors import current, snapshot
+
+    scoped = current.Scoped(
+        today=point_in_time(None).today, parties=snapshot.party_refs(None), track=track
+    )
+    args = {"limit": 5, "due_days": 90, "recent_days": 60}
+
+    def kept():
+        return _list_values(
+            current.milestone_lists_kept(scoped, **args, stamps=current.piece_stamps())
+        )
+
+    def fresh():
+        return _list_values(current.milestone_lists(scoped, **args))
+
+    first = kept()
+    assert first == fresh()
+    shown = {i for name in ("due_soon", "slipped", "completed") for i, *_ in first[name]}
+    open_ones = Milestone.objects.filter(
+        key__startswith="load-", status="planned", forecast_date__isnull=False
+    ).order_by("pk")
+    if track:
+        open_ones = open_ones.filter(activity__track=track)
+
+    # Due well after the lists' 90 days, not slipped, moved a day further out: rows
+    # reused, totals counted.
+    aside = (
+        open_ones.exclude(pk__in=shown)
+        .filter(
+            materialised_status__forecast_end__gt=today_get() + datetime.timedelta(days=120),
+            materialised_status__slip_days__lte=0,
+        )
+        .first()
+    )
+    _move(aside, 1)
+    with CaptureQueriesContext(connection) as ctx:
+        reused = kept()
+    assert reused == fresh()
+    # The stamps, the edited since, their ratings, the totals: no list read again.
+    assert len(ctx.captured_queries) == 4
+
+    # A shown milestone moved: read again.
+    slipped = Milestone.objects.get(pk=first["slipped"][0][0])
+    _move(slipped, 3000)
+    assert kept() == fresh()
+
+    # Others, not shown, enter a list: due tomorrow, the most delayed, reached today.
+    for milestone, data in [
+        (open_ones.exclude(pk__in=shown).first(), {"forecast_date": today_get()}),
+        (
+            open_ones.exclude(pk__in=shown)[1],
+            {"forecast_date": today_get() - datetime.timedelta(days=5000)},
+        ),
+        (open_ones.exclude(pk__in=shown)[2], {"status": "done", "actual_date": today_get()}),
+    ]:
+        milestone_update_as_system(milestone, **data)
+        assert kept() == fresh(), data

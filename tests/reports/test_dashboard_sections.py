@@ -1,0 +1,218 @@
+"""The live dashboard's body is assembled from sections each cached on its own
+(`reports.views.dashboard._sections`), its governance section under the records' stamp:
+after every kind of edit the next read is the page a fresh render gives (nothing
+stale, in both languages, for each filter), and a section whose figures the edit did
+not change is not rendered again."""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench.loaddata import Scale, load_data_generate
+from core.dates import today
+from core.history import record_save, system_user_get
+from milestones.models import Activity, Dependency, Milestone, ProgressUpdate, RolloutPhase
+from milestones.services import plan as plan_services
+from milestones.services.status import status_rebuild
+from register.models import Entry, ShakState
+from register.services import entry_state_set
+from tests.governance.helpers import make_risk
+from tests.reports.helpers import milestone_update_as_system
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+
+SECTIONS = ("status", "slipped", "blockers", "due_done", "round", "switch_off", "rollout")
+
+
+@pytest.fixture
+def programme(db):
+    load_data_generate(
+        scale=Scale(parties=6, activities=30, milestones_per_activity=5, rounds=3, months=8)
+    )
+    status_rebuild()
+
+
+def _plain(html: str) -> str:
+    """The page without what differs between two renders of the same data (the masked
+    CSRF token)."""
+    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1", html)
+
+
+def _read(client, params, language):
+    response = client.get(reverse("reports:dashboard"), params, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    names = {t.name for t in response.templates}
+    return _plain(response.content.decode()), {
+        s for s in SECTIONS if f"reports/_board_{s}.html" in names
+    }
+
+
+def _fresh(client, params, language) -> str:
+    cache.clear()
+    return _read(client, params, language)[0]
+
+
+_move = milestone_update_as_system
+
+
+def _edits():
+    """(what, edit, sections it may change): each a real save through a service."""
+    user = system_user_get()
+    milestones = Milestone.objects.filter(key__startswith="load-", status="planned")
+
+    def forecast():
+        m = milestones.filter(forecast_date__isnull=False).order_by("pk")[3]
+        plan_services.milestone_forecast_set(
+            milestone_id=m.pk,
+            version=m.version,
+            forecast_date=m.forecast_date + datetime.timedelta(days=300),
+            user=user,
+            reason="Test: flyttet",
+        )
+
+    def reached():
+        _move(milestones.order_by("pk")[5], status="done", actual_date=today())
+
+    def dependency():
+        first, second = milestones.order_by("-pk")[:2]
+        if not Dependency.objects.filter(predecessor=second, successor=first).exists():
+            plan_services.dependency_add(predecessor=second, successor=first, user=user)
+
+    def progress():
+        update = ProgressUpdate.objects.filter(status__in=["submitted", "accepted"]).first()
+        update.risks = "Test: en ny risiko i runden"
+        record_save(update, user=user, reason="Test", clean=False)
+
+    def register():
+        entry = Entry.objects.exclude(state=ShakState.RETIRED).order_by("key").first()
+        entry_state_set(
+            entry_id=entry.pk,
+            version=entry.version,
+            user=user,
+            state=ShakState.RETIRED,
+            date=today(),
+            confirmed_by="Test",
+            reason="Test",
+        )
+
+    def rollout():
+        phase = RolloutPhase.objects.filter(milestone__isnull=False).order_by("number").first()
+        if phase is not None:
+            _move(phase.milestone, forecast_date=today() + datetime.timedelta(days=77))
+
+    def governance():
+        make_risk(user, title="Testrisiko: leverandøren er stoppet", p=5, i=5)
+
+    return [
+        ("forecast moved", forecast),
+        ("milestone reached", reached),
+        ("dependency added", dependency),
+        ("progress update", progress),
+        ("register edit", register),
+        ("roll-out phase's milestone moved", rollout),
+        ("governance record", governance),
+    ]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("filters", ["", "party", "track"])
+def test_every_edit_shows_on_the_next_read(programme, client_for, editor, language, filters):
+    client = client_for(editor)
+    activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+    params = {
+        "": {},
+        "party": {"part": activity.responsible_party.key},
+        "track": {"spor": activity.track},
+    }[filters]
+    _read(client, params, language)
+    for what, edit in _edits():
+        edit()
+        cached, _rendered = _read(client, params, language)
+        assert cached == _fresh(client, params, language), what
+    assert "Testrisiko: leverandøren er stoppet" in cached
+
+
+def test_a_section_is_rendered_again_only_when_what_it_shows_changes(programme, client_for, editor):
+    client = client_for(editor)
+    _html, rendered = _read(client, {}, "da")
+    assert rendered == set(SECTIONS)  # cold: every section
+    _html, rendered = _read(client, {}, "da")
+    assert rendered == set()  # warm: the page's HTML
+
+    update = ProgressUpdate.objects.filter(status__in=["submitted", "accepted"]).first()
+    update.risks = "Test: en ny risiko i runden"
+    record_save(update, user=system_user_get(), reason="Test", clean=False)
+    html, rendered = _read(client, {}, "da")
+    assert "Test: en ny risiko i runden" in html
+    assert "round" in rendered
+    assert not rendered & {"status", "slipped", "blockers", "due_done", "rollout"}
+
+    # The other language is its own entry: rendered, then kept.
+    _html, rendered = _read(client, {}, "en")
+    assert rendered == set(SECTIONS)
+    _html, rendered = _read(client, {}, "en")
+    assert rendered == set()
+
+
+def test_a_warm_dashboard_reads_the_stamps_once(programme, client_for, editor):
+    """Warm, the dashboard asks what the trivial page asks and one query for all the
+    stamps its parts are keyed by (its governance section's too)."""
+    client = client_for(editor)
+    url = reverse("reports:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as trivial:
+        client.get(reverse("accessibility"))
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    stamps = [q for q in warm.captured_queries if "MAX(history_id)" in q["sql"]]
+    assert len(stamps) == 1
+    assert len(warm.captured_queries) <= len(trivial.captured_queries) + 1
+
+
+def test_the_trend_moves_with_its_chosen_milestones_only(programme, client_for, editor):
+    """The trend's series are cached under the chosen milestones' history: a forecast of
+    one of them moved shows on the next read (the page's HTML with it); an edit of
+    another milestone reads no history of the chosen ones again."""
+    from reports.selectors.trend import milestone_trend, milestone_trend_cached
+
+    client = client_for(editor)
+    chosen = list(
+        Milestone.objects.filter(
+            key__startswith="load-", status="planned", forecast_date__isnull=False
+        ).order_by("pk")[:2]
+    )
+    params = {"m": [m.key for m in chosen]}
+    url = reverse("reports:trend")
+
+    def series(trend):
+        return [(s.milestone.id, s.milestone.forecast_date, s.points) for s in trend.series]
+
+    client.get(url, params)
+    first = chosen[0]
+    plan_services.milestone_forecast_set(
+        milestone_id=first.pk,
+        version=first.version,
+        forecast_date=first.forecast_date + datetime.timedelta(days=200),
+        user=system_user_get(),
+        reason="Test: flyttet",
+    )
+    response = client.get(url, params)
+    shown = series(response.context["trend"])
+    ids = [m.pk for m in chosen]
+    assert shown == series(milestone_trend(milestone_ids=ids))
+    assert shown[0][1] == first.forecast_date + datetime.timedelta(days=200)
+    assert _plain(response.content.decode()) == _plain(
+        (cache.clear(), client.get(url, params))[1].content.decode()
+    )
+
+    other = Milestone.objects.exclude(pk__in=ids).filter(key__startswith="load-").first()
+    _move(other, title="Omdøbt i testen")
+    with CaptureQueriesContext(connection) as ctx:
+        cached = milestone_trend_cached(milestone_ids=ids)
+    assert series(cached) == series(milestone_trend(milestone_ids=ids))
+    assert not any('historicalmilestone"."forecast_date' in q["sql"] for q in ctx.captured_queries)
