@@ -146,7 +146,7 @@ def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bo
     return query
 
 
-def _milestone_shows(m) -> tuple:
+def milestone_shows(m) -> tuple:
     """A milestone row's own values (its version too: a save through the services moves
     it; the values themselves catch a write that does not)."""
     return (
@@ -169,12 +169,12 @@ def _milestone_shows(m) -> tuple:
 def _list_row_shows(m) -> tuple:
     activity = m.activity
     party = activity.responsible_party.label
-    return (*_milestone_shows(m), activity.key, activity.title, party)
+    return (*milestone_shows(m), activity.key, activity.title, party)
 
 
 def _activity_page_row_shows(m) -> tuple:
     before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
-    return (*_milestone_shows(m), before)
+    return (*milestone_shows(m), before)
 
 
 _MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}

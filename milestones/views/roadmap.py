@@ -29,7 +29,7 @@ from ..models import (
     Milestone,
 )
 from ..selectors import status
-from .plan import CountedPaginator, milestone_rows_cached
+from .plan import CountedPaginator, cached_rows, milestone_rows_cached, milestone_shows
 
 
 # ---------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def roadmap(request):
             1,
             stamp,
             request_access(request).can_edit_plan,
-            *(extra.cache_part(request) for extra in _roadmap_extras()),
+            *_extra_parts(request),
         ),
         build=lambda: ("milestones/_roadmap_main.html", _roadmap_context(request, stamp=stamp)),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
@@ -107,7 +107,7 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     if summary is None:
         activities = list(selectors.roadmap_activities(**chosen))
         _attach_extra_facts(request, activities)
-        context["groups"] = _roadmap_groups(activities, today=today, baseline=baseline)
+        context["groups"] = _roadmap_groups(request, activities, today=today, baseline=baseline)
     elif not (track or party):
         page = Paginator(summary.parties, selectors.ROADMAP_SUMMARY_PAGE_SIZE).get_page(
             request.GET.get("side")
@@ -119,7 +119,7 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
             summary_groups=_summary_groups(page),
         )
     else:
-        count = selectors.roadmap_filter(**chosen).count()
+        count = summary.count_of(track=track, party_id=party.id if party else None)
         paginator = CountedPaginator(
             selectors.roadmap_activities(**chosen), selectors.ROADMAP_PAGE_SIZE, count=count
         )
@@ -130,6 +130,7 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
             page=page,
             total=count,
             groups=_roadmap_groups(
+                request,
                 activities,
                 today=today,
                 baseline=baseline,
@@ -140,14 +141,23 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     return context
 
 
-def _roadmap_groups(activities, *, today, baseline, summary=None, party=None):
-    """Activities grouped by track and party, with RAG, roll-ups and own assessments.
+def _roadmap_groups(request, activities, *, today, baseline, summary=None, party=None):
+    """Activities grouped by track and party, with RAG, roll-ups and own assessments, each
+    activity's HTML in `activity.row_html` (`_roadmap_activity_rows`).
 
     Without `summary` the activities are all there are: a party's roll-up is over them.
     With it they are a page: a party's roll-up, and a track's count, come from it."""
     groups = selectors.roadmap_groups(activities)
-    status.attach_rollups(activities, today=today, baseline=baseline)
+    # RAG from the milestones' materialised rows, read with them (the rule where a row is
+    # not rated today or another baseline is chosen); an activity's roll-up by the rule's
+    # own worst-of over them.
+    status.attach_materialised_rags(
+        [m for a in activities for m in a.milestones.all()], today=today, baseline=baseline
+    )
+    for activity in activities:
+        activity.rag_rollup = status.party_rollup([activity])
     status.attach_self_assessments(activities)
+    _roadmap_activity_rows(request, activities)
     for group in groups:
         for party_group in group.parties:
             if summary is None:
@@ -163,6 +173,39 @@ def _roadmap_groups(activities, *, today, baseline, summary=None, party=None):
             )
             group.total = row.activity_count if row else None
     return groups
+
+
+def _roadmap_activity_shows(activity) -> tuple:
+    """What an activity's block on the roadmap shows that can change: its own values, its
+    plan versions, its roll-up, the party's own assessment and each milestone's row."""
+    u = activity.self_assessment
+    assessed = u and (u.pk, u.status, u.self_rag, u.self_rag_reason, u.round.period, u.party.label)
+    return (
+        activity.version,
+        activity.key,
+        activity.title,
+        activity.status,
+        activity.status_source,
+        tuple(activity.demo_fields or ()),
+        tuple((a.baseline.name, a.baseline.short_label) for a in activity.appearances.all()),
+        activity.rag_rollup,
+        assessed,
+        tuple(milestone_shows(m) for m in activity.milestones.all()),
+    )
+
+
+def _roadmap_activity_rows(request, activities) -> None:
+    """`activity.row_html` for each activity: `_roadmap_activity.html`, cached per activity
+    under what it shows (`views.plan.cached_rows`), the apps' facts by their `cache_part`
+    (who may see them and their latest change): an edit renders only its activity."""
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity.html",
+        name="activity",
+        shows=_roadmap_activity_shows,
+        context={"extra_parts": _extra_parts(request)},
+    )
 
 
 def _party_options(parties, chosen) -> str:
@@ -300,6 +343,16 @@ def _roadmap_extras() -> list:
     each has `facts(request, activities)` → {activity id: (template, context)} and
     `cache_part(request)` for the key of the roadmap's cached HTML."""
     return [import_string(name) for name in settings.ROADMAP_EXTRA_FACTS]
+
+
+def _extra_parts(request) -> tuple:
+    """The roadmap extensions' `cache_part`s, asked once per request."""
+    parts = getattr(request, "_roadmap_extra_parts", None)
+    if parts is None:
+        parts = request._roadmap_extra_parts = tuple(
+            extra.cache_part(request) for extra in _roadmap_extras()
+        )
+    return parts
 
 
 def _attach_extra_facts(request, activities) -> None:
