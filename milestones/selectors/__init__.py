@@ -20,6 +20,7 @@ from .roadmap import (
     roadmap_groups,
     roadmap_parties,
     roadmap_summary,
+    stamp_part,
 )
 from .rollout import PhaseCount, rollout_counts
 from .rounds import (
@@ -34,6 +35,7 @@ from .rounds import (
     RoundPartyRow,
     cell_state,
     party_round_cells,
+    round_counts_stamp,
     round_current,
     round_matrix,
     round_obligations,
@@ -73,10 +75,12 @@ __all__ = [
     "roadmap_groups",
     "roadmap_parties",
     "roadmap_summary",
+    "stamp_part",
     "rollout_counts",
     "round_current",
     "round_matrix",
     "round_obligations",
+    "round_counts_stamp",
     "round_party_counts",
     "rounds_overview",
     "state_of_status",
