@@ -92,13 +92,13 @@ FILTER_FORM_MODELS = (Goal, Baseline, Party)
 
 
 def cached_rows(
-    request, items, *, template: str, name: str, shows, context: dict, ident=None
+    request, items, *, template: str, name: str, shows, context: dict, ident=None, prepare=None
 ) -> None:
     """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
     and `context`, cached per item (`ident(item)`, default its pk) under `shows(item)`
     (everything the row renders that can change), the context's values, the editor
     right and the language; one round trip to the cache, and only the rows not found
-    are rendered."""
+    are rendered (`prepare(items)` first, with those: a row's own cached parts)."""
     items = list(items)
     ident = ident or (lambda item: item.pk)
     fixed = tuple(sorted((k, str(v)) for k, v in context.items()))
@@ -108,6 +108,8 @@ def cached_rows(
     row = get_template(template)
 
     def render_rows(missing):
+        if prepare is not None:
+            prepare([by_id[i] for i in missing])
         base = {**context, "access": request_access(request)}
         return {i: row.render({**base, name: by_id[i]}) for i in missing}
 

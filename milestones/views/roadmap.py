@@ -197,7 +197,22 @@ def _roadmap_activity_shows(activity) -> tuple:
 def _roadmap_activity_rows(request, activities) -> None:
     """`activity.row_html` for each activity: `_roadmap_activity.html`, cached per activity
     under what it shows (`views.plan.cached_rows`), the apps' facts by their `cache_part`
-    (who may see them and their latest change): an edit renders only its activity."""
+    (who may see them and their latest change), and within a block to render each
+    milestone's row under its own: an edit renders only its milestone's row and its
+    activity's frame."""
+
+    def milestone_rows(missing) -> None:
+        # The blocks to render: their milestones' rows each cached on its own, so an
+        # edit of one milestone renders its row and its activity's frame.
+        cached_rows(
+            request,
+            [m for activity in missing for m in activity.milestones.all()],
+            template="milestones/_roadmap_milestone_row.html",
+            name="m",
+            shows=milestone_shows,
+            context={},
+        )
+
     cached_rows(
         request,
         activities,
@@ -205,6 +220,7 @@ def _roadmap_activity_rows(request, activities) -> None:
         name="activity",
         shows=_roadmap_activity_shows,
         context={"extra_parts": _extra_parts(request)},
+        prepare=milestone_rows,
     )
 
 
