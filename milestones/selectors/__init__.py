@@ -2,8 +2,9 @@
 the roadmap (`roadmap`), reporting rounds (`rounds`), KOMBIT's roll-out (`rollout`) and the
 plan pages' RAG and slip (`status`). The public API is importable from `milestones.selectors`."""
 
-from .lists import LIST_PAGE_MODELS, list_data_version
+from .lists import LIST_PAGE_MODELS, list_data_version, sized_stamp
 from .roadmap import (
+    PLAN_PAGE_MODELS,
     ROADMAP_ALL,
     ROADMAP_PAGE_SIZE,
     ROADMAP_SUMMARY_PAGE_SIZE,
@@ -47,6 +48,8 @@ from .rounds import (
 __all__ = [
     "LIST_PAGE_MODELS",
     "list_data_version",
+    "sized_stamp",
+    "PLAN_PAGE_MODELS",
     "ROADMAP_ALL",
     "ROADMAP_PAGE_SIZE",
     "ROADMAP_SUMMARY_PAGE_SIZE",

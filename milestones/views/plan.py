@@ -58,25 +58,27 @@ def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("side"))
 
 
-def list_page(request, template: str, main: str, build, *, kind: str, stamp=None, live=None):
+def list_page(
+    request, template: str, main: str, build, *, kind: str, models=None, rows=None, live=None
+):
     """Render a list page whose content (`main`, from `build()` -> context) is cached
     as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
-    under the lists' data version (`stamp`, default `selectors.list_data_version()`),
-    the editor right, the day, the query string and the language. A small plan's list
-    is rendered live, so an edit is always seen. `live`: context the page's own
-    template renders outside the cached content, on every request."""
+    under the stamp of `models` and `rows` (default the lists', `LIST_PAGE_MODELS` and
+    the baseline entries; read with the plan's size in one query,
+    `selectors.sized_stamp`), the editor right, the day, the query string and the
+    language. A small plan's list is rendered live, so an edit is always seen. `live`:
+    context the page's own template renders outside the cached content, on every
+    request."""
     live = live or {}
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = selectors.sized_stamp(
+        models or selectors.LIST_PAGE_MODELS, rows=(BaselineEntry,) if rows is None else rows
+    )
+    if not large:
         return render(request, template, {**build(), **live})
     body, _context = page_html(
         request,
         namespace="milestones",
-        parts=(
-            f"{kind}-html",
-            1,
-            stamp or selectors.list_data_version(),
-            request_access(request).can_edit_plan,
-        ),
+        parts=(f"{kind}-html", 1, stamp, request_access(request).can_edit_plan),
         build=lambda: (main, build()),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )

@@ -15,7 +15,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from core.cache import page_html
-from core.cache import stamp as data_stamp
 from parties.access import request_access
 
 from .. import selectors
@@ -24,7 +23,6 @@ from ..models import (
     ActivityParticipant,
     ActivityPlanVersion,
     Baseline,
-    BaselineEntry,
     Dependency,
     Milestone,
 )
@@ -46,9 +44,9 @@ def roadmap(request):
     the plan's data version (one query), like the dashboard, so any save through the
     services shows on the next request. A fixed number of queries in each case,
     whatever the size of the plan."""
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = selectors.sized_stamp(selectors.PLAN_PAGE_MODELS)
+    if not large:
         return render(request, "milestones/roadmap.html", _roadmap_context(request))
-    stamp = selectors.plan_data_version()
     body, _context = page_html(
         request,
         namespace="milestones",
@@ -267,19 +265,15 @@ def activity_detail(request, key):
     def build():
         return "milestones/_activity_detail_main.html", _activity_context(request, activity.pk)
 
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = selectors.sized_stamp(ACTIVITY_PAGE_MODELS)
+    if not large:
         template, context = build()
         body = render_to_string(template, context, request)
     else:
         body, _context = page_html(
             request,
             namespace="milestones",
-            parts=(
-                "activity-html",
-                1,
-                data_stamp(models=ACTIVITY_PAGE_MODELS, rows=(BaselineEntry,)),
-                request_access(request).can_edit_plan,
-            ),
+            parts=("activity-html", 1, stamp, request_access(request).can_edit_plan),
             build=build,
             seconds=selectors.SUMMARY_CACHE_SECONDS,
         )
