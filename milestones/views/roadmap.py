@@ -44,7 +44,7 @@ def roadmap(request):
     the plan's data version (one query), like the dashboard, so any save through the
     services shows on the next request. A fixed number of queries in each case,
     whatever the size of the plan."""
-    large, stamp = selectors.sized_stamp(selectors.PLAN_PAGE_MODELS)
+    large, stamp = _roadmap_stamp(request)
     if not large:
         return render(request, "milestones/roadmap.html", _roadmap_context(request))
     body, _context = page_html(
@@ -350,19 +350,34 @@ def _activity_context(request, pk: int) -> dict:
 
 def _roadmap_extras() -> list:
     """The roadmap's extensions from the apps above milestones (`ROADMAP_EXTRA_FACTS`):
-    each has `facts(request, activities)` → {activity id: (template, context)} and
-    `cache_part(request)` for the key of the roadmap's cached HTML."""
+    each has `facts(request, activities)` → {activity id: (template, context)},
+    `cache_part(request)` for the key of the roadmap's cached HTML and its activities'
+    blocks, and may name `stamp_models`: models whose history the facts read, stamped
+    with the plan in the roadmap's one stamp query."""
     return [import_string(name) for name in settings.ROADMAP_EXTRA_FACTS]
 
 
+def _roadmap_stamp(request) -> tuple[bool, tuple]:
+    """(whether the plan is large, the roadmap's stamp) in one query: the plan's models
+    and the models the extensions' facts read (their `stamp_models`, if they name any);
+    the extensions' part of it and their `cache_part`s go into `_extra_parts`."""
+    extras = _roadmap_extras()
+    models = tuple(model for extra in extras for model in getattr(extra, "stamp_models", ()))
+    large, stamp = selectors.sized_stamp((*selectors.PLAN_PAGE_MODELS, *models))
+    start = 2 * len(selectors.PLAN_PAGE_MODELS)
+    request._roadmap_extra_parts = (
+        *(extra.cache_part(request) for extra in extras),
+        stamp[start : start + 2 * len(models)],
+    )
+    return large, stamp
+
+
 def _extra_parts(request) -> tuple:
-    """The roadmap extensions' `cache_part`s, asked once per request."""
-    parts = getattr(request, "_roadmap_extra_parts", None)
-    if parts is None:
-        parts = request._roadmap_extra_parts = tuple(
-            extra.cache_part(request) for extra in _roadmap_extras()
-        )
-    return parts
+    """The roadmap extensions' `cache_part`s and the stamp of their `stamp_models`, read
+    once per request (`_roadmap_stamp`)."""
+    if not hasattr(request, "_roadmap_extra_parts"):
+        _roadmap_stamp(request)
+    return request._roadmap_extra_parts
 
 
 def _attach_extra_facts(request, activities) -> None:
