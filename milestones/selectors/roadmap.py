@@ -90,32 +90,37 @@ def roadmap_filter(
     return activities
 
 
+# An activity's plan versions as the roadmap lists them.
+APPEARANCES = ActivityPlanVersion.objects.select_related("baseline").order_by(
+    "baseline__sequence", "pk"
+)
+
+
 def roadmap_activities(
     *,
     plan_version: Baseline | None = None,
     track: str | None = None,
     party_id: int | None = None,
+    appearances: bool = True,
 ) -> QuerySet[Activity]:
     """The roadmap's activities in the order shown (track, responsible party, order), each
-    with its milestones and plan versions prefetched when the query set is read: slice it
-    first to prefetch for a page only. Three queries."""
+    with its milestones (and their ratings) and plan versions prefetched when the query
+    set is read: slice it first to prefetch for a page only. Three queries (two without
+    `appearances`: the page reads them for the activities' blocks it renders)."""
+    prefetch = [
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("materialised_status").order_by(
+                "sort_order", "forecast_date", "pk"
+            ),
+        )
+    ]
+    if appearances:
+        prefetch.append(Prefetch("appearances", queryset=APPEARANCES))
     return (
         roadmap_filter(plan_version=plan_version, track=track, party_id=party_id)
         .select_related("responsible_party", "goal")
-        .prefetch_related(
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.select_related("materialised_status").order_by(
-                    "sort_order", "forecast_date", "pk"
-                ),
-            ),
-            Prefetch(
-                "appearances",
-                queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                    "baseline__sequence", "pk"
-                ),
-            ),
-        )
+        .prefetch_related(*prefetch)
         .annotate(track_rank=_track_rank())
         .order_by("track_rank", "responsible_party__name", "sort_order", "title", "pk")
     )

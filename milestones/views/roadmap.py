@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from core.cache import page_html
 from parties.access import request_access
+from parties.models import Party
 
 from .. import selectors
 from ..models import (
@@ -25,8 +26,10 @@ from ..models import (
     Baseline,
     Dependency,
     Milestone,
+    ProgressUpdate,
 )
 from ..selectors import status
+from ..selectors.roadmap import APPEARANCES
 from .plan import CountedPaginator, cached_rows, milestone_rows_cached, milestone_shows
 
 
@@ -103,8 +106,7 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "party_id": party.id if party else None,
     }
     if summary is None:
-        activities = list(selectors.roadmap_activities(**chosen))
-        _attach_extra_facts(request, activities)
+        activities = list(selectors.roadmap_activities(**chosen, appearances=False))
         context["groups"] = _roadmap_groups(request, activities, today=today, baseline=baseline)
     elif not (track or party):
         page = Paginator(summary.parties, selectors.ROADMAP_SUMMARY_PAGE_SIZE).get_page(
@@ -119,11 +121,12 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     else:
         count = summary.count_of(track=track, party_id=party.id if party else None)
         paginator = CountedPaginator(
-            selectors.roadmap_activities(**chosen), selectors.ROADMAP_PAGE_SIZE, count=count
+            selectors.roadmap_activities(**chosen, appearances=False),
+            selectors.ROADMAP_PAGE_SIZE,
+            count=count,
         )
         page = paginator.get_page(request.GET.get("side"))
         activities = list(page.object_list)
-        _attach_extra_facts(request, activities)
         context.update(
             page=page,
             total=count,
@@ -154,7 +157,6 @@ def _roadmap_groups(request, activities, *, today, baseline, summary=None, party
     )
     for activity in activities:
         activity.rag_rollup = status.party_rollup([activity])
-    status.attach_self_assessments(activities)
     _roadmap_activity_rows(request, activities)
     for group in groups:
         for party_group in group.parties:
@@ -173,11 +175,16 @@ def _roadmap_groups(request, activities, *, today, baseline, summary=None, party
     return groups
 
 
+# What an activity's block shows besides its own values and its milestones: its plan
+# versions (their baselines' names) and the party's own assessment (progress updates,
+# the party's name), watched by their part of the plan's stamp (`_extra_parts`), so that
+# only the blocks to render read them.
+BLOCK_MODELS = (ActivityPlanVersion, Baseline, ProgressUpdate, Party)
+
+
 def _roadmap_activity_shows(activity) -> tuple:
-    """What an activity's block on the roadmap shows that can change: its own values, its
-    plan versions, its roll-up, the party's own assessment and each milestone's row."""
-    u = activity.self_assessment
-    assessed = u and (u.pk, u.status, u.self_rag, u.self_rag_reason, u.round.period, u.party.label)
+    """What an activity's block on the roadmap shows that can change with it: its own
+    values, its roll-up and each milestone's row (the rest: `BLOCK_MODELS`)."""
     return (
         activity.version,
         activity.key,
@@ -185,9 +192,7 @@ def _roadmap_activity_shows(activity) -> tuple:
         activity.status,
         activity.status_source,
         tuple(activity.demo_fields or ()),
-        tuple((a.baseline.name, a.baseline.short_label) for a in activity.appearances.all()),
         activity.rag_rollup,
-        assessed,
         tuple(milestone_shows(m) for m in activity.milestones.all()),
     )
 
@@ -199,9 +204,13 @@ def _roadmap_activity_rows(request, activities) -> None:
     milestone's row under its own: an edit renders only its milestone's row and its
     activity's frame."""
 
-    def milestone_rows(missing) -> None:
-        # The blocks to render: their milestones' rows each cached on its own, so an
+    def prepare(missing) -> None:
+        # The blocks to render: what they show besides the activity and its milestones
+        # (read for them only), and their milestones' rows each cached on its own, so an
         # edit of one milestone renders its row and its activity's frame.
+        prefetch_related_objects(missing, Prefetch("appearances", queryset=APPEARANCES))
+        status.attach_self_assessments(missing)
+        _attach_extra_facts(request, missing)
         cached_rows(
             request,
             [m for activity in missing for m in activity.milestones.all()],
@@ -218,7 +227,7 @@ def _roadmap_activity_rows(request, activities) -> None:
         name="activity",
         shows=_roadmap_activity_shows,
         context={"extra_parts": _extra_parts(request)},
-        prepare=milestone_rows,
+        prepare=prepare,
     )
 
 
@@ -368,13 +377,14 @@ def _roadmap_stamp(request) -> tuple[bool, tuple]:
     request._roadmap_extra_parts = (
         *(extra.cache_part(request) for extra in extras),
         stamp[start : start + 2 * len(models)],
+        selectors.stamp_part(stamp, BLOCK_MODELS),
     )
     return large, stamp
 
 
 def _extra_parts(request) -> tuple:
-    """The roadmap extensions' `cache_part`s and the stamp of their `stamp_models`, read
-    once per request (`_roadmap_stamp`)."""
+    """The roadmap extensions' `cache_part`s, the stamp of their `stamp_models` and of
+    `BLOCK_MODELS`, read once per request (`_roadmap_stamp`)."""
     if not hasattr(request, "_roadmap_extra_parts"):
         _roadmap_stamp(request)
     return request._roadmap_extra_parts

@@ -24,7 +24,14 @@ from bench.loaddata import Scale, load_data_generate
 from core.history import record_save
 from milestones import selectors
 from milestones.dates import format_plan_date
-from milestones.models import Activity, Milestone, RoundObligation
+from milestones.models import (
+    Activity,
+    ActivityPlanVersion,
+    Baseline,
+    Milestone,
+    ProgressUpdate,
+    RoundObligation,
+)
 from milestones.rag import Rag, milestone_rag, rags_for, rollup
 from milestones.selectors import status
 from milestones.services import plan as plan_services
@@ -233,6 +240,44 @@ def test_a_track_page_shows_an_edit_on_the_next_request_to_every_reader(
     assert when["da"] != when["en"]
     assert when["da"] in as_reader and when["en"] not in as_reader
     assert when["en"] in english and when["da"] not in english
+
+
+def test_a_track_pages_blocks_follow_the_own_assessment_and_the_plan_versions(
+    client_for, steering, editor
+):
+    """What a block shows besides its activity and milestones (the party's own assessment,
+    the plan versions) is read only for blocks to render, under its part of the stamp:
+    a change of either shows on the next request."""
+    grow(70)
+    client = client_for(steering)
+    update = (
+        ProgressUpdate.objects.filter(
+            activity__key__startswith="load-", status=ProgressUpdate.Status.SUBMITTED
+        )
+        .exclude(self_rag="")
+        .order_by("activity__key")
+        .first()
+    )
+    activity = update.activity
+    url = _track_page_of(activity.milestones.order_by("pk").first())
+
+    def block(html: str) -> str:
+        link = reverse("milestones:activity_detail", args=[activity.key])
+        return html.split(f'<a href="{link}">', 1)[1].split("</article>", 1)[0]
+
+    _queries, html = get(client, url)
+    colour = "red" if update.self_rag != "red" else "green"
+    assert f'sp-self-rag"><span class="sp-rag sp-rag--{colour}"' not in block(html)
+    update.self_rag, update.self_rag_reason = colour, "Vurderet igen"
+    record_save(update, user=editor, reason="Ny vurdering", clean=False)
+    _queries, html = get(client, url)
+    assert f'sp-self-rag"><span class="sp-rag sp-rag--{colour}"' in block(html)
+    baseline = Baseline.objects.filter(is_plan_version=True).order_by("sequence").first()
+    assert not activity.appearances.filter(baseline=baseline).exists()
+    appearance = ActivityPlanVersion(activity=activity, baseline=baseline, title_in_document="x")
+    record_save(appearance, user=editor)
+    _queries, html = get(client, url)
+    assert f'title="{baseline.name}">{baseline.short_label}</span>' in block(html)
 
 
 def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
