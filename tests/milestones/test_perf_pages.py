@@ -82,6 +82,13 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def rename(milestone, title: str, editor) -> None:
+    """A milestone renamed through the plan's service (a real edit)."""
+    plan_services.milestone_update(
+        milestone_id=milestone.pk, version=milestone.version, user=editor, data={"title": title}
+    )
+
+
 def _main(html: str) -> str:
     """The page's main content (the header's forms carry a fresh CSRF token each time)."""
     return html.split("<main", 1)[1].split("</main>", 1)[0]
@@ -177,12 +184,7 @@ def test_a_save_shows_on_the_next_request_of_a_large_plan(client_for, editor):
     url = f"{reverse('milestones:roadmap')}?part={milestone.activity.responsible_party.key}"
     _queries, before = get(client, url)
     assert milestone.title in before
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=editor,
-        data={"title": "Omdøbt milepæl i et stort program"},
-    )
+    rename(milestone, "Omdøbt milepæl i et stort program", editor)
     _queries, after = get(client, url)
     assert "Omdøbt milepæl i et stort program" in after
 
@@ -212,12 +214,7 @@ def test_a_track_page_shows_an_edit_on_the_next_request_to_every_reader(
     in_english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     for client in (editing, reading, in_english):
         get(client, url)
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=editor,
-        data={"title": "Omdøbt milepæl på sporets side"},
-    )
+    rename(milestone, "Omdøbt milepæl på sporets side", editor)
     _queries, as_editor = get(editing, url)
     _queries, as_reader = get(reading, url)
     _queries, english = get(in_english, url)
@@ -377,12 +374,7 @@ def test_a_large_rounds_parties_follow_what_they_show_not_the_milestones(client_
     get(client, url)
     warm, before = get(client, url)
     milestone = Milestone.objects.filter(key__startswith="load-").order_by("key").first()
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=editor,
-        data={"title": "Omdøbt milepæl uden for runden"},
-    )
+    rename(milestone, "Omdøbt milepæl uden for runden", editor)
     after_milestone, html = get(client, url)
     assert after_milestone == warm and _main(html) == _main(before)
     party = selectors.round_party_counts(round_, today=timezone.localdate())[0].party
