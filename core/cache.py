@@ -68,15 +68,19 @@ def stamp(
     models: Sequence[type[Model]],
     rows: Sequence[type[Model]] = (),
     at: datetime.datetime | None = None,
+    counts: Sequence[type[Model]] = (),
 ) -> tuple:
     """A stamp that changes whenever a row of `models` (with history) or a new row of
     `rows` (without history) is saved: one query, the same for the same lists.
 
     With `at`, the stamp of the data as it stood then: the newest history at or
     before `at` (rows without history are watched whole, as they are read whole).
-    Inside `stamps_read_once` for these models, no query."""
+
+    `counts`: the number of rows of each of these models now, last in the stamp, read
+    in the same query (a page that is shown otherwise when large asks it with its stamp).
+    Inside `stamps_read_once` for these models (and no `counts`), no query."""
     known = _SCOPE.get()
-    if known is not None:
+    if known is not None and not counts:
         try:
             return (
                 *(v for m in models for v in known[(at, "history", m)]),
@@ -84,20 +88,20 @@ def stamp(
             )
         except KeyError:
             pass
-    return _stamp_query(models, rows, at)
+    return _stamp_query(models, rows, at, counts)
 
 
-def _stamp_query(models, rows, at) -> tuple:
-    key = (tuple(models), tuple(rows), at is not None)
+def _stamp_query(models, rows, at, counts=()) -> tuple:
+    key = (tuple(models), tuple(rows), at is not None, tuple(counts))
     sql = _STAMP_SQL.get(key)
     if sql is None:
-        sql = _STAMP_SQL[key] = _stamp_sql(models, rows, past=at is not None)
+        sql = _STAMP_SQL[key] = _stamp_sql(models, rows, past=at is not None, counts=counts)
     with connection.cursor() as cursor:
         cursor.execute(sql, [at] * (2 * len(models)) if at is not None else None)
         return tuple(str(value) for value in cursor.fetchone())
 
 
-def _stamp_sql(with_history, without_history, *, past: bool = False) -> str:
+def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) -> str:
     quote = connection.ops.quote_name
     where = " WHERE history_date <= %s" if past else ""
     parts = []
@@ -107,6 +111,8 @@ def _stamp_sql(with_history, without_history, *, past: bool = False) -> str:
         parts.append(f"(SELECT MAX(history_date) FROM {table}{where})")
     for model in without_history:
         parts.append(f"(SELECT MAX(id) FROM {quote(model._meta.db_table)})")
+    for model in counts:
+        parts.append(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})")
     return "SELECT " + ", ".join(parts)
 
 

@@ -3,8 +3,6 @@
 confidence beside an activity's rule-based RAG, with its justification and its history
 on the activity's page, its level and justification on the roadmap."""
 
-from django.db.models import Max
-
 from parties.access import request_access
 
 from .models import DeliveryConfidence
@@ -24,16 +22,16 @@ def activity_confidence(request, activity):
 
 class RoadmapConfidence:
     """The delivery confidence per activity on the roadmap, for people who may read
-    governance. `cache_part` goes into the key of the roadmap's cached HTML (who may
-    see it, and the latest rating), so a rating shows at once and never to others."""
+    governance. `cache_part` (who may see it) and the stamp of `stamp_models` (the
+    latest rating, read with the roadmap's own stamp) go into the key of the roadmap's
+    cached HTML, so a rating shows at once and never to others."""
 
     template = "governance/_roadmap_confidence.html"
+    stamp_models = (DeliveryConfidence,)
 
     @staticmethod
     def cache_part(request):
-        if not request_access(request).may_read_governance:
-            return None
-        return DeliveryConfidence.history.aggregate(latest=Max("history_id"))["latest"] or 0
+        return request_access(request).may_read_governance
 
     @classmethod
     def facts(cls, request, activities) -> dict:

@@ -2,8 +2,9 @@
 the roadmap (`roadmap`), reporting rounds (`rounds`), KOMBIT's roll-out (`rollout`) and the
 plan pages' RAG and slip (`status`). The public API is importable from `milestones.selectors`."""
 
-from .lists import LIST_PAGE_MODELS, list_data_version
+from .lists import LIST_PAGE_MODELS, list_data_version, sized_stamp
 from .roadmap import (
+    PLAN_PAGE_MODELS,
     ROADMAP_ALL,
     ROADMAP_PAGE_SIZE,
     ROADMAP_SUMMARY_PAGE_SIZE,
@@ -20,6 +21,7 @@ from .roadmap import (
     roadmap_groups,
     roadmap_parties,
     roadmap_summary,
+    stamp_part,
 )
 from .rollout import PhaseCount, rollout_counts
 from .rounds import (
@@ -34,6 +36,7 @@ from .rounds import (
     RoundPartyRow,
     cell_state,
     party_round_cells,
+    round_counts_stamp,
     round_current,
     round_matrix,
     round_obligations,
@@ -45,6 +48,8 @@ from .rounds import (
 __all__ = [
     "LIST_PAGE_MODELS",
     "list_data_version",
+    "sized_stamp",
+    "PLAN_PAGE_MODELS",
     "ROADMAP_ALL",
     "ROADMAP_PAGE_SIZE",
     "ROADMAP_SUMMARY_PAGE_SIZE",
@@ -73,10 +78,12 @@ __all__ = [
     "roadmap_groups",
     "roadmap_parties",
     "roadmap_summary",
+    "stamp_part",
     "rollout_counts",
     "round_current",
     "round_matrix",
     "round_obligations",
+    "round_counts_stamp",
     "round_party_counts",
     "rounds_overview",
     "state_of_status",

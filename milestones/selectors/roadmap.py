@@ -90,30 +90,37 @@ def roadmap_filter(
     return activities
 
 
+# An activity's plan versions as the roadmap lists them.
+APPEARANCES = ActivityPlanVersion.objects.select_related("baseline").order_by(
+    "baseline__sequence", "pk"
+)
+
+
 def roadmap_activities(
     *,
     plan_version: Baseline | None = None,
     track: str | None = None,
     party_id: int | None = None,
+    appearances: bool = True,
 ) -> QuerySet[Activity]:
     """The roadmap's activities in the order shown (track, responsible party, order), each
-    with its milestones and plan versions prefetched when the query set is read: slice it
-    first to prefetch for a page only. Three queries."""
+    with its milestones (and their ratings) and plan versions prefetched when the query
+    set is read: slice it first to prefetch for a page only. Three queries (two without
+    `appearances`: the page reads them for the activities' blocks it renders)."""
+    prefetch = [
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("materialised_status").order_by(
+                "sort_order", "forecast_date", "pk"
+            ),
+        )
+    ]
+    if appearances:
+        prefetch.append(Prefetch("appearances", queryset=APPEARANCES))
     return (
         roadmap_filter(plan_version=plan_version, track=track, party_id=party_id)
         .select_related("responsible_party", "goal")
-        .prefetch_related(
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.order_by("sort_order", "forecast_date", "pk"),
-            ),
-            Prefetch(
-                "appearances",
-                queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                    "baseline__sequence", "pk"
-                ),
-            ),
-        )
+        .prefetch_related(*prefetch)
         .annotate(track_rank=_track_rank())
         .order_by("track_rank", "responsible_party__name", "sort_order", "title", "pk")
     )
@@ -194,6 +201,15 @@ class RoadmapSummary:
     def activity_count(self) -> int:
         return sum(row.activity_count for row in self.tracks)
 
+    def count_of(self, *, track: str = "", party_id: int | None = None) -> int:
+        """The activities of a track, a party or a party within a track (no query)."""
+        rows = self.parties if party_id is not None else self.tracks
+        return sum(
+            row.activity_count
+            for row in rows
+            if (not track or row.track == track) and (party_id is None or row.party_id == party_id)
+        )
+
     def for_track(self, track: str) -> SummaryRow | None:
         return next((row for row in self.tracks if row.track == track), None)
 
@@ -236,10 +252,11 @@ def roadmap_summary(
     Rating every milestone of a large plan takes a while (about 0.2 s at 20,000), so the
     result is cached under `plan_data_version()` (one query, or pass its `stamp`) and the day.
     """
+    stamp = stamp or plan_data_version()
     parts = (
         "roadmap-summary",
         2,
-        stamp or plan_data_version(),
+        stamp,
         today.isoformat(),
         plan_version.pk if plan_version else None,
         baseline.pk if baseline else None,
@@ -247,7 +264,9 @@ def roadmap_summary(
     return cached(
         "milestones",
         parts,
-        lambda: _roadmap_summary_build(plan_version=plan_version, baseline=baseline, today=today),
+        lambda: _roadmap_summary_build(
+            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp
+        ),
         seconds=SUMMARY_CACHE_SECONDS,
     )
 
@@ -278,30 +297,80 @@ def _reading_copy(values: dict) -> Milestone:
     return milestone
 
 
-def _roadmap_summary_build(*, plan_version, baseline, today) -> RoadmapSummary:
+# What the summary's counts and names read: an edit of a milestone leaves them as they are.
+STRUCTURE_MODELS = (Activity, ActivityPlanVersion, Baseline, Party)
+
+
+def stamp_part(stamp: tuple, models) -> tuple:
+    """The part of a `plan_data_version()` stamp that watches `models` (of
+    `PLAN_PAGE_MODELS`; two values each, no query)."""
+    at = {model: 2 * i for i, model in enumerate(PLAN_PAGE_MODELS)}
+    return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """The summary's counts and names: activities per track and per (track, party) in
+    roadmap order, and each party's key and name."""
+
+    parties: dict[int, tuple[str, str]]
+    track_activities: dict[str, int]
+    party_activities: dict[tuple[str, int], int]
+
+
+def _activity_rows(activities, names: dict) -> list[tuple]:
+    """The activities' (id, track, party, order, title) in roadmap order, so that ties in
+    a roll-up name the milestone the page would."""
+    rank = {value: i for i, value in enumerate(Activity.Track.values)}
+    return sorted(
+        activities.values_list("id", "track", "responsible_party_id", "sort_order", "title"),
+        key=lambda r: (rank.get(r[1], len(rank)), names.get(r[2], ""), r[3], r[4], r[0]),
+    )
+
+
+def _structure_build(activities) -> _Structure:
+    parties = {pk: (key, name) for pk, key, name in Party.objects.values_list("id", "key", "name")}
+    names = {pk: name for pk, (_key, name) in parties.items()}
+    track_activities: dict[str, int] = {}
+    party_activities: dict[tuple[str, int], int] = {}
+    for _id, track, party_id, _order, _title in _activity_rows(activities, names):
+        track_activities[track] = track_activities.get(track, 0) + 1
+        party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
+    return _Structure(parties, track_activities, party_activities)
+
+
+def _roadmap_summary_build(*, plan_version, baseline, today, stamp) -> RoadmapSummary:
+    """The summary: its counts and names cached under the stamp of what they read
+    (`STRUCTURE_MODELS`: an edit of a milestone reads them from the cache), its roll-ups
+    the stored ones (or rated by the rule)."""
     activities = Activity.objects.order_by()
     milestones = Milestone.objects.order_by()
     if plan_version is not None:
         activities = activities.filter(appearances__baseline=plan_version)
         milestones = milestones.filter(activity__appearances__baseline=plan_version)
-    parties = {pk: (key, name) for pk, key, name in Party.objects.values_list("id", "key", "name")}
+    structure = cached(
+        "milestones",
+        (
+            "roadmap-structure",
+            1,
+            stamp_part(stamp, STRUCTURE_MODELS),
+            plan_version.pk if plan_version else None,
+        ),
+        lambda: _structure_build(activities),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
+    parties, track_activities, party_activities = (
+        structure.parties,
+        structure.track_activities,
+        structure.party_activities,
+    )
     names = {pk: name for pk, (_key, name) in parties.items()}
     rank = {value: i for i, value in enumerate(Activity.Track.values)}
-    # In roadmap order, so that ties in a roll-up name the milestone the page would.
-    activity_rows = sorted(
-        activities.values_list("id", "track", "responsible_party_id", "sort_order", "title"),
-        key=lambda r: (rank.get(r[1], len(rank)), names.get(r[2], ""), r[3], r[4], r[0]),
-    )
-    track_activities: dict[str, int] = {}
-    party_activities: dict[tuple[str, int], int] = {}
-    for _id, track, party_id, _order, _title in activity_rows:
-        track_activities[track] = track_activities.get(track, 0) + 1
-        party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
     if baseline is not None and baseline.is_active and status_current(today):
         by_track, by_party = _summary_rollups_stored(plan_version, rank, names)
     else:
         by_track, by_party = _summary_rollups_rated(
-            activity_rows, milestones, plan_version, baseline, today
+            _activity_rows(activities, names), milestones, plan_version, baseline, today
         )
     return RoadmapSummary(
         tracks=[

@@ -17,7 +17,7 @@ from ..models import (
     ReportingRound,
     RoundObligation,
 )
-from .roadmap import SUMMARY_CACHE_SECONDS
+from .roadmap import SUMMARY_CACHE_SECONDS, stamp_part
 
 
 class CellState:
@@ -173,6 +173,16 @@ class RoundParty(NamedTuple):
     name: str
 
 
+# What a round's counts read: its obligations, progress updates and the parties' names
+# (an edit of a milestone or an activity leaves them as they are).
+ROUND_COUNT_MODELS = (Party, RoundObligation, ProgressUpdate)
+
+
+def round_counts_stamp(stamp: tuple) -> tuple:
+    """The part of a `plan_data_version()` stamp that the round's counts depend on."""
+    return stamp_part(stamp, ROUND_COUNT_MODELS)
+
+
 def round_party_counts(
     round_: ReportingRound, *, today: datetime.date, stamp: tuple | None = None
 ) -> list[RoundPartyCount]:
@@ -185,7 +195,7 @@ def round_party_counts(
         return _round_party_counts(round_, today=today)
     return cached(
         "milestones",
-        ("round-party-counts", 1, stamp, round_.pk, today.isoformat()),
+        ("round-party-counts", 2, round_counts_stamp(stamp), round_.pk, today.isoformat()),
         lambda: _round_party_counts(round_, today=today),
         seconds=SUMMARY_CACHE_SECONDS,
     )

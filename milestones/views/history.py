@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.cache import stamp as data_stamp
 from parties.access import request_access
 
 from .. import history
@@ -160,7 +159,8 @@ def change_feed(request):
         "milestones/_change_feed_main.html",
         build,
         kind="change-feed",
-        stamp=data_stamp(models=tuple(history.KINDS.values())),
+        models=tuple(history.KINDS.values()),
+        rows=(),
     )
 
 

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.cache import stamp as data_stamp
 from parties.access import request_access
 from parties.models import Membership, Party
 
@@ -71,7 +70,8 @@ def party_list(request):
         "parties/_party_list_main.html",
         build,
         kind="party-list",
-        stamp=data_stamp(models=PARTY_LIST_MODELS),
+        models=PARTY_LIST_MODELS,
+        rows=(),
     )
 
 
@@ -106,6 +106,7 @@ def party_detail(request, key):
         "parties/_party_detail_main.html",
         build,
         kind="party-page",
-        stamp=data_stamp(models=PARTY_PAGE_MODELS),
+        models=PARTY_PAGE_MODELS,
+        rows=(),
         live={"party": party, "members": members},
     )

@@ -58,25 +58,27 @@ def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("side"))
 
 
-def list_page(request, template: str, main: str, build, *, kind: str, stamp=None, live=None):
+def list_page(
+    request, template: str, main: str, build, *, kind: str, models=None, rows=None, live=None
+):
     """Render a list page whose content (`main`, from `build()` -> context) is cached
     as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
-    under the lists' data version (`stamp`, default `selectors.list_data_version()`),
-    the editor right, the day, the query string and the language. A small plan's list
-    is rendered live, so an edit is always seen. `live`: context the page's own
-    template renders outside the cached content, on every request."""
+    under the stamp of `models` and `rows` (default the lists', `LIST_PAGE_MODELS` and
+    the baseline entries; read with the plan's size in one query,
+    `selectors.sized_stamp`), the editor right, the day, the query string and the
+    language. A small plan's list is rendered live, so an edit is always seen. `live`:
+    context the page's own template renders outside the cached content, on every
+    request."""
     live = live or {}
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = selectors.sized_stamp(
+        models or selectors.LIST_PAGE_MODELS, rows=(BaselineEntry,) if rows is None else rows
+    )
+    if not large:
         return render(request, template, {**build(), **live})
     body, _context = page_html(
         request,
         namespace="milestones",
-        parts=(
-            f"{kind}-html",
-            1,
-            stamp or selectors.list_data_version(),
-            request_access(request).can_edit_plan,
-        ),
+        parts=(f"{kind}-html", 1, stamp, request_access(request).can_edit_plan),
         build=lambda: (main, build()),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
@@ -92,13 +94,13 @@ FILTER_FORM_MODELS = (Goal, Baseline, Party)
 
 
 def cached_rows(
-    request, items, *, template: str, name: str, shows, context: dict, ident=None
+    request, items, *, template: str, name: str, shows, context: dict, ident=None, prepare=None
 ) -> None:
     """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
     and `context`, cached per item (`ident(item)`, default its pk) under `shows(item)`
     (everything the row renders that can change), the context's values, the editor
     right and the language; one round trip to the cache, and only the rows not found
-    are rendered."""
+    are rendered (`prepare(items)` first, with those: a row's own cached parts)."""
     items = list(items)
     ident = ident or (lambda item: item.pk)
     fixed = tuple(sorted((k, str(v)) for k, v in context.items()))
@@ -108,6 +110,8 @@ def cached_rows(
     row = get_template(template)
 
     def render_rows(missing):
+        if prepare is not None:
+            prepare([by_id[i] for i in missing])
         base = {**context, "access": request_access(request)}
         return {i: row.render({**base, name: by_id[i]}) for i in missing}
 
@@ -146,7 +150,7 @@ def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bo
     return query
 
 
-def _milestone_shows(m) -> tuple:
+def milestone_shows(m) -> tuple:
     """A milestone row's own values (its version too: a save through the services moves
     it; the values themselves catch a write that does not)."""
     return (
@@ -169,12 +173,12 @@ def _milestone_shows(m) -> tuple:
 def _list_row_shows(m) -> tuple:
     activity = m.activity
     party = activity.responsible_party.label
-    return (*_milestone_shows(m), activity.key, activity.title, party)
+    return (*milestone_shows(m), activity.key, activity.title, party)
 
 
 def _activity_page_row_shows(m) -> tuple:
     before = tuple((d.predecessor.key, d.predecessor.title) for d in m.predecessor_links.all())
-    return (*_milestone_shows(m), before)
+    return (*milestone_shows(m), before)
 
 
 _MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}

@@ -18,11 +18,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.cache import cached
 from core.forms import add_service_errors
 from parties.access import request_access
 from parties.models import Party
@@ -205,13 +207,35 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
         context["matrix"] = selectors.round_matrix(round_, today=today)
         context["add_form"] = add_form or ObligationAddForm()
         return context
-    rows = selectors.round_party_counts(round_, today=today, stamp=selectors.plan_data_version())
+    stamp = selectors.plan_data_version()
+    rows = selectors.round_party_counts(round_, today=today, stamp=stamp)
     counts = {state: sum(r.counts[state] for r in rows) for state in selectors.CellState.ORDER}
     row = next((r for r in rows if r.party.key == request.GET.get("part")), None)
     if row is None:
         context["matrix"] = selectors.RoundMatrix(round=round_, rows=[], counts=counts)
-        context["party_page"] = Paginator(rows, selectors.ROUND_PARTY_PAGE_SIZE).get_page(
-            request.GET.get("side")
+        # The parties' table as HTML, under the counts' stamp, the day, the page asked
+        # for and the language (`cached`): the same for every reviewer.
+        context["party_table"] = cached(
+            "milestones",
+            (
+                "round-parties-html",
+                1,
+                selectors.round_counts_stamp(stamp),
+                round_.pk,
+                today.isoformat(),
+                request.get_full_path(),
+            ),
+            lambda: render_to_string(
+                "milestones/reporting/_round_parties.html",
+                {
+                    "matrix": context["matrix"],
+                    "party_page": Paginator(rows, selectors.ROUND_PARTY_PAGE_SIZE).get_page(
+                        request.GET.get("side")
+                    ),
+                },
+                request,
+            ),
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
         )
         return context
     party = context["party"] = row.party

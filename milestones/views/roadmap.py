@@ -5,7 +5,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from core.cache import page_html
-from core.cache import stamp as data_stamp
 from parties.access import request_access
+from parties.models import Party
 
 from .. import selectors
 from ..models import (
@@ -24,12 +24,13 @@ from ..models import (
     ActivityParticipant,
     ActivityPlanVersion,
     Baseline,
-    BaselineEntry,
     Dependency,
     Milestone,
+    ProgressUpdate,
 )
 from ..selectors import status
-from .plan import CountedPaginator, milestone_rows_cached
+from ..selectors.roadmap import APPEARANCES
+from .plan import CountedPaginator, cached_rows, milestone_rows_cached, milestone_shows
 
 
 # ---------------------------------------------------------------------------
@@ -46,9 +47,9 @@ def roadmap(request):
     the plan's data version (one query), like the dashboard, so any save through the
     services shows on the next request. A fixed number of queries in each case,
     whatever the size of the plan."""
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = _roadmap_stamp(request)
+    if not large:
         return render(request, "milestones/roadmap.html", _roadmap_context(request))
-    stamp = selectors.plan_data_version()
     body, _context = page_html(
         request,
         namespace="milestones",
@@ -57,7 +58,7 @@ def roadmap(request):
             1,
             stamp,
             request_access(request).can_edit_plan,
-            *(extra.cache_part(request) for extra in _roadmap_extras()),
+            *_extra_parts(request),
         ),
         build=lambda: ("milestones/_roadmap_main.html", _roadmap_context(request, stamp=stamp)),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
@@ -105,9 +106,8 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "party_id": party.id if party else None,
     }
     if summary is None:
-        activities = list(selectors.roadmap_activities(**chosen))
-        _attach_extra_facts(request, activities)
-        context["groups"] = _roadmap_groups(activities, today=today, baseline=baseline)
+        activities = list(selectors.roadmap_activities(**chosen, appearances=False))
+        context["groups"] = _roadmap_groups(request, activities, today=today, baseline=baseline)
     elif not (track or party):
         page = Paginator(summary.parties, selectors.ROADMAP_SUMMARY_PAGE_SIZE).get_page(
             request.GET.get("side")
@@ -119,17 +119,19 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
             summary_groups=_summary_groups(page),
         )
     else:
-        count = selectors.roadmap_filter(**chosen).count()
+        count = summary.count_of(track=track, party_id=party.id if party else None)
         paginator = CountedPaginator(
-            selectors.roadmap_activities(**chosen), selectors.ROADMAP_PAGE_SIZE, count=count
+            selectors.roadmap_activities(**chosen, appearances=False),
+            selectors.ROADMAP_PAGE_SIZE,
+            count=count,
         )
         page = paginator.get_page(request.GET.get("side"))
         activities = list(page.object_list)
-        _attach_extra_facts(request, activities)
         context.update(
             page=page,
             total=count,
             groups=_roadmap_groups(
+                request,
                 activities,
                 today=today,
                 baseline=baseline,
@@ -140,14 +142,22 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     return context
 
 
-def _roadmap_groups(activities, *, today, baseline, summary=None, party=None):
-    """Activities grouped by track and party, with RAG, roll-ups and own assessments.
+def _roadmap_groups(request, activities, *, today, baseline, summary=None, party=None):
+    """Activities grouped by track and party, with RAG, roll-ups and own assessments, each
+    activity's HTML in `activity.row_html` (`_roadmap_activity_rows`).
 
     Without `summary` the activities are all there are: a party's roll-up is over them.
     With it they are a page: a party's roll-up, and a track's count, come from it."""
     groups = selectors.roadmap_groups(activities)
-    status.attach_rollups(activities, today=today, baseline=baseline)
-    status.attach_self_assessments(activities)
+    # RAG from the milestones' materialised rows, read with them (the rule where a row is
+    # not rated today or another baseline is chosen); an activity's roll-up by the rule's
+    # own worst-of over them.
+    status.attach_materialised_rags(
+        [m for a in activities for m in a.milestones.all()], today=today, baseline=baseline
+    )
+    for activity in activities:
+        activity.rag_rollup = status.party_rollup([activity])
+    _roadmap_activity_rows(request, activities)
     for group in groups:
         for party_group in group.parties:
             if summary is None:
@@ -163,6 +173,62 @@ def _roadmap_groups(activities, *, today, baseline, summary=None, party=None):
             )
             group.total = row.activity_count if row else None
     return groups
+
+
+# What an activity's block shows besides its own values and its milestones: its plan
+# versions (their baselines' names) and the party's own assessment (progress updates,
+# the party's name), watched by their part of the plan's stamp (`_extra_parts`), so that
+# only the blocks to render read them.
+BLOCK_MODELS = (ActivityPlanVersion, Baseline, ProgressUpdate, Party)
+
+
+def _roadmap_activity_shows(activity) -> tuple:
+    """What an activity's block on the roadmap shows that can change with it: its own
+    values, its roll-up and each milestone's row (the rest: `BLOCK_MODELS`)."""
+    return (
+        activity.version,
+        activity.key,
+        activity.title,
+        activity.status,
+        activity.status_source,
+        tuple(activity.demo_fields or ()),
+        activity.rag_rollup,
+        tuple(milestone_shows(m) for m in activity.milestones.all()),
+    )
+
+
+def _roadmap_activity_rows(request, activities) -> None:
+    """`activity.row_html` for each activity: `_roadmap_activity.html`, cached per activity
+    under what it shows (`views.plan.cached_rows`), the apps' facts by their `cache_part`
+    (who may see them and their latest change), and within a block to render each
+    milestone's row under its own: an edit renders only its milestone's row and its
+    activity's frame."""
+
+    def prepare(missing) -> None:
+        # The blocks to render: what they show besides the activity and its milestones
+        # (read for them only), and their milestones' rows each cached on its own, so an
+        # edit of one milestone renders its row and its activity's frame.
+        prefetch_related_objects(missing, Prefetch("appearances", queryset=APPEARANCES))
+        status.attach_self_assessments(missing)
+        _attach_extra_facts(request, missing)
+        cached_rows(
+            request,
+            [m for activity in missing for m in activity.milestones.all()],
+            template="milestones/_roadmap_milestone_row.html",
+            name="m",
+            shows=milestone_shows,
+            context={},
+        )
+
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity.html",
+        name="activity",
+        shows=_roadmap_activity_shows,
+        context={"extra_parts": _extra_parts(request)},
+        prepare=prepare,
+    )
 
 
 def _party_options(parties, chosen) -> str:
@@ -208,19 +274,15 @@ def activity_detail(request, key):
     def build():
         return "milestones/_activity_detail_main.html", _activity_context(request, activity.pk)
 
-    if Activity.objects.count() <= selectors.ROADMAP_ALL:
+    large, stamp = selectors.sized_stamp(ACTIVITY_PAGE_MODELS)
+    if not large:
         template, context = build()
         body = render_to_string(template, context, request)
     else:
         body, _context = page_html(
             request,
             namespace="milestones",
-            parts=(
-                "activity-html",
-                1,
-                data_stamp(models=ACTIVITY_PAGE_MODELS, rows=(BaselineEntry,)),
-                request_access(request).can_edit_plan,
-            ),
+            parts=("activity-html", 1, stamp, request_access(request).can_edit_plan),
             build=build,
             seconds=selectors.SUMMARY_CACHE_SECONDS,
         )
@@ -297,9 +359,35 @@ def _activity_context(request, pk: int) -> dict:
 
 def _roadmap_extras() -> list:
     """The roadmap's extensions from the apps above milestones (`ROADMAP_EXTRA_FACTS`):
-    each has `facts(request, activities)` → {activity id: (template, context)} and
-    `cache_part(request)` for the key of the roadmap's cached HTML."""
+    each has `facts(request, activities)` → {activity id: (template, context)},
+    `cache_part(request)` for the key of the roadmap's cached HTML and its activities'
+    blocks, and may name `stamp_models`: models whose history the facts read, stamped
+    with the plan in the roadmap's one stamp query."""
     return [import_string(name) for name in settings.ROADMAP_EXTRA_FACTS]
+
+
+def _roadmap_stamp(request) -> tuple[bool, tuple]:
+    """(whether the plan is large, the roadmap's stamp) in one query: the plan's models
+    and the models the extensions' facts read (their `stamp_models`, if they name any);
+    the extensions' part of it and their `cache_part`s go into `_extra_parts`."""
+    extras = _roadmap_extras()
+    models = tuple(model for extra in extras for model in getattr(extra, "stamp_models", ()))
+    large, stamp = selectors.sized_stamp((*selectors.PLAN_PAGE_MODELS, *models))
+    start = 2 * len(selectors.PLAN_PAGE_MODELS)
+    request._roadmap_extra_parts = (
+        *(extra.cache_part(request) for extra in extras),
+        stamp[start : start + 2 * len(models)],
+        selectors.stamp_part(stamp, BLOCK_MODELS),
+    )
+    return large, stamp
+
+
+def _extra_parts(request) -> tuple:
+    """The roadmap extensions' `cache_part`s, the stamp of their `stamp_models` and of
+    `BLOCK_MODELS`, read once per request (`_roadmap_stamp`)."""
+    if not hasattr(request, "_roadmap_extra_parts"):
+        _roadmap_stamp(request)
+    return request._roadmap_extra_parts
 
 
 def _attach_extra_facts(request, activities) -> None:

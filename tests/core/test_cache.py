@@ -47,6 +47,18 @@ def test_rows_without_history_count_by_their_newest_id(db):
     assert stamp(models=[Party], rows=[BaselineEntry]) != before
 
 
+def test_a_stamp_counts_rows_in_its_own_query(db, editor, django_assert_num_queries):
+    """`counts=`: the number of rows, last in the stamp, read in the stamp's one query."""
+    factories.PartyFactory()
+    with django_assert_num_queries(1):
+        counted = stamp(models=[Party], counts=[Party])
+    assert counted[:-1] == party_stamp()
+    assert int(counted[-1]) == Party.objects.count()
+    record_save(factories.PartyFactory.build(), user=editor)
+    again = stamp(models=[Party], counts=[Party])
+    assert int(again[-1]) == int(counted[-1]) + 1 and again[:-1] != counted[:-1]
+
+
 def test_a_cached_result_is_built_again_when_the_stamp_moves(db, editor):
     party = factories.PartyFactory()
     builds = []

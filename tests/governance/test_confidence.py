@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from governance.services import records
-from milestones.models import Activity
+from milestones.models import Activity, Milestone
 
 
 def _rate(editor, activity, level, justification, version):
@@ -91,3 +91,26 @@ def test_the_roadmap_shows_the_confidence_beside_each_activitys_rag(client_for, 
     hidden = client_for(outsider).get(url)
     assert hidden.status_code == 403
     assert "Kontrakten er ikke underskrevet." not in hidden.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_large_roadmaps_track_page_shows_a_rating_on_the_next_request(client_for, editor):
+    """A large plan's track page is cached per activity; the rating's stamp is read with
+    the plan's, so a new rating, and a changed one, show on the next request."""
+    from django.core.cache import cache
+
+    from tests.milestones.test_perf_pages import _track_page_of, grow
+
+    cache.clear()
+    grow(70)
+    milestone = Milestone.objects.filter(key__startswith="load-").order_by("key").first()
+    activity = milestone.activity
+    url = _track_page_of(milestone)
+    client = client_for(editor)
+    assert "Leveringssikkerhed:" not in client.get(url).content.decode()
+    rating = _rate(editor, activity, "amber", "Kontrakten er ikke underskrevet.", 0)
+    assert "Kontrakten er ikke underskrevet." in client.get(url).content.decode()
+    _rate(editor, activity, "green", "Kontrakten er underskrevet.", rating.version)
+    body = client.get(url).content.decode()
+    assert "Kontrakten er underskrevet." in body and "ikke underskrevet" not in body
+    cache.clear()

@@ -7,10 +7,12 @@ show of a large plan agrees with the plan's own roll-ups; RAG reasons are worded
 when read. Synthetic programmes come from `generate_load_data`'s generator.
 """
 
+import datetime
 import pickle
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,11 +21,21 @@ from django.utils import timezone, translation
 
 from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
+from core.history import record_save
 from milestones import selectors
-from milestones.models import Activity, Milestone, RoundObligation
-from milestones.rag import Rag, milestone_rag, rollup
+from milestones.dates import format_plan_date
+from milestones.models import (
+    Activity,
+    ActivityPlanVersion,
+    Baseline,
+    Milestone,
+    ProgressUpdate,
+    RoundObligation,
+)
+from milestones.rag import Rag, milestone_rag, rags_for, rollup
 from milestones.selectors import status
 from milestones.services import plan as plan_services
+from parties.models import Party
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +80,18 @@ def cold_and_warm(client, url: str) -> tuple[int, int]:
 
 def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def rename(milestone, title: str, editor) -> None:
+    """A milestone renamed through the plan's service (a real edit)."""
+    plan_services.milestone_update(
+        milestone_id=milestone.pk, version=milestone.version, user=editor, data={"title": title}
+    )
+
+
+def _main(html: str) -> str:
+    """The page's main content (the header's forms carry a fresh CSRF token each time)."""
+    return html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def current_round():
@@ -160,14 +184,134 @@ def test_a_save_shows_on_the_next_request_of_a_large_plan(client_for, editor):
     url = f"{reverse('milestones:roadmap')}?part={milestone.activity.responsible_party.key}"
     _queries, before = get(client, url)
     assert milestone.title in before
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=editor,
-        data={"title": "Omdøbt milepæl i et stort program"},
-    )
+    rename(milestone, "Omdøbt milepæl i et stort program", editor)
     _queries, after = get(client, url)
     assert "Omdøbt milepæl i et stort program" in after
+
+
+def _track_page_of(milestone) -> str:
+    """The roadmap's page of the milestone's track and party that shows its activity."""
+    activity = milestone.activity
+    in_order = list(
+        selectors.roadmap_activities(track=activity.track, party_id=activity.responsible_party_id)
+    )
+    side = in_order.index(activity) // selectors.ROADMAP_PAGE_SIZE + 1
+    party = activity.responsible_party.key
+    return f"{reverse('milestones:roadmap')}?spor={activity.track}&part={party}&side={side}"
+
+
+def test_a_track_page_shows_an_edit_on_the_next_request_to_every_reader(
+    client_for, editor, steering
+):
+    """Each activity's block is cached on its own: an edit shows on the next request,
+    to an editor (with the edit links) and a reader (without), in Danish and English."""
+    grow(70)
+    milestone = Milestone.objects.filter(key__startswith="load-").order_by("key").first()
+    activity = milestone.activity
+    url = _track_page_of(milestone)
+    edit_link = reverse("milestones:activity_edit", args=[activity.key])
+    editing, reading, in_english = client_for(editor), client_for(steering), client_for(steering)
+    in_english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for client in (editing, reading, in_english):
+        get(client, url)
+    rename(milestone, "Omdøbt milepæl på sporets side", editor)
+    _queries, as_editor = get(editing, url)
+    _queries, as_reader = get(reading, url)
+    _queries, english = get(in_english, url)
+    for html in (as_editor, as_reader, english):
+        assert "Omdøbt milepæl på sporets side" in html
+        assert html.count('<article class="sp-activity">') == min(
+            selectors.ROADMAP_PAGE_SIZE,
+            Activity.objects.filter(
+                track=activity.track, responsible_party=activity.responsible_party
+            ).count(),
+        )
+    assert edit_link in as_editor and edit_link not in as_reader
+    # The rows follow the reader's language (here its dates: the catalogues' English is
+    # compiled by `make`, the formats are the project's own).
+    milestone.refresh_from_db()
+    when = {}
+    for language in ("da", "en"):
+        with translation.override(language):
+            when[language] = format_plan_date(milestone.forecast_date, milestone.forecast_precision)
+    assert when["da"] != when["en"]
+    assert when["da"] in as_reader and when["en"] not in as_reader
+    assert when["en"] in english and when["da"] not in english
+
+
+def test_a_track_pages_blocks_follow_the_own_assessment_and_the_plan_versions(
+    client_for, steering, editor
+):
+    """What a block shows besides its activity and milestones (the party's own assessment,
+    the plan versions) is read only for blocks to render, under its part of the stamp:
+    a change of either shows on the next request."""
+    grow(70)
+    client = client_for(steering)
+    update = (
+        ProgressUpdate.objects.filter(
+            activity__key__startswith="load-", status=ProgressUpdate.Status.SUBMITTED
+        )
+        .exclude(self_rag="")
+        .order_by("activity__key")
+        .first()
+    )
+    activity = update.activity
+    url = _track_page_of(activity.milestones.order_by("pk").first())
+
+    def block(html: str) -> str:
+        link = reverse("milestones:activity_detail", args=[activity.key])
+        return html.split(f'<a href="{link}">', 1)[1].split("</article>", 1)[0]
+
+    _queries, html = get(client, url)
+    colour = "red" if update.self_rag != "red" else "green"
+    assert f'sp-self-rag"><span class="sp-rag sp-rag--{colour}"' not in block(html)
+    update.self_rag, update.self_rag_reason = colour, "Vurderet igen"
+    record_save(update, user=editor, reason="Ny vurdering", clean=False)
+    _queries, html = get(client, url)
+    assert f'sp-self-rag"><span class="sp-rag sp-rag--{colour}"' in block(html)
+    baseline = Baseline.objects.filter(is_plan_version=True).order_by("sequence").first()
+    assert not activity.appearances.filter(baseline=baseline).exists()
+    appearance = ActivityPlanVersion(activity=activity, baseline=baseline, title_in_document="x")
+    record_save(appearance, user=editor)
+    _queries, html = get(client, url)
+    assert f'title="{baseline.name}">{baseline.short_label}</span>' in block(html)
+
+
+def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
+    client_for, steering, editor
+):
+    """The page's RAG is read from the materialised rows, which follow the edit."""
+    grow(70)
+    client = client_for(steering)
+    milestone = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("key")
+        .first()
+    )
+    url = _track_page_of(milestone)
+    get(client, url)
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
+        user=editor,
+        reason="Flyttet et år frem",
+    )
+    milestone.refresh_from_db()
+    _queries, html = get(client, url)
+    today = timezone.localdate()
+    rating = rags_for([milestone], today=today)[milestone.pk]
+    block = html.split(reverse("milestones:milestone_detail", args=[milestone.key]))[1]
+    row = block.split("</tr>")[0]
+    assert f"sp-rag--{rating.rag}" in row
+    activities = list(
+        selectors.roadmap_activities(
+            track=milestone.activity.track, party_id=milestone.activity.responsible_party_id
+        )
+    )
+    expected = next(a for a in activities if a.pk == milestone.activity_id)
+    status.attach_rollups([expected], today=today, baseline=status.baseline_for(None)[0])
+    assert expected.rag_rollup.label in html
 
 
 # ---------------------------------------------------------------------------
@@ -217,6 +361,29 @@ def test_a_large_round_is_shown_by_party_with_the_same_queries(client_for, edito
             cold_and_warm(client, f"{url}?part={party.key}"),
         ]
     assert counts[150] == counts[300], counts
+
+
+def test_a_large_rounds_parties_follow_what_they_show_not_the_milestones(client_for, editor):
+    """The round's counts and parties' table are cached under the stamp of obligations,
+    updates and parties: a milestone's edit leaves them (the warm page's queries), a
+    party renamed through the services shows on the next request."""
+    grow(150)
+    client = client_for(editor)
+    round_ = current_round()
+    url = reverse("milestones:reporting_round", args=[f"{round_.period:%Y-%m}"])
+    get(client, url)
+    warm, before = get(client, url)
+    milestone = Milestone.objects.filter(key__startswith="load-").order_by("key").first()
+    rename(milestone, "Omdøbt milepæl uden for runden", editor)
+    after_milestone, html = get(client, url)
+    assert after_milestone == warm and _main(html) == _main(before)
+    party = selectors.round_party_counts(round_, today=timezone.localdate())[0].party
+    renamed = Party.objects.get(pk=party.pk)
+    renamed.name = "Aaa omdøbt part i runden"
+    record_save(renamed, user=editor, reason="Nyt navn")
+    after_party, html = get(client, url)
+    assert after_party > warm
+    assert "Aaa omdøbt part i runden" in html and f">{party.name}</a>" not in html
 
 
 def test_a_large_round_counts_each_party_as_the_matrix_does(client_for, editor):
