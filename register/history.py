@@ -5,7 +5,9 @@ The shape matches `milestones.history.HistoryEntry`, so the same template shows 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import Value
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from milestones.dates import format_plan_date
@@ -115,16 +117,18 @@ LINKS = (
 
 
 def _links(rows) -> dict[int, dict[str, frozenset[int]]]:
-    """The activities and milestones each Entry history row recorded (two queries)."""
+    """The activities and milestones each Entry history row recorded (one query)."""
     found: dict[int, dict[str, set[int]]] = {
         r.history_id: {n: set() for n, *_ in LINKS} for r in rows
     }
-    for name, relation, attname, _model, _label in LINKS:
-        through = Entry.history.model._meta.get_field(relation).related_model
-        for history_id, target in through.objects.filter(history_id__in=list(found)).values_list(
-            "history_id", attname
-        ):
-            found[history_id][name].add(target)
+    parts = [
+        Entry.history.model._meta.get_field(relation)
+        .related_model.objects.filter(history_id__in=list(found))
+        .values_list("history_id", attname, Value(name))
+        for name, relation, attname, _model, _label in LINKS
+    ]
+    for history_id, target, name in parts[0].union(*parts[1:], all=True):
+        found[history_id][name].add(target)
     return {k: {n: frozenset(v) for n, v in d.items()} for k, d in found.items()}
 
 
@@ -147,63 +151,131 @@ def _link_changes(old_links, new_links) -> list[FieldChange]:
     return changes
 
 
-def _entries(model, rows, names, *, context=None, since=None) -> list[EntryChange]:
-    """Rows oldest first (each compared with the one before); with `since`, only the
-    rows from that moment on are worded (the older ones are only compared with)."""
+def _word(model, row, old, names, links, context=None) -> EntryChange:
+    """One history row in words, compared with `old` (its record's version before; None:
+    the first); `links`: what `_links` found for Entry rows."""
+    changes = _diff(model, old, row, names) if row.history_type != "-" else []
+    if model is Entry:
+        changes += _link_changes(links.get(old.history_id) if old else None, links[row.history_id])
+    where = context(row) if context else ""
+    if where:
+        # A step's changes say which step (the shared template shows no context).
+        changes = [FieldChange(c.field, f"{where}: {c.label}", c.old, c.new) for c in changes]
+    return EntryChange(
+        kind=model._meta.model_name,
+        when=row.history_date,
+        action=row.history_type,
+        user_label=user_label(row.history_user),
+        reason=row.history_change_reason or "",
+        version=row.version,
+        changes=changes,
+        context=where,
+    )
+
+
+def _entries(model, rows, names) -> list[EntryChange]:
+    """Rows oldest first, each compared with the one before of the same record."""
     out = []
     previous = {}
     links = _links(rows) if model is Entry else {}
     for row in rows:
-        old = previous.get(row.id)
-        if since is not None and row.history_date < since:
-            previous[row.id] = row
-            continue
-        changes = _diff(model, old, row, names) if row.history_type != "-" else []
-        if links:
-            changes += _link_changes(
-                links.get(old.history_id) if old else None, links[row.history_id]
-            )
-        where = context(row) if context else ""
-        if where:
-            # A step's changes say which step (the shared template shows no context).
-            changes = [FieldChange(c.field, f"{where}: {c.label}", c.old, c.new) for c in changes]
-        out.append(
-            EntryChange(
-                kind=model._meta.model_name,
-                when=row.history_date,
-                action=row.history_type,
-                user_label=user_label(row.history_user),
-                reason=row.history_change_reason or "",
-                version=row.version,
-                changes=changes,
-                context=where,
-            )
-        )
+        out.append(_word(model, row, previous.get(row.id), names, links))
         previous[row.id] = row
     return out
 
 
-def entry_history(entry: Entry, *, limit: int | None = None) -> list[EntryChange]:
-    """An entry's changes and its steps' changes, newest first."""
-    names = _Names()
+@dataclass(frozen=True)
+class Shown:
+    """A history row an entry's page shows, with its record's version before (None: the
+    first), which the row's words compare with."""
+
+    model: type
+    row: object
+    previous: object | None
+
+    @property
+    def key(self) -> tuple:
+        """What the row's words depend on of the history (rows are never rewritten)."""
+        previous = self.previous.history_id if self.previous is not None else None
+        return (self.model._meta.model_name, self.row.history_id, previous)
+
+
+# Whose history an entry's page shows: the entry's own rows and its steps'.
+_OWN = ((Entry, "id"), (Step, "entry_id"))
+
+
+def _newest_rows(model, column: str, entry_id: int, limit: int | None) -> tuple[list, int]:
+    """The newest `limit` (None: all) history rows of `model` whose `column` is
+    `entry_id`, newest first, as `Shown` (each with its previous version), and how many
+    rows there are: one query, which reads the rows shown and only their previous
+    versions (each row's previous version is found by a window in the database)."""
+    table = connection.ops.quote_name(model.history.model._meta.db_table)
+    sql = (
+        "WITH shown AS (SELECT history_id, LAG(history_id) OVER"
+        " (PARTITION BY id ORDER BY history_date, history_id) AS previous_id"
+        f" FROM {table} WHERE {column} = %s"
+        " ORDER BY history_date DESC, history_id DESC"
+        + (" LIMIT %s" if limit is not None else "")
+        + ") SELECT history_id FROM shown"
+        " UNION SELECT previous_id FROM shown WHERE previous_id IS NOT NULL"
+    )
     rows = list(
-        Entry.history.filter(id=entry.pk).select_related("history_user").order_by("history_date")
-    )
-    step_rows = list(
-        Step.history.filter(entry_id=entry.pk)
+        model.history.filter(
+            history_id__in=RawSQL(sql, [entry_id] if limit is None else [entry_id, limit])
+        )
+        .annotate(total=RawSQL(f"SELECT COUNT(*) FROM {table} WHERE {column} = %s", [entry_id]))
         .select_related("history_user")
-        .order_by("history_date")
+        .order_by("history_date", "history_id")
     )
-    # Only the newest `limit` changes are shown: word those (ties at the edge included).
-    moments = sorted((r.history_date for r in (*rows, *step_rows)), reverse=True)
-    since = moments[limit - 1] if limit and len(moments) > limit else None
-    found = _entries(Entry, rows, names, since=since)
+    # Oldest first, a shown row's previous version is the row of its record before it
+    # (fetched with it). The previous versions not shown are older than every row shown,
+    # so the newest `limit` fetched are the rows shown.
+    before, previous = {}, {}
+    for row in rows:
+        previous[row.history_id] = before.get(row.id)
+        before[row.id] = row
+    newest = rows[::-1] if limit is None else rows[::-1][:limit]
+    total = rows[0].total if rows else 0
+    return [Shown(model, row, previous[row.history_id]) for row in newest], total
+
+
+def entry_history_page(
+    entry: Entry, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[Shown], int]:
+    """The history rows an entry's page shows, newest first: the entry's and its steps',
+    from `offset`, `limit` of them (None: all), each with the version it is compared
+    with; and how many changes the history holds. Two queries however long it is."""
+    wanted = None if limit is None else offset + limit
+    found, total = [], 0
+    for model, column in _OWN:
+        rows, count = _newest_rows(model, column, entry.pk, wanted)
+        found += rows
+        total += count
+    found.sort(key=lambda s: s.row.history_date, reverse=True)
+    return found[offset:wanted], total
+
+
+def words(shown: list[Shown]) -> list[EntryChange]:
+    """The rows of `entry_history_page` in words, in their order: the Entry rows' links
+    in one query, the parties' names in one when a change names a party."""
+    names = _Names()
+    entry_rows = [r for s in shown if s.model is Entry for r in (s.row, s.previous) if r]
+    links = _links(entry_rows) if entry_rows else {}
     kinds = dict(Step.Kind.choices)
-    found += _entries(
-        Step, step_rows, names, context=lambda row: str(kinds.get(row.kind, "")), since=since
-    )
-    found.sort(key=lambda e: e.when, reverse=True)
-    return found[:limit] if limit else found
+
+    def step(row) -> str:
+        return str(kinds.get(row.kind, ""))
+
+    return [
+        _word(s.model, s.row, s.previous, names, links, step if s.model is Step else None)
+        for s in shown
+    ]
+
+
+def entry_history(entry: Entry, *, limit: int | None = None, offset: int = 0) -> list[EntryChange]:
+    """An entry's changes and its steps' changes in words, newest first (`limit` of them
+    from `offset`; None: all)."""
+    return words(entry_history_page(entry, limit=limit, offset=offset)[0])
 
 
 def changes_since_version(instance, version: int) -> list[EntryChange]:
