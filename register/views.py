@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.cache import cached_many, page_html, stamp
+from core.cache import cached, cached_many, page_html, stamp
 from core.forms import add_service_errors
 from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
@@ -56,10 +56,23 @@ def require_register_editor(request) -> None:
         raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre registeret."))
 
 
-def get_entry_for_user(request, key: str, *, write: bool = False) -> Entry:
+def get_entry_for_user(request, key: str, *, write: bool = False, under=None) -> Entry:
     """The entry if the person may read it (else 404); `write`: only the SOR-team
-    changes it directly (else 403; a party's reporters propose in their update)."""
-    entry = get_object_or_404(Entry.objects.select_related("owner", "supplier"), key=key)
+    changes it directly (else 403; a party's reporters propose in their update).
+    `under`: the pages' stamp (`PAGE_MODELS`), which the entry is cached under, so a
+    warm page reads only the stamp."""
+    entries = Entry.objects.select_related("owner", "supplier")
+    if under is None:
+        entry = get_object_or_404(entries, key=key)
+    else:
+        entry = cached(
+            "register",
+            ("entry", key, under),
+            lambda: entries.filter(key=key).first(),
+            seconds=CACHE_SECONDS,
+        )
+        if entry is None:
+            raise Http404
     access = request_access(request)
     if not access.may_read_register_entry(owner_id=entry.owner_id, supplier_id=entry.supplier_id):
         raise Http404
@@ -93,9 +106,10 @@ def _rebound(form_class, request, conflict: EditConflict, **kwargs):
 PAGE_MODELS = (Entry, Step, EntryProposal, Party, Membership, Activity, Milestone, ProgressUpdate)
 
 
-def _page(request, *, kind: str, title: str, build):
-    """`build(page_stamp)` -> (template, context), its HTML cached under the stamp."""
-    page_stamp = stamp(models=PAGE_MODELS)
+def _page(request, *, kind: str, title: str, build, page_stamp=None):
+    """`build(page_stamp)` -> (template, context), its HTML cached under the stamp
+    (`page_stamp` when the view has read it)."""
+    page_stamp = page_stamp or stamp(models=PAGE_MODELS)
     content, _context = page_html(
         request,
         namespace="register",
@@ -230,7 +244,8 @@ class _History:
 def entry_detail(request, key):
     """An entry: its facts, SHAK state, plan, steps with RAG, and its newest changes
     (the rest on its history page)."""
-    entry = get_entry_for_user(request, key)
+    page_stamp = stamp(models=PAGE_MODELS)
+    entry = get_entry_for_user(request, key, under=page_stamp)
     access = request_access(request)
 
     def build(page_stamp):
@@ -249,7 +264,9 @@ def entry_detail(request, key):
             "reporting_url": reverse("milestones:reporting_home"),
         }
 
-    return _page(request, kind=f"entry:{entry.pk}", title=entry.name, build=build)
+    return _page(
+        request, kind=f"entry:{entry.pk}", title=entry.name, build=build, page_stamp=page_stamp
+    )
 
 
 @require_safe

@@ -163,3 +163,25 @@ def test_an_entrys_page_after_an_edit_runs_the_same_queries_at_two_history_lengt
         _cold_queries(client, history_url, entry, editor),
     )
     assert short == long
+
+
+def test_a_warm_entry_page_reads_only_the_stamp_and_a_renamed_owner_shows(
+    client_for, entries, editor
+):
+    """The entry itself is cached under the pages' stamp: a warm page runs the queries of
+    the layout and the stamp only, and a party renamed shows on the next read."""
+    from core.history import record_save
+
+    entry = entries["midt"]
+    client = client_for(editor)
+    url = reverse("register:entry_detail", args=[entry.key])
+    client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    with CaptureQueriesContext(connection) as layout:
+        client.get(reverse("accessibility"))
+    assert len(warm) == len(layout) + 1  # the stamp
+    owner = entry.owner
+    owner.name = "Region Midtjylland (omdøbt)"
+    record_save(owner, user=editor, reason="Omdøbt")
+    assert "Region Midtjylland (omdøbt)" in _main(client.get(url))
