@@ -7,6 +7,7 @@ results and import; a supplier's reporters move their own rows. 404 for what the
 person may not see, 403 for what they may see but not change.
 """
 
+import dataclasses
 from functools import partial
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from milestones.models import ProgressUpdate
+from milestones.views.plan import cached_rows
 from parties.access import request_access
 from register import history
 
@@ -98,6 +100,20 @@ def _cached_page(request, kind: str, template: str, build, context: dict | None 
     return render(request, template, {**(context or {}), "body": body})
 
 
+def _matrix_row_shows(row) -> tuple:
+    """Everything a supplier's row of the matrix shows."""
+    return (
+        row.supplier.key,
+        row.supplier.label,
+        row.may_open,
+        row.certified,
+        row.total,
+        tuple(
+            (c.message_type.pk, tuple(dataclasses.astuple(b) for b in c.badges)) for c in row.cells
+        ),
+    )
+
+
 @require_safe
 def matrix(request):
     """Suppliers × message types, a page of each, with the filters in the URL."""
@@ -105,11 +121,25 @@ def matrix(request):
 
     def build():
         form, filters = _filters(request)
+        access = request_access(request)
         data = selectors.matrix(
-            request_access(request),
+            access,
             filters,
             supplier_page=request.GET.get("side"),
             type_page=request.GET.get("typer"),
+        )
+        for row in data.rows:
+            row.may_open = access.may_read_certifications_of(row.supplier.pk)
+        # After an edit only the suppliers' rows whose cells changed render again (a
+        # row's note, which the matrix does not show, renders none).
+        cached_rows(
+            request,
+            data.rows,
+            template="medcom/_matrix_row.html",
+            name="row",
+            shows=_matrix_row_shows,
+            context={},
+            ident=lambda row: row.supplier.pk,
         )
         return "medcom/_matrix_main.html", {"form": form, "matrix": data}
 
