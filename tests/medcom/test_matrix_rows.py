@@ -1,4 +1,5 @@
-"""The matrix's supplier rows are cached one by one (`cached_rows`): a state moved shows
+"""The matrix's supplier rows and the supplier and message type pages' certification rows
+are cached one by one (`cached_rows`): a state moved shows
 on the next read, as an empty cache renders the page; a note, which the matrix does not
 show, renders no row again; each reader's links are their own."""
 
@@ -53,3 +54,18 @@ def test_each_reader_gets_their_own_links(rows, client_for, editor, reporter_a):
     link_b = f'href="{reverse("medcom:supplier_detail", args=["lev-b"])}"'
     assert link_b in _main(client_for(editor).get(url))
     assert link_b not in _main(client_for(reporter_a).get(url))
+
+
+def test_a_supplier_and_a_message_types_rows_show_an_edit_at_once(rows, client_for, editor):
+    """Their certification rows are cached one by one: a state moved shows on the next
+    read of both pages, as an empty cache renders them."""
+    client = client_for(editor)
+    supplier_url = reverse("medcom:supplier_detail", args=["lev-a"])
+    type_url = reverse("medcom:message_type_detail", args=["hen01"])
+    client.get(supplier_url), client.get(type_url)
+    set_state(rows[("a", "hen", "sends")], CertState.CERTIFIED, reference="C-77")
+    supplier_page, type_page = _main(client.get(supplier_url)), _main(client.get(type_url))
+    assert "C-77" in supplier_page and "C-77" in type_page
+    cache.clear()
+    assert supplier_page == _main(client.get(supplier_url))
+    assert type_page == _main(client.get(type_url))
