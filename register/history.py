@@ -4,10 +4,10 @@ The shape matches `milestones.history.HistoryEntry`, so the same template shows 
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, models
 from django.db.models import Value
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy
 
 from milestones.dates import format_plan_date
@@ -184,75 +184,91 @@ def _entries(model, rows, names) -> list[EntryChange]:
     return out
 
 
+class ChangeKey(NamedTuple):
+    """A change an entry's page shows: its history row and its record's version before
+    (None: the first), which its words compare with; what its words depend on of the
+    history (rows are never rewritten)."""
+
+    kind: str  # "entry" or "step"
+    history_id: int
+    previous_id: int | None
+
+
 @dataclass(frozen=True)
 class Shown:
-    """A history row an entry's page shows, with its record's version before (None: the
-    first), which the row's words compare with."""
+    """A change with its history row and the version it is compared with, to word."""
 
     model: type
     row: object
     previous: object | None
 
     @property
-    def key(self) -> tuple:
-        """What the row's words depend on of the history (rows are never rewritten)."""
+    def key(self) -> ChangeKey:
         previous = self.previous.history_id if self.previous is not None else None
-        return (self.model._meta.model_name, self.row.history_id, previous)
+        return ChangeKey(self.model._meta.model_name, self.row.history_id, previous)
 
 
 # Whose history an entry's page shows: the entry's own rows and its steps'.
-_OWN = ((Entry, "id"), (Step, "entry_id"))
+_OWN = {"entry": (Entry, "id"), "step": (Step, "entry_id")}
 
 
-def _newest_rows(model, column: str, entry_id: int, limit: int | None) -> tuple[list, int]:
-    """The newest `limit` (None: all) history rows of `model` whose `column` is
-    `entry_id`, newest first, as `Shown` (each with its previous version), and how many
-    rows there are: one query, which reads the rows shown and only their previous
-    versions (each row's previous version is found by a window in the database)."""
-    table = connection.ops.quote_name(model.history.model._meta.db_table)
-    sql = (
-        "WITH shown AS (SELECT history_id, LAG(history_id) OVER"
+def _keys_sql() -> str:
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT '{kind}' AS kind, history_id, history_date, LAG(history_id) OVER"
         " (PARTITION BY id ORDER BY history_date, history_id) AS previous_id"
-        f" FROM {table} WHERE {column} = %s"
-        " ORDER BY history_date DESC, history_id DESC"
-        + (" LIMIT %s" if limit is not None else "")
-        + ") SELECT history_id FROM shown"
-        " UNION SELECT previous_id FROM shown WHERE previous_id IS NOT NULL"
+        f" FROM {quote(model.history.model._meta.db_table)} WHERE {column} = %s"
+        for kind, (model, column) in _OWN.items()
+    ]
+    return (
+        f"WITH changes AS ({' UNION ALL '.join(parts)})"
+        " SELECT kind, history_id, previous_id, (SELECT COUNT(*) FROM changes) FROM changes"
+        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s"
     )
-    rows = list(
-        model.history.filter(
-            history_id__in=RawSQL(sql, [entry_id] if limit is None else [entry_id, limit])
+
+
+def entry_history_keys(
+    entry: Entry, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[ChangeKey], int]:
+    """The changes an entry's page shows, newest first (the entry's and its steps', from
+    `offset`, `limit` of them; None: all), each with the version it is compared with (a
+    window over the entry's rows in the database), and how many there are: one query,
+    which reads no row's values however long the history is."""
+    with connection.cursor() as cursor:
+        cursor.execute(_keys_sql(), [entry.pk] * len(_OWN) + [limit, offset])
+        found = cursor.fetchall()
+    total = found[0][3] if found else 0
+    if not found and offset:  # past the end: the count still
+        total = entry_history_keys(entry, limit=1)[1]
+    return [ChangeKey(kind, h, p) for kind, h, p, _total in found], total
+
+
+def shown_rows(keys: list[ChangeKey]) -> list[Shown]:
+    """The history rows of `keys` and their previous versions, in the keys' order: one
+    query per kind of row among them."""
+    rows = {}
+    for kind, (model, _column) in _OWN.items():
+        ids = {i for k in keys if k.kind == kind for i in (k.history_id, k.previous_id)}
+        ids.discard(None)
+        if ids:
+            found = model.history.filter(history_id__in=ids).select_related("history_user")
+            rows.update({(kind, r.history_id): r for r in found})
+    return [
+        Shown(
+            _OWN[k.kind][0],
+            rows[(k.kind, k.history_id)],
+            rows.get((k.kind, k.previous_id)) if k.previous_id is not None else None,
         )
-        .annotate(total=RawSQL(f"SELECT COUNT(*) FROM {table} WHERE {column} = %s", [entry_id]))
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    # Oldest first, a shown row's previous version is the row of its record before it
-    # (fetched with it). The previous versions not shown are older than every row shown,
-    # so the newest `limit` fetched are the rows shown.
-    before, previous = {}, {}
-    for row in rows:
-        previous[row.history_id] = before.get(row.id)
-        before[row.id] = row
-    newest = rows[::-1] if limit is None else rows[::-1][:limit]
-    total = rows[0].total if rows else 0
-    return [Shown(model, row, previous[row.history_id]) for row in newest], total
+        for k in keys
+    ]
 
 
 def entry_history_page(
     entry: Entry, *, limit: int | None = None, offset: int = 0
 ) -> tuple[list[Shown], int]:
-    """The history rows an entry's page shows, newest first: the entry's and its steps',
-    from `offset`, `limit` of them (None: all), each with the version it is compared
-    with; and how many changes the history holds. Two queries however long it is."""
-    wanted = None if limit is None else offset + limit
-    found, total = [], 0
-    for model, column in _OWN:
-        rows, count = _newest_rows(model, column, entry.pk, wanted)
-        found += rows
-        total += count
-    found.sort(key=lambda s: s.row.history_date, reverse=True)
-    return found[offset:wanted], total
+    """`entry_history_keys` with their rows, to word (`words`)."""
+    keys, total = entry_history_keys(entry, limit=limit, offset=offset)
+    return shown_rows(keys), total
 
 
 def words(shown: list[Shown]) -> list[EntryChange]:

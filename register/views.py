@@ -200,44 +200,43 @@ def _names_stamp(page_stamp: tuple) -> tuple:
     )
 
 
-def history_html(shown: list[history.Shown], names: tuple) -> list[_ShownChange]:
-    """The changes `shown` (`history.entry_history_page`) as HTML, each cached under its
+def history_html(keys: list[history.ChangeKey], names: tuple) -> list[_ShownChange]:
+    """The changes `keys` (`history.entry_history_keys`) as HTML, each cached under its
     history row, the version it is compared with and `names` (the stamp of the names it
-    may show), one round trip to the cache: after an edit only the new change is worded
-    and rendered. In the active language (the cache's key has it)."""
-    parts = {s.key: (*s.key, names) for s in shown}
+    may show), one round trip to the cache: after an edit only the new change's rows are
+    read, worded and rendered. In the active language (the cache's key has it)."""
+    parts = {k: (*k, names) for k in keys}
     template = get_template("milestones/_history_entry.html")
 
     def build(missing):
-        missing = set(missing)
-        wanted = [s for s in shown if s.key in missing]
+        shown = history.shown_rows(missing)
         return {
             s.key: template.render({"e": change})
-            for s, change in zip(wanted, history.words(wanted), strict=True)
+            for s, change in zip(shown, history.words(shown), strict=True)
         }
 
     html = cached_many("register-history", parts, build, seconds=HISTORY_CACHE_SECONDS)
-    return [_ShownChange(html[s.key]) for s in shown]
+    return [_ShownChange(html[k]) for k in keys]
 
 
 class _History:
-    """An entry's history for `Paginator`: counted by the query that reads a page."""
+    """An entry's history for `Paginator`: counted by the query that reads a page's keys."""
 
     def __init__(self, entry, names: tuple):
         self.entry, self.names = entry, names
-        self.first = history.entry_history_page(entry, limit=HISTORY_PAGE_SIZE)
+        self.first = history.entry_history_keys(entry, limit=HISTORY_PAGE_SIZE)
 
     def count(self) -> int:
         return self.first[1]
 
     def __getitem__(self, part: slice) -> list[_ShownChange]:
         size = part.stop - part.start
-        rows = (
+        keys = (
             self.first[0][part]
             if part.stop <= HISTORY_PAGE_SIZE
-            else history.entry_history_page(self.entry, limit=size, offset=part.start)[0]
+            else history.entry_history_keys(self.entry, limit=size, offset=part.start)[0]
         )
-        return history_html(rows, self.names)
+        return history_html(keys, self.names)
 
 
 @require_safe
@@ -249,13 +248,13 @@ def entry_detail(request, key):
     access = request_access(request)
 
     def build(page_stamp):
-        shown, count = history.entry_history_page(entry, limit=HISTORY_SHOWN)
+        keys, count = history.entry_history_keys(entry, limit=HISTORY_SHOWN)
         return "register/_entry_detail_main.html", {
             "entry": entry,
             "steps": selectors.entry_steps(entry, today=timezone.localdate()),
             "activities": entry.activities.all(),
             "milestones": entry.milestones.select_related("activity"),
-            "entries": history_html(shown, _names_stamp(page_stamp)),
+            "entries": history_html(keys, _names_stamp(page_stamp)),
             "history_count": count,
             "history_shown": HISTORY_SHOWN,
             "may_edit": access.can_edit_register,
