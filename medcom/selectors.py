@@ -158,25 +158,23 @@ def matrix(access, filters: MatrixFilters, *, supplier_page=1, type_page=1) -> M
         per_type[type_id][state] += n
         by_state[state] += n
 
+    # The labels translated once, not once per badge (a page has ~600).
+    directions = [(direction, str(label)) for direction, label in Direction.choices]
+    labels = {
+        state: (str(CertState(state).label), str(SHORT_LABELS[state])) for state in STATE_RANK
+    }
     matrix_rows = []
     for supplier in page_suppliers:
         row_cells = []
         for message_type in message_types:
             badges = []
-            for direction, direction_label in Direction.choices:
+            for direction, direction_label in directions:
                 states = cells.get((supplier.pk, message_type.pk, direction))
                 if not states:
                     continue
                 worst = min(states, key=lambda s: (STATE_RANK[s], s != CertState.REJECTED))
                 badges.append(
-                    Badge(
-                        direction,
-                        str(direction_label),
-                        worst,
-                        str(CertState(worst).label),
-                        str(SHORT_LABELS[worst]),
-                        sum(states.values()),
-                    )
+                    Badge(direction, direction_label, worst, *labels[worst], sum(states.values()))
                 )
             row_cells.append(Cell(message_type, badges))
         counts = per_supplier[supplier.pk]

@@ -43,7 +43,8 @@ CACHE_SECONDS = 600
 # An entry's page shows its newest changes; the rest are on its history page, paged.
 HISTORY_SHOWN = 30
 HISTORY_PAGE_SIZE = 50
-HISTORY_CACHE_SECONDS = 24 * 60 * 60
+# As long as the page's own HTML: a change names its user, whose name has no history.
+HISTORY_CACHE_SECONDS = CACHE_SECONDS
 # What a change's words name besides its own rows: parties, activities and milestones.
 HISTORY_NAME_MODELS = (Party, Activity, Milestone)
 
