@@ -50,7 +50,7 @@ def stamp(
     if sql is None:
         sql = _STAMP_SQL[key] = _stamp_sql(models, rows, past=at is not None)
     with connection.cursor() as cursor:
-        name = _prepared(cursor, key, sql)
+        name = _prepared(cursor, sql)
         if name:
             past = at is not None
             cursor.execute(f"EXECUTE {name}" + ("(%s)" if past else ""), [at] if past else None)
@@ -64,14 +64,14 @@ def stamp(
 # than its stamp: on PostgreSQL each kept connection (CONN_MAX_AGE) prepares it once.
 # Prepared statements belong to the session and outlive a rollback.
 _PREPARED: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
-_NAMES: dict[tuple, str] = {}
 
 
-def _prepared(cursor, key: tuple, sql: str) -> str:
-    """The name of the stamp's prepared statement on this connection ("": none)."""
+def _prepared(cursor, sql: str) -> str:
+    """The name of the stamp's prepared statement on this connection ("": none); named
+    by its SQL, so two threads can never give one name to two stamps."""
     if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
         return ""
-    name = _NAMES.setdefault(key, f"sorplan_stamp_{len(_NAMES)}")
+    name = "sorplan_stamp_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
     done = _PREPARED.setdefault(connection.connection, set())
     if name not in done:
         cursor.execute(f"PREPARE {name} AS {sql}")
