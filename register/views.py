@@ -283,7 +283,7 @@ def entry_history(request, key):
             "entries": page.object_list,
         }
 
-    title = _("Historik for %(name)s") % {"name": entry.name}
+    title = _("Historik: %(title)s") % {"title": entry.name}
     return _page(request, kind=f"history:{entry.pk}", title=title, build=build)
 
 
