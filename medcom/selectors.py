@@ -126,10 +126,12 @@ def matrix(access, filters: MatrixFilters, *, supplier_page=1, type_page=1) -> M
     types = MessageType.objects.all()
     if filters.family:
         types = types.filter(family=filters.family)
-    types_paged = Paginator(types, TYPES_PER_PAGE).get_page(type_page)
+    # Both are read whole (tens of types, a hundred or so suppliers) and paged here: one
+    # query each, not a count and a page.
+    types_paged = Paginator(list(types), TYPES_PER_PAGE).get_page(type_page)
     message_types = list(types_paged.object_list)
     supplier_ids = rows.values("entry__supplier_id")
-    suppliers = Party.objects.filter(pk__in=supplier_ids).order_by("name")
+    suppliers = list(Party.objects.filter(pk__in=supplier_ids).order_by("name"))
     suppliers_paged = Paginator(suppliers, SUPPLIERS_PER_PAGE).get_page(supplier_page)
     page_suppliers = list(suppliers_paged.object_list)
     page_ids = [s.pk for s in page_suppliers]
@@ -148,34 +150,31 @@ def matrix(access, filters: MatrixFilters, *, supplier_page=1, type_page=1) -> M
         .annotate(n=Count("id"))
     ):
         per_supplier[supplier_id][state] += n
+    # Per message type and state over every row: the columns' counts (the page's types)
+    # and, summed, the counts by state.
     per_type: dict[int, Counter] = defaultdict(Counter)
-    for type_id, state, n in (
-        rows.filter(message_type__in=message_types)
-        .values_list("message_type_id", "state")
-        .annotate(n=Count("id"))
-    ):
+    by_state: Counter = Counter()
+    for type_id, state, n in rows.values_list("message_type_id", "state").annotate(n=Count("id")):
         per_type[type_id][state] += n
-    by_state = Counter(dict(rows.values_list("state").annotate(n=Count("id"))))
+        by_state[state] += n
 
+    # The labels translated once, not once per badge (a page has ~600).
+    directions = [(direction, str(label)) for direction, label in Direction.choices]
+    labels = {
+        state: (str(CertState(state).label), str(SHORT_LABELS[state])) for state in STATE_RANK
+    }
     matrix_rows = []
     for supplier in page_suppliers:
         row_cells = []
         for message_type in message_types:
             badges = []
-            for direction, direction_label in Direction.choices:
+            for direction, direction_label in directions:
                 states = cells.get((supplier.pk, message_type.pk, direction))
                 if not states:
                     continue
                 worst = min(states, key=lambda s: (STATE_RANK[s], s != CertState.REJECTED))
                 badges.append(
-                    Badge(
-                        direction,
-                        str(direction_label),
-                        worst,
-                        str(CertState(worst).label),
-                        str(SHORT_LABELS[worst]),
-                        sum(states.values()),
-                    )
+                    Badge(direction, direction_label, worst, *labels[worst], sum(states.values()))
                 )
             row_cells.append(Cell(message_type, badges))
         counts = per_supplier[supplier.pk]

@@ -7,6 +7,7 @@ results and import; a supplier's reporters move their own rows. 404 for what the
 person may not see, 403 for what they may see but not change.
 """
 
+import dataclasses
 from functools import partial
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from milestones.models import ProgressUpdate
+from milestones.views.plan import cached_rows
 from parties.access import request_access
 from register import history
 
@@ -98,6 +100,57 @@ def _cached_page(request, kind: str, template: str, build, context: dict | None 
     return render(request, template, {**(context or {}), "body": body})
 
 
+def _matrix_row_shows(row) -> tuple:
+    """Everything a supplier's row of the matrix shows."""
+    return (
+        row.supplier.key,
+        row.supplier.label,
+        row.may_open,
+        row.certified,
+        row.total,
+        tuple(
+            (c.message_type.pk, tuple(dataclasses.astuple(b) for b in c.badges)) for c in row.cells
+        ),
+    )
+
+
+def _rows_cached(request, rows, *, next_url: str, with_supplier: bool = False) -> None:
+    """`r.row_html` on each of the rated certification rows (`_row.html`), each cached on
+    its own under what it shows (its version, names, state, dates, rating and whether
+    the reader may update it): after an edit only the edited row renders again."""
+    access = request_access(request)
+
+    def shows(rated) -> tuple:
+        row = rated.row
+        return (
+            row.version,
+            row.entry.key,
+            row.entry.name,
+            row.is_demo,
+            row.message_type.key,
+            row.message_type.code,
+            row.direction,
+            row.state,
+            row.rejection_reason,
+            row.planned_production_date,
+            row.planned_production_precision,
+            row.reference,
+            repr(rated.rag),
+            access.may_update_certification(row.entry.supplier_id),
+            row.entry.supplier.label if with_supplier else None,
+        )
+
+    cached_rows(
+        request,
+        rows,
+        template="medcom/_row.html",
+        name="r",
+        shows=shows,
+        context={"next": next_url, "with_supplier": with_supplier},
+        ident=lambda rated: rated.row.pk,
+    )
+
+
 @require_safe
 def matrix(request):
     """Suppliers × message types, a page of each, with the filters in the URL."""
@@ -105,11 +158,25 @@ def matrix(request):
 
     def build():
         form, filters = _filters(request)
+        access = request_access(request)
         data = selectors.matrix(
-            request_access(request),
+            access,
             filters,
             supplier_page=request.GET.get("side"),
             type_page=request.GET.get("typer"),
+        )
+        for row in data.rows:
+            row.may_open = access.may_read_certifications_of(row.supplier.pk)
+        # After an edit only the suppliers' rows whose cells changed render again (a
+        # row's note, which the matrix does not show, renders none).
+        cached_rows(
+            request,
+            data.rows,
+            template="medcom/_matrix_row.html",
+            name="row",
+            shows=_matrix_row_shows,
+            context={},
+            ident=lambda row: row.supplier.pk,
         )
         return "medcom/_matrix_main.html", {"form": form, "matrix": data}
 
@@ -126,13 +193,17 @@ def message_type_detail(request, key):
         status = selectors.message_type_status(message_type, access, today=timezone.localdate())
         view = request.GET.get("vis", "")
         view = view if view in status.VIEWS else ""
+        page = Paginator(status.listed(view), selectors.ROWS_PER_PAGE).get_page(
+            request.GET.get("side")
+        )
+        _rows_cached(
+            request, page.object_list, next_url=request.get_full_path(), with_supplier=True
+        )
         return "medcom/_message_type_main.html", {
             "message_type": message_type,
             "status": status,
             "view": view,
-            "page": Paginator(status.listed(view), selectors.ROWS_PER_PAGE).get_page(
-                request.GET.get("side")
-            ),
+            "page": page,
             "entries": history.history_of(message_type, limit=30),
         }
 
@@ -154,9 +225,12 @@ def supplier_detail(request, key):
         raise Http404
 
     def build():
-        return "medcom/_supplier_main.html", {
-            "status": selectors.supplier_status(supplier, today=timezone.localdate())
-        }
+        status = selectors.supplier_status(supplier, today=timezone.localdate())
+        _rows_cached(request, status.overdue, next_url=request.path)
+        _rows_cached(
+            request, [r for _entry, rows in status.systems for r in rows], next_url=request.path
+        )
+        return "medcom/_supplier_main.html", {"status": status}
 
     return _cached_page(
         request, "supplier", "medcom/supplier_detail.html", build, {"supplier": supplier}

@@ -4,8 +4,10 @@ The shape matches `milestones.history.HistoryEntry`, so the same template shows 
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import Value
 from django.utils.translation import gettext_lazy
 
 from milestones.dates import format_plan_date
@@ -115,16 +117,18 @@ LINKS = (
 
 
 def _links(rows) -> dict[int, dict[str, frozenset[int]]]:
-    """The activities and milestones each Entry history row recorded (two queries)."""
+    """The activities and milestones each Entry history row recorded (one query)."""
     found: dict[int, dict[str, set[int]]] = {
         r.history_id: {n: set() for n, *_ in LINKS} for r in rows
     }
-    for name, relation, attname, _model, _label in LINKS:
-        through = Entry.history.model._meta.get_field(relation).related_model
-        for history_id, target in through.objects.filter(history_id__in=list(found)).values_list(
-            "history_id", attname
-        ):
-            found[history_id][name].add(target)
+    parts = [
+        Entry.history.model._meta.get_field(relation)
+        .related_model.objects.filter(history_id__in=list(found))
+        .values_list("history_id", attname, Value(name))
+        for name, relation, attname, _model, _label in LINKS
+    ]
+    for history_id, target, name in parts[0].union(*parts[1:], all=True):
+        found[history_id][name].add(target)
     return {k: {n: frozenset(v) for n, v in d.items()} for k, d in found.items()}
 
 
@@ -147,63 +151,147 @@ def _link_changes(old_links, new_links) -> list[FieldChange]:
     return changes
 
 
-def _entries(model, rows, names, *, context=None, since=None) -> list[EntryChange]:
-    """Rows oldest first (each compared with the one before); with `since`, only the
-    rows from that moment on are worded (the older ones are only compared with)."""
+def _word(model, row, old, names, links, context=None) -> EntryChange:
+    """One history row in words, compared with `old` (its record's version before; None:
+    the first); `links`: what `_links` found for Entry rows."""
+    changes = _diff(model, old, row, names) if row.history_type != "-" else []
+    if model is Entry:
+        changes += _link_changes(links.get(old.history_id) if old else None, links[row.history_id])
+    where = context(row) if context else ""
+    if where:
+        # A step's changes say which step (the shared template shows no context).
+        changes = [FieldChange(c.field, f"{where}: {c.label}", c.old, c.new) for c in changes]
+    return EntryChange(
+        kind=model._meta.model_name,
+        when=row.history_date,
+        action=row.history_type,
+        user_label=user_label(row.history_user),
+        reason=row.history_change_reason or "",
+        version=row.version,
+        changes=changes,
+        context=where,
+    )
+
+
+def _entries(model, rows, names) -> list[EntryChange]:
+    """Rows oldest first, each compared with the one before of the same record."""
     out = []
     previous = {}
     links = _links(rows) if model is Entry else {}
     for row in rows:
-        old = previous.get(row.id)
-        if since is not None and row.history_date < since:
-            previous[row.id] = row
-            continue
-        changes = _diff(model, old, row, names) if row.history_type != "-" else []
-        if links:
-            changes += _link_changes(
-                links.get(old.history_id) if old else None, links[row.history_id]
-            )
-        where = context(row) if context else ""
-        if where:
-            # A step's changes say which step (the shared template shows no context).
-            changes = [FieldChange(c.field, f"{where}: {c.label}", c.old, c.new) for c in changes]
-        out.append(
-            EntryChange(
-                kind=model._meta.model_name,
-                when=row.history_date,
-                action=row.history_type,
-                user_label=user_label(row.history_user),
-                reason=row.history_change_reason or "",
-                version=row.version,
-                changes=changes,
-                context=where,
-            )
-        )
+        out.append(_word(model, row, previous.get(row.id), names, links))
         previous[row.id] = row
     return out
 
 
-def entry_history(entry: Entry, *, limit: int | None = None) -> list[EntryChange]:
-    """An entry's changes and its steps' changes, newest first."""
+class ChangeKey(NamedTuple):
+    """A change an entry's page shows: its history row and its record's version before
+    (None: the first), which its words compare with; what its words depend on of the
+    history (rows are never rewritten)."""
+
+    kind: str  # "entry" or "step"
+    history_id: int
+    previous_id: int | None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A change with its history row and the version it is compared with, to word."""
+
+    model: type
+    row: object
+    previous: object | None
+
+    @property
+    def key(self) -> ChangeKey:
+        previous = self.previous.history_id if self.previous is not None else None
+        return ChangeKey(self.model._meta.model_name, self.row.history_id, previous)
+
+
+# Whose history an entry's page shows: the entry's own rows and its steps'.
+_OWN = {"entry": (Entry, "id"), "step": (Step, "entry_id")}
+
+
+def _keys_sql() -> str:
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT '{kind}' AS kind, history_id, history_date, LAG(history_id) OVER"
+        " (PARTITION BY id ORDER BY history_date, history_id) AS previous_id"
+        f" FROM {quote(model.history.model._meta.db_table)} WHERE {column} = %s"
+        for kind, (model, column) in _OWN.items()
+    ]
+    return (
+        f"WITH changes AS ({' UNION ALL '.join(parts)})"
+        " SELECT kind, history_id, previous_id, (SELECT COUNT(*) FROM changes) FROM changes"
+        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s"
+    )
+
+
+def entry_history_keys(
+    entry: Entry, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[ChangeKey], int]:
+    """The changes an entry's page shows, newest first (the entry's and its steps', from
+    `offset`, `limit` of them; None: all), each with the version it is compared with (a
+    window over the entry's rows in the database), and how many there are: one query,
+    which reads no row's values however long the history is."""
+    with connection.cursor() as cursor:
+        cursor.execute(_keys_sql(), [entry.pk] * len(_OWN) + [limit, offset])
+        found = cursor.fetchall()
+    total = found[0][3] if found else 0
+    if not found and offset:  # past the end: the count still
+        total = entry_history_keys(entry, limit=1)[1]
+    return [ChangeKey(kind, h, p) for kind, h, p, _total in found], total
+
+
+def shown_rows(keys: list[ChangeKey]) -> list[Shown]:
+    """The history rows of `keys` and their previous versions, in the keys' order: one
+    query per kind of row among them."""
+    rows = {}
+    for kind, (model, _column) in _OWN.items():
+        ids = {i for k in keys if k.kind == kind for i in (k.history_id, k.previous_id)}
+        ids.discard(None)
+        if ids:
+            found = model.history.filter(history_id__in=ids).select_related("history_user")
+            rows.update({(kind, r.history_id): r for r in found})
+    return [
+        Shown(
+            _OWN[k.kind][0],
+            rows[(k.kind, k.history_id)],
+            rows.get((k.kind, k.previous_id)) if k.previous_id is not None else None,
+        )
+        for k in keys
+    ]
+
+
+def entry_history_page(
+    entry: Entry, *, limit: int | None = None, offset: int = 0
+) -> tuple[list[Shown], int]:
+    """`entry_history_keys` with their rows, to word (`words`)."""
+    keys, total = entry_history_keys(entry, limit=limit, offset=offset)
+    return shown_rows(keys), total
+
+
+def words(shown: list[Shown]) -> list[EntryChange]:
+    """The rows of `entry_history_page` in words, in their order: the Entry rows' links
+    in one query, the parties' names in one when a change names a party."""
     names = _Names()
-    rows = list(
-        Entry.history.filter(id=entry.pk).select_related("history_user").order_by("history_date")
-    )
-    step_rows = list(
-        Step.history.filter(entry_id=entry.pk)
-        .select_related("history_user")
-        .order_by("history_date")
-    )
-    # Only the newest `limit` changes are shown: word those (ties at the edge included).
-    moments = sorted((r.history_date for r in (*rows, *step_rows)), reverse=True)
-    since = moments[limit - 1] if limit and len(moments) > limit else None
-    found = _entries(Entry, rows, names, since=since)
+    entry_rows = [r for s in shown if s.model is Entry for r in (s.row, s.previous) if r]
+    links = _links(entry_rows) if entry_rows else {}
     kinds = dict(Step.Kind.choices)
-    found += _entries(
-        Step, step_rows, names, context=lambda row: str(kinds.get(row.kind, "")), since=since
-    )
-    found.sort(key=lambda e: e.when, reverse=True)
-    return found[:limit] if limit else found
+
+    def step(row) -> str:
+        return str(kinds.get(row.kind, ""))
+
+    return [
+        _word(s.model, s.row, s.previous, names, links, step if s.model is Step else None)
+        for s in shown
+    ]
+
+
+def entry_history(entry: Entry, *, limit: int | None = None, offset: int = 0) -> list[EntryChange]:
+    """An entry's changes and its steps' changes in words, newest first (`limit` of them
+    from `offset`; None: all)."""
+    return words(entry_history_page(entry, limit=limit, offset=offset)[0])
 
 
 def changes_since_version(instance, version: int) -> list[EntryChange]:

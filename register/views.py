@@ -14,12 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.cache import page_html, stamp
+from core.cache import cached, cached_many, page_html, stamp
 from core.forms import add_service_errors
 from core.imports import pages as import_pages
 from core.spreadsheets import XLSX_CONTENT_TYPE
@@ -39,6 +40,13 @@ from .reporting import pending_proposals
 
 PAGE_SIZE = 50
 CACHE_SECONDS = 600
+# An entry's page shows its newest changes; the rest are on its history page, paged.
+HISTORY_SHOWN = 30
+HISTORY_PAGE_SIZE = 50
+# As long as the page's own HTML: a change names its user, whose name has no history.
+HISTORY_CACHE_SECONDS = CACHE_SECONDS
+# What a change's words name besides its own rows: parties, activities and milestones.
+HISTORY_NAME_MODELS = (Party, Activity, Milestone)
 
 
 # ---------------------------------------------------------------------------
@@ -49,10 +57,23 @@ def require_register_editor(request) -> None:
         raise PermissionDenied(_("Kun SOR-teamets redaktører kan ændre registeret."))
 
 
-def get_entry_for_user(request, key: str, *, write: bool = False) -> Entry:
+def get_entry_for_user(request, key: str, *, write: bool = False, under=None) -> Entry:
     """The entry if the person may read it (else 404); `write`: only the SOR-team
-    changes it directly (else 403; a party's reporters propose in their update)."""
-    entry = get_object_or_404(Entry.objects.select_related("owner", "supplier"), key=key)
+    changes it directly (else 403; a party's reporters propose in their update).
+    `under`: the pages' stamp (`PAGE_MODELS`), which the entry is cached under, so a
+    warm page reads only the stamp."""
+    entries = Entry.objects.select_related("owner", "supplier")
+    if under is None:
+        entry = get_object_or_404(entries, key=key)
+    else:
+        entry = cached(
+            "register",
+            ("entry", key, under),
+            lambda: entries.filter(key=key).first(),
+            seconds=CACHE_SECONDS,
+        )
+        if entry is None:
+            raise Http404
     access = request_access(request)
     if not access.may_read_register_entry(owner_id=entry.owner_id, supplier_id=entry.supplier_id):
         raise Http404
@@ -86,12 +107,15 @@ def _rebound(form_class, request, conflict: EditConflict, **kwargs):
 PAGE_MODELS = (Entry, Step, EntryProposal, Party, Membership, Activity, Milestone, ProgressUpdate)
 
 
-def _page(request, *, kind: str, title: str, build):
+def _page(request, *, kind: str, title: str, build, page_stamp=None):
+    """`build(page_stamp)` -> (template, context), its HTML cached under the stamp
+    (`page_stamp` when the view has read it)."""
+    page_stamp = page_stamp or stamp(models=PAGE_MODELS)
     content, _context = page_html(
         request,
         namespace="register",
-        parts=("html", kind, stamp(models=PAGE_MODELS), request.user.pk),
-        build=build,
+        parts=("html", kind, page_stamp, request.user.pk),
+        build=lambda: build(page_stamp),
         seconds=CACHE_SECONDS,
     )
     return render(request, "register/page.html", {"content": content, "page_title": title})
@@ -140,7 +164,7 @@ def entry_list(request):
             form=form,
         )
 
-    def build():
+    def build(_stamp):
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
         # After an edit only the rows whose shown values changed render again.
         cached_rows(
@@ -161,26 +185,106 @@ def entry_list(request):
     return _page(request, kind="list", title=_("SHAK-afhængigheder"), build=build)
 
 
+class _ShownChange:
+    """A change as `milestones/_history_entries.html` shows it: its HTML rendered."""
+
+    def __init__(self, row_html: str):
+        self.row_html = row_html
+
+
+def _names_stamp(page_stamp: tuple) -> tuple:
+    """Of the page's stamp, the part of the models a change's words name."""
+    return tuple(
+        page_stamp[2 * i : 2 * i + 2]
+        for i, model in enumerate(PAGE_MODELS)
+        if model in HISTORY_NAME_MODELS
+    )
+
+
+def history_html(keys: list[history.ChangeKey], names: tuple) -> list[_ShownChange]:
+    """The changes `keys` (`history.entry_history_keys`) as HTML, each cached under its
+    history row, the version it is compared with and `names` (the stamp of the names it
+    may show), one round trip to the cache: after an edit only the new change's rows are
+    read, worded and rendered. In the active language (the cache's key has it)."""
+    parts = {k: (*k, names) for k in keys}
+    template = get_template("milestones/_history_entry.html")
+
+    def build(missing):
+        shown = history.shown_rows(missing)
+        return {
+            s.key: template.render({"e": change})
+            for s, change in zip(shown, history.words(shown), strict=True)
+        }
+
+    html = cached_many("register-history", parts, build, seconds=HISTORY_CACHE_SECONDS)
+    return [_ShownChange(html[k]) for k in keys]
+
+
+class _History:
+    """An entry's history for `Paginator`: counted by the query that reads a page's keys."""
+
+    def __init__(self, entry, names: tuple):
+        self.entry, self.names = entry, names
+        self.first = history.entry_history_keys(entry, limit=HISTORY_PAGE_SIZE)
+
+    def count(self) -> int:
+        return self.first[1]
+
+    def __getitem__(self, part: slice) -> list[_ShownChange]:
+        size = part.stop - part.start
+        keys = (
+            self.first[0][part]
+            if part.stop <= HISTORY_PAGE_SIZE
+            else history.entry_history_keys(self.entry, limit=size, offset=part.start)[0]
+        )
+        return history_html(keys, self.names)
+
+
 @require_safe
 def entry_detail(request, key):
-    """An entry: its facts, SHAK state, plan, steps with RAG, and history."""
-    entry = get_entry_for_user(request, key)
+    """An entry: its facts, SHAK state, plan, steps with RAG, and its newest changes
+    (the rest on its history page)."""
+    page_stamp = stamp(models=PAGE_MODELS)
+    entry = get_entry_for_user(request, key, under=page_stamp)
     access = request_access(request)
 
-    def build():
+    def build(page_stamp):
+        keys, count = history.entry_history_keys(entry, limit=HISTORY_SHOWN)
         return "register/_entry_detail_main.html", {
             "entry": entry,
             "steps": selectors.entry_steps(entry, today=timezone.localdate()),
             "activities": entry.activities.all(),
             "milestones": entry.milestones.select_related("activity"),
-            "entries": history.entry_history(entry, limit=30),
+            "entries": history_html(keys, _names_stamp(page_stamp)),
+            "history_count": count,
+            "history_shown": HISTORY_SHOWN,
             "may_edit": access.can_edit_register,
             "may_propose": access.may_propose_register_change(owner_id=entry.owner_id),
             "proposals": pending_proposals(entry, access),
             "reporting_url": reverse("milestones:reporting_home"),
         }
 
-    return _page(request, kind=f"entry:{entry.pk}", title=entry.name, build=build)
+    return _page(
+        request, kind=f"entry:{entry.pk}", title=entry.name, build=build, page_stamp=page_stamp
+    )
+
+
+@require_safe
+def entry_history(request, key):
+    """An entry's whole history, newest first, 50 a page."""
+    entry = get_entry_for_user(request, key)
+
+    def build(page_stamp):
+        rows = _History(entry, _names_stamp(page_stamp))
+        page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("side"))
+        return "register/_entry_history_main.html", {
+            "entry": entry,
+            "page": page,
+            "entries": page.object_list,
+        }
+
+    title = _("Historik: %(title)s") % {"title": entry.name}
+    return _page(request, kind=f"history:{entry.pk}", title=title, build=build)
 
 
 # ---------------------------------------------------------------------------

@@ -75,6 +75,13 @@ def plan_version(at: datetime.datetime | None = None) -> tuple:
     return stamp(models=PLAN_MODELS, rows=(BaselineEntry,), at=at)
 
 
+def plan_version_of(version: tuple) -> tuple:
+    """`plan_version` taken from a `data_version` already read (no query): the stamp has
+    two values per watched model, in order, then the baseline entries' newest id."""
+    register = {i for i, model in enumerate(WATCHED_MODELS) if model not in PLAN_MODELS}
+    return tuple(v for i, v in enumerate(version) if i // 2 not in register)
+
+
 def data_version(at: datetime.datetime | None = None) -> tuple:
     """The data-version stamp of the steering group's pages (`core.cache.stamp`, one
     query): it changes whenever anything the dashboard shows is saved. Baseline entries

@@ -20,16 +20,17 @@ from ..selectors.status import CACHE_SECONDS
 register = template.Library()
 
 
-def summary(*, at: datetime.datetime | None, today: datetime.date, party, track):
+def summary(*, at: datetime.datetime | None, today: datetime.date, party, track, version=None):
     """The section's gate (no burn-down) and the digest of what it says, cached under
     the steering group's stamp as its page is (the dashboard's figures are cached
     without the register, so after a register edit only this is built, mostly from
-    its own cached parts: `gate.switch_off`)."""
+    its own cached parts: `gate.switch_off`). `version`: `snapshot.data_version(at)`
+    when the caller has read it."""
     return cached(
         "switch-off",
         (
             "summary",
-            snapshot.data_version(at),
+            version or snapshot.data_version(at),
             today,
             get_language(),
             at,
@@ -45,14 +46,17 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track)
     )
 
 
-def summary_digest(*, as_of, party_key: str | None, track: str | None) -> str:
-    """The digest of the section for the dashboard's filters (`reports.views.dashboard`
-    keys its cached HTML by it and the plan's stamp instead of the register's)."""
+def summary_digest(*, as_of, party_key: str | None, track: str | None) -> tuple[str, tuple]:
+    """The digest of the section for the dashboard's filters, and the plan's stamp
+    (`reports.views.dashboard` keys its cached HTML by both instead of the register's
+    stamp), from one read of the steering group's stamp."""
     point = point_in_time(as_of)
     party = Party.objects.filter(key=party_key).first() if party_key else None
     if track and track not in Activity.Track.values:
         track = None
-    return summary(at=point.at, today=point.today, party=party, track=track)[1]
+    version = snapshot.data_version(point.at)
+    digest = summary(at=point.at, today=point.today, party=party, track=track, version=version)
+    return digest[1], snapshot.plan_version_of(version)
 
 
 def _board_summary(board):

@@ -256,10 +256,10 @@ def dashboard(request):
         # and what the section says, so a register edit that changes none of its
         # figures leaves the page's HTML (reports.templatetags.switch_off).
         _form, chosen = _filters(request)
-        digest = switch_off_tags.summary_digest(
+        digest, plan = switch_off_tags.summary_digest(
             as_of=chosen["as_of"], party_key=chosen["party"], track=chosen["track"]
         )
-        return (snapshot.plan_version(at), digest)
+        return (plan, digest)
 
     return _page(
         request,

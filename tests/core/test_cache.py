@@ -133,3 +133,37 @@ def test_cached_many_builds_only_what_is_missing():
     assert cached_many("tests", {1: ("t-many", "new", 1)}, build, seconds=60) == {1: 10}
     assert asked == [[1, 2], [3], [1]]
     cache.clear()
+
+
+def test_a_kept_connection_prepares_the_stamp_once_and_it_moves_as_the_plain_one(
+    db, editor, settings
+):
+    """With CONN_MAX_AGE (production keeps connections; tests do not) the stamp runs as a
+    statement prepared once per connection: the same values as the plain query, live and
+    at a past moment, moving with a save, and prepared again on a new connection."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    party = factories.PartyFactory()
+    past = timezone.now() - datetime.timedelta(days=1)
+    plain = (party_stamp(), stamp(models=[Party], at=past))
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            kept = (party_stamp(), stamp(models=[Party], at=past))
+            again = (party_stamp(), stamp(models=[Party], at=past))
+        assert kept == again == plain
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert sum(s.startswith("PREPARE") for s in sql) <= 2  # once each, if not yet
+        assert all(s.startswith("EXECUTE") for s in sql[-2:])
+        party.name = "Nyt navn"
+        record_save(party, user=editor, reason="Omdøbt")
+        moved = party_stamp()
+        assert moved != plain[0]
+        assert stamp(models=[Party], at=past) == plain[1]
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+    assert party_stamp() == moved

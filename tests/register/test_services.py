@@ -144,38 +144,3 @@ def test_links_and_steps_are_kept_in_history_with_user_and_reason(entries, edito
     assert ("Aktiviteter", activity.title) in shown
     assert ("Milepæle", milestone.title) in shown
     assert all(r.history_user_id is not None for r in Entry.history.filter(id=entry.pk))
-
-
-def test_the_entry_page_words_only_its_newest_changes_and_they_are_the_same(entries, editor):
-    """The entry page shows the newest 30 changes: only those are worded, and they are the
-    ones (and the words) the whole history gives, entry and step changes interleaved."""
-    entry = entries["midt"]
-    step_version = None
-    for i in range(12):
-        entry, _ = services.entry_update(
-            entry_id=entry.pk,
-            version=entry.version,
-            user=editor,
-            data={"description": f"Beskrivelse {i}"},
-            reason=f"Ændring {i}",
-            fields=("description",),
-        )
-        step, _ = services.step_set(
-            entry_id=entry.pk,
-            kind=Step.Kind.TESTED,
-            version=step_version,
-            user=editor,
-            data={
-                "forecast_date": datetime.date(2027, 1, 1) + datetime.timedelta(days=i),
-                "forecast_precision": "day",
-            },
-            reason=f"Test flyttet {i}",
-        )
-        step_version = step.version
-    whole = entry_history(entry)
-    assert len(whole) > 10
-    for limit in (1, 5, 10, len(whole), len(whole) + 3):
-        assert entry_history(entry, limit=limit) == whole[:limit]
-    newest = entry_history(entry, limit=2)
-    assert [e.reason for e in newest] == ["Test flyttet 11", "Ændring 11"]
-    assert newest[1].changes[0].old == "Beskrivelse 10"

@@ -242,3 +242,35 @@ def test_a_frozen_clock_gives_one_row_per_entry_the_latest_by_history_id(
         ("frossen-epj", "shak_and_sor"),
         ("frossen-lab", "not_mapped"),
     ]
+
+
+def test_the_dashboard_reads_the_steering_groups_stamp_once_and_the_plans_from_it(
+    client_for, entries, steering
+):
+    """The plan's stamp taken from the steering group's is the one `plan_version` reads,
+    live and at a past moment; a warm dashboard reads it once, not also the plan's (a
+    register change shows on the next read: the test above)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from reports.selectors import snapshot
+
+    past = timezone.now() - datetime.timedelta(days=3)
+    for at in (None, past):
+        assert snapshot.plan_version_of(snapshot.data_version(at)) == snapshot.plan_version(at)
+    client = client_for(steering)
+    url = reverse("reports:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    stamps = [q["sql"] for q in ctx.captured_queries if "MAX(history_id)" in q["sql"]]
+    watched = snapshot.WATCHED_MODELS
+    register_table = Entry.history.model._meta.db_table
+    assert (
+        sum(register_table in s and len(s.split("MAX(history_id)")) > len(watched) for s in stamps)
+        == 1
+    )
+    assert not any(
+        register_table not in s and "milestones_historicalmilestone" in s for s in stamps
+    )
