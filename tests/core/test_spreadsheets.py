@@ -102,7 +102,7 @@ def test_a_fixed_moment_gives_the_same_bytes_whenever_it_is_written():
 
 def test_xlsx_keeps_markup_characters_and_spaces_drops_control_characters():
     """The sheet's XML is written directly: text that looks like markup stays text."""
-    texts = ['a & b <c> "d" \'e\'', "  indrykket  ", "Ærø\x01\x0b", "linje\nto"]
+    texts = ["a & b <c> \"d\" 'e'", "  indrykket  ", "Ærø\x01\x0b", "linje\nto"]
     data = xlsx_bytes(
         Sheet(headers=["Tekst", "Tal", "Tom"], rows=[[t, 1.25, ""] for t in texts]),
         Sheet(name="Andet", headers=["Valg"], rows=[["x"]], choices={0: ["A & B", "C"]}),
@@ -110,7 +110,7 @@ def test_xlsx_keeps_markup_characters_and_spaces_drops_control_characters():
     workbook = load_workbook(io.BytesIO(data))
     ws = workbook["Ark1"]
     assert [ws.cell(row=r, column=1).value for r in range(2, 6)] == [
-        'a & b <c> "d" \'e\'',
+        "a & b <c> \"d\" 'e'",
         "  indrykket  ",
         "Ærø",
         "linje\nto",
