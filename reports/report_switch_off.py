@@ -127,17 +127,23 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: l
             last_move[row.id] = row
         state[row.id] = row.state
     parties = dict(Party.objects.values_list("pk", "name"))
-    moved = []
+    found = []
     for pk, entry in now.items():
         old = start.get(pk)
         if old is None or old == entry["state"] or pk not in last_move:
             continue
-        row = last_move[pk]
+        owner = parties.get(entry["owner_id"], "")
+        found.append(((owner.lower(), entry["name"].lower(), entry["key"]), owner, old, entry))
+    # Sorted and capped first: only the entries shown are worded (hundreds move at scale).
+    found.sort(key=lambda item: item[0])
+    moved = []
+    for _order, owner, old, entry in found[:MOVED_LIMIT]:
+        row = last_move[entry["id"]]
         moved.append(
             {
                 "key": entry["key"],
                 "name": entry["name"],
-                "owner": parties.get(entry["owner_id"], ""),
+                "owner": owner,
                 "from": old,
                 "from_label": register_selectors.state_label(old),
                 "to": entry["state"],
@@ -148,8 +154,7 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: l
                 "reason": row.history_change_reason or "",
             }
         )
-    moved.sort(key=lambda m: (m["owner"].lower(), m["name"].lower(), m["key"]))
-    return {"moved": moved[:MOVED_LIMIT], "moved_total": len(moved)}
+    return {"moved": moved, "moved_total": len(found)}
 
 
 def switch_off_section(*, at: datetime.datetime | None, since: datetime.datetime) -> dict:
