@@ -12,6 +12,7 @@ written as such (dates stay dates in .xlsx).
 import csv
 import datetime
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from decimal import Decimal
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -96,7 +98,7 @@ def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool 
     that looks like a formula with Excel's quote prefix, numbers and dates as such."""
     for column, raw in enumerate(values):
         value = _cell_value(raw)
-        if value is None:
+        if value is None or value == "":  # an empty text is an empty cell
             if bold:
                 ws.write_blank(row, column, None, formats.of(bold=True))
             continue
@@ -104,6 +106,8 @@ def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool 
             # A carriage return as the line feed XML reads it as (XlsxWriter would write
             # it escaped, `_x000D_`, which openpyxl's reading, our imports', keeps as text).
             text = value.replace("\r\n", "\n").replace("\r", "\n")
+            # Control characters XML 1.0 cannot hold: left out (openpyxl refused them).
+            text = _CONTROL.sub("", text)
             ws.write_string(row, column, text, formats.of(bold=bold, quote=is_formula_like(value)))
         elif isinstance(value, datetime.datetime):
             ws.write_datetime(row, column, value, formats.of(bold=bold, number=DATETIME_FORMAT))

@@ -441,14 +441,19 @@ def _trend_milestones(lists) -> list[int]:
     return [m.id for m in selectors.trend_candidates(board=board)][: selectors.MTA_DEFAULT_COUNT]
 
 
-def _charts(as_of: datetime.datetime, lists) -> dict:
+def _charts(as_of: datetime.datetime, plan, lists) -> dict:
     """The dashboard's two charts, as SVG markup, for the report's moment.
 
-    The timeline is read once and drawn a landscape page at a time.
+    The timeline is read once and drawn a landscape page at a time. Both charts take
+    their activities and milestones from the report's own plan (read and rated once).
     """
-    whole = selectors.roadmap_timeline(as_of=as_of, page_size=TIMELINE_ACTIVITIES * TIMELINE_PAGES)
+    whole = selectors.roadmap_timeline(
+        as_of=as_of, page_size=TIMELINE_ACTIVITIES * TIMELINE_PAGES, plan=plan
+    )
     pages = _timeline_pages(whole, TIMELINE_ACTIVITIES)
-    trend = selectors.milestone_trend(milestone_ids=_trend_milestones(lists), as_of=as_of)
+    trend = selectors.milestone_trend(
+        milestone_ids=_trend_milestones(lists), as_of=as_of, plan=plan
+    )
     mta = charts.mta_chart(trend)
     return {
         "gantt_pages": [_gantt_svg(page, n) for n, page in enumerate(pages, start=1)],
@@ -688,7 +693,7 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "governance": _governance(at, today, since),
         "medcom": report_medcom.medcom_section(at=at, since=since),
-        "charts": _charts(as_of, lists),
+        "charts": _charts(as_of, plan, lists),
         "appendix": _appendix(rows, appendix_limit),
         "all_milestones": rows,
     }

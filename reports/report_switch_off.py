@@ -107,11 +107,11 @@ def _conditions(result) -> list[dict]:
     ]
 
 
-def _moved(since: datetime.datetime, at: datetime.datetime | None) -> dict:
-    """Entries whose SHAK state at `at` differs from the one at `since` (an entry
-    added in between: from the state it was added with), with the last move's
-    moment, who made it and why."""
-    before = {r["id"]: r["state"] for r in register_selectors.entry_rows(since)}
+def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: list[dict]) -> dict:
+    """Entries whose SHAK state at `at` differs from the one at `since` (`since_rows`,
+    the entries as they stood then; an entry added in between: from the state it was
+    added with), with the last move's moment, who made it and why."""
+    before = {r["id"]: r["state"] for r in since_rows}
     now = {r["id"]: r for r in register_selectors.entry_rows(at)}
     events = Entry.history.filter(history_date__gt=since).select_related("history_user")
     if at is not None:
@@ -127,17 +127,23 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None) -> dict:
             last_move[row.id] = row
         state[row.id] = row.state
     parties = dict(Party.objects.values_list("pk", "name"))
-    moved = []
+    found = []
     for pk, entry in now.items():
         old = start.get(pk)
         if old is None or old == entry["state"] or pk not in last_move:
             continue
-        row = last_move[pk]
+        owner = parties.get(entry["owner_id"], "")
+        found.append(((owner.lower(), entry["name"].lower(), entry["key"]), owner, old, entry))
+    # Sorted and capped first: only the entries shown are worded (hundreds move at scale).
+    found.sort(key=lambda item: item[0])
+    moved = []
+    for _order, owner, old, entry in found[:MOVED_LIMIT]:
+        row = last_move[entry["id"]]
         moved.append(
             {
                 "key": entry["key"],
                 "name": entry["name"],
-                "owner": parties.get(entry["owner_id"], ""),
+                "owner": owner,
                 "from": old,
                 "from_label": register_selectors.state_label(old),
                 "to": entry["state"],
@@ -148,20 +154,21 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None) -> dict:
                 "reason": row.history_change_reason or "",
             }
         )
-    moved.sort(key=lambda m: (m["owner"].lower(), m["name"].lower(), m["key"]))
-    return {"moved": moved[:MOVED_LIMIT], "moved_total": len(moved)}
+    return {"moved": moved, "moved_total": len(found)}
 
 
 def switch_off_section(*, at: datetime.datetime | None, since: datetime.datetime) -> dict:
     """The section's figures as they stood at `at` (None: now), compared with `since`
     (the previous report's moment, or the start of the period)."""
     result = gate.switch_off(at=at)
-    before = register_selectors.readiness(at=since)
+    # The entries at `since` are read once, for the figures then and for what moved since.
+    since_rows = register_selectors.current_rows(since)
+    before = register_selectors.readiness(at=since, current=since_rows)
     return {
         "answer": result.answer,
         "verdict": result.verdict,
         "conditions": _conditions(result),
         "readiness": _readiness(result.readiness, before),
         "burndown": _burndown(result.burndown),
-        **_moved(since, at),
+        **_moved(since, at, since_rows.rows),
     }

@@ -9,7 +9,7 @@ from milestones.rag import add_months
 
 from . import snapshot
 from .moments import PointInTime, point_in_time
-from .snapshot import ActivityRow, MilestoneRow, PartyRef
+from .snapshot import ActivityRow, MilestoneRow, PartyRef, PlanSnapshot
 
 # 20 activities (about 200 milestones at the large scale) a page: rendering the chart and
 # its table alternative for 40 was most of a cold page.
@@ -77,8 +77,12 @@ def roadmap_timeline(
     end: datetime.date | None = None,
     page: int = 1,
     page_size: int = TIMELINE_PAGE_SIZE,
+    plan: PlanSnapshot | None = None,
 ) -> Timeline:
-    """Activities (a page at a time) with milestones and RAG, for the Gantt chart (six queries)."""
+    """Activities (a page at a time) with milestones and RAG, for the Gantt chart (six queries).
+
+    `plan`, the whole plan already read and rated at the same moment (the monthly
+    report has it), is used instead of reading the activities and milestones again."""
     point = point_in_time(as_of)
     at, today = point.at, point.today
     default_start, default_end = default_period(today)
@@ -88,11 +92,12 @@ def roadmap_timeline(
         start, end = end, start
     if track not in Activity.Track.values:
         track = None
-    parties = snapshot.party_refs(at)
+    parties = plan.parties if plan is not None else snapshot.party_refs(at)
     chosen = next((p for p in parties.values() if p.key == party), None) if party else None
     outline = _timeline_outline(
         at,
         parties,
+        plan,
         track=track,
         party_id=(chosen.id if chosen else -1) if party else None,
         start=start,
@@ -101,16 +106,19 @@ def roadmap_timeline(
     page_count = max(1, -(-len(outline) // page_size))
     page = min(max(1, page), page_count)
     chosen_ids = [a["id"] for a in outline[(page - 1) * page_size : page * page_size]]
-    plan = snapshot.plan_snapshot(at=at, today=today, activity_ids=chosen_ids, parties=parties)
+    if plan is None:
+        responsible = (
+            {a["responsible_party_id"] for a in outline}
+            if not party
+            else {
+                r["responsible_party_id"]
+                for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+            }
+        )
+        plan = snapshot.plan_snapshot(at=at, today=today, activity_ids=chosen_ids, parties=parties)
+    else:
+        responsible = {a.party.id for a in plan.activities.values()}
     tracks = _timeline_tracks(plan, chosen_ids)
-    responsible = (
-        {a["responsible_party_id"] for a in outline}
-        if not party
-        else {
-            r["responsible_party_id"]
-            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-        }
-    )
     return Timeline(
         point=point,
         start=start,
@@ -128,7 +136,37 @@ def roadmap_timeline(
     )
 
 
-def _timeline_outline(at, parties, *, track, party_id, start, end) -> list[dict]:
+_OUTLINE_FIELDS = (
+    "id",
+    "track",
+    "responsible_party_id",
+    "sort_order",
+    "title",
+    "planned_start",
+    "planned_end",
+)
+
+
+def _outline_rows(at, plan: PlanSnapshot | None, filters: dict) -> list[dict]:
+    """The outline's fields of the activities at `at` (one query), or of those in `plan`."""
+    if plan is None:
+        return snapshot.rows(Activity, at, _OUTLINE_FIELDS, **filters)
+    rows = (
+        {
+            "id": a.id,
+            "track": a.track,
+            "responsible_party_id": a.party.id,
+            "sort_order": a.sort_order,
+            "title": a.title,
+            "planned_start": a.planned_start,
+            "planned_end": a.planned_end,
+        }
+        for a in plan.activities.values()
+    )
+    return [r for r in rows if all(r[name] == value for name, value in filters.items())]
+
+
+def _timeline_outline(at, parties, plan, *, track, party_id, start, end) -> list[dict]:
     """The activities in the window (track and party filters applied), in the page's order.
 
     Activities whose planned period ends before the window or starts after it are left out.
@@ -140,20 +178,7 @@ def _timeline_outline(at, parties, *, track, party_id, start, end) -> list[dict]
         filters["responsible_party_id"] = party_id
     outline = [
         a
-        for a in snapshot.rows(
-            Activity,
-            at,
-            (
-                "id",
-                "track",
-                "responsible_party_id",
-                "sort_order",
-                "title",
-                "planned_start",
-                "planned_end",
-            ),
-            **filters,
-        )
+        for a in _outline_rows(at, plan, filters)
         if not (a["planned_end"] and a["planned_end"] < start)
         and not (a["planned_start"] and a["planned_start"] > end)
     ]
@@ -163,8 +188,15 @@ def _timeline_outline(at, parties, *, track, party_id, start, end) -> list[dict]
         p = parties.get(a["responsible_party_id"])
         return p.name.lower() if p else ""
 
+    # The id last: ties are ordered the same whichever rows the outline came from.
     outline.sort(
-        key=lambda a: (order.get(a["track"], 9), party_name(a), a["sort_order"], a["title"])
+        key=lambda a: (
+            order.get(a["track"], 9),
+            party_name(a),
+            a["sort_order"],
+            a["title"],
+            a["id"],
+        )
     )
     return outline
 

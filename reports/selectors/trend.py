@@ -14,7 +14,7 @@ from parties.models import Party
 
 from . import snapshot
 from .moments import PointInTime, point_in_time
-from .snapshot import MilestoneRow, PartyRef
+from .snapshot import MilestoneRow, PartyRef, PlanSnapshot
 from .status import CACHE_SECONDS, Dashboard, dashboard
 
 MTA_DEFAULT_COUNT = 6
@@ -114,11 +114,13 @@ def milestone_trend(
     as_of: datetime.datetime | None = None,
     months: int = 12,
     start: datetime.date | None = None,
+    plan: PlanSnapshot | None = None,
 ) -> Trend:
     """The forecast of each milestone as it stood at each report date (month end), from history.
 
     A reached milestone's line ends on the diagonal at its actual date. Eight
-    queries at most, whatever the number of milestones chosen.
+    queries at most, whatever the number of milestones chosen; one with `plan`, the
+    whole plan already read and rated at the same moment (the monthly report's).
     """
     point = point_in_time(as_of)
     at, today = point.at, point.today
@@ -141,19 +143,17 @@ def milestone_trend(
         report_dates = [*report_dates, today]
     if not ids:
         return Trend(point=point, report_dates=report_dates, series=[])
-    parties = snapshot.party_refs(at)
-    current = {
-        m.id: m
-        for m in snapshot.plan_snapshot(
+    if plan is None:
+        plan = snapshot.plan_snapshot(
             at=at,
             today=today,
             activity_ids=[
                 r["activity_id"] for r in snapshot.rows(Milestone, at, ("activity_id",), id__in=ids)
             ],
-            parties=parties,
-        ).milestones
-        if m.id in ids
-    }
+            parties=snapshot.party_refs(at),
+        )
+    chosen = set(ids)
+    current = {m.id: m for m in plan.milestones if m.id in chosen}
     history = Milestone.history.filter(id__in=list(current)).order_by(
         "id", "history_date", "history_id"
     )

@@ -98,3 +98,29 @@ def test_a_fixed_moment_gives_the_same_bytes_whenever_it_is_written():
         assert {info.date_time for info in archive.infolist()} == {(2027, 3, 1, 8, 0, 0)}
         assert b"2027-03-01T08:00:00Z" in archive.read("docProps/core.xml")
     assert load_workbook(io.BytesIO(later))["Milepæle"]["A2"].value == "A"
+
+
+def test_xlsx_keeps_markup_characters_and_spaces_drops_control_characters():
+    """Text that looks like markup stays text; control characters XML cannot hold are
+    left out; an empty text is an empty cell; a second sheet's drop-downs."""
+    texts = ["a & b <c> \"d\" 'e'", "  indrykket  ", "Ærø\x01\x0b", "linje\nto"]
+    data = xlsx_bytes(
+        Sheet(headers=["Tekst", "Tal", "Tom"], rows=[[t, 1.25, ""] for t in texts]),
+        Sheet(name="Andet", headers=["Valg"], rows=[["x"]], choices={0: ["A & B", "C"]}),
+    )
+    workbook = load_workbook(io.BytesIO(data))
+    ws = workbook["Ark1"]
+    assert [ws.cell(row=r, column=1).value for r in range(2, 6)] == [
+        "a & b <c> \"d\" 'e'",
+        "  indrykket  ",
+        "Ærø",
+        "linje\nto",
+    ]
+    assert ws["B2"].value == 1.25 and ws["B2"].data_type == "n"
+    assert ws["C2"].value is None  # an empty text is an empty cell
+    assert ws.freeze_panes == "A2"
+    lists = workbook["Lister"]
+    assert lists.sheet_state == "hidden"
+    assert [lists["A1"].value, lists["A2"].value] == ["A & B", "C"]
+    (validation,) = workbook["Andet"].data_validations.dataValidation
+    assert validation.formula1 == "='Lister'!$A$1:$A$2"

@@ -4,11 +4,13 @@ nothing due, the 90-day window, slip order, what blocks whom, change since last 
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from milestones.models import Activity, Baseline, Milestone, ProgressUpdate, ReportingRound
 from milestones.rag import Rag, rags_for, rollup
 from reports import selectors
+from reports.selectors import snapshot
 from tests.reports.helpers import (
     ago,
     change_at,
@@ -285,6 +287,46 @@ def test_trend_gives_the_forecast_at_each_month_end_and_ends_on_the_diagonal():
     assert done.points[-1].forecast == done.points[-1].report_date
     table = {row.series.milestone.key: row for row in trend.table}
     assert table["t-mta-naaet"].reached == three_back[1] - datetime.timedelta(days=3)
+
+
+def test_timeline_and_trend_from_a_plan_already_read_are_the_same_as_read_alone():
+    """The monthly report hands its own plan (read and rated once) to both charts."""
+    party = make_party("t-plan-chart", ago(200))
+    other = make_party("t-plan-chart-2", ago(200))
+    ids = []
+    for n, owner in enumerate([party, party, other, other, party]):
+        act = make_activity(
+            owner, f"t-plan-chart-{n}", planned_start=days(-30 - n), planned_end=days(300)
+        )
+        ms = make_milestone(act, f"t-plan-chart-ms-{n}", forecast=days(60 + n), baseline=days(0))
+        change_at(ms, ago(20), forecast_date=days(90 + n))
+        ids.append(ms.pk)
+    # Outside the timeline's window: left out by both.
+    make_activity(party, "t-plan-chart-old", planned_start=days(-900), planned_end=days(-800))
+    with time_machine.travel(timezone.now(), tick=False):
+        point = selectors.point_in_time(None)
+        plan = snapshot.plan_snapshot(at=point.at, today=point.today)
+        for kwargs in ({}, {"page_size": 2, "page": 2}, {"party": "t-plan-chart"}):
+            alone = selectors.roadmap_timeline(**kwargs)
+            from_plan = selectors.roadmap_timeline(plan=plan, **kwargs)
+            assert from_plan == alone
+            assert from_plan.activities
+        trend = selectors.milestone_trend(milestone_ids=ids[:3], months=3)
+        assert selectors.milestone_trend(milestone_ids=ids[:3], months=3, plan=plan) == trend
+    assert [s.milestone.key for s in trend.series] == [f"t-plan-chart-ms-{n}" for n in range(3)]
+
+
+def test_timeline_and_trend_from_a_plan_read_nothing_more(django_assert_max_num_queries):
+    party = make_party("t-plan-q", ago(200))
+    act = make_activity(party, "t-plan-q-act", planned_start=days(-30), planned_end=days(300))
+    ms = make_milestone(act, "t-plan-q-ms", forecast=days(60), baseline=days(0))
+    point = selectors.point_in_time(None)
+    plan = snapshot.plan_snapshot(at=point.at, today=point.today)
+    with django_assert_max_num_queries(0):
+        selectors.roadmap_timeline(plan=plan)
+    # The forecasts' history only.
+    with django_assert_max_num_queries(1):
+        selectors.milestone_trend(milestone_ids=[ms.pk], plan=plan)
 
 
 def test_as_of_must_be_aware():

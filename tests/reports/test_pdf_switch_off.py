@@ -182,3 +182,18 @@ def test_a_published_report_keeps_its_figures_after_a_register_change(
     text = pdf_text(services.status_report_pdf(report), tmp_path)
     assert frozen["answer"] in text
     assert "SHAK og SOR 1 0 \u22121 Kun SOR 0 1 +1" in text
+
+
+def test_moved_entries_are_capped_in_order_and_all_counted(known, monkeypatch):
+    """Only the first moved entries (by owner and name) are worded and shown; the rest
+    are counted."""
+    from reports import report_switch_off
+
+    monkeypatch.setattr(report_switch_off, "MOVED_LIMIT", 1)
+    _report, data, _content = _draft(known)
+    section = data["switch_off"]
+    assert section["moved_total"] == 2
+    (first,) = section["moved"]
+    # The first of the two by owner and name, as in the uncapped list.
+    assert (first["key"], first["from"], first["to"]) == ("t-syd-lab", "not_mapped", "shak")
+    assert first["who"] and first["when"] and first["from_label"] and first["to_label"]

@@ -186,6 +186,16 @@ def test_a_big_programme_moves_the_full_list_to_a_spreadsheet(known, settings):
     assert sheet.max_row == 1 + data["milestone_total"]
     assert sheet["C1"].value == "Milepæl"
     assert known.slipping.title in {c.value for c in sheet["C"]}
+    # Each row is the report's row, column by column (an empty text an empty cell).
+    (row,) = [
+        r for r in sheet.iter_rows(min_row=2, values_only=True) if r[2] == known.slipping.title
+    ]
+    (expected,) = [m for m in data["all_milestones"] if m["title"] == known.slipping.title]
+    assert list(row) == [
+        None if expected[key] in ("", None) else expected[key]
+        for key, _label in report_xlsx.XLSX_COLUMNS
+    ]
+    assert row[6] == expected["slip_days"] and isinstance(row[6], int)
 
 
 PAYLOADS = [
