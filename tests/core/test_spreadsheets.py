@@ -123,4 +123,4 @@ def test_xlsx_keeps_markup_characters_and_spaces_drops_control_characters():
     assert lists.sheet_state == "hidden"
     assert [lists["A1"].value, lists["A2"].value] == ["A & B", "C"]
     (validation,) = workbook["Andet"].data_validations.dataValidation
-    assert validation.formula1 == "='Lister'!$A$1:$A$2"
+    assert validation.formula1 == "'Lister'!$A$1:$A$2"  # OOXML keeps a formula without its =
