@@ -88,14 +88,15 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
     if at is None:
         return model.objects.order_by()
     history = model.history
+    key = model._meta.pk.attname  # "id", or a one-to-one key's column ("milestone_id")
     if connection.vendor == "postgresql":
         # DISTINCT ON walks the (id, history_date, history_id) index backwards
         # once (milestones migration 0002); simple-history's portable NOT EXISTS
         # form probes it once per row.
         latest = (
             history.filter(history_date__lte=at)
-            .order_by("-id", "-history_date", "-history_id")
-            .distinct("id")
+            .order_by(f"-{key}", "-history_date", "-history_id")
+            .distinct(key)
             .values("history_id")
         )
         return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
@@ -141,10 +142,18 @@ def bulk_update_with_history(objs, model, fields, *, user, reason: str, batch_si
 
 
 def history_from_live(
-    model, pks, *, user, reason: str, history_type: str = "~", batch_size: int = 5000
+    model,
+    pks,
+    *,
+    user,
+    reason: str,
+    history_type: str = "~",
+    batch_size: int = 5000,
+    at: datetime.datetime | None = None,
 ) -> list[tuple[int, int]]:
     """A history row for each of the rows `pks` of `model`, copied from the table as it
-    now is, with one date, the user and the reason: one `INSERT … SELECT` per batch.
+    now is, with one date (`at`, else now), the user and the reason: one `INSERT … SELECT`
+    per batch.
     django-simple-history's `bulk_history_create` builds a model instance per row and
     then an INSERT of every value, which for thousands of rows costs seconds.
     Returns (history id, object id) pairs (for the caller's many-to-many snapshots)."""
@@ -167,7 +176,7 @@ def history_from_live(
         f"WHERE {pk} {'= ANY(%s)' if array else 'IN ({marks})'} "
         f"ORDER BY {pk} RETURNING history_id, {pk}"
     )
-    now = timezone.now()
+    now = at or timezone.now()
     user_id = getattr(user, "pk", None)
     written = []
     with connection.cursor() as cursor:
