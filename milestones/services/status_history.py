@@ -144,11 +144,9 @@ def status_history_backfill(*, today: datetime.date | None = None, user=None) ->
                     f"LOCK TABLE {connection.ops.quote_name(Milestone._meta.db_table)} "
                     "IN SHARE ROW EXCLUSIVE MODE"
                 )
-                cursor.execute(
-                    f"TRUNCATE {connection.ops.quote_name(MilestoneStatus.history.model._meta.db_table)}"
-                )
-        else:
-            MilestoneStatus.history.all().delete()
+        history = MilestoneStatus.history.model
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(history._meta.db_table)}")
         result = _backfill(today, user)
         first = Milestone.history.order_by("history_date").values_list("history_date", flat=True)
         StatusHistoryMark.objects.all().delete()

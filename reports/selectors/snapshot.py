@@ -254,7 +254,7 @@ def plan_snapshot(
         filters["responsible_party_id"] = party_id
     if activity_ids is not None:
         filters["id__in"] = activity_ids
-    activities = _activity_rows(at, parties, filters)
+    activities = activity_rows(at, parties, filters)
     narrowed = bool(filters)
     milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
     # In id order, so that ties in a roll-up are always broken the same way.
@@ -274,8 +274,12 @@ def plan_snapshot(
 
 
 def activity_labels() -> tuple[dict, dict]:
-    """The track and status labels, in the active language, for `activity_row`."""
-    return dict(Activity.Track.choices), dict(Activity.Status.choices)
+    """The track and status labels, in the active language, for `activity_row` (worded
+    once: a lazy label worded per row took a fifth of a past moment's 2,000 rows)."""
+    return (
+        {value: str(label) for value, label in Activity.Track.choices},
+        {value: str(label) for value, label in Activity.Status.choices},
+    )
 
 
 def activity_row(
@@ -306,7 +310,7 @@ def activity_row(
     )
 
 
-def _activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
+def activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
     """The activities at `at` (narrowed by `filters`) as reading rows, by id (one query)."""
     labels = activity_labels()
     return {
