@@ -53,7 +53,7 @@ def load_data_clear() -> dict:
                 Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones)
             ),
             # The ratings' history first: it names the synthetic milestones by key too.
-            MilestoneStatus.history.filter(key__startswith=PREFIX),
+            MilestoneStatus.history.filter(milestone_key__startswith=PREFIX),
             Milestone.history.filter(key__startswith=PREFIX),
             Activity.history.filter(key__startswith=PREFIX),
             Party.history.filter(key__startswith=PREFIX),

@@ -59,13 +59,17 @@ class MilestoneStatus(RatingColumns):
     # What a row of the dashboard shows of the milestone, as it stood when rated: its
     # history (below) is then the plan's ratings at any moment, read without replaying
     # the milestones' history (`reports.selectors.past`).
+    # (Named apart from the milestone's own fields, which readers of the live ratings
+    # join and name as they are: `reports.selectors.current`.)
     activity_id = models.BigIntegerField(_("aktivitet"), null=True, blank=True)
-    key = models.CharField(_("nøgle"), max_length=100, blank=True)
-    title = models.CharField(_("titel"), max_length=300, blank=True)
-    status = models.CharField(_("milepælens status"), max_length=20, blank=True)
-    actual_precision = models.CharField(_("faktisk datos præcision"), max_length=10, blank=True)
-    actual_date_unknown = models.BooleanField(_("faktisk dato ukendt"), default=False)
-    sort_order = models.IntegerField(_("rækkefølge"), default=0)
+    milestone_key = models.CharField(_("nøgle"), max_length=100, blank=True)
+    milestone_title = models.CharField(_("titel"), max_length=300, blank=True)
+    milestone_status = models.CharField(_("milepælens status"), max_length=20, blank=True)
+    milestone_actual_precision = models.CharField(
+        _("faktisk datos præcision"), max_length=10, blank=True
+    )
+    milestone_actual_date_unknown = models.BooleanField(_("faktisk dato ukendt"), default=False)
+    milestone_sort_order = models.IntegerField(_("rækkefølge"), default=0)
     # Every change of a rating, dated when it was made (a daily re-rating at the start of
     # its day, Copenhagen time): `milestones.services.status` writes it with the rating,
     # `manage.py status_history_backfill` from the plan's history.

@@ -52,17 +52,19 @@ _GROUP = {
 _RAG_FIELDS = RAG_FIELDS
 _DATE_FIELDS = ("baseline_date", "forecast_date")
 _PERIOD_FIELDS = ("forecast_end", "actual_end")
-# What a dashboard row shows of the milestone, kept with its rating (`MilestoneStatus`).
-SHOWN_FIELDS = (
-    "actual_date",
-    "activity_id",
-    "key",
-    "title",
-    "status",
-    "actual_precision",
-    "actual_date_unknown",
-    "sort_order",
-)
+# What a dashboard row shows of the milestone, kept with its rating (`MilestoneStatus`):
+# the stored name and the milestone's.
+SHOWN = {
+    "actual_date": "actual_date",
+    "activity_id": "activity_id",
+    "milestone_key": "key",
+    "milestone_title": "title",
+    "milestone_status": "status",
+    "milestone_actual_precision": "actual_precision",
+    "milestone_actual_date_unknown": "actual_date_unknown",
+    "milestone_sort_order": "sort_order",
+}
+SHOWN_FIELDS = tuple(SHOWN)
 _STORED_FIELDS = ("severity", *_PERIOD_FIELDS, *SHOWN_FIELDS, *RAG_FIELDS)
 
 
@@ -144,8 +146,8 @@ def rating_values(milestone, rating: MilestoneRag) -> dict:
     fields["severity"] = severity(fields["rag"])
     fields["forecast_end"] = milestone.forecast_period_end
     fields["actual_end"] = milestone.actual_period_end
-    for name in SHOWN_FIELDS:
-        fields[name] = getattr(milestone, name)
+    for stored, name in SHOWN.items():
+        fields[stored] = getattr(milestone, name)
     return fields
 
 

@@ -27,19 +27,20 @@ from milestones.selectors.materialised import RAG_FIELDS
 from . import snapshot
 from .snapshot import PartyRef, PlanSnapshot, milestone_row
 
-# What a row reads of a rating, in this order (a MilestoneRag's fields last).
-_SHOWN = (
-    "key",
-    "title",
-    "activity_id",
-    "actual_date",
-    "actual_precision",
-    "actual_date_unknown",
-    "status",
-    "sort_order",
-    "forecast_end",
-)
-_FIELDS = ("milestone_id", *_SHOWN, *RAG_FIELDS)
+# What a row reads of a rating (stored names, as `snapshot.milestone_row` names them),
+# in this order, a MilestoneRag's fields last.
+_SHOWN = {
+    "key": "milestone_key",
+    "title": "milestone_title",
+    "activity_id": "activity_id",
+    "actual_date": "actual_date",
+    "actual_precision": "milestone_actual_precision",
+    "actual_date_unknown": "milestone_actual_date_unknown",
+    "status": "milestone_status",
+    "sort_order": "milestone_sort_order",
+    "forecast_end": "forecast_end",
+}
+_FIELDS = ("milestone_id", *_SHOWN.values(), *RAG_FIELDS)
 _RAG_AT = len(_FIELDS) - len(RAG_FIELDS)
 
 

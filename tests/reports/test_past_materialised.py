@@ -48,8 +48,8 @@ _HISTORY_VALUES = (
     "actual_end",
     "actual_date",
     "activity_id",
-    "title",
-    "status",
+    "milestone_title",
+    "milestone_status",
 )
 
 
@@ -247,7 +247,7 @@ def test_an_edit_that_changes_no_rating_writes_no_rating_history(programme):
         milestone_id=m.pk, version=m.version, user=system_user_get(), data={"title": "Omdøbt"}
     )
     row = MilestoneStatus.history.filter(milestone_id=m.pk).latest()
-    assert row.title == "Omdøbt"
+    assert row.milestone_title == "Omdøbt"
     assert row.history_date == Milestone.history.filter(id=m.pk).latest().history_date
 
 
