@@ -19,7 +19,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from core.cache import stamp
-from core.history import as_of_queryset
+from core.history import as_of_queryset, as_of_values
 from governance.models import DeliveryConfidence
 from milestones.models import (
     Activity,
@@ -393,10 +393,15 @@ def _milestone_rows(milestone_rows, activities, entries, today) -> list[Mileston
 
 
 def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:
-    """(predecessor id, successor id) for every dependency at `at` (one query)."""
+    """(predecessor id, successor id) for every dependency at `at`, in id order (one
+    query; plain tuples, `as_of_values`: a dict per row of 40,000 took half a second)."""
+    if at is None:
+        return list(Dependency.objects.order_by("pk").values_list("predecessor_id", "successor_id"))
     return [
-        (row["predecessor_id"], row["successor_id"])
-        for row in rows(Dependency, at, ("predecessor_id", "successor_id"))
+        (predecessor, successor)
+        for _pk, predecessor, successor in as_of_values(
+            Dependency, at, ("id", "predecessor_id", "successor_id")
+        )
     ]
 
 
