@@ -6,7 +6,8 @@ party within a track and the programme, with the worst milestone's rating for it
 up to date in the same transaction as every write that records history
 (`milestones.services.status`), rebuilt by `manage.py status_rebuild` and
 re-rated daily for what the date alone changes (`milestones.tasks.status_rerate`).
-Roll-ups keep history, so a past moment reads them as they stood.
+Ratings and roll-ups keep history; a past moment reads the ratings as they stood
+(`reports.selectors.past`) within `StatusHistoryMark`.
 """
 
 from django.db import models

@@ -7,7 +7,11 @@ user (`history_written`, connected to django-simple-history's
 `post_create_historical_record` in `milestones.apps`). Writes that bypass history
 (bulk loads) call `status_rebuild` themselves; so does `manage.py status_rebuild`.
 The date alone changes ratings (a forecast date passes), so a daily task calls
-`status_rerate` (`milestones.tasks.status_rerate`, keyed by the day).
+`status_rerate` (`milestones.tasks.status_rerate`, keyed by the day). Every rating
+written that changed gets a history row in the same transaction (dated by the write
+it follows; the daily re-rate's at the start of its day), so the ratings' history is
+the plan's ratings at any moment (`services.status_history` writes it again from the
+plan's history).
 """
 
 import contextlib

@@ -6,9 +6,11 @@ writes what the services and the daily re-rating wrote live; a moment outside th
 history's mark replays."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +18,7 @@ from django.utils import timezone
 from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today as today_get
-from core.history import system_user_get
+from core.history import as_of_queryset, as_of_values, system_user_get
 from milestones.models import (
     Activity,
     Milestone,
@@ -303,3 +305,25 @@ def test_rating_changes_on_is_the_day_the_date_alone_changes_the_rating(values, 
         d for d in ratings if d > today and ratings[d] != ratings[d - datetime.timedelta(days=1)]
     ]
     assert changes == ([expected] if expected and expected <= last else [])
+
+
+def test_as_of_values_are_the_rows_as_of_queryset_gives(programme):
+    created, gone = programme
+    fields = ("id", "title", "forecast_date", "activity_id", "status")
+    for moment in _moments(created, gone)[-6:]:
+        expected = list(as_of_queryset(Milestone, moment).order_by("id").values_list(*fields))
+        assert as_of_values(Milestone, moment, fields) == expected
+        some = [r[3] for r in expected[:5]]
+        assert as_of_values(Milestone, moment, fields, within=("activity_id", some)) == [
+            r for r in expected if r[3] in some
+        ]
+
+
+def test_the_commands_write_the_ratings_history(programme):
+    out = io.StringIO()
+    call_command("status_history_backfill", stdout=out)
+    assert "vurderinger skrevet" in out.getvalue()
+    first = _history_rows()
+    call_command("status_rebuild", "--history", stdout=out)
+    assert "Statushistorik:" in out.getvalue()
+    assert _history_rows() == first
