@@ -21,6 +21,7 @@ from milestones.models import (
     RoundObligation,
 )
 from milestones.services.status import status_rebuild
+from milestones.services.status_history import status_history_backfill
 from parties.models import Party
 from register.models import Entry, EntryReadiness, Step
 
@@ -51,6 +52,8 @@ def load_data_clear() -> dict:
             Dependency.history.filter(
                 Q(predecessor_id__in=milestones) | Q(successor_id__in=milestones)
             ),
+            # The ratings' history first: it names the synthetic milestones by key too.
+            MilestoneStatus.history.filter(milestone_key__startswith=PREFIX),
             Milestone.history.filter(key__startswith=PREFIX),
             Activity.history.filter(key__startswith=PREFIX),
             Party.history.filter(key__startswith=PREFIX),
@@ -112,6 +115,7 @@ def load_data_regenerate(scale: str) -> str:
     counts = load_data_generate(scale=SCALES[scale])
     # The generator writes history in bulk, past the services: rate it all once.
     status_rebuild()
+    status_history_backfill()
     analyze()
     return f"[{scale}] generated in {time.perf_counter() - started:.0f} s: " + ", ".join(
         f"{k} {v}" for k, v in counts.items()

@@ -3,13 +3,15 @@
 Each entry is `Page(name, route, sample, query)`: `route` is the URL name,
 `sample` names a function of `SAMPLES` that picks the URL's arguments (and the
 milestone a "cold" edit moves) in the bench database, `query` is appended as the
-query string (`{past}` is a moment 45 days ago). Another app adds its pages by
+query string (`{past}` is a moment 45 days ago, `{new_past}` a moment not asked before,
+drawn anew for each visit). Another app adds its pages by
 appending to `PAGES` (and a sample to `SAMPLES` when its URL takes a key); a page
 whose route does not resolve, or whose sample finds nothing, is reported as
 skipped, not failed.
 """
 
 import datetime
+import random
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -38,6 +40,13 @@ TRIVIAL = Page("trivial", "accessibility")
 PAGES: list[Page] = [
     Page("dashboard", "reports:dashboard"),
     Page("dashboard (point in time)", "reports:dashboard", query="som_den_var={past}"),
+    # Each cold visit asks a moment not asked before (`new_past_moment`): the one above is
+    # keyed by the data as it stood 45 days ago, so its "cold after an edit" is warm.
+    Page(
+        "dashboard (point in time, a new moment)",
+        "reports:dashboard",
+        query="som_den_var={new_past}",
+    ),
     Page("roadmap", "milestones:roadmap"),
     Page("roadmap (track, page 2)", "milestones:roadmap", "activity_track", "spor={track}&side=2"),
     Page("activity page", "milestones:activity_detail", "activity"),
@@ -133,3 +142,18 @@ SAMPLES: dict[str, Callable[[], dict | None]] = {
 def past_moment() -> str:
     past = timezone.localtime(timezone.now() - datetime.timedelta(days=45))
     return f"{past:%Y-%m-%dT%H:%M}"
+
+
+_asked: set[str] = set()
+_draw = random.SystemRandom()
+
+
+def new_past_moment() -> str:
+    """A moment 1-365 days back (as the load test's point in time) at a minute not asked
+    before in this process: a visit with it computes a moment of its own."""
+    while True:
+        back = datetime.timedelta(days=_draw.randint(1, 365), minutes=_draw.randint(0, 1439))
+        moment = f"{timezone.localtime(timezone.now() - back):%Y-%m-%dT%H:%M}"
+        if moment not in _asked:
+            _asked.add(moment)
+            return moment

@@ -88,18 +88,61 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
     if at is None:
         return model.objects.order_by()
     history = model.history
+    key = model._meta.pk.attname  # "id", or a one-to-one key's column ("milestone_id")
     if connection.vendor == "postgresql":
         # DISTINCT ON walks the (id, history_date, history_id) index backwards
         # once (milestones migration 0002); simple-history's portable NOT EXISTS
         # form probes it once per row.
         latest = (
             history.filter(history_date__lte=at)
-            .order_by("-id", "-history_date", "-history_id")
-            .distinct("id")
+            .order_by(f"-{key}", "-history_date", "-history_id")
+            .distinct(key)
             .values("history_id")
         )
         return history.filter(history_id__in=latest).exclude(history_type="-").order_by()
     return history.as_of(at).order_by()
+
+
+def as_of_values(
+    model: type[Model],
+    at: datetime.datetime,
+    fields,
+    *,
+    within: tuple[str, list] | None = None,
+) -> list[tuple]:
+    """`as_of_queryset(model, at).values_list(*fields)` (filtered to rows whose field
+    `within[0]` is in `within[1]`) as plain tuples in key order, for reading many rows.
+
+    On PostgreSQL one probe per key of the (key, history_date, history_id) index
+    (`LATERAL … LIMIT 1` over the keys' range) instead of DISTINCT ON's walk of every
+    history row up to the moment: half the time for the ratings' history (270,000 rows of
+    20,000 milestones), and no model field converts the values (dates, numbers, text)."""
+    history = model.history.model
+    key = model._meta.pk.attname
+    if connection.vendor != "postgresql":
+        rows = as_of_queryset(model, at)
+        if within is not None:
+            rows = rows.filter(**{f"{within[0]}__in": within[1]})
+        return list(rows.order_by(key).values_list(*fields))
+    quote = connection.ops.quote_name
+    table = quote(history._meta.db_table)
+    columns = ", ".join(f"h.{quote(history._meta.get_field(f).column)}" for f in fields)
+    column = quote(history._meta.get_field(key).column)
+    params: list = [at]
+    extra = ""
+    if within is not None:
+        extra = f" AND h.{quote(history._meta.get_field(within[0]).column)} = ANY(%s)"
+        params.append(list(within[1]))
+    sql = (
+        f"SELECT {columns} FROM generate_series((SELECT MIN({column}) FROM {table}), "
+        f"(SELECT MAX({column}) FROM {table})) AS g(k) CROSS JOIN LATERAL "
+        f"(SELECT * FROM {table} AS t WHERE t.{column} = g.k AND t.history_date <= %s "
+        "ORDER BY t.history_date DESC, t.history_id DESC LIMIT 1) AS h "
+        f"WHERE h.history_type <> '-'{extra} ORDER BY h.{column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def bulk_update_with_history(objs, model, fields, *, user, reason: str, batch_size: int = 1000):
@@ -141,10 +184,18 @@ def bulk_update_with_history(objs, model, fields, *, user, reason: str, batch_si
 
 
 def history_from_live(
-    model, pks, *, user, reason: str, history_type: str = "~", batch_size: int = 5000
+    model,
+    pks,
+    *,
+    user,
+    reason: str,
+    history_type: str = "~",
+    batch_size: int = 5000,
+    at: datetime.datetime | None = None,
 ) -> list[tuple[int, int]]:
     """A history row for each of the rows `pks` of `model`, copied from the table as it
-    now is, with one date, the user and the reason: one `INSERT … SELECT` per batch.
+    now is, with one date (`at`, else now), the user and the reason: one `INSERT … SELECT`
+    per batch.
     django-simple-history's `bulk_history_create` builds a model instance per row and
     then an INSERT of every value, which for thousands of rows costs seconds.
     Returns (history id, object id) pairs (for the caller's many-to-many snapshots)."""
@@ -167,7 +218,7 @@ def history_from_live(
         f"WHERE {pk} {'= ANY(%s)' if array else 'IN ({marks})'} "
         f"ORDER BY {pk} RETURNING history_id, {pk}"
     )
-    now = timezone.now()
+    now = at or timezone.now()
     user_id = getattr(user, "pk", None)
     written = []
     with connection.cursor() as cursor:

@@ -218,6 +218,32 @@ def _computed(milestone: Milestone, baseline_end, today):
     return Rag.GREEN, "late_green" if slip_days > 0 else "on_track", slip_days, slip_months
 
 
+def rating_changes_on(
+    milestone: Milestone,
+    *,
+    baseline_entry: BaselineEntry | BaselineDate | None,
+    today: datetime.date,
+) -> datetime.date | None:
+    """The next day after `today` on which the date alone changes the milestone's rating
+    (`_computed`'s only use of the date), or None: an open milestone turns red ("overdue")
+    the day after its forecast period ends, or without a forecast ("baseline_passed") the
+    day after its baseline period ends. A done or cancelled milestone, or one already past
+    that day, keeps its rating until it is edited. A backfill of the ratings' history
+    rates each version at its moment and again on each such day, not on every day."""
+    if milestone.status == Milestone.Status.CANCELLED or (
+        milestone.status == Milestone.Status.DONE
+        or milestone.actual_date
+        or milestone.actual_date_unknown
+    ):
+        return None
+    end = milestone.forecast_period_end
+    if end is None and baseline_entry is not None and baseline_entry.date:
+        end = period_end(baseline_entry.date, baseline_entry.precision)
+    if end is None or end < today:
+        return None
+    return end + datetime.timedelta(days=1)
+
+
 def active_baseline() -> Baseline | None:
     return Baseline.objects.filter(is_active=True).first()
 

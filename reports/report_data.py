@@ -45,7 +45,7 @@ from milestones.models import ProgressUpdate
 from milestones.rag import Rag
 
 from . import charts, report_medcom, report_switch_off, selectors
-from .selectors import snapshot
+from .selectors import past, snapshot
 
 SCHEMA = 1
 # The body lists milestones that need attention; the appendix lists them all
@@ -643,8 +643,9 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         else timezone.make_aware(datetime.datetime.combine(period, datetime.time.min))
     )
     parties = snapshot.party_refs(at)
-    plan = snapshot.plan_snapshot(at=at, today=today, parties=parties)
-    before = snapshot.plan_snapshot(at=since, today=snapshot.local_today(since), parties=parties)
+    # From the ratings as they stood where their history covers the moments (`past`).
+    plan = past.plan_at(at=at, today=today, parties=parties)
+    before = past.plan_at(at=since, today=snapshot.local_today(since), parties=parties)
     overall, tracks, party_lines = selectors.status_lines(plan, before)
     rows, completed, slipped_now = _milestone_rows(plan, before, since)
     focus = sorted(

@@ -24,7 +24,7 @@ from .reporting import (
     RoundObligation,
 )
 from .rollout import MunicipalityRollout, RolloutPhase
-from .status import MilestoneStatus, StatusRollup
+from .status import MilestoneStatus, StatusHistoryMark, StatusRollup
 
 __all__ = [
     "Activity",
@@ -47,6 +47,7 @@ __all__ = [
     "ReminderSent",
     "ReportingRound",
     "RolloutPhase",
+    "StatusHistoryMark",
     "StatusRollup",
     "RoundObligation",
     "StatusSource",

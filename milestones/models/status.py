@@ -6,7 +6,8 @@ party within a track and the programme, with the worst milestone's rating for it
 up to date in the same transaction as every write that records history
 (`milestones.services.status`), rebuilt by `manage.py status_rebuild` and
 re-rated daily for what the date alone changes (`milestones.tasks.status_rerate`).
-Roll-ups keep history, so a past moment reads them as they stood.
+Ratings and roll-ups keep history; a past moment reads the ratings as they stood
+(`reports.selectors.past`) within `StatusHistoryMark`.
 """
 
 from django.db import models
@@ -56,6 +57,24 @@ class MilestoneStatus(RatingColumns):
     # The milestone's actual date: the list of those reached lately filters and sorts by it
     # on the ratings alone (joining every milestone for it took most of its count).
     actual_date = models.DateField(_("faktisk dato"), null=True, blank=True)
+    # What a row of the dashboard shows of the milestone, as it stood when rated: its
+    # history (below) is then the plan's ratings at any moment, read without replaying
+    # the milestones' history (`reports.selectors.past`).
+    # (Named apart from the milestone's own fields, which readers of the live ratings
+    # join and name as they are: `reports.selectors.current`.)
+    activity_id = models.BigIntegerField(_("aktivitet"), null=True, blank=True)
+    milestone_key = models.CharField(_("nøgle"), max_length=100, blank=True)
+    milestone_title = models.CharField(_("titel"), max_length=300, blank=True)
+    milestone_status = models.CharField(_("milepælens status"), max_length=20, blank=True)
+    milestone_actual_precision = models.CharField(
+        _("faktisk datos præcision"), max_length=10, blank=True
+    )
+    milestone_actual_date_unknown = models.BooleanField(_("faktisk dato ukendt"), default=False)
+    milestone_sort_order = models.IntegerField(_("rækkefølge"), default=0)
+    # Every change of a rating, dated when it was made (a daily re-rating at the start of
+    # its day, Copenhagen time): `milestones.services.status` writes it with the rating,
+    # `manage.py status_history_backfill` from the plan's history.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")
@@ -63,6 +82,22 @@ class MilestoneStatus(RatingColumns):
 
     def __str__(self):
         return f"{self.milestone_id}: {self.rag} ({self.rated_on})"
+
+
+class StatusHistoryMark(models.Model):
+    """From when the ratings' history (`MilestoneStatus.history`) is complete, and the
+    last day whose date-only changes it holds (one row). A past moment reads the
+    ratings as they stood only within it; before it the page replays by the rule."""
+
+    complete_from = models.DateTimeField(_("fuldstændig fra"))
+    rerated_on = models.DateField(_("genvurderet til og med"))
+
+    class Meta:
+        verbose_name = _("historik for materialiseret status")
+        verbose_name_plural = _("historik for materialiseret status")
+
+    def __str__(self):
+        return f"{self.complete_from:%Y-%m-%d %H:%M} - {self.rerated_on}"
 
 
 class StatusRollup(models.Model):

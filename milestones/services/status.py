@@ -7,7 +7,11 @@ user (`history_written`, connected to django-simple-history's
 `post_create_historical_record` in `milestones.apps`). Writes that bypass history
 (bulk loads) call `status_rebuild` themselves; so does `manage.py status_rebuild`.
 The date alone changes ratings (a forecast date passes), so a daily task calls
-`status_rerate` (`milestones.tasks.status_rerate`, keyed by the day).
+`status_rerate` (`milestones.tasks.status_rerate`, keyed by the day). Every rating
+written that changed gets a history row in the same transaction (dated by the write
+it follows; the daily re-rate's at the start of its day), so the ratings' history is
+the plan's ratings at any moment (`services.status_history` writes it again from the
+plan's history).
 """
 
 import contextlib
@@ -18,10 +22,18 @@ from collections.abc import Iterable, Iterator
 from django.db import transaction
 from django.db.models import Q
 
+from core.dates import COPENHAGEN
 from core.dates import today as today_get
-from core.history import record_delete, record_save, system_user_get
+from core.history import history_from_live, record_delete, record_save, system_user_get
 
-from ..models import Activity, Baseline, Milestone, MilestoneStatus, StatusRollup
+from ..models import (
+    Activity,
+    Baseline,
+    Milestone,
+    MilestoneStatus,
+    StatusHistoryMark,
+    StatusRollup,
+)
 from ..rag import MilestoneRag, Rag, rags_for
 from ..selectors.materialised import (  # noqa: F401 (rating_from: re-exported)
     PARTY,
@@ -43,7 +55,21 @@ _GROUP = {
 }
 _RAG_FIELDS = RAG_FIELDS
 _DATE_FIELDS = ("baseline_date", "forecast_date")
-_PERIOD_FIELDS = ("forecast_end", "actual_end", "actual_date")
+_PERIOD_FIELDS = ("forecast_end", "actual_end")
+# What a dashboard row shows of the milestone, kept with its rating (`MilestoneStatus`):
+# the stored name and the milestone's.
+SHOWN = {
+    "actual_date": "actual_date",
+    "activity_id": "activity_id",
+    "milestone_key": "key",
+    "milestone_title": "title",
+    "milestone_status": "status",
+    "milestone_actual_precision": "actual_precision",
+    "milestone_actual_date_unknown": "actual_date_unknown",
+    "milestone_sort_order": "sort_order",
+}
+SHOWN_FIELDS = tuple(SHOWN)
+_STORED_FIELDS = ("severity", *_PERIOD_FIELDS, *SHOWN_FIELDS, *RAG_FIELDS)
 
 
 def severity(rag: str) -> int:
@@ -64,9 +90,18 @@ def _worst_json(values: dict) -> dict:
 # ---------------------------------------------------------------------------
 # Ratings
 # ---------------------------------------------------------------------------
-def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date) -> int:
-    """Rate `milestone_ids` (None: all) by the rule and store what changed; returns the
-    number of rows written. Ratings of milestones that are gone are removed by cascade."""
+def milestones_rate(
+    milestone_ids: Iterable[int] | None,
+    *,
+    today: datetime.date,
+    at: datetime.datetime | None = None,
+    user=None,
+    reason: str = "",
+) -> int:
+    """Rate `milestone_ids` (None: all) by the rule and store what changed, each changed
+    rating with its history row dated `at` (the write it follows; else now), the user and
+    the reason; returns the number of rows written. Ratings of milestones that are gone
+    are removed by cascade (with their history row)."""
     milestones = Milestone.objects.order_by("pk")
     if milestone_ids is not None:
         milestones = milestones.filter(pk__in=list(milestone_ids))
@@ -76,15 +111,11 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         row["milestone_id"]: row
         for row in MilestoneStatus.objects.filter(
             milestone_id__in=[m.pk for m in milestones]
-        ).values("milestone_id", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS)
+        ).values("milestone_id", "severity", *_PERIOD_FIELDS, *SHOWN_FIELDS, *_RAG_FIELDS)
     }
     changed = []
     for milestone in milestones:
-        fields = rating_fields(ratings[milestone.pk])
-        fields["severity"] = severity(fields["rag"])
-        fields["forecast_end"] = milestone.forecast_period_end
-        fields["actual_end"] = milestone.actual_period_end
-        fields["actual_date"] = milestone.actual_date
+        fields = rating_values(milestone, ratings[milestone.pk])
         old = stored.get(milestone.pk)
         if old is not None and all(old[k] == v for k, v in fields.items()):
             continue
@@ -95,7 +126,14 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["milestone"],
-            update_fields=["rated_on", "severity", *_PERIOD_FIELDS, *_RAG_FIELDS],
+            update_fields=["rated_on", *_STORED_FIELDS],
+        )
+        history_from_live(
+            MilestoneStatus,
+            [row.milestone_id for row in changed],
+            user=user or system_user_get(),
+            reason=reason or "Materialiseret status",
+            at=at,
         )
     # Unchanged ratings hold on this day too.
     unchanged = MilestoneStatus.objects.filter(rated_on__lt=today)
@@ -103,6 +141,18 @@ def milestones_rate(milestone_ids: Iterable[int] | None, *, today: datetime.date
         unchanged = unchanged.filter(milestone_id__in=[m.pk for m in milestones])
     unchanged.update(rated_on=today)
     return len(changed)
+
+
+def rating_values(milestone, rating: MilestoneRag) -> dict:
+    """A milestone's stored rating: the rule's result and what the dashboard's rows show
+    and filter by of the milestone (for `milestones_rate` and the history's backfill)."""
+    fields = rating_fields(rating)
+    fields["severity"] = severity(fields["rag"])
+    fields["forecast_end"] = milestone.forecast_period_end
+    fields["actual_end"] = milestone.actual_period_end
+    for stored, name in SHOWN.items():
+        fields[stored] = getattr(milestone, name)
+    return fields
 
 
 # ---------------------------------------------------------------------------
@@ -180,25 +230,53 @@ ALL_SCOPES = {scope: None for scope in _GROUP}
 
 
 @transaction.atomic
-def status_rebuild(*, today: datetime.date | None = None, user=None, reason: str = "") -> dict:
-    """Rate every milestone and recompute every roll-up; writes only what differs."""
+def status_rebuild(
+    *,
+    today: datetime.date | None = None,
+    user=None,
+    reason: str = "",
+    at: datetime.datetime | None = None,
+) -> dict:
+    """Rate every milestone and recompute every roll-up; writes only what differs (the
+    ratings' history rows dated `at`, else now)."""
     today = today or today_get()
     user = user or system_user_get()
     reason = reason or "Materialiseret status genberegnet"
-    ratings = milestones_rate(None, today=today)
+    ratings = milestones_rate(None, today=today, at=at, user=user, reason=reason)
     rollups = rollups_refresh(dict(ALL_SCOPES), today=today, user=user, reason=reason)
     return {"ratings": ratings, "rollups": rollups}
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight starting `day` in Copenhagen: when a daily re-rating's changes hold from."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=COPENHAGEN)
+
+
 def status_rerate(*, today: datetime.date | None = None, user=None) -> dict | None:
     """The daily re-rating: what the date alone changes (a forecast or baseline date
-    passing). Keyed by the day: once every rating is of `today`, it does nothing."""
+    passing), its ratings' history rows dated at the start of the day, so that any
+    moment of the day reads that day's ratings. Keyed by the day: once every rating is
+    of `today`, it does nothing. It extends the ratings' history mark to the day; after
+    a day it missed, it writes the history again from the plan's (the backfill)."""
     today = today or today_get()
-    if not MilestoneStatus.objects.filter(rated_on__lt=today).exists() and (
-        not StatusRollup.objects.filter(rated_on__lt=today).exists()
-    ):
-        return None
-    return status_rebuild(today=today, user=user, reason="Daglig genvurdering af status")
+    with transaction.atomic():
+        mark = StatusHistoryMark.objects.select_for_update().first()
+        if mark is not None and mark.rerated_on < today - datetime.timedelta(days=1):
+            from .status_history import status_history_backfill
+
+            status_history_backfill(today=today, user=user)
+            return status_rebuild(today=today, user=user, reason="Daglig genvurdering af status")
+        result = None
+        if MilestoneStatus.objects.filter(rated_on__lt=today).exists() or (
+            StatusRollup.objects.filter(rated_on__lt=today).exists()
+        ):
+            result = status_rebuild(
+                today=today, user=user, reason="Daglig genvurdering af status", at=day_start(today)
+            )
+        if mark is not None and mark.rerated_on < today:
+            mark.rerated_on = today
+            mark.save(update_fields=["rerated_on"])
+        return result
 
 
 # ---------------------------------------------------------------------------
@@ -242,12 +320,18 @@ def history_written(sender, instance, history_instance, **kwargs) -> None:
     today = today_get()
     if isinstance(instance, Baseline):
         if instance.is_active:
-            status_rebuild(today=today, user=user, reason=reason)
+            status_rebuild(today=today, user=user, reason=reason, at=history_instance.history_date)
         return
     if isinstance(instance, Milestone):
         activities = {(instance.activity_id,)}
         if history_instance.history_type != "-":
-            milestones_rate([instance.pk], today=today)
+            milestones_rate(
+                [instance.pk],
+                today=today,
+                at=history_instance.history_date,
+                user=user,
+                reason=reason,
+            )
         previous = history_instance.prev_record
         if previous is not None:
             activities.add((previous.activity_id,))
@@ -279,7 +363,9 @@ def baseline_entry_written(sender, instance, **kwargs) -> None:
     if not Baseline.objects.filter(pk=instance.baseline_id, is_active=True).exists():
         return
     today = today_get()
-    milestones_rate([instance.milestone_id], today=today)
+    milestones_rate(
+        [instance.milestone_id], today=today, user=system_user_get(), reason="Baselinedato ændret"
+    )
     rows = set(
         Activity.objects.filter(milestones__pk=instance.milestone_id).values_list(
             "pk", "track", "responsible_party_id"

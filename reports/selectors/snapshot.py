@@ -19,7 +19,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from core.cache import stamp
-from core.history import as_of_queryset
+from core.history import as_of_queryset, as_of_values
 from governance.models import DeliveryConfidence
 from milestones.models import (
     Activity,
@@ -261,7 +261,7 @@ def plan_snapshot(
         filters["responsible_party_id"] = party_id
     if activity_ids is not None:
         filters["id__in"] = activity_ids
-    activities = _activity_rows(at, parties, filters)
+    activities = activity_rows(at, parties, filters)
     narrowed = bool(filters)
     milestone_filters = {"activity_id__in": list(activities)} if narrowed else {}
     # In id order, so that ties in a roll-up are always broken the same way.
@@ -281,8 +281,12 @@ def plan_snapshot(
 
 
 def activity_labels() -> tuple[dict, dict]:
-    """The track and status labels, in the active language, for `activity_row`."""
-    return dict(Activity.Track.choices), dict(Activity.Status.choices)
+    """The track and status labels, in the active language, for `activity_row` (worded
+    once: a lazy label worded per row took a fifth of a past moment's 2,000 rows)."""
+    return (
+        {value: str(label) for value, label in Activity.Track.choices},
+        {value: str(label) for value, label in Activity.Status.choices},
+    )
 
 
 def activity_row(
@@ -313,7 +317,7 @@ def activity_row(
     )
 
 
-def _activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
+def activity_rows(at, parties: dict[int, PartyRef], filters: dict) -> dict[int, ActivityRow]:
     """The activities at `at` (narrowed by `filters`) as reading rows, by id (one query)."""
     labels = activity_labels()
     return {
@@ -396,10 +400,15 @@ def _milestone_rows(milestone_rows, activities, entries, today) -> list[Mileston
 
 
 def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:
-    """(predecessor id, successor id) for every dependency at `at` (one query)."""
+    """(predecessor id, successor id) for every dependency at `at`, in id order (one
+    query; plain tuples, `as_of_values`: a dict per row of 40,000 took half a second)."""
+    if at is None:
+        return list(Dependency.objects.order_by("pk").values_list("predecessor_id", "successor_id"))
     return [
-        (row["predecessor_id"], row["successor_id"])
-        for row in rows(Dependency, at, ("predecessor_id", "successor_id"))
+        (predecessor, successor)
+        for _pk, predecessor, successor in as_of_values(
+            Dependency, at, ("id", "predecessor_id", "successor_id")
+        )
     ]
 
 

@@ -28,7 +28,7 @@ from milestones.selectors.materialised import status_current
 
 from ..models import StatusReport
 from . import current as materialised
-from . import snapshot
+from . import past, snapshot
 from .blockers import BlockerRow, blockers, delay_days
 from .moments import PointInTime, point_in_time
 from .rollout import RolloutStatus, rollout_status
@@ -183,10 +183,16 @@ def dashboard_build(
     party, party_id = _party_of(parties, party_key)
     if materialised and at is None and status_current(today):
         return dashboard_build_current(point, parties, party, party_id, track)
-    plan = snapshot.plan_snapshot(
-        at=at, today=today, track=track, party_id=party_id, parties=parties
+    # A past moment from the ratings as they stood, where their history covers it.
+    plan = past.plan_at(
+        at=at,
+        today=today,
+        track=track,
+        party_id=party_id,
+        parties=parties,
+        materialised=materialised,
     )
-    before = previous_rollups(point, track, party_id, parties)
+    before = previous_rollups(point, track, party_id, parties, materialised=materialised)
     pairs = snapshot.dependency_pairs(at)
     overall, tracks, party_lines = status_lines(plan, before)
     due_soon, slipped, completed = milestone_lists(plan)
@@ -196,9 +202,13 @@ def dashboard_build(
     rollout = None
     if shows_rollout(plan, party, track):
         rollout = rollout_status(at=at, parties=parties, milestones=plan.milestones)
-    responsible = {
-        r["responsible_party_id"] for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-    }
+    if track or party_id:
+        responsible = {
+            r["responsible_party_id"]
+            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+        }
+    else:  # the plan holds every activity as it stood
+        responsible = {a.party.id for a in plan.activities.values()}
     return Dashboard(
         point=point,
         party=party,
@@ -453,7 +463,9 @@ def plan_rollups(plan: PlanSnapshot) -> Rollups:
     )
 
 
-def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
+def previous_rollups(
+    point: PointInTime, track, party_id, parties, *, materialised: bool = True
+) -> Rollups:
     """Roll-ups at the end of the month before the moment shown, cached for a day.
 
     History up to a past month end does not change (services date their
@@ -464,18 +476,15 @@ def previous_rollups(point: PointInTime, track, party_id, parties) -> Rollups:
     at = point.previous_month_end
 
     def build() -> Rollups:
-        before = snapshot.plan_snapshot(
-            at=at,
-            today=at.date() - datetime.timedelta(days=1),
-            track=track,
-            party_id=party_id,
-            parties=parties,
+        # The ratings as they stood at that month's end where their history covers it.
+        before = past.month_end_plan(
+            at, track=track, party_id=party_id, parties=parties, materialised=materialised
         )
         return plan_rollups(before)
 
     return cached(
         "reports",
-        ("previous", 1, at.isoformat(), track or "", party_id or 0),
+        ("previous", 2, at.isoformat(), track or "", party_id or 0, materialised),
         build,
         seconds=PREVIOUS_CACHE_SECONDS,
     )

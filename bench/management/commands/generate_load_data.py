@@ -8,6 +8,7 @@ from bench.cleanup import analyze, load_data_clear
 from bench.database import bench_database, bench_database_url, bench_settings, database_exists
 from bench.loaddata import SCALES, load_data_generate
 from milestones.services.status import status_rebuild
+from milestones.services.status_history import status_history_backfill
 
 
 class Command(BaseCommand):
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             # The generator writes history in bulk, past the services: rate it all once
             # (as `load_data_regenerate` does), or the pages would find no materialised status.
             status_rebuild()
+            status_history_backfill()
             analyze()
             self.stdout.write(
                 f"Syntetisk program ({scale}) skrevet i {config['NAME']}: "

@@ -1,0 +1,131 @@
+"""A past moment's plan from the ratings as they stood (`MilestoneStatus.history`).
+
+The replay (`snapshot.plan_snapshot`) reads every milestone's history as of the
+moment and rates each by the rule; the ratings' history already holds each
+milestone's rating and what its row shows, as they stood (written with every
+change of a rating and by the daily re-rating at the start of its day,
+`milestones.services.status`; filled from the plan's history by
+`status_history_backfill`). So a past moment reads them (one query,
+`core.history.as_of_values`) with the activities and parties as they stood, and
+the dashboard's and the report's figures are built from that plan exactly as from
+the replay's (`status.status_lines`, `milestone_lists`, `blockers.blockers`, ...).
+
+Only within the history's mark (`StatusHistoryMark`: complete from a moment, and
+re-rated up to a day): a moment before it, or on a day not re-rated yet, is
+replayed by the rule. The two agree (`tests/reports/test_past_materialised.py`).
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from core.history import as_of_values
+from milestones.models import MilestoneStatus, StatusHistoryMark
+from milestones.rag import MilestoneRag
+from milestones.selectors.materialised import RAG_FIELDS
+
+from . import snapshot
+from .snapshot import PartyRef, PlanSnapshot, milestone_row
+
+# What a row reads of a rating (stored names, as `snapshot.milestone_row` names them),
+# in this order, a MilestoneRag's fields last.
+_SHOWN = {
+    "key": "milestone_key",
+    "title": "milestone_title",
+    "activity_id": "activity_id",
+    "actual_date": "actual_date",
+    "actual_precision": "milestone_actual_precision",
+    "actual_date_unknown": "milestone_actual_date_unknown",
+    "status": "milestone_status",
+    "sort_order": "milestone_sort_order",
+    "forecast_end": "forecast_end",
+}
+_FIELDS = ("milestone_id", *_SHOWN.values(), *RAG_FIELDS)
+_RAG_AT = len(_FIELDS) - len(RAG_FIELDS)
+
+
+def covers(at: datetime.datetime | None, today: datetime.date) -> bool:
+    """Whether the ratings as they stood at `at` are those of the rule on `today` (one
+    query): a past moment of that day, within the ratings' history's mark."""
+    if at is None or timezone.localdate(at) != today or at > timezone.now():
+        return False
+    mark = StatusHistoryMark.objects.order_by().values_list("complete_from", "rerated_on").first()
+    return mark is not None and mark[0] <= at and today <= mark[1]
+
+
+def plan_at(
+    *,
+    at: datetime.datetime | None,
+    today: datetime.date,
+    track: str | None = None,
+    party_id: int | None = None,
+    parties: dict[int, PartyRef] | None = None,
+    materialised: bool = True,
+) -> PlanSnapshot:
+    """The plan at `at` with RAG as of `today`, as `snapshot.plan_snapshot` gives it: from
+    the ratings as they stood when they cover the moment (`covers`; four queries), else
+    by the replay."""
+    if not (materialised and covers(at, today)):
+        return snapshot.plan_snapshot(
+            at=at, today=today, track=track, party_id=party_id, parties=parties
+        )
+    baseline = snapshot.active_baseline(at)
+    if parties is None:
+        parties = snapshot.party_refs(at)
+    filters = {}
+    if track:
+        filters["track"] = track
+    if party_id:
+        filters["responsible_party_id"] = party_id
+    activities = snapshot.activity_rows(at, parties, filters)
+    # The ratings as they stood, as plain tuples (`core.history.as_of_values`: Django's
+    # per-row iteration of 20,000 rows of twenty columns took longer than the query).
+    found = as_of_values(
+        MilestoneStatus,
+        at,
+        _FIELDS,
+        within=("activity_id", list(activities)) if filters else None,
+    )
+    milestones = []
+    # In id order, as the replay: ties in a roll-up are broken the same way.
+    for row in found:
+        activity = activities.get(row[3])
+        if activity is None:
+            continue
+        values = dict(zip(_SHOWN, row[1:_RAG_AT], strict=True))
+        rag = MilestoneRag(*row[_RAG_AT:])
+        values["id"] = row[0]
+        values["forecast_date"] = rag.forecast_date
+        values["forecast_precision"] = rag.forecast_precision
+        milestones.append(
+            milestone_row(
+                values, activity=activity, rag=rag, forecast_end=values["forecast_end"], today=today
+            )
+        )
+    return PlanSnapshot(
+        at=at,
+        today=today,
+        baseline=baseline,
+        parties=parties,
+        activities=activities,
+        milestones=milestones,
+    )
+
+
+def month_end_plan(
+    at: datetime.datetime,
+    *,
+    track: str | None = None,
+    party_id: int | None = None,
+    parties: dict[int, PartyRef] | None = None,
+    materialised: bool = True,
+) -> PlanSnapshot:
+    """The plan at the end of the day before `at` (a month's end, midnight starting the
+    next): the ratings as they stood the moment before it, rated on that last day."""
+    last_day = timezone.localdate(at) - datetime.timedelta(days=1)
+    moment = at - datetime.timedelta(microseconds=1)
+    if materialised and covers(moment, last_day):
+        return plan_at(at=moment, today=last_day, track=track, party_id=party_id, parties=parties)
+    return snapshot.plan_snapshot(
+        at=at, today=last_day, track=track, party_id=party_id, parties=parties
+    )

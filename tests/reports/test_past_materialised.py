@@ -1,0 +1,329 @@
+"""A past moment read from the ratings as they stood (`reports.selectors.past`) has the
+replay's figures (`dashboard_build(..., materialised=False)`: every milestone's history
+as of the moment, rated by the rule), on a synthetic programme with months of history
+after edits through the services, at many moments; the backfill of the ratings' history
+writes what the services and the daily re-rating wrote live; a moment outside the
+history's mark replays."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.cleanup import load_data_clear
+from bench.loaddata import Scale, load_data_generate
+from core.dates import today as today_get
+from core.history import as_of_queryset, as_of_values, system_user_get
+from milestones.models import (
+    Activity,
+    Milestone,
+    MilestoneStatus,
+    StatusHistoryMark,
+)
+from milestones.rag import BaselineDate, milestone_rag, rating_changes_on
+from milestones.services import plan as plan_services
+from milestones.services.status import day_start, status_rebuild, status_rerate
+from milestones.services.status_history import status_history_backfill
+from reports import report_data
+from reports.selectors import past, point_in_time
+from reports.selectors.status import dashboard_build
+
+pytestmark = pytest.mark.django_db
+
+SCALE = Scale(parties=8, activities=40, milestones_per_activity=6, rounds=3, months=10)
+_HISTORY_VALUES = (
+    "milestone_id",
+    "history_date",
+    "history_type",
+    "rated_on",
+    "severity",
+    "rag",
+    "computed",
+    "reason_code",
+    "slip_days",
+    "forecast_end",
+    "actual_end",
+    "actual_date",
+    "activity_id",
+    "milestone_title",
+    "milestone_status",
+)
+
+
+def _edit(user):
+    """Moves, a reached milestone, an override, a new milestone and a deleted one."""
+    milestones = list(Milestone.objects.filter(key__startswith="load-").order_by("pk"))
+    for m in milestones[:40:4]:
+        plan_services.milestone_forecast_set(
+            milestone_id=m.pk,
+            version=m.version,
+            forecast_date=(m.forecast_date or today_get()) + datetime.timedelta(days=150),
+            user=user,
+            reason="Test: flyttet",
+        )
+    done = Milestone.objects.get(pk=milestones[41].pk)
+    plan_services.milestone_update(
+        milestone_id=done.pk,
+        version=done.version,
+        user=user,
+        data={"status": Milestone.Status.DONE, "actual_date": today_get()},
+    )
+    red = Milestone.objects.get(pk=milestones[43].pk)
+    plan_services.milestone_update(
+        milestone_id=red.pk,
+        version=red.version,
+        user=user,
+        data={"rag_override": "red", "rag_override_reason": "Test: stoppet"},
+    )
+    created = plan_services.milestone_create(
+        user=user,
+        data={
+            "activity": milestones[0].activity,
+            "key": "load-test-ny",
+            "title": "Ny milepæl",
+            "forecast_date": today_get() + datetime.timedelta(days=20),
+        },
+        reason="Test: ny",
+    )
+    # Deleted with it, a milestone's baseline entry is gone, and the replay (which reads
+    # today's entries: they have no history) would rate its past grey; the ratings' history
+    # keeps the rating it had. So the milestone deleted here is one without an entry.
+    gone = plan_services.milestone_create(
+        user=user,
+        data={
+            "activity": milestones[1].activity,
+            "key": "load-test-slettet",
+            "title": "Slettet milepæl",
+            "forecast_date": today_get() - datetime.timedelta(days=2),
+        },
+        reason="Test: ny",
+    )
+    plan_services.milestone_delete(
+        milestone_id=gone.pk, version=gone.version, user=user, reason="Test: slettet"
+    )
+    return created, gone
+
+
+@pytest.fixture
+def programme(db, fresh_cache):
+    load_data_generate(scale=SCALE)
+    status_rebuild()
+    status_history_backfill()
+    return _edit(system_user_get())
+
+
+def _moments(created, gone) -> list[datetime.datetime]:
+    """Just after midnight and at month ends over the history, between two edits of a
+    milestone, before the programme and before a milestone existed, after one was
+    deleted."""
+    today = today_get()
+    moments = []
+    for days in range(3, 300, 23):
+        moments.append(
+            day_start(today - datetime.timedelta(days=days)) + datetime.timedelta(seconds=1)
+        )
+    first = today.replace(day=1)
+    for _month in range(8):
+        month_end = day_start(first) - datetime.timedelta(seconds=1)
+        moments.append(month_end)
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    dates = list(
+        Milestone.history.filter(key__startswith="load-")
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .distinct()
+    )
+    moments.append(dates[0] - datetime.timedelta(hours=1))  # before the programme
+    middle = dates[len(dates) // 2]
+    moments.append(middle + (dates[len(dates) // 2 + 1] - middle) / 2)  # between two edits
+    born = created.history.earliest().history_date
+    moments.append(born - datetime.timedelta(microseconds=1))  # just before it existed
+    deleted = Milestone.history.filter(id=gone.pk, history_type="-").get().history_date
+    moments.append(deleted + datetime.timedelta(microseconds=1))  # just after the deletion
+    return moments
+
+
+def test_a_past_moment_from_the_ratings_has_the_replays_figures(programme, fresh_cache):
+    created, gone = programme
+    party = Activity.objects.filter(key__startswith="load-").first().responsible_party.key
+    compared = 0
+    moments = _moments(created, gone)
+    # Every moment but the one before the programme (and its history) began.
+    assert sum(past.covers(m, timezone.localdate(m)) for m in moments) == len(moments) - 1
+    for moment in moments:
+        point = point_in_time(moment)
+        for party_key, track in [(None, None), (party, None), (None, "external")]:
+            replayed = dashboard_build(point, party_key, track, materialised=False)
+            read = dashboard_build(point, party_key, track)
+            assert read == replayed, (moment, party_key, track)
+            compared += bool(replayed.overall.rollup.total)
+    assert compared > 20  # the moments have milestones to compare
+
+
+def test_the_month_end_report_figures_from_the_ratings_are_the_replays(programme, fresh_cache):
+    as_of = day_start(today_get().replace(day=1)) - datetime.timedelta(seconds=1)
+    period = (as_of.date()).replace(day=1)
+    read = report_data.build(period=period, as_of=as_of)
+    StatusHistoryMark.objects.all().delete()  # outside the mark: the report replays
+    replayed = report_data.build(period=period, as_of=as_of)
+    assert read == replayed
+    assert read["milestone_total"] > 0
+
+
+def test_outside_the_mark_the_moment_is_replayed(programme):
+    mark = StatusHistoryMark.objects.get()
+    before = mark.complete_from - datetime.timedelta(days=1)
+    assert not past.covers(before, timezone.localdate(before))
+    # A day not re-rated yet (the daily re-rating has not run) is replayed too.
+    StatusHistoryMark.objects.update(rerated_on=today_get() - datetime.timedelta(days=1))
+    moment = timezone.now() - datetime.timedelta(minutes=1)
+    assert not past.covers(moment, timezone.localdate(moment))
+    # Wrong ratings of today in the history are then not read (the previous month's end,
+    # within the mark, is read from the history still).
+    MilestoneStatus.history.filter(history_date__gte=day_start(today_get())).update(
+        rag="green", severity=1
+    )
+    point = point_in_time(moment)
+    assert dashboard_build(point, None, None) == dashboard_build(
+        point, None, None, materialised=False
+    )
+
+
+def _history_rows(**filters) -> set[tuple]:
+    return set(MilestoneStatus.history.filter(**filters).values_list(*_HISTORY_VALUES))
+
+
+def test_the_backfill_writes_what_the_services_wrote_live(programme):
+    created, gone = programme
+    live = _history_rows(history_change_reason__startswith="Test")
+    # Every edit wrote its ratings' row dated as the edit (and the deletion one too).
+    assert {r[0] for r in live} >= {created.pk, gone.pk}
+    assert len(live) >= 12
+    status_history_backfill()
+    backfilled = _history_rows()
+    assert live <= backfilled
+    # Idempotent: the same rows again.
+    status_history_backfill()
+    assert _history_rows() == backfilled
+
+
+def test_the_daily_rerate_writes_what_the_backfill_writes(programme):
+    user = system_user_get()
+    today = today_get()
+    # A forecast ending today: the date alone turns it red ("overdue") tomorrow.
+    m = Milestone.objects.filter(key__startswith="load-", status="planned").first()
+    plan_services.milestone_forecast_set(
+        milestone_id=m.pk, version=m.version, forecast_date=today, user=user, reason="Test: i dag"
+    )
+    tomorrow = today + datetime.timedelta(days=1)
+    with time_machine.travel(day_start(tomorrow) + datetime.timedelta(hours=2), tick=False):
+        status_rerate(today=tomorrow, user=user)
+        rerated = _history_rows(history_date=day_start(tomorrow))
+        assert (m.pk, "red", "overdue") in {(r[0], r[5], r[7]) for r in rerated}
+        assert StatusHistoryMark.objects.get().rerated_on == tomorrow
+        # The re-rate wrote only ratings that changed.
+        assert len(rerated) < MilestoneStatus.objects.count()
+        status_history_backfill(today=tomorrow)
+        assert _history_rows(history_date=day_start(tomorrow)) == rerated
+        point = point_in_time(day_start(tomorrow) + datetime.timedelta(minutes=30))
+        assert past.covers(point.at, point.today)
+        assert dashboard_build(point, None, None) == dashboard_build(
+            point, None, None, materialised=False
+        )
+
+
+def test_an_edit_that_changes_no_rating_writes_no_rating_history(programme):
+    m = Milestone.objects.filter(key__startswith="load-").first()
+    count = MilestoneStatus.history.count()
+    plan_services.milestone_update(
+        milestone_id=m.pk, version=m.version, user=system_user_get(), data={"description": "x"}
+    )
+    assert MilestoneStatus.history.count() == count
+    m.refresh_from_db()
+    plan_services.milestone_update(
+        milestone_id=m.pk, version=m.version, user=system_user_get(), data={"title": "Omdøbt"}
+    )
+    row = MilestoneStatus.history.filter(milestone_id=m.pk).latest()
+    assert row.milestone_title == "Omdøbt"
+    assert row.history_date == Milestone.history.filter(id=m.pk).latest().history_date
+
+
+def _plan_queries(moment) -> int:
+    point = point_in_time(moment)
+    with CaptureQueriesContext(connection) as queries:
+        past.plan_at(at=point.at, today=point.today)
+    return len(queries)
+
+
+def test_the_past_plan_reads_in_the_same_number_of_queries_at_two_sizes(db, fresh_cache):
+    counts = []
+    for scale in (
+        Scale(parties=3, activities=6, milestones_per_activity=2, rounds=1, months=3),
+        Scale(parties=8, activities=40, milestones_per_activity=6, rounds=1, months=3),
+    ):
+        load_data_clear()
+        load_data_generate(scale=scale)
+        status_rebuild()
+        status_history_backfill()
+        counts.append(_plan_queries(timezone.now() - datetime.timedelta(days=20)))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "values, baseline, expected",
+    [
+        ({"forecast_date": datetime.date(2026, 3, 10)}, None, datetime.date(2026, 3, 11)),
+        (
+            {"forecast_date": datetime.date(2026, 3, 1), "forecast_precision": "month"},
+            None,
+            datetime.date(2026, 4, 1),
+        ),
+        ({}, BaselineDate(datetime.date(2026, 3, 20), "day"), datetime.date(2026, 3, 21)),
+        ({}, None, None),  # grey: no date to pass
+        ({"forecast_date": datetime.date(2026, 2, 1)}, None, None),  # already overdue
+        ({"forecast_date": datetime.date(2026, 3, 10), "status": "done"}, None, None),
+        ({"forecast_date": datetime.date(2026, 3, 10), "status": "cancelled"}, None, None),
+    ],
+)
+def test_rating_changes_on_is_the_day_the_date_alone_changes_the_rating(values, baseline, expected):
+    today = datetime.date(2026, 3, 5)
+    milestone = Milestone(title="m", **values)
+    found = rating_changes_on(milestone, baseline_entry=baseline, today=today)
+    assert found == expected
+    # The rating holds every day until then and changes on that day.
+    last = today + datetime.timedelta(days=60)
+    ratings = {
+        day: milestone_rag(milestone, baseline_entry=baseline, today=day)
+        for day in (today + datetime.timedelta(days=n) for n in range(61))
+    }
+    changes = [
+        d for d in ratings if d > today and ratings[d] != ratings[d - datetime.timedelta(days=1)]
+    ]
+    assert changes == ([expected] if expected and expected <= last else [])
+
+
+def test_as_of_values_are_the_rows_as_of_queryset_gives(programme):
+    created, gone = programme
+    fields = ("id", "title", "forecast_date", "activity_id", "status")
+    for moment in _moments(created, gone)[-6:]:
+        expected = list(as_of_queryset(Milestone, moment).order_by("id").values_list(*fields))
+        assert as_of_values(Milestone, moment, fields) == expected
+        some = [r[3] for r in expected[:5]]
+        assert as_of_values(Milestone, moment, fields, within=("activity_id", some)) == [
+            r for r in expected if r[3] in some
+        ]
+
+
+def test_the_commands_write_the_ratings_history(programme):
+    out = io.StringIO()
+    call_command("status_history_backfill", stdout=out)
+    assert "vurderinger skrevet" in out.getvalue()
+    first = _history_rows()
+    call_command("status_rebuild", "--history", stdout=out)
+    assert "Statushistorik:" in out.getvalue()
+    assert _history_rows() == first
