@@ -154,6 +154,25 @@ class BaselineDate(NamedTuple):
     precision: str
 
 
+# What is read of a milestone (or one of its history rows) to rate it by `milestone_rag`
+# and show it in a row: the past plan's snapshot (`reports.selectors.snapshot`) and the
+# ratings' backfill (`milestones.services.status_history`) read these, besides its id.
+MILESTONE_READ_FIELDS = (
+    "activity_id",
+    "key",
+    "title",
+    "forecast_date",
+    "forecast_precision",
+    "actual_date",
+    "actual_precision",
+    "actual_date_unknown",
+    "status",
+    "rag_override",
+    "rag_override_reason",
+    "sort_order",
+)
+
+
 def milestone_rag(
     milestone: Milestone,
     *,

@@ -24,27 +24,11 @@ from core.dates import today as today_get
 from core.history import system_user_get
 
 from ..models import Baseline, BaselineEntry, Milestone, MilestoneStatus, StatusHistoryMark
-from ..rag import BaselineDate, milestone_rag, rating_changes_on
+from ..rag import MILESTONE_READ_FIELDS, BaselineDate, milestone_rag, rating_changes_on
 from .status import day_start, rating_values
 
 REASON = "Statushistorik genskabt fra planens historik"
-_VERSION_FIELDS = (
-    "id",
-    "history_date",
-    "history_type",
-    "activity_id",
-    "key",
-    "title",
-    "forecast_date",
-    "forecast_precision",
-    "actual_date",
-    "actual_precision",
-    "actual_date_unknown",
-    "status",
-    "rag_override",
-    "rag_override_reason",
-    "sort_order",
-)
+_VERSION_FIELDS = ("id", "history_date", "history_type", *MILESTONE_READ_FIELDS)
 _BATCH = 20000
 
 

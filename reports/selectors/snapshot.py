@@ -33,7 +33,7 @@ from milestones.models import (
     RolloutPhase,
     RoundObligation,
 )
-from milestones.rag import MilestoneRag, milestone_rag
+from milestones.rag import MILESTONE_READ_FIELDS, MilestoneRag, milestone_rag
 from parties.models import Party
 from register.models import Entry, Step
 
@@ -186,21 +186,7 @@ ACTIVITY_FIELDS = (
     "planned_end_precision",
     "sort_order",
 )
-_MILESTONE_FIELDS = (
-    "id",
-    "key",
-    "title",
-    "activity_id",
-    "forecast_date",
-    "forecast_precision",
-    "actual_date",
-    "actual_precision",
-    "actual_date_unknown",
-    "status",
-    "rag_override",
-    "rag_override_reason",
-    "sort_order",
-)
+_MILESTONE_FIELDS = ("id", *MILESTONE_READ_FIELDS)
 
 
 def _reading_copy(model, values: dict):
