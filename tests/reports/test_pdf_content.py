@@ -124,3 +124,17 @@ def test_ibm_plex_is_embedded(rendered):
 def test_a_draft_is_marked_as_a_draft(rendered, tmp_path):
     _known, _report, content = rendered
     assert "KLADDE – ikke publiceret" in pdf_text(content, tmp_path)
+
+
+def test_large_figures_carry_the_danish_thousands_separator(db, report_media):
+    """A programme of 20,000 milestones reads "20.000 milepæle i 2.000 aktiviteter" in
+    the report's key figures, not "20000"."""
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        data = services.status_report_data(report)
+    data = {**data, "milestone_total": 20000, "activity_total": 2000}
+    html = services.status_report_html(report, data)
+    assert '<span class="figure">20.000</span>' in html
+    assert "milepæle i 2.000 aktiviteter" in " ".join(html.split())
+    assert '<span class="figure">20000</span>' not in html
