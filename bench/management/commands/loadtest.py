@@ -258,7 +258,8 @@ class Command(BaseCommand):
                 "DEBUG": "0",
                 "DATABASE_URL": bench_database_url(),
                 "CACHE_URL": cache_url,
-                "SECRET_KEY": os.environ.get("SECRET_KEY", "loadtest-only-not-a-secret"),
+                # The sessions were made in this process: gunicorn must sign with its key.
+                "SECRET_KEY": settings.SECRET_KEY,
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "STATIC_ROOT": str(Path(tmp) / "static"),
                 "SECURE_SSL_REDIRECT": "0",
