@@ -20,9 +20,12 @@ import contextlib
 import contextvars
 import datetime
 import hashlib
+import time
+import uuid
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Model
@@ -148,18 +151,69 @@ def _key(namespace: str, parts: tuple) -> str:
     return f"sorplan:{namespace}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+# A missing entry is built once (single flight): the first asker takes a lock in the
+# cache (`cache.add`, atomic on Redis and in local memory) and builds; the others wait
+# for the value, polling every `_POLL` seconds for up to `settings.CACHE_BUILD_WAIT`,
+# then build it themselves (a slow or lost builder costs time, never an error or a wrong
+# page). The lock expires by itself after `_LOCK_SECONDS` should its holder die.
+_POLL = 0.05
+_LOCK_SECONDS = 60
+
+
+def _wait_seconds() -> float:
+    return float(getattr(settings, "CACHE_BUILD_WAIT", 10.0))
+
+
+def _once[T](
+    lock: str, keys: list[str], build: Callable[[], T], ready: Callable[[dict], T | None]
+) -> T:
+    """`build()` run by one asker of `keys` at a time (under the cache lock `lock`), or
+    the value that another asker's build stored: `ready(found)` turns what the cache
+    holds of `keys` into the value, or None while it is not there (or no longer holds).
+    Waits at most `settings.CACHE_BUILD_WAIT`, then builds without the lock."""
+    deadline = time.monotonic() + _wait_seconds()
+    token = uuid.uuid4().hex
+    while True:
+        if cache.add(lock, token, _LOCK_SECONDS):
+            try:
+                # Stored by a builder that finished since this asker looked.
+                value = ready(cache.get_many(keys))
+                return value if value is not None else build()
+            finally:
+                # Not a lock that another asker took after ours expired.
+                if cache.get(lock) == token:
+                    cache.delete(lock)
+        while True:
+            if time.monotonic() >= deadline:
+                return build()
+            time.sleep(_POLL)
+            found = cache.get_many([*keys, lock])
+            if lock not in found:
+                break
+        value = ready(found)
+        if value is not None:
+            return value
+        # The builder failed (or its result no longer holds): the next takes the lock.
+
+
 def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: int) -> T:
     """`build()`'s result, cached for `seconds` under `parts` (a stamp among them) in
     the app's `namespace`; built again when the parts change or the entry expires.
+    Built once however many ask at the same time (see `_once`).
 
     Keyed by the active language too: a result may hold words translated while it was
     built (a track's name, a status), which must not reach a reader of the other."""
     key = _key(namespace, parts)
     value = cache.get(key)
-    if value is None:
+    if value is not None:
+        return value
+
+    def build_and_store() -> T:
         value = build()
         cache.set(key, value, seconds)
-    return value
+        return value
+
+    return _once(f"{key}:building", [key], build_and_store, lambda found: found.get(key))
 
 
 def kept[T](
@@ -173,14 +227,24 @@ def kept[T](
     """`build()`'s result cached under `parts` (the stamps of what always changes it) and
     reused while `still_holds(result)`: for a result that many edits of its data leave
     as it is, which `still_holds` tells from the edits since it was built (e.g. their
-    history after a watermark kept in the result). Built again and replaced otherwise.
+    history after a watermark kept in the result). Built again and replaced otherwise,
+    once however many ask at the same time (see `_once`).
     Keyed by the active language too (see `cached`)."""
     key = _key(namespace, parts)
     value = cache.get(key)
-    if value is None or not still_holds(value):
+    if value is not None and still_holds(value):
+        return value
+
+    def build_and_store() -> T:
         value = build()
         cache.set(key, value, seconds)
-    return value
+        return value
+
+    def ready(found: dict) -> T | None:
+        value = found.get(key)
+        return value if value is not None and still_holds(value) else None
+
+    return _once(f"{key}:building", [key], build_and_store, ready)
 
 
 def cached_many[K, T](
@@ -191,15 +255,31 @@ def cached_many[K, T](
     seconds: int,
 ) -> dict[K, T]:
     """Many results at once, each cached under its own `parts` (one round trip to the
-    cache); `build(missing)` computes those not found, in one go."""
+    cache); `build(missing)` computes those not found, in one go: once for the same
+    missing set however many ask at the same time (see `_once`)."""
     keys = {item: _key(namespace, p) for item, p in parts.items()}
     found = cache.get_many(list(keys.values()))
     result = {item: found[key] for item, key in keys.items() if key in found}
     missing = [item for item in parts if item not in result]
-    if missing:
+    if not missing:
+        return result
+    missing_keys = sorted(keys[item] for item in missing)
+
+    def build_and_store() -> dict[K, T]:
         built = build(missing)
         cache.set_many({keys[item]: built[item] for item in missing}, seconds)
-        result.update(built)
+        return built
+
+    def ready(found: dict) -> dict[K, T] | None:
+        if any(key not in found for key in missing_keys):
+            return None
+        return {item: found[keys[item]] for item in missing}
+
+    lock = (
+        f"sorplan:{namespace}:building:"
+        + hashlib.sha256("|".join(missing_keys).encode()).hexdigest()
+    )
+    result.update(_once(lock, missing_keys, build_and_store, ready))
     return result
 
 

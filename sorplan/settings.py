@@ -259,6 +259,9 @@ SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 # if set, as a RedisCache; else local memory, one copy per process (development).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+# A cold entry is built once (core.cache): the first request takes a short lock in the
+# cache, the others wait up to this many seconds for its result, then build it themselves.
+CACHE_BUILD_WAIT = env.float("CACHE_BUILD_WAIT", default=10.0)
 
 # ---------------------------------------------------------------------------
 # Language and time

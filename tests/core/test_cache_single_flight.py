@@ -1,0 +1,181 @@
+"""core.cache builds a cold entry once however many ask at the same time (single
+flight): the others wait for its value; a failed build lets the next one build; the
+wait is bounded (a waiter builds itself when the builder takes too long). In local
+memory and in the real Redis (TEST_REDIS_URL), with real threads."""
+
+import threading
+
+import pytest
+import redis
+from django.core.cache import caches
+
+from core.cache import cached, cached_many, kept
+from tests.conftest import TEST_REDIS_URL
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
+def shared_cache(request, settings):
+    """The default cache as local memory or Django's RedisCache on the test database,
+    emptied before and after."""
+    if request.param == "redis":
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+        backend = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+        }
+    else:
+        backend = {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "single-flight",
+        }
+    settings.CACHES = {"default": backend}
+    settings.CACHE_BUILD_WAIT = 10
+    caches._settings = None  # rebuilt from the overridden settings
+    for alias in list(caches):
+        caches[alias].close()
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+    if request.param == "redis":
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+
+
+class Build:
+    """A build that counts its runs and, while `gate` is not set, waits at it: the test
+    holds the first build until the others have asked."""
+
+    def __init__(self, value="built", *, fail=False):
+        self.value, self.fail = value, fail
+        self.runs = 0
+        self.started = threading.Event()
+        self.gate = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, *args):
+        with self._lock:
+            self.runs += 1
+        self.started.set()
+        self.gate.wait(20)
+        if self.fail:
+            raise RuntimeError("build failed")
+        return self.value
+
+
+def _ask(fn, results, name):
+    try:
+        results[name] = fn()
+    except Exception as error:  # noqa: BLE001 - the test reads what each asker got
+        results[name] = error
+
+
+def _run(first, others, build: Build, *, before_release=None):
+    results = {}
+    t0 = threading.Thread(target=_ask, args=(first, results, 0))
+    t0.start()
+    assert build.started.wait(10)
+    rest = [threading.Thread(target=_ask, args=(fn, results, n)) for n, fn in enumerate(others, 1)]
+    for t in rest:
+        t.start()
+    if before_release:
+        before_release(results)
+    build.gate.set()
+    for t in [t0, *rest]:
+        t.join(30)
+    return results
+
+
+def test_two_askers_of_one_cold_key_build_it_once(shared_cache):
+    build = Build("tavle")
+    ask = lambda: cached("test", ("cold",), build, seconds=60)  # noqa: E731
+    results = _run(ask, [ask, ask], build)
+    assert build.runs == 1
+    assert results == {0: "tavle", 1: "tavle", 2: "tavle"}
+    # And it is kept: a later asker does not build.
+    assert cached("test", ("cold",), build, seconds=60) == "tavle"
+    assert build.runs == 1
+
+
+def test_cached_many_builds_one_missing_set_once(shared_cache):
+    runs = []
+    gate, started = threading.Event(), threading.Event()
+
+    def build(missing):
+        runs.append(sorted(missing))
+        started.set()
+        gate.wait(20)
+        return {item: f"række {item}" for item in missing}
+
+    cached_many("rows", {1: ("r", 1)}, lambda missing: {1: "række 1"}, seconds=60)
+    parts = {1: ("r", 1), 2: ("r", 2), 3: ("r", 3)}
+    ask = lambda: cached_many("rows", parts, build, seconds=60)  # noqa: E731
+    results = {}
+    first = threading.Thread(target=_ask, args=(ask, results, 0))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=_ask, args=(ask, results, 1))
+    second.start()
+    gate.set()
+    first.join(30)
+    second.join(30)
+    assert runs == [[2, 3]]
+    expected = {1: "række 1", 2: "række 2", 3: "række 3"}
+    assert results == {0: expected, 1: expected}
+
+
+def test_kept_rebuilds_a_result_that_no_longer_holds_once(shared_cache):
+    cached_value = kept("test", ("kept",), lambda: "gammel", still_holds=bool, seconds=60)
+    assert cached_value == "gammel"
+    build = Build("ny")
+    ask = lambda: kept(  # noqa: E731
+        "test", ("kept",), build, still_holds=lambda value: value == "ny", seconds=60
+    )
+    results = _run(ask, [ask, ask], build)
+    assert build.runs == 1
+    assert results == {0: "ny", 1: "ny", 2: "ny"}
+
+
+def test_a_failed_build_releases_the_lock(shared_cache):
+    failing = Build(fail=True)
+    failing.gate.set()
+    with pytest.raises(RuntimeError):
+        cached("test", ("fails",), failing, seconds=60)
+    # Were the lock still held, both askers below would wait the whole CACHE_BUILD_WAIT
+    # and then each build: one build means the first took the lock again.
+    build = Build("efter fejlen")
+    ask = lambda: cached("test", ("fails",), build, seconds=60)  # noqa: E731
+    results = _run(ask, [ask], build)
+    assert build.runs == 1
+    assert results == {0: "efter fejlen", 1: "efter fejlen"}
+
+
+def test_a_waiter_whose_builder_fails_builds_itself(shared_cache):
+    failing = Build(fail=True)
+    ask_failing = lambda: cached("test", ("fails-late",), failing, seconds=60)  # noqa: E731
+    second = Build("anden")
+    second.gate.set()
+    ask_second = lambda: cached("test", ("fails-late",), second, seconds=60)  # noqa: E731
+    results = _run(ask_failing, [ask_second], failing)
+    assert isinstance(results[0], RuntimeError)
+    assert results[1] == "anden"
+    assert second.runs == 1
+
+
+def test_the_wait_is_bounded(shared_cache, settings):
+    settings.CACHE_BUILD_WAIT = 0.2
+    slow = Build("langsom")
+    fast = Build("egen")
+    fast.gate.set()
+    ask_slow = lambda: cached("test", ("slow",), slow, seconds=60)  # noqa: E731
+    ask_fast = lambda: cached("test", ("slow",), fast, seconds=60)  # noqa: E731
+
+    def waiter_done_first(results):
+        # The waiter gives up on the slow builder (still held at its gate) and builds.
+        for _ in range(200):
+            if 1 in results:
+                break
+            threading.Event().wait(0.05)
+        assert results.get(1) == "egen"
+
+    results = _run(ask_slow, [ask_fast], slow, before_release=waiter_done_first)
+    assert (slow.runs, fast.runs) == (1, 1)
+    assert results == {0: "langsom", 1: "egen"}
