@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from milestones.dates import format_plan_date
 from milestones.models import DatePrecision, RoundObligation, period_start
 from milestones.services.sections import ReviewItem
+from milestones.views.plan import cached_rows
 
 from . import services
 from .forms import DateInputField
@@ -200,6 +201,23 @@ class BoundRegisterSection:
         ]
         self.entry_ids = {entry.pk for entry in entries}
 
+    def prepare_html(self, request) -> None:
+        """Each unbound entry's form as HTML (`form.row_html`), cached per entry under what
+        it shows (`_form_shows`): a party's update lists dozens of entries of twenty-odd
+        fields each, and rendering their widgets was most of the page. A form bound to a
+        POST (with its errors) is rendered as it is."""
+        unbound = [form for form in self.forms if not form.is_bound]
+        if unbound:
+            cached_rows(
+                request,
+                unbound,
+                template="register/_update_entry.html",
+                name="pf",
+                shows=_form_shows,
+                context={},
+                ident=lambda form: form.entry.pk,
+            )
+
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])
 
@@ -210,6 +228,22 @@ class BoundRegisterSection:
             entry_ids=self.entry_ids,
             user=user,
         )
+
+
+def _form_shows(form: EntryProposalForm) -> tuple:
+    """Everything an unbound entry's form renders that can change: the entry's name, key,
+    state and demo mark, whether a proposal is saved, and the values it starts with (the
+    entry's plan and steps with the saved proposal laid over them)."""
+    entry = form.entry
+    return (
+        1,
+        entry.key,
+        entry.name,
+        entry.state,
+        entry.is_demo,
+        form.proposal is not None,
+        sorted((name, repr(value)) for name, value in form.initial.items()),
+    )
 
 
 def describe(proposal: EntryProposal) -> list[tuple[str, str]]:

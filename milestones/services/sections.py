@@ -15,7 +15,9 @@ A section (an object named by its dotted path) offers:
 - `bind(*, round_, party, activity, update, data=None) -> bound`: the section's
   forms for one update (`data` is the POST, or None for the unbound form). `bound`
   has `template` (included in the update's form), `forms` (for the error summary),
-  `is_valid()` and `save(*, update, user)` (called inside the update's save).
+  `is_valid()` and `save(*, update, user)` (called inside the update's save), and
+  may have `prepare_html(request)`, called before the form is rendered (e.g. to set
+  the HTML of its unbound forms from the cache).
 - `review_items(update) -> list[ReviewItem]`: its pending proposals, one tick box
   each on the review form.
 - `accept(*, update, accepted_ids, user, reason) -> int`: apply the ticked

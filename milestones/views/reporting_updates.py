@@ -106,6 +106,9 @@ def update_edit(request, period, party_key, activity_key):
     else:
         form, proposal_forms = _unbound_forms(update, milestones, proposals)
         sections = _bind_sections(round_, party, activity, update)
+    for section in sections:
+        if hasattr(section, "prepare_html"):
+            section.prepare_html(request)
     context = {
         "round": round_,
         "party": party,

@@ -292,3 +292,53 @@ def test_only_the_sor_team_reviews(client_for, entries, reporter, steering, roun
         assert response.status_code == 403
     midt.refresh_from_db()
     assert midt.state == "shak"
+
+
+def test_an_entrys_cached_form_follows_the_entry_and_the_proposal(
+    client_for, entries, reporter, editor, round_oct
+):
+    """The entries' forms are cached as HTML (`BoundRegisterSection.prepare_html`): an
+    edit of the entry, of a step or a saved proposal shows on the next page, and the
+    cached form is the form rendered anew."""
+    from django.core.cache import cache
+
+    midt = entries["midt"]
+    client = client_for(reporter)
+    first = client.get(MIDT_PATH).content.decode()
+    assert "nu: SHAK" in first and "Ny løsning" not in first
+    services.entry_update(
+        entry_id=midt.pk,
+        version=midt.version,
+        user=editor,
+        data={"solution_description": "Ny løsning"},
+        reason="Planen er ændret",
+    )
+    services.step_set(
+        entry_id=midt.pk,
+        kind="in_production",
+        version=None,
+        user=editor,
+        data={"forecast_date": datetime.date(2027, 3, 15), "forecast_precision": "day"},
+        reason="Ny dato",
+    )
+    midt.refresh_from_db()
+    services.entry_state_set(
+        entry_id=midt.pk, version=midt.version, user=editor, state="shak_and_sor"
+    )
+    page = client.get(MIDT_PATH).content.decode()
+    assert "nu: SHAK og SOR" in page and "Ny løsning" in page and "15.03.2027" in page
+    cache.clear()
+    assert _register_section(client.get(MIDT_PATH).content.decode()) == _register_section(page)
+    # A draft with a proposal: the form shows it saved, with its values.
+    response = client.post(
+        MIDT_PATH,
+        form_data(version=0, **prefixed(midt, resources_external="CGI og Systematic")),
+    )
+    assert response.status_code == 302
+    page = client.get(MIDT_PATH).content.decode()
+    assert "forslag gemt" in page and "CGI og Systematic" in page
+
+
+def _register_section(page: str) -> str:
+    start = page.index('id="register-proposals"')
+    return page[start : page.index("</fieldset>", start)]
