@@ -7,7 +7,9 @@ stamp and a cached entry keyed by it is simply not found again. Models without
 history (a baseline's entries) are watched by their newest id (`rows=`).
 
 Writes that bypass history (QuerySet.update, bulk_create) are not seen until
-the cached entry expires.
+the cached entry expires. A model may declare history rows that change nothing a
+cached page shows (`STAMP_QUIET_HISTORY`, e.g. a progress update's draft saved
+again): its stamps leave them out.
 
 A past moment has its own stamp (`stamp(..., at=moment)`): the newest history at
 or before it. Services date their history rows now, so that stamp never changes
@@ -130,12 +132,28 @@ def _prepared(cursor, sql: str) -> str:
     return name
 
 
+def _quiet_sql(model) -> str:
+    """The condition that leaves out the history rows `model` declares quiet (its
+    `STAMP_QUIET_HISTORY`, history field -> value: rows that change nothing a cached
+    page shows, e.g. a draft saved again); "" when it declares none."""
+    quiet = getattr(model, "STAMP_QUIET_HISTORY", None)
+    if not quiet:
+        return ""
+    quote = connection.ops.quote_name
+    matches = " AND ".join(
+        f"{quote(field)} = '{str(value).replace(chr(39), chr(39) * 2)}'"
+        for field, value in quiet.items()
+    )
+    return f"NOT COALESCE({matches}, FALSE)"
+
+
 def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) -> str:
     quote = connection.ops.quote_name
-    where = " WHERE history_date <= $1" if past else ""
     parts = []
     for model in with_history:
         table = quote(model.history.model._meta.db_table)
+        conditions = [c for c in ("history_date <= $1" if past else "", _quiet_sql(model)) if c]
+        where = " WHERE " + " AND ".join(conditions) if conditions else ""
         parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
         parts.append(f"(SELECT MAX(history_date) FROM {table}{where})")
     for model in without_history:

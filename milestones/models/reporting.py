@@ -138,6 +138,14 @@ class ProgressUpdate(models.Model):
 
     history = HistoricalRecords()
 
+    # The history reason of a draft saved again (`services.updates.progress_update_save`):
+    # its status stays as it was, and only the party's own form and the update's page,
+    # both read live, show a draft's texts; so the pages' stamps leave these rows out
+    # (`core.cache.stamp`: `STAMP_QUIET_HISTORY`), and the steering group's dashboard,
+    # the plan's pages and the round's counts stay warm while a party writes.
+    DRAFT_SAVED_REASON = "Kladde gemt"
+    STAMP_QUIET_HISTORY = {"history_type": "~", "history_change_reason": DRAFT_SAVED_REASON}
+
     class Meta:
         ordering = ["-round__period", "party__name", "activity__title"]
         verbose_name = _("statusopdatering")

@@ -144,7 +144,7 @@ def progress_update_save(
             record_save(
                 update,
                 user=user,
-                reason="Indsendt" if submit else "Kladde gemt",
+                reason="Indsendt" if submit else ProgressUpdate.DRAFT_SAVED_REASON,
                 clean=is_new,
             )
     except (IntegrityError, ValidationError) as error:
