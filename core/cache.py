@@ -179,7 +179,7 @@ _LOCK_SECONDS = 60
 
 
 def _wait_seconds() -> float:
-    return float(getattr(settings, "CACHE_BUILD_WAIT", 10.0))
+    return float(getattr(settings, "CACHE_BUILD_WAIT", 30.0))
 
 
 def _once[T](

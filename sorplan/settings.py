@@ -261,7 +261,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL or "locmemcache://")}
 # A cold entry is built once (core.cache): the first request takes a short lock in the
 # cache, the others wait up to this many seconds for its result, then build it themselves.
-CACHE_BUILD_WAIT = env.float("CACHE_BUILD_WAIT", default=10.0)
+# A waiter that gives up starts the build afresh, behind the one already under way, so
+# the bound is for a builder that died (its lock lapses after a minute), not for a slow one.
+CACHE_BUILD_WAIT = env.float("CACHE_BUILD_WAIT", default=30.0)
 
 # ---------------------------------------------------------------------------
 # Language and time
