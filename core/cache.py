@@ -214,6 +214,17 @@ def _once[T](
         # The builder failed (or its result no longer holds): the next takes the lock.
 
 
+def _stored[T](key: str, build: Callable[[], T], seconds: int) -> Callable[[], T]:
+    """`build`, its result stored under `key` for `seconds`."""
+
+    def build_and_store() -> T:
+        value = build()
+        cache.set(key, value, seconds)
+        return value
+
+    return build_and_store
+
+
 def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: int) -> T:
     """`build()`'s result, cached for `seconds` under `parts` (a stamp among them) in
     the app's `namespace`; built again when the parts change or the entry expires.
@@ -225,13 +236,9 @@ def cached[T](namespace: str, parts: tuple, build: Callable[[], T], *, seconds: 
     value = cache.get(key)
     if value is not None:
         return value
-
-    def build_and_store() -> T:
-        value = build()
-        cache.set(key, value, seconds)
-        return value
-
-    return _once(f"{key}:building", [key], build_and_store, lambda found: found.get(key))
+    return _once(
+        f"{key}:building", [key], _stored(key, build, seconds), lambda found: found.get(key)
+    )
 
 
 def kept[T](
@@ -253,16 +260,11 @@ def kept[T](
     if value is not None and still_holds(value):
         return value
 
-    def build_and_store() -> T:
-        value = build()
-        cache.set(key, value, seconds)
-        return value
-
     def ready(found: dict) -> T | None:
         value = found.get(key)
         return value if value is not None and still_holds(value) else None
 
-    return _once(f"{key}:building", [key], build_and_store, ready)
+    return _once(f"{key}:building", [key], _stored(key, build, seconds), ready)
 
 
 def cached_many[K, T](

@@ -4,6 +4,7 @@ wait is bounded (a waiter builds itself when the builder takes too long). In loc
 memory and in the real Redis (TEST_REDIS_URL), with real threads."""
 
 import threading
+import time
 
 import pytest
 import redis
@@ -47,6 +48,7 @@ class Build:
     def __init__(self, value="built", *, fail=False):
         self.value, self.fail = value, fail
         self.runs = 0
+        self.backends = set()
         self.started = threading.Event()
         self.gate = threading.Event()
         self._lock = threading.Lock()
@@ -54,6 +56,7 @@ class Build:
     def __call__(self, *args):
         with self._lock:
             self.runs += 1
+            self.backends.add(type(caches["default"]).__name__)
         self.started.set()
         self.gate.wait(20)
         if self.fail:
@@ -68,6 +71,14 @@ def _ask(fn, results, name):
         results[name] = error
 
 
+def _let_them_ask(built_twice) -> None:
+    """Time for the other askers to reach the cache while the first build is held (up to
+    a second; less if one of them already builds, which the test then reports)."""
+    deadline = time.monotonic() + 1
+    while time.monotonic() < deadline and not built_twice():
+        time.sleep(0.02)
+
+
 def _run(first, others, build: Build, *, before_release=None):
     results = {}
     t0 = threading.Thread(target=_ask, args=(first, results, 0))
@@ -76,6 +87,7 @@ def _run(first, others, build: Build, *, before_release=None):
     rest = [threading.Thread(target=_ask, args=(fn, results, n)) for n, fn in enumerate(others, 1)]
     for t in rest:
         t.start()
+    _let_them_ask(lambda: build.runs > 1)
     if before_release:
         before_release(results)
     build.gate.set()
@@ -89,6 +101,7 @@ def test_two_askers_of_one_cold_key_build_it_once(shared_cache):
     ask = lambda: cached("test", ("cold",), build, seconds=60)  # noqa: E731
     results = _run(ask, [ask, ask], build)
     assert build.runs == 1
+    assert build.backends == {type(shared_cache).__name__}
     assert results == {0: "tavle", 1: "tavle", 2: "tavle"}
     # And it is kept: a later asker does not build.
     assert cached("test", ("cold",), build, seconds=60) == "tavle"
@@ -114,6 +127,7 @@ def test_cached_many_builds_one_missing_set_once(shared_cache):
     assert started.wait(10)
     second = threading.Thread(target=_ask, args=(ask, results, 1))
     second.start()
+    _let_them_ask(lambda: len(runs) > 1)
     gate.set()
     first.join(30)
     second.join(30)
@@ -173,7 +187,7 @@ def test_the_wait_is_bounded(shared_cache, settings):
         for _ in range(200):
             if 1 in results:
                 break
-            threading.Event().wait(0.05)
+            time.sleep(0.05)
         assert results.get(1) == "egen"
 
     results = _run(ask_slow, [ask_fast], slow, before_release=waiter_done_first)
