@@ -301,10 +301,10 @@ def _reading_copy(values: dict) -> Milestone:
 STRUCTURE_MODELS = (Activity, ActivityPlanVersion, Baseline, Party)
 
 
-def stamp_part(stamp: tuple, models) -> tuple:
-    """The part of a `plan_data_version()` stamp that watches `models` (of
-    `PLAN_PAGE_MODELS`; two values each, no query)."""
-    at = {model: 2 * i for i, model in enumerate(PLAN_PAGE_MODELS)}
+def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
+    """The part of a stamp of the models `of` (default a `plan_data_version()`, whose
+    models begin the lists' too) that watches `models` (two values each, no query)."""
+    at = {model: 2 * i for i, model in enumerate(of)}
     return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
 
 

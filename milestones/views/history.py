@@ -119,7 +119,7 @@ def change_feed(request):
             form=form,
         )
 
-    def build():
+    def build(_stamp):
         keys = history.feed(**filters)
         page = CappedPaginator(keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP).get_page(
             request.GET.get("side")

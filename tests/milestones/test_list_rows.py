@@ -203,3 +203,43 @@ def test_a_large_plans_party_pages_follow_an_edit_and_show_members_live(client_f
     Membership.objects.create(party=party, user=editor, role=Membership.Role.REPORTER)
     _queries, page = get(client, party_url)
     assert "Brugere" in page and (editor.get_full_name() or editor.username) in page
+
+
+def test_an_activity_rows_own_assessment_is_read_only_for_the_rows_rendered(client_for, editor):
+    """The activity list's rows are cached under the progress updates' part of the stamp:
+    a milestone's edit elsewhere renders the page without reading any progress update,
+    and a new own assessment reaches the row at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(70)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    elsewhere = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .exclude(activity=activity)
+        .order_by("pk")
+        .first()
+    )
+    url = reverse("milestones:activity_list") + f"?q={activity.key}"
+    get(client, url)
+    _move_a_year(elsewhere, editor)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert not [q for q in ctx.captured_queries if "milestones_progressupdate" in q["sql"]]
+    assert any("milestones_statusrollup" in q["sql"] for q in ctx.captured_queries)  # cold
+    round_ = ReportingRound.objects.create(
+        period=datetime.date(2031, 1, 1),
+        opens_on=datetime.date(2031, 1, 1),
+        due_on=datetime.date(2031, 1, 20),
+    )
+    ProgressUpdate.objects.create(  # a history row: the progress updates' stamp moves
+        round=round_,
+        party=activity.responsible_party,
+        activity=activity,
+        status=ProgressUpdate.Status.ACCEPTED,
+        self_rag="red",
+        self_rag_reason="En ny egen vurdering i rækken",
+    )
+    assert "En ny egen vurdering i rækken" in _same_as_from_nothing(client, url)
