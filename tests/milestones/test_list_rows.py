@@ -243,3 +243,81 @@ def test_an_activity_rows_own_assessment_is_read_only_for_the_rows_rendered(clie
         self_rag_reason="En ny egen vurdering i rækken",
     )
     assert "En ny egen vurdering i rækken" in _same_as_from_nothing(client, url)
+
+
+def _rename_milestone(milestone, editor, title: str) -> None:
+    plan_services.milestone_update(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        user=editor,
+        data={"title": title},
+        reason="Nyt navn",
+    )
+
+
+@pytest.mark.parametrize("size", [5, 70])  # the feed's entries are kept at any size
+def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_for, editor, size):
+    """The feed's entries are kept across edits (`milestones.history.entries_kept`) while
+    the names they show hold: a forecast moved leaves them, a renamed activity and
+    milestone, a renamed party and a deleted milestone reach every entry naming them."""
+    grow(size, 3)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    party = activity.responsible_party
+    urls = [
+        reverse("milestones:change_feed"),
+        reverse("milestones:change_feed") + f"?aktivitet={activity.key}",
+    ]
+    _move_a_year(milestone, editor)
+    _rename_milestone(Milestone.objects.get(pk=milestone.pk), editor, "Før omdøbningen")
+    for url in urls:
+        get(client, url)
+    _move_a_year(Milestone.objects.get(pk=milestone.pk), editor)
+    for url in urls:
+        _same_as_from_nothing(client, url)
+    _rename(activity, editor, "Omdøbt aktivitet i ændringerne")
+    page = _same_as_from_nothing(client, urls[1])
+    assert page.count("(Omdøbt aktivitet i ændringerne)") >= 2  # the older entries too
+    party.name = "Omdøbt part i ændringerne"
+    party.save()  # a history row of the party
+    _same_as_from_nothing(client, urls[1])
+    _rename_milestone(Milestone.objects.get(pk=milestone.pk), editor, "Efter omdøbningen")
+    assert "Efter omdøbningen" in _same_as_from_nothing(client, urls[0])
+    detail = reverse("milestones:milestone_detail", args=[milestone.key])
+    assert f'href="{detail}">Efter omdøbningen</a>' in get(client, urls[1])[1]
+    plan_services.milestone_delete(
+        milestone_id=milestone.pk,
+        version=Milestone.objects.get(pk=milestone.pk).version,
+        user=editor,
+        reason="Slettet",
+    )
+    page = _same_as_from_nothing(client, urls[0])
+    # Its entries, kept from before, now link to its history instead of its page.
+    assert f'href="{detail}">Efter omdøbningen</a>' not in page
+    assert f'href="{detail}historik/">Efter omdøbningen</a>' in page
+
+
+def test_the_change_feeds_kept_entries_are_not_read_again_after_an_edit(client_for, editor):
+    """After a forecast moved, only the new entry's history rows are read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(70, 3)
+    client = client_for(editor)
+    url = reverse("milestones:change_feed")
+    get(client, url)
+    milestone = _first_milestone()
+    _move_a_year(milestone, editor)
+    newest = Milestone.history.filter(id=milestone.pk).order_by("-history_id").first()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    read = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "milestones_historicalmilestone"."id"')
+    ]
+    assert len(read) == 1, read
+    ids = re.search(r'"history_id" IN \(([^)]*)\)', read[0]).group(1).split(",")
+    # The new row and the version before it: the other 49 entries are kept.
+    assert str(newest.history_id) in [i.strip() for i in ids] and len(ids) <= 2, ids
