@@ -40,10 +40,15 @@ def _move_a_year(milestone, editor) -> None:
     )
 
 
-def _rename(activity, editor, title: str) -> None:
-    plan_services.activity_update(
-        activity_id=activity.pk,
-        version=activity.version,
+def _rename(record, editor, title: str) -> None:
+    """A new title for an activity or a milestone, through its service."""
+    if isinstance(record, Milestone):
+        save, name = plan_services.milestone_update, "milestone_id"
+    else:
+        save, name = plan_services.activity_update, "activity_id"
+    save(
+        **{name: record.pk},
+        version=record.version,
         user=editor,
         data={"title": title},
         reason="Nyt navn",
@@ -245,16 +250,6 @@ def test_an_activity_rows_own_assessment_is_read_only_for_the_rows_rendered(clie
     assert "En ny egen vurdering i rækken" in _same_as_from_nothing(client, url)
 
 
-def _rename_milestone(milestone, editor, title: str) -> None:
-    plan_services.milestone_update(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        user=editor,
-        data={"title": title},
-        reason="Nyt navn",
-    )
-
-
 @pytest.mark.parametrize("size", [5, 70])  # the feed's entries are kept at any size
 def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_for, editor, size):
     """The feed's entries are kept across edits (`milestones.history.entries_kept`) while
@@ -270,7 +265,7 @@ def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_fo
         reverse("milestones:change_feed") + f"?aktivitet={activity.key}",
     ]
     _move_a_year(milestone, editor)
-    _rename_milestone(Milestone.objects.get(pk=milestone.pk), editor, "Før omdøbningen")
+    _rename(Milestone.objects.get(pk=milestone.pk), editor, "Før omdøbningen")
     for url in urls:
         get(client, url)
     _move_a_year(Milestone.objects.get(pk=milestone.pk), editor)
@@ -282,7 +277,7 @@ def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_fo
     party.name = "Omdøbt part i ændringerne"
     party.save()  # a history row of the party
     _same_as_from_nothing(client, urls[1])
-    _rename_milestone(Milestone.objects.get(pk=milestone.pk), editor, "Efter omdøbningen")
+    _rename(Milestone.objects.get(pk=milestone.pk), editor, "Efter omdøbningen")
     assert "Efter omdøbningen" in _same_as_from_nothing(client, urls[0])
     detail = reverse("milestones:milestone_detail", args=[milestone.key])
     assert f'href="{detail}">Efter omdøbningen</a>' in get(client, urls[1])[1]

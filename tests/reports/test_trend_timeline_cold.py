@@ -2,7 +2,6 @@
 rendered again, and the page is what a render from an empty cache gives."""
 
 import datetime
-import re
 
 import pytest
 from django.core.cache import cache
@@ -10,26 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bench.loaddata import Scale, load_data_generate
 from core.dates import today
 from core.history import system_user_get
 from milestones.models import Activity, Milestone
 from milestones.services import plan as plan_services
-from milestones.services.status import status_rebuild
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+from .test_dashboard_sections import _plain, programme  # noqa: F401
 
-
-@pytest.fixture
-def programme(db):
-    load_data_generate(
-        scale=Scale(parties=6, activities=30, milestones_per_activity=5, rounds=3, months=8)
-    )
-    status_rebuild()
-
-
-def _plain(html: str) -> str:
-    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1", html)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache", "programme")]
 
 
 def _same_as_from_nothing(client, url, params=None) -> str:
@@ -56,7 +43,7 @@ def _list_totals(queries) -> list[str]:
     return [q["sql"] for q in queries if q["sql"].count("FILTER (WHERE") >= 4]
 
 
-def test_the_trend_after_an_edit_counts_no_list_totals(programme, client_for, steering):
+def test_the_trend_after_an_edit_counts_no_list_totals(client_for, steering):
     """The trend shows the dashboard's lists' rows, not their totals: after an edit that
     leaves the rows as they were it counts nothing over the ratings, and the page is the
     page from nothing; an edit that moves a shown milestone reaches it."""
@@ -88,9 +75,7 @@ def test_the_trend_after_an_edit_counts_no_list_totals(programme, client_for, st
     assert slipped.key in page
 
 
-def test_the_timeline_renders_again_only_when_what_it_shows_changed(
-    programme, client_for, steering
-):
+def test_the_timeline_renders_again_only_when_what_it_shows_changed(client_for, steering):
     """The timeline's content is laid out and rendered under the digest of what it shows,
     its outline (the activities' order) cached under the activities' and parties' stamp:
     a milestone moved on another page renders no chart; one moved on the page shows at
