@@ -316,3 +316,41 @@ def test_the_change_feeds_kept_entries_are_not_read_again_after_an_edit(client_f
     ids = re.search(r'"history_id" IN \(([^)]*)\)', read[0]).group(1).split(",")
     # The new row and the version before it: the other 49 entries are kept.
     assert str(newest.history_id) in [i.strip() for i in ids] and len(ids) <= 2, ids
+
+
+def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, editor):
+    """A track's page reads its track's stored roll-ups alone
+    (`materialised.stored_track_rollups`): the same rows, roll-ups and party choices as the
+    whole plan's summary, before and after an edit; the page after the edit is the page
+    rendered from nothing."""
+    from django.utils import timezone
+
+    from milestones import selectors
+    from milestones.selectors.materialised import stored_track_rollups
+
+    grow(70, 3)
+    baseline = status.baseline_for(None)[0]
+    milestone = _first_milestone()
+    track = milestone.activity.track
+    url = reverse("milestones:roadmap") + f"?spor={track}"
+    client = client_for(editor)
+    get(client, url)
+
+    def agree():
+        cache.clear()
+        today = timezone.localdate()
+        whole = selectors.roadmap_summary(plan_version=None, baseline=baseline, today=today)
+        for each in {row.track for row in whole.tracks}:
+            assert stored_track_rollups(each) is not None
+            one = selectors.roadmap_summary(
+                plan_version=None, baseline=baseline, today=today, track=each
+            )
+            assert one.tracks == [row for row in whole.tracks if row.track == each]
+            assert one.parties == [row for row in whole.parties if row.track == each]
+            assert one.party_choices == whole.party_choices
+
+    agree()
+    get(client, url)
+    _move_a_year(milestone, editor)
+    _same_as_from_nothing(client, url)
+    agree()
