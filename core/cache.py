@@ -303,6 +303,32 @@ def cached_many[K, T](
     return result
 
 
+def kept_many[K, T](
+    namespace: str,
+    parts: dict[K, tuple],
+    build: Callable[[list[K]], dict[K, T]],
+    *,
+    still_holding: Callable[[dict[K, T]], set[K]],
+    seconds: int,
+) -> dict[K, T]:
+    """`cached_many` whose found results are reused only while `still_holding(found)`
+    (given all of them at once, so one check serves many) names them, as `kept` does
+    for one; the others are built again with those not found, in one go (`build` may
+    leave out an item it finds nothing for: it is not in the result)."""
+    keys = {item: _key(namespace, p) for item, p in parts.items()}
+    found = cache.get_many(list(keys.values()))
+    result = {item: found[key] for item, key in keys.items() if key in found}
+    if result:
+        holding = still_holding(result)
+        result = {item: value for item, value in result.items() if item in holding}
+    missing = [item for item in parts if item not in result]
+    if missing:
+        built = build(missing)  # may leave out an item it finds nothing for
+        cache.set_many({keys[item]: value for item, value in built.items()}, seconds)
+        result.update(built)
+    return result
+
+
 def page_html(
     request,
     *,

@@ -24,8 +24,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.cache import kept_many
+from parties.models import Party
+
 from .dates import format_plan_date
-from .models import Activity, Baseline, Dependency, Goal, Milestone
+from .models import Activity, Baseline, Dependency, Goal, Milestone, Programme
 
 # The records whose history people read, by a short kind name used in URLs and keys.
 KINDS: dict[str, type[models.Model]] = {
@@ -326,6 +329,12 @@ def entries_for(keys) -> list[HistoryEntry]:
     versions together) and one per model they name. Neither grows with how many
     entries of the page are versions of one record: a record's history is read once.
     """
+    return [entry for _key, entry, _names in _entries_named(keys)]
+
+
+def _entries_named(keys) -> list[tuple[tuple, HistoryEntry, dict]]:
+    """`entries_for` as (key, entry, the names it shows: {(model, pk): (label, key,
+    exists)} of every record it names, its own record's too: its link)."""
     keys = list(keys)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for history_id, _when, kind in keys:
@@ -333,6 +342,7 @@ def entries_for(keys) -> list[HistoryEntry]:
 
     rows: dict[tuple[str, int], models.Model] = {}
     previous: dict[tuple[str, int], models.Model] = {}
+    named: dict[tuple[str, int], set] = defaultdict(set)
     names = _Names()
     for kind, ids in by_kind.items():
         model = KINDS[kind]
@@ -349,13 +359,16 @@ def entries_for(keys) -> list[HistoryEntry]:
             rows[(kind, history_id)] = row
             if prev is not None:
                 previous[(kind, history_id)] = prev
-            names.want(model, row.id)
+            uses = named[(kind, history_id)]
+            uses.add((model, row.id))
             for version in (row, prev):
                 if version is None:
                     continue
                 for f in fields:
-                    if f.is_relation:
-                        names.want(f.related_model, getattr(version, f.attname))
+                    if f.is_relation and getattr(version, f.attname) is not None:
+                        uses.add((f.related_model, getattr(version, f.attname)))
+            for model_named, pk in uses:
+                names.want(model_named, pk)
     names.fetch()
 
     entries = []
@@ -363,8 +376,114 @@ def entries_for(keys) -> list[HistoryEntry]:
         row = rows.get((kind, history_id))
         if row is None:
             continue
-        entries.append(_entry(kind, row, previous.get((kind, history_id)), names))
+        entry = _entry(kind, row, previous.get((kind, history_id)), names)
+        shown = {(m, pk): names.found[m].get(pk) for m, pk in named[(kind, history_id)]}
+        entries.append(((history_id, _when, kind), entry, shown))
     return entries
+
+
+# An entry of the change feed kept across edits (`entries_kept`): a history row never
+# changes, but the names it is shown with are read now. Ten minutes, as the plan's
+# cached pages: people's names have no history and are seen again when it expires.
+ENTRY_CACHE_SECONDS = 600
+
+
+# The models with history whose names the entries show (`_entries_named`): the feed's
+# stamp, whose newest history ids are the watermark of the entries it keeps.
+NAMED_MODELS = (*KINDS.values(), Party, Programme)
+
+
+def stamp_watermark(stamp: tuple) -> dict:
+    """{model: newest history id} of `NAMED_MODELS` from their stamp (`core.cache.stamp`
+    of exactly those models: two values each, the id first)."""
+    return {
+        model: int(stamp[2 * i]) if stamp[2 * i] != "None" else 0
+        for i, model in enumerate(NAMED_MODELS)
+    }
+
+
+@dataclass
+class _KeptEntry:
+    entry: HistoryEntry
+    names: dict  # {(model, pk): (label, key, exists)} as shown
+    watermark: dict  # {model: its newest history id when the entry was built}
+
+
+def entries_kept(keys, *, watermark: dict) -> list[HistoryEntry]:
+    """`entries_for(keys)` with each entry cached on its own and reused while none of the
+    records it names (its own, its activity, a dependency's milestones, a party, a goal)
+    has a new name, key or been deleted: after an edit only the new entries are read and
+    worded. `watermark`: the newest history id of each model the entries may name, read
+    before (the page's stamp); a model not in it (people) is seen when the entry expires.
+
+    Checked in one query (each named record's newest history after the oldest watermark
+    of the entries naming its model) and, for the records changed since, their names
+    read again as `entries_for` reads them, one query per model."""
+    keys = list(keys)
+
+    def build(missing):
+        return {
+            key: _KeptEntry(entry, shown, dict(watermark))
+            for key, entry, shown in _entries_named(missing)
+        }
+
+    def still_holding(found: dict) -> set:
+        since: dict = {}  # {model: [the oldest watermark naming it, the pks named]}
+        for kept_entry in found.values():
+            for model, pk in kept_entry.names:
+                if model in kept_entry.watermark:
+                    mark = kept_entry.watermark[model]
+                    oldest = since.setdefault(model, [mark, set()])
+                    oldest[0] = min(oldest[0], mark)
+                    oldest[1].add(pk)
+        changed = _changed_since(since)
+        if not changed:
+            return set(found)
+        names = _Names()
+        for model, pk in changed:
+            names.want(model, pk)
+        names.fetch()
+        return {
+            key
+            for key, kept_entry in found.items()
+            if all(
+                names.found[model].get(pk) == shown
+                for (model, pk), shown in kept_entry.names.items()
+                if changed.get((model, pk), 0) > kept_entry.watermark.get(model, 1 << 62)
+            )
+        }
+
+    kept_entries = kept_many(
+        "milestones-history",
+        {key: ("entry", 1, key) for key in keys},
+        build,
+        still_holding=still_holding,
+        seconds=ENTRY_CACHE_SECONDS,
+    )
+    # A key whose row is gone (`entries_for` leaves it out) is not shown.
+    return [kept_entries[key].entry for key in keys if key in kept_entries]
+
+
+def _changed_since(since: dict) -> dict:
+    """{(model, pk): newest history id} of the records `since` names ({model: (history id,
+    pks)}) with history after that id, in one query."""
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    order = list(since)
+    for i, model in enumerate(order):
+        after, pks = since[model]
+        table = quote(model.history.model._meta.db_table)
+        marks = ", ".join(["%s"] * len(pks))
+        parts.append(
+            f"SELECT {i}, id, MAX(history_id) FROM {table}"
+            f" WHERE history_id > %s AND id IN ({marks}) GROUP BY id"
+        )
+        params += [after, *pks]
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {(order[i], pk): newest for i, pk, newest in cursor.fetchall()}
 
 
 def _previous_ids(model, ids: list[int]) -> dict[int, int | None]:

@@ -109,8 +109,13 @@ def rollup_from(counts: dict, worst: dict | None, worst_title: str = "") -> RagR
 
 def stored_rollups(scopes: Sequence[str]) -> dict[tuple[str, str], RagRollup]:
     """The stored roll-ups of `scopes`, by (scope, key) (one query)."""
+    return _rollups_of(StatusRollup.objects.filter(scope__in=list(scopes)))
+
+
+def _rollups_of(rows) -> dict[tuple[str, str], RagRollup]:
+    """The roll-ups of the stored rows `rows` (a query set of `StatusRollup`), by (scope, key)."""
     result = {}
-    for row in StatusRollup.objects.filter(scope__in=list(scopes)).order_by().values():
+    for row in rows.order_by().values():
         worst = row["worst"]
         if worst is not None:
             worst = {**worst, "milestone_id": row["worst_milestone_id"]}
@@ -135,6 +140,22 @@ def stored_track_party_rollups() -> dict[tuple[str, int], RagRollup] | None:
         track, _sep, party_id = key.rpartition(":")
         result[(track, int(party_id))] = value
     return result
+
+
+def stored_track_rollups(track: str) -> dict[tuple[str, int], RagRollup] | None:
+    """`stored_track_party_rollups` of one track's parties (one query, with the track's own
+    roll-up to check them against): None unless they count every milestone the track's
+    counts. A track's page of the roadmap reads these, not every track's."""
+    Scope = StatusRollup.Scope
+    rows = StatusRollup.objects.filter(
+        Q(scope=Scope.TRACK_PARTY, scope_key__startswith=f"{track}:")
+        | Q(scope=Scope.TRACK, scope_key=track)
+    )
+    stored = _rollups_of(rows)
+    whole = stored.pop((Scope.TRACK, track), None)
+    if whole is None or sum(r.total for r in stored.values()) != whole.total:
+        return None
+    return {(track, int(key.rpartition(":")[2])): value for (_scope, key), value in stored.items()}
 
 
 def combined_rollup(parts: Sequence[RagRollup]) -> RagRollup:

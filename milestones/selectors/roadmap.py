@@ -30,6 +30,7 @@ from .materialised import (
     grouped_rollups,
     status_current,
     stored_track_party_rollups,
+    stored_track_rollups,
 )
 
 # A plan this small is shown whole, as the SOR plan (24 activities) always was.
@@ -183,14 +184,19 @@ class SummaryRow:
 
 @dataclass(frozen=True)
 class RoadmapSummary:
-    """The whole plan by track and by party within a track, in roadmap order."""
+    """The whole plan by track and by party within a track, in roadmap order; or, for a
+    track's page (`roadmap_summary(track=)`), that track's rows alone (with every
+    responsible party among the choices still)."""
 
     tracks: list[SummaryRow]
     parties: list[SummaryRow]
+    choices: list[PartyChoice] | None = None  # a track's summary: the whole plan's
 
     @cached_property
     def party_choices(self) -> list[PartyChoice]:
         """The responsible parties by name, as `roadmap_parties` lists them."""
+        if self.choices is not None:
+            return self.choices
         seen = {
             row.party_id: PartyChoice(row.party_id, row.party_key, row.party_name)
             for row in self.parties
@@ -245,9 +251,12 @@ def roadmap_summary(
     baseline: Baseline | None,
     today: datetime.date,
     stamp: tuple | None = None,
+    track: str = "",
 ) -> RoadmapSummary:
     """Activities and milestones counted, and RAG rolled up (milestones.rag), per track and
-    per party within a track, for the whole plan or one plan version.
+    per party within a track, for the whole plan or one plan version; with `track`, that
+    track's rows only (a track's page: after an edit it reads and keeps one track's
+    roll-ups, not the plan's).
 
     Rating every milestone of a large plan takes a while (about 0.2 s at 20,000), so the
     result is cached under `plan_data_version()` (one query, or pass its `stamp`) and the day.
@@ -260,12 +269,13 @@ def roadmap_summary(
         today.isoformat(),
         plan_version.pk if plan_version else None,
         baseline.pk if baseline else None,
+        track,
     )
     return cached(
         "milestones",
         parts,
         lambda: _roadmap_summary_build(
-            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp
+            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp, track=track
         ),
         seconds=SUMMARY_CACHE_SECONDS,
     )
@@ -301,10 +311,10 @@ def _reading_copy(values: dict) -> Milestone:
 STRUCTURE_MODELS = (Activity, ActivityPlanVersion, Baseline, Party)
 
 
-def stamp_part(stamp: tuple, models) -> tuple:
-    """The part of a `plan_data_version()` stamp that watches `models` (of
-    `PLAN_PAGE_MODELS`; two values each, no query)."""
-    at = {model: 2 * i for i, model in enumerate(PLAN_PAGE_MODELS)}
+def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
+    """The part of a stamp of the models `of` (default a `plan_data_version()`, whose
+    models begin the lists' too) that watches `models` (two values each, no query)."""
+    at = {model: 2 * i for i, model in enumerate(of)}
     return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
 
 
@@ -339,10 +349,10 @@ def _structure_build(activities) -> _Structure:
     return _Structure(parties, track_activities, party_activities)
 
 
-def _roadmap_summary_build(*, plan_version, baseline, today, stamp) -> RoadmapSummary:
+def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") -> RoadmapSummary:
     """The summary: its counts and names cached under the stamp of what they read
     (`STRUCTURE_MODELS`: an edit of a milestone reads them from the cache), its roll-ups
-    the stored ones (or rated by the rule)."""
+    the stored ones (or rated by the rule); with `track`, that track's rows only."""
     activities = Activity.objects.order_by()
     milestones = Milestone.objects.order_by()
     if plan_version is not None:
@@ -366,12 +376,29 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp) -> RoadmapSu
     )
     names = {pk: name for pk, (_key, name) in parties.items()}
     rank = {value: i for i, value in enumerate(Activity.Track.values)}
-    if baseline is not None and baseline.is_active and status_current(today):
+    stored = baseline is not None and baseline.is_active and status_current(today)
+    one_track = stored and track and plan_version is None and stored_track_rollups(track)
+    if one_track:
+        by_track, by_party = _combined_by_track(one_track, rank, names), one_track
+    elif stored:
         by_track, by_party = _summary_rollups_stored(plan_version, rank, names)
     else:
         by_track, by_party = _summary_rollups_rated(
             _activity_rows(activities, names), milestones, plan_version, baseline, today
         )
+    summary = _summary_of(parties, names, track_activities, party_activities, by_track, by_party)
+    if not track:
+        return summary
+    return RoadmapSummary(
+        tracks=[row for row in summary.tracks if row.track == track],
+        parties=[row for row in summary.parties if row.track == track],
+        choices=summary.party_choices,
+    )
+
+
+def _summary_of(parties, names, track_activities, party_activities, by_track, by_party):
+    """The summary's rows from its counts and names and the roll-ups by track and by
+    (track, party) (none for a track or party without: an empty roll-up)."""
     return RoadmapSummary(
         tracks=[
             SummaryRow(
@@ -414,12 +441,7 @@ def _summary_rollups_stored(plan_version, rank: dict[str, int], names: dict | No
         if by_party is not None:
             if names is None:
                 names = dict(Party.objects.values_list("id", "name"))
-            by_track: dict[str, list] = {}
-            for track, party_id in sorted(
-                by_party, key=lambda k: (rank.get(k[0], len(rank)), names.get(k[1], ""))
-            ):
-                by_track.setdefault(track, []).append(by_party[(track, party_id)])
-            return {t: combined_rollup(parts) for t, parts in by_track.items()}, by_party
+            return _combined_by_track(by_party, rank, names), by_party
     statuses = MilestoneStatus.objects.all()
     if plan_version is not None:
         statuses = statuses.filter(milestone__activity__appearances__baseline=plan_version)
@@ -441,6 +463,17 @@ def _summary_rollups_stored(plan_version, rank: dict[str, int], names: dict | No
         grouped_rollups(statuses, track, tie_order=tie_order),
         grouped_rollups(statuses, (track, party), tie_order=tie_order),
     )
+
+
+def _combined_by_track(by_party: dict, rank: dict[str, int], names: dict) -> dict:
+    """Each track's roll-up combined from its parties' (by (track, party id)) in roadmap
+    order, so that a tie names the first milestone as the page does."""
+    by_track: dict[str, list] = {}
+    for track, party_id in sorted(
+        by_party, key=lambda k: (rank.get(k[0], len(rank)), names.get(k[1], ""))
+    ):
+        by_track.setdefault(track, []).append(by_party[(track, party_id)])
+    return {t: combined_rollup(parts) for t, parts in by_track.items()}
 
 
 def _summary_rollups_rated(activity_rows, milestones, plan_version, baseline, today):

@@ -119,14 +119,16 @@ def change_feed(request):
             form=form,
         )
 
-    def build():
+    def build(stamp):
         keys = history.feed(**filters)
         page = CappedPaginator(keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP).get_page(
             request.GET.get("side")
         )
         today = timezone.localdate()
         month_start = today.replace(day=1)
-        entries = history.entries_for(page.object_list)
+        # Each entry kept across edits while the names it shows hold: after an edit only
+        # the new entries are read and worded.
+        entries = history.entries_kept(page.object_list, watermark=history.stamp_watermark(stamp))
         # An entry's HTML under all it shows (its names and links as read now): after an
         # edit the page's entries shift by one, and only the new one is rendered.
         cached_rows(
@@ -159,7 +161,7 @@ def change_feed(request):
         "milestones/_change_feed_main.html",
         build,
         kind="change-feed",
-        models=tuple(history.KINDS.values()),
+        models=history.NAMED_MODELS,
         rows=(),
     )
 

@@ -52,7 +52,7 @@ def party_list(request):
             rows=parties.order_by("name"),
         )
 
-    def build():
+    def build(_stamp):
         page = Paginator(parties.order_by("name", "pk"), PARTY_PAGE_SIZE).get_page(
             request.GET.get("side")
         )
@@ -85,7 +85,7 @@ def party_detail(request, key):
         else Membership.objects.none()
     )
 
-    def build():
+    def build(_stamp):
         page = Paginator(
             party.responsible_activities.order_by("track", "sort_order", "title", "pk"),
             PARTY_ACTIVITY_PAGE_SIZE,

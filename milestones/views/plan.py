@@ -38,6 +38,7 @@ from ..models import (
     Dependency,
     Goal,
     Milestone,
+    ProgressUpdate,
 )
 from ..rag import milestone_rag
 from ..selectors import status
@@ -61,25 +62,26 @@ def _page(request, queryset, size=PAGE_SIZE):
 def list_page(
     request, template: str, main: str, build, *, kind: str, models=None, rows=None, live=None
 ):
-    """Render a list page whose content (`main`, from `build()` -> context) is cached
+    """Render a list page whose content (`main`, from `build(stamp)` -> context) is cached
     as HTML for a large plan (more than `ROADMAP_ALL` activities, like the roadmap)
     under the stamp of `models` and `rows` (default the lists', `LIST_PAGE_MODELS` and
     the baseline entries; read with the plan's size in one query,
     `selectors.sized_stamp`), the editor right, the day, the query string and the
-    language. A small plan's list is rendered live, so an edit is always seen. `live`:
-    context the page's own template renders outside the cached content, on every
-    request."""
+    language. A small plan's list is rendered live, so an edit is always seen. `build`
+    is given the stamp (also a small plan's: its rows are cached under parts of it,
+    `selectors.stamp_part`). `live`: context the page's own template renders outside
+    the cached content, on every request."""
     live = live or {}
     large, stamp = selectors.sized_stamp(
         models or selectors.LIST_PAGE_MODELS, rows=(BaselineEntry,) if rows is None else rows
     )
     if not large:
-        return render(request, template, {**build(), **live})
+        return render(request, template, {**build(stamp), **live})
     body, _context = page_html(
         request,
         namespace="milestones",
         parts=(f"{kind}-html", 1, stamp, request_access(request).can_edit_plan),
-        build=lambda: (main, build()),
+        build=lambda: (main, build(stamp)),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )
     return render(request, template, {"body": body, **live})
@@ -90,7 +92,7 @@ def list_page(
 # the rows it changed. The filter form's HTML is cached under what its choices and its
 # checks read (goals, baselines, parties), not the whole plan.
 ROW_CACHE_SECONDS = 24 * 60 * 60
-FILTER_FORM_MODELS = (Goal, Baseline, Party)
+FILTER_FORM_MODELS = (Goal, Baseline, Party)  # in the lists' stamp (`LIST_PAGE_MODELS`)
 
 
 def cached_rows(
@@ -120,13 +122,20 @@ def cached_rows(
         item.row_html = html[i]
 
 
-def filter_form_html(request, form, label: str) -> str:
+def filter_form_html(request, form, label: str, *, stamp: tuple | None = None) -> str:
     """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
     what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the
-    language: an edit of a milestone leaves it as it was."""
+    language: an edit of a milestone leaves it as it was. `stamp`: the plan's lists'
+    stamp the page read already (`list_page`), whose part for those models is taken
+    instead of a query of its own."""
+    watched = (
+        selectors.stamp_part(stamp, FILTER_FORM_MODELS, of=selectors.LIST_PAGE_MODELS)
+        if stamp is not None
+        else data_stamp(models=FILTER_FORM_MODELS)
+    )
     return cached(
         "milestones-filters",
-        (type(form).__name__, data_stamp(models=FILTER_FORM_MODELS), request.get_full_path()),
+        (type(form).__name__, watched, request.get_full_path()),
         lambda: render_to_string(
             "milestones/_filter_form.html", {"form": form, "label": label}, request
         ),
@@ -184,9 +193,13 @@ def _activity_page_row_shows(m) -> tuple:
 _MILESTONE_ROW_SHOWS = {"list": _list_row_shows, "activity": _activity_page_row_shows}
 
 
+# What an activity's row shows besides its own values and roll-up: the responsible
+# party's own assessment (its progress updates and the party's name), watched by their
+# part of the lists' stamp.
+ACTIVITY_ROW_MODELS = (ProgressUpdate, Party)
+
+
 def _activity_row_shows(a) -> tuple:
-    u = a.self_assessment
-    assessed = u and (u.pk, u.status, u.self_rag, u.self_rag_reason, u.round.period, u.party.label)
     goal = a.goal and a.goal.title
     return (
         a.version,
@@ -200,7 +213,6 @@ def _activity_row_shows(a) -> tuple:
         a.responsible_party.key,
         a.responsible_party.label,
         a.rag_rollup,
-        assessed,
     )
 
 
@@ -287,7 +299,7 @@ def milestone_list(request):
             form=form,
         )
 
-    def build():
+    def build(stamp):
         # The page's ids are sorted on their own (narrow rows), then read with what a row
         # shows: sorting 20,000 joined rows with their texts cost most of the page.
         page = _page(request, milestones.values_list("pk", flat=True))
@@ -305,7 +317,7 @@ def milestone_list(request):
         )
         return {
             "form": form,
-            "filter_form": filter_form_html(request, form, _("Filtrér milepæle")),
+            "filter_form": filter_form_html(request, form, _("Filtrér milepæle"), stamp=stamp),
             "page": page,
             "milestones": page.object_list,
             "baseline": baseline,
@@ -360,27 +372,39 @@ def activity_list(request):
             form=form,
         )
 
-    def build():
-        page = _page(request, activities)
-        rows = list(
-            page.object_list.annotate(
-                has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk")))
-            )
+    def build(stamp):
+        # The page's ids sorted on their own (narrow rows), then read with what a row
+        # shows, as the milestone list does: sorting 2,000 activities with their texts
+        # and the milestones' EXISTS cost ten times the ids' sort.
+        page = _page(request, activities.values_list("pk", flat=True))
+        found = (
+            Activity.objects.select_related("responsible_party", "goal")
+            .annotate(has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk"))))
+            .in_bulk(list(page.object_list))
         )
+        rows = [found[pk] for pk in page.object_list if pk in found]
+        page.object_list = rows
         today = timezone.localdate()
         status.attach_materialised_rollups(rows, today=today, baseline=baseline)
-        status.attach_self_assessments(rows)
+        # The party's own assessment is read only for the rows to render: a row is cached
+        # under the part of the stamp that watches it (`ACTIVITY_ROW_MODELS`), so an edit
+        # of a milestone reads no progress updates.
         cached_rows(
             request,
             rows,
             template="milestones/_activity_row.html",
             name="a",
             shows=_activity_row_shows,
-            context={},
+            context={
+                "assessed": selectors.stamp_part(
+                    stamp, ACTIVITY_ROW_MODELS, of=selectors.LIST_PAGE_MODELS
+                )
+            },
+            prepare=status.attach_self_assessments,
         )
         return {
             "form": form,
-            "filter_form": filter_form_html(request, form, _("Filtrér aktiviteter")),
+            "filter_form": filter_form_html(request, form, _("Filtrér aktiviteter"), stamp=stamp),
             "page": page,
             "activities": rows,
             "baseline": baseline,

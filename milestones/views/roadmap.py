@@ -81,8 +81,10 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     if stamp is None:
         parties = selectors.roadmap_parties()
     else:
+        # A track's page reads that track's roll-ups alone (its rows, its parties' and its
+        # own): after an edit the plan's are not read, combined and kept again.
         summary = selectors.roadmap_summary(
-            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp
+            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp, track=track
         )
         parties = summary.party_choices
     party = next((p for p in parties if p.key == request.GET.get("part")), None)

@@ -388,13 +388,20 @@ class ListsFound:
 
 
 def milestone_lists_kept(
-    scoped: Scoped, *, limit: int, due_days: int, recent_days: int, stamps: PieceStamps
+    scoped: Scoped,
+    *,
+    limit: int,
+    due_days: int,
+    recent_days: int,
+    stamps: PieceStamps,
+    totals: bool = True,
 ) -> Lists:
     """The lists (`milestone_lists`), their rows kept across the milestone edits that
     cannot change them, as the blockers are (`blockers_kept`): reused when no milestone
     edited since is shown and none edited now falls within a list's rows shown (one
     query for the edited milestones, one for their ratings); the totals are counted
-    again (one aggregate). Any other edit reads them again."""
+    again (one aggregate) unless not `totals` (the trend page shows the rows alone: the
+    totals are then as they were built). Any other edit reads them again."""
     today = scoped.today
     watermark = stamps.watermark
     filters = _list_filters(today, due_days, recent_days)
@@ -449,7 +456,7 @@ def milestone_lists_kept(
         still_holds=still_holds,
         seconds=WALK_CACHE_SECONDS,
     )
-    if found.watermark == watermark:
+    if found.watermark == watermark or not totals:
         return found.lists
     totals = _list_totals(scoped, filters)
     return dataclasses.replace(

@@ -328,7 +328,8 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
 def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) -> dict:
     """The live dashboard's lists (their rows kept across the milestone edits that cannot
     change them: `current.milestone_lists_kept`), whom the party filter offers and, with
-    `lines`, the status lines (the trend page reads the lists alone).
+    `lines`, the status lines and the lists' totals (the trend page reads the lists'
+    rows alone).
 
     Not cached as a whole: the lines are read from the stored roll-ups (one query) and
     built again faster than their 160 parties' pickle is written after every edit and
@@ -343,6 +344,7 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
             due_days=DUE_SOON_DAYS,
             recent_days=RECENT_DAYS,
             stamps=stamps,
+            totals=lines,
         ),
         "responsible": {pid for pid, _track in pairs},
     }

@@ -4,8 +4,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core.cache import cached, stamp
 from milestones.models import Activity, period_end
 from milestones.rag import add_months
+from parties.models import Party
 
 from . import snapshot
 from .moments import PointInTime, point_in_time
@@ -94,7 +96,7 @@ def roadmap_timeline(
         track = None
     parties = plan.parties if plan is not None else snapshot.party_refs(at)
     chosen = next((p for p in parties.values() if p.key == party), None) if party else None
-    outline = _timeline_outline(
+    outline = _timeline_outline_kept(
         at,
         parties,
         plan,
@@ -164,6 +166,35 @@ def _outline_rows(at, plan: PlanSnapshot | None, filters: dict) -> list[dict]:
         for a in plan.activities.values()
     )
     return [r for r in rows if all(r[name] == value for name, value in filters.items())]
+
+
+# What the outline reads: the activities' order and dates, the parties' names.
+OUTLINE_MODELS = (Activity, Party)
+OUTLINE_CACHE_SECONDS = 600
+
+
+def _timeline_outline_kept(at, parties, plan, **chosen) -> list[dict]:
+    """`_timeline_outline`, for the plan read here (no `plan`) cached under the stamp of
+    what it reads (`OUTLINE_MODELS`, at the moment shown; the page's stamps are read once,
+    so no query): an edit of a milestone sorts no 2,000 activities again. Only what the
+    page takes of it is kept: each activity's id and responsible party."""
+    if plan is not None:
+        return _timeline_outline(at, parties, plan, **chosen)
+    return cached(
+        "reports",
+        (
+            "timeline-outline",
+            1,
+            stamp(models=OUTLINE_MODELS, at=at),
+            at,
+            *sorted(chosen.items()),
+        ),
+        lambda: [
+            {"id": a["id"], "responsible_party_id": a["responsible_party_id"]}
+            for a in _timeline_outline(at, parties, plan, **chosen)
+        ],
+        seconds=OUTLINE_CACHE_SECONDS,
+    )
 
 
 def _timeline_outline(at, parties, plan, *, track, party_id, start, end) -> list[dict]:

@@ -308,17 +308,35 @@ def timeline(request):
             end=_month_end(parse_month(request.GET.get("til"))),
             page=page,
         )
-        chart = charts.gantt_chart(
-            data, url_for=lambda a: reverse("milestones:activity_detail", args=[a.key])
-        )
-        return "reports/_timeline_main.html", {
+        context = {
             "timeline": data,
-            "chart": chart,
             "point": data.point,
             "form": form,
             "tracks": Activity.Track.choices,
             "period_from": f"{data.start:%Y-%m}",
             "period_to": f"{data.end:%Y-%m}",
+        }
+
+        def content():
+            chart = charts.gantt_chart(
+                data, url_for=lambda a: reverse("milestones:activity_detail", args=[a.key])
+            )
+            return "reports/_timeline_main.html", {**context, "chart": chart}
+
+        if request.htmx:
+            return content()
+        # Laid out and rendered under the digest of what it shows (the page's activities,
+        # milestones and ratings, the filters' choices; its moment without now, which
+        # moves every request): an edit of a milestone elsewhere renders nothing again.
+        shows = dataclasses.replace(data, point=(data.point.at, data.point.today))
+        return "reports/_rendered.html", {
+            "html": page_html(
+                request,
+                namespace="reports",
+                parts=("timeline-content", 1, _digest(shows)),
+                build=content,
+                seconds=selectors.CACHE_SECONDS,
+            )[0]
         }
 
     return _page(request, kind="timeline", title=_("Tidslinje"), build=build)

@@ -40,10 +40,15 @@ def _move_a_year(milestone, editor) -> None:
     )
 
 
-def _rename(activity, editor, title: str) -> None:
-    plan_services.activity_update(
-        activity_id=activity.pk,
-        version=activity.version,
+def _rename(record, editor, title: str) -> None:
+    """A new title for an activity or a milestone, through its service."""
+    if isinstance(record, Milestone):
+        save, name = plan_services.milestone_update, "milestone_id"
+    else:
+        save, name = plan_services.activity_update, "activity_id"
+    save(
+        **{name: record.pk},
+        version=record.version,
         user=editor,
         data={"title": title},
         reason="Nyt navn",
@@ -203,3 +208,149 @@ def test_a_large_plans_party_pages_follow_an_edit_and_show_members_live(client_f
     Membership.objects.create(party=party, user=editor, role=Membership.Role.REPORTER)
     _queries, page = get(client, party_url)
     assert "Brugere" in page and (editor.get_full_name() or editor.username) in page
+
+
+def test_an_activity_rows_own_assessment_is_read_only_for_the_rows_rendered(client_for, editor):
+    """The activity list's rows are cached under the progress updates' part of the stamp:
+    a milestone's edit elsewhere renders the page without reading any progress update,
+    and a new own assessment reaches the row at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(70)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    elsewhere = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .exclude(activity=activity)
+        .order_by("pk")
+        .first()
+    )
+    url = reverse("milestones:activity_list") + f"?q={activity.key}"
+    get(client, url)
+    _move_a_year(elsewhere, editor)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert not [q for q in ctx.captured_queries if "milestones_progressupdate" in q["sql"]]
+    assert any("milestones_statusrollup" in q["sql"] for q in ctx.captured_queries)  # cold
+    round_ = ReportingRound.objects.create(
+        period=datetime.date(2031, 1, 1),
+        opens_on=datetime.date(2031, 1, 1),
+        due_on=datetime.date(2031, 1, 20),
+    )
+    ProgressUpdate.objects.create(  # a history row: the progress updates' stamp moves
+        round=round_,
+        party=activity.responsible_party,
+        activity=activity,
+        status=ProgressUpdate.Status.ACCEPTED,
+        self_rag="red",
+        self_rag_reason="En ny egen vurdering i rækken",
+    )
+    assert "En ny egen vurdering i rækken" in _same_as_from_nothing(client, url)
+
+
+@pytest.mark.parametrize("size", [5, 70])  # the feed's entries are kept at any size
+def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_for, editor, size):
+    """The feed's entries are kept across edits (`milestones.history.entries_kept`) while
+    the names they show hold: a forecast moved leaves them, a renamed activity and
+    milestone, a renamed party and a deleted milestone reach every entry naming them."""
+    grow(size, 3)
+    client = client_for(editor)
+    milestone = _first_milestone()
+    activity = milestone.activity
+    party = activity.responsible_party
+    urls = [
+        reverse("milestones:change_feed"),
+        reverse("milestones:change_feed") + f"?aktivitet={activity.key}",
+    ]
+    _move_a_year(milestone, editor)
+    _rename(Milestone.objects.get(pk=milestone.pk), editor, "Før omdøbningen")
+    for url in urls:
+        get(client, url)
+    _move_a_year(Milestone.objects.get(pk=milestone.pk), editor)
+    for url in urls:
+        _same_as_from_nothing(client, url)
+    _rename(activity, editor, "Omdøbt aktivitet i ændringerne")
+    page = _same_as_from_nothing(client, urls[1])
+    assert page.count("(Omdøbt aktivitet i ændringerne)") >= 2  # the older entries too
+    party.name = "Omdøbt part i ændringerne"
+    party.save()  # a history row of the party
+    _same_as_from_nothing(client, urls[1])
+    _rename(Milestone.objects.get(pk=milestone.pk), editor, "Efter omdøbningen")
+    assert "Efter omdøbningen" in _same_as_from_nothing(client, urls[0])
+    detail = reverse("milestones:milestone_detail", args=[milestone.key])
+    assert f'href="{detail}">Efter omdøbningen</a>' in get(client, urls[1])[1]
+    plan_services.milestone_delete(
+        milestone_id=milestone.pk,
+        version=Milestone.objects.get(pk=milestone.pk).version,
+        user=editor,
+        reason="Slettet",
+    )
+    page = _same_as_from_nothing(client, urls[0])
+    # Its entries, kept from before, now link to its history instead of its page.
+    assert f'href="{detail}">Efter omdøbningen</a>' not in page
+    assert f'href="{detail}historik/">Efter omdøbningen</a>' in page
+
+
+def test_the_change_feeds_kept_entries_are_not_read_again_after_an_edit(client_for, editor):
+    """After a forecast moved, only the new entry's history rows are read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(70, 3)
+    client = client_for(editor)
+    url = reverse("milestones:change_feed")
+    get(client, url)
+    milestone = _first_milestone()
+    _move_a_year(milestone, editor)
+    newest = Milestone.history.filter(id=milestone.pk).order_by("-history_id").first()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    read = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "milestones_historicalmilestone"."id"')
+    ]
+    assert len(read) == 1, read
+    ids = re.search(r'"history_id" IN \(([^)]*)\)', read[0]).group(1).split(",")
+    # The new row and the version before it: the other 49 entries are kept.
+    assert str(newest.history_id) in [i.strip() for i in ids] and len(ids) <= 2, ids
+
+
+def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, editor):
+    """A track's page reads its track's stored roll-ups alone
+    (`materialised.stored_track_rollups`): the same rows, roll-ups and party choices as the
+    whole plan's summary, before and after an edit; the page after the edit is the page
+    rendered from nothing."""
+    from django.utils import timezone
+
+    from milestones import selectors
+    from milestones.selectors.materialised import stored_track_rollups
+
+    grow(70, 3)
+    baseline = status.baseline_for(None)[0]
+    milestone = _first_milestone()
+    track = milestone.activity.track
+    url = reverse("milestones:roadmap") + f"?spor={track}"
+    client = client_for(editor)
+    get(client, url)
+
+    def agree():
+        cache.clear()
+        today = timezone.localdate()
+        whole = selectors.roadmap_summary(plan_version=None, baseline=baseline, today=today)
+        for each in {row.track for row in whole.tracks}:
+            assert stored_track_rollups(each) is not None
+            one = selectors.roadmap_summary(
+                plan_version=None, baseline=baseline, today=today, track=each
+            )
+            assert one.tracks == [row for row in whole.tracks if row.track == each]
+            assert one.parties == [row for row in whole.parties if row.track == each]
+            assert one.party_choices == whole.party_choices
+
+    agree()
+    get(client, url)
+    _move_a_year(milestone, editor)
+    _same_as_from_nothing(client, url)
+    agree()

@@ -1,0 +1,114 @@
+"""The trend and the timeline after an edit: what an edit cannot change is not read or
+rendered again, and the page is what a render from an empty cache gives."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.dates import today
+from core.history import system_user_get
+from milestones.models import Activity, Milestone
+from milestones.services import plan as plan_services
+
+from .test_dashboard_sections import _plain, programme  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache", "programme")]
+
+
+def _same_as_from_nothing(client, url, params=None) -> str:
+    served = _plain(client.get(url, params).content.decode())
+    cache.clear()
+    fresh = _plain(client.get(url, params).content.decode())
+    assert served == fresh
+    return served
+
+
+def _move(milestone, days: int) -> None:
+    milestone.refresh_from_db()
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+        user=system_user_get(),
+        reason="Test: flyttet",
+    )
+
+
+def _list_totals(queries) -> list[str]:
+    """The dashboard lists' totals: one aggregate of four filtered counts of the ratings."""
+    return [q["sql"] for q in queries if q["sql"].count("FILTER (WHERE") >= 4]
+
+
+def test_the_trend_after_an_edit_counts_no_list_totals(client_for, steering):
+    """The trend shows the dashboard's lists' rows, not their totals: after an edit that
+    leaves the rows as they were it counts nothing over the ratings, and the page is the
+    page from nothing; an edit that moves a shown milestone reaches it."""
+    client = client_for(steering)
+    url = reverse("reports:trend")
+    client.get(url)
+    shown = client.get(url).context  # warm: no context
+    assert shown is None or "candidates" not in shown
+    # Far ahead and not slipped, moved a day earlier: in none of the lists before or after.
+    far = (
+        Milestone.objects.filter(key__startswith="load-", status="planned")
+        .filter(forecast_date__gt=today() + datetime.timedelta(days=400))
+        .filter(materialised_status__slip_days__lte=0)
+        .order_by("pk")
+        .first()
+    )
+    _move(far, -1)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    assert not _list_totals(ctx.captured_queries)
+    _same_as_from_nothing(client, url)
+    _move(far, -1)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("reports:dashboard"))
+    assert _list_totals(ctx.captured_queries)  # the dashboard still counts them
+    slipped = client.get(url, {"maaneder": "6"}).context["candidates"][0]
+    _move(Milestone.objects.get(pk=slipped.id), 90)
+    page = _same_as_from_nothing(client, url, {"maaneder": "6"})
+    assert slipped.key in page
+
+
+def test_the_timeline_renders_again_only_when_what_it_shows_changed(client_for, steering):
+    """The timeline's content is laid out and rendered under the digest of what it shows,
+    its outline (the activities' order) cached under the activities' and parties' stamp:
+    a milestone moved on another page renders no chart; one moved on the page shows at
+    once; a renamed activity moves the outline; each read is the page from nothing."""
+    client = client_for(steering)
+    url = reverse("reports:timeline")
+    params = {"part": ""}
+
+    def charted(response) -> bool:
+        return "reports/charts/gantt.svg" in [t.name for t in response.templates]
+
+    first = client.get(url, params)
+    assert charted(first)
+    shown = {m.id for a in first.context["timeline"].activities for m in a.milestones}
+    elsewhere = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .exclude(pk__in=shown)
+        .order_by("pk")
+        .first()
+    )
+    _move(elsewhere, 3)
+    assert not charted(client.get(url, params))
+    _same_as_from_nothing(client, url, params)
+    on_page = Milestone.objects.filter(pk__in=shown, forecast_date__isnull=False).first()
+    _move(on_page, 40)
+    assert charted(client.get(url, params))
+    _same_as_from_nothing(client, url, params)
+    activity = Activity.objects.filter(key__startswith="load-").order_by("-pk").first()
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=system_user_get(),
+        data={"title": "Aaa først på tidslinjen"},
+        reason="Nyt navn",
+    )
+    _same_as_from_nothing(client, url, params)
