@@ -143,7 +143,10 @@ def status_report_data(report: StatusReport) -> dict:
     """The report's figures: frozen for a published report, computed for a draft.
 
     A draft's figures go through the same JSON round trip as a snapshot, so the
-    preview, the draft PDF and the published PDF render the same kind of data.
+    preview, the draft PDF and the published PDF render the same kind of data. The
+    full list of milestones (20,000 rows at scale) is left out of it: its rows hold
+    only strings, numbers, booleans and None (`report_data._milestone_row`), which the
+    round trip would only copy.
     """
     if report.is_published:
         return report.snapshot
@@ -154,7 +157,10 @@ def status_report_data(report: StatusReport) -> dict:
         previous=_previous_report(report.period),
         appendix_limit=APPENDIX_FULL_LIST_MAX,
     )
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    rows = data.pop("all_milestones")
+    data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    data["all_milestones"] = rows
+    return data
 
 
 def document_context(report: StatusReport, data: dict) -> dict:
