@@ -282,23 +282,28 @@ def _round(at, today, parties, plan) -> dict | None:
             "next_steps",
         )
     )
-    highlights = []
+    found = []
     for u in updates:
         activity = plan.activities.get(u["activity_id"])
         party = parties.get(u["party_id"])
-        highlights.append(
-            {
-                "party": party.label if party else "?",
-                "activity": activity.title if activity else "",
-                "self_rag": u["self_rag"],
-                "self_rag_label": str(Rag.LABELS[u["self_rag"]]) if u["self_rag"] else "",
-                "percent": u["percent_complete"],
-                "narrative": u["narrative"],
-                "achievements": u["achievements"],
-                "next_steps": u["next_steps"],
-            }
-        )
-    highlights.sort(key=lambda h: (h["party"].lower(), h["activity"].lower()))
+        party_label = party.label if party else "?"
+        title = activity.title if activity else ""
+        found.append(((party_label.lower(), title.lower()), party_label, title, u))
+    # Sorted and capped first: only those shown are worded (1,900 updates at scale).
+    found.sort(key=lambda item: item[0])
+    highlights = [
+        {
+            "party": party_label,
+            "activity": title,
+            "self_rag": u["self_rag"],
+            "self_rag_label": str(Rag.LABELS[u["self_rag"]]) if u["self_rag"] else "",
+            "percent": u["percent_complete"],
+            "narrative": u["narrative"],
+            "achievements": u["achievements"],
+            "next_steps": u["next_steps"],
+        }
+        for _order, party_label, title, u in found[:HIGHLIGHTS_LIMIT]
+    ]
     return {
         "period": _month(status.period),
         "opens_on": _date(status.opens_on),
@@ -324,8 +329,8 @@ def _round(at, today, parties, plan) -> dict | None:
             for p in status.parties
             if p.state != "reported"
         ],
-        "highlights": highlights[:HIGHLIGHTS_LIMIT],
-        "highlights_total": len(highlights),
+        "highlights": highlights,
+        "highlights_total": len(found),
     }
 
 
