@@ -169,17 +169,10 @@ def _milestone_row(m, previous, words: _Wording, activity: str, party: str) -> d
     }
 
 
-def _plan_order(m) -> tuple:
-    """A milestone's place in the report's lists: by track, party, activity, then its own order."""
-    activity = m.activity
-    return (
-        activity.track,
-        activity.party.name.lower(),
-        activity.sort_order,
-        activity.title,
-        m.sort_order,
-        m.title,
-    )
+def _activity_order(activity) -> tuple:
+    """An activity's place in the report's lists: by track, party, then its own order
+    (its milestones' places follow it: `(_activity_order(activity), sort order, title)`)."""
+    return (activity.track, activity.party.name.lower(), activity.sort_order, activity.title)
 
 
 _SEVERITY = {Rag.RED: 0, Rag.YELLOW: 1, Rag.GREY: 2, Rag.GREEN: 3, Rag.DONE: 4, Rag.CANCELLED: 5}
@@ -519,15 +512,20 @@ def _milestone_rows(plan, before, since) -> tuple[list[dict], list[dict], list[d
     `SLIPPED_LIMIT` of those that slipped, worst first, with why; and how many slipped."""
     before_by_id = {m.id: m for m in before.milestones}
     words = _Wording()
-    activities: dict[int, tuple[str, str]] = {}
+    activities: dict[int, tuple[str, str, tuple]] = {}
     keyed, slipped = [], []
     for m in plan.milestones:
         old = before_by_id.get(m.id)
-        names = activities.get(m.activity.id)
-        if names is None:
-            names = activities[m.activity.id] = (m.activity.title, m.party.label)
-        row = _milestone_row(m, old.rag if old else None, words, *names)
-        keyed.append((_plan_order(m), row))
+        found = activities.get(m.activity.id)
+        if found is None:
+            found = activities[m.activity.id] = (
+                m.activity.title,
+                m.party.label,
+                _activity_order(m.activity),
+            )
+        title, party, order = found
+        row = _milestone_row(m, old.rag if old else None, words, title, party)
+        keyed.append(((order, m.sort_order, m.title), row))
         if _completed_this_period(m, old, since):
             row["this_period"] = words.reached
         elif _slipped_this_period(m, old):
