@@ -80,6 +80,7 @@ class _Formats:
     def __init__(self, workbook):
         self.workbook = workbook
         self.made = {}
+        self.texts: dict[tuple[str, bool], tuple[str, object]] = {}
 
     def of(self, *, bold: bool = False, number: str = "", quote: bool = False):
         key = (bold, number, quote)
@@ -92,6 +93,22 @@ class _Formats:
             self.made[key] = self.workbook.add_format(spec) if spec else None
         return self.made[key]
 
+    def text(self, value: str, bold: bool) -> tuple[str, object]:
+        """A text cell's text and format, made once per text: the same few labels, dates
+        and names fill most of a long sheet's cells (220,000 in the report's appendix)."""
+        found = self.texts.get((value, bold))
+        if found is None:
+            # A carriage return as the line feed XML reads it as (XlsxWriter would write
+            # it escaped, `_x000D_`, which openpyxl's reading, our imports', keeps as text).
+            text = value.replace("\r\n", "\n").replace("\r", "\n")
+            # Control characters XML 1.0 cannot hold: left out (openpyxl refused them).
+            text = _CONTROL.sub("", text)
+            found = self.texts[(value, bold)] = (
+                text,
+                self.of(bold=bold, quote=is_formula_like(value)),
+            )
+        return found
+
 
 def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool = False) -> None:
     """One row's cells: text always as text (never a formula, `write_string`), a text
@@ -103,12 +120,7 @@ def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool 
                 ws.write_blank(row, column, None, formats.of(bold=True))
             continue
         if isinstance(value, str):
-            # A carriage return as the line feed XML reads it as (XlsxWriter would write
-            # it escaped, `_x000D_`, which openpyxl's reading, our imports', keeps as text).
-            text = value.replace("\r\n", "\n").replace("\r", "\n")
-            # Control characters XML 1.0 cannot hold: left out (openpyxl refused them).
-            text = _CONTROL.sub("", text)
-            ws.write_string(row, column, text, formats.of(bold=bold, quote=is_formula_like(value)))
+            ws.write_string(row, column, *formats.text(value, bold))
         elif isinstance(value, datetime.datetime):
             ws.write_datetime(row, column, value, formats.of(bold=bold, number=DATETIME_FORMAT))
         elif isinstance(value, datetime.date):

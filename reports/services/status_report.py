@@ -143,7 +143,10 @@ def status_report_data(report: StatusReport) -> dict:
     """The report's figures: frozen for a published report, computed for a draft.
 
     A draft's figures go through the same JSON round trip as a snapshot, so the
-    preview, the draft PDF and the published PDF render the same kind of data.
+    preview, the draft PDF and the published PDF render the same kind of data. The
+    full list of milestones (20,000 rows at scale) is left out of it: its rows hold
+    only strings, numbers, booleans and None (`report_data._milestone_row`), which the
+    round trip would only copy.
     """
     if report.is_published:
         return report.snapshot
@@ -154,7 +157,10 @@ def status_report_data(report: StatusReport) -> dict:
         previous=_previous_report(report.period),
         appendix_limit=APPENDIX_FULL_LIST_MAX,
     )
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    rows = data.pop("all_milestones")
+    data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    data["all_milestones"] = rows
+    return data
 
 
 def document_context(report: StatusReport, data: dict) -> dict:
@@ -258,18 +264,26 @@ def _attachments(report: StatusReport, data: dict) -> tuple:
 
 
 def status_report_render(
-    report: StatusReport, data: dict | None = None, *, stats: dict | None = None
+    report: StatusReport, data: dict | None = None, *, stats: dict | None = None, child=None
 ) -> bytes:
-    """Render the report's PDF (for a draft, or once when publishing)."""
+    """Render the report's PDF (for a draft, or once when publishing).
+
+    Without `data`, the figures are built while the render child starts (`child`, a
+    `core.pdf.RenderChild` started before the figures: its start and WeasyPrint's
+    import, about a second, then run beside them)."""
     from core import pdf as pdf_render
 
-    data = status_report_data(report) if data is None else data
+    if data is None:
+        with pdf_render.render_child() as started:
+            data = status_report_data(report)
+            return status_report_render(report, data, stats=stats, child=started)
     return pdf_render.render_app_pdf(
         status_report_html(report, data),
         # The 20,000-row workbook is written while the child lays the document out.
         attachments=lambda: _attachments(report, data),
         created=report.as_of,
         stats=stats,
+        child=child,
     )
 
 
@@ -297,16 +311,20 @@ def status_report_publish(*, report_id: int, user) -> tuple[StatusReport, bool]:
     Returns (report, published_now). Publishing an already published report
     does nothing, so a repeated task or a double click is harmless.
     """
+    from core import pdf as pdf_render
+
     report = StatusReport.objects.select_for_update().get(pk=report_id)
     if report.is_published:
         return report, False
     report.previous = _previous_report(report.period)
-    data = status_report_data(report)
-    # The document says it is published, and when: set before it is rendered.
-    report.status = StatusReport.Status.PUBLISHED
-    report.published_at = timezone.now()
-    report.published_by = user
-    content = status_report_render(report, data)
+    # The render child starts while the figures are built.
+    with pdf_render.render_child() as child:
+        data = status_report_data(report)
+        # The document says it is published, and when: set before it is rendered.
+        report.status = StatusReport.Status.PUBLISHED
+        report.published_at = timezone.now()
+        report.published_by = user
+        content = status_report_render(report, data, child=child)
     report.snapshot = data
     report.pdf.save(report.filename, ContentFile(content), save=False)
     report.pdf_sha256 = hashlib.sha256(content).hexdigest()

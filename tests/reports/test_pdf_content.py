@@ -3,9 +3,13 @@ embedded IBM Plex fonts, the programme name, period and page number on every pag
 
 import io
 import os
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from pypdf import PdfReader
 
 from core.history import system_user_get
@@ -41,6 +45,8 @@ SECTIONS = [
     "10. Milepælstrendanalyse",
     "Bilag: Alle milepæle",
 ]
+
+STATIC_ROOT = Path(settings.BASE_DIR) / "static"
 
 
 @pytest.fixture
@@ -138,3 +144,61 @@ def test_large_figures_carry_the_danish_thousands_separator(db, report_media):
     assert '<span class="figure">20.000</span>' in html
     assert "milepæle i 2.000 aktiviteter" in " ".join(html.split())
     assert '<span class="figure">20000</span>' not in html
+
+
+def _layout_lines(content: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "layout.pdf"
+    path.write_bytes(content)
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8").splitlines()
+
+
+def test_the_tables_rag_labels_read_on_the_row_of_their_milestone_and_party(rendered, tmp_path):
+    """The milestone tables' and the parties' RAG labels are the cells' own text (the dot
+    the cell's background, `_rag_cell.html`): each reads on its row's first line, now
+    and before, as the figures say."""
+    known, report, content = rendered
+    with time_machine.travel(known.run_at, tick=False):
+        data = services.status_report_data(report)
+    lines = _layout_lines(content, tmp_path)
+    appendix = lines[next(i for i, line in enumerate(lines) if "Bilag: Alle milepæle" in line) :]
+    rows = [m for group in data["appendix"]["groups"] for m in group["milestones"]]
+    assert rows
+    at = 0
+    for row in rows:
+        # Its first line: the first cell's text starts the title (which may wrap).
+        at = next(
+            i
+            for i in range(at, len(appendix))
+            if len(first := re.split(r"\s{2,}", appendix[i].strip())[0]) >= 6
+            and row["title"].startswith(first)
+        )
+        line = appendix[at]
+        at += 1
+        words = " ".join(line.split())
+        # A label may wrap in its narrow column ("Ingen / baseline"): its first word ends
+        # the row's first line, then the previous RAG's.
+        now, before = row["rag_label"], row["previous_rag_label"]
+        endings = {f"{a} {b}" for a in (now, now.split()[0]) for b in (before, before.split()[0])}
+        assert any(words.endswith(ending) for ending in endings), (line, now, before)
+    parties = lines[next(i for i, line in enumerate(lines) if "Ansvarlige parter" in line) :]
+    for party in data["parties"]:
+        (line,) = [line for line in parties if line.lstrip().startswith(party["label"])][:1]
+        assert party["now"]["label"].split()[0] in line, line
+
+
+def test_every_rag_colour_has_its_dot_for_the_table_cells():
+    """`td.rag-cell--<colour>` names a dot image, in the static files the PDF's fetcher
+    reads, for every RAG colour a label can have."""
+    from django.template.loader import get_template
+
+    from milestones.rag import Rag
+
+    css = get_template("reports/pdf/report.css").template.source
+    for colour in Rag.LABELS:
+        found = re.search(rf'td\.rag-cell--{colour} \{{ background-image: url\("([^"]+)"\)', css)
+        image = found[1] if found else "reports/rag-grey.png"  # the default
+        assert colour == Rag.GREY or found, colour
+        assert (STATIC_ROOT / image).read_bytes().startswith(b"\x89PNG"), image

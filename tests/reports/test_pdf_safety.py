@@ -184,3 +184,25 @@ def test_attachments_made_while_the_child_renders_are_embedded():
 
     with pytest.raises(ValueError, match="regnearket"):
         render_pdf("<p>hej</p>", static_root=STATIC, attachments=broken)
+
+
+def test_a_child_started_before_its_document_renders_it_within_the_limits():
+    """A render child started ahead (`render_child`, while the report's figures are
+    built) renders the document it is then given, with the same limits; a second
+    render starts a child of its own; one no render took is ended with its block."""
+    from core.pdf import RenderError, render_child, render_pdf
+
+    with render_child() as child:
+        process = child._process
+        assert process.poll() is None  # waiting for its document
+        content = render_pdf("<p>hej</p>", static_root=STATIC, child=child)
+        assert process.returncode == 0
+        assert "hej" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
+        assert render_pdf("<p>igen</p>", static_root=STATIC, child=child).startswith(b"%PDF")
+    with render_child() as child, pytest.raises(RenderError, match="MB"):
+        render_pdf("<p>hej</p>", static_root=STATIC, memory_mb=40, child=child)
+    with render_child() as child, pytest.raises(RenderError, match="took more than"):
+        render_pdf("<p>hej</p>", static_root=STATIC, timeout=0.05, child=child)
+    with render_child() as child:
+        unused = child._process
+    assert unused.returncode is not None

@@ -197,3 +197,17 @@ def test_moved_entries_are_capped_in_order_and_all_counted(known, monkeypatch):
     # The first of the two by owner and name, as in the uncapped list.
     assert (first["key"], first["from"], first["to"]) == ("t-syd-lab", "not_mapped", "shak")
     assert first["who"] and first["when"] and first["from_label"] and first["to_label"]
+
+
+def test_the_figures_at_the_previous_moment_are_those_of_the_registers_readiness(known):
+    """The previous moment's figures are counted from the entries as they stood alone
+    (the report rates no step for them); they are `register.selectors.readiness`'s."""
+    from register import selectors as register_selectors
+    from reports import report_switch_off
+
+    for day in (known.period.replace(day=1), known.period.replace(day=12)):
+        moment = at(day)
+        rows = register_selectors.entry_rows(moment)
+        assert report_switch_off._figures_of(rows) == report_switch_off._figures(
+            register_selectors.readiness(at=moment)
+        )

@@ -246,3 +246,42 @@ def test_the_trend_chart_shows_the_dashboards_default_milestones(known):
         _report, data = _draft(known)
     assert chosen == expected and known.slipping.pk in chosen
     assert data["charts"]["mta_count"] == len(expected)
+
+
+def test_the_lists_are_capped_after_counting_and_only_those_shown_worded(known, monkeypatch):
+    """The slipped milestones and the round's highlights are counted in full, then the
+    first shown (the rest in the spreadsheet or the round's page): capped at none here,
+    the counts and each milestone's row in the full list stay."""
+    from reports import report_data
+
+    _report, full = _draft(known)
+    monkeypatch.setattr(report_data, "SLIPPED_LIMIT", 0)
+    monkeypatch.setattr(report_data, "HIGHLIGHTS_LIMIT", 0)
+    report = StatusReport.objects.get(period=known.period)
+    with time_machine.travel(known.run_at, tick=False):
+        capped = services.status_report_data(report)
+    assert capped["slipped"] == [] and capped["slipped_total"] == full["slipped_total"] == 1
+    assert capped["round"]["highlights"] == []
+    assert capped["round"]["highlights_total"] == full["round"]["highlights_total"] >= 1
+    assert capped["all_milestones"] == full["all_milestones"]
+    rows = {r["key"]: r for r in capped["all_milestones"]}
+    assert rows[known.slipping.key]["this_period"] == "skredet"
+    assert rows[known.reached.key]["this_period"] == "nået"
+
+
+def test_building_the_figures_leaves_the_garbage_collector_as_it_was(known):
+    import gc
+
+    from reports import report_data
+
+    report, _data = _draft(known)
+    assert gc.isenabled()
+    with time_machine.travel(known.run_at, tick=False):
+        report_data.build(period=report.period, as_of=report.as_of)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            report_data.build(period=report.period, as_of=report.as_of)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
