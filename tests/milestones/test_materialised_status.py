@@ -232,3 +232,62 @@ def _user():
     from core.history import system_user_get
 
     return system_user_get()
+
+
+def test_a_run_of_edits_rolls_tracks_parties_and_the_programme_up_from_their_parts():
+    """A write's refresh rolls a track and a party up from their activities' stored
+    roll-ups and the programme from the tracks': after each edit of a run that moves the
+    worst milestone from one activity and track to another, turns one red, reaches one
+    and deletes one, every stored roll-up is still what the rule gives, and a rebuild
+    finds nothing to correct."""
+    load_data_generate(
+        scale=Scale(parties=6, activities=24, milestones_per_activity=5, rounds=2, months=8)
+    )
+    status_rebuild()
+    today = today_get()
+    user = _user()
+    planned = list(
+        Milestone.objects.filter(
+            key__startswith="load-", status=Milestone.Status.PLANNED, forecast_date__isnull=False
+        )
+        .select_related("activity")
+        .order_by("pk")
+    )
+    tracks = {m.activity.track for m in planned}
+    assert len(tracks) > 1
+    first = planned[0]
+    other = next(m for m in planned if m.activity.track != first.activity.track)
+    # The programme's worst: slipped far, in one track, then further in another, then
+    # both back where they were.
+    steps = ((first, 3000, first), (other, 4000, other), (other, 0, first), (first, 0, None))
+    for milestone, days, programme_worst in steps:
+        saved = Milestone.objects.get(pk=milestone.pk)
+        plan_services.milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=saved.version,
+            forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+            user=user,
+            reason="Test",
+        )
+        _assert_agrees(today)
+        worst = StatusRollup.objects.get(scope=Scope.PROGRAMME).worst_milestone_id
+        if programme_worst is not None:
+            assert worst == programme_worst.pk
+        else:
+            assert worst not in {first.pk, other.pk}
+    rest = [m for m in planned if m.pk not in {first.pk, other.pk}]
+    reached = rest[5]
+    plan_services.milestone_update(
+        milestone_id=reached.pk,
+        version=reached.version,
+        user=user,
+        data={"status": Milestone.Status.DONE, "actual_date": today},
+        reason="Nået",
+    )
+    _assert_agrees(today)
+    gone = rest[9]
+    plan_services.milestone_delete(
+        milestone_id=gone.pk, version=gone.version, user=user, reason="Udgår"
+    )
+    _assert_agrees(today)
+    assert status_rebuild()["rollups"] == 0
