@@ -16,13 +16,15 @@ replayed by the rule. The two agree (`tests/reports/test_past_materialised.py`).
 """
 
 import datetime
+from collections import defaultdict
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.history import as_of_values
+from core.history import as_of_queryset, as_of_values
 from milestones.models import MilestoneStatus, StatusHistoryMark
 from milestones.rag import MilestoneRag
-from milestones.selectors.materialised import RAG_FIELDS
+from milestones.selectors.materialised import RAG_FIELDS, combined_rollup, grouped_rollups
 
 from . import snapshot
 from .snapshot import PartyRef, PlanSnapshot, milestone_row
@@ -53,6 +55,15 @@ def covers(at: datetime.datetime | None, today: datetime.date) -> bool:
     return mark is not None and mark[0] <= at and today <= mark[1]
 
 
+def _activity_filters(track: str | None, party_id: int | None) -> dict:
+    filters = {}
+    if track:
+        filters["track"] = track
+    if party_id:
+        filters["responsible_party_id"] = party_id
+    return filters
+
+
 def plan_at(
     *,
     at: datetime.datetime | None,
@@ -72,11 +83,7 @@ def plan_at(
     baseline = snapshot.active_baseline(at)
     if parties is None:
         parties = snapshot.party_refs(at)
-    filters = {}
-    if track:
-        filters["track"] = track
-    if party_id:
-        filters["responsible_party_id"] = party_id
+    filters = _activity_filters(track, party_id)
     activities = snapshot.activity_rows(at, parties, filters)
     # The ratings as they stood, as plain tuples (`core.history.as_of_values`: Django's
     # per-row iteration of 20,000 rows of twenty columns took longer than the query).
@@ -128,4 +135,80 @@ def month_end_plan(
         return plan_at(at=moment, today=last_day, track=track, party_id=party_id, parties=parties)
     return snapshot.plan_snapshot(
         at=at, today=last_day, track=track, party_id=party_id, parties=parties
+    )
+
+
+def ratings_at(at: datetime.datetime, activity_ids=None) -> QuerySet:
+    """The ratings as they stood at `at` (their history rows, `core.history.as_of_queryset`:
+    one range index scan on PostgreSQL), of the given activities' milestones."""
+    ratings = as_of_queryset(MilestoneStatus, at)
+    if activity_ids is not None:
+        ratings = ratings.filter(activity_id__in=list(activity_ids))
+    return ratings
+
+
+def rollups_at(at: datetime.datetime, activities: dict):
+    """The roll-ups (`status.Rollups`: overall, per track, per party) of the ratings as they
+    stood at `at` (within the mark: `covers`) of `activities` (as they stood, by id), as
+    `status.plan_rollups` gives them for `plan_at`'s plan: each activity's counts and worst
+    open milestone in SQL (two queries over the as-of rows), combined per track, party
+    and programme over the activities (worst by severity, then slip, then the lowest
+    milestone id, as `milestones.rag.rollup` walks a plan in id order)."""
+    from .status import Rollups
+
+    by_activity = grouped_rollups(
+        ratings_at(at, activities), "activity_id", title="milestone_title"
+    )
+
+    def combined(parts):
+        # Ties go to the first part: the one whose worst milestone has the lowest id.
+        return combined_rollup(
+            sorted(parts, key=lambda r: (r.worst_milestone_id is None, r.worst_milestone_id or 0))
+        )
+
+    tracks, parties = defaultdict(list), defaultdict(list)
+    for activity_id, found in by_activity.items():
+        activity = activities.get(activity_id)
+        if activity is None:
+            continue
+        tracks[activity.track].append(found)
+        parties[activity.party.id].append(found)
+    everything = [r for parts in tracks.values() for r in parts]
+    return Rollups(
+        overall=combined(everything) if everything else None,
+        tracks={track: combined(parts) for track, parts in tracks.items()},
+        parties={party_id: combined(parts) for party_id, parts in parties.items()},
+    )
+
+
+def plan_rollups(plan: PlanSnapshot, *, materialised: bool = True):
+    """The roll-ups of `plan` (`plan_at`'s): in SQL over the ratings as they stood where
+    they cover its moment (`rollups_at`), else over its rows (`status.plan_rollups`)."""
+    from .status import plan_rollups as rows_rollups
+
+    if materialised and plan.at is not None and covers(plan.at, plan.today):
+        return rollups_at(plan.at, plan.activities)
+    return rows_rollups(plan)
+
+
+def month_end_rollups(
+    at: datetime.datetime,
+    *,
+    track: str | None = None,
+    party_id: int | None = None,
+    parties: dict[int, PartyRef],
+    materialised: bool = True,
+):
+    """The roll-ups of `month_end_plan(at, ...)` ("since last month end"): in SQL over the
+    ratings as they stood a moment before `at` where they cover it (`rollups_at`, with
+    the activities as they stood then), else those of the replayed plan."""
+    from .status import plan_rollups as rows_rollups
+
+    last_day = timezone.localdate(at) - datetime.timedelta(days=1)
+    moment = at - datetime.timedelta(microseconds=1)
+    if materialised and covers(moment, last_day):
+        activities = snapshot.activity_rows(moment, parties, _activity_filters(track, party_id))
+        return rollups_at(moment, activities)
+    return rows_rollups(
+        month_end_plan(at, track=track, party_id=party_id, parties=parties, materialised=False)
     )
