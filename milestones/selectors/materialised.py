@@ -166,16 +166,11 @@ def rollup_rows(
     group: str | Sequence[str] | None,
     *,
     tie_order: Sequence = (),
-    title: str = "milestone__title",
 ) -> dict:
     """Each group's counts per colour and its worst open milestone's stored values, by the
     group's key (a value, a tuple for several fields, "" for no group); two queries.
-    `statuses` may be the ratings as they stood (their history rows at a moment,
-    `core.history.as_of_queryset`, with `title="milestone_title"`, the title kept with
-    each rating).
 
-    Returns {key: {"counts": {colour: n}, "worst": values or None}}; a worst's title
-    under "milestone__title"."""
+    Returns {key: {"counts": {colour: n}, "worst": values or None}}."""
     fields = [] if group is None else [group] if isinstance(group, str) else list(group)
     statuses = statuses.order_by()
     counts = {colour: Count("milestone_id", filter=Q(rag=colour)) for colour in COLOURS}
@@ -203,20 +198,18 @@ def rollup_rows(
     ]
     window = Window(RowNumber(), partition_by=[F(f) for f in fields], order_by=order)
     # The window ranks narrow rows (the sort keys); the winners' fields are read after.
-    # By the row's key: a history row's (`history_id`) where the ratings are as they stood.
     winners = (
         statuses.filter(severity__gte=0)
         .annotate(number=window)
         .filter(number=1)
-        .values_list("pk", flat=True)
+        .values_list("milestone_id", flat=True)
     )
     worst = (
-        statuses.model._default_manager.filter(pk__in=winners)
+        MilestoneStatus.objects.filter(milestone_id__in=winners)
         .order_by()
-        .values("milestone_id", title, *RAG_FIELDS, *fields)
+        .values("milestone_id", "milestone__title", *RAG_FIELDS, *fields)
     )
     for row in worst:
-        row["milestone__title"] = row.pop(title)
         entry = result.get(key_of(row))
         if entry is not None:
             entry["worst"] = row
@@ -228,7 +221,6 @@ def grouped_rollups(
     group: str | Sequence[str] | None,
     *,
     tie_order: Sequence = (),
-    title: str = "milestone__title",
 ) -> dict:
     """`rollup_rows` as RagRollups, by the group's key (two queries)."""
     return {
@@ -237,7 +229,7 @@ def grouped_rollups(
             entry["worst"],
             entry["worst"]["milestone__title"] if entry["worst"] else "",
         )
-        for key, entry in rollup_rows(statuses, group, tie_order=tie_order, title=title).items()
+        for key, entry in rollup_rows(statuses, group, tie_order=tie_order).items()
     }
 
 

@@ -16,15 +16,15 @@ replayed by the rule. The two agree (`tests/reports/test_past_materialised.py`).
 """
 
 import datetime
-from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from core.history import as_of_queryset, as_of_values
 from milestones.models import MilestoneStatus, StatusHistoryMark
-from milestones.rag import MilestoneRag
-from milestones.selectors.materialised import RAG_FIELDS, combined_rollup, grouped_rollups
+from milestones.rag import MilestoneRag, RagRollup
+from milestones.selectors.materialised import COLOURS, RAG_FIELDS, rollup_from
 
 from . import snapshot
 from .snapshot import PartyRef, PlanSnapshot, milestone_row
@@ -147,47 +147,88 @@ def ratings_at(at: datetime.datetime, activity_ids=None) -> QuerySet:
     return ratings
 
 
-def rollups_at(at: datetime.datetime, activities: dict):
+def rollups_at(at: datetime.datetime, activities: dict, *, narrowed: bool = False):
     """The roll-ups (`status.Rollups`: overall, per track, per party) of the ratings as they
     stood at `at` (within the mark: `covers`) of `activities` (as they stood, by id), as
-    `status.plan_rollups` gives them for `plan_at`'s plan: each activity's counts and worst
-    open milestone in SQL (two queries over the as-of rows), combined per track, party
-    and programme over the activities (worst by severity, then slip, then the lowest
-    milestone id, as `milestones.rag.rollup` walks a plan in id order)."""
+    `status.plan_rollups` gives them for `plan_at`'s plan.
+
+    One query over the ratings as they stood (one range index scan): per activity its
+    counts per colour and its worst open milestone (by severity, then slip, then the
+    lowest id, as `milestones.rag.rollup` walks a plan in id order), ranked in SQL; then
+    combined per track, party and programme over the at most one row per activity.
+    `narrowed`: the activities are a filter's (a track, a party), read only theirs."""
     from .status import Rollups
 
-    by_activity = grouped_rollups(
-        ratings_at(at, activities), "activity_id", title="milestone_title"
+    ratings = ratings_at(at, activities if narrowed else None)
+    counts = {
+        colour: Window(Count("pk", filter=Q(rag=colour)), partition_by=[F("activity_id")])
+        for colour in COLOURS
+    }
+    first = Window(
+        RowNumber(),
+        partition_by=[F("activity_id")],
+        order_by=[
+            F("severity").desc(),
+            Coalesce("slip_days", Value(0)).desc(),
+            F("milestone_id").asc(),
+        ],
     )
-
-    def combined(parts):
-        # Ties go to the first part: the one whose worst milestone has the lowest id.
-        return combined_rollup(
-            sorted(parts, key=lambda r: (r.worst_milestone_id is None, r.worst_milestone_id or 0))
+    rows = (
+        ratings.annotate(**{f"n_{c}": w for c, w in counts.items()}, first=first)
+        .filter(first=1)
+        .values(
+            "activity_id",
+            "milestone_id",
+            "milestone_title",
+            "severity",
+            *RAG_FIELDS,
+            *(f"n_{c}" for c in COLOURS),
         )
+    )
+    groups: dict = {}
 
-    tracks, parties = defaultdict(list), defaultdict(list)
-    for activity_id, found in by_activity.items():
-        activity = activities.get(activity_id)
+    def add(key, row):
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = [dict.fromkeys(COLOURS, 0), None]
+        for colour in COLOURS:
+            found[0][colour] += row[f"n_{colour}"]
+        if row["severity"] >= 0:
+            rank = (row["severity"], row["slip_days"] or 0, -row["milestone_id"])
+            if found[1] is None or rank > found[1][0]:
+                found[1] = (rank, row)
+
+    for row in rows:
+        activity = activities.get(row["activity_id"])
         if activity is None:
             continue
-        tracks[activity.track].append(found)
-        parties[activity.party.id].append(found)
-    everything = [r for parts in tracks.values() for r in parts]
+        add(("overall",), row)
+        add(("track", activity.track), row)
+        add(("party", activity.party.id), row)
+
+    def rolled(entry) -> RagRollup:
+        counts, worst = entry
+        if worst is None:
+            return rollup_from(counts, None)
+        row = worst[1]
+        return rollup_from(counts, row, row["milestone_title"])
+
+    found = {key: rolled(entry) for key, entry in groups.items()}
     return Rollups(
-        overall=combined(everything) if everything else None,
-        tracks={track: combined(parts) for track, parts in tracks.items()},
-        parties={party_id: combined(parts) for party_id, parts in parties.items()},
+        overall=found.get(("overall",)),
+        tracks={key[1]: r for key, r in found.items() if key[0] == "track"},
+        parties={key[1]: r for key, r in found.items() if key[0] == "party"},
     )
 
 
-def plan_rollups(plan: PlanSnapshot, *, materialised: bool = True):
-    """The roll-ups of `plan` (`plan_at`'s): in SQL over the ratings as they stood where
-    they cover its moment (`rollups_at`), else over its rows (`status.plan_rollups`)."""
+def plan_rollups(plan: PlanSnapshot, *, narrowed: bool, materialised: bool = True):
+    """The roll-ups of `plan` (`plan_at`'s; `narrowed`: for a track or a party): in SQL
+    over the ratings as they stood where they cover its moment (`rollups_at`), else over
+    its rows (`status.plan_rollups`)."""
     from .status import plan_rollups as rows_rollups
 
     if materialised and plan.at is not None and covers(plan.at, plan.today):
-        return rollups_at(plan.at, plan.activities)
+        return rollups_at(plan.at, plan.activities, narrowed=narrowed)
     return rows_rollups(plan)
 
 
@@ -207,8 +248,9 @@ def month_end_rollups(
     last_day = timezone.localdate(at) - datetime.timedelta(days=1)
     moment = at - datetime.timedelta(microseconds=1)
     if materialised and covers(moment, last_day):
-        activities = snapshot.activity_rows(moment, parties, _activity_filters(track, party_id))
-        return rollups_at(moment, activities)
+        filters = _activity_filters(track, party_id)
+        activities = snapshot.activity_rows(moment, parties, filters)
+        return rollups_at(moment, activities, narrowed=bool(filters))
     return rows_rollups(
         month_end_plan(at, track=track, party_id=party_id, parties=parties, materialised=False)
     )

@@ -195,7 +195,7 @@ def dashboard_build(
     before = previous_rollups(point, track, party_id, parties, materialised=materialised)
     pairs = snapshot.dependency_pairs(at)
     overall, tracks, party_lines = lines_of(
-        past.plan_rollups(plan, materialised=materialised),
+        past.plan_rollups(plan, narrowed=bool(track or party_id), materialised=materialised),
         before,
         plan.parties,
         list(dict.fromkeys(a.party.id for a in plan.activities.values())),
