@@ -161,21 +161,16 @@ def as_of_values(
         params.append(list(within[1]))
     if _has_validity(history):
         # The rows whose range holds the moment (`as_of_queryset`): one GiST index scan.
-        sql = (
-            f"SELECT {columns} FROM {table} AS h "
-            "WHERE tstzrange(h.history_date, h.valid_until) @> %s::timestamptz "
-            f"AND h.history_type <> '-'{extra} ORDER BY h.{column}"
+        rows = f"{table} AS h WHERE tstzrange(h.history_date, h.valid_until) @> %s::timestamptz"
+    else:
+        # The latest row per key at or before the moment: one probe per key.
+        rows = (
+            f"generate_series((SELECT MIN({column}) FROM {table}), "
+            f"(SELECT MAX({column}) FROM {table})) AS g(k) CROSS JOIN LATERAL "
+            f"(SELECT * FROM {table} AS t WHERE t.{column} = g.k AND t.history_date <= %s "
+            "ORDER BY t.history_date DESC, t.history_id DESC LIMIT 1) AS h WHERE TRUE"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    sql = (
-        f"SELECT {columns} FROM generate_series((SELECT MIN({column}) FROM {table}), "
-        f"(SELECT MAX({column}) FROM {table})) AS g(k) CROSS JOIN LATERAL "
-        f"(SELECT * FROM {table} AS t WHERE t.{column} = g.k AND t.history_date <= %s "
-        "ORDER BY t.history_date DESC, t.history_id DESC LIMIT 1) AS h "
-        f"WHERE h.history_type <> '-'{extra} ORDER BY h.{column}"
-    )
+    sql = f"SELECT {columns} FROM {rows} AND h.history_type <> '-'{extra} ORDER BY h.{column}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -8,20 +8,19 @@ TABLE = "milestones_historicalmilestonestatus"
 # as `core.history.as_of_queryset` orders them): recomputed for the milestones a statement
 # inserted or deleted rows of, whoever wrote them (a service's save, `history_from_live`'s
 # INSERT … SELECT, the backfill's COPY), in one UPDATE per statement.
+ENDS = (
+    f"UPDATE {TABLE} AS h SET valid_until = n.next_date FROM ("
+    "SELECT history_id, LEAD(history_date) OVER ("
+    "PARTITION BY milestone_id ORDER BY history_date, history_id) AS next_date "
+    f"FROM {TABLE} {{where}}) AS n "
+    "WHERE h.history_id = n.history_id AND h.valid_until IS DISTINCT FROM n.next_date"
+)
 FORWARD = [
     f"""
     CREATE FUNCTION milestones_rating_history_validity() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE {TABLE} AS h SET valid_until = n.next_date
-        FROM (
-            SELECT history_id, LEAD(history_date) OVER (
-                PARTITION BY milestone_id ORDER BY history_date, history_id
-            ) AS next_date
-            FROM {TABLE}
-            WHERE milestone_id IN (SELECT milestone_id FROM changed)
-        ) AS n
-        WHERE h.history_id = n.history_id AND h.valid_until IS DISTINCT FROM n.next_date;
+        {ENDS.format(where="WHERE milestone_id IN (SELECT milestone_id FROM changed)")};
         RETURN NULL;
     END $$
     """,
@@ -35,16 +34,7 @@ FORWARD = [
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
     EXECUTE FUNCTION milestones_rating_history_validity()
     """,
-    f"""
-    UPDATE {TABLE} AS h SET valid_until = n.next_date
-    FROM (
-        SELECT history_id, LEAD(history_date) OVER (
-            PARTITION BY milestone_id ORDER BY history_date, history_id
-        ) AS next_date
-        FROM {TABLE}
-    ) AS n
-    WHERE h.history_id = n.history_id AND n.next_date IS NOT NULL
-    """,
+    ENDS.format(where=""),
     # The ratings at a moment: the rows whose range holds it (`@>`), one index scan.
     f"CREATE INDEX ms_hist_status_valid_idx ON {TABLE} USING gist "
     "(tstzrange(history_date, valid_until))",
