@@ -122,7 +122,11 @@ class _HistoryWriter:
     def _history(self, model):
         if model not in self.history_models:
             history = model.history.model
-            fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+            fields = [
+                f
+                for f in history._meta.concrete_fields
+                if f.attname not in ("history_id", "valid_until")
+            ]
             self.history_models[model] = (history, fields)
         return self.history_models[model]
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import connection, models
-from django.db.models import Model, QuerySet
+from django.db.models import F, Func, Model, QuerySet
 from django.utils import timezone
 
 
@@ -79,16 +80,41 @@ def apply_changes(instance: models.Model, values: Mapping[str, Any]) -> list[str
     return changed
 
 
+def _has_validity(history_model) -> bool:
+    """Whether a history table keeps each row's end (`valid_until`, the next row's date,
+    kept by a trigger on PostgreSQL: the ratings' history, milestones migration 0010)."""
+    return connection.vendor == "postgresql" and any(
+        f.name == "valid_until" for f in history_model._meta.concrete_fields
+    )
+
+
 def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet:
     """Rows of `model` as they stood at `at` (None: the live table), without ordering.
 
     Filters added to the result apply to the rows as they stood, because the
-    choice of the latest row per object is made in a subquery first.
+    choice of the latest row per object is made in a subquery first (or, for a history
+    that keeps each row's end, by the one range that holds the moment).
     """
     if at is None:
         return model.objects.order_by()
     history = model.history
     key = model._meta.pk.attname  # "id", or a one-to-one key's column ("milestone_id")
+    if _has_validity(history.model):
+        # The rows whose [history_date, valid_until) holds the moment: one scan of the
+        # GiST index of that range, however long each object's history.
+        return (
+            history.model.objects.alias(
+                _valid=Func(
+                    F("history_date"),
+                    F("valid_until"),
+                    function="tstzrange",
+                    output_field=DateTimeRangeField(),
+                )
+            )
+            .filter(_valid__contains=at)
+            .exclude(history_type="-")
+            .order_by()
+        )
     if connection.vendor == "postgresql":
         # DISTINCT ON walks the (id, history_date, history_id) index backwards
         # once (milestones migration 0002); simple-history's portable NOT EXISTS
@@ -133,13 +159,18 @@ def as_of_values(
     if within is not None:
         extra = f" AND h.{quote(history._meta.get_field(within[0]).column)} = ANY(%s)"
         params.append(list(within[1]))
-    sql = (
-        f"SELECT {columns} FROM generate_series((SELECT MIN({column}) FROM {table}), "
-        f"(SELECT MAX({column}) FROM {table})) AS g(k) CROSS JOIN LATERAL "
-        f"(SELECT * FROM {table} AS t WHERE t.{column} = g.k AND t.history_date <= %s "
-        "ORDER BY t.history_date DESC, t.history_id DESC LIMIT 1) AS h "
-        f"WHERE h.history_type <> '-'{extra} ORDER BY h.{column}"
-    )
+    if _has_validity(history):
+        # The rows whose range holds the moment (`as_of_queryset`): one GiST index scan.
+        rows = f"{table} AS h WHERE tstzrange(h.history_date, h.valid_until) @> %s::timestamptz"
+    else:
+        # The latest row per key at or before the moment: one probe per key.
+        rows = (
+            f"generate_series((SELECT MIN({column}) FROM {table}), "
+            f"(SELECT MAX({column}) FROM {table})) AS g(k) CROSS JOIN LATERAL "
+            f"(SELECT * FROM {table} AS t WHERE t.{column} = g.k AND t.history_date <= %s "
+            "ORDER BY t.history_date DESC, t.history_id DESC LIMIT 1) AS h WHERE TRUE"
+        )
+    sql = f"SELECT {columns} FROM {rows} AND h.history_type <> '-'{extra} ORDER BY h.{column}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -37,6 +37,20 @@ class RatingColumns(models.Model):
         abstract = True
 
 
+class RatingValidity(models.Model):
+    """A rating history row's end: the date of the next history row of the same milestone
+    (None while it is the latest). A moment's ratings are then the rows whose
+    [history_date, valid_until) holds it, found by one GiST index of that range instead
+    of a probe per milestone for its latest row (`core.history.as_of_queryset`). Kept by
+    a PostgreSQL trigger on every insert and delete of history rows (migration 0010),
+    whoever writes them: the services, the bulk copies, the backfill's COPY."""
+
+    valid_until = models.DateTimeField(_("gælder til"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class MilestoneStatus(RatingColumns):
     """One milestone's rating by `milestones.rag.milestone_rag` on `rated_on`."""
 
@@ -74,7 +88,7 @@ class MilestoneStatus(RatingColumns):
     # Every change of a rating, dated when it was made (a daily re-rating at the start of
     # its day, Copenhagen time): `milestones.services.status` writes it with the rating,
     # `manage.py status_history_backfill` from the plan's history.
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[RatingValidity])
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")

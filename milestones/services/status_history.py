@@ -77,7 +77,12 @@ class _Writer:
 
     def __init__(self, user_id):
         self.model = MilestoneStatus.history.model
-        self.fields = [f for f in self.model._meta.concrete_fields if f.attname != "history_id"]
+        # A row's end (`valid_until`) is the trigger's to write (milestones migration 0010).
+        self.fields = [
+            f
+            for f in self.model._meta.concrete_fields
+            if f.attname not in ("history_id", "valid_until")
+        ]
         self.user_id = user_id
         self.rows: list[dict] = []
         self.written = 0

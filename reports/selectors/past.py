@@ -17,12 +17,14 @@ replayed by the rule. The two agree (`tests/reports/test_past_materialised.py`).
 
 import datetime
 
+from django.db.models import Count, F, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from core.history import as_of_values
+from core.history import as_of_queryset, as_of_values
 from milestones.models import MilestoneStatus, StatusHistoryMark
-from milestones.rag import MilestoneRag
-from milestones.selectors.materialised import RAG_FIELDS
+from milestones.rag import MilestoneRag, RagRollup
+from milestones.selectors.materialised import COLOURS, RAG_FIELDS, rollup_from
 
 from . import snapshot
 from .snapshot import PartyRef, PlanSnapshot, milestone_row
@@ -53,6 +55,15 @@ def covers(at: datetime.datetime | None, today: datetime.date) -> bool:
     return mark is not None and mark[0] <= at and today <= mark[1]
 
 
+def _activity_filters(track: str | None, party_id: int | None) -> dict:
+    filters = {}
+    if track:
+        filters["track"] = track
+    if party_id:
+        filters["responsible_party_id"] = party_id
+    return filters
+
+
 def plan_at(
     *,
     at: datetime.datetime | None,
@@ -72,11 +83,7 @@ def plan_at(
     baseline = snapshot.active_baseline(at)
     if parties is None:
         parties = snapshot.party_refs(at)
-    filters = {}
-    if track:
-        filters["track"] = track
-    if party_id:
-        filters["responsible_party_id"] = party_id
+    filters = _activity_filters(track, party_id)
     activities = snapshot.activity_rows(at, parties, filters)
     # The ratings as they stood, as plain tuples (`core.history.as_of_values`: Django's
     # per-row iteration of 20,000 rows of twenty columns took longer than the query).
@@ -128,4 +135,122 @@ def month_end_plan(
         return plan_at(at=moment, today=last_day, track=track, party_id=party_id, parties=parties)
     return snapshot.plan_snapshot(
         at=at, today=last_day, track=track, party_id=party_id, parties=parties
+    )
+
+
+def ratings_at(at: datetime.datetime, activity_ids=None) -> QuerySet:
+    """The ratings as they stood at `at` (their history rows, `core.history.as_of_queryset`:
+    one range index scan on PostgreSQL), of the given activities' milestones."""
+    ratings = as_of_queryset(MilestoneStatus, at)
+    if activity_ids is not None:
+        ratings = ratings.filter(activity_id__in=list(activity_ids))
+    return ratings
+
+
+def rollups_at(at: datetime.datetime, activities: dict, *, narrowed: bool = False):
+    """The roll-ups (`status.Rollups`: overall, per track, per party) of the ratings as they
+    stood at `at` (within the mark: `covers`) of `activities` (as they stood, by id), as
+    `status.plan_rollups` gives them for `plan_at`'s plan.
+
+    One query over the ratings as they stood (one range index scan): per activity its
+    counts per colour and its worst open milestone (by severity, then slip, then the
+    lowest id, as `milestones.rag.rollup` walks a plan in id order), ranked in SQL; then
+    combined per track, party and programme over the at most one row per activity.
+    `narrowed`: the activities are a filter's (a track, a party), read only theirs."""
+    from .status import Rollups
+
+    ratings = ratings_at(at, activities if narrowed else None)
+    counts = {
+        colour: Window(Count("pk", filter=Q(rag=colour)), partition_by=[F("activity_id")])
+        for colour in COLOURS
+    }
+    first = Window(
+        RowNumber(),
+        partition_by=[F("activity_id")],
+        order_by=[
+            F("severity").desc(),
+            Coalesce("slip_days", Value(0)).desc(),
+            F("milestone_id").asc(),
+        ],
+    )
+    rows = (
+        ratings.annotate(**{f"n_{c}": w for c, w in counts.items()}, first=first)
+        .filter(first=1)
+        .values(
+            "activity_id",
+            "milestone_id",
+            "milestone_title",
+            "severity",
+            *RAG_FIELDS,
+            *(f"n_{c}" for c in COLOURS),
+        )
+    )
+    groups: dict = {}
+
+    def add(key, row):
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = [dict.fromkeys(COLOURS, 0), None]
+        for colour in COLOURS:
+            found[0][colour] += row[f"n_{colour}"]
+        if row["severity"] >= 0:
+            rank = (row["severity"], row["slip_days"] or 0, -row["milestone_id"])
+            if found[1] is None or rank > found[1][0]:
+                found[1] = (rank, row)
+
+    for row in rows:
+        activity = activities.get(row["activity_id"])
+        if activity is None:
+            continue
+        add(("overall",), row)
+        add(("track", activity.track), row)
+        add(("party", activity.party.id), row)
+
+    def rolled(entry) -> RagRollup:
+        counts, worst = entry
+        if worst is None:
+            return rollup_from(counts, None)
+        row = worst[1]
+        return rollup_from(counts, row, row["milestone_title"])
+
+    found = {key: rolled(entry) for key, entry in groups.items()}
+    return Rollups(
+        overall=found.get(("overall",)),
+        tracks={key[1]: r for key, r in found.items() if key[0] == "track"},
+        parties={key[1]: r for key, r in found.items() if key[0] == "party"},
+    )
+
+
+def plan_rollups(plan: PlanSnapshot, *, narrowed: bool, materialised: bool = True):
+    """The roll-ups of `plan` (`plan_at`'s; `narrowed`: for a track or a party): in SQL
+    over the ratings as they stood where they cover its moment (`rollups_at`), else over
+    its rows (`status.plan_rollups`)."""
+    from .status import plan_rollups as rows_rollups
+
+    if materialised and plan.at is not None and covers(plan.at, plan.today):
+        return rollups_at(plan.at, plan.activities, narrowed=narrowed)
+    return rows_rollups(plan)
+
+
+def month_end_rollups(
+    at: datetime.datetime,
+    *,
+    track: str | None = None,
+    party_id: int | None = None,
+    parties: dict[int, PartyRef],
+    materialised: bool = True,
+):
+    """The roll-ups of `month_end_plan(at, ...)` ("since last month end"): in SQL over the
+    ratings as they stood a moment before `at` where they cover it (`rollups_at`, with
+    the activities as they stood then), else those of the replayed plan."""
+    from .status import plan_rollups as rows_rollups
+
+    last_day = timezone.localdate(at) - datetime.timedelta(days=1)
+    moment = at - datetime.timedelta(microseconds=1)
+    if materialised and covers(moment, last_day):
+        filters = _activity_filters(track, party_id)
+        activities = snapshot.activity_rows(moment, parties, filters)
+        return rollups_at(moment, activities, narrowed=bool(filters))
+    return rows_rollups(
+        month_end_plan(at, track=track, party_id=party_id, parties=parties, materialised=False)
     )

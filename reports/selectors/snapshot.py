@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from core.cache import stamp
+from core.cache import cached, stamp
 from core.history import as_of_queryset, as_of_values
 from governance.models import DeliveryConfidence
 from milestones.models import (
@@ -390,12 +390,22 @@ def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:
     query; plain tuples, `as_of_values`: a dict per row of 40,000 took half a second)."""
     if at is None:
         return list(Dependency.objects.order_by("pk").values_list("predecessor_id", "successor_id"))
-    return [
-        (predecessor, successor)
-        for _pk, predecessor, successor in as_of_values(
-            Dependency, at, ("id", "predecessor_id", "successor_id")
-        )
-    ]
+    # The dependencies change seldom: every moment with the same newest dependency history
+    # (its stamp at the moment, read with the page's stamps) shares one reading.
+    return cached(
+        "reports",
+        ("dependency-pairs", 1, stamp(models=(Dependency,), at=at)),
+        lambda: [
+            (predecessor, successor)
+            for _pk, predecessor, successor in as_of_values(
+                Dependency, at, ("id", "predecessor_id", "successor_id")
+            )
+        ],
+        seconds=PAIRS_CACHE_SECONDS,
+    )
+
+
+PAIRS_CACHE_SECONDS = 24 * 3600
 
 
 def local_today(at: datetime.datetime | None) -> datetime.date:

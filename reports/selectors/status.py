@@ -194,7 +194,12 @@ def dashboard_build(
     )
     before = previous_rollups(point, track, party_id, parties, materialised=materialised)
     pairs = snapshot.dependency_pairs(at)
-    overall, tracks, party_lines = status_lines(plan, before)
+    overall, tracks, party_lines = lines_of(
+        past.plan_rollups(plan, narrowed=bool(track or party_id), materialised=materialised),
+        before,
+        plan.parties,
+        list(dict.fromkeys(a.party.id for a in plan.activities.values())),
+    )
     due_soon, slipped, completed = milestone_lists(plan)
     blocker_rows, blockers_total = blockers(plan, slipped, pairs)
     round_status = reporting_round_status(at=at, today=today, parties=parties, party_id=party_id)
@@ -478,15 +483,15 @@ def previous_rollups(
     at = point.previous_month_end
 
     def build() -> Rollups:
-        # The ratings as they stood at that month's end where their history covers it.
-        before = past.month_end_plan(
+        # In SQL over the ratings as they stood at that month's end where their history
+        # covers it, else the replayed plan's.
+        return past.month_end_rollups(
             at, track=track, party_id=party_id, parties=parties, materialised=materialised
         )
-        return plan_rollups(before)
 
     return cached(
         "reports",
-        ("previous", 2, at.isoformat(), track or "", party_id or 0, materialised),
+        ("previous", 3, at.isoformat(), track or "", party_id or 0, materialised),
         build,
         seconds=PREVIOUS_CACHE_SECONDS,
     )

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from core.cache import cached
+from core.cache import cached, stamp
+from medcom.models import Certification, MessageType
 from milestones.models import Activity
 from parties.models import Party
 
@@ -25,15 +26,21 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
     the steering group's stamp as its page is (the dashboard's figures are cached
     without the register, so after a register edit only this is built, mostly from
     its own cached parts: `gate.switch_off`). `version`: `snapshot.data_version(at)`
-    when the caller has read it."""
+    when the caller has read it.
+
+    A past moment is keyed by the data as it stood (the steering group's stamp and
+    MedCom's at the moment) and its day, not by the minute asked for: every moment of a
+    day between two changes shares one entry (what the section shows holds no minute)."""
     return cached(
         "switch-off",
         (
             "summary",
+            2,
             version or snapshot.data_version(at),
+            stamp(models=(Certification, MessageType), at=at) if at is not None else (),
             today,
             get_language(),
-            at,
+            at is not None,
             party.pk if party else None,
             track or None,
         ),

@@ -16,10 +16,12 @@ import pickle
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from core.cache import page_html, stamp, stamps_read_once
+from core.cache import cached, page_html, stamp, stamps_read_once
+from core.dates import today
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
@@ -189,16 +191,40 @@ def _sections(request, context: dict) -> dict[str, str]:
     board = context["board"]
     access = request_access(request)
     rights = (access.can_review, access.may_read_governance)
+    # A past moment's sections are keyed by its day, not the minute asked for (their
+    # figures are the data as it stood, in the digest): every minute of a day between
+    # two changes shares them. Only the switch-off section links to the moment itself.
+    moment = (board.point.today.isoformat(), board.point.is_past)
+    path = _path_without_moment(request)
     return {
-        name: page_html(
-            request,
-            namespace="reports",
-            parts=("board-section", 1, name, _digest(shows(board, context)), rights),
-            build=lambda name=name: (f"reports/_board_{name}.html", context),
+        name: cached(
+            "reports",
+            (
+                "board-section",
+                2,
+                name,
+                _digest(shows(board, context)),
+                rights,
+                moment,
+                today().isoformat(),
+                request.get_full_path() if name in _MINUTE_SECTIONS else path,
+            ),
+            lambda name=name: render_to_string(f"reports/_board_{name}.html", context, request),
             seconds=selectors.CACHE_SECONDS,
-        )[0]
+        )
         for name, shows in _SECTIONS.items()
     }
+
+
+# Sections whose HTML holds the minute asked for (a link to the same moment elsewhere).
+_MINUTE_SECTIONS = {"switch_off"}
+
+
+def _path_without_moment(request) -> str:
+    """The request's path and query without `?som_den_var=`."""
+    query = request.GET.copy()
+    query.pop("som_den_var", None)
+    return request.path + ("?" + query.urlencode() if query else "")
 
 
 def dashboard(request):
