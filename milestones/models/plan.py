@@ -14,6 +14,7 @@ from parties.models import Party
 from .baselines import Baseline
 from .dates import DatePrecision, period_end, plan_date_error
 from .provenance import Provenance
+from .validity import HistoryValidity
 
 
 class Programme(models.Model):
@@ -173,7 +174,7 @@ class Activity(Provenance):
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoryValidity])
     objects = ActivityQuerySet.as_manager()
 
     class Meta:

@@ -10,6 +10,7 @@ from parties.models import Party
 
 from .dates import DatePrecision
 from .plan import Activity, Milestone
+from .validity import HistoryValidity
 
 
 class ReportingRound(models.Model):
@@ -62,7 +63,7 @@ class RoundObligation(models.Model):
         Activity, verbose_name=_("aktivitet"), on_delete=models.CASCADE, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoryValidity])
 
     class Meta:
         ordering = ["round", "party__name", "activity__title"]
@@ -136,7 +137,7 @@ class ProgressUpdate(models.Model):
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoryValidity])
 
     # The history reason of a draft saved again (`services.updates.progress_update_save`):
     # its status stays as it was, and only the party's own form and the update's page,

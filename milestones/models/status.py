@@ -14,6 +14,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .validity import HistoryValidity
+
 
 class RatingColumns(models.Model):
     """The columns of one rating by `milestones.rag` (a `MilestoneRag`, written and read
@@ -32,20 +34,6 @@ class RatingColumns(models.Model):
     slip_months = models.IntegerField(_("forsinkelse i måneder"), null=True, blank=True)
     forecast_date = models.DateField(_("forventet dato"), null=True, blank=True)
     forecast_precision = models.CharField(_("forventet datos præcision"), max_length=10)
-
-    class Meta:
-        abstract = True
-
-
-class RatingValidity(models.Model):
-    """A rating history row's end: the date of the next history row of the same milestone
-    (None while it is the latest). A moment's ratings are then the rows whose
-    [history_date, valid_until) holds it, found by one GiST index of that range instead
-    of a probe per milestone for its latest row (`core.history.as_of_queryset`). Kept by
-    a PostgreSQL trigger on every insert and delete of history rows (migration 0010),
-    whoever writes them: the services, the bulk copies, the backfill's COPY."""
-
-    valid_until = models.DateTimeField(_("gælder til"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -88,7 +76,7 @@ class MilestoneStatus(RatingColumns):
     # Every change of a rating, dated when it was made (a daily re-rating at the start of
     # its day, Copenhagen time): `milestones.services.status` writes it with the rating,
     # `manage.py status_history_backfill` from the plan's history.
-    history = HistoricalRecords(bases=[RatingValidity])
+    history = HistoricalRecords(bases=[HistoryValidity])
 
     class Meta:
         verbose_name = _("materialiseret milepælsstatus")

@@ -221,17 +221,6 @@ def rollups_at(at: datetime.datetime, activities: dict, *, narrowed: bool = Fals
     )
 
 
-def plan_rollups(plan: PlanSnapshot, *, narrowed: bool, materialised: bool = True):
-    """The roll-ups of `plan` (`plan_at`'s; `narrowed`: for a track or a party): in SQL
-    over the ratings as they stood where they cover its moment (`rollups_at`), else over
-    its rows (`status.plan_rollups`)."""
-    from .status import plan_rollups as rows_rollups
-
-    if materialised and plan.at is not None and covers(plan.at, plan.today):
-        return rollups_at(plan.at, plan.activities, narrowed=narrowed)
-    return rows_rollups(plan)
-
-
 def month_end_rollups(
     at: datetime.datetime,
     *,

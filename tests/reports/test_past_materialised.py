@@ -20,11 +20,13 @@ from django.utils import timezone
 from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today as today_get
-from core.history import as_of_queryset, as_of_values, system_user_get
+from core.history import as_of_queryset, as_of_values, record_delete, system_user_get
 from milestones.models import (
     Activity,
     Milestone,
     MilestoneStatus,
+    ProgressUpdate,
+    RoundObligation,
     StatusHistoryMark,
 )
 from milestones.rag import BaselineDate, milestone_rag, rating_changes_on
@@ -380,6 +382,46 @@ def test_the_ratings_at_a_moment_are_the_latest_row_per_milestone(programme):
         )
         assert sorted(as_of_queryset(MilestoneStatus, moment).values_list(*fields)) == expected
         assert as_of_values(MilestoneStatus, moment, fields) == expected
+
+
+@pytest.mark.parametrize("model", [Activity, RoundObligation, ProgressUpdate])
+def test_the_histories_a_past_dashboard_reads_end_where_the_next_row_starts(programme, model):
+    """The activities', the obligations' and the progress updates' history rows keep their
+    end (`valid_until`, the trigger of milestones migration 0011) after the generator's
+    writes, an edit through the service and a deletion; their rows at each moment by the
+    range that holds it are the latest row per object, as simple-history's `as_of` picks
+    it (by date, then id), without the deleted."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the rows' end is kept on PostgreSQL only; SQLite reads simple-history's")
+    created, gone = programme
+    user = system_user_get()
+    activity = Activity.objects.filter(key__startswith="load-").order_by("pk").first()
+    plan_services.activity_update(
+        activity_id=activity.pk,
+        version=activity.version,
+        user=user,
+        data={"title": activity.title + " (omdøbt)"},
+        reason="Test: omdøbt",
+    )
+    record_delete(RoundObligation.objects.order_by("pk").first(), user=user, reason="Test")
+    record_delete(ProgressUpdate.objects.order_by("pk").first(), user=user, reason="Test")
+    rows = list(
+        model.history.order_by("id", "history_date", "history_id").values_list(
+            "id", "history_date", "valid_until"
+        )
+    )
+    assert len(rows) > len({r[0] for r in rows})  # some objects have several rows
+    for (pk, _when, end), following in zip(rows, [*rows[1:], None], strict=True):
+        assert end == (following[1] if following and following[0] == pk else None), pk
+    for moment in [*_moments(created, gone), timezone.now()]:
+        latest = {}
+        for row in model.history.filter(history_date__lte=moment).order_by(
+            "history_date", "history_id"
+        ):
+            latest[row.id] = row
+        expected = sorted(r.history_id for r in latest.values() if r.history_type != "-")
+        found = sorted(as_of_queryset(model, moment).values_list("history_id", flat=True))
+        assert found == expected, moment
 
 
 def test_the_past_dashboard_reads_in_the_same_number_of_queries_at_two_sizes(db, fresh_cache):
