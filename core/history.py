@@ -80,7 +80,7 @@ def apply_changes(instance: models.Model, values: Mapping[str, Any]) -> list[str
     return changed
 
 
-def _has_validity(history_model) -> bool:
+def has_validity(history_model) -> bool:
     """Whether a history table keeps each row's end (`valid_until`, the next row's date,
     kept by a trigger on PostgreSQL: the ratings' history, milestones migration 0010)."""
     return connection.vendor == "postgresql" and any(
@@ -99,7 +99,7 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
         return model.objects.order_by()
     history = model.history
     key = model._meta.pk.attname  # "id", or a one-to-one key's column ("milestone_id")
-    if _has_validity(history.model):
+    if has_validity(history.model):
         # The rows whose [history_date, valid_until) holds the moment: one scan of the
         # GiST index of that range, however long each object's history.
         return (
@@ -159,7 +159,7 @@ def as_of_values(
     if within is not None:
         extra = f" AND h.{quote(history._meta.get_field(within[0]).column)} = ANY(%s)"
         params.append(list(within[1]))
-    if _has_validity(history):
+    if has_validity(history):
         # The rows whose range holds the moment (`as_of_queryset`): one GiST index scan.
         rows = f"{table} AS h WHERE tstzrange(h.history_date, h.valid_until) @> %s::timestamptz"
     else:

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from milestones.models import Activity, DatePrecision, Milestone, period_end, plan_date_error
 from milestones.models.status import RatingColumns
+from milestones.models.validity import HistoryValidity
 from parties.models import Party
 
 
@@ -189,7 +190,7 @@ class Entry(models.Model):
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[activities, milestones])
+    history = HistoricalRecords(m2m_fields=[activities, milestones], bases=[HistoryValidity])
     objects = EntryQuerySet.as_manager()
 
     class Meta:
@@ -304,7 +305,7 @@ class Step(models.Model):
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("opdateret"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoryValidity])
 
     # What milestones.rag reads of a milestone, for a step.
     rag_override = ""

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from core.cache import cached
+from core.history import as_of_queryset, has_validity
 from milestones.models import Activity, Milestone, period_end
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from milestones.selectors.materialised import RAG_FIELDS, rating_from
@@ -136,6 +137,10 @@ def _as_of(model, at: datetime.datetime | None, *, distinct_on: bool | None = No
     if at is None:
         return model.objects.order_by()
     history = model.history
+    if distinct_on is None and has_validity(history.model):
+        # The history keeps each row's end (register migration 0004): the one range that
+        # holds the moment (`core.history.as_of_queryset`), the same rows.
+        return as_of_queryset(model, at)
     if distinct_on is None:
         distinct_on = connection.vendor == "postgresql"
     upto = history.filter(history_date__lte=at)

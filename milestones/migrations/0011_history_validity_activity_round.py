@@ -58,12 +58,15 @@ def _backward(table: str, name: str) -> list[str]:
     ]
 
 
-def run(statements):
+def run(statements, tables=TABLES):
+    """A RunPython of `statements(table, name)` for each of `tables` (the register's
+    migration 0004 runs it for its entries and steps)."""
+
     def apply(apps, schema_editor):
         # PostgreSQL only, as 0010: SQLite reads by simple-history's portable `as_of`.
         if schema_editor.connection.vendor != "postgresql":
             return
-        for table, name in TABLES.items():
+        for table, name in tables.items():
             for statement in statements(table, name):
                 schema_editor.execute(statement)
 

@@ -12,7 +12,8 @@ class HistoryValidity(models.Model):
     trigger on every insert and delete of history rows, whoever writes them: the
     services, the bulk copies, the backfill's COPY. The ratings (milestones migration
     0010), the activities, the reporting rounds' obligations and the progress updates
-    (0011: a past dashboard reads all of them as they stood)."""
+    (0011) and the register's entries and steps (register 0004): a past dashboard reads
+    all of them as they stood."""
 
     valid_until = models.DateTimeField(_("gælder til"), null=True, blank=True, editable=False)
 

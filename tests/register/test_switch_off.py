@@ -216,7 +216,9 @@ def test_the_dashboard_has_the_section_and_sees_a_register_change(
     assert "Nej: 1 post i registeret bruger stadig SHAK" in filtered.content.decode()
 
 
-@pytest.mark.parametrize("distinct_on", [True, False], ids=["distinct-on", "portable"])
+@pytest.mark.parametrize(
+    "distinct_on", [True, False, None], ids=["distinct-on", "portable", "range"]
+)
 def test_a_frozen_clock_gives_one_row_per_entry_the_latest_by_history_id(
     distinct_on, system_user, editor
 ):
@@ -242,6 +244,61 @@ def test_a_frozen_clock_gives_one_row_per_entry_the_latest_by_history_id(
         ("frossen-epj", "shak_and_sor"),
         ("frossen-lab", "not_mapped"),
     ]
+
+
+@pytest.mark.parametrize("model", [Entry, Step])
+def test_the_entries_and_steps_as_they_stood_by_their_rows_end(model, system_user, editor):
+    """The entries' and steps' history rows keep their end (`valid_until`, register
+    migration 0004's trigger) after state moves, a step's dates set twice and a deletion,
+    each on its own day; the rows at each moment by the range that holds it are those the
+    probe per object picks."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the rows' end is kept on PostgreSQL only")
+    start = datetime.datetime(2026, 10, 1, 10, tzinfo=CPH)
+    days = [start + datetime.timedelta(days=n) for n in range(6)]
+    with time_machine.travel(days[0], tick=False):
+        entry = make_entry(system_user, "ende-epj", "region-midtjylland")
+        gone = make_entry(system_user, "ende-lab", "region-syddanmark")
+    with time_machine.travel(days[1], tick=False):
+        entry, _ = services.entry_state_set(
+            entry_id=entry.pk, version=entry.version, user=editor, state="shak"
+        )
+        step, _ = services.step_set(
+            entry_id=entry.pk,
+            kind=Step.Kind.IN_PRODUCTION,
+            version=None,
+            user=editor,
+            data={"forecast_date": datetime.date(2027, 3, 1)},
+        )
+    with time_machine.travel(days[2], tick=False):
+        services.step_set(
+            entry_id=entry.pk,
+            kind=Step.Kind.IN_PRODUCTION,
+            version=step.version,
+            user=editor,
+            data={"forecast_date": datetime.date(2027, 5, 1)},
+        )
+        services.entry_state_set(
+            entry_id=entry.pk, version=entry.version, user=editor, state="shak_and_sor"
+        )
+    with time_machine.travel(days[3], tick=False):
+        gone.refresh_from_db()
+        gone._history_user = system_user
+        gone.delete()
+    rows = list(
+        model.history.order_by("id", "history_date", "history_id").values_list(
+            "id", "history_date", "valid_until"
+        )
+    )
+    assert len(rows) > len({r[0] for r in rows})  # some have several rows
+    for (pk, _when, end), following in zip(rows, [*rows[1:], None], strict=True):
+        assert end == (following[1] if following and following[0] == pk else None), pk
+    for moment in [days[0] - datetime.timedelta(hours=1), *days]:
+        found = sorted(selectors._as_of(model, moment).values_list("history_id", flat=True))
+        probed = selectors._as_of(model, moment, distinct_on=True)
+        assert found == sorted(probed.values_list("history_id", flat=True)), moment
 
 
 def test_the_dashboard_reads_the_steering_groups_stamp_once_and_the_plans_from_it(
