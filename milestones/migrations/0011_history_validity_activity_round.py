@@ -60,7 +60,7 @@ def _backward(table: str, name: str) -> list[str]:
 
 def run(statements, tables=TABLES):
     """A RunPython of `statements(table, name)` for each of `tables` (the register's
-    migration 0004 runs it for its entries and steps)."""
+    migration 0004 runs them for its entries and steps, `validity_operations`)."""
 
     def apply(apps, schema_editor):
         # PostgreSQL only, as 0010: SQLite reads by simple-history's portable `as_of`.
@@ -73,12 +73,9 @@ def run(statements, tables=TABLES):
     return apply
 
 
-class Migration(migrations.Migration):
-    dependencies = [
-        ("milestones", "0010_rating_history_validity"),
-    ]
-
-    operations = [
+def validity_operations(model_names, tables) -> list:
+    """The column on each history model and the trigger, fill and index of each table."""
+    return [
         *(
             migrations.AddField(
                 model_name=model_name,
@@ -87,11 +84,17 @@ class Migration(migrations.Migration):
                     blank=True, editable=False, null=True, verbose_name="gælder til"
                 ),
             )
-            for model_name in (
-                "historicalactivity",
-                "historicalprogressupdate",
-                "historicalroundobligation",
-            )
+            for model_name in model_names
         ),
-        migrations.RunPython(run(_forward), run(_backward)),
+        migrations.RunPython(run(_forward, tables), run(_backward, tables)),
     ]
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("milestones", "0010_rating_history_validity"),
+    ]
+
+    operations = validity_operations(
+        ("historicalactivity", "historicalprogressupdate", "historicalroundobligation"), TABLES
+    )

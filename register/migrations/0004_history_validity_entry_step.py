@@ -2,7 +2,7 @@
 
 import importlib
 
-from django.db import migrations, models
+from django.db import migrations
 
 # The register's entries and steps as they stood (a past dashboard's switch-off section,
 # the register's pages at a moment) by the range that holds the moment, as the plan's
@@ -20,18 +20,4 @@ class Migration(migrations.Migration):
         ("register", "0003_entry_readiness"),
     ]
 
-    operations = [
-        *(
-            migrations.AddField(
-                model_name=model_name,
-                name="valid_until",
-                field=models.DateTimeField(
-                    blank=True, editable=False, null=True, verbose_name="gælder til"
-                ),
-            )
-            for model_name in ("historicalentry", "historicalstep")
-        ),
-        migrations.RunPython(
-            _validity.run(_validity._forward, TABLES), _validity.run(_validity._backward, TABLES)
-        ),
-    ]
+    operations = _validity.validity_operations(("historicalentry", "historicalstep"), TABLES)
