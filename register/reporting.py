@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from milestones.dates import format_plan_date
 from milestones.models import DatePrecision, RoundObligation, period_start
 from milestones.services.sections import ReviewItem
-from milestones.views.plan import cached_rows
+from milestones.views.plan import cached_forms_html
 
 from . import services
 from .forms import DateInputField
@@ -209,17 +209,13 @@ class BoundRegisterSection:
         it shows (`_form_shows`): a party's update lists dozens of entries of twenty-odd
         fields each, and rendering their widgets was most of the page. A form bound to a
         POST (with its errors) is rendered as it is."""
-        unbound = [form for form in self.forms if not form.is_bound]
-        if unbound:
-            cached_rows(
-                request,
-                unbound,
-                template="register/_update_entry.html",
-                name="pf",
-                shows=_form_shows,
-                context={},
-                ident=lambda form: form.entry.pk,
-            )
+        cached_forms_html(
+            request,
+            self.forms,
+            template="register/_update_entry.html",
+            shows=_form_shows,
+            ident=lambda form: form.entry.pk,
+        )
 
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])

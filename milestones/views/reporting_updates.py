@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..services import updates as update_services
 from ..services.sections import update_sections
-from .plan import cached_rows
+from .plan import cached_forms_html
 from .reporting import UPDATE_FIELDS, edit_url, round_or_404, update_for_user
 
 
@@ -167,21 +167,16 @@ def _bind_sections(round_, party, activity, update, data=None) -> list:
 
 
 def _prepare_proposal_html(request, proposal_forms) -> None:
-    """Each unbound date proposal's form as HTML (`form.row_html`), cached per milestone
-    under what it shows (`_proposal_shows`), as the register's entries are: an activity's
-    open milestones' fields were most of rendering the update. A form bound to a POST
-    (with its errors) is rendered as it is."""
-    unbound = [form for form in proposal_forms if not form.is_bound]
-    if unbound:
-        cached_rows(
-            request,
-            unbound,
-            template="milestones/reporting/_proposal_form.html",
-            name="pf",
-            shows=_proposal_shows,
-            context={},
-            ident=lambda form: form.milestone.pk,
-        )
+    """Each unbound date proposal's form as HTML, cached per milestone under what it shows
+    (`_proposal_shows`), as the register's entries are: an activity's open milestones'
+    fields were most of rendering the update."""
+    cached_forms_html(
+        request,
+        proposal_forms,
+        template="milestones/reporting/_proposal_form.html",
+        shows=_proposal_shows,
+        ident=lambda form: form.milestone.pk,
+    )
 
 
 def _proposal_shows(form: ProposalForm) -> tuple:

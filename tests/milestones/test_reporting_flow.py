@@ -71,24 +71,21 @@ def test_a_proposals_cached_form_follows_the_milestone_and_the_draft(
 
     from milestones.services.plan import milestone_forecast_set
 
+    def move(milestone, date):
+        milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=milestone.version,
+            forecast_date=date,
+            user=editor,
+            reason="Leverandøren har meldt en ny dato",
+        )
+
     client = client_for(reporter)
     first = _proposals(client.get(MIDT_PATH).content.decode())
     other = Milestone.objects.filter(activity__key=MEDCOM_ACTIVITY).first()
-    milestone_forecast_set(
-        milestone_id=other.pk,
-        version=other.version,
-        forecast_date=D(2027, 6, 1),
-        user=editor,
-        reason="En anden aktivitet",
-    )
+    move(other, D(2027, 6, 1))
     assert _proposals(client.get(MIDT_PATH).content.decode()) == first
-    milestone_forecast_set(
-        milestone_id=midt_milestone.pk,
-        version=midt_milestone.version,
-        forecast_date=D(2027, 5, 14),
-        user=editor,
-        reason="Leverandøren har meldt en ny dato",
-    )
+    move(midt_milestone, D(2027, 5, 14))
     moved = _proposals(client.get(MIDT_PATH).content.decode())
     assert "14. maj 2027" in moved and moved != first, moved[:600]
     cache.clear()
