@@ -14,13 +14,15 @@ entries.
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import ErrorDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from milestones.dates import format_plan_date
 from milestones.models import DatePrecision, RoundObligation, period_start
 from milestones.services.sections import ReviewItem
-from milestones.views.plan import cached_rows
+from milestones.views.plan import cached_forms_html
 
 from . import services
 from .forms import DateInputField
@@ -120,29 +122,7 @@ class EntryProposalForm(forms.Form):
                 names += [f"{kind}_{prefix}_date", f"{kind}_{prefix}_precision"]
             self.step_rows.append((label, names))
         if not self.is_bound:
-            self.initial.update(self._initial())
-
-    def _initial(self) -> dict:
-        """The entry as it is, with the saved proposal laid over it."""
-        entry, proposal = self.entry, self.proposal
-        initial = {name: getattr(entry, name) for name in services.PROPOSAL_PLAN_FIELDS}
-        steps = {s.kind: s for s in entry.steps.all()}
-        for kind in Step.Kind.values:
-            values = services._step_values(steps.get(kind))
-            if proposal is not None and kind in proposal.steps:
-                values = services.step_dates(proposal.steps[kind])
-            initial.update({f"{kind}_{name}": value for name, value in values.items()})
-        if proposal is not None:
-            initial.update(proposal.plan)
-            if proposal.state:
-                initial.update(
-                    state=proposal.state,
-                    state_date=proposal.state_date,
-                    state_date_precision=proposal.state_date_precision,
-                    state_confirmed_by=proposal.state_confirmed_by,
-                    state_reason=proposal.state_reason,
-                )
-        return initial
+            self.initial.update(entry_initial(entry, proposal))
 
     @property
     def plan_fields(self):
@@ -188,6 +168,29 @@ class EntryProposalForm(forms.Form):
         )
 
 
+def entry_initial(entry: Entry, proposal: EntryProposal | None) -> dict:
+    """The values an entry's unbound form starts with: the entry as it is, with the saved
+    proposal laid over it."""
+    initial = {name: getattr(entry, name) for name in services.PROPOSAL_PLAN_FIELDS}
+    steps = {s.kind: s for s in entry.steps.all()}
+    for kind in Step.Kind.values:
+        values = services._step_values(steps.get(kind))
+        if proposal is not None and kind in proposal.steps:
+            values = services.step_dates(proposal.steps[kind])
+        initial.update({f"{kind}_{name}": value for name, value in values.items()})
+    if proposal is not None:
+        initial.update(proposal.plan)
+        if proposal.state:
+            initial.update(
+                state=proposal.state,
+                state_date=proposal.state_date,
+                state_date_precision=proposal.state_date_precision,
+                state_confirmed_by=proposal.state_confirmed_by,
+                state_reason=proposal.state_reason,
+            )
+    return initial
+
+
 # ---------------------------------------------------------------------------
 # The section
 # ---------------------------------------------------------------------------
@@ -195,9 +198,9 @@ class BoundRegisterSection:
     template = "register/_update_section.html"
 
     def __init__(self, *, entries, proposals, data=None):
+        form_class = EntryProposalForm if data is not None else _UnboundEntryForm
         self.forms = [
-            EntryProposalForm(data, entry=entry, proposal=proposals.get(entry.pk))
-            for entry in entries
+            form_class(data, entry=entry, proposal=proposals.get(entry.pk)) for entry in entries
         ]
         self.entry_ids = {entry.pk for entry in entries}
 
@@ -206,17 +209,13 @@ class BoundRegisterSection:
         it shows (`_form_shows`): a party's update lists dozens of entries of twenty-odd
         fields each, and rendering their widgets was most of the page. A form bound to a
         POST (with its errors) is rendered as it is."""
-        unbound = [form for form in self.forms if not form.is_bound]
-        if unbound:
-            cached_rows(
-                request,
-                unbound,
-                template="register/_update_entry.html",
-                name="pf",
-                shows=_form_shows,
-                context={},
-                ident=lambda form: form.entry.pk,
-            )
+        cached_forms_html(
+            request,
+            self.forms,
+            template="register/_update_entry.html",
+            shows=_form_shows,
+            ident=lambda form: form.entry.pk,
+        )
 
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.forms])
@@ -230,7 +229,42 @@ class BoundRegisterSection:
         )
 
 
-def _form_shows(form: EntryProposalForm) -> tuple:
+class _UnboundEntryForm:
+    """An entry's unbound form as the page starts it: its entry, saved proposal and
+    `initial`, the form itself (`EntryProposalForm`, two dozen fields each) built only
+    when its HTML is not in the cache (`prepare_html`) and a field is asked for. Building
+    the forms of a party's dozens of entries was half of opening its update."""
+
+    is_bound = False
+
+    def __init__(self, data=None, *, entry: Entry, proposal: EntryProposal | None = None):
+        self.entry = entry
+        self.proposal = proposal
+        self.initial = entry_initial(entry, proposal)
+
+    @property
+    def errors(self) -> ErrorDict:
+        """None: an unbound form is not validated."""
+        return ErrorDict()
+
+    @cached_property
+    def form(self) -> EntryProposalForm:
+        return EntryProposalForm(entry=self.entry, proposal=self.proposal)
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name == "form":
+            raise AttributeError(name)
+        return getattr(self.form, name)
+
+    def __getitem__(self, name):
+        # A template asks `pf.x` as `pf["x"]` first: the wrapper's own attributes (its
+        # `row_html`, entry, proposal) are not the form's fields, and must not build it.
+        if name in self.__dict__ or hasattr(type(self), name):
+            raise KeyError(name)
+        return self.form[name]
+
+
+def _form_shows(form: EntryProposalForm | _UnboundEntryForm) -> tuple:
     """Everything an unbound entry's form renders that can change: the entry's name, key,
     state and demo mark, whether a proposal is saved, and the values it starts with (the
     entry's plan and steps with the saved proposal laid over them)."""

@@ -122,6 +122,18 @@ def cached_rows(
         item.row_html = html[i]
 
 
+def cached_forms_html(request, forms, *, template: str, shows, ident) -> None:
+    """`form.row_html` on each unbound form of `forms` (`template` rendered with it as
+    `pf`), through `cached_rows` under `shows(form)`; a form bound to a POST (with its
+    errors) gets none and is rendered as it is. For a page of many small forms (a progress
+    update's date proposals and register entries)."""
+    unbound = [form for form in forms if not form.is_bound]
+    if unbound:
+        cached_rows(
+            request, unbound, template=template, name="pf", shows=shows, context={}, ident=ident
+        )
+
+
 def filter_form_html(request, form, label: str, *, stamp: tuple | None = None) -> str:
     """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
     what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the

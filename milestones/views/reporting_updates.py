@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..services import updates as update_services
 from ..services.sections import update_sections
+from .plan import cached_forms_html
 from .reporting import UPDATE_FIELDS, edit_url, round_or_404, update_for_user
 
 
@@ -106,6 +107,7 @@ def update_edit(request, period, party_key, activity_key):
     else:
         form, proposal_forms = _unbound_forms(update, milestones, proposals)
         sections = _bind_sections(round_, party, activity, update)
+    _prepare_proposal_html(request, proposal_forms)
     for section in sections:
         if hasattr(section, "prepare_html"):
             section.prepare_html(request)
@@ -162,6 +164,35 @@ def _bind_sections(round_, party, activity, update, data=None) -> list:
         section.bind(round_=round_, party=party, activity=activity, update=update, data=data)
         for section in update_sections()
     ]
+
+
+def _prepare_proposal_html(request, proposal_forms) -> None:
+    """Each unbound date proposal's form as HTML, cached per milestone under what it shows
+    (`_proposal_shows`), as the register's entries are: an activity's open milestones'
+    fields were most of rendering the update."""
+    cached_forms_html(
+        request,
+        proposal_forms,
+        template="milestones/reporting/_proposal_form.html",
+        shows=_proposal_shows,
+        ident=lambda form: form.milestone.pk,
+    )
+
+
+def _proposal_shows(form: ProposalForm) -> tuple:
+    """Everything an unbound proposal's form renders that can change: the milestone's
+    title and dates (`milestone_when`) and the saved proposal's values it starts with."""
+    m = form.milestone
+    return (
+        1,
+        m.title,
+        m.actual_date_unknown,
+        m.actual_date,
+        m.actual_precision,
+        m.forecast_date,
+        m.forecast_precision,
+        sorted((name, repr(value)) for name, value in form.initial.items()),
+    )
 
 
 def _proposal_inputs(proposal_forms) -> list:

@@ -271,10 +271,12 @@ def activity_detail(request, key):
     the query string and the language (`core.cache.page_html`); the facts of the apps
     above milestones (`ACTIVITY_PAGE_EXTRA_FACTS`) are rendered on every request and put
     in at `EXTRA_FACTS_MARK`. Warm: the activity, the stamp and those facts' queries."""
-    activity = get_object_or_404(Activity.objects.select_related("responsible_party"), key=key)
+    activity = get_object_or_404(
+        Activity.objects.select_related("responsible_party", "goal"), key=key
+    )
 
     def build():
-        return "milestones/_activity_detail_main.html", _activity_context(request, activity.pk)
+        return "milestones/_activity_detail_main.html", _activity_context(request, activity)
 
     large, stamp = selectors.sized_stamp(ACTIVITY_PAGE_MODELS)
     if not large:
@@ -300,39 +302,38 @@ def activity_detail(request, key):
     )
 
 
-def _activity_context(request, pk: int) -> dict:
-    """The activity page's content. Seven queries. Each prefetch names its own order: the
+def _activity_context(request, activity: Activity) -> dict:
+    """The activity page's content, its relations read onto the activity the view read
+    (with its party and goal). Six queries. Each prefetch names its own order: the
     models' default orderings reach through several relations, which cost joins and query
     compilation."""
-    activity = get_object_or_404(
-        Activity.objects.select_related("responsible_party", "goal").prefetch_related(
-            Prefetch(
-                "appearances",
-                queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                    "baseline__sequence", "pk"
-                ),
-            ),
-            Prefetch(
-                "activityparticipant_set",
-                queryset=ActivityParticipant.objects.select_related("party").order_by(
-                    "party__name", "pk"
-                ),
-            ),
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.select_related("materialised_status")
-                .order_by("sort_order", "forecast_date", "title", "pk")
-                .prefetch_related(
-                    Prefetch(
-                        "predecessor_links",
-                        queryset=Dependency.objects.select_related("predecessor").order_by(
-                            *PREDECESSOR_ORDER
-                        ),
-                    )
-                ),
+    prefetch_related_objects(
+        [activity],
+        Prefetch(
+            "appearances",
+            queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
+                "baseline__sequence", "pk"
             ),
         ),
-        pk=pk,
+        Prefetch(
+            "activityparticipant_set",
+            queryset=ActivityParticipant.objects.select_related("party").order_by(
+                "party__name", "pk"
+            ),
+        ),
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("materialised_status")
+            .order_by("sort_order", "forecast_date", "title", "pk")
+            .prefetch_related(
+                Prefetch(
+                    "predecessor_links",
+                    queryset=Dependency.objects.select_related("predecessor").order_by(
+                        *PREDECESSOR_ORDER
+                    ),
+                )
+            ),
+        ),
     )
     baselines = list(Baseline.objects.all())
     baseline, chosen = _baseline_among(request, baselines)

@@ -343,6 +343,48 @@ def test_the_activity_page_makes_the_same_queries_in_a_small_and_a_large_plan(cl
     assert counts[70] == counts[200]
 
 
+def test_a_forecast_saved_in_the_quick_edit_shows_on_its_activitys_page_right_after(
+    client_for, editor
+):
+    """The editor's save of a large plan's forecast (the quick edit's form, no htmx)
+    redirects to the activity's cached page, which shows the new date and the message;
+    another activity's page shows what it showed before, and each page is what it is
+    built anew."""
+    grow(70)
+    client = client_for(editor)
+    milestone = (
+        Milestone.objects.filter(
+            key__startswith="load-", forecast_date__isnull=False, actual_date__isnull=True
+        )
+        .order_by("key")
+        .first()
+    )
+    other = Activity.objects.filter(key__startswith="load-").exclude(pk=milestone.activity_id)
+    other_url = reverse("milestones:activity_detail", args=[other.order_by("key").first().key])
+    url = reverse("milestones:activity_detail", args=[milestone.activity.key])
+    _queries, before = get(client, url)
+    _queries, other_before = get(client, other_url)
+    new_date = milestone.forecast_date + datetime.timedelta(days=40)
+    shown = format_plan_date(new_date, milestone.forecast_precision)
+    assert shown not in text(_main(before))
+    quick = reverse("milestones:milestone_quick", args=[milestone.key])
+    form = client.get(quick).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        forecast_date=new_date.strftime("%d.%m.%Y"), change_reason="Ny dato fra leverandøren"
+    )
+    response = client.post(quick, data, follow=True)
+    assert response.redirect_chain[0][0].startswith(url)
+    page = response.content.decode()
+    assert "Milepælen er gemt." in page and shown in text(_main(page))
+    _queries, other_after = get(client, other_url)
+    assert _main(other_after) == _main(other_before)
+    cache.clear()
+    _queries, fresh = get(client, url)
+    # The same page below the message.
+    assert _main(fresh).split("<h1", 1)[1] == _main(page).split("<h1", 1)[1]
+
+
 # ---------------------------------------------------------------------------
 # Round matrix
 # ---------------------------------------------------------------------------

@@ -103,7 +103,10 @@ def test_region_reporter_drafts_and_submits_and_the_editor_accepts(
     page.get_by_label("Næste skridt").fill("Go-live i produktion.")
     page.get_by_label("Behov for hjælp fra styregruppen").fill("Pres på leverandøren <b>nu</b>")
     page.get_by_label("Ny forventet dato").fill("2027-06-15")
-    page.get_by_label("Begrundelse", exact=True).fill("Leverandørens release er flyttet.")
+    # The date proposal's reason (the register's entries below have one each too).
+    page.locator("div.sp-proposal").get_by_label("Begrundelse", exact=True).fill(
+        "Leverandørens release er flyttet."
+    )
     page.get_by_role("button", name="Indsend til SOR-teamet").click()
     # HTML is refused with a Danish message, tied to its field.
     page.locator("#id_help_needed-error").wait_for()

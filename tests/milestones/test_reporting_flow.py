@@ -60,6 +60,50 @@ def test_form_shows_fields_and_the_open_milestones(client_for, reporter, round_o
     assert 'name="version" value="0"' in html
 
 
+def test_a_proposals_cached_form_follows_the_milestone_and_the_draft(
+    client_for, reporter, editor, round_oct, midt_milestone
+):
+    """The open milestones' proposal forms are cached as HTML (`_prepare_proposal_html`):
+    a moved forecast and a saved proposal show on the next page, an edit of another
+    activity's milestone leaves the form as it was, and the cached form is the form
+    rendered anew."""
+    from django.core.cache import cache
+
+    from milestones.services.plan import milestone_forecast_set
+
+    def move(milestone, date):
+        milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=milestone.version,
+            forecast_date=date,
+            user=editor,
+            reason="Leverandøren har meldt en ny dato",
+        )
+
+    client = client_for(reporter)
+    first = _proposals(client.get(MIDT_PATH).content.decode())
+    other = Milestone.objects.filter(activity__key=MEDCOM_ACTIVITY).first()
+    move(other, D(2027, 6, 1))
+    assert _proposals(client.get(MIDT_PATH).content.decode()) == first
+    move(midt_milestone, D(2027, 5, 14))
+    moved = _proposals(client.get(MIDT_PATH).content.decode())
+    assert "14. maj 2027" in moved and moved != first, moved[:600]
+    cache.clear()
+    assert _proposals(client.get(MIDT_PATH).content.decode()) == moved
+    prefix = f"ms{midt_milestone.pk}"
+    data = form_data(
+        **{f"{prefix}-proposed_date": "01.09.2027", f"{prefix}-reason": "Testen tager længere"}
+    )
+    assert client.post(MIDT_PATH, data).status_code == 302
+    saved = _proposals(client.get(MIDT_PATH).content.decode())
+    assert "01.09.2027" in saved and "Testen tager længere" in saved
+
+
+def _proposals(page: str) -> str:
+    start = page.index("Forslag til nye forventede datoer")
+    return page[start : page.index("</fieldset>", start)]
+
+
 def test_draft_is_saved_half_done(client_for, reporter, round_oct):
     response = client_for(reporter).post(
         MIDT_PATH, {"version": "0", "action": "draft", "narrative": "Kun en start"}

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from milestones.models import ProgressUpdate
 from register import services
 from register.models import Entry, EntryProposal
-from register.reporting import update_entries
+from register.reporting import BoundRegisterSection, update_entries
 from tests.milestones.helpers import (
     IN_ROUND,
     MIDT_ACTIVITY,
@@ -342,3 +342,36 @@ def test_an_entrys_cached_form_follows_the_entry_and_the_proposal(
 def _register_section(page: str) -> str:
     start = page.index('id="register-proposals"')
     return page[start : page.index("</fieldset>", start)]
+
+
+def test_an_entrys_form_is_built_only_when_its_html_is_not_cached(
+    client_for, entries, reporter, round_oct
+):
+    """Opening the update builds no entry form whose HTML is in the cache (each is two
+    dozen fields); the page is the same whether built or not, and a POST with a wrong
+    proposal still shows the entry's form with its error."""
+    client = client_for(reporter)
+    first = client.get(MIDT_PATH)
+    built = [
+        pf
+        for s in first.context["sections"]
+        if isinstance(s, BoundRegisterSection)
+        for pf in s.forms
+    ]
+    assert built and all("form" in vars(pf) for pf in built)
+    again = client.get(MIDT_PATH)
+    cached = [
+        pf
+        for s in again.context["sections"]
+        if isinstance(s, BoundRegisterSection)
+        for pf in s.forms
+    ]
+    assert cached and not any("form" in vars(pf) for pf in cached)
+    page = again.content.decode()
+    assert _register_section(page) == _register_section(first.content.decode())
+    midt = entries["midt"]
+    response = client.post(
+        MIDT_PATH, form_data(version=0, **state_move(midt, "sor_only", state_date="2026-10-01"))
+    )
+    assert response.status_code == 400
+    assert f'name="reg{midt.pk}-state"' in response.content.decode()
