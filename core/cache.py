@@ -314,7 +314,8 @@ def kept_many[K, T](
     """`cached_many` whose found results are reused only while `still_holding(found)`
     (given all of them at once, so one check serves many) names them, as `kept` does
     for one; the others are built again with those not found, in one go (`build` may
-    leave out an item it finds nothing for: it is not in the result)."""
+    leave out an item it finds nothing for: it is not in the result). Not single flight
+    (`_once`): two askers of the same stale entries may both build them."""
     keys = {item: _key(namespace, p) for item, p in parts.items()}
     found = cache.get_many(list(keys.values()))
     result = {item: found[key] for item, key in keys.items() if key in found}
