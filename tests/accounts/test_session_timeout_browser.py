@@ -22,7 +22,7 @@ def test_the_warning_appears_and_staying_logged_in_works(live_server, page, sett
     page.wait_for_url(f"{live_server.url}/tilgaengelighed/")
 
     dialog = page.get_by_role("dialog", name="Du bliver snart logget ud")
-    assert not dialog.is_visible()
+    dialog.wait_for(state="hidden")
     dialog.wait_for(state="visible", timeout=5_000)
     dialog.get_by_role("button", name="Bliv logget ind").click()
     dialog.wait_for(state="hidden", timeout=3_000)

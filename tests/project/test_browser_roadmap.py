@@ -1,5 +1,7 @@
 """A person logs in through the real log-in page and reads the roadmap (Chromium via Playwright)."""
 
+import re
+
 import pytest
 
 from core.history import system_user_get
@@ -32,11 +34,11 @@ def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_pat
     page.goto(f"{live_server.url}/plan/")
     # Sent to the log-in page first.
     assert "/konto/log-ind/" in page.url
-    assert page.get_by_role("heading", name="Log ind").is_visible()
+    page.get_by_role("heading", name="Log ind").wait_for()
     page.get_by_label("Brugernavn").fill("laeser")
     page.get_by_label("Adgangskode").fill("forkert")
     page.locator("main").get_by_role("button", name="Log ind").click()
-    assert page.get_by_text("Brugernavn og adgangskode passer ikke sammen").is_visible()
+    page.get_by_text("Brugernavn og adgangskode passer ikke sammen").wait_for()
     assert page.get_by_label("Brugernavn").input_value() == "laeser"  # nothing typed lost
     page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
     page.locator("main").get_by_role("button", name="Log ind").click()
@@ -48,7 +50,7 @@ def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_pat
         "Interne parter – øvrig it i SUM-koncernen",
         "Eksterne parter",
     ]:
-        assert page.get_by_role("heading", level=2, name=track).is_visible()
+        page.get_by_role("heading", level=2, name=track).wait_for()
     medcom = page.locator(
         "article", has_text="Udfasning af SHAK til SOR-koder skal kunne understøttes"
     )
@@ -56,10 +58,10 @@ def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_pat
     assert "december 2023" in medcom_text
     assert 'Kilden: "medio december 2023"' in medcom_text
     # Milestones without a stated date say so; done-without-date says so.
-    assert page.get_by_text("dato ikke fastsat").first.is_visible()
-    assert page.get_by_text("nået, dato ukendt").first.is_visible()
+    page.get_by_text("dato ikke fastsat").first.wait_for()
+    page.get_by_text("nået, dato ukendt").first.wait_for()
     # The header shows the user and their party; the skip link goes to the content.
-    assert page.get_by_text("Lise Læser").is_visible()
+    page.get_by_text("Lise Læser").wait_for()
     assert page.locator(".sp-user-parties").inner_text().strip().endswith("Styregruppen")
     assert page.locator("a.skipnav").get_attribute("href") == "#main-content"
     page.screenshot(path=str(tmp_path / "roadmap.png"), full_page=True)
@@ -67,9 +69,9 @@ def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_pat
     # Filter by track.
     page.get_by_label("Spor").select_option(label="Eksterne parter")
     page.get_by_role("button", name="Vis").click()
-    assert "spor=external" in page.url
+    page.wait_for_url(re.compile(r"spor=external"))
     assert page.get_by_role("heading", level=2).count() == 1
 
     # The language switch is on every page.
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    page.locator('html[lang="en"]').wait_for(state="attached")

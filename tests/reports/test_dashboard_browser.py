@@ -2,6 +2,7 @@
 the timeline and the trend chart, and moves the point in time (Chromium)."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import formats, timezone
@@ -69,7 +70,7 @@ def test_steering_group_reads_dashboard_timeline_and_trend(
     assert page.get_by_role("heading", level=1).inner_text() == "Overblik"
     nav = page.get_by_role("navigation", name="Hovedmenu")
     assert nav.get_by_role("link").first.inner_text() == "Overblik"
-    assert page.locator(".sp-overall .sp-rag--large").is_visible()
+    page.locator(".sp-overall .sp-rag--large").wait_for()
     for heading in [
         "Samlet status",
         "Status pr. spor",
@@ -81,32 +82,32 @@ def test_steering_group_reads_dashboard_timeline_and_trend(
         "Behov for hjælp og risici",
         "KOMBIT: kommunernes tilslutning til SORUS",
     ]:
-        assert page.get_by_role("heading", name=heading).first.is_visible(), heading
+        page.get_by_role("heading", name=heading).first.wait_for()
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     # Filter by party: kept in the URL.
     page.get_by_label("Ansvarlig part", exact=True).select_option(label="Testpart i browseren")
     page.get_by_role("button", name="Vis").click()
-    assert "part=t-browser" in page.url
-    assert page.get_by_role("link", name="Skrider").first.is_visible()
+    page.wait_for_url(re.compile(r"part=t-browser"))
+    page.get_by_role("link", name="Skrider").first.wait_for()
 
     # The timeline, with its table alternative.
     nav.get_by_role("link", name="Tidslinje").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Tidslinje"
     gantt = page.locator("svg.sp-gantt")
-    assert gantt.is_visible()
+    gantt.wait_for()
     assert gantt.locator("polygon").count() >= 1
     page.get_by_text("Tidslinjen som tabel").click()
-    assert page.locator(".sp-table-alternative table").is_visible()
+    page.locator(".sp-table-alternative table").wait_for()
     page.screenshot(path=str(tmp_path / "timeline.png"), full_page=True)
 
     # The trend chart, for the milestone that slipped.
     page.goto(f"{live_server.url}/trend/?m=t-browser-ms&maaneder=12")
     assert page.get_by_role("heading", level=1).inner_text() == "Milepælstrendanalyse"
     mta = page.locator("svg.sp-mta")
-    assert mta.is_visible()
+    mta.wait_for()
     assert mta.locator("polyline").count() == 1
-    assert page.get_by_role("img", name="Milepælstrendanalyse (MTA)").is_visible()
+    page.get_by_role("img", name="Milepælstrendanalyse (MTA)").wait_for()
     page.screenshot(path=str(tmp_path / "trend.png"), full_page=True)
 
     # Move the point in time back, on the dashboard.
@@ -114,7 +115,7 @@ def test_steering_group_reads_dashboard_timeline_and_trend(
     moment = timezone.localtime(ago(100)).replace(hour=8, minute=0)
     page.get_by_label("Som den så ud den", exact=True).fill(moment.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Vis").click()
-    assert "som_den_var=" in page.url
+    page.wait_for_url(re.compile(r"som_den_var="))
     banner = page.locator(".sp-past-banner")
     expected = f"Som den så ud den {formats.date_format(moment, 'j. F Y')} kl. 08:00"
     assert expected in banner.inner_text()
@@ -123,13 +124,14 @@ def test_steering_group_reads_dashboard_timeline_and_trend(
     # The milestone that has slipped since still followed its baseline then.
     page.get_by_label("Ansvarlig part", exact=True).select_option(label="Testpart i browseren")
     page.get_by_role("button", name="Vis").click()
-    assert "som_den_var=" in page.url and "part=t-browser" in page.url
+    page.wait_for_url(re.compile(r"part=t-browser"))
+    assert "som_den_var=" in page.url
     row = page.locator("#h-parties + div tr", has_text="Testpart i browseren")
     assert "Grøn" in row.inner_text() and "Følger baseline" in row.inner_text()
     page.screenshot(path=str(tmp_path / "dashboard-past.png"), full_page=True)
     # Back to now: red, slipped.
     page.get_by_role("link", name="Vis status lige nu").click()
-    assert page.locator(".sp-past-banner").count() == 0
+    page.locator(".sp-past-banner").wait_for(state="detached")
     row = page.locator("#h-parties + div tr", has_text="Testpart i browseren")
     assert "Rød" in row.inner_text()
     assert moment < timezone.now() - datetime.timedelta(days=50)

@@ -39,22 +39,20 @@ def test_editor_previews_writes_and_publishes(live_server, page, report_media, t
         page.goto(f"{live_server.url}/statusrapporter/")
         page.get_by_role("link", name=report.period.strftime("%Y"), exact=False).first.click()
         assert "Statusrapport for" in page.get_by_role("heading", level=1).inner_text()
-        assert page.get_by_role("heading", name="1. Ledelsesresumé").is_visible()
-        assert page.get_by_role("heading", name="3.3 Skredet i perioden").is_visible()
+        page.get_by_role("heading", name="1. Ledelsesresumé").wait_for()
+        page.get_by_role("heading", name="3.3 Skredet i perioden").wait_for()
         page.get_by_role("textbox", name="Ledelsesresumé").fill(
             "Programmet er på sporet, bortset fra Region Midt."
         )
         page.get_by_role("button", name="Gem tekster").click()
-        assert page.get_by_text("Teksterne er gemt.").is_visible()
-        assert page.get_by_text(
-            "Programmet er på sporet, bortset fra Region Midt."
-        ).first.is_visible()
+        page.get_by_text("Teksterne er gemt.").wait_for()
+        page.get_by_text("Programmet er på sporet, bortset fra Region Midt.").first.wait_for()
         if os.environ.get("SORPLAN_KEEP_SCREENSHOTS"):
             page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
             print("screenshot", tmp_path / "preview.png")
         page.get_by_role("button", name="Publicér og send til styregruppen").click()
         page.wait_for_load_state()
-        assert page.get_by_text("Rapporten er publiceret").is_visible()
+        page.get_by_text("Rapporten er publiceret").wait_for()
     report = StatusReport.objects.get(pk=report.pk)
     assert report.is_published
     assert report.leader_summary == "Programmet er på sporet, bortset fra Region Midt."
