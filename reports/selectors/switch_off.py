@@ -297,10 +297,11 @@ def _plan_conditions(at, party, track, *, plan, cache_parts) -> list[Condition]:
     party_pk = party.pk if party else None
     if at is not None:
         return cached("switch-off-plan", (plan, at, party_pk, track), build, seconds=CACHE_SECONDS)
-    watermark = _history_id(stamp(models=(Milestone,))[0])
+    # Both from the plan's stamp already read (no query).
+    watermark = _history_id(_plan_part(plan, (Milestone,))[0])
     return kept(
         "switch-off-plan",
-        ("now", 1, stamp(models=CONDITION_MODELS), party_pk, track),
+        ("now", 1, _plan_part(plan, CONDITION_MODELS), party_pk, track),
         lambda: KeptConditions(build(), watermark),
         still_holds=lambda found: (
             found.watermark == watermark
@@ -308,6 +309,13 @@ def _plan_conditions(at, party, track, *, plan, cache_parts) -> list[Condition]:
         ),
         seconds=CACHE_SECONDS,
     ).conditions
+
+
+def _plan_part(plan: tuple, models) -> tuple:
+    """The stamp of `models` (of `snapshot.PLAN_MODELS`) taken from the plan's stamp
+    (`snapshot.plan_version`: two values per model, in order): no query."""
+    index = {model: i for i, model in enumerate(snapshot.PLAN_MODELS)}
+    return tuple(v for model in models for v in plan[2 * index[model] : 2 * index[model] + 2])
 
 
 def _history_id(value: str) -> int:
