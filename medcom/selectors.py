@@ -12,18 +12,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from core.cache import stamp
+from core.history import as_of_queryset
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from parties.models import Membership, Party
 from register.models import Entry
 from register.selectors import (
     Burndown,
     BurndownPoint,
-    _as_of,
     _end_of_day,
     month_end,
     next_month_end,
@@ -404,7 +404,7 @@ class GateStatus:
 
 def rows_at(at: datetime.datetime | None) -> list[dict]:
     return list(
-        _as_of(Certification, at).values(
+        as_of_queryset(Certification, at).values(
             "id", "entry_id", "message_type_id", "direction", "state", "in_production_on"
         )
     )
@@ -415,11 +415,23 @@ def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
     sends or receives it (as it stood at `at`). Not tracked while no message type or
     row is registered. What is left is named by message type (no supplier's rows, so
     every member may read it), the most rows first."""
-    rows = rows_at(at)
-    types = {t.pk: t for t in _as_of(MessageType, at)}
-    if not rows or not types:
-        return GateStatus(tracked=False, total=len(rows), not_ready=0, types=len(types), left=[])
-    waiting = Counter(r["message_type_id"] for r in rows if r["state"] != CertState.IN_PRODUCTION)
+    # Counted by one aggregate over the rows as they stood (not 4,000 rows read to count).
+    counted = (
+        as_of_queryset(Certification, at)
+        .values("message_type_id")
+        .annotate(n=Count("id"), waiting=Count("id", filter=~Q(state=CertState.IN_PRODUCTION)))
+        .order_by()
+    )
+    total = 0
+    waiting: Counter = Counter()
+    for row in counted:
+        total += row["n"]
+        if row["waiting"]:
+            waiting[row["message_type_id"]] = row["waiting"]
+    # By the message type's own id (a history row's `pk` is its history id).
+    types = {t.id: t for t in as_of_queryset(MessageType, at).only("id", "code", "key")}
+    if not total or not types:
+        return GateStatus(tracked=False, total=total, not_ready=0, types=len(types), left=[])
     left = []
     for type_id, n in sorted(
         waiting.items(), key=lambda item: (-item[1], getattr(types.get(item[0]), "code", ""))
@@ -436,7 +448,7 @@ def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
         )
     return GateStatus(
         tracked=True,
-        total=len(rows),
+        total=total,
         not_ready=sum(waiting.values()),
         types=len(types),
         left=left,

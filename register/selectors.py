@@ -6,16 +6,17 @@ steps as they stood then, from history; "today" is that moment's day.
 """
 
 import calendar
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from core.cache import cached
-from core.history import as_of_queryset, has_validity
+from core.history import as_of_queryset
 from milestones.models import Activity, Milestone, period_end
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from milestones.selectors.materialised import RAG_FIELDS, rating_from
@@ -124,43 +125,9 @@ STEP_ROW_FIELDS = (
 )
 
 
-def _as_of(model, at: datetime.datetime | None, *, distinct_on: bool | None = None):
-    """Rows of `model` as they stood at `at` (None: the live table): per object its
-    latest history row at or before `at`, dropped if that row is a deletion.
-
-    "Latest" is by date, then by history id: rows written in one instant (a frozen
-    clock in tests, a bulk import) share a date, and a rule on the date alone would
-    keep every one of them (simple-history's `as_of` does, counting an object twice).
-    PostgreSQL picks the row with DISTINCT ON over the (id, history_date, history_id)
-    index; elsewhere (or with `distinct_on=False`) a portable NOT EXISTS does.
-    """
-    if at is None:
-        return model.objects.order_by()
-    history = model.history
-    if distinct_on is None and has_validity(history.model):
-        # The history keeps each row's end (register migration 0004): the one range that
-        # holds the moment (`core.history.as_of_queryset`), the same rows.
-        return as_of_queryset(model, at)
-    if distinct_on is None:
-        distinct_on = connection.vendor == "postgresql"
-    upto = history.filter(history_date__lte=at)
-    if distinct_on:
-        latest = (
-            upto.order_by("-id", "-history_date", "-history_id").distinct("id").values("history_id")
-        )
-        rows = history.filter(history_id__in=latest)
-    else:
-        later = upto.filter(id=OuterRef("id")).filter(
-            Q(history_date__gt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
-        )
-        rows = upto.filter(~Exists(later))
-    return rows.exclude(history_type="-").order_by()
-
-
 def entry_rows(at: datetime.datetime | None, *, owner_ids=None, track: str | None = None):
     """Entries as plain dicts as they stood at `at`, for the owners and track given."""
-    rows = list(_as_of(Entry, at).values(*ENTRY_ROW_FIELDS))
+    rows = list(as_of_queryset(Entry, at).values(*ENTRY_ROW_FIELDS))
     if owner_ids is not None:
         rows = [r for r in rows if r["owner_id"] in owner_ids]
     if track:
@@ -213,28 +180,119 @@ class StepRow:
     baseline_period_end = Step.baseline_period_end
 
 
-def step_rows(at: datetime.datetime | None, *, entry_ids) -> dict[int, dict[str, StepRow]]:
-    """The "in production" steps as they stood, as plain rows the RAG rule reads, by entry."""
-    by_entry: dict[int, dict[str, StepRow]] = defaultdict(dict)
-    rows = _as_of(Step, at).filter(kind=Step.Kind.IN_PRODUCTION).values_list(*STEP_ROW_FIELDS)
-    for row in rows:
-        if row[0] in entry_ids:
-            by_entry[row[0]][row[1]] = StepRow(*row)
-    return by_entry
+# The "in production" step's columns its rating and the burn-down's lines read.
+_STEP_DATES = STEP_ROW_FIELDS[2:]
 
 
 @dataclass
-class Current:
-    """The entries and their "in production" steps as they stood, read once for the
-    readiness figures and the burn-down together."""
+class Standing:
+    """The register as it stood at `at` (None: now) for a party and track filter, read
+    by SQL over the entries' and steps' rows as they stood (`core.history.as_of_queryset`:
+    one range index scan each where the history keeps each row's end): the entries'
+    counts by owner, kind, category and state (one aggregate) and the entries that
+    depend on SHAK with their "in production" step (one join, plain tuples; the entries
+    not mapped among them). The readiness figures and the burn-down's lines are made of
+    it; the few entries a page names are read whole by their ids."""
 
-    rows: list[dict]
-    steps: dict[int, dict[str, StepRow]]
+    entries: QuerySet  # the entries as they stood, filtered: the few rows a page names
+    counts: dict[str, dict]  # by owner_id, kind, category and state: value -> Counter
+    depending: list[tuple]  # (entry id, name, StepRow | None)
+    unanswered: list[int]  # the oldest ten not mapped (by when they were created)
 
 
-def current_rows(at: datetime.datetime | None, *, owner_ids=None, track=None) -> Current:
-    rows = entry_rows(at, owner_ids=owner_ids, track=track)
-    return Current(rows, step_rows(at, entry_ids={r["id"] for r in rows}))
+_COUNTED = ("owner_id", "kind", "category", "state")
+
+
+def _counts(entries: QuerySet) -> dict[str, dict]:
+    """The entries' counts by each of `_COUNTED` (value -> total, depending, not mapped,
+    done), by one aggregate (PostgreSQL's GROUPING SETS: some 180 rows of 5,000 entries,
+    not one per combination)."""
+    counts: dict[str, dict] = {name: defaultdict(Counter) for name in _COUNTED}
+    if connection.vendor != "postgresql":
+        for values in entries.values_list(*_COUNTED).order_by():
+            state = values[-1]
+            for name, value in zip(_COUNTED, values, strict=True):
+                c = counts[name][value]
+                c["total"] += 1
+                c["depending"] += state in DEPENDING_STATES
+                c["not_mapped"] += state == ShakState.NOT_MAPPED
+                c["done"] += state not in DEPENDING_STATES
+        return counts
+    sql, params = entries.values(*_COUNTED).query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in _COUNTED)
+    depending = ", ".join(["%s"] * len(DEPENDING_STATES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT GROUPING({names}), {names}, COUNT(*), "
+            f"COUNT(*) FILTER (WHERE {quote('state')} IN ({depending})), "
+            f"COUNT(*) FILTER (WHERE {quote('state')} = %s) "
+            f"FROM ({sql}) AS e GROUP BY GROUPING SETS ({names})",
+            (*DEPENDING_STATES, ShakState.NOT_MAPPED, *params),
+        )
+        found = cursor.fetchall()
+    # GROUPING(...) sets the bit of each column a row is not grouped by (the first the
+    # highest): each row is one of the four groupings.
+    width = len(_COUNTED)
+    for grouping, *values, total, depending, not_mapped in found:
+        for i, name in enumerate(_COUNTED):
+            if not grouping & (1 << (width - 1 - i)):
+                counts[name][values[i]].update(
+                    total=total, depending=depending, not_mapped=not_mapped, done=total - depending
+                )
+    return counts
+
+
+def standing_at(at: datetime.datetime | None, *, owner_ids=None, track=None) -> Standing:
+    """The register as it stood at `at` (see `Standing`): two queries, and the tracks'
+    (`entry_tracks`) with a track."""
+    entries = as_of_queryset(Entry, at)
+    if owner_ids is not None:
+        entries = entries.filter(owner_id__in=list(owner_ids))
+    if track:
+        entries = entries.filter(id__in=list(_on_track(track)))
+    counts = _counts(entries)
+    steps = as_of_queryset(Step, at).filter(kind=Step.Kind.IN_PRODUCTION)
+    entry_sql, entry_params = (
+        entries.filter(state__in=DEPENDING_STATES)
+        .values("id", "name", "state", "created_at")
+        .query.sql_with_params()
+    )
+    step_sql, step_params = steps.values("entry_id", *_STEP_DATES).query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"e.{quote(name)}" for name in ("id", "name", "state", "created_at"))
+    dates = ", ".join(f"s.{quote(name)}" for name in _STEP_DATES)
+    sql = (
+        f"SELECT {columns}, s.{quote('entry_id')}, {dates} "
+        f"FROM ({entry_sql}) AS e LEFT JOIN ({step_sql}) AS s "
+        f"ON s.{quote('entry_id')} = e.{quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*entry_params, *step_params))
+        found = cursor.fetchall()
+    # Steps with the same dates are one StepRow (5,000 steps have some 1,700 sets of dates
+    # at the large scale): rated once, their period ends worked out once.
+    rows: dict[tuple, StepRow] = {}
+    depending, unanswered = [], []
+    kind = Step.Kind.IN_PRODUCTION
+    convert = connection.vendor != "postgresql"  # SQLite gives dates as text
+    for pk, name, state, created_at, has_step, *values in found:
+        if state == ShakState.NOT_MAPPED:
+            unanswered.append((_as_datetime(created_at) if convert else created_at, pk))
+        step = None
+        if has_step is not None:
+            if convert:
+                values = [
+                    _as_date(v) if n.endswith("_date") else v
+                    for n, v in zip(_STEP_DATES, values, strict=True)
+                ]
+            key = tuple(values)
+            step = rows.get(key)
+            if step is None:
+                step = rows[key] = StepRow(pk, kind, *values)
+        depending.append((pk, name, step))
+    unanswered.sort()
+    return Standing(entries, counts, depending, [pk for _created, pk in unanswered[:10]])
 
 
 def owner_ids_for(party: Party | None) -> set[int] | None:
@@ -286,20 +344,6 @@ class Readiness:
     oldest_unanswered: list[dict] = field(default_factory=list)
 
 
-def _count_rows(rows, key, labels, *, order=None) -> list[CountRow]:
-    grouped: dict = defaultdict(Counter)
-    for r in rows:
-        c = grouped[r[key]]
-        c["total"] += 1
-        if r["state"] in DEPENDING_STATES:
-            c["depending"] += 1
-        if r["state"] == ShakState.NOT_MAPPED:
-            c["not_mapped"] += 1
-        if r["state"] not in DEPENDING_STATES:
-            c["done"] += 1
-    return _count_rows_of(grouped, labels, order=order)
-
-
 def _count_rows_of(grouped: dict, labels, *, order=None) -> list[CountRow]:
     out = [
         CountRow(
@@ -325,81 +369,90 @@ def readiness(
     owner_ids: set[int] | None = None,
     track: str | None = None,
     problem_limit: int = 25,
-    current: "Current | None" = None,
+    standing: "Standing | None" = None,
     materialised: bool | None = None,
 ) -> Readiness:
     """ "Kan SHAK slukkes?": the register's figures as they stood at `at`. Now, while
     every entry's readiness is rated today (`readiness_current`), counted by SQL
     aggregates over the entries and their materialised readiness; otherwise (a past
-    moment, a rating not of today) from the rows as they stood, rated by the rule."""
+    moment, a rating not of today) by SQL over the entries and steps as they stood
+    (`standing_at`), each distinct set of a step's dates rated by the rule once."""
     today = timezone.localdate(at) if at else timezone.localdate()
-    if current is None and at is None:
+    if standing is None and at is None:
         if materialised is None:
             materialised = readiness_current(today)
         if materialised:
             return _readiness_materialised(
                 today, owner_ids=owner_ids, track=track, problem_limit=problem_limit
             )
-    current = current or current_rows(at, owner_ids=owner_ids, track=track)
-    rows = current.rows
-    states = Counter(r["state"] for r in rows)
-    parties = dict(Party.objects.values_list("pk", "name"))
-    party_keys = dict(Party.objects.values_list("pk", "key"))
-    by_owner = _count_rows(rows, "owner_id", parties)
+    standing = standing or standing_at(at, owner_ids=owner_ids, track=track)
+    return _readiness_of(standing, today, problem_limit=problem_limit)
+
+
+def _readiness_of(standing: Standing, today: datetime.date, *, problem_limit: int) -> Readiness:
+    names, keys = {}, {}
+    for pk, name, key in Party.objects.values_list("pk", "name", "key"):
+        names[pk], keys[pk] = name, key
+    grouped = standing.counts
+    states = Counter({state: c["total"] for state, c in grouped["state"].items()})
+    by_owner = _count_rows_of(grouped["owner_id"], names)
     for row in by_owner:
-        row.key = party_keys.get(int(row.key), "")
-    steps = current.steps
+        row.key = keys.get(int(row.key), "")
+    # (no plan, name, id, step, rating) of each entry without an "in production" date or
+    # with a red one; a step's rating reads its dates alone (and today): rated once a set.
+    rated: dict[int, MilestoneRag] = {}
     problems = []
-    # A step's rating reads its dates alone (and today): steps with the same dates share
-    # it (5,000 steps have some 1,700 sets of dates at the large scale).
-    rated: dict[tuple, MilestoneRag] = {}
-    for r in rows:
-        if r["state"] not in DEPENDING_STATES:
-            continue
-        step = steps.get(r["id"], {}).get(Step.Kind.IN_PRODUCTION)
+    for pk, name, step in standing.depending:
         if step is None or (step.forecast_date is None and step.actual_date is None):
-            problems.append(ProductionProblem(r, parties.get(r["owner_id"], ""), step, None))
+            problems.append((True, name, pk, step, None))
             continue
-        dates = (
-            step.baseline_date,
-            step.baseline_precision,
-            step.forecast_date,
-            step.forecast_precision,
-            step.actual_date,
-            step.actual_precision,
-            step.actual_date_unknown,
-            step.rag_override,
-        )
-        rag = rated.get(dates)
+        rag = rated.get(id(step))
         if rag is None:
-            rag = rated[dates] = step_rag(step, today=today)
+            rag = rated[id(step)] = step_rag(step, today=today)
         if rag.rag == Rag.RED:
-            problems.append(ProductionProblem(r, parties.get(r["owner_id"], ""), step, rag))
+            problems.append((False, name, pk, step, rag))
     # Red ones first (they have a plan that is late), then the missing, by name.
-    problems.sort(key=lambda p: (p.rag is None, p.entry["name"]))
-    unanswered = sorted(
-        (r for r in rows if r["state"] == ShakState.NOT_MAPPED), key=lambda r: r["created_at"]
-    )
-    for r in unanswered:
-        r["owner_name"] = parties.get(r["owner_id"], "")
+    problems.sort(key=lambda p: p[:3])
+    listed = problems[:problem_limit]
+    # The entries named, whole (one query by their ids); those not mapped with their
+    # owner's name, as the oldest unanswered show them.
+    entries = {
+        r["id"]: r
+        for r in standing.entries.filter(
+            id__in=[*(p[2] for p in listed), *standing.unanswered]
+        ).values(*ENTRY_ROW_FIELDS)
+    }
+    for r in entries.values():
+        if r["state"] == ShakState.NOT_MAPPED:
+            r["owner_name"] = names.get(r["owner_id"], "")
+    unanswered = [entries[pk] for pk in standing.unanswered]
+    depending = sum(n for state, n in states.items() if state in DEPENDING_STATES)
+    total = sum(states.values())
     return Readiness(
         today=today,
-        total=len(rows),
+        total=total,
         by_state=[(value, str(label), states.get(value, 0)) for value, label in ShakState.choices],
         by_owner=by_owner,
-        by_kind=_count_rows(
-            rows,
-            "kind",
+        by_kind=_count_rows_of(
+            grouped["kind"],
             dict(Entry.Kind.choices),
             order={k: i for i, k in enumerate(Entry.Kind.values)},
         ),
-        by_category=_count_rows(rows, "category", dict(Entry.Category.choices)),
-        depending=sum(states.get(s, 0) for s in DEPENDING_STATES),
+        by_category=_count_rows_of(grouped["category"], dict(Entry.Category.choices)),
+        depending=depending,
         not_mapped=states.get(ShakState.NOT_MAPPED, 0),
-        done=len(rows) - sum(states.get(s, 0) for s in DEPENDING_STATES),
-        production_problems=problems[:problem_limit],
+        done=total - depending,
+        production_problems=[
+            ProductionProblem(
+                entries[pk],
+                names.get(entries[pk]["owner_id"], ""),
+                dataclasses.replace(step, entry_id=pk) if step is not None else None,
+                rag,
+            )
+            for _missing, _name, pk, step, rag in listed
+        ],
         production_problem_count=len(problems),
-        oldest_unanswered=unanswered[:10],
+        oldest_unanswered=unanswered,
     )
 
 
@@ -436,6 +489,13 @@ def _as_date(value) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _as_datetime(value) -> datetime.datetime:
+    """A moment read by raw SQL (SQLite gives text, in UTC)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+
+
 def _live_rows(*, owner_ids=None, track=None):
     """The materialised readiness of the live entries of the owners and track given."""
     from .models import EntryReadiness
@@ -456,7 +516,7 @@ _PROBLEM_Q = Q(depends_on_shak=True) & (Q(has_plan=False) | Q(rag=Rag.RED))
 
 
 def _grouped(rows, key: str) -> dict:
-    """Counts by `key` as `_count_rows` makes them, by one aggregate."""
+    """Counts by `key` as `_readiness_of` makes them, by one aggregate."""
     found = (
         rows.values(key)
         .annotate(
@@ -668,7 +728,7 @@ def burndown(
     at: datetime.datetime | None = None,
     owner_ids: set[int] | None = None,
     track: str | None = None,
-    current: Current | None = None,
+    standing: Standing | None = None,
     materialised: bool | None = None,
 ) -> Burndown:
     """Entries still depending on SHAK at each month end, from history; then the
@@ -677,7 +737,7 @@ def burndown(
 
     The past months' points are cached (`_past_months`); this month's events are read
     each time. The lines read the materialised readiness now while it is of today, the
-    steps as they stood otherwise."""
+    steps as they stood otherwise (`standing_at`)."""
     today = timezone.localdate(at) if at else timezone.localdate()
     switch_off = switch_off_date(at)
     allowed = _on_track(track) if track else None
@@ -700,9 +760,9 @@ def burndown(
         walk.take(events, 0, _end_of_day(today) if at is None else at)
         points.append(BurndownPoint(today, actual=len(walk.counted)))
     # Forecast and baseline from now to the switch-off: (end, how many) pairs.
-    if current is None and at is None:
+    if standing is None and at is None:
         materialised = readiness_current(today) if materialised is None else materialised
-    if current is None and at is None and materialised:
+    if standing is None and at is None and materialised:
         depending = _live_rows(owner_ids=owner_ids).filter(depends_on_shak=True)
         if allowed is not None:
             depending = depending.filter(entry_id__in=allowed)
@@ -713,16 +773,16 @@ def burndown(
             baseline[baseline_end] += n
         forecast_ends, baseline_ends = list(forecast.items()), list(baseline.items())
     else:
-        current = current or current_rows(at, owner_ids=owner_ids, track=track)
-        steps = current.steps
+        standing = standing or standing_at(at, owner_ids=owner_ids, track=track)
+        # Entries whose steps have the same dates share one StepRow: its ends worked out once.
+        shared = Counter(id(step) for _pk, _name, step in standing.depending)
+        steps = {id(step): step for _pk, _name, step in standing.depending}
         forecast, baseline = Counter(), Counter()
-        for r in current.rows:
-            if r["state"] not in DEPENDING_STATES:
-                continue
-            step = steps.get(r["id"], {}).get(Step.Kind.IN_PRODUCTION)
+        for key, n in shared.items():
+            step = steps[key]
             done = step.actual_period_end if step else None
-            forecast[done or (step.forecast_period_end if step else None)] += 1
-            baseline[step.baseline_period_end if step else None] += 1
+            forecast[done or (step.forecast_period_end if step else None)] += n
+            baseline[step.baseline_period_end if step else None] += n
         forecast_ends, baseline_ends = list(forecast.items()), list(baseline.items())
 
     def left(ends, cut) -> int:

@@ -10,13 +10,15 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.cache import cached, stamp
+from core.cache import cached, kept, stamp
+from core.history import as_of_queryset, changed_since
 from medcom import selectors as medcom_selectors
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, Milestone, MunicipalityRollout
@@ -105,11 +107,16 @@ def _regions_condition(at, party, track) -> Condition:
         )
     }
     open_by_region: dict[int, int] = {pk: 0 for pk in region_ids}
-    for row in snapshot.rows(
-        Milestone, at, ("activity_id", "status"), activity_id__in=list(activities)
+    # The open milestones per activity as they stood, by one aggregate.
+    for activity_id, n in (
+        as_of_queryset(Milestone, at)
+        .filter(activity_id__in=list(activities))
+        .exclude(status__in=(Milestone.Status.DONE, Milestone.Status.CANCELLED))
+        .values_list("activity_id")
+        .annotate(n=Count("*"))
+        .order_by()
     ):
-        if row["status"] not in (Milestone.Status.DONE, Milestone.Status.CANCELLED):
-            open_by_region[activities[row["activity_id"]]] += 1
+        open_by_region[activities[activity_id]] += n
     names = dict(Party.objects.filter(pk__in=region_ids).values_list("pk", "name"))
     keys = dict(Party.objects.filter(pk__in=region_ids).values_list("pk", "key"))
     not_ready = sorted((names[pk], pk) for pk, n in open_by_region.items() if n)
@@ -220,18 +227,22 @@ def _register_figures(at, today, party, track, with_burndown, *, plan, part):
     mark = register_selectors.readiness_mark(today) if at is None and not track else None
 
     def build():
-        current = (
+        standing = (
             None
             if mark is not None
-            else register_selectors.current_rows(at, owner_ids=owner_ids, track=track)
+            else register_selectors.standing_at(at, owner_ids=owner_ids, track=track)
         )
         materialised = mark is not None
         readiness = register_selectors.readiness(
-            at=at, owner_ids=owner_ids, track=track, current=current, materialised=materialised
+            at=at, owner_ids=owner_ids, track=track, standing=standing, materialised=materialised
         )
         burndown = (
             register_selectors.burndown(
-                at=at, owner_ids=owner_ids, track=track, current=current, materialised=materialised
+                at=at,
+                owner_ids=owner_ids,
+                track=track,
+                standing=standing,
+                materialised=materialised,
             )
             if with_burndown
             else None
@@ -256,17 +267,60 @@ def _register_figures(at, today, party, track, with_burndown, *, plan, part):
     )
 
 
-def _plan_conditions(at, party, track, *, plan, part) -> list[Condition]:
-    """The regions' and the municipalities' conditions, cached under the stamp of the
-    plan without the register (`snapshot.plan_version`): a register edit leaves them."""
-    return part(
+# What the regions' and the municipalities' conditions read: of the milestones only
+# their status and activity (`_regions_condition`), so a forecast moved leaves them.
+CONDITION_MODELS = (Party, Activity, MunicipalityRollout)
+CONDITION_MILESTONE_FIELDS = ("status", "activity_id")
+
+
+@dataclass
+class KeptConditions:
+    """The plan's conditions now, and the newest milestone history they were built at."""
+
+    conditions: list[Condition]
+    watermark: int
+
+
+def _plan_conditions(at, party, track, *, plan, cache_parts) -> list[Condition]:
+    """The regions' and the municipalities' conditions. At a past moment cached under the
+    stamp of the plan then (`snapshot.plan_version`): later edits leave them. Now, under
+    the stamp of the parties, activities and the roll-out, and kept across the milestone
+    edits that change no milestone's status or activity, nor add or delete one (a
+    forecast moved: `core.history.changed_since`, two small queries); a register edit
+    leaves them either way."""
+
+    def build():
+        return [_regions_condition(at, party, track), _municipalities_condition(at, party, track)]
+
+    if not cache_parts:
+        return build()
+    party_pk = party.pk if party else None
+    if at is not None:
+        return cached("switch-off-plan", (plan, at, party_pk, track), build, seconds=CACHE_SECONDS)
+    # Both from the plan's stamp already read (no query).
+    watermark = _history_id(_plan_part(plan, (Milestone,))[0])
+    return kept(
         "switch-off-plan",
-        (plan, at, party.pk if party else None, track),
-        lambda: [
-            _regions_condition(at, party, track),
-            _municipalities_condition(at, party, track),
-        ],
-    )
+        ("now", 1, _plan_part(plan, CONDITION_MODELS), party_pk, track),
+        lambda: KeptConditions(build(), watermark),
+        still_holds=lambda found: (
+            found.watermark == watermark
+            or not changed_since(Milestone, found.watermark, CONDITION_MILESTONE_FIELDS)
+        ),
+        seconds=CACHE_SECONDS,
+    ).conditions
+
+
+def _plan_part(plan: tuple, models) -> tuple:
+    """The stamp of `models` (of `snapshot.PLAN_MODELS`) taken from the plan's stamp
+    (`snapshot.plan_version`: two values per model, in order): no query."""
+    index = {model: i for i, model in enumerate(snapshot.PLAN_MODELS)}
+    return tuple(v for model in models for v in plan[2 * index[model] : 2 * index[model] + 2])
+
+
+def _history_id(value: str) -> int:
+    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
 
 
 def _answer(readiness, conditions) -> tuple[str, str]:
@@ -338,7 +392,9 @@ def switch_off(
     if at is not None and at >= timezone.now():
         at = None
     today = timezone.localdate(at) if at else timezone.localdate()
-    plan = snapshot.plan_version(at)
+    # The parts' keys (and what the result says it was read under) only when cached: the
+    # monthly report's figures read the plan's stamp at a moment for nothing otherwise.
+    plan = snapshot.plan_version(at) if cache_parts else ()
 
     def part(namespace, parts, build):
         return cached(namespace, parts, build, seconds=CACHE_SECONDS) if cache_parts else build()
@@ -379,7 +435,7 @@ def switch_off(
     ]
     conditions = [
         *register_conditions,
-        *_plan_conditions(at, party, track, plan=plan, part=part),
+        *_plan_conditions(at, party, track, plan=plan, cache_parts=cache_parts),
         # What MedCom's gate reads (its page's stamp also watches the register).
         part(
             "switch-off-medcom",

@@ -12,6 +12,7 @@ from core.cache import cached, stamp
 from medcom.models import Certification, MessageType
 from milestones.models import Activity
 from parties.models import Party
+from register import selectors as register_selectors
 
 from ..selectors import snapshot
 from ..selectors import switch_off as gate
@@ -25,8 +26,8 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
     """The section's gate (no burn-down) and the digest of what it says, cached under
     the steering group's stamp as its page is (the dashboard's figures are cached
     without the register, so after a register edit only this is built, mostly from
-    its own cached parts: `gate.switch_off`). `version`: `snapshot.data_version(at)`
-    when the caller has read it.
+    its own cached parts: `gate.switch_off`; after a forecast moved too, the plan's
+    conditions kept). `version`: `snapshot.data_version(at)` when the caller has read it.
 
     A past moment is keyed by the data as it stood (the steering group's stamp and
     MedCom's at the moment) and its day, not by the minute asked for: every moment of a
@@ -53,17 +54,39 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
     )
 
 
-def summary_digest(*, as_of, party_key: str | None, track: str | None) -> tuple[str, tuple]:
-    """The digest of the section for the dashboard's filters, and the plan's stamp
-    (`reports.views.dashboard` keys its cached HTML by both instead of the register's
-    stamp), from one read of the steering group's stamp."""
+def summary_stamp(*, as_of, party_key: str | None, track: str | None) -> tuple:
+    """What the section's figures are read from, for the dashboard's filters: the
+    dashboard keys its cached HTML by it instead of the register's stamp. No figure is
+    computed for it: the plan's stamp (taken from the steering group's, read once), the
+    register's part (now, while the materialised readiness is of today and no track is
+    chosen, its stamp, `register.selectors.readiness_mark`, which an edit that changes
+    no figure, a description, leaves; else the register's own history stamp) and
+    MedCom's.
+
+    The readiness's stamp is a query of its own: it is read only when the register's
+    history moved (cached under the steering group's stamp and the day), so a warm
+    dashboard reads no more than its one stamp query."""
     point = point_in_time(as_of)
-    party = Party.objects.filter(key=party_key).first() if party_key else None
+    version = snapshot.data_version(point.at)
     if track and track not in Activity.Track.values:
         track = None
-    version = snapshot.data_version(point.at)
-    digest = summary(at=point.at, today=point.today, party=party, track=track, version=version)
-    return digest[1], snapshot.plan_version_of(version)
+    medcom = stamp(models=(Certification, MessageType), at=point.at)
+
+    def register_part():
+        mark = (
+            register_selectors.readiness_mark(point.today)
+            if point.at is None and not track
+            else None
+        )
+        return ("readiness", mark) if mark is not None else ("register", version)
+
+    register = cached(
+        "switch-off",
+        ("section-stamp", 1, version, point.today, point.at is None, track or None),
+        register_part,
+        seconds=CACHE_SECONDS,
+    )
+    return (snapshot.plan_version_of(version), register, medcom, party_key or None, track or None)
 
 
 def _board_summary(board):

@@ -279,13 +279,13 @@ def dashboard(request):
 
     def version(at):
         # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp
-        # and what the section says, so a register edit that changes none of its
-        # figures leaves the page's HTML (reports.templatetags.switch_off).
+        # and the stamps of what the section reads (no figure computed for the key), so a
+        # register edit that changes none of its figures leaves the page's HTML
+        # (reports.templatetags.switch_off).
         _form, chosen = _filters(request)
-        digest, plan = switch_off_tags.summary_digest(
+        return switch_off_tags.summary_stamp(
             as_of=chosen["as_of"], party_key=chosen["party"], track=chosen["track"]
         )
-        return (plan, digest)
 
     return _page(
         request,
