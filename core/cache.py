@@ -149,6 +149,20 @@ def _quiet_sql(model) -> str:
     return f"NOT COALESCE({matches}, FALSE)"
 
 
+def history_newest_sql(model, where: str = "") -> str:
+    """A subquery for the newest history row's id of `model` among those `where` picks (a
+    condition on its history table, e.g. "activity_id = %(activity)s"), its quiet rows
+    left out as `stamp` leaves them: for a stamp of one record's rows rather than a
+    whole model's (an activity's page, `milestones.selectors.activity_page_stamp`)."""
+    table = connection.ops.quote_name(model.history.model._meta.db_table)
+    conditions = [c for c in (where, _quiet_sql(model)) if c]
+    return (
+        f"(SELECT MAX(history_id) FROM {table}"
+        + (" WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else "")
+        + ")"
+    )
+
+
 def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) -> str:
     quote = connection.ops.quote_name
     parts = []
