@@ -3,7 +3,7 @@ cached under: their data-version stamps (`core.cache.stamp`, one query each)."""
 
 from django.db import connection
 
-from core.cache import history_newest_sql
+from core.cache import history_newest_sql, stamp_sql_read
 from core.cache import stamp as data_stamp
 from parties.models import Party
 
@@ -52,20 +52,20 @@ def _activity_page_sql() -> str:
     parts = [
         f"(SELECT COUNT(*) FROM {quote(Activity._meta.db_table)})",
         "(SELECT COUNT(*) FROM ms)",
-        history_newest_sql(Activity, "id = %(activity)s"),
+        history_newest_sql(Activity, "id = $1"),
         history_newest_sql(Milestone, "id IN (SELECT id FROM shown)"),
         history_newest_sql(Dependency, "successor_id IN (SELECT id FROM ms)"),
         history_newest_sql(MilestoneStatus, "milestone_id IN (SELECT id FROM ms)"),
-        history_newest_sql(ActivityPlanVersion, "activity_id = %(activity)s"),
-        history_newest_sql(ActivityParticipant, "activity_id = %(activity)s"),
-        history_newest_sql(ProgressUpdate, "activity_id = %(activity)s"),
+        history_newest_sql(ActivityPlanVersion, "activity_id = $1"),
+        history_newest_sql(ActivityParticipant, "activity_id = $1"),
+        history_newest_sql(ProgressUpdate, "activity_id = $1"),
         history_newest_sql(Baseline),
         history_newest_sql(Party),
         history_newest_sql(Goal),
         f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})",
     ]
     _ACTIVITY_PAGE_SQL.append(
-        f"WITH ms AS (SELECT id FROM {milestones} WHERE activity_id = %(activity)s), "
+        f"WITH ms AS (SELECT id FROM {milestones} WHERE activity_id = $1), "
         "shown AS (SELECT id FROM ms UNION "
         f"SELECT predecessor_id FROM {dependencies} WHERE successor_id IN (SELECT id FROM ms)) "
         "SELECT " + ", ".join(parts)
@@ -80,7 +80,5 @@ def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
     updates), its milestones' predecessors' (their keys and titles are shown), the
     number of its milestones (one moved away), and the few records every page names
     (baselines and their entries, parties, goals). An edit of another activity leaves it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_activity_page_sql(), {"activity": activity_id})
-        found = tuple(str(value) for value in cursor.fetchone())
+    found = stamp_sql_read(_activity_page_sql(), activity_id)
     return int(found[0]) > ROADMAP_ALL, found[1:]
