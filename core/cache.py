@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache as _DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient as _DjangoRedisClient
 from django.db import connection
 from django.db.models import Model
 from django.template.loader import render_to_string
@@ -145,6 +147,38 @@ def _quiet_sql(model) -> str:
         for field, value in quiet.items()
     )
     return f"NOT COALESCE({matches}, FALSE)"
+
+
+def history_newest_sql(model, where: str = "") -> str:
+    """A subquery for the newest history row's id of `model` among those `where` picks (a
+    condition on its history table, e.g. "activity_id = $1"), its quiet rows left out as
+    `stamp` leaves them: for a stamp of one record's rows rather than a whole model's
+    (an activity's page, `milestones.selectors.activity_page_stamp`), run by
+    `stamp_sql_read`."""
+    table = connection.ops.quote_name(model.history.model._meta.db_table)
+    conditions = [c for c in (where, _quiet_sql(model)) if c]
+    # With a condition, `history_id + 0`: for MAX(history_id) the planner would walk the
+    # whole history backwards by its key, filtering for the few rows (15 ms for one
+    # activity's progress updates), instead of reading those few by their index.
+    newest = "MAX(history_id + 0)" if where else "MAX(history_id)"
+    return (
+        f"(SELECT {newest} FROM {table}"
+        + (" WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else "")
+        + ")"
+    )
+
+
+def stamp_sql_read(sql: str, value) -> tuple:
+    """The values of a stamp query of one parameter (`$1`, as many times as it is used;
+    parts from `history_newest_sql`), as text like `stamp`'s: prepared once per kept
+    connection, as `stamp`'s are (planning its subqueries costs more than running them)."""
+    with connection.cursor() as cursor:
+        name = _prepared(cursor, sql)
+        if name:
+            cursor.execute(f"EXECUTE {name}(%s)", [value])
+        else:
+            cursor.execute(sql.replace("$1", "%s"), [value] * sql.count("$1"))
+        return tuple(str(v) for v in cursor.fetchone())
 
 
 def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) -> str:
@@ -359,3 +393,40 @@ def page_html(
     )
     html = cached(namespace, key, render_content, seconds=seconds)
     return html, context
+
+
+# ---------------------------------------------------------------------------
+# The cache backend: Django's Redis cache, its client kept
+# ---------------------------------------------------------------------------
+
+
+class _KeptRedisClient(_DjangoRedisClient):
+    """Django's Redis cache client builds a new `redis.Redis` for every operation, and
+    each builds its table of some 170 response callbacks: about 0.1-0.3 ms, more than the
+    command itself (a cold dashboard asks the cache 50 times). One `redis.Redis` per
+    connection pool instead; it is safe to share between threads (the pool hands each
+    command a connection)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(
+                    self._servers[index], **self._pool_options
+                )
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
+
+
+class RedisCache(_DjangoRedisCache):
+    """`django.core.cache.backends.redis.RedisCache` with its client kept
+    (`_KeptRedisClient`); the settings use it wherever the cache URL names Redis."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _KeptRedisClient

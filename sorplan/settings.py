@@ -259,6 +259,9 @@ SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=5 * 60)
 # if set, as a RedisCache; else local memory, one copy per process (development).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL or "locmemcache://")}
+# Django's Redis cache with its client kept between operations (core.cache.RedisCache).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCache"
 # A cold entry is built once (core.cache): the first request takes a short lock in the
 # cache, the others wait up to this many seconds for its result, then build it themselves.
 # A waiter that gives up starts the build afresh, behind the one already under way, so

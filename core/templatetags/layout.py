@@ -2,9 +2,11 @@
 each key, for the parts of the base layout that every page repeats (the main menu).
 
 The partial must depend on nothing but its keys (and the language, always part of the
-key): its HTML is kept for the life of the process, so it may not show data, a
-CSRF token or anything else that changes between requests with the same keys. It
-asks no cache server and no database: a hit is a dictionary look-up.
+key): its HTML is kept for the life of the process, so it may not show data or anything
+else that changes between requests with the same keys. The one exception is the
+request's CSRF token (`{% csrf_token %}`, the session-timeout warning's forms): the
+partial is rendered with a mark in its place, and each request's token is put in at the
+mark. It asks no cache server and no database: a hit is a dictionary look-up.
 """
 
 from django import template
@@ -18,6 +20,9 @@ register = template.Library()
 # past it the oldest are dropped.
 MEMO_MAX = 2000
 _memo: dict[tuple, str] = {}
+# Where a memoised partial's CSRF token goes (letters only: escaping leaves it as it is,
+# and no data is in such a partial to hold it).
+CSRF_MARK = "sorplanCsrfTokenMark"
 
 
 @register.simple_tag(takes_context=True)
@@ -25,10 +30,21 @@ def include_memo(context, template_name: str, *keys) -> str:
     key = (template_name, translation.get_language(), *keys)
     html = _memo.get(key)
     if html is None:
-        html = get_template(template_name).render(context.flatten(), context.get("request"))
+        flat = context.flatten()
+        if "csrf_token" in flat:
+            flat["csrf_token"] = CSRF_MARK
+        # The values given stand above the context processors' (the request's token).
+        html = get_template(template_name).render(flat, context.get("request"))
         if len(_memo) >= MEMO_MAX:
             _memo.pop(next(iter(_memo)))
         _memo[key] = html
+    if CSRF_MARK in html:
+        token = str(context.get("csrf_token") or "")
+        if not token or token == "NOTPROVIDED":  # as `{% csrf_token %}`: no field at all
+            html = html.replace(
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_MARK}">', ""
+            )
+        html = html.replace(CSRF_MARK, token)
     return mark_safe(html)
 
 

@@ -1,9 +1,24 @@
 """What the plan's list pages (milestones, activities, the change feed, the parties) are
 cached under: their data-version stamps (`core.cache.stamp`, one query each)."""
 
-from core.cache import stamp as data_stamp
+from django.db import connection
 
-from ..models import Activity, BaselineEntry, Dependency, Goal
+from core.cache import history_newest_sql, stamp_sql_read
+from core.cache import stamp as data_stamp
+from parties.models import Party
+
+from ..models import (
+    Activity,
+    ActivityParticipant,
+    ActivityPlanVersion,
+    Baseline,
+    BaselineEntry,
+    Dependency,
+    Goal,
+    Milestone,
+    MilestoneStatus,
+    ProgressUpdate,
+)
 from .roadmap import PLAN_PAGE_MODELS, ROADMAP_ALL
 
 # The lists also show goals (the activity list) and are filtered by them; the change
@@ -22,3 +37,48 @@ def sized_stamp(models, rows=(BaselineEntry,)) -> tuple[bool, tuple]:
     stamp, a small one's shown live. The count is the stamp's last value."""
     stamp = data_stamp(models=models, rows=rows, counts=(Activity,))
     return int(stamp[-1]) > ROADMAP_ALL, stamp
+
+
+_ACTIVITY_PAGE_SQL: list[str] = []
+
+
+def _activity_page_sql() -> str:
+    """The activity page's stamp query (`activity_page_stamp`), built once."""
+    if _ACTIVITY_PAGE_SQL:
+        return _ACTIVITY_PAGE_SQL[0]
+    quote = connection.ops.quote_name
+    milestones = quote(Milestone._meta.db_table)
+    dependencies = quote(Dependency._meta.db_table)
+    parts = [
+        f"(SELECT COUNT(*) FROM {quote(Activity._meta.db_table)})",
+        "(SELECT COUNT(*) FROM ms)",
+        history_newest_sql(Activity, "id = $1"),
+        history_newest_sql(Milestone, "id IN (SELECT id FROM shown)"),
+        history_newest_sql(Dependency, "successor_id IN (SELECT id FROM ms)"),
+        history_newest_sql(MilestoneStatus, "milestone_id IN (SELECT id FROM ms)"),
+        history_newest_sql(ActivityPlanVersion, "activity_id = $1"),
+        history_newest_sql(ActivityParticipant, "activity_id = $1"),
+        history_newest_sql(ProgressUpdate, "activity_id = $1"),
+        history_newest_sql(Baseline),
+        history_newest_sql(Party),
+        history_newest_sql(Goal),
+        f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})",
+    ]
+    _ACTIVITY_PAGE_SQL.append(
+        f"WITH ms AS (SELECT id FROM {milestones} WHERE activity_id = $1), "
+        "shown AS (SELECT id FROM ms UNION "
+        f"SELECT predecessor_id FROM {dependencies} WHERE successor_id IN (SELECT id FROM ms)) "
+        "SELECT " + ", ".join(parts)
+    )
+    return _ACTIVITY_PAGE_SQL[0]
+
+
+def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
+    """(whether the plan is large, as `sized_stamp`; the stamp of what one activity's page
+    shows), in one query: the activity's own rows' history (the activity, its milestones
+    and their ratings, its dependencies, plan versions, participants and progress
+    updates), its milestones' predecessors' (their keys and titles are shown), the
+    number of its milestones (one moved away), and the few records every page names
+    (baselines and their entries, parties, goals). An edit of another activity leaves it."""
+    found = stamp_sql_read(_activity_page_sql(), activity_id)
+    return int(found[0]) > ROADMAP_ALL, found[1:]

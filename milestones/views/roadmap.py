@@ -257,8 +257,6 @@ def _summary_groups(page) -> list[tuple[str, list]]:
 # are rendered per request (they watch governance's records, not the plan), and an HTML
 # comment cannot come from the data (every value is escaped).
 EXTRA_FACTS_MARK = "<!--sorplan:activity-extra-facts-->"
-# What an activity's page shows: the lists' models and the involved parties.
-ACTIVITY_PAGE_MODELS = (*selectors.LIST_PAGE_MODELS, ActivityParticipant)
 
 
 @require_safe
@@ -267,7 +265,8 @@ def activity_detail(request, key):
     its roll-up and the party's own assessment; quick edits for editors.
 
     For a large plan (more than `ROADMAP_ALL` activities, as the lists) the content is
-    cached as HTML under the stamp of `ACTIVITY_PAGE_MODELS`, the editor right, the day,
+    cached as HTML under the stamp of what it shows (`selectors.activity_page_stamp`: its
+    own rows, its milestones' predecessors, baselines, parties, goals), the editor right, the day,
     the query string and the language (`core.cache.page_html`); the facts of the apps
     above milestones (`ACTIVITY_PAGE_EXTRA_FACTS`) are rendered on every request and put
     in at `EXTRA_FACTS_MARK`. Warm: the activity, the stamp and those facts' queries."""
@@ -278,7 +277,9 @@ def activity_detail(request, key):
     def build():
         return "milestones/_activity_detail_main.html", _activity_context(request, activity)
 
-    large, stamp = selectors.sized_stamp(ACTIVITY_PAGE_MODELS)
+    # Keyed by what this activity's page shows, not the plan's lists' stamp: an edit of
+    # another activity leaves it warm.
+    large, stamp = selectors.activity_page_stamp(activity.pk)
     if not large:
         template, context = build()
         body = render_to_string(template, context, request)
@@ -286,7 +287,13 @@ def activity_detail(request, key):
         body, _context = page_html(
             request,
             namespace="milestones",
-            parts=("activity-html", 1, stamp, request_access(request).can_edit_plan),
+            parts=(
+                "activity-html",
+                2,
+                activity.pk,
+                stamp,
+                request_access(request).can_edit_plan,
+            ),
             build=build,
             seconds=selectors.SUMMARY_CACHE_SECONDS,
         )

@@ -370,6 +370,59 @@ def _list_totals(scoped: Scoped, filters) -> dict:
     )
 
 
+# What a rating counts in, as bits of a mask: the lists' totals and the blocker candidates'.
+_IN_DUE, _IN_SLIPPED, _IN_COMPLETED, _IN_CANDIDATES = 1, 2, 4, 8
+_TOTALS = (
+    ("due", _IN_DUE),
+    ("slipped", _IN_SLIPPED),
+    ("completed", _IN_COMPLETED),
+    ("candidates", _IN_CANDIDATES),
+)
+
+
+def _membership(scoped: Scoped, filters) -> dict:
+    """What each list's total counts: the lists and the candidates as booleans."""
+    due, slipped, completed = filters
+    return {
+        "in_due": ExpressionWrapper(due, output_field=BooleanField()),
+        "in_slipped": ExpressionWrapper(slipped, output_field=BooleanField()),
+        "in_completed": ExpressionWrapper(completed, output_field=BooleanField()),
+        "in_candidates": ExpressionWrapper(_candidate(scoped.today), output_field=BooleanField()),
+    }
+
+
+def _mask(row: dict) -> int:
+    return (
+        (_IN_DUE if row["in_due"] else 0)
+        | (_IN_SLIPPED if row["in_slipped"] else 0)
+        | (_IN_COMPLETED if row["in_completed"] else 0)
+        | (_IN_CANDIDATES if row["in_candidates"] else 0)
+    )
+
+
+def _list_members(scoped: Scoped, filters) -> tuple[dict, bytes]:
+    """The lists' totals and what each rating in the filter counts in (its mask by
+    milestone id, 0 for none), read in one query of the ratings counted anywhere: an edit
+    since moves the totals by its milestones' masks then and now (`milestone_lists_kept`)."""
+    due, slipped, completed = filters
+    members = bytearray()
+    totals = dict.fromkeys((name for name, _bit in _TOTALS), 0)
+    for row in (
+        scoped.statuses()
+        .order_by()
+        .filter(due | slipped | completed | _candidate(scoped.today))
+        .annotate(**_membership(scoped, filters))
+        .values("milestone_id", *_membership(scoped, filters))
+    ):
+        mask, pk = _mask(row), row["milestone_id"]
+        if pk >= len(members):
+            members.extend(bytes(pk + 1 - len(members)))
+        members[pk] = mask
+        for name, bit in _TOTALS:
+            totals[name] += bool(mask & bit)
+    return totals, bytes(members)
+
+
 @dataclass
 class ListsFound:
     """The lists and what `milestone_lists_kept` checks an edit against."""
@@ -380,6 +433,11 @@ class ListsFound:
     last_due: datetime.date | None
     last_delay: int | None
     last_completed: datetime.date | None
+    # What each rating counted in when built (`_list_members`): its mask by milestone id.
+    members: bytes = b""
+
+    def counted(self, pk: int) -> int:
+        return self.members[pk] if pk < len(self.members) else 0
 
     @property
     def shown(self) -> set[int]:
@@ -399,16 +457,23 @@ def milestone_lists_kept(
     """The lists (`milestone_lists`), their rows kept across the milestone edits that
     cannot change them, as the blockers are (`blockers_kept`): reused when no milestone
     edited since is shown and none edited now falls within a list's rows shown (one
-    query for the edited milestones, one for their ratings); the totals are counted
-    again (one aggregate) unless not `totals` (the trend page shows the rows alone: the
-    totals are then as they were built). Any other edit reads them again."""
+    query for the edited milestones, one for their ratings). Their totals then move by
+    what the edited milestones counted in when the lists were built (`ListsFound.members`)
+    and count in now (read with their ratings): no count over every rating. Any other
+    edit reads them again. Without `totals` (the trend page shows the rows alone) the
+    totals are as they were built."""
     today = scoped.today
     watermark = stamps.watermark
     filters = _list_filters(today, due_days, recent_days)
     others = stamps.but_milestones
+    # The edited milestones' ratings now, by the watermark they were edited since.
+    edited_now: dict[int, dict[int, dict]] = {}
 
     def build() -> ListsFound:
-        lists = milestone_lists(scoped, limit=limit, due_days=due_days, recent_days=recent_days)
+        counts, members = _list_members(scoped, filters)
+        lists = milestone_lists(
+            scoped, limit=limit, due_days=due_days, recent_days=recent_days, totals=counts
+        )
 
         def last(rows, value):
             return value(rows[-1]) if len(rows) >= limit else None
@@ -419,7 +484,25 @@ def milestone_lists_kept(
             last(lists.due_soon, lambda m: m.forecast_end),
             last(lists.slipped, lambda m: delay_days(m, today)),
             last(lists.completed, lambda m: m.actual_date),
+            members,
         )
+
+    def ratings_now(found: ListsFound, edited: set[int]) -> dict[int, dict]:
+        if found.watermark not in edited_now:
+            edited_now[found.watermark] = {
+                row["milestone_id"]: row
+                for row in scoped.statuses()
+                .filter(milestone_id__in=edited or [0])
+                .annotate(delay=_delay(today), **_membership(scoped, filters))
+                .values(
+                    "milestone_id",
+                    *_membership(scoped, filters),
+                    "forecast_end",
+                    "delay",
+                    "actual_date",
+                )
+            }
+        return edited_now[found.watermark]
 
     def still_holds(found: ListsFound) -> bool:
         edited = stamps.edited_apart_from(found.watermark, found.shown)
@@ -427,18 +510,7 @@ def milestone_lists_kept(
             return False
         if not edited:
             return True
-        due, slipped, completed = filters
-        for row in (
-            scoped.statuses()
-            .filter(milestone_id__in=edited or [0])
-            .annotate(
-                delay=_delay(today),
-                in_due=ExpressionWrapper(due, output_field=BooleanField()),
-                in_slipped=ExpressionWrapper(slipped, output_field=BooleanField()),
-                in_completed=ExpressionWrapper(completed, output_field=BooleanField()),
-            )
-            .values("in_due", "in_slipped", "in_completed", "forecast_end", "delay", "actual_date")
-        ):
+        for row in ratings_now(found, edited).values():
             if row["in_due"] and (found.last_due is None or row["forecast_end"] <= found.last_due):
                 return False
             if row["in_slipped"] and (found.last_delay is None or row["delay"] >= found.last_delay):
@@ -451,32 +523,48 @@ def milestone_lists_kept(
 
     found = kept(
         "reports",
-        ("dashboard-lists", 1, others, today.isoformat(), scoped.party_id or 0, scoped.track or ""),
+        ("dashboard-lists", 2, others, today.isoformat(), scoped.party_id or 0, scoped.track or ""),
         build,
         still_holds=still_holds,
         seconds=WALK_CACHE_SECONDS,
     )
     if found.watermark == watermark or not totals:
         return found.lists
-    totals = _list_totals(scoped, filters)
+    edited = stamps.edited_since(found.watermark)
+    now = ratings_now(found, edited)
+    lists = found.lists
+    moved = {
+        "due": lists.due_soon_total,
+        "slipped": lists.slipped_total,
+        "completed": lists.completed_total,
+        "candidates": lists.blockers_total,
+    }
+    for pk in edited:
+        before, after = found.counted(pk), _mask(now[pk]) if pk in now else 0
+        for name, bit in _TOTALS:
+            moved[name] += bool(after & bit) - bool(before & bit)
     return dataclasses.replace(
-        found.lists,
-        due_soon_total=totals["due"],
-        slipped_total=totals["slipped"],
-        completed_total=totals["completed"],
-        blockers_total=totals["candidates"],
+        lists,
+        due_soon_total=moved["due"],
+        slipped_total=moved["slipped"],
+        completed_total=moved["completed"],
+        blockers_total=moved["candidates"],
     )
 
 
-def milestone_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> Lists:
+def milestone_lists(
+    scoped: Scoped, *, limit: int, due_days: int, recent_days: int, totals: dict | None = None
+) -> Lists:
     """Due soon, slipped and recently completed (each its first `limit` rows and its
     total) and the blocker candidates' total, as `status.milestone_lists` and
-    `blockers.blockers` select and order them (four queries)."""
+    `blockers.blockers` select and order them (four queries; three given the `totals`,
+    as `_list_totals` counts them)."""
     today = scoped.today
     statuses = scoped.statuses()
     filters = _list_filters(today, due_days, recent_days)
     due, slipped, completed = filters
-    totals = _list_totals(scoped, filters)
+    if totals is None:
+        totals = _list_totals(scoped, filters)
     due_rows = milestone_rows(
         _first(
             statuses.filter(due),

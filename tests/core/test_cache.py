@@ -167,3 +167,44 @@ def test_a_kept_connection_prepares_the_stamp_once_and_it_moves_as_the_plain_one
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = 0
     assert party_stamp() == moved
+
+
+def test_a_records_stamp_is_the_same_prepared_or_plain_and_moves_with_its_rows(db, editor):
+    """`history_newest_sql` parts run by `stamp_sql_read` (an activity's page stamp,
+    `milestones.selectors.activity_page_stamp`): the same values as a prepared statement
+    on a kept connection and as the plain query; a save of the activity's milestone moves
+    it, a save of another activity's does not."""
+    import datetime
+
+    from django.db import connection
+
+    from milestones.selectors import activity_page_stamp
+    from milestones.services import plan as plan_services
+
+    mine = factories.MilestoneFactory(forecast_date=datetime.date(2027, 3, 1))
+    other = factories.MilestoneFactory(forecast_date=datetime.date(2027, 3, 1))
+    assert mine.activity_id != other.activity_id
+
+    def move(milestone):
+        milestone.refresh_from_db()
+        plan_services.milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=milestone.version,
+            forecast_date=milestone.forecast_date + datetime.timedelta(days=1),
+            forecast_precision=milestone.forecast_precision,
+            user=editor,
+            reason="Test",
+        )
+
+    plain = activity_page_stamp(mine.activity_id)
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    try:
+        assert activity_page_stamp(mine.activity_id) == plain
+        move(other)
+        assert activity_page_stamp(mine.activity_id) == plain
+        move(mine)
+        moved = activity_page_stamp(mine.activity_id)
+        assert moved != plain
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+    assert activity_page_stamp(mine.activity_id) == moved

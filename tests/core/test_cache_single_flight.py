@@ -16,12 +16,12 @@ from tests.conftest import TEST_REDIS_URL
 
 @pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
 def shared_cache(request, settings):
-    """The default cache as local memory or Django's RedisCache on the test database,
+    """The default cache as local memory or the project's RedisCache on the test database,
     emptied before and after."""
     if request.param == "redis":
         redis.Redis.from_url(TEST_REDIS_URL).flushdb()
         backend = {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": TEST_REDIS_URL,
         }
     else:
@@ -193,3 +193,27 @@ def test_the_wait_is_bounded(shared_cache, settings):
     results = _run(ask_slow, [ask_fast], slow, before_release=waiter_done_first)
     assert (slow.runs, fast.runs) == (1, 1)
     assert results == {0: "langsom", 1: "egen"}
+
+
+@pytest.mark.redis
+def test_the_redis_backend_keeps_one_client_and_answers_as_djangos(settings):
+    """core.cache.RedisCache (the settings' backend for a Redis URL) builds its
+    `redis.Redis` once, not for every operation, and reads and writes as Django's."""
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": TEST_REDIS_URL}}
+    caches._settings = None
+    for alias in list(caches):
+        caches[alias].close()
+    try:
+        cache = caches["default"]
+        cache.set("a", {"x": 1}, 30)
+        assert cache.add("b", 2, 30) and not cache.add("b", 3, 30)
+        assert cache.get("a") == {"x": 1}
+        assert cache.get_many(["a", "b", "c"]) == {"a": {"x": 1}, "b": 2}
+        cache.delete("a")
+        assert cache.get("a") is None
+        client = cache._cache
+        assert client.get_client() is client.get_client(write=True)
+    finally:
+        caches["default"].clear()
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()

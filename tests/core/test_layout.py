@@ -70,3 +70,47 @@ def test_the_header_names_the_persons_parties_without_asking_again(client_for, r
         or 'FROM "parties_membership"' in q["sql"]
     ]
     assert len(names) == 1 and "parties_membership" in names[0]
+
+
+def _tokens(html: str) -> list[str]:
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
+
+
+def test_the_session_warning_and_footer_are_remembered_with_each_requests_own_token(
+    client_for, steering, editor, settings
+):
+    """The session-timeout warning and the footer are rendered once per process (keyed by
+    the timeout settings, whether one is logged in, the language): each page still holds
+    the request's own CSRF token in the warning's forms, which it accepts, and the
+    settings it shows; a page without a request's token has no token field."""
+    from django.template import Context, Template
+
+    from core.templatetags.layout import CSRF_MARK
+
+    url = reverse("accessibility")
+    clients = [client_for(steering), client_for(editor)]
+    pages = [c.get(url).content.decode() for c in clients]
+    for html in pages:
+        tokens = _tokens(html)
+        # The language form's, the warning's two and the log-out form's: one token.
+        assert len(tokens) == 4 and len(set(tokens)) == 1 and CSRF_MARK not in html
+        assert 'id="session-timeout"' in html
+        assert f'data-idle-seconds="{settings.SESSION_IDLE_TIMEOUT}"' in html
+        assert reverse("accounts:privacy") in html and reverse("accounts:profile") in html
+    assert _tokens(pages[0])[0] != _tokens(pages[1])[0]
+    # The warning's "stay logged in" form takes its token (the client enforces CSRF).
+    from django.test import Client
+
+    checked = Client(enforce_csrf_checks=True)
+    checked.force_login(steering)
+    html = checked.get(url).content.decode()
+    keepalive = reverse("session_keepalive")
+    assert checked.post(keepalive, {"csrfmiddlewaretoken": _tokens(html)[1]}).status_code < 400
+    assert checked.post(keepalive, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+    # Other settings, another rendering.
+    settings.SESSION_WARNING_SECONDS = 123
+    assert 'data-warning-seconds="123"' in clients[0].get(url).content.decode()
+    # Without a request's token (no request): no field, as `{% csrf_token %}` gives.
+    template = Template('{% load layout %}{% include_memo "accounts/_session_timeout.html" 1 2 %}')
+    bare = template.render(Context({"session_idle_seconds": 1, "session_warning_seconds": 2}))
+    assert "csrfmiddlewaretoken" not in bare and 'id="session-timeout"' in bare

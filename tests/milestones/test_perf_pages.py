@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +29,7 @@ from milestones.models import (
     Activity,
     ActivityPlanVersion,
     Baseline,
+    Dependency,
     Milestone,
     ProgressUpdate,
     RoundObligation,
@@ -508,3 +510,73 @@ def test_reasons_are_worded_in_the_language_they_are_read_in():
             fresh = milestone_rag(overdue, baseline_entry=None, today=today)
             assert kept[0].reason == fresh.reason
             assert kept[1].reason == rollup([(overdue, fresh)]).reason == f"M: {fresh.reason}"
+
+
+def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_for, editor):
+    """A large plan's activity page is cached under the stamp of what it shows
+    (`selectors.activity_page_stamp`): an edit of another activity's milestone leaves it
+    warm (its content not built again); an edit of its own milestone, or a title change of
+    a predecessor in another activity that it names, shows on the next request; and each
+    page is what it is built anew."""
+    grow(70, 3)
+    client = client_for(editor)
+    link = (
+        Dependency.objects.filter(successor__activity__key__startswith="load-")
+        .exclude(predecessor__activity=F("successor__activity"))
+        .select_related("successor__activity", "predecessor")
+        .order_by("pk")
+        .first()
+    )
+    if link is None:  # the generator links within activities only: link across
+        successor = Milestone.objects.filter(key__startswith="load-").order_by("pk").first()
+        predecessor = (
+            Milestone.objects.filter(key__startswith="load-")
+            .exclude(activity=successor.activity)
+            .order_by("pk")
+            .first()
+        )
+        link = plan_services.dependency_add(
+            predecessor=predecessor, successor=successor, user=editor
+        )
+    activity = link.successor.activity
+    url = reverse("milestones:activity_detail", args=[activity.key])
+    get(client, url)
+    warm, _html = get(client, url)
+
+    # Another activity's milestone, neither this activity's nor a predecessor of one.
+    elsewhere = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .exclude(activity=activity)
+        .exclude(successor_links__successor__activity=activity)
+        .exclude(activity=link.predecessor.activity)
+        .order_by("pk")
+        .first()
+    )
+    plan_services.milestone_forecast_set(
+        milestone_id=elsewhere.pk,
+        version=elsewhere.version,
+        forecast_date=elsewhere.forecast_date + datetime.timedelta(days=3),
+        forecast_precision=elsewhere.forecast_precision,
+        user=editor,
+        reason="Ny dato",
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.context is None or "milestones" not in response.context  # not built
+    assert len(ctx.captured_queries) == warm
+
+    # Its own milestone renamed: on the next request.
+    own = activity.milestones.order_by("pk").first()
+    rename(own, "Egen milepæl omdøbt", editor)
+    _queries, html = get(client, url)
+    assert "Egen milepæl omdøbt" in html
+
+    # A predecessor in another activity, named on this page, renamed: on the next request.
+    predecessor = Milestone.objects.get(pk=link.predecessor_id)
+    rename(predecessor, "Forgænger omdøbt", editor)
+    _queries, html = get(client, url)
+    assert "Forgænger omdøbt" in html
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]

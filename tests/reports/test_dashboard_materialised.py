@@ -382,8 +382,34 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
     with CaptureQueriesContext(connection) as ctx:
         reused = kept()
     assert reused == fresh()
-    # The stamps, the edited since, their ratings, the totals: no list read again.
-    assert len(ctx.captured_queries) == 4
+    # The stamps, the edited since, their ratings: no list read again, nothing counted
+    # over every rating (the totals move by what the edited milestone counts in).
+    assert len(ctx.captured_queries) == 3
+
+    # Moved into the due list past its last row shown (the list is full), and another
+    # slipped less than the last slipped shown: rows reused, totals moved by one each.
+    before = reused
+    last_due = max(end for _i, end, *_ in before["due_soon"])
+    into_due = (
+        open_ones.exclude(pk__in=shown)
+        .exclude(pk=aside.pk)
+        .filter(materialised_status__forecast_end__gt=today_get() + datetime.timedelta(days=120))
+        .filter(materialised_status__slip_days__lte=0)
+        .first()
+    )
+    target = max(last_due, today_get()) + datetime.timedelta(days=1)
+    if target <= today_get() + datetime.timedelta(days=90):
+        was = into_due.forecast_date
+        milestone_update_as_system(into_due, forecast_date=target)
+        with CaptureQueriesContext(connection) as ctx:
+            moved = kept()
+        assert moved == fresh()
+        assert moved["due_soon_total"] == before["due_soon_total"] + 1
+        assert moved["due_soon"] == before["due_soon"]
+        assert len(ctx.captured_queries) == 3
+        # And out again: the totals as they were.
+        milestone_update_as_system(into_due, forecast_date=was)
+        assert kept() == fresh() == before
 
     # A shown milestone moved: read again.
     slipped = Milestone.objects.get(pk=first["slipped"][0][0])

@@ -25,11 +25,11 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
 @pytest.fixture
 def redis_cache(settings):
-    """Django's RedisCache on the test Redis database, emptied before and after."""
+    """The project's RedisCache (core.cache) on the test Redis database, emptied before and after."""
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": TEST_REDIS_URL,
         }
     }
