@@ -10,9 +10,13 @@ Used only while `status_current(today)` holds; otherwise the dashboard replays.
 
 import dataclasses
 import datetime
+import functools
+import operator
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import reduce
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -25,9 +29,11 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, Rank
 
 from core.cache import cached_many, kept, stamp
+from core.history import as_of_queryset
 from milestones.models import (
     Activity,
     Baseline,
@@ -67,6 +73,7 @@ from .snapshot import (
     PartyRef,
     activity_labels,
     activity_row,
+    dependency_pairs,
     milestone_row,
 )
 
@@ -108,26 +115,93 @@ _ROW_ALIASES = {
 }
 
 
+# What a rating's history row shows of its milestone (`MilestoneStatus`'s own columns, as
+# they stood), under the names `snapshot.milestone_row` reads.
+_MOMENT_SHOWN = {
+    "id": "milestone_id",
+    "key": "milestone_key",
+    "title": "milestone_title",
+    "actual_date": "actual_date",
+    "actual_precision": "milestone_actual_precision",
+    "actual_date_unknown": "milestone_actual_date_unknown",
+    "status": "milestone_status",
+    "sort_order": "milestone_sort_order",
+}
+
+
+# A rating at a moment as `moment_lists` reads every one, narrow: (history row's key,
+# milestone id, activity id, rag, severity, slip days, forecast end).
+MomentRating = tuple
+
+
+def _in_ids(field_name: str, ids: list[int]) -> Q:
+    """`field_name` among `ids`: on PostgreSQL one array (`= ANY(%s)`; thousands of
+    placeholders cost more to send and plan than the query), elsewhere `__in`."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field_name}__in": ids})
+    column = connection.ops.quote_name(field_name)
+    # As the array's text: psycopg's adaptation of a list of 15,000 ints took 40 ms.
+    array = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+    return Q(RawSQL(f"{column} = ANY(%s::bigint[])", (array,), output_field=BooleanField()))
+
+
 @dataclass
 class Scoped:
-    """The dashboard's filter (track, responsible party id) and what it reads by."""
+    """The dashboard's filter (track, responsible party id) and what it reads by.
+
+    With `at` (a past moment, within the ratings' history's mark: `past.covers`) the
+    ratings are those as they stood (`core.history.as_of_queryset`: one range scan),
+    narrowed to `activities_at`, the activities as they stood within the filter (read by
+    the caller, `snapshot.activity_rows`), and the dependencies those as they stood: the
+    same selectors below then answer for the moment (`moment_lists`, `blockers`,
+    `rows_by_id`)."""
 
     today: datetime.date
     parties: dict[int, PartyRef]
     track: str | None = None
     party_id: int | None = None
+    at: datetime.datetime | None = None
+    activities_at: dict[int, ActivityRow] | None = None
 
     @property
     def narrowed(self) -> bool:
         return bool(self.track or self.party_id)
 
     def statuses(self) -> QuerySet:
+        if self.at is not None:
+            # Every rating whose activity stood then (within the filter): a rating of a
+            # milestone whose activity had gone is left out, as the replay leaves it.
+            return as_of_queryset(MilestoneStatus, self.at).filter(
+                _in_ids("activity_id", list(self.activities_at or ()))
+            )
         qs = MilestoneStatus.objects.all()
         if self.track:
             qs = qs.filter(**{_TRACK: self.track})
         if self.party_id:
             qs = qs.filter(**{_PARTY: self.party_id})
         return qs
+
+    def is_predecessor(self) -> Q:
+        """A rating of a milestone with successors: live a hashed subplan of the
+        dependencies' predecessors (a correlated EXISTS per rating cost more); at a moment
+        those of the dependencies as they stood (`snapshot.dependency_pairs`, cached)."""
+        if self.at is None:
+            return Q(milestone_id__in=Dependency.objects.order_by().values("predecessor_id"))
+        pairs = dependency_pairs(self.at, version=self.dependencies_version)
+        return _in_ids("milestone_id", sorted({p for p, _s in pairs}))
+
+    @functools.cached_property
+    def dependencies_version(self) -> tuple:
+        """The dependencies' stamp at the moment (one query, once), which their pairs and
+        walks as they stood are cached under."""
+        return stamp(models=(Dependency,), at=self.at)
+
+    def walks(self, milestone_ids: list[int]) -> dict[int, tuple[list, bool]]:
+        """Each milestone's dependants (`dependant_walks`), at a moment over the
+        dependencies as they stood."""
+        if self.at is None:
+            return dependant_walks(milestone_ids)
+        return dependant_walks(milestone_ids, at=self.at, version=self.dependencies_version)
 
     def activities(self) -> QuerySet:
         qs = Activity.objects.order_by()
@@ -241,6 +315,11 @@ def piece_stamps() -> PieceStamps:
 def milestone_rows(statuses: QuerySet, scoped: Scoped) -> list[MilestoneRow]:
     """MilestoneRows of `statuses` (ordered and sliced by the caller), as the replay
     builds them (one query)."""
+    if scoped.at is not None:
+        return _moment_rows(
+            statuses.values(*_MOMENT_SHOWN.values(), "activity_id", "forecast_end", *RAG_FIELDS),
+            scoped,
+        )
     result = []
     activities: dict[int, ActivityRow] = {}
     labels = activity_labels()
@@ -260,6 +339,27 @@ def milestone_rows(statuses: QuerySet, scoped: Scoped) -> list[MilestoneRow]:
                 today=scoped.today,
             )
         )
+    return result
+
+
+def _moment_rows(values, scoped: Scoped, *, keys: bool = False) -> list:
+    """MilestoneRows of ratings' history rows (`values` of `_MOMENT_SHOWN`, the forecast
+    end and the rating), with the activities as they stood (`Scoped.activities_at`), as
+    `past.plan_at` and the replay build them; with `keys` (history row's pk, row)."""
+    activities = scoped.activities_at or {}
+    result = []
+    for v in values:
+        activity = activities.get(v["activity_id"])
+        if activity is None:
+            continue
+        shown = {name: v[field_name] for name, field_name in _MOMENT_SHOWN.items()}
+        rag = rating_from(v)
+        shown["forecast_date"] = rag.forecast_date
+        shown["forecast_precision"] = rag.forecast_precision
+        row = milestone_row(
+            shown, activity=activity, rag=rag, forecast_end=v["forecast_end"], today=scoped.today
+        )
+        result.append((v["pk"], row) if keys else row)
     return result
 
 
@@ -341,11 +441,12 @@ def _delay(today: datetime.date):
     )
 
 
-def _candidate(today: datetime.date) -> Q:
-    """A blocker candidate: slipped or red, open, with successors (a hashed subplan of the
-    dependencies' predecessors: a correlated EXISTS per rating cost more)."""
-    predecessors = Dependency.objects.order_by().values("predecessor_id")
-    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & Q(milestone_id__in=predecessors)
+def _candidate(today: datetime.date, is_predecessor: Q | None = None) -> Q:
+    """A blocker candidate: slipped or red, open, with successors (`Scoped.is_predecessor`;
+    live by default)."""
+    if is_predecessor is None:
+        is_predecessor = Q(milestone_id__in=Dependency.objects.order_by().values("predecessor_id"))
+    return (_slipped(today) | (_IS_OPEN & Q(rag=Rag.RED))) & is_predecessor
 
 
 def _list_filters(today: datetime.date, due_days: int, recent_days: int) -> tuple[Q, Q, Q]:
@@ -603,6 +704,203 @@ def milestone_lists(
     )
 
 
+def moment_lists(
+    scoped: Scoped, *, limit: int, due_days: int, recent_days: int
+) -> tuple[Lists, list[MilestoneRow], list[tuple]]:
+    """At a past moment (`Scoped.at`): the lists (`milestone_lists`) with their totals,
+    the most delayed blocker candidates (`blocker_candidates`) and every rating, narrow
+    (`MomentRating`'s fields: the blockers' walks and the roll-ups read them), in one
+    query (and one for the rows shown) over the
+    ratings as they stood (one range scan: each further scan of them cost 35-80 ms at
+    large scale). Each row is ranked within every list it is in by what the list is
+    ordered by first (ties at the last place kept) and only those within a list's first
+    `limit` are read; their tie keys (the party's name and the title as they stood, which
+    the live path joins for) order them here, as the replay does."""
+    today = scoped.today
+    due, slipped, completed = _list_filters(today, due_days, recent_days)
+    kinds = {
+        "due": (due, F("forecast_end").asc(), limit),
+        "slipped": (slipped, F("delay").desc(), limit),
+        "completed": (completed, F("actual_date").desc(), limit),
+        "candidates": (
+            _candidate(today, scoped.is_predecessor()),
+            F("delay").desc(),
+            BLOCKER_CANDIDATES,
+        ),
+    }
+    members_of, totals, ratings = _moment_places(
+        scoped.statuses().annotate(delay=_delay(today)), kinds
+    )
+    rows = _moment_rows(
+        MilestoneStatus.history.model.objects.filter(
+            pk__in=sorted(set().union(*members_of.values())) or [0]
+        )
+        .order_by("milestone_id")
+        .values("pk", *_MOMENT_SHOWN.values(), "activity_id", "forecast_end", *RAG_FIELDS),
+        scoped,
+        keys=True,
+    )
+    members: dict[str, list[MilestoneRow]] = {kind: [] for kind in kinds}
+    for key, row in rows:
+        for kind, keys in members_of.items():
+            if key in keys:
+                members[kind].append(row)
+
+    def delay(m: MilestoneRow) -> int:
+        return delay_days(m, today)
+
+    # The replay's orders (`status.milestone_lists`, `blockers.blockers`): its sorts are
+    # stable over the plan in id order.
+    due_rows = sorted(members["due"], key=lambda m: (m.forecast_end, m.party.name, m.title, m.id))
+    slipped_rows = sorted(
+        members["slipped"], key=lambda m: (-delay(m), m.party.name, m.title, m.id)
+    )
+    completed_rows = sorted(
+        sorted(members["completed"], key=lambda m: m.id),
+        key=lambda m: (m.actual_date, m.title),
+        reverse=True,
+    )
+    is_slipped = {m.id for m in members["slipped"]} | {
+        m.id for m in members["candidates"] if (m.rag.slip_days or 0) > 0 or m.overdue_days > 0
+    }
+    candidates = sorted(
+        members["candidates"],
+        key=lambda m: (
+            -delay(m),
+            m.title,
+            m.id not in is_slipped,
+            m.party.name if m.id in is_slipped else "",
+            m.id,
+        ),
+    )
+    lists = Lists(
+        due_soon=due_rows[:limit],
+        due_soon_total=totals["due"],
+        slipped=slipped_rows[:limit],
+        slipped_total=totals["slipped"],
+        completed=completed_rows[:limit],
+        completed_total=totals["completed"],
+        blockers_total=totals["candidates"],
+    )
+    return lists, candidates[:BLOCKER_CANDIDATES], ratings
+
+
+def _moment_places(statuses: QuerySet, kinds: dict) -> tuple[dict[str, set], dict, list]:
+    """For each of `kinds` (name: (filter, order, cap)) the history rows of `statuses`
+    within its first `cap` by `order` (ties at the last place kept) and its total, and
+    every rating, narrow (`MomentRating`), in one query. On PostgreSQL the ratings as they stood are read once into a CTE and each list
+    is its top rows (`FETCH FIRST … WITH TIES`, a top-N sort of its members); elsewhere
+    each row is ranked by a window per list (four full sorts of 20,000 rows: 0.25 s at
+    large scale on PostgreSQL against ~0.1 s)."""
+    flags = {
+        f"in_{kind}": ExpressionWrapper(w, output_field=BooleanField())
+        for kind, (w, _o, _c) in kinds.items()
+    }
+    if connection.vendor == "postgresql":
+        inner = statuses.annotate(**flags).values(
+            "pk",
+            "milestone_id",
+            "activity_id",
+            "rag",
+            "severity",
+            "slip_days",
+            "delay",
+            "forecast_end",
+            "actual_date",
+            *flags,
+        )
+        sql, params = inner.query.sql_with_params()
+        quote = connection.ops.quote_name
+        parts, names = [], list(kinds)
+        for kind, (_w, order, cap) in kinds.items():
+            by = quote(order.expression.name) + (" DESC" if order.descending else " ASC")
+            parts.append(
+                f"(SELECT {names.index(kind)} AS kind, {quote('pk')} AS pk, 0 AS n, "
+                f"NULL::date AS d, NULL::bigint AS a, NULL AS g, NULL::int AS s, "
+                f"NULL::bigint AS m FROM r "
+                f"WHERE {quote('in_' + kind)} ORDER BY {by} FETCH FIRST {int(cap)} ROWS WITH TIES)"
+            )
+        counts = ", ".join(
+            f"COUNT(*) FILTER (WHERE {quote('in_' + k)}) AS n_{i}" for i, k in enumerate(kinds)
+        )
+        query = (
+            f"WITH r AS MATERIALIZED ({sql}), t AS (SELECT {counts} FROM r) "
+            + " UNION ALL ".join(parts)
+            + "".join(
+                f" UNION ALL SELECT {-1 - i}, 0, n_{i}, NULL, NULL, NULL, NULL, NULL FROM t"
+                for i in range(len(kinds))
+            )
+            # Every rating's facts, narrow (a second scan filtered by the ~10,000 ids the
+            # walks reach cost as much as this one).
+            + f" UNION ALL SELECT {len(kinds)}, {quote('pk')}, {quote('severity')}, "
+            + ", ".join(
+                quote(c)
+                for c in ("forecast_end", "activity_id", "rag", "slip_days", "milestone_id")
+            )
+            + " FROM r"
+        )
+        members: dict[str, set] = {kind: set() for kind in kinds}
+        totals = dict.fromkeys(kinds, 0)
+        ratings = []
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for kind, pk, n, end, activity_id, rag, slip, milestone_id in cursor.fetchall():
+                if kind == len(kinds):
+                    ratings.append((pk, milestone_id, activity_id, rag, n, slip, end))
+                elif kind >= 0:
+                    members[names[kind]].add(pk)
+                else:
+                    totals[names[-1 - kind]] = n
+        return members, totals, ratings
+    annotations = {}
+    for kind, (within, order, _cap) in kinds.items():
+        annotations[f"total_{kind}"] = Window(Count("pk", filter=within))
+        annotations[f"place_{kind}"] = Window(
+            Rank(), partition_by=[flags[f"in_{kind}"]], order_by=[order]
+        )
+    found = (
+        statuses.annotate(**flags, **annotations)
+        .filter(
+            reduce(
+                operator.or_,
+                (
+                    Q(**{f"in_{kind}": True, f"place_{kind}__lte": cap})
+                    for kind, (_w, _o, cap) in kinds.items()
+                ),
+            )
+        )
+        .values_list(
+            "pk", *(f"{name}_{kind}" for kind in kinds for name in ("in", "total", "place"))
+        )
+    )
+    members = {kind: set() for kind in kinds}
+    totals = dict.fromkeys(kinds, 0)
+    for pk, *values in found:
+        for i, (kind, (_w, _o, cap)) in enumerate(kinds.items()):
+            member, total, place = values[3 * i : 3 * i + 3]
+            totals[kind] = total
+            if member and place <= cap:
+                members[kind].add(pk)
+    ratings = list(
+        statuses.values_list(
+            "pk", "milestone_id", "activity_id", "rag", "severity", "slip_days", "forecast_end"
+        )
+    )
+    return members, totals, ratings
+
+
+def moment_blockers(
+    scoped: Scoped, *, shown: int, candidates: list[MilestoneRow], ratings: list[tuple]
+) -> list[BlockerRow]:
+    """The blockers at a past moment from the candidates and facts `moment_lists` found,
+    as `blockers` finds them live, walked over the dependencies as they stood (two small
+    queries more: the titles that order the dependants, the rows shown)."""
+    facts = {r[1]: (r[4] >= 0, r[6]) for r in ratings}
+    return _blockers_found(
+        scoped, shown=shown, watermark=0, candidates=candidates, facts=facts
+    ).rows
+
+
 def blocker_candidates(scoped: Scoped) -> QuerySet:
     """The most delayed blocker candidates, in the order the replay walks them: slipped
     ones in their list's order before red ones in id order (its sort by delay and title
@@ -695,25 +993,40 @@ def blockers(scoped: Scoped, *, shown: int) -> list[BlockerRow]:
     return _blockers_found(scoped, shown=shown, watermark=0).rows
 
 
-def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFound:
+def _blockers_found(
+    scoped: Scoped,
+    *,
+    shown: int,
+    watermark: int,
+    candidates: list[MilestoneRow] | None = None,
+    facts: dict | None = None,
+) -> BlockersFound:
+    """The blockers from the most delayed candidates (`blocker_candidates`, or those
+    given with every rating's facts: at a moment `moment_lists` finds them with the
+    lists)."""
     today = scoped.today
-    candidates = milestone_rows(blocker_candidates(scoped), scoped)
-    if not candidates:
+    if candidates is None:
+        candidates = milestone_rows(blocker_candidates(scoped), scoped)
+    if not candidates and scoped.at is None:
         return BlockersFound([], watermark, frozenset(), 0, 0)
-    walked = dependant_walks([m.id for m in candidates])
+    # At a moment the same queries however many candidates (none asks for id 0 alone).
+    walked = scoped.walks([m.id for m in candidates])
     walks = [(m, *walked[m.id]) for m in candidates]
     reached = {pk for _m, found, _capped in walks for pk, _depth in found}
     # Open and forecast end of each milestone reached, within the filter: read from the
     # ratings alone (every rating in the filter, when many are reached, rather than a long
     # list of ids).
     facts_qs = scoped.statuses().order_by()
-    if len(reached) <= 500:
-        facts_qs = facts_qs.filter(milestone_id__in=reached)
-    facts = {
-        pk: (severity >= 0, end)
-        for pk, severity, end in facts_qs.values_list("milestone_id", "severity", "forecast_end")
-        if pk in reached
-    }
+    if facts is None:
+        if len(reached) <= 500:
+            facts_qs = facts_qs.filter(milestone_id__in=reached)
+        facts = {
+            pk: (severity >= 0, end)
+            for pk, severity, end in facts_qs.values_list(
+                "milestone_id", "severity", "forecast_end"
+            )
+            if pk in reached
+        }
     rows = []
     for m, found, capped in walks:
         expected = max(m.forecast_end, today) if m.forecast_end else None
@@ -737,7 +1050,7 @@ def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFo
         watermark,
         frozenset({m.id for m in candidates} | reached),
         len(candidates),
-        min(delay_days(m, today) for m in candidates),
+        min((delay_days(m, today) for m in candidates), default=0),
     )
     rows.sort(key=lambda r: (-sum(1 for d in r[2] if not d[0]), -delay(r[0]), r[0].title))
     rows = rows[:shown]
@@ -751,7 +1064,14 @@ def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFo
         else:
             dependants_in = dependants
         candidates_shown.update(d[2] for d in dependants_in)
-    titles = dict(Milestone.objects.filter(pk__in=candidates_shown).values_list("pk", "title"))
+    if scoped.at is not None:  # the titles as they stood
+        titles = dict(
+            facts_qs.filter(milestone_id__in=candidates_shown or [0]).values_list(
+                "milestone_id", "milestone_title"
+            )
+        )
+    else:
+        titles = dict(Milestone.objects.filter(pk__in=candidates_shown).values_list("pk", "title"))
     shown_rows = []
     for m, expected, dependants, capped in rows:
         ordered = sorted(
@@ -762,7 +1082,7 @@ def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFo
     shown_ids = {d[2] for r in shown_rows for d in r[3]}
     by_id = {
         m.id: m
-        for m in milestone_rows(scoped.statuses().filter(milestone_id__in=shown_ids), scoped)
+        for m in milestone_rows(scoped.statuses().filter(milestone_id__in=shown_ids or [0]), scoped)
     }
     found_from.rows = [
         BlockerRow(
@@ -784,39 +1104,52 @@ def _blockers_found(scoped: Scoped, *, shown: int, watermark: int) -> BlockersFo
 WALK_CACHE_SECONDS = 3600
 
 
-def dependant_walks(milestone_ids: list[int]) -> dict[int, tuple[list, bool]]:
+def dependant_walks(
+    milestone_ids: list[int], *, at: datetime.datetime | None = None, version: tuple | None = None
+) -> dict[int, tuple[list, bool]]:
     """Each milestone's dependants, transitively, as `blockers.blockers` walks them:
     [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether the walk
     was capped. They depend on the dependencies alone, so each walk is cached under the
-    dependencies' stamp (one query): an edit of a date leaves them valid."""
-    version = stamp(models=(Dependency,))
+    dependencies' stamp (one query): an edit of a date leaves them valid. With `at`, over
+    the dependencies as they stood (`snapshot.dependency_pairs`), under their stamp then
+    (`version`, when read already)."""
+    if version is None:
+        version = stamp(models=(Dependency,), at=at)
 
     def build(missing: list[int]) -> dict[int, tuple[list, bool]]:
-        successors: dict[int, list[int]] = defaultdict(list)
-        for predecessor, successor in Dependency.objects.order_by().values_list(
-            "predecessor_id", "successor_id"
-        ):
-            successors[predecessor].append(successor)
-        result = {}
-        for start in missing:
-            found, seen = [], {start}
-            queue = deque((s, 1) for s in successors.get(start, ()))
-            while queue and len(seen) <= DEPENDANTS_WALK:
-                current, depth = queue.popleft()
-                if current in seen:
-                    continue
-                seen.add(current)
-                queue.extend((s, depth + 1) for s in successors.get(current, ()))
-                found.append((current, depth))
-            result[start] = (found, bool(queue))
-        return result
+        if at is None:
+            pairs = Dependency.objects.order_by().values_list("predecessor_id", "successor_id")
+        else:
+            pairs = dependency_pairs(at, version=version)
+        return _walks(pairs, missing)
 
     return cached_many(
         "reports",
-        {pk: ("dependant-walk", 1, version, pk) for pk in milestone_ids},
+        {pk: ("dependant-walk", 1, version, at is not None, pk) for pk in milestone_ids},
         build,
         seconds=WALK_CACHE_SECONDS,
     )
+
+
+def _walks(pairs, starts) -> dict[int, tuple[list, bool]]:
+    """Each start's dependants over the (predecessor, successor) `pairs`, breadth first:
+    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether capped."""
+    successors: dict[int, list[int]] = defaultdict(list)
+    for predecessor, successor in pairs:
+        successors[predecessor].append(successor)
+    result = {}
+    for start in starts:
+        found, seen = [], {start}
+        queue = deque((s, 1) for s in successors.get(start, ()))
+        while queue and len(seen) <= DEPENDANTS_WALK:
+            current, depth = queue.popleft()
+            if current in seen:
+                continue
+            seen.add(current)
+            queue.extend((s, depth + 1) for s in successors.get(current, ()))
+            found.append((current, depth))
+        result[start] = (found, bool(queue))
+    return result
 
 
 def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:

@@ -385,16 +385,19 @@ def _milestone_rows(milestone_rows, activities, entries, today) -> list[Mileston
     return milestones
 
 
-def dependency_pairs(at: datetime.datetime | None) -> list[tuple[int, int]]:
+def dependency_pairs(
+    at: datetime.datetime | None, *, version: tuple | None = None
+) -> list[tuple[int, int]]:
     """(predecessor id, successor id) for every dependency at `at`, in id order (one
-    query; plain tuples, `as_of_values`: a dict per row of 40,000 took half a second)."""
+    query; plain tuples, `as_of_values`: a dict per row of 40,000 took half a second).
+    `version`: their stamp at `at`, when the caller has read it."""
     if at is None:
         return list(Dependency.objects.order_by("pk").values_list("predecessor_id", "successor_id"))
     # The dependencies change seldom: every moment with the same newest dependency history
     # (its stamp at the moment, read with the page's stamps) shares one reading.
     return cached(
         "reports",
-        ("dependency-pairs", 1, stamp(models=(Dependency,), at=at)),
+        ("dependency-pairs", 1, version or stamp(models=(Dependency,), at=at)),
         lambda: [
             (predecessor, successor)
             for _pk, predecessor, successor in as_of_values(

@@ -183,14 +183,16 @@ def dashboard_build(
     party, party_id = _party_of(parties, party_key)
     if materialised and at is None and status_current(today):
         return dashboard_build_current(point, parties, party, party_id, track)
-    # A past moment from the ratings as they stood, where their history covers it.
+    if materialised and past.covers(at, today):
+        # A past moment from the ratings as they stood, where their history covers it.
+        return dashboard_build_moment(point, parties, party, party_id, track)
     plan = past.plan_at(
         at=at,
         today=today,
         track=track,
         party_id=party_id,
         parties=parties,
-        materialised=materialised,
+        materialised=False,
     )
     before = previous_rollups(point, track, party_id, parties, materialised=materialised)
     pairs = snapshot.dependency_pairs(at)
@@ -234,6 +236,87 @@ def dashboard_build(
         completed_total=len(completed),
         blockers=blocker_rows[:BLOCKER_LIMIT],
         blockers_total=blockers_total,
+        round=round_status,
+        concerns=concern_rows[:CONCERN_LIMIT],
+        concerns_total=len(concern_rows),
+        rollout=rollout,
+        party_choices=_party_choices(parties, responsible, party),
+        changes_since=changes_since(point),
+    )
+
+
+def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
+    """A past moment's dashboard from the ratings as they stood (within their history's
+    mark, `past.covers`), by the live path's selectors given the moment
+    (`current.Scoped.at`): the lists, their totals and the blockers' candidates in one
+    query (`current.moment_lists`, with every rating narrow, which the roll-ups combine:
+    `past.rollups_of_ratings`), the blockers' walks over the dependencies as they stood;
+    no plan of every milestone is built. The replay's figures (`tests/reports/test_past_materialised.py`)."""
+    at, today = point.at, point.today
+    filters = past.activity_filters(track, party_id)
+    activities = snapshot.activity_rows(at, parties, filters)
+    scoped = materialised.Scoped(
+        today=today,
+        parties=parties,
+        track=track,
+        party_id=party_id,
+        at=at,
+        activities_at=activities,
+    )
+    baseline = snapshot.active_baseline(at)
+    lists, candidates, ratings = materialised.moment_lists(
+        scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+    )
+    blocker_rows = materialised.moment_blockers(
+        scoped, shown=BLOCKER_LIMIT, candidates=candidates, ratings=ratings
+    )
+    before = previous_rollups(point, track, party_id, parties)
+    overall, tracks, party_lines = lines_of(
+        past.rollups_of_ratings(ratings, activities),
+        before,
+        parties,
+        list(dict.fromkeys(a.party.id for a in activities.values())),
+    )
+    round_status = reporting_round_status(at=at, today=today, parties=parties, party_id=party_id)
+    concern_rows = concerns(
+        at,
+        today,
+        parties,
+        None,
+        party_id,
+        activities=lambda ids: {pk: activities[pk] for pk in ids if pk in activities},
+    )
+    rollout = None
+    if _shows_rollout(activities, party, track):
+        rollout = rollout_status(
+            at=at,
+            parties=parties,
+            milestones=lambda ids: materialised.rows_by_id(scoped, ids),
+        )
+    if track or party_id:
+        responsible = {
+            r["responsible_party_id"]
+            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+        }
+    else:  # every activity as it stood
+        responsible = {a.party.id for a in activities.values()}
+    return Dashboard(
+        point=point,
+        party=party,
+        track=track or "",
+        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+        baseline_name=(baseline or {}).get("name", ""),
+        overall=overall,
+        tracks=tracks,
+        parties=party_lines,
+        due_soon=lists.due_soon,
+        due_soon_total=lists.due_soon_total,
+        slipped=lists.slipped,
+        slipped_total=lists.slipped_total,
+        completed=lists.completed,
+        completed_total=lists.completed_total,
+        blockers=blocker_rows,
+        blockers_total=lists.blockers_total,
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
@@ -584,8 +667,12 @@ def milestone_lists(plan: PlanSnapshot):
 
 def shows_rollout(plan: PlanSnapshot, party: PartyRef | None, track: str | None) -> bool:
     """The KOMBIT roll-out belongs on a view that includes KOMBIT's activity."""
+    return _shows_rollout(plan.activities, party, track)
+
+
+def _shows_rollout(activities: dict, party: PartyRef | None, track: str | None) -> bool:
     if party is None and not track:
         return True
-    return any(a.key == "kombit-integration-til-sorus" for a in plan.activities.values()) or (
+    return any(a.key == "kombit-integration-til-sorus" for a in activities.values()) or (
         party is not None and party.key == "kombit"
     )

@@ -208,3 +208,33 @@ def test_a_records_stamp_is_the_same_prepared_or_plain_and_moves_with_its_rows(d
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = 0
     assert activity_page_stamp(mine.activity_id) == moved
+
+def test_a_past_stamp_is_read_once_while_the_live_stamp_stands_and_follows_a_backdated_row(
+    db, editor, django_assert_num_queries
+):
+    """A past moment's stamp is kept under the live stamp (its own query walks each history
+    back to the moment): asked again with the same live data it costs the live stamp's
+    query alone; a history row written since, even one dated before the moment, moves the
+    live stamp and so is seen."""
+    import datetime
+
+    from django.utils import timezone
+
+    party = factories.PartyFactory()
+    record_save(party, user=editor, reason="Oprettet")
+    moment = timezone.now()
+    first = stamp(models=[Party], at=moment)
+    with django_assert_num_queries(1):
+        assert stamp(models=[Party], at=moment) == first
+    party.name = "Efter øjeblikket"
+    record_save(party, user=editor, reason="Omdøbt")
+    assert stamp(models=[Party], at=moment) == first  # written after the moment
+    # A new history row dated before the moment (as the daily re-rate dates its rows at
+    # the start of its day): the moment's data changed, and its stamp moves.
+    party.name = "Før øjeblikket"
+    record_save(party, user=editor, reason="Tilbagedateret")
+    newest = Party.history.filter(id=party.pk).order_by("-history_id").first()
+    Party.history.filter(history_id=newest.history_id).update(
+        history_date=moment - datetime.timedelta(microseconds=1)
+    )
+    assert stamp(models=[Party], at=moment) != first

@@ -453,3 +453,78 @@ def test_two_minutes_of_a_day_without_a_change_share_the_past_figures(
         "register_historical",
     ):
         assert table not in read
+
+
+def _lists_by_plan_at(point, party_id=None, track=None) -> tuple:
+    """The lists, their totals and the blockers by the rule over `past.plan_at`'s plan (every
+    rating as it stood, rows in Python), as the past dashboard built them before its SQL."""
+    from reports.selectors import status
+    from reports.selectors.blockers import blockers
+    from reports.selectors.snapshot import dependency_pairs
+
+    plan = past.plan_at(at=point.at, today=point.today, track=track, party_id=party_id)
+    due, slipped, completed = status.milestone_lists(plan)
+    rows, total = blockers(plan, slipped, dependency_pairs(point.at))
+    limit = status.LIST_LIMIT
+    return (
+        due[:limit],
+        len(due),
+        slipped[:limit],
+        len(slipped),
+        completed[:limit],
+        len(completed),
+        rows[: status.BLOCKER_LIMIT],
+        total,
+        status.plan_rollups(plan),
+    )
+
+
+def test_the_moments_lists_counts_and_blockers_in_sql_are_those_of_plan_at(programme):
+    """`current.moment_lists` and `moment_blockers` (one query over the ratings as they
+    stood, the walks over the dependencies as they stood) give what the rule gives over
+    `plan_at`'s rows: just before and just after an edit, and at days back."""
+    from reports.selectors import current, snapshot
+
+    moved = (
+        Milestone.history.filter(history_change_reason="Test: flyttet")
+        .order_by("history_date")
+        .first()
+    )
+    activity = Activity.objects.filter(key__startswith="load-").first()
+    moments = [
+        moved.history_date - datetime.timedelta(microseconds=1),
+        moved.history_date + datetime.timedelta(microseconds=1),
+        *(timezone.now() - datetime.timedelta(days=days) for days in (2, 30, 75, 140, 250)),
+    ]
+    shown = 0
+    for moment in moments:
+        point = point_in_time(moment)
+        for party_id, track in [(None, None), (activity.responsible_party_id, None)]:
+            parties = snapshot.party_refs(point.at)
+            filters = past.activity_filters(track, party_id)
+            activities = snapshot.activity_rows(point.at, parties, filters)
+            scoped = current.Scoped(
+                today=point.today,
+                parties=parties,
+                track=track,
+                party_id=party_id,
+                at=point.at,
+                activities_at=activities,
+            )
+            lists, candidates, ratings = current.moment_lists(
+                scoped, limit=20, due_days=90, recent_days=60
+            )
+            found = current.moment_blockers(scoped, shown=6, candidates=candidates, ratings=ratings)
+            assert (
+                lists.due_soon,
+                lists.due_soon_total,
+                lists.slipped,
+                lists.slipped_total,
+                lists.completed,
+                lists.completed_total,
+                found,
+                lists.blockers_total,
+                past.rollups_of_ratings(ratings, activities),
+            ) == _lists_by_plan_at(point, party_id, track), (moment, party_id)
+            shown += bool(found) + bool(lists.slipped) + bool(lists.due_soon)
+    assert shown > 10  # the moments have lists and blockers to compare

@@ -88,9 +88,11 @@ def test_a_point_in_time_is_keyed_by_the_data_as_it_stood_not_the_minute(
     cold = _queries(client, url + f"{moment:%Y-%m-%dT%H:%M}")
     other_minute = _queries(client_for(editor), url + f"{earlier:%Y-%m-%dT%H:%M}")
     assert other_minute < cold  # the figures came from the cache
-    # An edit made now does not touch the past: the past page stays warm.
+    # An edit made now does not touch the past: the past page stays warm (its stamp at the
+    # moment, kept under the live stamp, is read again once: the same value).
     warm = _queries(client, url + f"{moment:%Y-%m-%dT%H:%M}")
     _edit(editor)
+    assert _queries(client, url + f"{moment:%Y-%m-%dT%H:%M}") == warm + 1
     assert _queries(client, url + f"{moment:%Y-%m-%dT%H:%M}") == warm
     assert snapshot.data_version(moment) != snapshot.data_version()
 
