@@ -48,6 +48,7 @@ from milestones.rag import Rag
 
 from . import charts, report_medcom, report_switch_off, selectors
 from .selectors import past, snapshot
+from .selectors.status import plan_rollups
 
 SCHEMA = 1
 # The body lists milestones that need attention; the appendix lists them all
@@ -506,11 +507,50 @@ def _collector_paused():
             gc.enable()
 
 
-def _milestone_rows(plan, before, since) -> tuple[list[dict], list[dict], list[dict], int]:
-    """Every milestone as a row with its previous RAG, in the plan's order; those reached
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Before:
+    """What the report reads of a milestone as it stood at the last report's moment: its
+    colour (as `rag.rag`, as a plan's row has it) and its forecast."""
+
+    rag: SimpleNamespace
+    forecast_end: datetime.date | None
+    forecast_date: datetime.date | None
+    forecast_precision: str
+
+
+# One colour object per colour, shared by every milestone's `_Before`.
+_RAGS: dict[str, SimpleNamespace] = {}
+
+
+def _before(since: datetime.datetime, parties) -> tuple[dict, object]:
+    """The milestones by id and the roll-ups (`selectors.Rollups`) at the last report's
+    moment. Within the ratings' history (`past.covers`) both are read from the ratings as
+    they stood, the roll-ups in SQL (`past.rollups_at`, as "since last month end" reads
+    them) and of each milestone only its colour and forecast (one query, no rows built);
+    else from the replayed plan (`past.plan_at`)."""
+    today = snapshot.local_today(since)
+    if not past.covers(since, today):
+        plan = past.plan_at(at=since, today=today, parties=parties)
+        return {m.id: m for m in plan.milestones}, plan_rollups(plan)
+    activities = snapshot.activity_rows(since, parties, {})
+    by_id = {}
+    for pk, activity_id, rag, end, date, precision in past.ratings_at(since).values_list(
+        "milestone_id", "activity_id", "rag", "forecast_end", "forecast_date", "forecast_precision"
+    ):
+        # As `plan_at`: a milestone of an activity that was not there then is left out.
+        if activity_id in activities:
+            colour = _RAGS.get(rag) or _RAGS.setdefault(rag, SimpleNamespace(rag=rag))
+            by_id[pk] = _Before(colour, end, date, precision)
+    return by_id, past.rollups_at(since, activities)
+
+
+def _milestone_rows(
+    plan, before_by_id: dict, since
+) -> tuple[list[dict], list[dict], list[dict], int]:
+    """Every milestone as a row with its previous RAG (`before_by_id`, `_before`), in the
+    plan's order; those reached
     this period (since the previous report's moment), in the plan's order; the first
     `SLIPPED_LIMIT` of those that slipped, worst first, with why; and how many slipped."""
-    before_by_id = {m.id: m for m in before.milestones}
     words = _Wording()
     activities: dict[int, tuple[str, str, tuple]] = {}
     keyed, slipped = [], []
@@ -690,8 +730,8 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
     parties = snapshot.party_refs(at)
     # From the ratings as they stood where their history covers the moments (`past`).
     plan = past.plan_at(at=at, today=today, parties=parties)
-    before = past.plan_at(at=since, today=snapshot.local_today(since), parties=parties)
-    overall, tracks, party_lines = selectors.status_lines(plan, before)
+    before, before_rollups = _before(since, parties)
+    overall, tracks, party_lines = selectors.status_lines(plan, before_rollups)
     rows, completed, slipped_now, slipped_total = _milestone_rows(plan, before, since)
     focus = sorted(
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),

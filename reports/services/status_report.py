@@ -28,6 +28,7 @@ from milestones.rag import add_months
 from milestones.workdays import first_working_day
 
 from .. import report_data, report_xlsx
+from ..charts.scale import INK
 from ..models import StatusReport
 from .delivery import (
     status_report_deliveries_create,
@@ -222,6 +223,68 @@ def _paper_svg(svg: str) -> str:
     return _SVG_SHAPE_RUN.sub(_merged_run, svg)
 
 
+# The Gantt's labels on paper: WeasyPrint lays out and draws an SVG `<text>` one letter
+# at a time (a Pango layout per letter: the 10 timeline pages' 410 labels were a fifth of
+# the render's calls), an HTML line of text in one. So each label leaves the SVG for a
+# line of text placed over it, at the same place, size, weight and colour, in a box the
+# chart's size: the wide page's content (A4 landscape less report.css's 14 mm margins),
+# the chart at most 140 mm high (`.chart--gantt svg`), centred as the SVG would be.
+GANTT_PAPER_WIDTH_MM = 297 - 2 * 14
+GANTT_PAPER_HEIGHT_MM = 140
+_SVG_SIZE = re.compile(r'<svg [^>]*?width="(?P<w>[\d.]+)" height="(?P<h>[\d.]+)"')
+_SVG_ROOT_FONT = re.compile(r'<svg [^>]*?font-size="(?P<size>[\d.]+)"')
+_SVG_TEXT = re.compile(r"<text (?P<attrs>[^>]*)>(?P<text>.*?)</text>", re.S)
+_SVG_ATTR = re.compile(r'(?P<name>[a-z-]+)="(?P<value>[^"]*)"')
+_TAGS = re.compile(r"<[^>]+>")
+# Where IBM Plex Sans puts the baseline in a line box of `line-height: 1` (its ascent
+# 1,025 and descent 275 per 1,000: half the leading above, then the ascent).
+_BASELINE_EM = (1 + 1.025 - 0.275) / 2
+
+
+def _paper_gantt(svg: str) -> str:
+    """One timeline page for paper: the SVG without its texts in a box of the size it is
+    drawn at, and each label as a line of HTML text over it."""
+    size = _SVG_SIZE.search(svg)
+    if size is None:
+        return svg
+    width, height = float(size["w"]), float(size["h"])
+    mm = min(GANTT_PAPER_WIDTH_MM / width, GANTT_PAPER_HEIGHT_MM / height)
+    root = _SVG_ROOT_FONT.search(svg)
+    root_size = float(root["size"]) if root else 13.0
+    labels = []
+    for match in _SVG_TEXT.finditer(svg):
+        attrs = {a["name"]: a["value"] for a in _SVG_ATTR.finditer(match["attrs"])}
+        text = _TAGS.sub("", match["text"]).strip()
+        if not text:
+            continue
+        font = float(attrs.get("font-size", root_size))
+        x = float(attrs.get("x", 0)) + float(attrs.get("dx", 0))
+        baseline = float(attrs.get("y", 0)) + float(attrs.get("dy", 0))
+        anchor = attrs.get("text-anchor", "start")
+        # A centred or end-anchored label: a box ending or centred at x, as wide as the
+        # chart allows on that side.
+        if anchor == "middle":
+            half = min(x, width - x)
+            left, box = x - half, 2 * half
+        elif anchor == "end":
+            left, box = 0.0, x
+        else:
+            left, box = x, width - x
+        align = {"middle": "center", "end": "right"}.get(anchor, "left")
+        style = (
+            f"left:{left * mm:.2f}mm;width:{box * mm:.2f}mm;"
+            f"top:{(baseline - _BASELINE_EM * font) * mm:.2f}mm;"
+            f"font-size:{font * mm:.3f}mm;text-align:{align};"
+            f"font-weight:{attrs.get('font-weight', '400')};color:{attrs.get('fill', INK)}"
+        )
+        labels.append(f'<span style="{style}">{text}</span>')
+    drawn = _SVG_TEXT.sub("", svg)
+    return (
+        f'<div class="paper-chart" style="width:{width * mm:.2f}mm;height:{height * mm:.2f}mm">'
+        f"{drawn}{''.join(labels)}</div>"
+    )
+
+
 def _paper_charts(data: dict) -> dict:
     """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips)."""
     paper = dict(data)
@@ -229,7 +292,7 @@ def _paper_charts(data: dict) -> dict:
     if charts:
         paper["charts"] = {
             **charts,
-            "gantt_pages": [_paper_svg(svg) for svg in charts.get("gantt_pages", [])],
+            "gantt_pages": [_paper_gantt(_paper_svg(svg)) for svg in charts.get("gantt_pages", [])],
             "mta": _paper_svg(charts.get("mta", "")),
         }
     burndown = (data.get("switch_off") or {}).get("burndown")

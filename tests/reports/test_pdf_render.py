@@ -73,3 +73,46 @@ def test_runs_of_alike_shapes_become_one_path_each():
         '<path d="M0 5 L40 5 M0 9 L40 9" stroke="#e3e3e3" stroke-width="1"/>'
         '<path d="M1 1 L2 2 L3 1Z" fill="#eceff3"/></g></svg>'
     )
+
+
+def _gantt(height: int) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sp-chart sp-gantt" width="1120" '
+        f'height="{height}" viewBox="0 0 1120 {height}" font-family="IBM Plex Sans" font-size="13">'
+        '<rect x="0" y="54" width="1120" height="30" fill="#dfe8f3"/>'
+        '<text x="10" y="73" font-weight="700" font-size="14" fill="#1a1a1a">Interne parter</text>'
+        '<text x="28" y="111" fill="#1a1a1a">Syntetisk aktivitet 0160: tilpasning</text>'
+        '<text x="520" y="23" text-anchor="middle" font-weight="600">2026</text>'
+        '<text x="700" y="46" text-anchor="middle" fill="#5c5c5c" font-size="11">K3</text>'
+        '<text x="1100" y="140" text-anchor="end" font-size="11.5">nået marts</text>'
+        f'<g fill="#1a1a1a"><text x="40" y="{height - 16}" dy="3">Baselinedato</text></g>'
+        "</svg>"
+    )
+
+
+def test_gantt_labels_on_paper_land_where_the_svg_put_them(tmp_path):
+    """A timeline page as the report draws it on its wide page: its labels as lines of
+    text over the chart (`_paper_gantt`: WeasyPrint lays out SVG text letter by letter)
+    are the same words at the same places, also on a page taller than the chart's 140 mm
+    (the chart then narrower and centred)."""
+    from reports.services.status_report import _paper_gantt
+
+    css = (Path(settings.BASE_DIR) / "templates/reports/pdf/report.css").read_text()
+    page = (
+        "<!DOCTYPE html><html><head><style>"
+        + css.replace("{", "{{").replace("}", "}}")
+        + "</style></head><body>"
+        '<section class="wide"><div class="chart chart--gantt">{}</div></section></body></html>'
+    )
+    for height in (578, 700):
+        svg = _gantt(height)
+        own = _words(render_pdf_in_process(page.format(svg), static_root=STATIC), tmp_path, "a.pdf")
+        paper = _paper_gantt(svg)
+        assert "<text" not in paper
+        ours = _words(
+            render_pdf_in_process(page.format(paper), static_root=STATIC), tmp_path, "b.pdf"
+        )
+        assert [w for w, _box in ours] == [w for w, _box in own]
+        assert "Baselinedato" in [w for w, _box in ours]
+        for (_word, box), (_own_word, own_box) in zip(ours, own, strict=True):
+            assert max(abs(a - b) for a, b in zip(box, own_box, strict=True)) < 1.0, _word

@@ -4,11 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.cleanup import analyze, load_data_clear
+from bench.cleanup import analyze, load_data_clear, load_data_write
 from bench.database import bench_database, bench_database_url, bench_settings, database_exists
-from bench.loaddata import SCALES, load_data_generate
-from milestones.services.status import status_rebuild
-from milestones.services.status_history import status_history_backfill
+from bench.loaddata import SCALES
 
 
 class Command(BaseCommand):
@@ -47,11 +45,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "Fjernet: " + ", ".join(f"{k}: {v}" for k, v in removed.items() if v)
                 )
-            counts = load_data_generate(scale=SCALES[scale], seed=seed)
-            # The generator writes history in bulk, past the services: rate it all once
-            # (as `load_data_regenerate` does), or the pages would find no materialised status.
-            status_rebuild()
-            status_history_backfill()
+            # Rated as it is written, or the pages would find no materialised status.
+            counts = load_data_write(SCALES[scale], seed=seed)
             analyze()
             self.stdout.write(
                 f"Syntetisk program ({scale}) skrevet i {config['NAME']}: "
