@@ -209,6 +209,7 @@ def test_a_records_stamp_is_the_same_prepared_or_plain_and_moves_with_its_rows(d
         connection.settings_dict["CONN_MAX_AGE"] = 0
     assert activity_page_stamp(mine.activity_id) == moved
 
+
 def test_a_past_stamp_is_read_once_while_the_live_stamp_stands_and_follows_a_backdated_row(
     db, editor, django_assert_num_queries
 ):
