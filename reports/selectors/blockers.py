@@ -44,6 +44,21 @@ def delay_days(m: MilestoneRow, today: datetime.date) -> int:
     return max(m.rag.slip_days or 0, m.overdue_days)
 
 
+def dependants_walk(successors, start) -> tuple[list[tuple[int, int]], bool]:
+    """`start`'s dependants over `successors` (id -> successor ids), breadth first:
+    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether capped."""
+    found, seen = [], {start}
+    queue = deque((s, 1) for s in successors.get(start, ()))
+    while queue and len(seen) <= DEPENDANTS_WALK:
+        current, depth = queue.popleft()
+        if current in seen:
+            continue
+        seen.add(current)
+        queue.extend((s, depth + 1) for s in successors.get(current, ()))
+        found.append((current, depth))
+    return found, bool(queue)
+
+
 def blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> tuple[list, int]:
     """For slipped or red milestones with dependants: who they hold up, and who they threaten.
 
@@ -66,14 +81,8 @@ def blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> tuple[li
     for m in candidates[:BLOCKER_CANDIDATES]:
         expected = max(m.forecast_end, plan.today) if m.forecast_end else None
         found = []
-        seen = {m.id}
-        queue = deque((s, 1) for s in successors[m.id])
-        while queue and len(seen) <= DEPENDANTS_WALK:
-            current, depth = queue.popleft()
-            if current in seen:
-                continue
-            seen.add(current)
-            queue.extend((s, depth + 1) for s in successors.get(current, ()))
+        walked, capped = dependants_walk(successors, m.id)
+        for current, depth in walked:
             dependant = by_id.get(current)
             if dependant is None:  # outside the filter: its chain still counts
                 continue
@@ -93,7 +102,7 @@ def blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> tuple[li
                     dependants=found[:DEPENDANTS_SHOWN],
                     dependant_count=len(found),
                     threatened_count=sum(1 for d in found if d.threatened),
-                    walk_capped=bool(queue),
+                    walk_capped=capped,
                 )
             )
     rows.sort(

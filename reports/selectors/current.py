@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import functools
 import operator
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -61,10 +61,10 @@ from parties.models import Party
 from .blockers import (
     BLOCKER_CANDIDATES,
     DEPENDANTS_SHOWN,
-    DEPENDANTS_WALK,
     BlockerRow,
     DependantRow,
     delay_days,
+    dependants_walk,
 )
 from .snapshot import (
     ACTIVITY_FIELDS,
@@ -1137,19 +1137,7 @@ def _walks(pairs, starts) -> dict[int, tuple[list, bool]]:
     successors: dict[int, list[int]] = defaultdict(list)
     for predecessor, successor in pairs:
         successors[predecessor].append(successor)
-    result = {}
-    for start in starts:
-        found, seen = [], {start}
-        queue = deque((s, 1) for s in successors.get(start, ()))
-        while queue and len(seen) <= DEPENDANTS_WALK:
-            current, depth = queue.popleft()
-            if current in seen:
-                continue
-            seen.add(current)
-            queue.extend((s, depth + 1) for s in successors.get(current, ()))
-            found.append((current, depth))
-        result[start] = (found, bool(queue))
-    return result
+    return {start: dependants_walk(successors, start) for start in starts}
 
 
 def rows_by_id(scoped: Scoped, ids) -> dict[int, MilestoneRow]:

@@ -309,14 +309,8 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
         overall=overall,
         tracks=tracks,
         parties=party_lines,
-        due_soon=lists.due_soon,
-        due_soon_total=lists.due_soon_total,
-        slipped=lists.slipped,
-        slipped_total=lists.slipped_total,
-        completed=lists.completed,
-        completed_total=lists.completed_total,
         blockers=blocker_rows,
-        blockers_total=lists.blockers_total,
+        **_list_fields(lists),
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
@@ -324,6 +318,20 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
         party_choices=_party_choices(parties, responsible, party),
         changes_since=changes_since(point),
     )
+
+
+def _list_fields(lists) -> dict:
+    """The dashboard's lists and their totals from the materialised status's lists (live,
+    or at a moment)."""
+    return {
+        "due_soon": lists.due_soon,
+        "due_soon_total": lists.due_soon_total,
+        "slipped": lists.slipped,
+        "slipped_total": lists.slipped_total,
+        "completed": lists.completed,
+        "completed_total": lists.completed_total,
+        "blockers_total": lists.blockers_total,
+    }
 
 
 def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard:
@@ -399,14 +407,8 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         overall=overall,
         tracks=tracks,
         parties=party_lines,
-        due_soon=lists.due_soon,
-        due_soon_total=lists.due_soon_total,
-        slipped=lists.slipped,
-        slipped_total=lists.slipped_total,
-        completed=lists.completed,
-        completed_total=lists.completed_total,
         blockers=blocker_rows,
-        blockers_total=lists.blockers_total,
+        **_list_fields(lists),
         round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
