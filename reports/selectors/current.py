@@ -58,6 +58,7 @@ from milestones.selectors.materialised import (
 )
 from parties.models import Party
 
+from . import past
 from .blockers import (
     BLOCKER_CANDIDATES,
     DEPENDANTS_SHOWN,
@@ -127,11 +128,6 @@ _MOMENT_SHOWN = {
     "status": "milestone_status",
     "sort_order": "milestone_sort_order",
 }
-
-
-# A rating at a moment as `moment_lists` reads every one, narrow: (history row's key,
-# milestone id, activity id, rag, severity, slip days, forecast end).
-MomentRating = tuple
 
 
 def _in_ids(field_name: str, ids: list[int]) -> Q:
@@ -704,18 +700,31 @@ def milestone_lists(
     )
 
 
-def moment_lists(
-    scoped: Scoped, *, limit: int, due_days: int, recent_days: int
-) -> tuple[Lists, list[MilestoneRow], list[tuple]]:
+@dataclass
+class MomentFound:
+    """What `moment_lists` reads at a past moment in its one query over the ratings as they
+    stood."""
+
+    lists: "Lists"
+    # The most delayed blocker candidates, in the order the replay walks them.
+    candidates: list[MilestoneRow]
+    # Every rating's facts the blockers' walks read: milestone id -> (open, forecast end).
+    facts: dict[int, tuple[bool, datetime.date | None]]
+    # Every activity's ratings rolled up (`past.per_activity_columns`' rows), which the
+    # moment's roll-ups combine (`past.rollups_of_activities`).
+    activities: list[tuple]
+
+
+def moment_lists(scoped: Scoped, *, limit: int, due_days: int, recent_days: int) -> MomentFound:
     """At a past moment (`Scoped.at`): the lists (`milestone_lists`) with their totals,
-    the most delayed blocker candidates (`blocker_candidates`) and every rating, narrow
-    (`MomentRating`'s fields: the blockers' walks and the roll-ups read them), in one
-    query (and one for the rows shown) over the
-    ratings as they stood (one range scan: each further scan of them cost 35-80 ms at
-    large scale). Each row is ranked within every list it is in by what the list is
-    ordered by first (ties at the last place kept) and only those within a list's first
-    `limit` are read; their tie keys (the party's name and the title as they stood, which
-    the live path joins for) order them here, as the replay does."""
+    the most delayed blocker candidates (`blocker_candidates`), every rating's facts for
+    the blockers' walks and every activity's roll-up, in one query (and one for the rows
+    shown) over the ratings as they stood (one index-only scan of their range, milestones
+    migration 0012: each further scan of them cost 35-80 ms at large scale). Each row is
+    ranked within every list it is in by what the list is ordered by first (ties at the
+    last place kept) and only those within a list's first `limit` are read; their tie keys
+    (the party's name and the title as they stood, which the live path joins for) order
+    them here, as the replay does."""
     today = scoped.today
     due, slipped, completed = _list_filters(today, due_days, recent_days)
     kinds = {
@@ -728,7 +737,7 @@ def moment_lists(
             BLOCKER_CANDIDATES,
         ),
     }
-    members_of, totals, ratings = _moment_places(
+    members_of, totals, facts, per_activity = _moment_places(
         scoped.statuses().annotate(delay=_delay(today)), kinds
     )
     rows = _moment_rows(
@@ -782,76 +791,85 @@ def moment_lists(
         completed_total=totals["completed"],
         blockers_total=totals["candidates"],
     )
-    return lists, candidates[:BLOCKER_CANDIDATES], ratings
+    return MomentFound(lists, candidates[:BLOCKER_CANDIDATES], facts, per_activity)
 
 
-def _moment_places(statuses: QuerySet, kinds: dict) -> tuple[dict[str, set], dict, list]:
+# What `_moment_places` reads of each rating as it stood, narrow.
+_MOMENT_READS = (
+    "pk",
+    "milestone_id",
+    "activity_id",
+    "rag",
+    "severity",
+    "slip_days",
+    "delay",
+    "forecast_end",
+    "actual_date",
+)
+
+
+def _moment_places(statuses: QuerySet, kinds: dict) -> tuple[dict[str, set], dict, dict, list]:
     """For each of `kinds` (name: (filter, order, cap)) the history rows of `statuses`
-    within its first `cap` by `order` (ties at the last place kept) and its total, and
-    every rating, narrow (`MomentRating`), in one query. On PostgreSQL the ratings as they stood are read once into a CTE and each list
-    is its top rows (`FETCH FIRST … WITH TIES`, a top-N sort of its members); elsewhere
-    each row is ranked by a window per list (four full sorts of 20,000 rows: 0.25 s at
-    large scale on PostgreSQL against ~0.1 s)."""
+    within its first `cap` by `order` (ties at the last place kept) and its total, every
+    rating's facts (milestone id: open, forecast end) and every activity's roll-up
+    (`past.per_activity_columns`), in one query. On PostgreSQL the ratings as they stood
+    are read once into a CTE, each list is its top rows (`FETCH FIRST … WITH TIES`, a
+    top-N sort of its members) and the activities' roll-ups one hash aggregate over it;
+    elsewhere each row is ranked by a window per list (four full sorts of 20,000 rows:
+    0.25 s at large scale on PostgreSQL against ~0.1 s) and rolled up in Python."""
     flags = {
         f"in_{kind}": ExpressionWrapper(w, output_field=BooleanField())
         for kind, (w, _o, _c) in kinds.items()
     }
+    members: dict[str, set] = {kind: set() for kind in kinds}
+    totals = dict.fromkeys(kinds, 0)
+    facts: dict[int, tuple[bool, datetime.date | None]] = {}
     if connection.vendor == "postgresql":
-        inner = statuses.annotate(**flags).values(
-            "pk",
-            "milestone_id",
-            "activity_id",
-            "rag",
-            "severity",
-            "slip_days",
-            "delay",
-            "forecast_end",
-            "actual_date",
-            *flags,
-        )
+        inner = statuses.annotate(**flags).values(*_MOMENT_READS, *flags)
         sql, params = inner.query.sql_with_params()
         quote = connection.ops.quote_name
         parts, names = [], list(kinds)
+        # Every part's columns: kind, pk, n, d, m, a, c, w (NULL where a part has none).
         for kind, (_w, order, cap) in kinds.items():
             by = quote(order.expression.name) + (" DESC" if order.descending else " ASC")
             parts.append(
-                f"(SELECT {names.index(kind)} AS kind, {quote('pk')} AS pk, 0 AS n, "
-                f"NULL::date AS d, NULL::bigint AS a, NULL AS g, NULL::int AS s, "
-                f"NULL::bigint AS m FROM r "
-                f"WHERE {quote('in_' + kind)} ORDER BY {by} FETCH FIRST {int(cap)} ROWS WITH TIES)"
+                f"(SELECT {names.index(kind)} AS kind, {quote('pk')} AS pk, NULL::bigint AS n, "
+                "NULL::date AS d, NULL::bigint AS m, NULL::bigint AS a, NULL::bigint[] AS c, "
+                f"NULL::bigint[] AS w FROM r WHERE {quote('in_' + kind)} "
+                f"ORDER BY {by} FETCH FIRST {int(cap)} ROWS WITH TIES)"
             )
         counts = ", ".join(
             f"COUNT(*) FILTER (WHERE {quote('in_' + k)}) AS n_{i}" for i, k in enumerate(kinds)
         )
+        facts_kind, activities_kind = len(kinds), len(kinds) + 1
         query = (
             f"WITH r AS MATERIALIZED ({sql}), t AS (SELECT {counts} FROM r) "
             + " UNION ALL ".join(parts)
             + "".join(
-                f" UNION ALL SELECT {-1 - i}, 0, n_{i}, NULL, NULL, NULL, NULL, NULL FROM t"
+                f" UNION ALL SELECT {-1 - i}, NULL, n_{i}, NULL, NULL, NULL, NULL, NULL FROM t"
                 for i in range(len(kinds))
             )
             # Every rating's facts, narrow (a second scan filtered by the ~10,000 ids the
             # walks reach cost as much as this one).
-            + f" UNION ALL SELECT {len(kinds)}, {quote('pk')}, {quote('severity')}, "
-            + ", ".join(
-                quote(c)
-                for c in ("forecast_end", "activity_id", "rag", "slip_days", "milestone_id")
-            )
-            + " FROM r"
+            + f" UNION ALL SELECT {facts_kind}, NULL, {quote('severity')}, "
+            + f"{quote('forecast_end')}, {quote('milestone_id')}, NULL, NULL, NULL FROM r"
+            # Every activity's roll-up (counts per colour, its worst open rating).
+            + f" UNION ALL SELECT {activities_kind}, NULL, NULL, NULL, NULL, "
+            + f"{past.per_activity_columns('r')} FROM r GROUP BY r.{quote('activity_id')}"
         )
-        members: dict[str, set] = {kind: set() for kind in kinds}
-        totals = dict.fromkeys(kinds, 0)
-        ratings = []
+        per_activity = []
         with connection.cursor() as cursor:
             cursor.execute(query, params)
-            for kind, pk, n, end, activity_id, rag, slip, milestone_id in cursor.fetchall():
-                if kind == len(kinds):
-                    ratings.append((pk, milestone_id, activity_id, rag, n, slip, end))
+            for kind, pk, n, end, milestone_id, activity_id, c, w in cursor.fetchall():
+                if kind == facts_kind:
+                    facts[milestone_id] = (n >= 0, end)
+                elif kind == activities_kind:
+                    per_activity.append((activity_id, c, w))
                 elif kind >= 0:
                     members[names[kind]].add(pk)
                 else:
                     totals[names[-1 - kind]] = n
-        return members, totals, ratings
+        return members, totals, facts, per_activity
     annotations = {}
     for kind, (within, order, _cap) in kinds.items():
         annotations[f"total_{kind}"] = Window(Count("pk", filter=within))
@@ -873,8 +891,6 @@ def _moment_places(statuses: QuerySet, kinds: dict) -> tuple[dict[str, set], dic
             "pk", *(f"{name}_{kind}" for kind in kinds for name in ("in", "total", "place"))
         )
     )
-    members = {kind: set() for kind in kinds}
-    totals = dict.fromkeys(kinds, 0)
     for pk, *values in found:
         for i, (kind, (_w, _o, cap)) in enumerate(kinds.items()):
             member, total, place = values[3 * i : 3 * i + 3]
@@ -886,18 +902,16 @@ def _moment_places(statuses: QuerySet, kinds: dict) -> tuple[dict[str, set], dic
             "pk", "milestone_id", "activity_id", "rag", "severity", "slip_days", "forecast_end"
         )
     )
-    return members, totals, ratings
+    facts = {r[1]: (r[4] >= 0, r[6]) for r in ratings}
+    return members, totals, facts, past.per_activity(r[:6] for r in ratings)
 
 
-def moment_blockers(
-    scoped: Scoped, *, shown: int, candidates: list[MilestoneRow], ratings: list[tuple]
-) -> list[BlockerRow]:
+def moment_blockers(scoped: Scoped, *, shown: int, found: MomentFound) -> list[BlockerRow]:
     """The blockers at a past moment from the candidates and facts `moment_lists` found,
     as `blockers` finds them live, walked over the dependencies as they stood (two small
     queries more: the titles that order the dependants, the rows shown)."""
-    facts = {r[1]: (r[4] >= 0, r[6]) for r in ratings}
     return _blockers_found(
-        scoped, shown=shown, watermark=0, candidates=candidates, facts=facts
+        scoped, shown=shown, watermark=0, candidates=found.candidates, facts=found.facts
     ).rows
 
 

@@ -10,7 +10,8 @@ change of a rating and by the daily re-rating at the start of its day,
 the report's figures are built from that plan exactly as from the replay's
 (`status.status_lines`, `milestone_lists`, `blockers.blockers`, ...). The dashboard at
 a moment builds no plan: the live path's selectors read the ratings as they stood
-(`current.Scoped.at`, `current.moment_lists`; the roll-ups `rollups_of_ratings`).
+(`current.Scoped.at`, `current.moment_lists`; the roll-ups per activity with them,
+`rollups_of_activities`).
 
 Only within the history's mark (`StatusHistoryMark`: complete from a moment, and
 re-rated up to a day): a moment before it, or on a day not re-rated yet, is
@@ -18,9 +19,10 @@ replayed by the rule. The two agree (`tests/reports/test_past_materialised.py`).
 """
 
 import datetime
+from collections import defaultdict
 
-from django.db.models import Count, F, Q, QuerySet, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.history import as_of_queryset, as_of_values
@@ -154,103 +156,96 @@ def rollups_at(at: datetime.datetime, activities: dict, *, narrowed: bool = Fals
     stood at `at` (within the mark: `covers`) of `activities` (as they stood, by id), as
     `status.plan_rollups` gives them for `plan_at`'s plan.
 
-    One query over the ratings as they stood (one range index scan): per activity its
-    counts per colour and its worst open milestone (by severity, then slip, then the
-    lowest id, as `milestones.rag.rollup` walks a plan in id order), ranked in SQL; then
-    combined per track, party and programme over the at most one row per activity.
+    One query over the ratings as they stood (one index-only scan of their range, milestones
+    migration 0012), grouped per activity (`per_activity`), then combined per track, party
+    and programme over the at most one row per activity (`rollups_of_activities`).
     `narrowed`: the activities are a filter's (a track, a party), read only theirs."""
+    ratings = ratings_at(at, activities if narrowed else None).values(*_PER_ACTIVITY_READS)
+    if connection.vendor != "postgresql":
+        return rollups_of_activities(
+            per_activity(ratings.values_list(*_PER_ACTIVITY_READS)), activities
+        )
+    sql, params = ratings.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {per_activity_columns()} FROM ({sql}) AS r GROUP BY r.activity_id", params
+        )
+        return rollups_of_activities(cursor.fetchall(), activities)
+
+
+# What `per_activity` reads of each rating, in this order (the columns `per_activity_columns`
+# names).
+_PER_ACTIVITY_READS = ("pk", "milestone_id", "activity_id", "rag", "severity", "slip_days")
+
+
+def per_activity_columns(relation: str = "r") -> str:
+    """The select list of one activity's ratings' roll-up, grouped by `relation`'s
+    `activity_id` (a relation of `_PER_ACTIVITY_READS`' columns): the activity, its counts
+    per colour (in `COLOURS`' order) and its worst open rating (by severity, then slip,
+    then the lowest id, as `milestones.rag.rollup` walks a plan in id order) as
+    [severity, slip days, -milestone id, history row's key], NULL with none open. Grouped
+    by hash (20,000 ratings into 2,000 activities): the rank windows' sorts took 3-5 times
+    as long."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return f"{relation}.{quote(name)}"
+
+    counts = ", ".join(
+        f"COUNT(*) FILTER (WHERE {column('rag')} = '{colour}')" for colour in COLOURS
+    )
+    worst = (
+        f"MAX(ARRAY[{column('severity')}, COALESCE({column('slip_days')}, 0), "
+        f"-{column('milestone_id')}, {column('pk')}]::bigint[]) "
+        f"FILTER (WHERE {column('severity')} >= 0)"
+    )
+    return f"{column('activity_id')}, ARRAY[{counts}]::bigint[], {worst}"
+
+
+def per_activity(ratings) -> list[tuple]:
+    """`per_activity_columns`' rows in Python, from (`_PER_ACTIVITY_READS`) tuples: where the
+    database has no arrays (SQLite)."""
+    found: dict = {}
+    for pk, milestone_id, activity_id, rag, severity, slip in ratings:
+        entry = found.get(activity_id)
+        if entry is None:
+            entry = found[activity_id] = [activity_id, [0] * len(COLOURS), None]
+        entry[1][COLOURS.index(rag)] += 1
+        if severity >= 0:
+            rank = [severity, slip or 0, -milestone_id, pk]
+            if entry[2] is None or rank > entry[2]:
+                entry[2] = rank
+    return [tuple(entry) for entry in found.values()]
+
+
+def rollups_of_activities(rows, activities: dict):
+    """The roll-ups (`status.Rollups`) of the ratings at a moment from their roll-up per
+    activity (`per_activity_columns`' rows: activity id, counts per colour, worst open
+    rating's rank and key), of `activities` (as they stood, by id): combined per track,
+    party and programme, each group's worst the greatest rank of its activities'; the worst
+    ratings read by their history row's key (one query, at most one a group)."""
     from .status import Rollups
 
-    ratings = ratings_at(at, activities if narrowed else None)
-    counts = {
-        colour: Window(Count("pk", filter=Q(rag=colour)), partition_by=[F("activity_id")])
-        for colour in COLOURS
-    }
-    first = Window(
-        RowNumber(),
-        partition_by=[F("activity_id")],
-        order_by=[
-            F("severity").desc(),
-            Coalesce("slip_days", Value(0)).desc(),
-            F("milestone_id").asc(),
-        ],
-    )
-    # The windows over the ranked columns alone (their sorts carry every column selected:
-    # with the worst rows' ratings they spilled to disk), then the worst rows' ratings by
-    # their history row's key (at most one an activity).
-    ranked = list(
-        ratings.annotate(**{f"n_{c}": w for c, w in counts.items()}, first=first)
-        .filter(first=1)
-        .values("pk", *(f"n_{c}" for c in COLOURS))
-    )
-    worst = {
-        row["pk"]: row
-        for row in MilestoneStatus.history.model.objects.filter(
-            pk__in=[r["pk"] for r in ranked] or [0]
-        ).values("pk", "activity_id", "milestone_id", "milestone_title", "severity", *RAG_FIELDS)
-    }
-    rows = [{**worst[r["pk"]], **r} for r in ranked]
-    groups: dict = {}
-
-    def add(key, row):
-        found = groups.get(key)
-        if found is None:
-            found = groups[key] = [dict.fromkeys(COLOURS, 0), None]
-        for colour in COLOURS:
-            found[0][colour] += row[f"n_{colour}"]
-        if row["severity"] >= 0:
-            rank = (row["severity"], row["slip_days"] or 0, -row["milestone_id"])
-            if found[1] is None or rank > found[1][0]:
-                found[1] = (rank, row)
-
-    for row in rows:
-        activity = activities.get(row["activity_id"])
-        if activity is None:
-            continue
-        add(("overall",), row)
-        add(("track", activity.track), row)
-        add(("party", activity.party.id), row)
-
-    def rolled(entry) -> RagRollup:
-        counts, worst = entry
-        if worst is None:
-            return rollup_from(counts, None)
-        row = worst[1]
-        return rollup_from(counts, row, row["milestone_title"])
-
-    found = {key: rolled(entry) for key, entry in groups.items()}
-    return Rollups(
-        overall=found.get(("overall",)),
-        tracks={key[1]: r for key, r in found.items() if key[0] == "track"},
-        parties={key[1]: r for key, r in found.items() if key[0] == "party"},
-    )
-
-
-def rollups_of_ratings(ratings, activities: dict):
-    """The roll-ups (`status.Rollups`) of every rating at a moment, narrow, as
-    `current.moment_lists` reads them with the lists (`current.MomentRating`: a second
-    scan of the ratings as they stood in SQL, `rollups_at`, cost 0.2-0.4 s at large
-    scale, combining 20,000 narrow tuples here ~20 ms), of `activities` (as they stood, by
-    id); the worst rating of each roll-up by severity, then slip, then the lowest id, as
-    `milestones.rag.rollup` walks a plan in id order; its rating read by its history
-    row's key (one query)."""
-    from .status import Rollups
-
-    groups: dict = {}
-    for pk, milestone_id, activity_id, rag, severity, slip, _end in ratings:
+    members: dict = defaultdict(list)
+    for activity_id, counts, worst in rows:
         activity = activities.get(activity_id)
         if activity is None:
             continue
-        rank = (severity, slip or 0, -milestone_id) if severity >= 0 else None
-        for key in (("overall",), ("track", activity.track), ("party", activity.party.id)):
-            found = groups.get(key)
-            if found is None:
-                found = groups[key] = [dict.fromkeys(COLOURS, 0), None]
-            found[0][rag] += 1
-            if rank is not None and (found[1] is None or rank > found[1][0]):
-                found[1] = (rank, pk)
-    keys = sorted({entry[1][1] for entry in groups.values() if entry[1] is not None})
-    worst = {
+        entry = (counts, worst)
+        members[("overall",)].append(entry)
+        members[("track", activity.track)].append(entry)
+        members[("party", activity.party.id)].append(entry)
+    # Each group's counts summed per colour, its worst the greatest rank (milestone ids
+    # differ, so the key never decides).
+    groups = {
+        key: (
+            [sum(column) for column in zip(*(counts for counts, _w in entries), strict=True)],
+            max((worst for _c, worst in entries if worst is not None), default=None),
+        )
+        for key, entries in members.items()
+    }
+    keys = sorted({worst[3] for _c, worst in groups.values() if worst is not None})
+    worst_rows = {
         row["pk"]: row
         for row in MilestoneStatus.history.model.objects.filter(pk__in=keys or [0]).values(
             "pk", "milestone_id", "milestone_title", *RAG_FIELDS
@@ -258,10 +253,10 @@ def rollups_of_ratings(ratings, activities: dict):
     }
 
     def rolled(entry) -> RagRollup:
-        counts, found = entry
-        if found is None:
+        counts = dict(zip(COLOURS, entry[0], strict=True))
+        if entry[1] is None:
             return rollup_from(counts, None)
-        row = worst[found[1]]
+        row = worst_rows[entry[1][3]]
         return rollup_from(counts, row, row["milestone_title"])
 
     rolled_up = {key: rolled(entry) for key, entry in groups.items()}

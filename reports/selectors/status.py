@@ -248,10 +248,10 @@ def dashboard_build(
 def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
     """A past moment's dashboard from the ratings as they stood (within their history's
     mark, `past.covers`), by the live path's selectors given the moment
-    (`current.Scoped.at`): the lists, their totals and the blockers' candidates in one
-    query (`current.moment_lists`, with every rating narrow, which the roll-ups combine:
-    `past.rollups_of_ratings`), the blockers' walks over the dependencies as they stood;
-    no plan of every milestone is built. The replay's figures (`tests/reports/test_past_materialised.py`)."""
+    (`current.Scoped.at`): the lists, their totals, the blockers' candidates and every
+    activity's roll-up in one query (`current.moment_lists`; the roll-ups combined per
+    track, party and programme: `past.rollups_of_activities`), the blockers' walks over the
+    dependencies as they stood; no plan of every milestone is built. The replay's figures (`tests/reports/test_past_materialised.py`)."""
     at, today = point.at, point.today
     filters = past.activity_filters(track, party_id)
     activities = snapshot.activity_rows(at, parties, filters)
@@ -264,15 +264,14 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
         activities_at=activities,
     )
     baseline = snapshot.active_baseline(at)
-    lists, candidates, ratings = materialised.moment_lists(
+    found = materialised.moment_lists(
         scoped, limit=LIST_LIMIT, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
     )
-    blocker_rows = materialised.moment_blockers(
-        scoped, shown=BLOCKER_LIMIT, candidates=candidates, ratings=ratings
-    )
+    lists = found.lists
+    blocker_rows = materialised.moment_blockers(scoped, shown=BLOCKER_LIMIT, found=found)
     before = previous_rollups(point, track, party_id, parties)
     overall, tracks, party_lines = lines_of(
-        past.rollups_of_ratings(ratings, activities),
+        past.rollups_of_activities(found.activities, activities),
         before,
         parties,
         list(dict.fromkeys(a.party.id for a in activities.values())),

@@ -511,10 +511,9 @@ def test_the_moments_lists_counts_and_blockers_in_sql_are_those_of_plan_at(progr
                 at=point.at,
                 activities_at=activities,
             )
-            lists, candidates, ratings = current.moment_lists(
-                scoped, limit=20, due_days=90, recent_days=60
-            )
-            found = current.moment_blockers(scoped, shown=6, candidates=candidates, ratings=ratings)
+            read = current.moment_lists(scoped, limit=20, due_days=90, recent_days=60)
+            lists = read.lists
+            found = current.moment_blockers(scoped, shown=6, found=read)
             assert (
                 lists.due_soon,
                 lists.due_soon_total,
@@ -524,7 +523,7 @@ def test_the_moments_lists_counts_and_blockers_in_sql_are_those_of_plan_at(progr
                 lists.completed_total,
                 found,
                 lists.blockers_total,
-                past.rollups_of_ratings(ratings, activities),
+                past.rollups_of_activities(read.activities, activities),
             ) == _lists_by_plan_at(point, party_id, track), (moment, party_id)
             shown += bool(found) + bool(lists.slipped) + bool(lists.due_soon)
     assert shown > 10  # the moments have lists and blockers to compare
