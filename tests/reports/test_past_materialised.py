@@ -527,3 +527,59 @@ def test_the_moments_lists_counts_and_blockers_in_sql_are_those_of_plan_at(progr
             ) == _lists_by_plan_at(point, party_id, track), (moment, party_id)
             shown += bool(found) + bool(lists.slipped) + bool(lists.due_soon)
     assert shown > 10  # the moments have lists and blockers to compare
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index")
+def test_the_moments_ratings_are_read_from_the_range_index_alone(programme):
+    """The past dashboard's one query over the ratings as they stood and "since last month
+    end"'s read only columns the range's index includes (milestones migration 0012): with
+    the table's pages all visible, as after a vacuum (set in the planner's statistics, in
+    this test's transaction: VACUUM cannot run in one), and no sequential or bitmap scan
+    allowed, the planner reads them index-only (a column the index lacks would make it read
+    the table by the index)."""
+    from reports.selectors import current, snapshot
+
+    at = timezone.now() - datetime.timedelta(days=30)
+    point = point_in_time(at)
+    parties = snapshot.party_refs(point.at)
+    activities = snapshot.activity_rows(point.at, parties, {})
+    scoped = current.Scoped(
+        today=point.today, parties=parties, at=point.at, activities_at=activities
+    )
+    with CaptureQueriesContext(connection) as queries:
+        current.moment_lists(scoped, limit=20, due_days=90, recent_days=60)
+        past.rollups_at(point.at, activities)
+    scans = [q["sql"] for q in queries.captured_queries if "tstzrange" in q["sql"]]
+    assert len(scans) == 2
+    table = "milestones_historicalmilestonestatus"
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(
+            "UPDATE pg_class SET relallvisible = relpages WHERE oid = %s::regclass", [table]
+        )
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        for sql in scans:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Index Only Scan using ms_hist_status_valid_cover_idx" in plan, plan
+
+
+def test_the_activities_roll_up_in_sql_as_in_python(programme):
+    """Each activity's roll-up of the ratings as they stood (`past.per_activity_columns`,
+    SQL) is what `past.per_activity` gives in Python (where the database has no arrays)."""
+    for days in (3, 60, 200):
+        at = timezone.now() - datetime.timedelta(days=days)
+        ratings = past.ratings_at(at).values_list(*past._PER_ACTIVITY_READS)
+        expected = sorted(past.per_activity(ratings))
+        if connection.vendor != "postgresql":
+            continue
+        sql, params = ratings.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {past.per_activity_columns()} FROM ({sql}) AS r GROUP BY r.activity_id",
+                params,
+            )
+            found = sorted((a, list(c), w) for a, c, w in cursor.fetchall())
+        assert found == [(a, c, w) for a, c, w in expected], at
+        assert any(w is not None for _a, _c, w in found)
