@@ -177,7 +177,8 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
     key = model._meta.pk.attname  # "id", or a one-to-one key's column ("milestone_id")
     if has_validity(history.model):
         # The rows whose [history_date, valid_until) holds the moment: one scan of the
-        # GiST index of that range, however long each object's history.
+        # index of that range, however long each object's history (GiST; the ratings'
+        # SP-GiST with the columns the past dashboard reads, index-only: milestones 0012).
         return (
             history.model.objects.alias(
                 _valid=Func(
@@ -275,7 +276,7 @@ def as_of_values(
         extra = f" AND h.{quote(history._meta.get_field(within[0]).column)} = ANY(%s)"
         params.append(list(within[1]))
     if has_validity(history):
-        # The rows whose range holds the moment (`as_of_queryset`): one GiST index scan.
+        # The rows whose range holds the moment (`as_of_queryset`): one range index scan.
         rows = f"{table} AS h WHERE tstzrange(h.history_date, h.valid_until) @> %s::timestamptz"
     else:
         # The latest row per key at or before the moment: one probe per key.
