@@ -1,4 +1,9 @@
+import importlib
+
 from django.db import migrations
+
+# PostgreSQL only, as 0010 (its `run`): SQLite reads by simple-history's portable `as_of`.
+run = importlib.import_module("milestones.migrations.0010_rating_history_validity").run
 
 TABLE = "milestones_historicalmilestonestatus"
 
@@ -44,17 +49,6 @@ BACKWARD = [
     f"ALTER TABLE {TABLE} RESET (autovacuum_vacuum_scale_factor, "
     "autovacuum_vacuum_insert_scale_factor, autovacuum_analyze_scale_factor)",
 ]
-
-
-def run(statements):
-    def apply(apps, schema_editor):
-        # PostgreSQL only, as 0010: SQLite reads by simple-history's portable `as_of`.
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return apply
 
 
 class Migration(migrations.Migration):
