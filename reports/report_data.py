@@ -39,11 +39,12 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from core.history import as_of_values
 from governance.selectors.summary import activity_confidences, governance_summary
 from milestones import history
 from milestones.dates import format_plan_date
 from milestones.demo import demo_data_loaded
-from milestones.models import ProgressUpdate
+from milestones.models import MilestoneStatus, ProgressUpdate
 from milestones.rag import Rag
 
 from . import charts, report_medcom, report_switch_off, selectors
@@ -522,26 +523,44 @@ class _Before:
 _RAGS: dict[str, SimpleNamespace] = {}
 
 
+# What `_before` reads of each rating at the last report's moment: first the narrow
+# rating `past.rollups_of_ratings` combines (its history row's key, the milestone, its
+# activity, colour, severity, slip and forecast end), then the forecast as worded.
+_BEFORE_FIELDS = (
+    "history_id",
+    "milestone_id",
+    "activity_id",
+    "rag",
+    "severity",
+    "slip_days",
+    "forecast_end",
+    "forecast_date",
+    "forecast_precision",
+)
+
+
 def _before(since: datetime.datetime, parties) -> tuple[dict, object]:
     """The milestones by id and the roll-ups (`selectors.Rollups`) at the last report's
-    moment. Within the ratings' history (`past.covers`) both are read from the ratings as
-    they stood, the roll-ups in SQL (`past.rollups_at`, as "since last month end" reads
-    them) and of each milestone only its colour and forecast (one query, no rows built);
-    else from the replayed plan (`past.plan_at`)."""
+    moment. Within the ratings' history (`past.covers`) both from one read of the ratings
+    as they stood (`core.history.as_of_values`: plain tuples, one range index scan), of
+    each milestone only its colour and forecast, the roll-ups combined from the same
+    narrow ratings as the dashboard at a moment combines its own
+    (`past.rollups_of_ratings`; a second scan of the ratings in SQL, `past.rollups_at`,
+    cost more than the whole read); else from the replayed plan (`past.plan_at`)."""
     today = snapshot.local_today(since)
     if not past.covers(since, today):
         plan = past.plan_at(at=since, today=today, parties=parties)
         return {m.id: m for m in plan.milestones}, plan_rollups(plan)
     activities = snapshot.activity_rows(since, parties, {})
+    ratings = as_of_values(MilestoneStatus, since, _BEFORE_FIELDS)
     by_id = {}
-    for pk, activity_id, rag, end, date, precision in past.ratings_at(since).values_list(
-        "milestone_id", "activity_id", "rag", "forecast_end", "forecast_date", "forecast_precision"
-    ):
+    for _pk, pk, activity_id, rag, _severity, _slip, end, date, precision in ratings:
         # As `plan_at`: a milestone of an activity that was not there then is left out.
         if activity_id in activities:
             colour = _RAGS.get(rag) or _RAGS.setdefault(rag, SimpleNamespace(rag=rag))
             by_id[pk] = _Before(colour, end, date, precision)
-    return by_id, past.rollups_at(since, activities)
+    narrow = [rating[:7] for rating in ratings]
+    return by_id, past.rollups_of_ratings(narrow, activities)
 
 
 def _milestone_rows(
