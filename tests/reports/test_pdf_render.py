@@ -108,7 +108,8 @@ def test_gantt_labels_on_paper_land_where_the_svg_put_them(tmp_path):
         svg = _gantt(height)
         own = _words(render_pdf_in_process(page.format(svg), static_root=STATIC), tmp_path, "a.pdf")
         paper = _paper_gantt(svg)
-        assert "<text" not in paper
+        # Only the short labels stay SVG text (`PAPER_LABEL_MIN_LETTERS`).
+        assert re.findall(r"<text [^>]*>([^<]*)</text>", paper) == ["2026", "K3"]
         ours = _words(
             render_pdf_in_process(page.format(paper), static_root=STATIC), tmp_path, "b.pdf"
         )
@@ -187,8 +188,14 @@ def test_the_reports_charts_labels_on_paper_land_where_the_svg_put_them(db, tmp_
                 )
                 for name, figures in (("own", svg_text), ("ours", paper))
             }
-    assert html["ours"].count("<text") == 2  # the turned axis titles stay in the SVG
-    assert html["own"].count("<text") > 40
+    # What stays SVG text: the turned axis titles and the short labels.
+    kept = re.findall(r"<text ([^>]*)>([^<]*)</text>", html["ours"])
+    assert all(
+        "rotate" in attrs or len(text.strip()) < status_report.PAPER_LABEL_MIN_LETTERS
+        for attrs, text in kept
+    )
+    assert sum("rotate" in attrs for attrs, _text in kept) == 2
+    assert html["own"].count("<text") > len(kept) + 20
     own = _lines(render_pdf_in_process(html["own"], static_root=STATIC), tmp_path, "a.pdf")
     ours = _lines(render_pdf_in_process(html["ours"], static_root=STATIC), tmp_path, "b.pdf")
     assert sorted(line[2] for line in ours) == sorted(line[2] for line in own)
