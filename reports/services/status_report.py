@@ -223,84 +223,175 @@ def _paper_svg(svg: str) -> str:
     return _SVG_SHAPE_RUN.sub(_merged_run, svg)
 
 
-# The Gantt's labels on paper: WeasyPrint lays out and draws an SVG `<text>` one letter
+# The charts' labels on paper: WeasyPrint lays out and draws an SVG `<text>` one letter
 # at a time (a Pango layout per letter: the 10 timeline pages' 410 labels were a fifth of
 # the render's calls), an HTML line of text in one. So each label leaves the SVG for a
 # line of text placed over it, at the same place, size, weight and colour, in a box the
-# chart's size: the wide page's content (A4 landscape less report.css's 14 mm margins),
-# the chart at most 140 mm high (`.chart--gantt svg`), centred as the SVG would be.
+# size the chart is drawn at (`_paper_labels`). A label turned (the trend's and the heat
+# map's axis titles) stays in the SVG.
+# The timeline: the wide page's content (A4 landscape less report.css's 14 mm margins),
+# at most 140 mm high (`.chart--gantt svg`), centred as the SVG would be.
 GANTT_PAPER_WIDTH_MM = 297 - 2 * 14
 GANTT_PAPER_HEIGHT_MM = 140
+# The trend (MTA) on its wide page and the burn-down on a portrait page (A4 less 16 mm
+# margins), both at most 135 mm high (`.chart svg`); the heat map 60 mm wide
+# (`.gov-heatmap svg`).
+MTA_PAPER_WIDTH_MM = GANTT_PAPER_WIDTH_MM
+BURNDOWN_PAPER_WIDTH_MM = 210 - 2 * 16
+CHART_PAPER_HEIGHT_MM = 135
+HEATMAP_PAPER_WIDTH_MM = 60
+# A label shorter than this stays SVG text: a styled, placed line of HTML costs about
+# as much as laying out five letters one at a time (the heat map's counts, the axes'
+# ticks, the timeline's years and quarters). Measured on the large report's render
+# (Python calls): every label moved 12.13 M, from 4 letters 11.90 M, from 6 11.82 M,
+# from 10 or 16 the same.
+PAPER_LABEL_MIN_LETTERS = 6
 _SVG_SIZE = re.compile(r'<svg [^>]*?width="(?P<w>[\d.]+)" height="(?P<h>[\d.]+)"')
 _SVG_ROOT_FONT = re.compile(r'<svg [^>]*?font-size="(?P<size>[\d.]+)"')
+_SVG_ROOT_FAMILY = re.compile(r'<svg [^>]*?font-family="(?P<family>[^"]*)"')
 _SVG_TEXT = re.compile(r"<text (?P<attrs>[^>]*)>(?P<text>.*?)</text>", re.S)
 _SVG_ATTR = re.compile(r'(?P<name>[a-z-]+)="(?P<value>[^"]*)"')
+_SVG_TRANSLATE = re.compile(r"^\s*translate\(\s*(?P<x>[-\d.]+)(?:[\s,]+(?P<y>[-\d.]+))?\s*\)\s*$")
 _TAGS = re.compile(r"<[^>]+>")
 # Where IBM Plex Sans puts the baseline in a line box of `line-height: 1` (its ascent
 # 1,025 and descent 275 per 1,000: half the leading above, then the ascent).
 _BASELINE_EM = (1 + 1.025 - 0.275) / 2
 
 
-def _paper_gantt(svg: str) -> str:
-    """One timeline page for paper: the SVG without its texts in a box of the size it is
-    drawn at, and each label as a line of HTML text over it."""
+def _label_span(attrs: dict, text: str, *, width: float, mm: float, offset, root_size, fill):
+    """A label's line of HTML text (absolutely placed in the chart's box), or None for a
+    label HTML text would not draw the same: turned, or moved other than by a translate."""
+    transform = attrs.get("transform")
+    shift_x = shift_y = 0.0
+    if transform:
+        moved = _SVG_TRANSLATE.match(transform)
+        if moved is None:
+            return None
+        shift_x, shift_y = float(moved["x"]), float(moved["y"] or 0)
+    if "rotate" in attrs:
+        return None
+    font = float(attrs.get("font-size", root_size))
+    x = float(attrs.get("x", 0)) + float(attrs.get("dx", 0)) + shift_x
+    baseline = float(attrs.get("y", 0)) + float(attrs.get("dy", 0)) + shift_y
+    anchor = attrs.get("text-anchor", "start")
+    # A box starting, centred or ending at x, the chart's width on each side it grows
+    # to: a label that runs past the chart's edge (the burn-down's "planlagt slukning"
+    # near its left axis) is still anchored there (a line too long for its box would
+    # overflow to the right whatever its alignment).
+    if anchor == "middle":
+        left, box = x - width, 2 * width
+    elif anchor == "end":
+        left, box = x - width, width
+    else:
+        left, box = x, width
+    align = {"middle": "center", "end": "right"}.get(anchor, "left")
+    style = (
+        f"left:{offset[0] + left * mm:.2f}mm;width:{box * mm:.2f}mm;"
+        f"top:{offset[1] + (baseline - _BASELINE_EM * font) * mm:.2f}mm;"
+        f"font-size:{font * mm:.3f}mm;text-align:{align};"
+        f"font-weight:{attrs.get('font-weight', '400')};color:{attrs.get('fill', fill)}"
+    )
+    return f'<span style="{style}">{text}</span>'
+
+
+def _paper_labels(
+    svg: str,
+    width_mm: float,
+    max_height_mm: float | None = None,
+    *,
+    inline: bool = False,
+    fill: str = "#000000",
+) -> str:
+    """A chart for paper: the SVG without its (unturned) texts in a box, and each label
+    as a line of HTML text over it.
+
+    The SVG is drawn `width_mm` wide, its height in proportion, at most `max_height_mm`
+    (then narrower, centred). `inline`: the box is the one the SVG had as an inline
+    image (`width: 100%` or a fixed width, `height: auto`, capped: the whole width, the
+    drawing centred in it), on its line as the SVG was; else a block the size of the
+    drawing, centred (the timeline's pages). `fill`: the colour of a label without its
+    own (SVG's default black; the timeline's labels sit in groups of the ink colour)."""
     size = _SVG_SIZE.search(svg)
     if size is None:
         return svg
     width, height = float(size["w"]), float(size["h"])
-    mm = min(GANTT_PAPER_WIDTH_MM / width, GANTT_PAPER_HEIGHT_MM / height)
+    mm = width_mm / width
+    if max_height_mm is not None:
+        mm = min(mm, max_height_mm / height)
+    drawn_w, drawn_h = width * mm, height * mm
+    if inline:
+        box_w = width_mm
+        box_h = min(width_mm * height / width, max_height_mm or float("inf"))
+    else:
+        box_w, box_h = drawn_w, drawn_h
+    offset = ((box_w - drawn_w) / 2, (box_h - drawn_h) / 2)
     root = _SVG_ROOT_FONT.search(svg)
     root_size = float(root["size"]) if root else 13.0
+    # The labels in the SVG's font: its own, else WeasyPrint's default for SVG text.
+    family = _SVG_ROOT_FAMILY.search(svg)
+    family = family["family"] if family else "sans-serif"
     labels = []
-    for match in _SVG_TEXT.finditer(svg):
+
+    def moved(match: re.Match) -> str:
         attrs = {a["name"]: a["value"] for a in _SVG_ATTR.finditer(match["attrs"])}
         text = _TAGS.sub("", match["text"]).strip()
         if not text:
-            continue
-        font = float(attrs.get("font-size", root_size))
-        x = float(attrs.get("x", 0)) + float(attrs.get("dx", 0))
-        baseline = float(attrs.get("y", 0)) + float(attrs.get("dy", 0))
-        anchor = attrs.get("text-anchor", "start")
-        # A centred or end-anchored label: a box ending or centred at x, as wide as the
-        # chart allows on that side.
-        if anchor == "middle":
-            half = min(x, width - x)
-            left, box = x - half, 2 * half
-        elif anchor == "end":
-            left, box = 0.0, x
-        else:
-            left, box = x, width - x
-        align = {"middle": "center", "end": "right"}.get(anchor, "left")
-        style = (
-            f"left:{left * mm:.2f}mm;width:{box * mm:.2f}mm;"
-            f"top:{(baseline - _BASELINE_EM * font) * mm:.2f}mm;"
-            f"font-size:{font * mm:.3f}mm;text-align:{align};"
-            f"font-weight:{attrs.get('font-weight', '400')};color:{attrs.get('fill', INK)}"
+            return ""
+        if len(text) < PAPER_LABEL_MIN_LETTERS:
+            return match[0]
+        span = _label_span(
+            attrs, text, width=width, mm=mm, offset=offset, root_size=root_size, fill=fill
         )
-        labels.append(f'<span style="{style}">{text}</span>')
-    drawn = _SVG_TEXT.sub("", svg)
+        if span is None:
+            return match[0]
+        labels.append(span)
+        return ""
+
+    drawn = _SVG_TEXT.sub(moved, svg)
+    kind = "paper-chart paper-chart--inline" if inline else "paper-chart"
     return (
-        f'<div class="paper-chart" style="width:{width * mm:.2f}mm;height:{height * mm:.2f}mm">'
+        f'<div class="{kind}" style="width:{box_w:.2f}mm;height:{box_h:.2f}mm;'
+        f'font-family:{family}">'
         f"{drawn}{''.join(labels)}</div>"
     )
 
 
+def _paper_gantt(svg: str) -> str:
+    """One timeline page for paper (`_paper_labels`)."""
+    return _paper_labels(svg, GANTT_PAPER_WIDTH_MM, GANTT_PAPER_HEIGHT_MM, fill=INK)
+
+
 def _paper_charts(data: dict) -> dict:
-    """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips)."""
+    """The figures with the charts' SVG as drawn on paper (the preview keeps its tooltips
+    and SVG text)."""
     paper = dict(data)
     charts = data.get("charts")
     if charts:
+        mta = charts.get("mta", "")
         paper["charts"] = {
             **charts,
             "gantt_pages": [_paper_gantt(_paper_svg(svg)) for svg in charts.get("gantt_pages", [])],
-            "mta": _paper_svg(charts.get("mta", "")),
+            "mta": _paper_labels(
+                _paper_svg(mta), MTA_PAPER_WIDTH_MM, CHART_PAPER_HEIGHT_MM, inline=True
+            )
+            if mta
+            else mta,
         }
     burndown = (data.get("switch_off") or {}).get("burndown")
     if burndown and burndown.get("svg"):
-        paper["switch_off"] = {
-            **data["switch_off"],
-            "burndown": {**burndown, "svg": _paper_svg(burndown["svg"])},
-        }
+        svg = _paper_labels(
+            _paper_svg(burndown["svg"]),
+            BURNDOWN_PAPER_WIDTH_MM,
+            CHART_PAPER_HEIGHT_MM,
+            inline=True,
+        )
+        paper["switch_off"] = {**data["switch_off"], "burndown": {**burndown, "svg": svg}}
+    governance = data.get("governance")
+    if governance and governance.get("heat_svg"):
+        heat = _paper_labels(
+            _paper_svg(governance["heat_svg"].strip()), HEATMAP_PAPER_WIDTH_MM, inline=True
+        )
+        paper["governance"] = {**governance, "heat_svg": heat}
     return paper
 
 

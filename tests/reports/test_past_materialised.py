@@ -172,6 +172,10 @@ def test_a_past_moment_from_the_ratings_has_the_replays_figures(programme, fresh
 def test_the_month_end_report_figures_from_the_ratings_are_the_replays(programme, fresh_cache):
     as_of = day_start(today_get().replace(day=1)) - datetime.timedelta(seconds=1)
     period = (as_of.date()).replace(day=1)
+    # Both moments, the report's and the period's start ("before"), read from the ratings.
+    since = timezone.make_aware(datetime.datetime.combine(period, datetime.time.min))
+    assert past.covers(as_of, timezone.localdate(as_of))
+    assert past.covers(since, timezone.localdate(since))
     read = report_data.build(period=period, as_of=as_of)
     StatusHistoryMark.objects.all().delete()  # outside the mark: the report replays
     replayed = report_data.build(period=period, as_of=as_of)

@@ -108,7 +108,8 @@ def test_gantt_labels_on_paper_land_where_the_svg_put_them(tmp_path):
         svg = _gantt(height)
         own = _words(render_pdf_in_process(page.format(svg), static_root=STATIC), tmp_path, "a.pdf")
         paper = _paper_gantt(svg)
-        assert "<text" not in paper
+        # Only the short labels stay SVG text (`PAPER_LABEL_MIN_LETTERS`).
+        assert re.findall(r"<text [^>]*>([^<]*)</text>", paper) == ["2026", "K3"]
         ours = _words(
             render_pdf_in_process(page.format(paper), static_root=STATIC), tmp_path, "b.pdf"
         )
@@ -116,3 +117,92 @@ def test_gantt_labels_on_paper_land_where_the_svg_put_them(tmp_path):
         assert "Baselinedato" in [w for w, _box in ours]
         for (_word, box), (_own_word, own_box) in zip(ours, own, strict=True):
             assert max(abs(a - b) for a, b in zip(box, own_box, strict=True)) < 1.0, _word
+
+
+def _lines(content: bytes, tmp_path, name: str) -> list[tuple]:
+    """The PDF's text as lines: (page, top, the words' letters left to right, left, right).
+    By lines, not words: where two labels touch, pdftotext splits SVG text (drawn a
+    letter at a time) and HTML text into words differently."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    lines: dict[tuple, list] = {}
+    for number, page in enumerate(out.split("<page ")[1:]):
+        for *box, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            page,
+        ):
+            x0, y0, x1, _y1 = (float(v) for v in box)
+            lines.setdefault((number, round(y0, 1)), []).append((x0, x1, word))
+    return [
+        (
+            page,
+            top,
+            "".join(w for _x0, _x1, w in sorted(words)),
+            min(x0 for x0, _x1, _w in words),
+            max(x1 for _x0, x1, _w in words),
+        )
+        for (page, top), words in sorted(lines.items())
+    ]
+
+
+def test_the_reports_charts_labels_on_paper_land_where_the_svg_put_them(db, tmp_path):
+    """The whole report of the known month with its trend, burn-down and heat map drawn
+    with SVG text (as before `_paper_labels`) and as the PDF draws them (labels as HTML
+    text over each chart): every word on the same page within 1 pt, and the charts' own
+    labels (an axis title, the heat map's axis) among them."""
+    import time_machine
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from core.history import system_user_get
+    from reports import services
+    from reports.services import status_report
+    from tests.reports.helpers import known_month_build
+
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        data = services.status_report_data(report)
+        paper = status_report._paper_charts(data)
+        # As before: the same paper SVG, its texts left in it (the timeline as it is).
+        svg_text = dict(paper)
+        svg_text["charts"] = {**paper["charts"], "mta": _paper_svg(data["charts"]["mta"])}
+        svg_text["switch_off"] = {
+            **data["switch_off"],
+            "burndown": {
+                **data["switch_off"]["burndown"],
+                "svg": _paper_svg(data["switch_off"]["burndown"]["svg"]),
+            },
+        }
+        svg_text["governance"] = {
+            **data["governance"],
+            "heat_svg": _paper_svg(data["governance"]["heat_svg"]),
+        }
+        with translation.override("da"):
+            html = {
+                name: render_to_string(
+                    "reports/pdf/report.html", status_report.document_context(report, figures)
+                )
+                for name, figures in (("own", svg_text), ("ours", paper))
+            }
+    # What stays SVG text: the turned axis titles and the short labels.
+    kept = re.findall(r"<text ([^>]*)>([^<]*)</text>", html["ours"])
+    assert all(
+        "rotate" in attrs or len(text.strip()) < status_report.PAPER_LABEL_MIN_LETTERS
+        for attrs, text in kept
+    )
+    assert sum("rotate" in attrs for attrs, _text in kept) == 2
+    assert html["own"].count("<text") > len(kept) + 20
+    own = _lines(render_pdf_in_process(html["own"], static_root=STATIC), tmp_path, "a.pdf")
+    ours = _lines(render_pdf_in_process(html["ours"], static_root=STATIC), tmp_path, "b.pdf")
+    assert sorted(line[2] for line in ours) == sorted(line[2] for line in own)
+    text = " ".join(line[2] for line in ours)
+    assert all(word in text for word in ("Konsekvens", "Sandsynlighed", "Diagonalen:", "planlagt"))
+    for page, top, letters, left, right in ours:
+        assert any(
+            (p, t) == (page, letters) and max(abs(top - y), abs(left - x0), abs(right - x1)) < 1.0
+            for p, y, t, x0, x1 in own
+        ), (page, letters)
