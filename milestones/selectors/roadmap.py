@@ -318,6 +318,11 @@ def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
     return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
 
 
+def _history_id(value: str) -> int:
+    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
+
+
 @dataclass(frozen=True)
 class _Structure:
     """The summary's counts and names: activities per track and per (track, party) in
@@ -376,7 +381,14 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
     )
     names = {pk: name for pk, (_key, name) in parties.items()}
     rank = {value: i for i, value in enumerate(Activity.Track.values)}
-    stored = baseline is not None and baseline.is_active and status_current(today)
+    # Kept across the edits that add or delete no milestone (the milestones' newest
+    # history from the stamp read already).
+    newest = _history_id(stamp_part(stamp, (Milestone,))[0])
+    stored = (
+        baseline is not None
+        and baseline.is_active
+        and status_current(today, milestones_newest=newest)
+    )
     one_track = stored and track and plan_version is None and stored_track_rollups(track)
     if one_track:
         by_track, by_party = _combined_by_track(one_track, rank, names), one_track
