@@ -29,7 +29,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from core.cache import kept
-from core.history import changed_since
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -89,10 +88,10 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
 
     `milestones_newest`: the milestones' newest history id, from a stamp the caller read
     already. A true answer is then kept for the day across the edits that add or delete
-    no milestone (`core.history.changed_since` with no fields: the few history rows
-    since): a write through the services rates its milestones today, so only a milestone
-    added or deleted can make the answer false; a false one is counted again every time
-    (the daily re-rate makes it true without a milestone's history)."""
+    no milestone (one small query: a history row since that is not a change): a write
+    through the services rates its milestones today, so only a milestone added or
+    deleted can make the answer false; a false one is counted again every time (the
+    daily re-rate makes it true without a milestone's history)."""
     if milestones_newest is None:
         return _status_counted(today)
     found = kept(
@@ -103,7 +102,9 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
             found.watermark == milestones_newest
             or (
                 found.watermark < milestones_newest
-                and not changed_since(Milestone, found.watermark, ())
+                and not Milestone.history.filter(history_id__gt=found.watermark)
+                .exclude(history_type="~")
+                .exists()
             )
         ),
         seconds=STATUS_CURRENT_SECONDS,

@@ -207,12 +207,12 @@ def _roadmap_activity_rows(request, activities) -> None:
     activity's frame."""
 
     def prepare(missing) -> None:
-        # The blocks to render: what they show besides the activity and its milestones
-        # (read for them only), and their milestones' rows each cached on its own, so an
-        # edit of one milestone renders its row and its activity's frame.
-        prefetch_related_objects(missing, Prefetch("appearances", queryset=APPEARANCES))
-        status.attach_self_assessments(missing)
-        _attach_extra_facts(request, missing)
+        # The blocks to render: what they show besides the activity and its milestones,
+        # each part cached per activity under the stamp of what it reads (`BLOCK_MODELS`,
+        # the extensions' parts) and read only for the parts not found; and their
+        # milestones' rows each cached on its own. An edit of one milestone renders its
+        # row and its activity's frame, and reads nothing else.
+        _block_parts(request, missing)
         cached_rows(
             request,
             [m for activity in missing for m in activity.milestones.all()],
@@ -231,6 +231,44 @@ def _roadmap_activity_rows(request, activities) -> None:
         context={"extra_parts": _extra_parts(request)},
         prepare=prepare,
     )
+
+
+def _block_parts(request, activities) -> None:
+    """`activity.versions_html` (its plan versions) and `activity.assessed_html` (the
+    party's own assessment and the extensions' facts) on each of `activities`, each cached
+    per activity under the stamp of what it reads (`_extra_parts`: `BLOCK_MODELS` and the
+    extensions'; the party's assessment also under the activity's responsible party),
+    read only for the activities whose part is not found."""
+    parts = {"extra_parts": _extra_parts(request)}
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity_versions.html",
+        name="activity",
+        shows=lambda activity: (),
+        context=parts,
+        prepare=lambda found: prefetch_related_objects(
+            found, Prefetch("appearances", queryset=APPEARANCES)
+        ),
+    )
+    for activity in activities:
+        activity.versions_html = activity.row_html
+
+    def assessed(found) -> None:
+        status.attach_self_assessments(found)
+        _attach_extra_facts(request, found)
+
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity_assessed.html",
+        name="activity",
+        shows=lambda activity: (activity.responsible_party_id,),
+        context=parts,
+        prepare=assessed,
+    )
+    for activity in activities:
+        activity.assessed_html = activity.row_html
 
 
 def _party_options(parties, chosen) -> str:

@@ -316,6 +316,54 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     assert expected.rag_rollup.label in html
 
 
+def test_a_forecast_moved_on_a_track_page_reads_only_what_it_changed(client_for, editor):
+    """After a forecast moved on the page, its activity's block is rendered again from the
+    parts kept per activity (plan versions, own assessment, delivery confidence: none is
+    read), the track's summary without counting the ratings again; the page is the page
+    an empty cache renders, and a part changed since shows (the own assessment)."""
+    from governance.models import DeliveryConfidence
+    from milestones.services.status import status_rebuild
+
+    grow(70)
+    status_rebuild()  # the ratings of today, as the daily re-rate leaves them
+    client = client_for(editor)
+    milestone = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("key")
+        .first()
+    )
+    url = _track_page_of(milestone)
+    get(client, url)
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=5),
+        user=editor,
+        reason="Flyttet",
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    for model in (ProgressUpdate, ActivityPlanVersion, DeliveryConfidence):
+        assert f'FROM "{model._meta.db_table}"' not in read, model
+    assert 'WHERE "rated_on"' not in read  # status_current kept
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _main(html) == _main(fresh)
+
+    update = ProgressUpdate.objects.filter(
+        activity=milestone.activity, party=milestone.activity.responsible_party
+    ).first()
+    if update is not None:
+        update.self_rag, update.self_rag_reason = "red", "Vurderet igen i testen"
+        update.status = ProgressUpdate.Status.SUBMITTED
+        record_save(update, user=editor, reason="Ny vurdering", clean=False)
+        _queries, html = get(client, url)
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(html) == _main(fresh)
+
+
 # ---------------------------------------------------------------------------
 # Activity page
 # ---------------------------------------------------------------------------
