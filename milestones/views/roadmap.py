@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from core.cache import page_html
+from core.cache import cached_many, page_html
 from parties.access import request_access
 from parties.models import Party
 
@@ -312,12 +312,13 @@ def activity_detail(request, key):
         Activity.objects.select_related("responsible_party", "goal"), key=key
     )
 
-    def build():
-        return "milestones/_activity_detail_main.html", _activity_context(request, activity)
-
     # Keyed by what this activity's page shows, not the plan's lists' stamp: an edit of
     # another activity leaves it warm.
     large, stamp = selectors.activity_page_stamp(activity.pk)
+
+    def build():
+        return "milestones/_activity_detail_main.html", _activity_context(request, activity, stamp)
+
     if not large:
         template, context = build()
         body = render_to_string(template, context, request)
@@ -347,25 +348,71 @@ def activity_detail(request, key):
     )
 
 
-def _activity_context(request, activity: Activity) -> dict:
+# The parts of an activity's page that its milestones do not change, each cached per
+# activity under the values of its stamp that watch what the part reads
+# (`selectors.activity_stamp_part`): after a milestone's edit none is read again.
+ACTIVITY_PAGE_PIECES = {
+    "versions": ("milestones/_activity_versions.html", ("plan versions", "baselines")),
+    "involved": ("milestones/_activity_involved.html", ("participants", "parties")),
+    "assessed": ("milestones/_self_rag.html", ("activity", "progress updates", "parties")),
+}
+
+
+def _activity_parts(request, activity: Activity, stamp: tuple) -> dict[str, str]:
+    """{piece: HTML} of `ACTIVITY_PAGE_PIECES` for the activity's page (one round trip to
+    the cache); the pieces not found read what they show (its plan versions, its
+    participants, the party's own assessment: a query each) and are rendered."""
+    parts = {
+        name: (
+            "activity-piece",
+            1,
+            activity.pk,
+            name,
+            selectors.activity_stamp_part(stamp, watched),
+        )
+        for name, (_template, watched) in ACTIVITY_PAGE_PIECES.items()
+    }
+
+    def build(missing) -> dict[str, str]:
+        if "versions" in missing:
+            prefetch_related_objects(
+                [activity],
+                Prefetch(
+                    "appearances",
+                    queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
+                        "baseline__sequence", "pk"
+                    ),
+                ),
+            )
+        if "involved" in missing:
+            prefetch_related_objects(
+                [activity],
+                Prefetch(
+                    "activityparticipant_set",
+                    queryset=ActivityParticipant.objects.select_related("party").order_by(
+                        "party__name", "pk"
+                    ),
+                ),
+            )
+        if "assessed" in missing:
+            status.attach_self_assessments([activity])
+        context = {"activity": activity, "u": getattr(activity, "self_assessment", None)}
+        return {
+            name: render_to_string(ACTIVITY_PAGE_PIECES[name][0], context, request)
+            for name in missing
+        }
+
+    return cached_many("milestones", parts, build, seconds=selectors.SUMMARY_CACHE_SECONDS)
+
+
+def _activity_context(request, activity: Activity, stamp: tuple) -> dict:
     """The activity page's content, its relations read onto the activity the view read
-    (with its party and goal). Six queries. Each prefetch names its own order: the
-    models' default orderings reach through several relations, which cost joins and query
-    compilation."""
+    (with its party and goal): its milestones with their predecessors and ratings, the
+    baselines, and the pieces its milestones do not change (`_activity_parts`). Each
+    prefetch names its own order: the models' default orderings reach through several
+    relations, which cost joins and query compilation."""
     prefetch_related_objects(
         [activity],
-        Prefetch(
-            "appearances",
-            queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                "baseline__sequence", "pk"
-            ),
-        ),
-        Prefetch(
-            "activityparticipant_set",
-            queryset=ActivityParticipant.objects.select_related("party").order_by(
-                "party__name", "pk"
-            ),
-        ),
         Prefetch(
             "milestones",
             queryset=Milestone.objects.select_related("materialised_status")
@@ -389,7 +436,6 @@ def _activity_context(request, activity: Activity) -> dict:
         activity.milestones.all(), today=timezone.localdate(), baseline=baseline
     )
     activity.rag_rollup = status.party_rollup([activity])
-    status.attach_self_assessments([activity])
     query = milestone_rows_cached(
         request, activity.milestones.all(), ctx="activity", baseline=baseline, chosen=chosen
     )
@@ -402,6 +448,10 @@ def _activity_context(request, activity: Activity) -> dict:
         "ctx": "activity",
         "row_query": query,
         "extra_facts_mark": mark_safe(EXTRA_FACTS_MARK),
+        "parts": {
+            name: mark_safe(html)
+            for name, html in _activity_parts(request, activity, stamp).items()
+        },
     }
 
 

@@ -628,3 +628,74 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
     cache.clear()
     _queries, fresh = get(client, url)
     assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
+
+
+def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(
+    client_for, editor
+):
+    """The pieces of an activity's page that its milestones do not change (plan versions,
+    involved parties, the party's own assessment: `views.roadmap._activity_parts`) are
+    kept per activity under the values of its stamp that watch them: a forecast moved
+    reads none of them, and the page is the page built anew; a plan version, a
+    participant and an own assessment added each show on the next request, as built anew."""
+    from milestones.models import ActivityParticipant
+
+    grow(70, 3)
+    client = client_for(editor)
+    own = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    activity = own.activity
+    url = reverse("milestones:activity_detail", args=[activity.key])
+    get(client, url)
+
+    def same_as_built_anew() -> str:
+        _queries, html = get(client, url)
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
+        return html
+
+    plan_services.milestone_forecast_set(
+        milestone_id=own.pk,
+        version=own.version,
+        forecast_date=own.forecast_date + datetime.timedelta(days=3),
+        forecast_precision=own.forecast_precision,
+        user=editor,
+        reason="Ny dato",
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    for model in (ActivityPlanVersion, ActivityParticipant, ProgressUpdate):
+        assert f'FROM "{model._meta.db_table}"' not in read, model
+    same_as_built_anew()
+
+    baseline = (
+        Baseline.objects.filter(is_plan_version=True)
+        .exclude(appearances__activity=activity)
+        .order_by("sequence")
+        .first()
+    )
+    if baseline is not None:
+        record_save(
+            ActivityPlanVersion(
+                activity=activity, baseline=baseline, title_in_document="Ny i planversionen"
+            ),
+            user=editor,
+        )
+        assert "Ny i planversionen" in same_as_built_anew()
+    party = Party.objects.exclude(pk=activity.responsible_party_id).order_by("pk").first()
+    if not activity.activityparticipant_set.filter(party=party).exists():
+        record_save(ActivityParticipant(activity=activity, party=party), user=editor)
+        assert party.name in same_as_built_anew()
+    update = ProgressUpdate.objects.filter(
+        activity=activity, party=activity.responsible_party
+    ).first()
+    if update is not None:
+        update.self_rag, update.self_rag_reason = "red", "Egen vurdering på aktivitetens side"
+        update.status = ProgressUpdate.Status.SUBMITTED
+        record_save(update, user=editor, reason="Ny vurdering", clean=False)
+        assert "Egen vurdering på aktivitetens side" in same_as_built_anew()
