@@ -630,9 +630,7 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
     assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
 
 
-def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(
-    client_for, editor
-):
+def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(client_for, editor):
     """The pieces of an activity's page that its milestones do not change (plan versions,
     involved parties, the party's own assessment: `views.roadmap._activity_parts`) are
     kept per activity under the values of its stamp that watch them: a forecast moved
