@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from core.cache import cached_many, page_html
+from core.cache import cached, cached_many, page_html
 from parties.access import request_access
 from parties.models import Party
 
@@ -29,7 +29,7 @@ from ..models import (
     ProgressUpdate,
 )
 from ..selectors import status
-from ..selectors.roadmap import APPEARANCES
+from ..selectors.roadmap import APPEARANCES, STRUCTURE_MODELS
 from .plan import CountedPaginator, cached_rows, milestone_rows_cached, milestone_shows
 
 
@@ -94,7 +94,6 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "tracks": Activity.Track.choices,
         "track": track,
         "party": party,
-        "party_options": _party_options(parties, party),
         "baselines": baselines,
         "baseline": baseline,
         "baseline_chosen": baseline_chosen,
@@ -102,6 +101,28 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "page": None,
         "groups": [],
     }
+    if stamp is None:
+        context["party_options"] = _party_options(parties, party)
+    else:
+        # The heading and filters read the baselines and the structure's parties alone:
+        # cached under their part of the stamp, the query and the editor right, so an
+        # edit of a milestone neither joins hundreds of parties' options nor renders them.
+        context["filters_html"] = cached(
+            "milestones",
+            (
+                "roadmap-filters",
+                1,
+                selectors.stamp_part(stamp, STRUCTURE_MODELS),
+                request_access(request).can_edit_plan,
+                request.get_full_path(),
+            ),
+            lambda: render_to_string(
+                "milestones/_roadmap_filters.html",
+                {**context, "party_options": _party_options(parties, party)},
+                request,
+            ),
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
+        )
     chosen = {
         "plan_version": plan_version,
         "track": track or None,

@@ -351,6 +351,20 @@ def test_a_forecast_moved_on_a_track_page_reads_only_what_it_changed(client_for,
     _queries, fresh = get(client, url)
     assert _main(html) == _main(fresh)
 
+    # The heading and filters (cached on their own) follow a party renamed.
+    other = (
+        Party.objects.filter(pk__in=Activity.objects.values("responsible_party_id"))
+        .exclude(pk=milestone.activity.responsible_party_id)
+        .first()
+    )
+    other.name = "Omdøbt part i vælgeren"
+    record_save(other, user=editor, clean=False)
+    _queries, html = get(client, url)
+    assert "Omdøbt part i vælgeren</option>" in html
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _main(html) == _main(fresh)
+
     update = ProgressUpdate.objects.filter(
         activity=milestone.activity, party=milestone.activity.responsible_party
     ).first()
