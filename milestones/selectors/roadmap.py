@@ -240,6 +240,18 @@ PLAN_PAGE_MODELS = (
 )
 
 
+def baselines_cached(watched: tuple) -> list[Baseline]:
+    """Every baseline (a few), in their order, cached under `watched`: the part of a stamp
+    the page read already that watches them (their newest history), so a page built
+    again after an edit of anything else reads none."""
+    return cached(
+        "milestones",
+        ("baselines", 1, watched),
+        lambda: list(Baseline.objects.all()),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
+
+
 def plan_data_version() -> tuple:
     """The data-version stamp of the plan's pages (`core.cache.stamp`, one query)."""
     return data_stamp(models=PLAN_PAGE_MODELS, rows=(BaselineEntry,))

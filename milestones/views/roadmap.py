@@ -69,7 +69,11 @@ def roadmap(request):
 def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     """What the roadmap shows: the whole plan (no `stamp`), or for a large plan (its data
     version as `stamp`) the summary or a page of the chosen track or party."""
-    baselines = list(Baseline.objects.all())
+    baselines = (
+        list(Baseline.objects.all())
+        if stamp is None
+        else selectors.baselines_cached(selectors.stamp_part(stamp, (Baseline,)))
+    )
     plan_versions = [b for b in baselines if b.is_plan_version]
     plan_version = next((b for b in plan_versions if b.key == request.GET.get("plan")), None)
     track = request.GET.get("spor", "")
@@ -448,7 +452,7 @@ def _activity_context(request, activity: Activity, stamp: tuple) -> dict:
             ),
         ),
     )
-    baselines = list(Baseline.objects.all())
+    baselines = selectors.baselines_cached(selectors.activity_stamp_part(stamp, ("baselines",)))
     baseline, chosen = _baseline_among(request, baselines)
     # RAG from the milestones' materialised rows, read with them (the rule where a row
     # is not rated today or another baseline is chosen); the roll-up by the rule's own

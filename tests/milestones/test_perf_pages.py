@@ -711,3 +711,45 @@ def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(c
         update.status = ProgressUpdate.Status.SUBMITTED
         record_save(update, user=editor, reason="Ny vurdering", clean=False)
         assert "Egen vurdering på aktivitetens side" in same_as_built_anew()
+
+
+def test_the_baselines_are_read_once_per_change_of_theirs(client_for, editor):
+    """A large plan's track page and activity page take the baselines from the cache
+    (`selectors.baselines_cached`, under their part of the page's stamp): a forecast
+    moved reads none; another baseline activated shows at once on both, as built anew."""
+    from milestones.services.baselines import baseline_activate
+
+    grow(70)
+    client = client_for(editor)
+    milestone = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("key")
+        .first()
+    )
+    urls = [
+        _track_page_of(milestone),
+        reverse("milestones:activity_detail", args=[milestone.activity.key]),
+    ]
+    for url in urls:
+        get(client, url)
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=2),
+        user=editor,
+        reason="Flyttet",
+    )
+    for url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        assert not any('FROM "milestones_baseline"' in q["sql"] for q in ctx.captured_queries)
+    other = Baseline.objects.filter(is_active=False).order_by("sequence").first()
+    baseline_activate(baseline_id=other.pk, user=editor, reason="Ny aktiv")
+    for url in urls:
+        _queries, html = get(client, url)
+        assert (
+            f"{other.name} (aktiv)" in html or other.name in html.split("aktive baseline:")[1][:300]
+        )
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(html).split("<h1", 1)[1] == _main(fresh).split("<h1", 1)[1]
