@@ -343,6 +343,8 @@ class _Structure:
     parties: dict[int, tuple[str, str]]
     track_activities: dict[str, int]
     party_activities: dict[tuple[str, int], int]
+    # The responsible parties by name, as `RoadmapSummary.party_choices` lists them.
+    choices: tuple[PartyChoice, ...] = ()
 
 
 def _activity_rows(activities, names: dict) -> list[tuple]:
@@ -363,7 +365,12 @@ def _structure_build(activities) -> _Structure:
     for _id, track, party_id, _order, _title in _activity_rows(activities, names):
         track_activities[track] = track_activities.get(track, 0) + 1
         party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
-    return _Structure(parties, track_activities, party_activities)
+    responsible = {party_id for _track, party_id in party_activities}
+    choices = sorted(
+        (PartyChoice(pk, parties.get(pk, ("", ""))[0], names.get(pk, "")) for pk in responsible),
+        key=lambda p: (p.name, p.id),
+    )
+    return _Structure(parties, track_activities, party_activities, tuple(choices))
 
 
 def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") -> RoadmapSummary:
@@ -379,7 +386,7 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
         "milestones",
         (
             "roadmap-structure",
-            1,
+            2,
             stamp_part(stamp, STRUCTURE_MODELS),
             plan_version.pk if plan_version else None,
         ),
@@ -410,13 +417,20 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
         by_track, by_party = _summary_rollups_rated(
             _activity_rows(activities, names), milestones, plan_version, baseline, today
         )
-    summary = _summary_of(parties, names, track_activities, party_activities, by_track, by_party)
     if not track:
-        return summary
+        return _summary_of(parties, names, track_activities, party_activities, by_track, by_party)
+    # A track's rows alone (not the plan's, built and then left out), with every
+    # responsible party among the choices (from the structure, as the plan's summary).
+    summary = _summary_of(
+        parties,
+        names,
+        {t: n for t, n in track_activities.items() if t == track},
+        {key: n for key, n in party_activities.items() if key[0] == track},
+        by_track,
+        by_party,
+    )
     return RoadmapSummary(
-        tracks=[row for row in summary.tracks if row.track == track],
-        parties=[row for row in summary.parties if row.track == track],
-        choices=summary.party_choices,
+        tracks=summary.tracks, parties=summary.parties, choices=list(structure.choices)
     )
 
 
