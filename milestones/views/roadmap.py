@@ -399,26 +399,16 @@ def _activity_parts(request, activity: Activity, stamp: tuple) -> dict[str, str]
     }
 
     def build(missing) -> dict[str, str]:
-        if "versions" in missing:
-            prefetch_related_objects(
-                [activity],
-                Prefetch(
-                    "appearances",
-                    queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                        "baseline__sequence", "pk"
-                    ),
+        reads = {
+            "versions": Prefetch("appearances", queryset=APPEARANCES),
+            "involved": Prefetch(
+                "activityparticipant_set",
+                queryset=ActivityParticipant.objects.select_related("party").order_by(
+                    "party__name", "pk"
                 ),
-            )
-        if "involved" in missing:
-            prefetch_related_objects(
-                [activity],
-                Prefetch(
-                    "activityparticipant_set",
-                    queryset=ActivityParticipant.objects.select_related("party").order_by(
-                        "party__name", "pk"
-                    ),
-                ),
-            )
+            ),
+        }
+        prefetch_related_objects([activity], *(reads[name] for name in missing if name in reads))
         if "assessed" in missing:
             status.attach_self_assessments([activity])
         context = {"activity": activity, "u": getattr(activity, "self_assessment", None)}

@@ -303,6 +303,8 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
     or delete no milestone (no count over the ratings), and answers as the counts do:
     after a forecast moved, after a milestone added without a rating, after the ratings
     are rebuilt and after a milestone deleted through the service."""
+    from .test_perf_pages import _move
+
     status_rebuild()
     cache.clear()
     today = today_get()
@@ -315,13 +317,7 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
 
     assert status_current(today, milestones_newest=newest()) is True
     milestone = Milestone.objects.filter(forecast_date__isnull=False).order_by("pk").first()
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=3),
-        user=editor,
-        reason="Flyttet",
-    )
+    _move(milestone, editor, days=3, reason="Flyttet")
     with CaptureQueriesContext(connection) as kept_answer:
         assert status_current(today, milestones_newest=newest()) is True
     assert counts(kept_answer.captured_queries) == 0

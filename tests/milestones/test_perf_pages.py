@@ -191,6 +191,27 @@ def test_a_save_shows_on_the_next_request_of_a_large_plan(client_for, editor):
     assert "Omdøbt milepæl i et stort program" in after
 
 
+def _first_dated():
+    """The first synthetic milestone (by key) with a forecast: the one the tests move."""
+    return (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("key")
+        .first()
+    )
+
+
+def _move(milestone, editor, *, days: int, reason: str) -> None:
+    """The milestone's forecast moved `days` through the plan's service (a real edit)."""
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason=reason,
+    )
+
+
 def _track_page_of(milestone) -> str:
     """The roadmap's page of the milestone's track and party that shows its activity."""
     activity = milestone.activity
@@ -285,20 +306,10 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     """The page's RAG is read from the materialised rows, which follow the edit."""
     grow(70)
     client = client_for(steering)
-    milestone = (
-        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
-        .order_by("key")
-        .first()
-    )
+    milestone = _first_dated()
     url = _track_page_of(milestone)
     get(client, url)
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        user=editor,
-        reason="Flyttet et år frem",
-    )
+    _move(milestone, editor, days=400, reason="Flyttet et år frem")
     milestone.refresh_from_db()
     _queries, html = get(client, url)
     today = timezone.localdate()
@@ -327,20 +338,10 @@ def test_a_forecast_moved_on_a_track_page_reads_only_what_it_changed(client_for,
     grow(70)
     status_rebuild()  # the ratings of today, as the daily re-rate leaves them
     client = client_for(editor)
-    milestone = (
-        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
-        .order_by("key")
-        .first()
-    )
+    milestone = _first_dated()
     url = _track_page_of(milestone)
     get(client, url)
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=5),
-        user=editor,
-        reason="Flyttet",
-    )
+    _move(milestone, editor, days=5, reason="Flyttet")
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(url).content.decode()
     read = " ".join(q["sql"] for q in ctx.captured_queries)
@@ -614,14 +615,7 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
         .order_by("pk")
         .first()
     )
-    plan_services.milestone_forecast_set(
-        milestone_id=elsewhere.pk,
-        version=elsewhere.version,
-        forecast_date=elsewhere.forecast_date + datetime.timedelta(days=3),
-        forecast_precision=elsewhere.forecast_precision,
-        user=editor,
-        reason="Ny dato",
-    )
+    _move(elsewhere, editor, days=3, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -670,14 +664,7 @@ def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(c
         assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
         return html
 
-    plan_services.milestone_forecast_set(
-        milestone_id=own.pk,
-        version=own.version,
-        forecast_date=own.forecast_date + datetime.timedelta(days=3),
-        forecast_precision=own.forecast_precision,
-        user=editor,
-        reason="Ny dato",
-    )
+    _move(own, editor, days=3, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     read = " ".join(q["sql"] for q in ctx.captured_queries)
@@ -721,24 +708,14 @@ def test_the_baselines_are_read_once_per_change_of_theirs(client_for, editor):
 
     grow(70)
     client = client_for(editor)
-    milestone = (
-        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
-        .order_by("key")
-        .first()
-    )
+    milestone = _first_dated()
     urls = [
         _track_page_of(milestone),
         reverse("milestones:activity_detail", args=[milestone.activity.key]),
     ]
     for url in urls:
         get(client, url)
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=2),
-        user=editor,
-        reason="Flyttet",
-    )
+    _move(milestone, editor, days=2, reason="Flyttet")
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
