@@ -316,7 +316,11 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
         return sum("COUNT(*)" in q["sql"] for q in queries)
 
     assert status_current(today, milestones_newest=newest()) is True
-    milestone = Milestone.objects.filter(forecast_date__isnull=False).order_by("pk").first()
+    milestone = (
+        Milestone.objects.filter(forecast_date__isnull=False, forecast_precision="day")
+        .order_by("pk")
+        .first()
+    )
     _move(milestone, editor, days=3, reason="Flyttet")
     with CaptureQueriesContext(connection) as kept_answer:
         assert status_current(today, milestones_newest=newest()) is True
