@@ -16,8 +16,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from core.cache import stamp
-from core.history import as_of_queryset
+from core.cache import cached, kept, stamp
+from core.history import as_of_queryset, changed_since
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
 from parties.models import Membership, Party
 from register.models import Entry
@@ -59,6 +59,58 @@ def data_version() -> tuple:
     changes whenever a row, a message type, a supplier, a system or a membership is
     saved through the services."""
     return stamp(models=PAGE_MODELS)
+
+
+# What the matrix reads of a certification row (`matrix`): its supplier's system, message
+# type, direction and state. An edit of anything else (a note, a reference, a planned
+# date) leaves every matrix page as it was (`matrix_version`).
+MATRIX_ROW_FIELDS = ("entry_id", "message_type_id", "direction", "state")
+
+
+@dataclass(frozen=True)
+class _MatrixMark:
+    """The certification history at which what the matrix reads of the rows last changed
+    (`shown`), as checked up to the history row `checked`: nothing of
+    `MATRIX_ROW_FIELDS` changed between the two."""
+
+    shown: tuple
+    checked: int
+
+
+def _history_id(value: str) -> int:
+    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
+
+
+def matrix_version(version: tuple | None = None) -> tuple:
+    """The stamp of the matrix's pages: MedCom's data version (`data_version()`, or the
+    one read already) with the certification rows' part replaced by the newest history
+    that changed what the matrix reads of them (`MATRIX_ROW_FIELDS`), so that a row's note
+    edited leaves the matrix warm. After an edit one check, `core.history.changed_since`
+    (two small queries) from the history last checked; its answer is kept under the
+    stamp read, so the requests after it make no query for it."""
+    version = version or data_version()
+    rows_part, newest = version[:2], _history_id(version[0])
+
+    def mark() -> _MatrixMark:
+        return kept(
+            "medcom",
+            ("matrix-mark", 1),
+            lambda: _MatrixMark(rows_part, newest),
+            still_holds=lambda found: (
+                found.checked == newest
+                or (
+                    found.checked < newest
+                    and not changed_since(Certification, found.checked, MATRIX_ROW_FIELDS)
+                )
+            ),
+            seconds=PAGE_CACHE_SECONDS,
+        )
+
+    shown = cached(
+        "medcom", ("matrix-shown", 1, rows_part), lambda: mark().shown, seconds=PAGE_CACHE_SECONDS
+    )
+    return (*shown, *version[2:])
 
 
 # ---------------------------------------------------------------------------

@@ -86,14 +86,18 @@ def _rights(access) -> tuple:
     )
 
 
-def _cached_page(request, kind: str, template: str, build, context: dict | None = None):
-    """The page's main content as HTML under MedCom's data version and the reader's
-    rights (`core.cache.page_html`: also the day, the path with its query string and
-    the language), so any save through the services shows on the next request."""
+def _cached_page(
+    request, kind: str, template: str, build, context: dict | None = None, *, version=None
+):
+    """The page's main content as HTML under MedCom's data version (or the page's own
+    `version`: the matrix's, `selectors.matrix_version`) and the reader's rights
+    (`core.cache.page_html`: also the day, the path with its query string and the
+    language), so any save through the services shows on the next request."""
+    version = version or selectors.data_version()
     body, _context = page_html(
         request,
         namespace="medcom",
-        parts=(kind, selectors.data_version(), *_rights(request_access(request))),
+        parts=(kind, version, *_rights(request_access(request))),
         build=build,
         seconds=selectors.PAGE_CACHE_SECONDS,
     )
@@ -180,7 +184,10 @@ def matrix(request):
         )
         return "medcom/_matrix_main.html", {"form": form, "matrix": data}
 
-    return _cached_page(request, "matrix", "medcom/matrix.html", build)
+    # Keyed by what the matrix reads of the rows: a note edited leaves it warm.
+    return _cached_page(
+        request, "matrix", "medcom/matrix.html", build, version=selectors.matrix_version()
+    )
 
 
 @require_safe

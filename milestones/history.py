@@ -267,11 +267,14 @@ def tracked_fields(kind: str) -> list[models.Field]:
 
 
 class _Names:
-    """Names (and keys) of every record the rows refer to, fetched one query per model."""
+    """Names (and keys) of every record the rows refer to, fetched one query per model.
+    `known`: {model: {pk: (label, key, exists)}} read already in the same request (and
+    added to): those are not read again."""
 
-    def __init__(self):
+    def __init__(self, known: dict | None = None):
         self.wanted: dict[type[models.Model], set] = defaultdict(set)
         self.found: dict[type[models.Model], dict] = {}
+        self.known = known if known is not None else {}
 
     def want(self, model, pk):
         if pk is not None:
@@ -279,8 +282,13 @@ class _Names:
 
     def fetch(self):
         User = get_user_model()
-        for model, pks in self.wanted.items():
-            found: dict = {}
+        for model, wanted in self.wanted.items():
+            known = self.known.setdefault(model, {})
+            found: dict = {pk: known[pk] for pk in wanted if pk in known}
+            pks = wanted - found.keys()
+            if not pks:
+                self.found[model] = found
+                continue
             rows = model._base_manager.filter(pk__in=pks)
             if model in STR_RELATED:  # their __str__ names related rows: read them along
                 rows = rows.select_related(*STR_RELATED[model])
@@ -297,6 +305,7 @@ class _Names:
             for pk in missing - found.keys():
                 found[pk] = (_("#%(id)s (slettet)") % {"id": pk}, None, False)
             self.found[model] = found
+            known.update(found)
 
     def label(self, model, pk) -> str:
         if pk is None:
@@ -332,9 +341,10 @@ def entries_for(keys) -> list[HistoryEntry]:
     return [entry for _key, entry, _names in _entries_named(keys)]
 
 
-def _entries_named(keys) -> list[tuple[tuple, HistoryEntry, dict]]:
+def _entries_named(keys, known: dict | None = None) -> list[tuple[tuple, HistoryEntry, dict]]:
     """`entries_for` as (key, entry, the names it shows: {(model, pk): (label, key,
-    exists)} of every record it names, its own record's too: its link)."""
+    exists)} of every record it names, its own record's too: its link). `known`: names
+    read already in this request (`_Names`)."""
     keys = list(keys)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for history_id, _when, kind in keys:
@@ -343,7 +353,7 @@ def _entries_named(keys) -> list[tuple[tuple, HistoryEntry, dict]]:
     rows: dict[tuple[str, int], models.Model] = {}
     previous: dict[tuple[str, int], models.Model] = {}
     named: dict[tuple[str, int], set] = defaultdict(set)
-    names = _Names()
+    names = _Names(known)
     for kind, ids in by_kind.items():
         model = KINDS[kind]
         previous_of = _previous_ids(model, ids)
@@ -420,11 +430,13 @@ def entries_kept(keys, *, watermark: dict) -> list[HistoryEntry]:
     of the entries naming its model) and, for the records changed since, their names
     read again as `entries_for` reads them, one query per model."""
     keys = list(keys)
+    # The names the check reads again are not read again for the new entries.
+    known: dict = {}
 
     def build(missing):
         return {
             key: _KeptEntry(entry, shown, dict(watermark))
-            for key, entry, shown in _entries_named(missing)
+            for key, entry, shown in _entries_named(missing, known)
         }
 
     def still_holding(found: dict) -> set:
@@ -439,7 +451,7 @@ def entries_kept(keys, *, watermark: dict) -> list[HistoryEntry]:
         changed = _changed_since(since)
         if not changed:
             return set(found)
-        names = _Names()
+        names = _Names(known)
         for model, pk in changed:
             names.want(model, pk)
         names.fetch()

@@ -2,7 +2,14 @@
 the roadmap (`roadmap`), reporting rounds (`rounds`), KOMBIT's roll-out (`rollout`) and the
 plan pages' RAG and slip (`status`). The public API is importable from `milestones.selectors`."""
 
-from .lists import LIST_PAGE_MODELS, activity_page_stamp, list_data_version, sized_stamp
+from .lists import (
+    ACTIVITY_PAGE_PARTS,
+    LIST_PAGE_MODELS,
+    activity_page_stamp,
+    activity_stamp_part,
+    list_data_version,
+    sized_stamp,
+)
 from .roadmap import (
     PLAN_PAGE_MODELS,
     ROADMAP_ALL,
@@ -14,6 +21,7 @@ from .roadmap import (
     RoadmapSummary,
     SummaryRow,
     TrackGroup,
+    baselines_cached,
     plan_data_version,
     roadmap,
     roadmap_activities,
@@ -46,8 +54,10 @@ from .rounds import (
 )
 
 __all__ = [
+    "ACTIVITY_PAGE_PARTS",
     "LIST_PAGE_MODELS",
     "activity_page_stamp",
+    "activity_stamp_part",
     "list_data_version",
     "sized_stamp",
     "PLAN_PAGE_MODELS",
@@ -70,6 +80,7 @@ __all__ = [
     "RoundPartyRow",
     "SummaryRow",
     "TrackGroup",
+    "baselines_cached",
     "cell_state",
     "party_round_cells",
     "plan_data_version",

@@ -73,6 +73,30 @@ def _activity_page_sql() -> str:
     return _ACTIVITY_PAGE_SQL[0]
 
 
+# The activity page's stamp (`activity_page_stamp`), part by part in its order: what each
+# value watches, for a part of the page cached under some of them (`activity_stamp_part`).
+ACTIVITY_PAGE_PARTS = (
+    "milestone count",
+    "activity",
+    "milestones",
+    "dependencies",
+    "ratings",
+    "plan versions",
+    "participants",
+    "progress updates",
+    "baselines",
+    "parties",
+    "goals",
+    "baseline entries",
+)
+
+
+def activity_stamp_part(stamp: tuple, names) -> tuple:
+    """The values of `activity_page_stamp`'s stamp that watch `names` (of
+    `ACTIVITY_PAGE_PARTS`), no query."""
+    return tuple(stamp[ACTIVITY_PAGE_PARTS.index(name)] for name in names)
+
+
 def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
     """(whether the plan is large, as `sized_stamp`; the stamp of what one activity's page
     shows), in one query: the activity's own rows' history (the activity, its milestones

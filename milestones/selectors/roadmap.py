@@ -240,6 +240,18 @@ PLAN_PAGE_MODELS = (
 )
 
 
+def baselines_cached(watched: tuple) -> list[Baseline]:
+    """Every baseline (a few), in their order, cached under `watched`: the part of a stamp
+    the page read already that watches them (their newest history), so a page built
+    again after an edit of anything else reads none."""
+    return cached(
+        "milestones",
+        ("baselines", 1, watched),
+        lambda: list(Baseline.objects.all()),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
+
+
 def plan_data_version() -> tuple:
     """The data-version stamp of the plan's pages (`core.cache.stamp`, one query)."""
     return data_stamp(models=PLAN_PAGE_MODELS, rows=(BaselineEntry,))
@@ -318,6 +330,11 @@ def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
     return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
 
 
+def _history_id(value: str) -> int:
+    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
+
+
 @dataclass(frozen=True)
 class _Structure:
     """The summary's counts and names: activities per track and per (track, party) in
@@ -326,6 +343,8 @@ class _Structure:
     parties: dict[int, tuple[str, str]]
     track_activities: dict[str, int]
     party_activities: dict[tuple[str, int], int]
+    # The responsible parties by name, as `RoadmapSummary.party_choices` lists them.
+    choices: tuple[PartyChoice, ...] = ()
 
 
 def _activity_rows(activities, names: dict) -> list[tuple]:
@@ -346,7 +365,12 @@ def _structure_build(activities) -> _Structure:
     for _id, track, party_id, _order, _title in _activity_rows(activities, names):
         track_activities[track] = track_activities.get(track, 0) + 1
         party_activities[(track, party_id)] = party_activities.get((track, party_id), 0) + 1
-    return _Structure(parties, track_activities, party_activities)
+    responsible = {party_id for _track, party_id in party_activities}
+    choices = sorted(
+        (PartyChoice(pk, parties.get(pk, ("", ""))[0], names.get(pk, "")) for pk in responsible),
+        key=lambda p: (p.name, p.id),
+    )
+    return _Structure(parties, track_activities, party_activities, tuple(choices))
 
 
 def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") -> RoadmapSummary:
@@ -362,7 +386,7 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
         "milestones",
         (
             "roadmap-structure",
-            1,
+            2,
             stamp_part(stamp, STRUCTURE_MODELS),
             plan_version.pk if plan_version else None,
         ),
@@ -376,7 +400,14 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
     )
     names = {pk: name for pk, (_key, name) in parties.items()}
     rank = {value: i for i, value in enumerate(Activity.Track.values)}
-    stored = baseline is not None and baseline.is_active and status_current(today)
+    # Kept across the edits that add or delete no milestone (the milestones' newest
+    # history from the stamp read already).
+    newest = _history_id(stamp_part(stamp, (Milestone,))[0])
+    stored = (
+        baseline is not None
+        and baseline.is_active
+        and status_current(today, milestones_newest=newest)
+    )
     one_track = stored and track and plan_version is None and stored_track_rollups(track)
     if one_track:
         by_track, by_party = _combined_by_track(one_track, rank, names), one_track
@@ -386,13 +417,20 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
         by_track, by_party = _summary_rollups_rated(
             _activity_rows(activities, names), milestones, plan_version, baseline, today
         )
-    summary = _summary_of(parties, names, track_activities, party_activities, by_track, by_party)
     if not track:
-        return summary
+        return _summary_of(parties, names, track_activities, party_activities, by_track, by_party)
+    # A track's rows alone (not the plan's, built and then left out), with every
+    # responsible party among the choices (from the structure, as the plan's summary).
+    summary = _summary_of(
+        parties,
+        names,
+        {t: n for t, n in track_activities.items() if t == track},
+        {key: n for key, n in party_activities.items() if key[0] == track},
+        by_track,
+        by_party,
+    )
     return RoadmapSummary(
-        tracks=[row for row in summary.tracks if row.track == track],
-        parties=[row for row in summary.parties if row.track == track],
-        choices=summary.party_choices,
+        tracks=summary.tracks, parties=summary.parties, choices=list(structure.choices)
     )
 
 

@@ -2,6 +2,7 @@
 one record's changes, and the programme-wide change feed."""
 
 import datetime
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
@@ -12,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.cache import kept
 from parties.access import request_access
 
 from .. import history
 from ..exports import AUDIT_COLUMNS, CHANGE_COLUMNS, change_rows, list_export, requested_format
 from ..forms import AuditTrailForm, ChangeFeedFilterForm
-from .plan import cached_rows, list_page
+from .plan import cached_rows, filter_form_html, list_page
 
 PAGE_SIZE = 25
 FEED_PAGE_SIZE = 50
@@ -27,18 +29,60 @@ FEED_COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    """A paginator that counts at most `cap` + 1 rows (`capped` says it stopped there)."""
+    """A paginator that counts at most `cap` + 1 rows (`capped` says it stopped there),
+    or is told the count (`counted`: (count, capped), e.g. `_feed_count`'s)."""
 
-    def __init__(self, object_list, per_page, *, cap: int):
+    def __init__(self, object_list, per_page, *, cap: int, counted: tuple | None = None):
         super().__init__(object_list, per_page)
         self.cap = cap
         self.capped = False
+        self.counted = counted
 
     @cached_property
     def count(self) -> int:
+        if self.counted is not None:
+            count, self.capped = self.counted
+            return count
         counted = self.object_list.order_by()[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
+
+
+@dataclass(frozen=True)
+class _FeedCount:
+    count: int
+    capped: bool
+    watermark: tuple  # the feed's models' newest history ids when counted
+
+
+def _feed_count(keys, filters: dict, watermark: dict) -> tuple[int, bool]:
+    """(count, capped) of the feed's `keys` for `filters`, as `CappedPaginator` counts it,
+    kept across new history: a count past the cap stays past it while history rows are
+    only added (`watermark`, the newest history ids of the feed's stamp, did not go back),
+    so after an edit the whole feed (a million rows) is not counted to the cap again; a
+    count under the cap is counted again whenever the stamp moves."""
+    marks = tuple(watermark.values())
+    by = tuple(sorted((name, getattr(value, "pk", value)) for name, value in filters.items()))
+
+    def build() -> _FeedCount:
+        counted = keys.order_by()[: FEED_COUNT_CAP + 1].count()
+        return _FeedCount(min(counted, FEED_COUNT_CAP), counted > FEED_COUNT_CAP, marks)
+
+    found = kept(
+        "milestones",
+        ("feed-count", 1, FEED_COUNT_CAP, by),
+        build,
+        still_holds=lambda found: (
+            found.watermark == marks
+            or (
+                found.capped
+                and len(found.watermark) == len(marks)
+                and all(now >= then for now, then in zip(marks, found.watermark, strict=True))
+            )
+        ),
+        seconds=history.ENTRY_CACHE_SECONDS,
+    )
+    return found.count, found.capped
 
 
 def _record(kind: str, key: str):
@@ -121,14 +165,15 @@ def change_feed(request):
 
     def build(stamp):
         keys = history.feed(**filters)
-        page = CappedPaginator(keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP).get_page(
-            request.GET.get("side")
-        )
+        watermark = history.stamp_watermark(stamp)
+        page = CappedPaginator(
+            keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP, counted=_feed_count(keys, filters, watermark)
+        ).get_page(request.GET.get("side"))
         today = timezone.localdate()
         month_start = today.replace(day=1)
         # Each entry kept across edits while the names it shows hold: after an edit only
         # the new entries are read and worded.
-        entries = history.entries_kept(page.object_list, watermark=history.stamp_watermark(stamp))
+        entries = history.entries_kept(page.object_list, watermark=watermark)
         # An entry's HTML under all it shows (its names and links as read now): after an
         # edit the page's entries shift by one, and only the new one is rendered.
         cached_rows(
@@ -142,6 +187,18 @@ def change_feed(request):
         )
         return {
             "form": form,
+            # Unfiltered (no query: the form shows no input and no error), its HTML is the
+            # same until its fields' names change: cached, as the lists' forms are.
+            "filter_form": None
+            if request.GET
+            else filter_form_html(
+                request,
+                form,
+                _("Filtrér ændringer"),
+                stamp=stamp,
+                of=history.NAMED_MODELS,
+                novalidate=True,
+            ),
             "page": page,
             "entries": entries,
             "filtered": any(v for v in filters.values()),

@@ -134,22 +134,33 @@ def cached_forms_html(request, forms, *, template: str, shows, ident) -> None:
         )
 
 
-def filter_form_html(request, form, label: str, *, stamp: tuple | None = None) -> str:
+def filter_form_html(
+    request,
+    form,
+    label: str,
+    *,
+    stamp: tuple | None = None,
+    of=None,
+    novalidate: bool = False,
+) -> str:
     """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
     what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the
-    language: an edit of a milestone leaves it as it was. `stamp`: the plan's lists'
-    stamp the page read already (`list_page`), whose part for those models is taken
-    instead of a query of its own."""
+    language: an edit of a milestone leaves it as it was. `stamp`: the stamp the page
+    read already (of `of`'s models, default the plan's lists', `list_page`), whose part
+    for those models is taken instead of a query of its own. `novalidate`: as the
+    template's (checks left to the server)."""
     watched = (
-        selectors.stamp_part(stamp, FILTER_FORM_MODELS, of=selectors.LIST_PAGE_MODELS)
+        selectors.stamp_part(stamp, FILTER_FORM_MODELS, of=of or selectors.LIST_PAGE_MODELS)
         if stamp is not None
         else data_stamp(models=FILTER_FORM_MODELS)
     )
     return cached(
         "milestones-filters",
-        (type(form).__name__, watched, request.get_full_path()),
+        (type(form).__name__, watched, request.get_full_path(), novalidate),
         lambda: render_to_string(
-            "milestones/_filter_form.html", {"form": form, "label": label}, request
+            "milestones/_filter_form.html",
+            {"form": form, "label": label, "novalidate": novalidate},
+            request,
         ),
         seconds=selectors.SUMMARY_CACHE_SECONDS,
     )

@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from core.cache import page_html
+from core.cache import cached, cached_many, page_html
 from parties.access import request_access
 from parties.models import Party
 
@@ -29,7 +29,7 @@ from ..models import (
     ProgressUpdate,
 )
 from ..selectors import status
-from ..selectors.roadmap import APPEARANCES
+from ..selectors.roadmap import APPEARANCES, STRUCTURE_MODELS
 from .plan import CountedPaginator, cached_rows, milestone_rows_cached, milestone_shows
 
 
@@ -69,7 +69,11 @@ def roadmap(request):
 def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     """What the roadmap shows: the whole plan (no `stamp`), or for a large plan (its data
     version as `stamp`) the summary or a page of the chosen track or party."""
-    baselines = list(Baseline.objects.all())
+    baselines = (
+        list(Baseline.objects.all())
+        if stamp is None
+        else selectors.baselines_cached(selectors.stamp_part(stamp, (Baseline,)))
+    )
     plan_versions = [b for b in baselines if b.is_plan_version]
     plan_version = next((b for b in plan_versions if b.key == request.GET.get("plan")), None)
     track = request.GET.get("spor", "")
@@ -94,7 +98,6 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "tracks": Activity.Track.choices,
         "track": track,
         "party": party,
-        "party_options": _party_options(parties, party),
         "baselines": baselines,
         "baseline": baseline,
         "baseline_chosen": baseline_chosen,
@@ -102,6 +105,28 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         "page": None,
         "groups": [],
     }
+    if stamp is None:
+        context["party_options"] = _party_options(parties, party)
+    else:
+        # The heading and filters read the baselines and the structure's parties alone:
+        # cached under their part of the stamp, the query and the editor right, so an
+        # edit of a milestone neither joins hundreds of parties' options nor renders them.
+        context["filters_html"] = cached(
+            "milestones",
+            (
+                "roadmap-filters",
+                1,
+                selectors.stamp_part(stamp, STRUCTURE_MODELS),
+                request_access(request).can_edit_plan,
+                request.get_full_path(),
+            ),
+            lambda: render_to_string(
+                "milestones/_roadmap_filters.html",
+                {**context, "party_options": _party_options(parties, party)},
+                request,
+            ),
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
+        )
     chosen = {
         "plan_version": plan_version,
         "track": track or None,
@@ -207,12 +232,12 @@ def _roadmap_activity_rows(request, activities) -> None:
     activity's frame."""
 
     def prepare(missing) -> None:
-        # The blocks to render: what they show besides the activity and its milestones
-        # (read for them only), and their milestones' rows each cached on its own, so an
-        # edit of one milestone renders its row and its activity's frame.
-        prefetch_related_objects(missing, Prefetch("appearances", queryset=APPEARANCES))
-        status.attach_self_assessments(missing)
-        _attach_extra_facts(request, missing)
+        # The blocks to render: what they show besides the activity and its milestones,
+        # each part cached per activity under the stamp of what it reads (`BLOCK_MODELS`,
+        # the extensions' parts) and read only for the parts not found; and their
+        # milestones' rows each cached on its own. An edit of one milestone renders its
+        # row and its activity's frame, and reads nothing else.
+        _block_parts(request, missing)
         cached_rows(
             request,
             [m for activity in missing for m in activity.milestones.all()],
@@ -231,6 +256,44 @@ def _roadmap_activity_rows(request, activities) -> None:
         context={"extra_parts": _extra_parts(request)},
         prepare=prepare,
     )
+
+
+def _block_parts(request, activities) -> None:
+    """`activity.versions_html` (its plan versions) and `activity.assessed_html` (the
+    party's own assessment and the extensions' facts) on each of `activities`, each cached
+    per activity under the stamp of what it reads (`_extra_parts`: `BLOCK_MODELS` and the
+    extensions'; the party's assessment also under the activity's responsible party),
+    read only for the activities whose part is not found."""
+    parts = {"extra_parts": _extra_parts(request)}
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity_versions.html",
+        name="activity",
+        shows=lambda activity: (),
+        context=parts,
+        prepare=lambda found: prefetch_related_objects(
+            found, Prefetch("appearances", queryset=APPEARANCES)
+        ),
+    )
+    for activity in activities:
+        activity.versions_html = activity.row_html
+
+    def assessed(found) -> None:
+        status.attach_self_assessments(found)
+        _attach_extra_facts(request, found)
+
+    cached_rows(
+        request,
+        activities,
+        template="milestones/_roadmap_activity_assessed.html",
+        name="activity",
+        shows=lambda activity: (activity.responsible_party_id,),
+        context=parts,
+        prepare=assessed,
+    )
+    for activity in activities:
+        activity.assessed_html = activity.row_html
 
 
 def _party_options(parties, chosen) -> str:
@@ -274,12 +337,13 @@ def activity_detail(request, key):
         Activity.objects.select_related("responsible_party", "goal"), key=key
     )
 
-    def build():
-        return "milestones/_activity_detail_main.html", _activity_context(request, activity)
-
     # Keyed by what this activity's page shows, not the plan's lists' stamp: an edit of
     # another activity leaves it warm.
     large, stamp = selectors.activity_page_stamp(activity.pk)
+
+    def build():
+        return "milestones/_activity_detail_main.html", _activity_context(request, activity, stamp)
+
     if not large:
         template, context = build()
         body = render_to_string(template, context, request)
@@ -309,25 +373,61 @@ def activity_detail(request, key):
     )
 
 
-def _activity_context(request, activity: Activity) -> dict:
+# The parts of an activity's page that its milestones do not change, each cached per
+# activity under the values of its stamp that watch what the part reads
+# (`selectors.activity_stamp_part`): after a milestone's edit none is read again.
+ACTIVITY_PAGE_PIECES = {
+    "versions": ("milestones/_activity_versions.html", ("plan versions", "baselines")),
+    "involved": ("milestones/_activity_involved.html", ("participants", "parties")),
+    "assessed": ("milestones/_self_rag.html", ("activity", "progress updates", "parties")),
+}
+
+
+def _activity_parts(request, activity: Activity, stamp: tuple) -> dict[str, str]:
+    """{piece: HTML} of `ACTIVITY_PAGE_PIECES` for the activity's page (one round trip to
+    the cache); the pieces not found read what they show (its plan versions, its
+    participants, the party's own assessment: a query each) and are rendered."""
+    parts = {
+        name: (
+            "activity-piece",
+            1,
+            activity.pk,
+            name,
+            selectors.activity_stamp_part(stamp, watched),
+        )
+        for name, (_template, watched) in ACTIVITY_PAGE_PIECES.items()
+    }
+
+    def build(missing) -> dict[str, str]:
+        reads = {
+            "versions": Prefetch("appearances", queryset=APPEARANCES),
+            "involved": Prefetch(
+                "activityparticipant_set",
+                queryset=ActivityParticipant.objects.select_related("party").order_by(
+                    "party__name", "pk"
+                ),
+            ),
+        }
+        prefetch_related_objects([activity], *(reads[name] for name in missing if name in reads))
+        if "assessed" in missing:
+            status.attach_self_assessments([activity])
+        context = {"activity": activity, "u": getattr(activity, "self_assessment", None)}
+        return {
+            name: render_to_string(ACTIVITY_PAGE_PIECES[name][0], context, request)
+            for name in missing
+        }
+
+    return cached_many("milestones", parts, build, seconds=selectors.SUMMARY_CACHE_SECONDS)
+
+
+def _activity_context(request, activity: Activity, stamp: tuple) -> dict:
     """The activity page's content, its relations read onto the activity the view read
-    (with its party and goal). Six queries. Each prefetch names its own order: the
-    models' default orderings reach through several relations, which cost joins and query
-    compilation."""
+    (with its party and goal): its milestones with their predecessors and ratings, the
+    baselines, and the pieces its milestones do not change (`_activity_parts`). Each
+    prefetch names its own order: the models' default orderings reach through several
+    relations, which cost joins and query compilation."""
     prefetch_related_objects(
         [activity],
-        Prefetch(
-            "appearances",
-            queryset=ActivityPlanVersion.objects.select_related("baseline").order_by(
-                "baseline__sequence", "pk"
-            ),
-        ),
-        Prefetch(
-            "activityparticipant_set",
-            queryset=ActivityParticipant.objects.select_related("party").order_by(
-                "party__name", "pk"
-            ),
-        ),
         Prefetch(
             "milestones",
             queryset=Milestone.objects.select_related("materialised_status")
@@ -342,7 +442,7 @@ def _activity_context(request, activity: Activity) -> dict:
             ),
         ),
     )
-    baselines = list(Baseline.objects.all())
+    baselines = selectors.baselines_cached(selectors.activity_stamp_part(stamp, ("baselines",)))
     baseline, chosen = _baseline_among(request, baselines)
     # RAG from the milestones' materialised rows, read with them (the rule where a row
     # is not rated today or another baseline is chosen); the roll-up by the rule's own
@@ -351,7 +451,6 @@ def _activity_context(request, activity: Activity) -> dict:
         activity.milestones.all(), today=timezone.localdate(), baseline=baseline
     )
     activity.rag_rollup = status.party_rollup([activity])
-    status.attach_self_assessments([activity])
     query = milestone_rows_cached(
         request, activity.milestones.all(), ctx="activity", baseline=baseline, chosen=chosen
     )
@@ -364,6 +463,10 @@ def _activity_context(request, activity: Activity) -> dict:
         "ctx": "activity",
         "row_query": query,
         "extra_facts_mark": mark_safe(EXTRA_FACTS_MARK),
+        "parts": {
+            name: mark_safe(html)
+            for name, html in _activity_parts(request, activity, stamp).items()
+        },
     }
 
 

@@ -5,11 +5,15 @@ show, renders no row again; each reader's links are their own."""
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from medcom.models import CertState
-from tests.medcom.conftest import set_state
+from medcom import services
+from medcom.models import Certification, CertState
+from parties.access import access_for
+from tests.medcom.conftest import DAY, set_state
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +73,58 @@ def test_a_supplier_and_a_message_types_rows_show_an_edit_at_once(rows, client_f
     cache.clear()
     assert supplier_page == _main(client.get(supplier_url))
     assert type_page == _main(client.get(type_url))
+
+
+def _note(row, user, note: str) -> None:
+    """A row's note written through the service, by a reader who may (no new membership,
+    which would move the pages' stamp for another reason)."""
+    row = Certification.objects.get(pk=row.pk)
+    services.certification_set(
+        access=access_for(user),
+        certification_id=row.pk,
+        version=row.version,
+        user=user,
+        data={"note": note},
+        reason="Test",
+    )
+
+
+@pytest.mark.parametrize("query", ["", "?familie=fhir", "?tilstand=not_started"])
+def test_a_note_leaves_the_matrix_warm_and_a_state_moved_rebuilds_it(
+    query, rows, client_for, editor
+):
+    """The matrix is keyed by what it reads of the rows (`selectors.matrix_version`): a
+    note edited is one check (two small queries) and then the page as cached, which is
+    the page an empty cache renders; a state moved shows at once, as the empty cache
+    renders it, and so does a row of another supplier's system moved."""
+    client = client_for(editor)
+    url = reverse("medcom:matrix") + query
+    before = _main(client.get(url))
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    _note(rows[("a", "fhir", "sends")], editor, "Ny note")
+    with CaptureQueriesContext(connection) as after_note:
+        assert _main(client.get(url)) == before
+    assert len(after_note) == len(warm) + 2  # the check: the history since and before it
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    assert len(again) == len(warm)
+    cache.clear()
+    assert _main(client.get(url)) == before
+
+    _note(rows[("b", "hen", "receives")], editor, "Endnu en")
+    client.get(url)  # the mark checked from before the first note
+    row = Certification.objects.get(pk=rows[("a", "fhir", "sends")].pk)
+    services.certification_set(
+        access=access_for(editor),
+        certification_id=row.pk,
+        version=row.version,
+        user=editor,
+        state=CertState.READY_FOR_TEST,
+        on=DAY,
+        data={},
+    )
+    moved = _main(client.get(url))
+    assert moved != before
+    cache.clear()
+    assert moved == _main(client.get(url))

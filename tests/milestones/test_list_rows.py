@@ -316,6 +316,10 @@ def test_the_change_feeds_kept_entries_are_not_read_again_after_an_edit(client_f
     ids = re.search(r'"history_id" IN \(([^)]*)\)', read[0]).group(1).split(",")
     # The new row and the version before it: the other 49 entries are kept.
     assert str(newest.history_id) in [i.strip() for i in ids] and len(ids) <= 2, ids
+    # The moved milestone's name, read again by the check, is not read again for the new
+    # entry (`history._Names(known)`).
+    named = [q for q in ctx.captured_queries if 'FROM "milestones_milestone"' in q["sql"]]
+    assert len(named) == 1, named
 
 
 def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, editor):
@@ -354,3 +358,36 @@ def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, edit
     _move_a_year(milestone, editor)
     _same_as_from_nothing(client, url)
     agree()
+
+
+@pytest.mark.parametrize("cap", [5, 100_000])
+def test_the_change_feeds_count_is_kept_past_the_cap_and_counted_again_under_it(
+    client_for, editor, cap, monkeypatch
+):
+    """The feed's count (`views.history._feed_count`): past the cap it stays "more than"
+    across new history without counting again; under it, it is counted again after each
+    edit and is the feed's own count. Either way the page is the page from nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from milestones import history
+    from milestones.views import history as history_views
+
+    monkeypatch.setattr(history_views, "FEED_COUNT_CAP", cap)
+    grow(70, 3)
+    client = client_for(editor)
+    url = reverse("milestones:change_feed")
+    get(client, url)
+    _move_a_year(_first_milestone(), editor)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    counted = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM")]
+    total = history.feed().count()
+    if cap < total:
+        assert not counted
+        assert "Mere end 5 ændringer" in page
+    else:
+        assert len(counted) == 1
+        shown = re.search(r"([\d.\u00a0]+) ændringer", page).group(1)
+        assert int(re.sub(r"\D", "", shown)) == total
+    _same_as_from_nothing(client, url)

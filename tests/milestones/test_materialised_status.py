@@ -9,13 +9,16 @@ import io
 from collections import defaultdict
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today as today_get
 from milestones.models import Activity, Milestone, MilestoneStatus, StatusRollup
 from milestones.rag import rags_for, rollup
+from milestones.selectors.materialised import status_current
 from milestones.services import plan as plan_services
 from milestones.services.status import rating_fields, rating_from, status_rebuild, status_rerate
 from milestones.tasks import status_rerate as status_rerate_task
@@ -291,3 +294,50 @@ def test_a_run_of_edits_rolls_tracks_parties_and_the_programme_up_from_their_par
     )
     _assert_agrees(today)
     assert status_rebuild()["rollups"] == 0
+
+
+def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after_an_add(
+    editor,
+):
+    """`status_current(milestones_newest=)` keeps a true answer across the edits that add
+    or delete no milestone (no count over the ratings), and answers as the counts do:
+    after a forecast moved, after a milestone added without a rating, after the ratings
+    are rebuilt and after a milestone deleted through the service."""
+    from .test_perf_pages import _move
+
+    status_rebuild()
+    cache.clear()
+    today = today_get()
+
+    def newest() -> int:
+        return Milestone.history.order_by("-history_id").values_list("history_id", flat=True)[0]
+
+    def counts(queries) -> int:
+        return sum("COUNT(*)" in q["sql"] for q in queries)
+
+    assert status_current(today, milestones_newest=newest()) is True
+    milestone = (
+        Milestone.objects.filter(forecast_date__isnull=False, forecast_precision="day")
+        .order_by("pk")
+        .first()
+    )
+    _move(milestone, editor, days=3, reason="Flyttet")
+    with CaptureQueriesContext(connection) as kept_answer:
+        assert status_current(today, milestones_newest=newest()) is True
+    assert counts(kept_answer.captured_queries) == 0
+    assert status_current(today) is True
+
+    # Added (its history rates it) and its rating removed around the services: the add
+    # has the answer counted again, and it is false.
+    added = Milestone.objects.create(activity=milestone.activity, key="t-uden-rating", title="Ny")
+    MilestoneStatus.objects.filter(milestone=added).delete()
+    assert status_current(today, milestones_newest=newest()) is False
+    assert status_current(today) is False
+    status_rebuild()
+    assert status_current(today, milestones_newest=newest()) is True
+    plan_services.milestone_delete(
+        milestone_id=added.pk, version=added.version, user=editor, reason="Udgår"
+    )
+    with CaptureQueriesContext(connection) as after_delete:
+        assert status_current(today, milestones_newest=newest()) is True
+    assert counts(after_delete.captured_queries) == 1

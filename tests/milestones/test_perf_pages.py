@@ -191,6 +191,27 @@ def test_a_save_shows_on_the_next_request_of_a_large_plan(client_for, editor):
     assert "Omdøbt milepæl i et stort program" in after
 
 
+def _first_dated():
+    """The first synthetic milestone (by key) with a forecast: the one the tests move."""
+    return (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("key")
+        .first()
+    )
+
+
+def _move(milestone, editor, *, days: int, reason: str) -> None:
+    """The milestone's forecast moved `days` through the plan's service (a real edit)."""
+    plan_services.milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+        forecast_precision=milestone.forecast_precision,
+        user=editor,
+        reason=reason,
+    )
+
+
 def _track_page_of(milestone) -> str:
     """The roadmap's page of the milestone's track and party that shows its activity."""
     activity = milestone.activity
@@ -285,20 +306,10 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     """The page's RAG is read from the materialised rows, which follow the edit."""
     grow(70)
     client = client_for(steering)
-    milestone = (
-        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
-        .order_by("key")
-        .first()
-    )
+    milestone = _first_dated()
     url = _track_page_of(milestone)
     get(client, url)
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        user=editor,
-        reason="Flyttet et år frem",
-    )
+    _move(milestone, editor, days=400, reason="Flyttet et år frem")
     milestone.refresh_from_db()
     _queries, html = get(client, url)
     today = timezone.localdate()
@@ -314,6 +325,58 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     expected = next(a for a in activities if a.pk == milestone.activity_id)
     status.attach_rollups([expected], today=today, baseline=status.baseline_for(None)[0])
     assert expected.rag_rollup.label in html
+
+
+def test_a_forecast_moved_on_a_track_page_reads_only_what_it_changed(client_for, editor):
+    """After a forecast moved on the page, its activity's block is rendered again from the
+    parts kept per activity (plan versions, own assessment, delivery confidence: none is
+    read), the track's summary without counting the ratings again; the page is the page
+    an empty cache renders, and a part changed since shows (the own assessment)."""
+    from governance.models import DeliveryConfidence
+    from milestones.services.status import status_rebuild
+
+    grow(70)
+    status_rebuild()  # the ratings of today, as the daily re-rate leaves them
+    client = client_for(editor)
+    milestone = _first_dated()
+    url = _track_page_of(milestone)
+    get(client, url)
+    _move(milestone, editor, days=5, reason="Flyttet")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    for model in (ProgressUpdate, ActivityPlanVersion, DeliveryConfidence):
+        assert f'FROM "{model._meta.db_table}"' not in read, model
+    assert 'WHERE "rated_on"' not in read  # status_current kept
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _main(html) == _main(fresh)
+
+    # The heading and filters (cached on their own) follow a party renamed.
+    other = (
+        Party.objects.filter(pk__in=Activity.objects.values("responsible_party_id"))
+        .exclude(pk=milestone.activity.responsible_party_id)
+        .first()
+    )
+    other.name = "Omdøbt part i vælgeren"
+    record_save(other, user=editor, clean=False)
+    _queries, html = get(client, url)
+    assert "Omdøbt part i vælgeren</option>" in html
+    cache.clear()
+    _queries, fresh = get(client, url)
+    assert _main(html) == _main(fresh)
+
+    update = ProgressUpdate.objects.filter(
+        activity=milestone.activity, party=milestone.activity.responsible_party
+    ).first()
+    if update is not None:
+        update.self_rag, update.self_rag_reason = "red", "Vurderet igen i testen"
+        update.status = ProgressUpdate.Status.SUBMITTED
+        record_save(update, user=editor, reason="Ny vurdering", clean=False)
+        _queries, html = get(client, url)
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(html) == _main(fresh)
 
 
 # ---------------------------------------------------------------------------
@@ -552,14 +615,7 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
         .order_by("pk")
         .first()
     )
-    plan_services.milestone_forecast_set(
-        milestone_id=elsewhere.pk,
-        version=elsewhere.version,
-        forecast_date=elsewhere.forecast_date + datetime.timedelta(days=3),
-        forecast_precision=elsewhere.forecast_precision,
-        user=editor,
-        reason="Ny dato",
-    )
+    _move(elsewhere, editor, days=3, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -580,3 +636,97 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
     cache.clear()
     _queries, fresh = get(client, url)
     assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
+
+
+def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(client_for, editor):
+    """The pieces of an activity's page that its milestones do not change (plan versions,
+    involved parties, the party's own assessment: `views.roadmap._activity_parts`) are
+    kept per activity under the values of its stamp that watch them: a forecast moved
+    reads none of them, and the page is the page built anew; a plan version, a
+    participant and an own assessment added each show on the next request, as built anew."""
+    from milestones.models import ActivityParticipant
+
+    grow(70, 3)
+    client = client_for(editor)
+    own = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    activity = own.activity
+    url = reverse("milestones:activity_detail", args=[activity.key])
+    get(client, url)
+
+    def same_as_built_anew() -> str:
+        _queries, html = get(client, url)
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
+        return html
+
+    _move(own, editor, days=3, reason="Ny dato")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    for model in (ActivityPlanVersion, ActivityParticipant, ProgressUpdate):
+        assert f'FROM "{model._meta.db_table}"' not in read, model
+    same_as_built_anew()
+
+    baseline = (
+        Baseline.objects.filter(is_plan_version=True)
+        .exclude(appearances__activity=activity)
+        .order_by("sequence")
+        .first()
+    )
+    if baseline is not None:
+        record_save(
+            ActivityPlanVersion(
+                activity=activity, baseline=baseline, title_in_document="Ny i planversionen"
+            ),
+            user=editor,
+        )
+        assert "Ny i planversionen" in same_as_built_anew()
+    party = Party.objects.exclude(pk=activity.responsible_party_id).order_by("pk").first()
+    if not activity.activityparticipant_set.filter(party=party).exists():
+        record_save(ActivityParticipant(activity=activity, party=party), user=editor)
+        assert party.name in same_as_built_anew()
+    update = ProgressUpdate.objects.filter(
+        activity=activity, party=activity.responsible_party
+    ).first()
+    if update is not None:
+        update.self_rag, update.self_rag_reason = "red", "Egen vurdering på aktivitetens side"
+        update.status = ProgressUpdate.Status.SUBMITTED
+        record_save(update, user=editor, reason="Ny vurdering", clean=False)
+        assert "Egen vurdering på aktivitetens side" in same_as_built_anew()
+
+
+def test_the_baselines_are_read_once_per_change_of_theirs(client_for, editor):
+    """A large plan's track page and activity page take the baselines from the cache
+    (`selectors.baselines_cached`, under their part of the page's stamp): a forecast
+    moved reads none; another baseline activated shows at once on both, as built anew."""
+    from milestones.services.baselines import baseline_activate
+
+    grow(70)
+    client = client_for(editor)
+    milestone = _first_dated()
+    urls = [
+        _track_page_of(milestone),
+        reverse("milestones:activity_detail", args=[milestone.activity.key]),
+    ]
+    for url in urls:
+        get(client, url)
+    _move(milestone, editor, days=2, reason="Flyttet")
+    for url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        assert not any('FROM "milestones_baseline"' in q["sql"] for q in ctx.captured_queries)
+    other = Baseline.objects.filter(is_active=False).order_by("sequence").first()
+    baseline_activate(baseline_id=other.pk, user=editor, reason="Ny aktiv")
+    for url in urls:
+        _queries, html = get(client, url)
+        assert (
+            f"{other.name} (aktiv)" in html or other.name in html.split("aktive baseline:")[1][:300]
+        )
+        cache.clear()
+        _queries, fresh = get(client, url)
+        assert _main(html).split("<h1", 1)[1] == _main(fresh).split("<h1", 1)[1]
