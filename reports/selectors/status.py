@@ -219,15 +219,14 @@ def dashboard_build(
         }
     else:  # the plan holds every activity as it stood
         responsible = {a.party.id for a in plan.activities.values()}
-    return Dashboard(
-        point=point,
-        party=party,
-        track=track or "",
-        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+    return _board(
+        point,
+        party,
+        track,
+        lines=(overall, tracks, party_lines),
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, responsible, party),
         baseline_name=(plan.baseline or {}).get("name", ""),
-        overall=overall,
-        tracks=tracks,
-        parties=party_lines,
         due_soon=due_soon[:LIST_LIMIT],
         due_soon_total=len(due_soon),
         slipped=slipped[:LIST_LIMIT],
@@ -237,11 +236,7 @@ def dashboard_build(
         blockers=blocker_rows[:BLOCKER_LIMIT],
         blockers_total=blockers_total,
         round=round_status,
-        concerns=concern_rows[:CONCERN_LIMIT],
-        concerns_total=len(concern_rows),
         rollout=rollout,
-        party_choices=_party_choices(parties, responsible, party),
-        changes_since=changes_since(point),
     )
 
 
@@ -300,23 +295,40 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
         }
     else:  # every activity as it stood
         responsible = {a.party.id for a in activities.values()}
+    return _board(
+        point,
+        party,
+        track,
+        lines=(overall, tracks, party_lines),
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, responsible, party),
+        baseline_name=(baseline or {}).get("name", ""),
+        blockers=blocker_rows,
+        **_list_fields(lists),
+        round=round_status,
+        rollout=rollout,
+    )
+
+
+def _board(point, party, track, *, lines, concern_rows, choices, **figures) -> Dashboard:
+    """The Dashboard of each builder's figures (`figures`: the lists, blockers, round,
+    roll-out and baseline's name), with what every builder adds alike: the moment and
+    filter shown, the status lines (overall, tracks, parties), the concerns capped and
+    counted, the party filter's `choices` and where "what changed since" starts."""
+    overall, tracks, party_lines = lines
     return Dashboard(
         point=point,
         party=party,
         track=track or "",
         track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
-        baseline_name=(baseline or {}).get("name", ""),
         overall=overall,
         tracks=tracks,
         parties=party_lines,
-        blockers=blocker_rows,
-        **_list_fields(lists),
-        round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
-        rollout=rollout,
-        party_choices=_party_choices(parties, responsible, party),
+        party_choices=choices,
         changes_since=changes_since(point),
+        **figures,
     )
 
 
@@ -396,25 +408,18 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         stamps=stamps,
         seconds=CACHE_SECONDS,
     )
-    overall, tracks, party_lines = found["lines"]
-    lists = found["lists"]
-    return Dashboard(
-        point=point,
-        party=party,
-        track=track or "",
-        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+    return _board(
+        point,
+        party,
+        track,
+        lines=found["lines"],
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, found["responsible"], party),
         baseline_name=found["baseline_name"],
-        overall=overall,
-        tracks=tracks,
-        parties=party_lines,
         blockers=blocker_rows,
-        **_list_fields(lists),
+        **_list_fields(found["lists"]),
         round=round_status,
-        concerns=concern_rows[:CONCERN_LIMIT],
-        concerns_total=len(concern_rows),
         rollout=rollout_found,
-        party_choices=_party_choices(parties, found["responsible"], party),
-        changes_since=changes_since(point),
     )
 
 

@@ -2,6 +2,7 @@
 register's counts, from `reports.switch_off` (the same figures as its page)."""
 
 import datetime
+import hashlib
 
 from django import template
 from django.urls import reverse
@@ -23,7 +24,7 @@ register = template.Library()
 
 
 def summary(*, at: datetime.datetime | None, today: datetime.date, party, track, version=None):
-    """The section's gate (no burn-down) and the digest of what it says, cached under
+    """The section's gate (no burn-down) and the digest of what it shows, cached under
     the steering group's stamp as its page is (the dashboard's figures are cached
     without the register, so after a register edit only this is built, mostly from
     its own cached parts: `gate.switch_off`; after a forecast moved too, the plan's
@@ -45,13 +46,22 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
             party.pk if party else None,
             track or None,
         ),
-        lambda: gate.with_digest(
+        lambda: _with_shown(
             gate.switch_off(
                 at=at, party=party, track=track or None, with_burndown=False, cache_parts=True
             )
         ),
         seconds=CACHE_SECONDS,
     )
+
+
+def _with_shown(result) -> tuple:
+    """The result and the digest of what the dashboard's section shows of it
+    (`_switch_off_summary.html`: the answer, the verdict and the register's counts by
+    state; its link is keyed by the request's path): an edit that changes none of them
+    (a forecast moved, an entry's description) renders the section not again."""
+    shown = (result.answer, result.verdict, tuple(map(tuple, result.readiness.by_state)))
+    return result, hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 def summary_stamp(*, as_of, party_key: str | None, track: str | None) -> tuple:

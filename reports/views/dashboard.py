@@ -29,7 +29,6 @@ from parties.access import request_access
 
 from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
-from ..models import StatusReport
 from ..selectors import current, snapshot
 from ..selectors.governance import GOVERNANCE_MODELS, governance_at
 from ..selectors.status import dashboard_lists
@@ -135,19 +134,23 @@ def _digest(value) -> str:
 
 # The dashboard body's sections (`reports/_board_<name>.html`) and what each shows.
 _SECTIONS = {
-    # Its 160 party lines move with nearly every plan edit: keyed by the stamp of what
-    # they and the lines above them are read from (the figures' models, the status
-    # reports "what changed since" starts from) rather than pickled for a digest.
-    "status": lambda board, ctx: (
-        stamp(
-            models=(*current.FIGURES_MODELS, StatusReport),
-            rows=(BaselineEntry,),
-            at=board.point.at,
-        ),
-        board.party,
-        board.track,
-        ctx["show_confidence"],
-        ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+    # What it shows of the status lines (the overall line, the tracks', the parties'
+    # shown and how many there are), not the stamp of what they are read from: a
+    # milestone edit that moves no count, colour or reason shown renders it not again.
+    # As its repr: a pickle of equal values differs with what they share.
+    "status": lambda board, ctx: repr(
+        (
+            _line_shown(board.overall, previous=True),
+            [_line_shown(line) for line in board.tracks],
+            len(board.parties),
+            [_line_shown(line) for line in _parties_shown(board, ctx)],
+            board.baseline_name,
+            board.changes_since,
+            board.party and board.party.key,
+            board.track,
+            ctx["show_confidence"],
+            ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+        )
     ),
     "slipped": lambda board, ctx: (board.slipped, board.slipped_total),
     "blockers": lambda board, ctx: (board.blockers, board.blockers_total),
@@ -166,6 +169,28 @@ _SECTIONS = {
     "switch_off": lambda board, ctx: switch_off_tags.board_digest(board),
     "rollout": lambda board, ctx: board.rollout,
 }
+
+
+def _line_shown(line, *, previous: bool = False) -> tuple:
+    """What the status section shows of a status line (`_board_status.html`,
+    `_party_table.html`): its colour, reason, counts and change (with `previous`, the
+    colour it was)."""
+    r = line.rollup
+    return (
+        line.key,
+        line.label,
+        r.rag,
+        r.reason,
+        tuple(r.counts.items()),
+        line.change,
+        line.previous.rag if previous and line.previous else None,
+    )
+
+
+def _parties_shown(board, ctx) -> list:
+    """The party lines the status section shows: the worst few, or the page asked for."""
+    page = ctx.get("party_page")
+    return list(page.object_list) if page else board.parties[:PARTY_FIRST]
 
 
 @dataclasses.dataclass
