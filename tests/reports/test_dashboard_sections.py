@@ -216,3 +216,45 @@ def test_the_trend_moves_with_its_chosen_milestones_only(programme, client_for, 
         cached = milestone_trend_cached(milestone_ids=ids)
     assert series(cached) == series(milestone_trend(milestone_ids=ids))
     assert not any('historicalmilestone"."forecast_date' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_milestone_edit_that_moves_nothing_shown_renders_the_status_and_gate_not_again(
+    programme, client_for, editor
+):
+    """A forecast moved a day earlier on a milestone on track, due after the lists'
+    horizon and no line's worst: its colour, the counts and every reason shown stay, so
+    neither the status lines nor "Kan SHAK slukkes?" are rendered again (they were keyed
+    by the figures' and the plan's stamps, which every milestone edit moves); the page is
+    still the one a fresh render gives."""
+    from milestones.models import MilestoneStatus, StatusRollup
+
+    client = client_for(editor)
+    _read(client, {}, "da")
+    worst = set(StatusRollup.objects.values_list("worst_milestone_id", flat=True))
+    horizon = today() + datetime.timedelta(days=120)
+    rating = (
+        MilestoneStatus.objects.filter(
+            rag="green",
+            slip_days__lte=-2,
+            forecast_end__gt=horizon,
+            milestone__status="planned",
+            milestone__forecast_date__isnull=False,
+        )
+        .exclude(milestone_id__in=worst)
+        .select_related("milestone")
+        .order_by("milestone_id")
+        .first()
+    )
+    assert rating is not None
+    m = rating.milestone
+    plan_services.milestone_forecast_set(
+        milestone_id=m.pk,
+        version=m.version,
+        forecast_date=m.forecast_date - datetime.timedelta(days=1),
+        user=system_user_get(),
+        reason="Test: en dag tidligere",
+    )
+    assert MilestoneStatus.objects.get(milestone_id=m.pk).rag == "green"
+    html, rendered = _read(client, {}, "da")
+    assert not rendered & {"status", "switch_off"}
+    assert html == _fresh(client, {}, "da")
