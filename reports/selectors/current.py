@@ -219,6 +219,10 @@ class Scoped:
 # by (the roll-ups' history moves with every rating that changes them; a baseline's
 # entries have no history, their newest id stands in).
 FIGURES_MODELS = (Milestone, Activity, Baseline, Party, Dependency, StatusRollup)
+# What the whole programme's status lines are read from: the stored roll-ups, whose
+# history moves when one changes, and the parties, activities and baselines they name
+# (`status._figures_piece`).
+LINES_MODELS = (StatusRollup, Party, Activity, Baseline)
 # The reporting round and the concerns raised in it (activities and parties named).
 ROUND_MODELS = (ReportingRound, RoundObligation, ProgressUpdate, Activity, Party)
 # KOMBIT's roll-out (with the ratings of its phases' milestones, by the figures' stamp).

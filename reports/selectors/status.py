@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.cache import cached
-from milestones.models import Activity, period_end
+from core.cache import cached, kept, stamp
+from milestones.models import Activity, StatusRollup, period_end
 from milestones.rag import Rag, RagRollup, add_months, rollup
 from milestones.selectors.materialised import status_current
+from parties.models import Party
 
 from ..models import StatusReport
 from . import current as materialised
@@ -145,11 +146,11 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
-    if point.at is None and status_current(point.today):
+    if point.at is None and status_current_kept(point.today):
         # Live from the materialised status: its pieces are cached on their own
         # (`dashboard_build_current`); the whole again would only be pickled after
         # every edit.
-        parties = snapshot.party_refs(None)
+        parties = live_party_refs()
         party_ref, party_id = _party_of(parties, party or None)
         return dashboard_build_current(point, parties, party_ref, party_id, track or None)
     # Keyed by the data as it stood and the day: a past moment by the last change
@@ -181,7 +182,7 @@ def dashboard_build(
     at, today = point.at, point.today
     parties = snapshot.party_refs(at)
     party, party_id = _party_of(parties, party_key)
-    if materialised and at is None and status_current(today):
+    if materialised and at is None and status_current_kept(today):
         return dashboard_build_current(point, parties, party, party_id, track)
     if materialised and past.covers(at, today):
         # A past moment from the ratings as they stood, where their history covers it.
@@ -423,18 +424,54 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     )
 
 
+def status_current_kept(today: datetime.date) -> bool:
+    """`status_current(today)` (two counts over every milestone and rating), kept while
+    it holds under the day and the stored roll-ups' stamp (no query inside the page's
+    stamps): a rating rated today stays so all day, and a milestone added or deleted
+    (with its rating) moves the programme's counts, whose roll-up then writes history (a
+    forecast moved leaves it). Asked again while it does not hold (before the daily
+    re-rate)."""
+    return kept(
+        "reports",
+        ("status-current", 1, today.isoformat(), stamp(models=(StatusRollup,))),
+        lambda: status_current(today),
+        still_holds=bool,
+        seconds=CACHE_SECONDS,
+    )
+
+
+def live_party_refs() -> dict:
+    """Every party now (`snapshot.party_refs`), cached under the parties' stamp (no query
+    inside the page's stamps)."""
+    return cached(
+        "reports",
+        ("party-refs", 1, stamp(models=(Party,))),
+        lambda: snapshot.party_refs(None),
+        seconds=CACHE_SECONDS,
+    )
+
+
 def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) -> dict:
     """The live dashboard's lists (their rows kept across the milestone edits that cannot
     change them: `current.milestone_lists_kept`), whom the party filter offers and, with
     `lines`, the status lines and the lists' totals (the trend page reads the lists'
     rows alone).
 
-    Not cached as a whole: the lines are read from the stored roll-ups (one query) and
-    built again faster than their 160 parties' pickle is written after every edit and
-    read (about 70 KB of frozen dataclasses); the lists are cached on their own."""
+    Not cached as a whole: the lists are cached on their own, the whole programme's
+    lines under the stamp of the stored roll-ups they are read from (a milestone edit
+    that changes no roll-up leaves them), the parties responsible under the
+    activities'."""
     track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
-    # Which parties are responsible for activities: all of them, and within the filter.
-    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
+    # Which parties are responsible for activities (all of them, and within the filter),
+    # under the activities' stamp.
+    pairs = cached(
+        "reports",
+        ("responsible-pairs", 1, stamps.of((Activity,))),
+        lambda: set(
+            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
+        ),
+        seconds=CACHE_SECONDS,
+    )
     found = {
         "lists": materialised.milestone_lists_kept(
             scoped,
@@ -447,17 +484,36 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
         "responsible": {pid for pid, _track in pairs},
     }
     if lines:
-        before = previous_rollups(point, track, party_id, parties)
-        in_scope = sorted(
-            {
-                pid
-                for pid, t in pairs
-                if (not track or t == track) and (not party_id or pid == party_id)
-            }
-        )
-        found["lines"] = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
-        baseline = snapshot.active_baseline(None)
-        found["baseline_name"] = (baseline or {}).get("name", "")
+
+        def build_lines():
+            before = previous_rollups(point, track, party_id, parties)
+            in_scope = sorted(
+                {
+                    pid
+                    for pid, t in pairs
+                    if (not track or t == track) and (not party_id or pid == party_id)
+                }
+            )
+            baseline = snapshot.active_baseline(None)
+            return (
+                lines_of(materialised.current_rollups(scoped), before, parties, in_scope),
+                (baseline or {}).get("name", ""),
+            )
+
+        # The whole programme's lines are read from the stored roll-ups, whose history
+        # moves only when a roll-up changes (a forecast moved within its colour, not the
+        # worst of its scope, leaves them): cached under their stamp and those of the
+        # parties, activities and baselines. A track's or a party's are counted over the
+        # ratings (`current.current_rollups`), which every milestone edit may move.
+        if scoped.narrowed:
+            found["lines"], found["baseline_name"] = build_lines()
+        else:
+            found["lines"], found["baseline_name"] = cached(
+                "reports",
+                ("dashboard-lines", 1, stamps.of(materialised.LINES_MODELS), point.today),
+                build_lines,
+                seconds=CACHE_SECONDS,
+            )
     return found
 
 
@@ -497,9 +553,9 @@ def dashboard_lists(
     point = point_in_time(as_of)
     if track and track not in Activity.Track.values:
         track = None
-    if point.at is not None or not status_current(point.today):
+    if point.at is not None or not status_current_kept(point.today):
         return dashboard(as_of=as_of, party=party, track=track)
-    parties = snapshot.party_refs(None)
+    parties = live_party_refs()
     party_ref, party_id = _party_of(parties, party or None)
     scoped = materialised.Scoped(
         today=point.today, parties=parties, track=track or None, party_id=party_id
