@@ -395,7 +395,13 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     found = _figures_piece(point, scoped, stamps)
     # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
     # Kept across the milestone edits that cannot change them (`current.blockers_kept`).
-    blocker_rows = materialised.blockers_kept(scoped, shown=BLOCKER_LIMIT, stamps=stamps)
+    blocker_rows = materialised.blockers_kept(
+        scoped,
+        shown=BLOCKER_LIMIT,
+        stamps=stamps,
+        due_days=DUE_SOON_DAYS,
+        recent_days=RECENT_DAYS,
+    )
     round_status, concern_rows = cached(
         "reports",
         ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
@@ -575,13 +581,21 @@ def dashboard_lists(
 def changes_since(point: PointInTime) -> datetime.date:
     """Where "what changed since" starts at the moment shown: the moment of the latest
     status report published by then (what the steering group last read), or the first
-    day of the previous month when there is none (one query)."""
-    last = (
-        StatusReport.objects.published()
-        .filter(as_of__lte=point.moment, published_at__lte=point.moment)
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
-        .first()
+    day of the previous month when there is none. The published reports' moments (one a
+    month) are cached under their stamp (no query inside the page's stamps)."""
+    published = cached(
+        "reports",
+        ("published-reports", 1, stamp(models=(StatusReport,))),
+        lambda: list(StatusReport.objects.published().values_list("as_of", "published_at")),
+        seconds=CACHE_SECONDS,
+    )
+    last = max(
+        (
+            as_of
+            for as_of, published_at in published
+            if as_of <= point.moment and published_at is not None and published_at <= point.moment
+        ),
+        default=None,
     )
     if last is not None:
         return timezone.localdate(last)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import cached, page_html, stamp, stamps_read_once
 from core.dates import today
+from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
@@ -264,7 +265,7 @@ def dashboard(request):
             "board": board,
             **_party_table(request, board),
             # The SOR-team's judgement beside the computed status, as it stood then.
-            "confidence": programme_confidence(board.point.at)
+            "confidence": _confidence_at(board.point.at)
             if request_access(request).may_read_governance
             else None,
             "show_confidence": request_access(request).may_read_governance,
@@ -320,6 +321,17 @@ def dashboard(request):
         extra_html=governance,
         version=version,
     )
+
+
+def _confidence_at(at):
+    """The programme's delivery confidence live or at `at` (`programme_confidence`),
+    cached under its records' stamp then (no query inside the page's stamps)."""
+    return cached(
+        "reports",
+        ("programme-confidence", 1, stamp(models=(DeliveryConfidence,), at=at)),
+        lambda: (programme_confidence(at),),
+        seconds=selectors.CACHE_SECONDS,
+    )[0]
 
 
 # The party table shows the worst few; "vis alle" pages through every party, the page

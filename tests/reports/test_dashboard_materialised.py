@@ -271,7 +271,9 @@ def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track
     )
 
     def kept():
-        return current.blockers_kept(scoped, shown=6, stamps=current.piece_stamps())
+        return current.blockers_kept(
+            scoped, shown=6, stamps=current.piece_stamps(), due_days=90, recent_days=60
+        )
 
     def fresh():
         return _blocker_values(current.blockers(scoped, shown=6))

@@ -108,6 +108,19 @@ def _edits():
     def governance():
         make_risk(user, title="Testrisiko: leverandøren er stoppet", p=5, i=5)
 
+    def confidence():
+        from governance.models import DeliveryConfidence
+        from governance.services import records
+
+        current = DeliveryConfidence.objects.filter(activity__isnull=True).first()
+        records.confidence_set(
+            activity=None,
+            level="amber",
+            justification="Test: regionerne indhenter",
+            version=current.version if current else 0,
+            user=user,
+        )
+
     return [
         ("forecast moved", forecast),
         ("milestone reached", reached),
@@ -116,6 +129,7 @@ def _edits():
         ("register edit", register),
         ("roll-out phase's milestone moved", rollout),
         ("governance record", governance),
+        ("programme's delivery confidence", confidence),
     ]
 
 
@@ -135,6 +149,7 @@ def test_every_edit_shows_on_the_next_read(programme, client_for, editor, langua
         cached, _rendered = _read(client, params, language)
         assert cached == _fresh(client, params, language), what
     assert "Testrisiko: leverandøren er stoppet" in cached
+    assert "Test: regionerne indhenter" in cached
 
 
 def test_a_section_is_rendered_again_only_when_what_it_shows_changes(programme, client_for, editor):
