@@ -13,6 +13,7 @@ of the newest history rows (`snapshot.data_version`): any save through the
 services changes the stamp, and the next request recomputes.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from core.cache import cached, kept, stamp
 from milestones.models import Activity, StatusRollup, period_end
-from milestones.rag import Rag, RagRollup, add_months, rollup
+from milestones.rag import MilestoneRag, Rag, RagRollup, add_months, rollup
 from milestones.selectors.materialised import status_current
 from parties.models import Party
 
@@ -200,7 +201,7 @@ def dashboard_build(
     # The plan's rows are read and rated already: rolled up over them (a second scan of
     # the ratings as they stood in SQL, `past.rollups_at`, took two to three times as
     # long as this walk of the rows in memory).
-    overall, tracks, party_lines = lines_of(
+    lines = lines_of(
         plan_rollups(plan),
         before,
         plan.parties,
@@ -213,20 +214,15 @@ def dashboard_build(
     rollout = None
     if shows_rollout(plan, party, track):
         rollout = rollout_status(at=at, parties=parties, milestones=plan.milestones)
-    if track or party_id:
-        responsible = {
-            r["responsible_party_id"]
-            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-        }
-    else:  # the plan holds every activity as it stood
-        responsible = {a.party.id for a in plan.activities.values()}
     return _board(
         point,
         party,
         track,
-        lines=(overall, tracks, party_lines),
+        lines=lines,
         concern_rows=concern_rows,
-        choices=_party_choices(parties, responsible, party),
+        choices=_party_choices(
+            parties, _responsible_at(at, track, party_id, plan.activities), party
+        ),
         baseline_name=(plan.baseline or {}).get("name", ""),
         due_soon=due_soon[:LIST_LIMIT],
         due_soon_total=len(due_soon),
@@ -267,7 +263,7 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
         scoped, shown=BLOCKER_LIMIT, candidates=candidates, ratings=ratings
     )
     before = previous_rollups(point, track, party_id, parties)
-    overall, tracks, party_lines = lines_of(
+    lines = lines_of(
         past.rollups_of_ratings(ratings, activities),
         before,
         parties,
@@ -289,26 +285,31 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
             parties=parties,
             milestones=lambda ids: materialised.rows_by_id(scoped, ids),
         )
-    if track or party_id:
-        responsible = {
-            r["responsible_party_id"]
-            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-        }
-    else:  # every activity as it stood
-        responsible = {a.party.id for a in activities.values()}
     return _board(
         point,
         party,
         track,
-        lines=(overall, tracks, party_lines),
-        concern_rows=concern_rows,
-        choices=_party_choices(parties, responsible, party),
-        baseline_name=(baseline or {}).get("name", ""),
         blockers=blocker_rows,
+        lines=lines,
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, _responsible_at(at, track, party_id, activities), party),
+        baseline_name=(baseline or {}).get("name", ""),
         **_list_fields(lists),
         round=round_status,
         rollout=rollout,
     )
+
+
+def _responsible_at(at, track, party_id, activities: dict) -> set[int]:
+    """The parties responsible for activities at `at` (whom the party filter offers):
+    read apart when a filter narrows `activities` (the activities shown, as they stood),
+    else theirs."""
+    if track or party_id:
+        return {
+            r["responsible_party_id"]
+            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
+        }
+    return {a.party.id for a in activities.values()}
 
 
 def _board(point, party, track, *, lines, concern_rows, choices, **figures) -> Dashboard:
@@ -514,13 +515,76 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
         if scoped.narrowed:
             found["lines"], found["baseline_name"] = build_lines()
         else:
-            found["lines"], found["baseline_name"] = cached(
+            # Packed as plain tuples (`_lines_packed`): 160 parties' lines of frozen
+            # dataclasses took longer to unpickle than to build.
+            packed, found["baseline_name"] = cached(
                 "reports",
-                ("dashboard-lines", 1, stamps.of(materialised.LINES_MODELS), point.today),
-                build_lines,
+                ("dashboard-lines", 2, stamps.of(materialised.LINES_MODELS), point.today),
+                lambda: _lines_packed(*build_lines()),
                 seconds=CACHE_SECONDS,
             )
+            found["lines"] = _lines_unpacked(packed, parties)
     return found
+
+
+_RAG_FIELDS = tuple(f.name for f in dataclasses.fields(MilestoneRag))
+
+
+def _rollup_packed(r: RagRollup | None) -> tuple | None:
+    if r is None:
+        return None
+    worst = None if r.worst is None else tuple(getattr(r.worst, n) for n in _RAG_FIELDS)
+    return (r.rag, tuple(r.counts.items()), r.worst_milestone_id, r.worst_title, worst)
+
+
+def _rollup_unpacked(packed: tuple | None) -> RagRollup | None:
+    if packed is None:
+        return None
+    rag, counts, worst_id, worst_title, worst = packed
+    return RagRollup(
+        rag=rag,
+        counts=dict(counts),
+        worst_milestone_id=worst_id,
+        worst_title=worst_title,
+        worst=None if worst is None else MilestoneRag(*worst),
+    )
+
+
+def _lines_packed(lines, baseline_name: str) -> tuple:
+    """Status lines (`lines_of`: overall, tracks, parties) as plain tuples, their party
+    by id, for the cache (`_lines_unpacked` gives them back), and the baseline's name."""
+
+    def line(s: StatusLine) -> tuple:
+        party = s.party.id if s.party else None
+        return (
+            s.key,
+            s.label,
+            _rollup_packed(s.rollup),
+            _rollup_packed(s.previous),
+            s.change,
+            party,
+        )
+
+    overall, tracks, party_lines = lines
+    return (line(overall), [line(s) for s in tracks], [line(s) for s in party_lines]), baseline_name
+
+
+def _lines_unpacked(packed: tuple, parties: dict[int, PartyRef]):
+    """The status lines `_lines_packed` packed, their parties from `parties`."""
+
+    def line(p: tuple) -> StatusLine:
+        key, label, now, before, change, party = p
+        return StatusLine(
+            key=key,
+            label=label,
+            rollup=_rollup_unpacked(now),
+            previous=_rollup_unpacked(before),
+            change=change,
+            party=parties.get(party) if party is not None else None,
+        )
+
+    overall, tracks, party_lines = packed
+    return line(overall), [line(p) for p in tracks], [line(p) for p in party_lines]
 
 
 def _party_choices(parties, responsible, party) -> list[PartyRef]:

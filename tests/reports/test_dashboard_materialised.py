@@ -474,14 +474,7 @@ def test_the_programmes_lines_cached_under_the_rollups_are_the_lines_built_anew(
     planned = Milestone.objects.filter(
         key__startswith="load-", status="planned", forecast_date__isnull=False
     ).order_by("pk")
-    m = planned[2]
-    plan_services.milestone_forecast_set(
-        milestone_id=m.pk,
-        version=m.version,
-        forecast_date=m.forecast_date + datetime.timedelta(days=1),
-        user=system_user_get(),
-        reason="Test",
-    )
+    _move(planned[2], 1)
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
     milestone_update_as_system(planned[4], status="done", actual_date=today_get())
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
