@@ -280,21 +280,32 @@ def dashboard(request):
 
     def governance():
         # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
-        # cached under the records' stamp (the milestones' too: the exception notes name
-        # them), the reader's rights, the day, the query string and the language.
+        # cached under the records' stamp (the milestones' too while open exception notes
+        # name them: else a milestone edit leaves it), the reader's rights, the day, the
+        # query string and the language.
         access = request_access(request)
         if not access.may_read_governance:
             return ""
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
+        records = stamp(models=GOVERNANCE_MODELS, at=point.at)
+        rights = dataclasses.astuple(access)
+        # Whether open exception notes (which name milestones) are shown, under the same.
+        named = cached(
+            "reports",
+            ("governance-notes", 1, records, point.today.isoformat(), point.at, rights),
+            lambda: (bool(governance_at(access, point).open_exceptions),),
+            seconds=selectors.CACHE_SECONDS,
+        )[0]
         return page_html(
             request,
             namespace="reports",
             parts=(
                 "governance-html",
-                1,
-                stamp(models=(*GOVERNANCE_MODELS, Milestone), at=point.at),
-                dataclasses.astuple(access),
+                2,
+                records,
+                stamp(models=(Milestone,), at=point.at) if named else (),
+                rights,
             ),
             build=lambda: (
                 "reports/_governance.html",

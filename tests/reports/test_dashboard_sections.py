@@ -273,3 +273,41 @@ def test_a_milestone_edit_that_moves_nothing_shown_renders_the_status_and_gate_n
     html, rendered = _read(client, {}, "da")
     assert not rendered & {"status", "switch_off"}
     assert html == _fresh(client, {}, "da")
+
+
+def test_the_governance_section_follows_the_milestones_only_while_notes_name_them(
+    programme, client_for, editor
+):
+    """The governance section's HTML is keyed by the milestones' stamp only while open
+    exception notes (which name milestones) are shown: a milestone renamed without notes
+    renders it not again; with a note, its milestone renamed shows on the next read."""
+    from governance.services import records
+    from milestones.models import MilestoneStatus
+
+    client = client_for(editor)
+    url = reverse("reports:dashboard")
+    client.get(url)
+    other = Milestone.objects.filter(key__startswith="load-").order_by("-pk").first()
+    _move(other, title="Omdøbt uden afvigelser")
+    response = client.get(url)
+    assert "reports/_governance.html" not in {t.name for t in response.templates}
+
+    red = Milestone.objects.get(
+        pk=MilestoneStatus.objects.filter(rag="red", milestone__key__startswith="load-")
+        .order_by("milestone_id")
+        .values_list("milestone_id", flat=True)
+        .first()
+    )
+    records.exception_raise(
+        milestone=red,
+        cause="Test: leverandøren mangler folk",
+        consequences="Forsinkelse.",
+        options="Udskyd.",
+        recommendation="Tilfør ressourcer.",
+        user=editor,
+    )
+    assert red.title in _read(client, {}, "da")[0]
+    _move(red, title="Afvigelsens milepæl, omdøbt")
+    html = _read(client, {}, "da")[0]
+    assert "Afvigelsens milepæl, omdøbt" in html
+    assert html == _fresh(client, {}, "da")
