@@ -359,11 +359,7 @@ def cached_many[K, T](
             return None
         return {item: found[keys[item]] for item in missing}
 
-    lock = (
-        f"sorplan:{namespace}:building:"
-        + hashlib.sha256("|".join(missing_keys).encode()).hexdigest()
-    )
-    result.update(_once(lock, missing_keys, build_and_store, ready))
+    result.update(_once(_many_lock(namespace, missing_keys), missing_keys, build_and_store, ready))
     return result
 
 
@@ -378,20 +374,44 @@ def kept_many[K, T](
     """`cached_many` whose found results are reused only while `still_holding(found)`
     (given all of them at once, so one check serves many) names them, as `kept` does
     for one; the others are built again with those not found, in one go (`build` may
-    leave out an item it finds nothing for: it is not in the result). Not single flight
-    (`_once`): two askers of the same stale entries may both build them."""
+    leave out an item it finds nothing for: it is not in the result). Built once for the
+    same missing set however many ask at the same time (see `_once`): a waiter takes the
+    builder's stored results once they hold (an item the build left out is not stored,
+    so its waiters build it themselves)."""
     keys = {item: _key(namespace, p) for item, p in parts.items()}
     found = cache.get_many(list(keys.values()))
     result = {item: found[key] for item, key in keys.items() if key in found}
+    stale: dict[str, T] = {}
     if result:
         holding = still_holding(result)
+        stale = {keys[item]: value for item, value in result.items() if item not in holding}
         result = {item: value for item, value in result.items() if item in holding}
     missing = [item for item in parts if item not in result]
-    if missing:
+    if not missing:
+        return result
+    missing_keys = sorted(keys[item] for item in missing)
+
+    def build_and_store() -> dict[K, T]:
         built = build(missing)  # may leave out an item it finds nothing for
         cache.set_many({keys[item]: value for item, value in built.items()}, seconds)
-        result.update(built)
+        return built
+
+    def ready(found: dict) -> dict[K, T] | None:
+        if any(key not in found for key in missing_keys):
+            return None
+        # Entries found stale above and not stored again since need no second check.
+        if any(found[key] == value for key, value in stale.items()):
+            return None
+        stored = {item: found[keys[item]] for item in missing}
+        return stored if still_holding(stored) >= set(missing) else None
+
+    result.update(_once(_many_lock(namespace, missing_keys), missing_keys, build_and_store, ready))
     return result
+
+
+def _many_lock(namespace: str, keys: list[str]) -> str:
+    """The single-flight lock of building the entries `keys` (sorted) at once."""
+    return f"sorplan:{namespace}:building:" + hashlib.sha256("|".join(keys).encode()).hexdigest()
 
 
 def page_html(

@@ -215,6 +215,10 @@ class Scoped:
 # by (the roll-ups' history moves with every rating that changes them; a baseline's
 # entries have no history, their newest id stands in).
 FIGURES_MODELS = (Milestone, Activity, Baseline, Party, Dependency, StatusRollup)
+# What the whole programme's status lines are read from: the stored roll-ups, whose
+# history moves when one changes, and the parties, activities and baselines they name
+# (`status._figures_piece`).
+LINES_MODELS = (StatusRollup, Party, Activity, Baseline)
 # The reporting round and the concerns raised in it (activities and parties named).
 ROUND_MODELS = (ReportingRound, RoundObligation, ProgressUpdate, Activity, Party)
 # KOMBIT's roll-out (with the ratings of its phases' milestones, by the figures' stamp).
@@ -228,8 +232,10 @@ class PieceStamps:
 
     values: dict
     # The milestones edited since a watermark, asked by every piece kept across edits
-    # (`edited_since`): read once per request and watermark.
+    # (`edited_since`): read once per request and watermark; their ratings now, which the
+    # lists and the blockers check (`edited_ratings`), likewise.
     _edited: dict = field(default_factory=dict)
+    _ratings: dict = field(default_factory=dict)
 
     def of(self, models) -> tuple:
         """The stamp of `models` (of `_PIECE_MODELS`; the baseline entries' with them)."""
@@ -265,6 +271,31 @@ class PieceStamps:
                 .distinct()
             )
         return self._edited[watermark]
+
+    def edited_ratings(
+        self, scoped: "Scoped", watermark: int, *, due_days: int, recent_days: int
+    ) -> dict[int, dict]:
+        """The ratings now, within the filter, of the milestones edited since `watermark`,
+        by milestone id: what each counts in (the lists' totals and the blocker
+        candidates', `_membership`), its forecast end, delay and actual date. One query
+        per watermark and filter, read by the lists' check and the blockers'."""
+        key = (watermark, scoped.track, scoped.party_id, scoped.today, due_days, recent_days)
+        if key not in self._ratings:
+            filters = _list_filters(scoped.today, due_days, recent_days)
+            self._ratings[key] = {
+                row["milestone_id"]: row
+                for row in scoped.statuses()
+                .filter(milestone_id__in=self.edited_since(watermark) or [0])
+                .annotate(delay=_delay(scoped.today), **_membership(scoped, filters))
+                .values(
+                    "milestone_id",
+                    *_membership(scoped, filters),
+                    "forecast_end",
+                    "delay",
+                    "actual_date",
+                )
+            }
+        return self._ratings[key]
 
 
 @dataclass
@@ -563,8 +594,11 @@ def milestone_lists_kept(
     watermark = stamps.watermark
     filters = _list_filters(today, due_days, recent_days)
     others = stamps.but_milestones
-    # The edited milestones' ratings now, by the watermark they were edited since.
-    edited_now: dict[int, dict[int, dict]] = {}
+
+    def ratings_now(found: ListsFound) -> dict[int, dict]:
+        return stamps.edited_ratings(
+            scoped, found.watermark, due_days=due_days, recent_days=recent_days
+        )
 
     def build() -> ListsFound:
         counts, members = _list_members(scoped, filters)
@@ -584,30 +618,13 @@ def milestone_lists_kept(
             members,
         )
 
-    def ratings_now(found: ListsFound, edited: set[int]) -> dict[int, dict]:
-        if found.watermark not in edited_now:
-            edited_now[found.watermark] = {
-                row["milestone_id"]: row
-                for row in scoped.statuses()
-                .filter(milestone_id__in=edited or [0])
-                .annotate(delay=_delay(today), **_membership(scoped, filters))
-                .values(
-                    "milestone_id",
-                    *_membership(scoped, filters),
-                    "forecast_end",
-                    "delay",
-                    "actual_date",
-                )
-            }
-        return edited_now[found.watermark]
-
     def still_holds(found: ListsFound) -> bool:
         edited = stamps.edited_apart_from(found.watermark, found.shown)
         if edited is None:
             return False
         if not edited:
             return True
-        for row in ratings_now(found, edited).values():
+        for row in ratings_now(found).values():
             if row["in_due"] and (found.last_due is None or row["forecast_end"] <= found.last_due):
                 return False
             if row["in_slipped"] and (found.last_delay is None or row["delay"] >= found.last_delay):
@@ -628,7 +645,7 @@ def milestone_lists_kept(
     if found.watermark == watermark or not totals:
         return found.lists
     edited = stamps.edited_since(found.watermark)
-    now = ratings_now(found, edited)
+    now = ratings_now(found)
     lists = found.lists
     moved = {
         "due": lists.due_soon_total,
@@ -952,7 +969,9 @@ def _int(value: str) -> int:
     return int(value) if value not in ("None", "") else 0
 
 
-def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[BlockerRow]:
+def blockers_kept(
+    scoped: Scoped, *, shown: int, stamps: PieceStamps, due_days: int, recent_days: int
+) -> list[BlockerRow]:
     """The blockers (`blockers`), kept across the milestone edits that cannot change them.
 
     Cached under the stamps of what they are found by apart from the milestones (their
@@ -961,7 +980,9 @@ def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[Bl
     kept with the blockers; the materialised ratings move only with them, the day and
     the stamps above) they are reused when no milestone edited is a candidate or was
     reached by one, and none edited is now a candidate as delayed as the least delayed
-    walked (two small queries). Any other edit finds them again."""
+    walked (the edited milestones and their ratings now, the queries the lists' check
+    reads too: `PieceStamps.edited_ratings`, with the lists' `due_days` and
+    `recent_days`). Any other edit finds them again."""
     today = scoped.today
     watermark = stamps.watermark
     others = stamps.but_milestones
@@ -972,13 +993,10 @@ def blockers_kept(scoped: Scoped, *, shown: int, stamps: PieceStamps) -> list[Bl
             return False
         if not edited:
             return True
-        delays = list(
-            scoped.statuses()
-            .filter(milestone_id__in=edited or [0])
-            .annotate(delay=_delay(today))
-            .filter(_candidate(today))
-            .values_list("delay", flat=True)
+        now = stamps.edited_ratings(
+            scoped, found.watermark, due_days=due_days, recent_days=recent_days
         )
+        delays = [row["delay"] for row in now.values() if row["in_candidates"]]
         if found.candidates < BLOCKER_CANDIDATES:
             return not delays
         return all(d < found.last_delay for d in delays)

@@ -13,6 +13,7 @@ of the newest history rows (`snapshot.data_version`): any save through the
 services changes the stamp, and the next request recomputes.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,10 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.cache import cached
-from milestones.models import Activity, period_end
-from milestones.rag import Rag, RagRollup, add_months, rollup
+from core.cache import cached, kept, stamp
+from milestones.models import Activity, StatusRollup, period_end
+from milestones.rag import MilestoneRag, Rag, RagRollup, add_months, rollup
 from milestones.selectors.materialised import status_current
+from parties.models import Party
 
 from ..models import StatusReport
 from . import current as materialised
@@ -145,11 +147,11 @@ def dashboard(
         track = None
     if not use_cache:
         return dashboard_build(point, party or None, track or None)
-    if point.at is None and status_current(point.today):
+    if point.at is None and status_current_kept(point.today):
         # Live from the materialised status: its pieces are cached on their own
         # (`dashboard_build_current`); the whole again would only be pickled after
         # every edit.
-        parties = snapshot.party_refs(None)
+        parties = live_party_refs()
         party_ref, party_id = _party_of(parties, party or None)
         return dashboard_build_current(point, parties, party_ref, party_id, track or None)
     # Keyed by the data as it stood and the day: a past moment by the last change
@@ -181,7 +183,7 @@ def dashboard_build(
     at, today = point.at, point.today
     parties = snapshot.party_refs(at)
     party, party_id = _party_of(parties, party_key)
-    if materialised and at is None and status_current(today):
+    if materialised and at is None and status_current_kept(today):
         return dashboard_build_current(point, parties, party, party_id, track)
     if materialised and past.covers(at, today):
         # A past moment from the ratings as they stood, where their history covers it.
@@ -199,7 +201,7 @@ def dashboard_build(
     # The plan's rows are read and rated already: rolled up over them (a second scan of
     # the ratings as they stood in SQL, `past.rollups_at`, took two to three times as
     # long as this walk of the rows in memory).
-    overall, tracks, party_lines = lines_of(
+    lines = lines_of(
         plan_rollups(plan),
         before,
         plan.parties,
@@ -212,22 +214,16 @@ def dashboard_build(
     rollout = None
     if shows_rollout(plan, party, track):
         rollout = rollout_status(at=at, parties=parties, milestones=plan.milestones)
-    if track or party_id:
-        responsible = {
-            r["responsible_party_id"]
-            for r in snapshot.rows(Activity, at, ("responsible_party_id",))
-        }
-    else:  # the plan holds every activity as it stood
-        responsible = {a.party.id for a in plan.activities.values()}
-    return Dashboard(
-        point=point,
-        party=party,
-        track=track or "",
-        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+    return _board(
+        point,
+        party,
+        track,
+        lines=lines,
+        concern_rows=concern_rows,
+        choices=_party_choices(
+            parties, _responsible_at(at, track, party_id, plan.activities), party
+        ),
         baseline_name=(plan.baseline or {}).get("name", ""),
-        overall=overall,
-        tracks=tracks,
-        parties=party_lines,
         due_soon=due_soon[:LIST_LIMIT],
         due_soon_total=len(due_soon),
         slipped=slipped[:LIST_LIMIT],
@@ -237,11 +233,7 @@ def dashboard_build(
         blockers=blocker_rows[:BLOCKER_LIMIT],
         blockers_total=blockers_total,
         round=round_status,
-        concerns=concern_rows[:CONCERN_LIMIT],
-        concerns_total=len(concern_rows),
         rollout=rollout,
-        party_choices=_party_choices(parties, responsible, party),
-        changes_since=changes_since(point),
     )
 
 
@@ -270,7 +262,7 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
     lists = found.lists
     blocker_rows = materialised.moment_blockers(scoped, shown=BLOCKER_LIMIT, found=found)
     before = previous_rollups(point, track, party_id, parties)
-    overall, tracks, party_lines = lines_of(
+    lines = lines_of(
         past.rollups_of_activities(found.activities, activities),
         before,
         parties,
@@ -292,30 +284,52 @@ def dashboard_build_moment(point, parties, party, party_id, track) -> Dashboard:
             parties=parties,
             milestones=lambda ids: materialised.rows_by_id(scoped, ids),
         )
+    return _board(
+        point,
+        party,
+        track,
+        blockers=blocker_rows,
+        lines=lines,
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, _responsible_at(at, track, party_id, activities), party),
+        baseline_name=(baseline or {}).get("name", ""),
+        **_list_fields(lists),
+        round=round_status,
+        rollout=rollout,
+    )
+
+
+def _responsible_at(at, track, party_id, activities: dict) -> set[int]:
+    """The parties responsible for activities at `at` (whom the party filter offers):
+    read apart when a filter narrows `activities` (the activities shown, as they stood),
+    else theirs."""
     if track or party_id:
-        responsible = {
+        return {
             r["responsible_party_id"]
             for r in snapshot.rows(Activity, at, ("responsible_party_id",))
         }
-    else:  # every activity as it stood
-        responsible = {a.party.id for a in activities.values()}
+    return {a.party.id for a in activities.values()}
+
+
+def _board(point, party, track, *, lines, concern_rows, choices, **figures) -> Dashboard:
+    """The Dashboard of each builder's figures (`figures`: the lists, blockers, round,
+    roll-out and baseline's name), with what every builder adds alike: the moment and
+    filter shown, the status lines (overall, tracks, parties), the concerns capped and
+    counted, the party filter's `choices` and where "what changed since" starts."""
+    overall, tracks, party_lines = lines
     return Dashboard(
         point=point,
         party=party,
         track=track or "",
         track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
-        baseline_name=(baseline or {}).get("name", ""),
         overall=overall,
         tracks=tracks,
         parties=party_lines,
-        blockers=blocker_rows,
-        **_list_fields(lists),
-        round=round_status,
         concerns=concern_rows[:CONCERN_LIMIT],
         concerns_total=len(concern_rows),
-        rollout=rollout,
-        party_choices=_party_choices(parties, responsible, party),
+        party_choices=choices,
         changes_since=changes_since(point),
+        **figures,
     )
 
 
@@ -381,7 +395,13 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
     found = _figures_piece(point, scoped, stamps)
     # The blockers apart: the trend reads the lists alone (`dashboard_lists`).
     # Kept across the milestone edits that cannot change them (`current.blockers_kept`).
-    blocker_rows = materialised.blockers_kept(scoped, shown=BLOCKER_LIMIT, stamps=stamps)
+    blocker_rows = materialised.blockers_kept(
+        scoped,
+        shown=BLOCKER_LIMIT,
+        stamps=stamps,
+        due_days=DUE_SOON_DAYS,
+        recent_days=RECENT_DAYS,
+    )
     round_status, concern_rows = cached(
         "reports",
         ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
@@ -395,25 +415,45 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         stamps=stamps,
         seconds=CACHE_SECONDS,
     )
-    overall, tracks, party_lines = found["lines"]
-    lists = found["lists"]
-    return Dashboard(
-        point=point,
-        party=party,
-        track=track or "",
-        track_label=str(dict(Activity.Track.choices).get(track, "")) if track else "",
+    return _board(
+        point,
+        party,
+        track,
+        lines=found["lines"],
+        concern_rows=concern_rows,
+        choices=_party_choices(parties, found["responsible"], party),
         baseline_name=found["baseline_name"],
-        overall=overall,
-        tracks=tracks,
-        parties=party_lines,
         blockers=blocker_rows,
-        **_list_fields(lists),
+        **_list_fields(found["lists"]),
         round=round_status,
-        concerns=concern_rows[:CONCERN_LIMIT],
-        concerns_total=len(concern_rows),
         rollout=rollout_found,
-        party_choices=_party_choices(parties, found["responsible"], party),
-        changes_since=changes_since(point),
+    )
+
+
+def status_current_kept(today: datetime.date) -> bool:
+    """`status_current(today)` (two counts over every milestone and rating), kept while
+    it holds under the day and the stored roll-ups' stamp (no query inside the page's
+    stamps): a rating rated today stays so all day, and a milestone added or deleted
+    (with its rating) moves the programme's counts, whose roll-up then writes history (a
+    forecast moved leaves it). Asked again while it does not hold (before the daily
+    re-rate)."""
+    return kept(
+        "reports",
+        ("status-current", 1, today.isoformat(), stamp(models=(StatusRollup,))),
+        lambda: status_current(today),
+        still_holds=bool,
+        seconds=CACHE_SECONDS,
+    )
+
+
+def live_party_refs() -> dict:
+    """Every party now (`snapshot.party_refs`), cached under the parties' stamp (no query
+    inside the page's stamps)."""
+    return cached(
+        "reports",
+        ("party-refs", 1, stamp(models=(Party,))),
+        lambda: snapshot.party_refs(None),
+        seconds=CACHE_SECONDS,
     )
 
 
@@ -423,12 +463,21 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
     `lines`, the status lines and the lists' totals (the trend page reads the lists'
     rows alone).
 
-    Not cached as a whole: the lines are read from the stored roll-ups (one query) and
-    built again faster than their 160 parties' pickle is written after every edit and
-    read (about 70 KB of frozen dataclasses); the lists are cached on their own."""
+    Not cached as a whole: the lists are cached on their own, the whole programme's
+    lines under the stamp of the stored roll-ups they are read from (a milestone edit
+    that changes no roll-up leaves them), the parties responsible under the
+    activities'."""
     track, party_id, parties = scoped.track, scoped.party_id, scoped.parties
-    # Which parties are responsible for activities: all of them, and within the filter.
-    pairs = set(Activity.objects.order_by().values_list("responsible_party_id", "track").distinct())
+    # Which parties are responsible for activities (all of them, and within the filter),
+    # under the activities' stamp.
+    pairs = cached(
+        "reports",
+        ("responsible-pairs", 1, stamps.of((Activity,))),
+        lambda: set(
+            Activity.objects.order_by().values_list("responsible_party_id", "track").distinct()
+        ),
+        seconds=CACHE_SECONDS,
+    )
     found = {
         "lists": materialised.milestone_lists_kept(
             scoped,
@@ -441,18 +490,100 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
         "responsible": {pid for pid, _track in pairs},
     }
     if lines:
-        before = previous_rollups(point, track, party_id, parties)
-        in_scope = sorted(
-            {
-                pid
-                for pid, t in pairs
-                if (not track or t == track) and (not party_id or pid == party_id)
-            }
-        )
-        found["lines"] = lines_of(materialised.current_rollups(scoped), before, parties, in_scope)
-        baseline = snapshot.active_baseline(None)
-        found["baseline_name"] = (baseline or {}).get("name", "")
+
+        def build_lines():
+            before = previous_rollups(point, track, party_id, parties)
+            in_scope = sorted(
+                {
+                    pid
+                    for pid, t in pairs
+                    if (not track or t == track) and (not party_id or pid == party_id)
+                }
+            )
+            baseline = snapshot.active_baseline(None)
+            return (
+                lines_of(materialised.current_rollups(scoped), before, parties, in_scope),
+                (baseline or {}).get("name", ""),
+            )
+
+        # The whole programme's lines are read from the stored roll-ups, whose history
+        # moves only when a roll-up changes (a forecast moved within its colour, not the
+        # worst of its scope, leaves them): cached under their stamp and those of the
+        # parties, activities and baselines. A track's or a party's are counted over the
+        # ratings (`current.current_rollups`), which every milestone edit may move.
+        if scoped.narrowed:
+            found["lines"], found["baseline_name"] = build_lines()
+        else:
+            # Packed as plain tuples (`_lines_packed`): 160 parties' lines of frozen
+            # dataclasses took longer to unpickle than to build.
+            packed, found["baseline_name"] = cached(
+                "reports",
+                ("dashboard-lines", 2, stamps.of(materialised.LINES_MODELS), point.today),
+                lambda: _lines_packed(*build_lines()),
+                seconds=CACHE_SECONDS,
+            )
+            found["lines"] = _lines_unpacked(packed, parties)
     return found
+
+
+_RAG_FIELDS = tuple(f.name for f in dataclasses.fields(MilestoneRag))
+
+
+def _rollup_packed(r: RagRollup | None) -> tuple | None:
+    if r is None:
+        return None
+    worst = None if r.worst is None else tuple(getattr(r.worst, n) for n in _RAG_FIELDS)
+    return (r.rag, tuple(r.counts.items()), r.worst_milestone_id, r.worst_title, worst)
+
+
+def _rollup_unpacked(packed: tuple | None) -> RagRollup | None:
+    if packed is None:
+        return None
+    rag, counts, worst_id, worst_title, worst = packed
+    return RagRollup(
+        rag=rag,
+        counts=dict(counts),
+        worst_milestone_id=worst_id,
+        worst_title=worst_title,
+        worst=None if worst is None else MilestoneRag(*worst),
+    )
+
+
+def _lines_packed(lines, baseline_name: str) -> tuple:
+    """Status lines (`lines_of`: overall, tracks, parties) as plain tuples, their party
+    by id, for the cache (`_lines_unpacked` gives them back), and the baseline's name."""
+
+    def line(s: StatusLine) -> tuple:
+        party = s.party.id if s.party else None
+        return (
+            s.key,
+            s.label,
+            _rollup_packed(s.rollup),
+            _rollup_packed(s.previous),
+            s.change,
+            party,
+        )
+
+    overall, tracks, party_lines = lines
+    return (line(overall), [line(s) for s in tracks], [line(s) for s in party_lines]), baseline_name
+
+
+def _lines_unpacked(packed: tuple, parties: dict[int, PartyRef]):
+    """The status lines `_lines_packed` packed, their parties from `parties`."""
+
+    def line(p: tuple) -> StatusLine:
+        key, label, now, before, change, party = p
+        return StatusLine(
+            key=key,
+            label=label,
+            rollup=_rollup_unpacked(now),
+            previous=_rollup_unpacked(before),
+            change=change,
+            party=parties.get(party) if party is not None else None,
+        )
+
+    overall, tracks, party_lines = packed
+    return line(overall), [line(p) for p in tracks], [line(p) for p in party_lines]
 
 
 def _party_choices(parties, responsible, party) -> list[PartyRef]:
@@ -491,9 +622,9 @@ def dashboard_lists(
     point = point_in_time(as_of)
     if track and track not in Activity.Track.values:
         track = None
-    if point.at is not None or not status_current(point.today):
+    if point.at is not None or not status_current_kept(point.today):
         return dashboard(as_of=as_of, party=party, track=track)
-    parties = snapshot.party_refs(None)
+    parties = live_party_refs()
     party_ref, party_id = _party_of(parties, party or None)
     scoped = materialised.Scoped(
         today=point.today, parties=parties, track=track or None, party_id=party_id
@@ -513,13 +644,21 @@ def dashboard_lists(
 def changes_since(point: PointInTime) -> datetime.date:
     """Where "what changed since" starts at the moment shown: the moment of the latest
     status report published by then (what the steering group last read), or the first
-    day of the previous month when there is none (one query)."""
-    last = (
-        StatusReport.objects.published()
-        .filter(as_of__lte=point.moment, published_at__lte=point.moment)
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
-        .first()
+    day of the previous month when there is none. The published reports' moments (one a
+    month) are cached under their stamp (no query inside the page's stamps)."""
+    published = cached(
+        "reports",
+        ("published-reports", 1, stamp(models=(StatusReport,))),
+        lambda: list(StatusReport.objects.published().values_list("as_of", "published_at")),
+        seconds=CACHE_SECONDS,
+    )
+    last = max(
+        (
+            as_of
+            for as_of, published_at in published
+            if as_of <= point.moment and published_at is not None and published_at <= point.moment
+        ),
+        default=None,
     )
     if last is not None:
         return timezone.localdate(last)

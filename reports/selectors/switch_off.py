@@ -274,20 +274,37 @@ CONDITION_MILESTONE_FIELDS = ("status", "activity_id")
 
 
 @dataclass
-class KeptConditions:
-    """The plan's conditions now, and the newest milestone history they were built at."""
+class KeptAcrossForecasts:
+    """A result now, and the newest milestone history it was built at."""
 
-    conditions: list[Condition]
+    value: object
     watermark: int
+
+
+def kept_across_forecasts(namespace: str, parts: tuple, build, *, plan: tuple):
+    """`build()` of what reads of the plan only the regions' and the municipalities'
+    conditions' models and fields (`CONDITION_MODELS`, `CONDITION_MILESTONE_FIELDS`),
+    cached under `parts` and their stamps (taken from the plan's, `plan`: no query), kept
+    across the milestone edits that change no milestone's status or activity, nor add or
+    delete one (a forecast moved: `core.history.changed_since`, two small queries)."""
+    watermark = _history_id(_plan_part(plan, (Milestone,))[0])
+    return kept(
+        namespace,
+        (*parts, _plan_part(plan, CONDITION_MODELS)),
+        lambda: KeptAcrossForecasts(build(), watermark),
+        still_holds=lambda found: (
+            found.watermark == watermark
+            or not changed_since(Milestone, found.watermark, CONDITION_MILESTONE_FIELDS)
+        ),
+        seconds=CACHE_SECONDS,
+    ).value
 
 
 def _plan_conditions(at, party, track, *, plan, cache_parts) -> list[Condition]:
     """The regions' and the municipalities' conditions. At a past moment cached under the
-    stamp of the plan then (`snapshot.plan_version`): later edits leave them. Now, under
-    the stamp of the parties, activities and the roll-out, and kept across the milestone
-    edits that change no milestone's status or activity, nor add or delete one (a
-    forecast moved: `core.history.changed_since`, two small queries); a register edit
-    leaves them either way."""
+    stamp of the plan then (`snapshot.plan_version`): later edits leave them. Now, kept
+    across the milestone edits that change neither (`kept_across_forecasts`); a register
+    edit leaves them either way."""
 
     def build():
         return [_regions_condition(at, party, track), _municipalities_condition(at, party, track)]
@@ -297,18 +314,7 @@ def _plan_conditions(at, party, track, *, plan, cache_parts) -> list[Condition]:
     party_pk = party.pk if party else None
     if at is not None:
         return cached("switch-off-plan", (plan, at, party_pk, track), build, seconds=CACHE_SECONDS)
-    # Both from the plan's stamp already read (no query).
-    watermark = _history_id(_plan_part(plan, (Milestone,))[0])
-    return kept(
-        "switch-off-plan",
-        ("now", 1, _plan_part(plan, CONDITION_MODELS), party_pk, track),
-        lambda: KeptConditions(build(), watermark),
-        still_holds=lambda found: (
-            found.watermark == watermark
-            or not changed_since(Milestone, found.watermark, CONDITION_MILESTONE_FIELDS)
-        ),
-        seconds=CACHE_SECONDS,
-    ).conditions
+    return kept_across_forecasts("switch-off-plan", ("now", 2, party_pk, track), build, plan=plan)
 
 
 def _plan_part(plan: tuple, models) -> tuple:

@@ -2,17 +2,19 @@
 register's counts, from `reports.switch_off` (the same figures as its page)."""
 
 import datetime
+import hashlib
 
 from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from core.cache import cached, stamp
+from core.cache import cached, kept, stamp
 from medcom.models import Certification, MessageType
 from milestones.models import Activity
 from parties.models import Party
 from register import selectors as register_selectors
+from register.models import Entry, Step
 
 from ..selectors import snapshot
 from ..selectors import switch_off as gate
@@ -23,70 +25,90 @@ register = template.Library()
 
 
 def summary(*, at: datetime.datetime | None, today: datetime.date, party, track, version=None):
-    """The section's gate (no burn-down) and the digest of what it says, cached under
-    the steering group's stamp as its page is (the dashboard's figures are cached
-    without the register, so after a register edit only this is built, mostly from
-    its own cached parts: `gate.switch_off`; after a forecast moved too, the plan's
-    conditions kept). `version`: `snapshot.data_version(at)` when the caller has read it.
+    """The section's gate (no burn-down) and the digest of what it shows (`_with_shown`),
+    mostly from the gate's own cached parts (`gate.switch_off`). `version`:
+    `snapshot.data_version(at)` when the caller has read it.
+
+    Now, under the stamps of what it reads (the register's part as the page's key has it,
+    `register_part`; MedCom's; the parties, activities and roll-out the plan's conditions
+    read) and kept across the milestone edits that change no milestone's status or
+    activity (`gate.kept_across_forecasts`): a forecast moved builds nothing.
 
     A past moment is keyed by the data as it stood (the steering group's stamp and
     MedCom's at the moment) and its day, not by the minute asked for: every moment of a
     day between two changes shares one entry (what the section shows holds no minute)."""
-    return cached(
-        "switch-off",
-        (
-            "summary",
-            2,
-            version or snapshot.data_version(at),
-            stamp(models=(Certification, MessageType), at=at) if at is not None else (),
-            today,
-            get_language(),
-            at is not None,
-            party.pk if party else None,
-            track or None,
-        ),
-        lambda: gate.with_digest(
+
+    def build():
+        return _with_shown(
             gate.switch_off(
                 at=at, party=party, track=track or None, with_burndown=False, cache_parts=True
             )
-        ),
+        )
+
+    medcom = stamp(models=(Certification, MessageType), at=at)
+    scope = (today, get_language(), party.pk if party else None, track or None)
+    if at is None:
+        return gate.kept_across_forecasts(
+            "switch-off",
+            ("summary-now", 3, register_part(None, today, track or None), medcom, *scope),
+            build,
+            plan=snapshot.plan_version(),
+        )
+    return cached(
+        "switch-off",
+        ("summary", 3, version or snapshot.data_version(at), medcom, *scope),
+        build,
         seconds=CACHE_SECONDS,
     )
+
+
+def _with_shown(result) -> tuple:
+    """The result and the digest of what the dashboard's section shows of it
+    (`_switch_off_summary.html`: the answer, the verdict and the register's counts by
+    state; its link is keyed by the request's path): an edit that changes none of them
+    (a forecast moved, an entry's description) renders the section not again."""
+    shown = (result.answer, result.verdict, tuple(map(tuple, result.readiness.by_state)))
+    return result, hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 def summary_stamp(*, as_of, party_key: str | None, track: str | None) -> tuple:
     """What the section's figures are read from, for the dashboard's filters: the
     dashboard keys its cached HTML by it instead of the register's stamp. No figure is
     computed for it: the plan's stamp (taken from the steering group's, read once), the
-    register's part (now, while the materialised readiness is of today and no track is
-    chosen, its stamp, `register.selectors.readiness_mark`, which an edit that changes
-    no figure, a description, leaves; else the register's own history stamp) and
-    MedCom's.
-
-    The readiness's stamp is a query of its own: it is read only when the register's
-    history moved (cached under the steering group's stamp and the day), so a warm
-    dashboard reads no more than its one stamp query."""
+    register's part (`register_part`) and MedCom's."""
     point = point_in_time(as_of)
     version = snapshot.data_version(point.at)
     if track and track not in Activity.Track.values:
         track = None
     medcom = stamp(models=(Certification, MessageType), at=point.at)
+    register = register_part(point.at, point.today, track or None)
+    return (snapshot.plan_version_of(version), register, medcom, party_key or None, track or None)
 
-    def register_part():
-        mark = (
-            register_selectors.readiness_mark(point.today)
-            if point.at is None and not track
-            else None
-        )
-        return ("readiness", mark) if mark is not None else ("register", version)
 
-    register = cached(
+def register_part(at, today: datetime.date, track: str | None) -> tuple:
+    """What the register's figures are read from: now, while the materialised readiness
+    is of today and no track is chosen, its stamp (`register.selectors.readiness_mark`,
+    which an edit that changes no figure, a description, leaves); else the register's
+    own history stamp (no query: the page's stamps are read at once).
+
+    The readiness's stamp is a query of its own: kept under the register's history stamp
+    and the day while it stands (a plan edit reads it not again), asked again while the
+    readiness is not of today (before the daily re-rate)."""
+    register = stamp(models=(Entry, Step), at=at)
+    if at is not None or track:
+        return ("register", register)
+
+    def read():
+        mark = register_selectors.readiness_mark(today)
+        return ("readiness", mark) if mark is not None else ("register", register)
+
+    return kept(
         "switch-off",
-        ("section-stamp", 1, version, point.today, point.at is None, track or None),
-        register_part,
+        ("register-part", 1, register, today),
+        read,
+        still_holds=lambda found: found[0] == "readiness",
         seconds=CACHE_SECONDS,
     )
-    return (snapshot.plan_version_of(version), register, medcom, party_key or None, track or None)
 
 
 def _board_summary(board):

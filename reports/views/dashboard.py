@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import cached, page_html, stamp, stamps_read_once
 from core.dates import today
+from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
@@ -29,7 +30,6 @@ from parties.access import request_access
 
 from .. import charts, selectors
 from ..filters import PointInTimeForm, parse_month
-from ..models import StatusReport
 from ..selectors import current, snapshot
 from ..selectors.governance import GOVERNANCE_MODELS, governance_at
 from ..selectors.status import dashboard_lists
@@ -135,19 +135,23 @@ def _digest(value) -> str:
 
 # The dashboard body's sections (`reports/_board_<name>.html`) and what each shows.
 _SECTIONS = {
-    # Its 160 party lines move with nearly every plan edit: keyed by the stamp of what
-    # they and the lines above them are read from (the figures' models, the status
-    # reports "what changed since" starts from) rather than pickled for a digest.
-    "status": lambda board, ctx: (
-        stamp(
-            models=(*current.FIGURES_MODELS, StatusReport),
-            rows=(BaselineEntry,),
-            at=board.point.at,
-        ),
-        board.party,
-        board.track,
-        ctx["show_confidence"],
-        ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+    # What it shows of the status lines (the overall line, the tracks', the parties'
+    # shown and how many there are), not the stamp of what they are read from: a
+    # milestone edit that moves no count, colour or reason shown renders it not again.
+    # As its repr: a pickle of equal values differs with what they share.
+    "status": lambda board, ctx: repr(
+        (
+            _line_shown(board.overall, previous=True),
+            [_line_shown(line) for line in board.tracks],
+            len(board.parties),
+            [_line_shown(line) for line in _parties_shown(board, ctx)],
+            board.baseline_name,
+            board.changes_since,
+            board.party and board.party.key,
+            board.track,
+            ctx["show_confidence"],
+            ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+        )
     ),
     "slipped": lambda board, ctx: (board.slipped, board.slipped_total),
     "blockers": lambda board, ctx: (board.blockers, board.blockers_total),
@@ -166,6 +170,28 @@ _SECTIONS = {
     "switch_off": lambda board, ctx: switch_off_tags.board_digest(board),
     "rollout": lambda board, ctx: board.rollout,
 }
+
+
+def _line_shown(line, *, previous: bool = False) -> tuple:
+    """What the status section shows of a status line (`_board_status.html`,
+    `_party_table.html`): its colour, reason, counts and change (with `previous`, the
+    colour it was)."""
+    r = line.rollup
+    return (
+        line.key,
+        line.label,
+        r.rag,
+        r.reason,
+        tuple(r.counts.items()),
+        line.change,
+        line.previous.rag if previous and line.previous else None,
+    )
+
+
+def _parties_shown(board, ctx) -> list:
+    """The party lines the status section shows: the worst few, or the page asked for."""
+    page = ctx.get("party_page")
+    return list(page.object_list) if page else board.parties[:PARTY_FIRST]
 
 
 @dataclasses.dataclass
@@ -239,7 +265,7 @@ def dashboard(request):
             "board": board,
             **_party_table(request, board),
             # The SOR-team's judgement beside the computed status, as it stood then.
-            "confidence": programme_confidence(board.point.at)
+            "confidence": _confidence_at(board.point.at)
             if request_access(request).may_read_governance
             else None,
             "show_confidence": request_access(request).may_read_governance,
@@ -254,21 +280,32 @@ def dashboard(request):
 
     def governance():
         # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
-        # cached under the records' stamp (the milestones' too: the exception notes name
-        # them), the reader's rights, the day, the query string and the language.
+        # cached under the records' stamp (the milestones' too while open exception notes
+        # name them: else a milestone edit leaves it), the reader's rights, the day, the
+        # query string and the language.
         access = request_access(request)
         if not access.may_read_governance:
             return ""
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
+        records = stamp(models=GOVERNANCE_MODELS, at=point.at)
+        rights = dataclasses.astuple(access)
+        # Whether open exception notes (which name milestones) are shown, under the same.
+        named = cached(
+            "reports",
+            ("governance-notes", 1, records, point.today.isoformat(), point.at, rights),
+            lambda: (bool(governance_at(access, point).open_exceptions),),
+            seconds=selectors.CACHE_SECONDS,
+        )[0]
         return page_html(
             request,
             namespace="reports",
             parts=(
                 "governance-html",
-                1,
-                stamp(models=(*GOVERNANCE_MODELS, Milestone), at=point.at),
-                dataclasses.astuple(access),
+                2,
+                records,
+                stamp(models=(Milestone,), at=point.at) if named else (),
+                rights,
             ),
             build=lambda: (
                 "reports/_governance.html",
@@ -295,6 +332,17 @@ def dashboard(request):
         extra_html=governance,
         version=version,
     )
+
+
+def _confidence_at(at):
+    """The programme's delivery confidence live or at `at` (`programme_confidence`),
+    cached under its records' stamp then (no query inside the page's stamps)."""
+    return cached(
+        "reports",
+        ("programme-confidence", 1, stamp(models=(DeliveryConfidence,), at=at)),
+        lambda: (programme_confidence(at),),
+        seconds=selectors.CACHE_SECONDS,
+    )[0]
 
 
 # The party table shows the worst few; "vis alle" pages through every party, the page

@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from core.cache import cached, cached_many, kept
+from core.cache import cached, cached_many, kept, kept_many
 from tests.conftest import TEST_REDIS_URL
 
 
@@ -96,6 +96,37 @@ def _run(first, others, build: Build, *, before_release=None):
     return results
 
 
+def _held_many_build(suffix: str):
+    """A build of many entries ("række <item><suffix>") that records the items it is
+    asked for in `runs`, sets `started` and waits at `gate`."""
+    runs = []
+    started, gate = threading.Event(), threading.Event()
+
+    def build(missing):
+        runs.append(sorted(missing))
+        started.set()
+        gate.wait(20)
+        return {item: f"række {item}{suffix}" for item in missing}
+
+    return runs, started, gate, build
+
+
+def _two_askers(ask, runs, started, gate) -> dict:
+    """Two threads ask: the second once the first's build (which records itself in `runs`
+    and sets `started`) is held at `gate`; then it is let go."""
+    results = {}
+    first = threading.Thread(target=_ask, args=(ask, results, 0))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=_ask, args=(ask, results, 1))
+    second.start()
+    _let_them_ask(lambda: len(runs) > 1)
+    gate.set()
+    first.join(30)
+    second.join(30)
+    return results
+
+
 def test_two_askers_of_one_cold_key_build_it_once(shared_cache):
     build = Build("tavle")
     ask = lambda: cached("test", ("cold",), build, seconds=60)  # noqa: E731
@@ -109,28 +140,12 @@ def test_two_askers_of_one_cold_key_build_it_once(shared_cache):
 
 
 def test_cached_many_builds_one_missing_set_once(shared_cache):
-    runs = []
-    gate, started = threading.Event(), threading.Event()
-
-    def build(missing):
-        runs.append(sorted(missing))
-        started.set()
-        gate.wait(20)
-        return {item: f"række {item}" for item in missing}
+    runs, started, gate, build = _held_many_build("")
 
     cached_many("rows", {1: ("r", 1)}, lambda missing: {1: "række 1"}, seconds=60)
     parts = {1: ("r", 1), 2: ("r", 2), 3: ("r", 3)}
     ask = lambda: cached_many("rows", parts, build, seconds=60)  # noqa: E731
-    results = {}
-    first = threading.Thread(target=_ask, args=(ask, results, 0))
-    first.start()
-    assert started.wait(10)
-    second = threading.Thread(target=_ask, args=(ask, results, 1))
-    second.start()
-    _let_them_ask(lambda: len(runs) > 1)
-    gate.set()
-    first.join(30)
-    second.join(30)
+    results = _two_askers(ask, runs, started, gate)
     assert runs == [[2, 3]]
     expected = {1: "række 1", 2: "række 2", 3: "række 3"}
     assert results == {0: expected, 1: expected}
@@ -146,6 +161,47 @@ def test_kept_rebuilds_a_result_that_no_longer_holds_once(shared_cache):
     results = _run(ask, [ask, ask], build)
     assert build.runs == 1
     assert results == {0: "ny", 1: "ny", 2: "ny"}
+
+
+def test_kept_many_builds_the_missing_and_stale_entries_once(shared_cache):
+    """Two askers of entries one of which is missing and one no longer holds: one build
+    of both, the other asker takes its stored values; the entry that holds is reused."""
+
+    def still_holding(found):
+        return {item for item, value in found.items() if not value.endswith("gammel")}
+
+    kept_many(
+        "rows",
+        {1: ("k", 1), 2: ("k", 2)},
+        lambda missing: {1: "række 1", 2: "række 2 gammel"},
+        still_holding=still_holding,
+        seconds=60,
+    )
+    runs, started, gate, build = _held_many_build(" ny")
+
+    parts = {1: ("k", 1), 2: ("k", 2), 3: ("k", 3)}
+    ask = lambda: kept_many(  # noqa: E731
+        "rows", parts, build, still_holding=still_holding, seconds=60
+    )
+    results = _two_askers(ask, runs, started, gate)
+    assert runs == [[2, 3]]
+    expected = {1: "række 1", 2: "række 2 ny", 3: "række 3 ny"}
+    assert results == {0: expected, 1: expected}
+    # Kept: a later asker builds nothing.
+    assert ask() == expected
+    assert runs == [[2, 3]]
+
+
+def test_kept_many_waiters_build_what_the_builder_left_out(shared_cache):
+    """An item the build finds nothing for is not stored: a waiter builds it itself (and
+    is given nothing for it either), never a wrong value or an error."""
+    build = Build({})
+    ask = lambda: kept_many(  # noqa: E731
+        "rows", {9: ("k", 9)}, build, still_holding=set, seconds=60
+    )
+    results = _run(ask, [ask], build)
+    assert results == {0: {}, 1: {}}
+    assert build.runs == 2
 
 
 def test_a_failed_build_releases_the_lock(shared_cache):

@@ -271,7 +271,9 @@ def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track
     )
 
     def kept():
-        return current.blockers_kept(scoped, shown=6, stamps=current.piece_stamps())
+        return current.blockers_kept(
+            scoped, shown=6, stamps=current.piece_stamps(), due_days=90, recent_days=60
+        )
 
     def fresh():
         return _blocker_values(current.blockers(scoped, shown=6))
@@ -427,3 +429,52 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
     ]:
         milestone_update_as_system(milestone, **data)
         assert kept() == fresh(), data
+
+
+def test_status_current_kept_answers_as_the_counts(programme):
+    """`status.status_current_kept` (kept under the day and the roll-ups' stamp) answers
+    what `status_current` counts: after a milestone added and one deleted through the
+    plan's service, on the next day before the daily re-rate (not current, asked again)
+    and after it."""
+    from milestones.services.status import status_rerate
+    from reports.selectors.status import status_current_kept
+
+    day = point_in_time(None).today
+    user = system_user_get()
+    assert status_current_kept(day) is status_current(day) is True
+    activity = Activity.objects.filter(key__startswith="load-").order_by("key").first()
+    added = plan_services.milestone_create(
+        user=user,
+        data={"activity": activity, "key": "load-kept-ny", "title": "Ny milepæl i testen"},
+        reason="Test",
+    )
+    assert status_current_kept(day) is status_current(day) is True
+    plan_services.milestone_delete(milestone_id=added.pk, version=added.version, user=user)
+    assert status_current_kept(day) is status_current(day) is True
+    tomorrow = day + datetime.timedelta(days=1)
+    assert status_current_kept(tomorrow) is status_current(tomorrow) is False
+    status_rerate(today=tomorrow, user=user)
+    assert status_current_kept(tomorrow) is status_current(tomorrow) is True
+
+
+def test_the_programmes_lines_cached_under_the_rollups_are_the_lines_built_anew(programme):
+    """The whole programme's status lines are cached under the stored roll-ups' stamp
+    (`status._figures_piece`): after a forecast moved that changes no roll-up and after a
+    milestone reached that does, they are the lines the replay gives."""
+    from reports.selectors.status import dashboard
+
+    def lines(board):
+        return [
+            (line.key, line.rollup, line.previous, line.change)
+            for line in (board.overall, *board.tracks, *board.parties)
+        ]
+
+    point = point_in_time(None)
+    dashboard()
+    planned = Milestone.objects.filter(
+        key__startswith="load-", status="planned", forecast_date__isnull=False
+    ).order_by("pk")
+    _move(planned[2], 1)
+    assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
+    milestone_update_as_system(planned[4], status="done", actual_date=today_get())
+    assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))

@@ -108,6 +108,19 @@ def _edits():
     def governance():
         make_risk(user, title="Testrisiko: leverandøren er stoppet", p=5, i=5)
 
+    def confidence():
+        from governance.models import DeliveryConfidence
+        from governance.services import records
+
+        current = DeliveryConfidence.objects.filter(activity__isnull=True).first()
+        records.confidence_set(
+            activity=None,
+            level="amber",
+            justification="Test: regionerne indhenter",
+            version=current.version if current else 0,
+            user=user,
+        )
+
     return [
         ("forecast moved", forecast),
         ("milestone reached", reached),
@@ -116,6 +129,7 @@ def _edits():
         ("register edit", register),
         ("roll-out phase's milestone moved", rollout),
         ("governance record", governance),
+        ("programme's delivery confidence", confidence),
     ]
 
 
@@ -135,6 +149,7 @@ def test_every_edit_shows_on_the_next_read(programme, client_for, editor, langua
         cached, _rendered = _read(client, params, language)
         assert cached == _fresh(client, params, language), what
     assert "Testrisiko: leverandøren er stoppet" in cached
+    assert "Test: regionerne indhenter" in cached
 
 
 def test_a_section_is_rendered_again_only_when_what_it_shows_changes(programme, client_for, editor):
@@ -216,3 +231,83 @@ def test_the_trend_moves_with_its_chosen_milestones_only(programme, client_for, 
         cached = milestone_trend_cached(milestone_ids=ids)
     assert series(cached) == series(milestone_trend(milestone_ids=ids))
     assert not any('historicalmilestone"."forecast_date' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_milestone_edit_that_moves_nothing_shown_renders_the_status_and_gate_not_again(
+    programme, client_for, editor
+):
+    """A forecast moved a day earlier on a milestone on track, due after the lists'
+    horizon and no line's worst: its colour, the counts and every reason shown stay, so
+    neither the status lines nor "Kan SHAK slukkes?" are rendered again (they were keyed
+    by the figures' and the plan's stamps, which every milestone edit moves); the page is
+    still the one a fresh render gives."""
+    from milestones.models import MilestoneStatus, StatusRollup
+
+    client = client_for(editor)
+    _read(client, {}, "da")
+    worst = set(StatusRollup.objects.values_list("worst_milestone_id", flat=True))
+    horizon = today() + datetime.timedelta(days=120)
+    rating = (
+        MilestoneStatus.objects.filter(
+            rag="green",
+            slip_days__lte=-2,
+            forecast_end__gt=horizon,
+            milestone__status="planned",
+            milestone__forecast_date__isnull=False,
+        )
+        .exclude(milestone_id__in=worst)
+        .select_related("milestone")
+        .order_by("milestone_id")
+        .first()
+    )
+    assert rating is not None
+    m = rating.milestone
+    plan_services.milestone_forecast_set(
+        milestone_id=m.pk,
+        version=m.version,
+        forecast_date=m.forecast_date - datetime.timedelta(days=1),
+        user=system_user_get(),
+        reason="Test: en dag tidligere",
+    )
+    assert MilestoneStatus.objects.get(milestone_id=m.pk).rag == "green"
+    html, rendered = _read(client, {}, "da")
+    assert not rendered & {"status", "switch_off"}
+    assert html == _fresh(client, {}, "da")
+
+
+def test_the_governance_section_follows_the_milestones_only_while_notes_name_them(
+    programme, client_for, editor
+):
+    """The governance section's HTML is keyed by the milestones' stamp only while open
+    exception notes (which name milestones) are shown: a milestone renamed without notes
+    renders it not again; with a note, its milestone renamed shows on the next read."""
+    from governance.services import records
+    from milestones.models import MilestoneStatus
+
+    client = client_for(editor)
+    url = reverse("reports:dashboard")
+    client.get(url)
+    other = Milestone.objects.filter(key__startswith="load-").order_by("-pk").first()
+    _move(other, title="Omdøbt uden afvigelser")
+    response = client.get(url)
+    assert "reports/_governance.html" not in {t.name for t in response.templates}
+
+    red = Milestone.objects.get(
+        pk=MilestoneStatus.objects.filter(rag="red", milestone__key__startswith="load-")
+        .order_by("milestone_id")
+        .values_list("milestone_id", flat=True)
+        .first()
+    )
+    records.exception_raise(
+        milestone=red,
+        cause="Test: leverandøren mangler folk",
+        consequences="Forsinkelse.",
+        options="Udskyd.",
+        recommendation="Tilfør ressourcer.",
+        user=editor,
+    )
+    assert red.title in _read(client, {}, "da")[0]
+    _move(red, title="Afvigelsens milepæl, omdøbt")
+    html = _read(client, {}, "da")[0]
+    assert "Afvigelsens milepæl, omdøbt" in html
+    assert html == _fresh(client, {}, "da")
