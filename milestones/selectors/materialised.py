@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from core.cache import kept
+from core.cache import kept, stamp
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -110,6 +110,18 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
         seconds=STATUS_CURRENT_SECONDS,
     )
     return found is not None
+
+
+def history_id(value: str) -> int:
+    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
+    return int(value) if value not in ("None", "") else 0
+
+
+def status_current_kept(today: datetime.date) -> bool:
+    """`status_current(today)` kept across the edits that add or delete no milestone, by
+    the milestones' newest history from their stamp (inside a page's `stamps_read_once`
+    no query): the dashboard's answer, as the roadmap's (which passes its own stamp)."""
+    return status_current(today, milestones_newest=history_id(stamp(models=(Milestone,))[0]))
 
 
 def _status_counted(today: datetime.date) -> bool:

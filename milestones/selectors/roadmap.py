@@ -28,6 +28,7 @@ from ..rag import BaselineDate, RagRollup, milestone_rag, rollup
 from .materialised import (
     combined_rollup,
     grouped_rollups,
+    history_id,
     status_current,
     stored_track_party_rollups,
     stored_track_rollups,
@@ -330,11 +331,6 @@ def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
     return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
 
 
-def _history_id(value: str) -> int:
-    """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
-    return int(value) if value not in ("None", "") else 0
-
-
 @dataclass(frozen=True)
 class _Structure:
     """The summary's counts and names: activities per track and per (track, party) in
@@ -402,7 +398,7 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
     rank = {value: i for i, value in enumerate(Activity.Track.values)}
     # Kept across the edits that add or delete no milestone (the milestones' newest
     # history from the stamp read already).
-    newest = _history_id(stamp_part(stamp, (Milestone,))[0])
+    newest = history_id(stamp_part(stamp, (Milestone,))[0])
     stored = (
         baseline is not None
         and baseline.is_active

@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.cache import cached, kept, stamp
-from milestones.models import Activity, StatusRollup, period_end
+from core.cache import cached, stamp
+from milestones.models import Activity, period_end
 from milestones.rag import MilestoneRag, Rag, RagRollup, add_months, rollup
-from milestones.selectors.materialised import status_current
+from milestones.selectors.materialised import status_current_kept
 from parties.models import Party
 
 from ..models import StatusReport
@@ -427,22 +427,6 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         **_list_fields(found["lists"]),
         round=round_status,
         rollout=rollout_found,
-    )
-
-
-def status_current_kept(today: datetime.date) -> bool:
-    """`status_current(today)` (two counts over every milestone and rating), kept while
-    it holds under the day and the stored roll-ups' stamp (no query inside the page's
-    stamps): a rating rated today stays so all day, and a milestone added or deleted
-    (with its rating) moves the programme's counts, whose roll-up then writes history (a
-    forecast moved leaves it). Asked again while it does not hold (before the daily
-    re-rate)."""
-    return kept(
-        "reports",
-        ("status-current", 1, today.isoformat(), stamp(models=(StatusRollup,))),
-        lambda: status_current(today),
-        still_holds=bool,
-        seconds=CACHE_SECONDS,
     )
 
 

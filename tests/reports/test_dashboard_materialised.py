@@ -432,12 +432,12 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
 
 
 def test_status_current_kept_answers_as_the_counts(programme):
-    """`status.status_current_kept` (kept under the day and the roll-ups' stamp) answers
+    """`materialised.status_current_kept` (kept under the day and the milestones' stamp) answers
     what `status_current` counts: after a milestone added and one deleted through the
     plan's service, on the next day before the daily re-rate (not current, asked again)
     and after it."""
+    from milestones.selectors.materialised import status_current_kept
     from milestones.services.status import status_rerate
-    from reports.selectors.status import status_current_kept
 
     day = point_in_time(None).today
     user = system_user_get()
