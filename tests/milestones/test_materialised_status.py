@@ -19,6 +19,7 @@ from milestones.rag import rags_for, rollup
 from milestones.services import plan as plan_services
 from milestones.services.status import rating_fields, rating_from, status_rebuild, status_rerate
 from milestones.tasks import status_rerate as status_rerate_task
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -185,13 +186,7 @@ def test_the_roadmap_summary_from_the_rows_is_the_rules(django_assert_max_num_qu
     )
     status_rebuild()
     milestone = Milestone.objects.filter(key__startswith="load-").order_by("pk")[3]
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=200),
-        user=_user(),
-        reason="Test",
-    )
+    forecast_move(milestone, 200)
     today = today_get()
     baseline = active_baseline()
     activities = Activity.objects.order_by()
@@ -215,13 +210,7 @@ def test_the_roadmap_summary_from_the_rows_is_the_rules(django_assert_max_num_qu
     with django_assert_max_num_queries(5):
         assert roadmap_selectors._summary_rollups_stored(None, rank) == rated
     # One edit writes its own (track, party) roll-up only: not read until all are there.
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=Milestone.objects.get(pk=milestone.pk).version,
-        forecast_date=milestone.forecast_date,
-        user=_user(),
-        reason="Test",
-    )
+    forecast_move(milestone, to=milestone.forecast_date)
     assert StatusRollup.objects.filter(scope=Scope.TRACK_PARTY).count() == 1
     assert roadmap_selectors.stored_track_party_rollups() is None
     status_rebuild()
@@ -261,11 +250,11 @@ def test_a_run_of_edits_rolls_tracks_parties_and_the_programme_up_from_their_par
     # both back where they were.
     steps = ((first, 3000, first), (other, 4000, other), (other, 0, first), (first, 0, None))
     for milestone, days, programme_worst in steps:
+        # The date from the one in `planned` (as it was first), the edit of the saved one.
         saved = Milestone.objects.get(pk=milestone.pk)
-        plan_services.milestone_forecast_set(
-            milestone_id=milestone.pk,
-            version=saved.version,
-            forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+        forecast_move(
+            saved,
+            to=milestone.forecast_date + datetime.timedelta(days=days),
             user=user,
             reason="Test",
         )

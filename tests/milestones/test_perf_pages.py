@@ -38,6 +38,7 @@ from milestones.rag import Rag, milestone_rag, rags_for, rollup
 from milestones.selectors import status
 from milestones.services import plan as plan_services
 from parties.models import Party
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -292,13 +293,7 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     )
     url = _track_page_of(milestone)
     get(client, url)
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        user=editor,
-        reason="Flyttet et år frem",
-    )
+    forecast_move(milestone, 400, user=editor, reason="Flyttet et år frem")
     milestone.refresh_from_db()
     _queries, html = get(client, url)
     today = timezone.localdate()
@@ -552,14 +547,7 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
         .order_by("pk")
         .first()
     )
-    plan_services.milestone_forecast_set(
-        milestone_id=elsewhere.pk,
-        version=elsewhere.version,
-        forecast_date=elsewhere.forecast_date + datetime.timedelta(days=3),
-        forecast_precision=elsewhere.forecast_precision,
-        user=editor,
-        reason="Ny dato",
-    )
+    forecast_move(elsewhere, 3, precision=None, user=editor, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

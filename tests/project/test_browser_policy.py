@@ -17,14 +17,13 @@ from django.urls import get_resolver
 
 from core.history import system_user_get
 from milestones.models import RoundObligation
-from milestones.services import rounds, updates
+from milestones.services import rounds
 from parties.models import Membership, Party
-from parties.services import membership_grant
 from reports.services import status_report_generate
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.crawl import sample_path, sample_values
 from tests.factories import UserFactory
-from tests.helpers import client_log_in
+from tests.helpers import client_log_in, draft_update_of_midt, member
 from tests.project.test_i18n import _last_month
 from tests.project.test_login_required import walk
 
@@ -61,23 +60,13 @@ def programme():
         ("p-steering", "sor-styregruppe", Membership.Role.STEERING),
         ("p-reporter", "region-midtjylland", Membership.Role.REPORTER),
     ):
-        user = UserFactory(username=username)
-        membership_grant(user=user, party=Party.objects.get(key=party_key), role=role, by=system)
-        users[username.removeprefix("p-")] = user
+        users[username.removeprefix("p-")] = member(username, party_key, role)
     period = _last_month()
     round_ = rounds.reporting_round_create(period=period, user=system)
     status_report_generate(period=period, user=system)
     midt = Party.objects.get(key="region-midtjylland")
     obligation = RoundObligation.objects.filter(round=round_, party=midt).first()
-    update = updates.progress_update_save(
-        round_=round_,
-        party=midt,
-        activity=obligation.activity,
-        values={"narrative": "Kladde"},
-        proposals=[],
-        version=0,
-        user=users["reporter"],
-    )
+    update = draft_update_of_midt(round_, users["reporter"])
     values = sample_values(update=update, period=period, editor=users["editor"])
     return users, values, obligation
 
