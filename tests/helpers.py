@@ -1,18 +1,73 @@
 """Plain helpers shared by the test folders, imported by name."""
 
+import datetime
+
+from core.dates import today as today_get
 from core.history import system_user_get
 from parties.models import Party
 from parties.services import membership_grant
 from tests import factories
 
 
-def member(username: str, party_key: str, role: str, **extra):
-    """A user with `role` in the party with `party_key`, granted by the system user."""
+def member(username: str, party: str | Party, role: str, **extra):
+    """A user with `role` in `party` (a party or its key), granted by the system user;
+    `extra` goes to the user's factory (names, a password)."""
     user = factories.UserFactory(username=username, **extra)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
+    if not isinstance(party, Party):
+        party = Party.objects.get(key=party)
+    membership_grant(user=user, party=party, role=role, by=system_user_get())
     return user
+
+
+def forecast_move(
+    milestone,
+    days: int | None = None,
+    *,
+    to: datetime.date | None = None,
+    precision: str | None = "day",
+    user=None,
+    reason: str = "Test: flyttet",
+):
+    """`milestone`'s forecast moved through the plan's service (a real edit, with history
+    and the materialised status kept): by `days` from its saved forecast (from today if it
+    has none), or `to` a date; with `precision` (the service's default, "day"; None keeps
+    the milestone's own), as `user` (the system user if None), with `reason`. `milestone`
+    is read again first, so the edit is of its saved version. Returns the saved one."""
+    from milestones.services.plan import milestone_forecast_set
+
+    if (days is None) == (to is None):
+        raise TypeError("forecast_move takes days or to, not both")
+    milestone.refresh_from_db()
+    if to is None:
+        to = (milestone.forecast_date or today_get()) + datetime.timedelta(days=days)
+    saved, _changed = milestone_forecast_set(
+        milestone_id=milestone.pk,
+        version=milestone.version,
+        forecast_date=to,
+        forecast_precision=precision or milestone.forecast_precision,
+        user=user or system_user_get(),
+        reason=reason,
+    )
+    return saved
+
+
+def draft_update_of_midt(round_, reporter):
+    """Region Midtjylland's draft progress update in `round_` (on its first obligation's
+    activity), saved by `reporter`: a record for each page and endpoint that shows one."""
+    from milestones.models import RoundObligation
+    from milestones.services import updates
+
+    midt = Party.objects.get(key="region-midtjylland")
+    activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
+    return updates.progress_update_save(
+        round_=round_,
+        party=midt,
+        activity=activity,
+        values={"narrative": "Kladde"},
+        proposals=[],
+        version=0,
+        user=reporter,
+    )
 
 
 def two_factor_give(user):

@@ -8,9 +8,8 @@ import pytest
 from django.test import Client
 
 from core.dates import today
-from milestones.models import RoundObligation
-from milestones.services import rounds, updates
-from parties.models import Party
+from milestones.services import rounds
+from tests.helpers import draft_update_of_midt
 from tests.reports.helpers import published_report_make
 
 from .helpers import api_samples, sample_api_path, schema_operations, token_client
@@ -45,17 +44,7 @@ EXPECTED = {
 def matrix(reporters, editor, steering, reporter, system_user, report_media):
     period = (today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     round_ = rounds.reporting_round_create(period=period, user=system_user)
-    midt = Party.objects.get(key="region-midtjylland")
-    activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
-    update = updates.progress_update_save(
-        round_=round_,
-        party=midt,
-        activity=activity,
-        values={"narrative": "Kladde"},
-        proposals=[],
-        version=0,
-        user=reporter,
-    )
+    update = draft_update_of_midt(round_, reporter)
     report = published_report_make(datetime.date(2020, 1, 1))
     values = api_samples(editor=editor, update=update, report_period=report.period)
     return {"editor": editor, "steering": steering, "reporter": reporter}, values

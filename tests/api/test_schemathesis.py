@@ -18,9 +18,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.tokens import token_create
 from core.dates import today
-from milestones.models import RoundObligation
-from milestones.services import rounds, updates
-from parties.models import Party
+from milestones.services import rounds
+from tests.helpers import draft_update_of_midt
 from tests.reports.helpers import published_report_make
 
 from .helpers import api_samples
@@ -62,17 +61,7 @@ def test_generated_requests_never_get_a_500_or_an_answer_outside_the_schema(
 ):
     period = (today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     round_ = rounds.reporting_round_create(period=period, user=system_user)
-    midt = Party.objects.get(key="region-midtjylland")
-    activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
-    update = updates.progress_update_save(
-        round_=round_,
-        party=midt,
-        activity=activity,
-        values={"narrative": "Kladde"},
-        proposals=[],
-        version=0,
-        user=reporter,
-    )
+    update = draft_update_of_midt(round_, reporter)
     report = published_report_make(datetime.date(2020, 1, 1))
     values = api_samples(editor=editor, update=update, report_period=report.period)
     # The editor reads and writes most; the reporter writes its own update.

@@ -11,6 +11,7 @@ from core.history import record_save
 from milestones.models import BaselineEntry, Goal
 from parties.models import Party
 from tests import factories
+from tests.helpers import forecast_move
 
 
 @pytest.fixture(autouse=True)
@@ -179,22 +180,13 @@ def test_a_records_stamp_is_the_same_prepared_or_plain_and_moves_with_its_rows(d
     from django.db import connection
 
     from milestones.selectors import activity_page_stamp
-    from milestones.services import plan as plan_services
 
     mine = factories.MilestoneFactory(forecast_date=datetime.date(2027, 3, 1))
     other = factories.MilestoneFactory(forecast_date=datetime.date(2027, 3, 1))
     assert mine.activity_id != other.activity_id
 
     def move(milestone):
-        milestone.refresh_from_db()
-        plan_services.milestone_forecast_set(
-            milestone_id=milestone.pk,
-            version=milestone.version,
-            forecast_date=milestone.forecast_date + datetime.timedelta(days=1),
-            forecast_precision=milestone.forecast_precision,
-            user=editor,
-            reason="Test",
-        )
+        forecast_move(milestone, 1, precision=None, user=editor, reason="Test")
 
     plain = activity_page_stamp(mine.activity_id)
     connection.settings_dict["CONN_MAX_AGE"] = 60

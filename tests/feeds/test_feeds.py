@@ -12,9 +12,9 @@ from icalendar import Calendar
 from feeds.models import FeedToken, secret_hash
 from feeds.services import feed_token_create
 from milestones.models import DatePrecision, Milestone
-from milestones.services.plan import milestone_update
 from tests import factories
 from tests.governance.helpers import make_meeting
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +61,7 @@ def test_milestones_as_all_day_events_with_stable_uids(client, editor, dated):
     assert coarse.decoded("DTSTART") == datetime.date(2027, 6, 30)  # the quarter's last day
     assert "kvartal" in str(coarse["SUMMARY"]) and "Kvartalsdato" in str(coarse["SUMMARY"])
     # The date moves: the same UID, a higher SEQUENCE, a new day.
-    milestone_update(
-        milestone_id=day.pk,
-        version=day.version,
-        user=editor,
-        data={"forecast_date": datetime.date(2027, 3, 1)},
-        reason="Flyttet",
-    )
+    forecast_move(day, to=datetime.date(2027, 3, 1), precision=None, user=editor, reason="Flyttet")
     moved = events(client.get(url, {"part": "kal-part"}))[f"milestone-{day.pk}@sorplan"]
     assert moved.decoded("DTSTART") == datetime.date(2027, 3, 1)
     assert int(moved["SEQUENCE"]) > int(one["SEQUENCE"])

@@ -10,11 +10,9 @@ import pytest
 
 from core.history import system_user_get
 from governance.models import Decision, Meeting
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import UserFactory
+from parties.models import Membership
 from tests.governance.helpers import make_decision
-from tests.helpers import two_factor_give
+from tests.helpers import member, two_factor_give
 from tests.milestones.test_reporting_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,11 +30,7 @@ def people():
         ("rikke", "Rikke", "Redaktør", "sor-team", Membership.Role.EDITOR),
         ("svend", "Svend", "Styregruppe", "sor-styregruppe", Membership.Role.STEERING),
     ):
-        user = UserFactory(username=username, first_name=first, last_name=last)
-        membership_grant(
-            user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-        )
-        found[username] = user
+        found[username] = member(username, party_key, role, first_name=first, last_name=last)
     two_factor_give(found["rikke"])  # editors must have a second factor to sign in
     return found
 

@@ -9,17 +9,11 @@ from medcom.models import Certification
 from milestones.loader import sor_roadmap_load
 from parties.access import access_for
 from parties.models import Membership, Party
-from parties.services import membership_grant
 from register import services as register_services
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
+from tests.helpers import member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _user(username, party, role):
-    user = UserFactory(username=username)
-    membership_grant(user=user, party=party, role=role, by=system_user_get())
-    return user
 
 
 def _log_in(page, url, username):
@@ -40,9 +34,9 @@ def test_a_supplier_reports_ready_and_medcom_certifies(live_server, page, browse
         side=Party.Side.EXTERNAL,
         coordinator=Party.objects.get(key="it-leverandoerer"),
     )
-    editor = _user("b-editor", Party.objects.get(key="sor-team"), Membership.Role.EDITOR)
-    _user("b-lev", supplier, Membership.Role.REPORTER)
-    _user("b-medcom", Party.objects.get(key="medcom"), Membership.Role.REPORTER)
+    editor = member("b-editor", "sor-team", Membership.Role.EDITOR)
+    member("b-lev", supplier, Membership.Role.REPORTER)
+    member("b-medcom", "medcom", Membership.Role.REPORTER)
     entry = register_services.entry_create(
         user=editor,
         data={

@@ -5,11 +5,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from core.history import system_user_get
 from milestones.models import Milestone
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests import factories
+from parties.models import Membership
+from tests.helpers import member
 from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY
 
 
@@ -19,14 +17,9 @@ from tests.milestones.helpers import IN_ROUND, MIDT_ACTIVITY
 @pytest.fixture
 def other_editor(db):
     """A second SOR-team editor, to edit the same record at the same time."""
-    user = factories.UserFactory(username="t-redaktoer-2", first_name="Olga", last_name="Anden")
-    membership_grant(
-        user=user,
-        party=Party.objects.get(key="sor-team"),
-        role=Membership.Role.EDITOR,
-        by=system_user_get(),
+    return member(
+        "t-redaktoer-2", "sor-team", Membership.Role.EDITOR, first_name="Olga", last_name="Anden"
     )
-    return user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from milestones.models import Baseline, BaselineEntry, Milestone, ProgressUpdate, ReportingRound
 from milestones.rag import add_months
-from milestones.services import plan as services
+from tests.helpers import forecast_move
 from tests.milestones.helpers import ACTIVE_BASELINE, OLDER_BASELINE, reload, set_baseline_date
 
 pytestmark = pytest.mark.django_db
@@ -31,13 +31,7 @@ def two_months_late(editor, milestone, today):
     baseline_date = today + datetime.timedelta(days=45)
     forecast = add_months(baseline_date, 2)
     set_baseline_date(milestone, baseline_date)
-    services.milestone_update(
-        milestone_id=milestone.pk,
-        version=1,
-        user=editor,
-        data={"forecast_date": forecast},
-        reason="Forsinket",
-    )
+    forecast_move(milestone, to=forecast, precision=None, user=editor, reason="Forsinket")
     return baseline_date, forecast
 
 
@@ -77,12 +71,8 @@ def test_the_roadmap_and_lists_show_rag(client_for, reporter, milestone, two_mon
 
 def test_overdue_without_actual_date_is_red(client_for, steering, editor, milestone, today):
     set_baseline_date(milestone, today - datetime.timedelta(days=20))
-    services.milestone_update(
-        milestone_id=milestone.pk,
-        version=1,
-        user=editor,
-        data={"forecast_date": today - datetime.timedelta(days=10)},
-        reason="x",
+    forecast_move(
+        milestone, to=today - datetime.timedelta(days=10), precision=None, user=editor, reason="x"
     )
     page = text(
         client_for(steering).get(reverse("milestones:milestone_detail", args=[milestone.key]))
@@ -112,13 +102,7 @@ def test_editor_sets_a_new_baseline_from_current_forecasts(
     assert (entry.date, entry.precision) == (forecast, "day")
     assert baseline.history.get().history_change_reason == "Ny plan godkendt"
     # Frozen: later forecast changes do not touch it.
-    services.milestone_update(
-        milestone_id=milestone.pk,
-        version=2,
-        user=editor,
-        data={"forecast_date": add_months(forecast, 1)},
-        reason="Igen",
-    )
+    forecast_move(milestone, to=add_months(forecast, 1), precision=None, user=editor, reason="Igen")
     assert baseline.entries.get(milestone=milestone).date == forecast
 
 

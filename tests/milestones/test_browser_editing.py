@@ -8,10 +8,9 @@ import pytest
 
 from core.history import system_user_get
 from milestones.models import Milestone
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import browser_log_in, two_factor_give
+from parties.models import Membership
+from tests.factories import PASSWORD
+from tests.helpers import browser_log_in, member, two_factor_give
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,12 +24,8 @@ def plan_and_editor():
     from milestones.loader import sor_roadmap_load
 
     sor_roadmap_load(user=system_user_get())
-    user = UserFactory(username="rikke", first_name="Rikke", last_name="Redaktør")
-    membership_grant(
-        user=user,
-        party=Party.objects.get(key="sor-team"),
-        role=Membership.Role.EDITOR,
-        by=system_user_get(),
+    user = member(
+        "rikke", "sor-team", Membership.Role.EDITOR, first_name="Rikke", last_name="Redaktør"
     )
     two_factor_give(user)  # editors must have two-factor
     return user

@@ -12,10 +12,8 @@ from django.utils import timezone
 from core.history import system_user_get
 from milestones.models import Milestone, ProgressUpdate, RoundObligation
 from milestones.services import rounds
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import UserFactory
-from tests.helpers import two_factor_give
+from parties.models import Membership
+from tests.helpers import member, two_factor_give
 from tests.milestones.test_reporting_browser import MIDT_ACTIVITY, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,10 +32,7 @@ def people_and_round():
         ("mette", "region-midtjylland", Membership.Role.REPORTER),
         ("rikke", "sor-team", Membership.Role.EDITOR),
     ):
-        people[username] = UserFactory(username=username)
-        membership_grant(
-            user=people[username], party=Party.objects.get(key=party_key), role=role, by=system
-        )
+        people[username] = member(username, party_key, role)
         if role == Membership.Role.EDITOR:
             two_factor_give(people[username])  # editors must have two-factor
     round_ = rounds.reporting_round_create(period=timezone.localdate().replace(day=1), user=system)

@@ -17,6 +17,7 @@ from milestones.forms import MilestoneQuickForm
 from milestones.models import Activity, Milestone
 from milestones.services import plan as services
 from parties.models import Party
+from tests.helpers import forecast_move
 from tests.milestones.helpers import reload
 
 from .test_editing import HTMX, post_data, quick_url, text
@@ -226,19 +227,19 @@ def some_changes(editor, other_editor):
     sorls = Milestone.objects.get(key="sorls-i-drift-paa-nsp")
     kombit = Milestone.objects.get(key="kombit-pilot-gennemfoert")
     with time_machine.travel(datetime.datetime(2030, 1, 5, 9, 0, tzinfo=datetime.UTC)):
-        services.milestone_update(
-            milestone_id=sorls.pk,
-            version=1,
+        forecast_move(
+            sorls,
+            to=datetime.date(2027, 1, 1),
+            precision="month",
             user=editor,
-            data={"forecast_date": datetime.date(2027, 1, 1), "forecast_precision": "month"},
             reason="Oktober-ændring",
         )
     with time_machine.travel(datetime.datetime(2030, 2, 4, 9, 0, tzinfo=datetime.UTC)):
-        services.milestone_update(
-            milestone_id=kombit.pk,
-            version=1,
+        forecast_move(
+            kombit,
+            to=datetime.date(2027, 3, 1),
+            precision="month",
             user=other_editor,
-            data={"forecast_date": datetime.date(2027, 3, 1), "forecast_precision": "month"},
             reason="November-ændring",
         )
     return sorls, kombit

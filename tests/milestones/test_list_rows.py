@@ -14,6 +14,7 @@ from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRoun
 from milestones.selectors import status
 from milestones.services import plan as plan_services
 from parties.models import Party
+from tests.helpers import forecast_move
 
 from .test_perf_lists import grow
 from .test_perf_pages import fresh_cache, get  # noqa: F401
@@ -26,17 +27,6 @@ def _first_milestone() -> Milestone:
         Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
         .order_by("forecast_date", "title", "pk")
         .first()
-    )
-
-
-def _move_a_year(milestone, editor) -> None:
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        forecast_precision=milestone.forecast_precision,
-        user=editor,
-        reason="Flyttet et år",
     )
 
 
@@ -82,7 +72,7 @@ def test_after_an_edit_each_list_is_what_it_would_be_rendered_whole(client_for, 
     for url in urls:
         get(client, url)
     milestone = _first_milestone()
-    _move_a_year(milestone, editor)
+    forecast_move(milestone, 400, precision=None, user=editor, reason="Flyttet et år")
     for url in urls:
         _same_as_from_nothing(client, url)
 
@@ -186,7 +176,7 @@ def test_a_large_plans_activity_page_is_cached_but_its_facts_and_edits_are_live(
     assert facts < cold  # the plan's content still from the cache (a confidence is no plan edit)
     rag = page.index("RAG efter reglen")
     assert rag < page.index("Leveringssikkerhed") < page.index("Partens egen vurdering")
-    _move_a_year(milestone, editor)
+    forecast_move(milestone, 400, precision=None, user=editor, reason="Flyttet et år")
     after = _same_as_from_nothing(client_for(editor), url)
     assert "Skredet en måned." in after
 
@@ -229,7 +219,7 @@ def test_an_activity_rows_own_assessment_is_read_only_for_the_rows_rendered(clie
     )
     url = reverse("milestones:activity_list") + f"?q={activity.key}"
     get(client, url)
-    _move_a_year(elsewhere, editor)
+    forecast_move(elsewhere, 400, precision=None, user=editor, reason="Flyttet et år")
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     assert not [q for q in ctx.captured_queries if "milestones_progressupdate" in q["sql"]]
@@ -264,11 +254,17 @@ def test_the_change_feed_after_edits_is_the_feed_rendered_from_nothing(client_fo
         reverse("milestones:change_feed"),
         reverse("milestones:change_feed") + f"?aktivitet={activity.key}",
     ]
-    _move_a_year(milestone, editor)
+    forecast_move(milestone, 400, precision=None, user=editor, reason="Flyttet et år")
     _rename(Milestone.objects.get(pk=milestone.pk), editor, "Før omdøbningen")
     for url in urls:
         get(client, url)
-    _move_a_year(Milestone.objects.get(pk=milestone.pk), editor)
+    forecast_move(
+        Milestone.objects.get(pk=milestone.pk),
+        400,
+        precision=None,
+        user=editor,
+        reason="Flyttet et år",
+    )
     for url in urls:
         _same_as_from_nothing(client, url)
     _rename(activity, editor, "Omdøbt aktivitet i ændringerne")
@@ -303,7 +299,7 @@ def test_the_change_feeds_kept_entries_are_not_read_again_after_an_edit(client_f
     url = reverse("milestones:change_feed")
     get(client, url)
     milestone = _first_milestone()
-    _move_a_year(milestone, editor)
+    forecast_move(milestone, 400, precision=None, user=editor, reason="Flyttet et år")
     newest = Milestone.history.filter(id=milestone.pk).order_by("-history_id").first()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -355,7 +351,7 @@ def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, edit
 
     agree()
     get(client, url)
-    _move_a_year(milestone, editor)
+    forecast_move(milestone, 400, precision=None, user=editor, reason="Flyttet et år")
     _same_as_from_nothing(client, url)
     agree()
 
@@ -378,7 +374,7 @@ def test_the_change_feeds_count_is_kept_past_the_cap_and_counted_again_under_it(
     client = client_for(editor)
     url = reverse("milestones:change_feed")
     get(client, url)
-    _move_a_year(_first_milestone(), editor)
+    forecast_move(_first_milestone(), 400, precision=None, user=editor, reason="Flyttet et år")
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(url).content.decode()
     counted = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM")]

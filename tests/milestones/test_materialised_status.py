@@ -22,6 +22,7 @@ from milestones.selectors.materialised import status_current
 from milestones.services import plan as plan_services
 from milestones.services.status import rating_fields, rating_from, status_rebuild, status_rerate
 from milestones.tasks import status_rerate as status_rerate_task
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -188,13 +189,7 @@ def test_the_roadmap_summary_from_the_rows_is_the_rules(django_assert_max_num_qu
     )
     status_rebuild()
     milestone = Milestone.objects.filter(key__startswith="load-").order_by("pk")[3]
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=200),
-        user=_user(),
-        reason="Test",
-    )
+    forecast_move(milestone, 200)
     today = today_get()
     baseline = active_baseline()
     activities = Activity.objects.order_by()
@@ -218,13 +213,7 @@ def test_the_roadmap_summary_from_the_rows_is_the_rules(django_assert_max_num_qu
     with django_assert_max_num_queries(5):
         assert roadmap_selectors._summary_rollups_stored(None, rank) == rated
     # One edit writes its own (track, party) roll-up only: not read until all are there.
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=Milestone.objects.get(pk=milestone.pk).version,
-        forecast_date=milestone.forecast_date,
-        user=_user(),
-        reason="Test",
-    )
+    forecast_move(milestone, to=milestone.forecast_date)
     assert StatusRollup.objects.filter(scope=Scope.TRACK_PARTY).count() == 1
     assert roadmap_selectors.stored_track_party_rollups() is None
     status_rebuild()
@@ -264,11 +253,11 @@ def test_a_run_of_edits_rolls_tracks_parties_and_the_programme_up_from_their_par
     # both back where they were.
     steps = ((first, 3000, first), (other, 4000, other), (other, 0, first), (first, 0, None))
     for milestone, days, programme_worst in steps:
+        # The date from the one in `planned` (as it was first), the edit of the saved one.
         saved = Milestone.objects.get(pk=milestone.pk)
-        plan_services.milestone_forecast_set(
-            milestone_id=milestone.pk,
-            version=saved.version,
-            forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
+        forecast_move(
+            saved,
+            to=milestone.forecast_date + datetime.timedelta(days=days),
             user=user,
             reason="Test",
         )
@@ -303,8 +292,6 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
     or delete no milestone (no count over the ratings), and answers as the counts do:
     after a forecast moved, after a milestone added without a rating, after the ratings
     are rebuilt and after a milestone deleted through the service."""
-    from .test_perf_pages import _move
-
     status_rebuild()
     cache.clear()
     today = today_get()
@@ -321,7 +308,7 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
         .order_by("pk")
         .first()
     )
-    _move(milestone, editor, days=3, reason="Flyttet")
+    forecast_move(milestone, 3, precision=None, user=editor, reason="Flyttet")
     with CaptureQueriesContext(connection) as kept_answer:
         assert status_current(today, milestones_newest=newest()) is True
     assert counts(kept_answer.captured_queries) == 0

@@ -38,6 +38,7 @@ from milestones.rag import Rag, milestone_rag, rags_for, rollup
 from milestones.selectors import status
 from milestones.services import plan as plan_services
 from parties.models import Party
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -200,18 +201,6 @@ def _first_dated():
     )
 
 
-def _move(milestone, editor, *, days: int, reason: str) -> None:
-    """The milestone's forecast moved `days` through the plan's service (a real edit)."""
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
-        forecast_precision=milestone.forecast_precision,
-        user=editor,
-        reason=reason,
-    )
-
-
 def _track_page_of(milestone) -> str:
     """The roadmap's page of the milestone's track and party that shows its activity."""
     activity = milestone.activity
@@ -309,7 +298,7 @@ def test_a_forecast_moved_shows_its_rating_on_the_track_page_as_the_rule_has_it(
     milestone = _first_dated()
     url = _track_page_of(milestone)
     get(client, url)
-    _move(milestone, editor, days=400, reason="Flyttet et år frem")
+    forecast_move(milestone, 400, user=editor, reason="Flyttet et år frem")
     milestone.refresh_from_db()
     _queries, html = get(client, url)
     today = timezone.localdate()
@@ -341,7 +330,7 @@ def test_a_forecast_moved_on_a_track_page_reads_only_what_it_changed(client_for,
     milestone = _first_dated()
     url = _track_page_of(milestone)
     get(client, url)
-    _move(milestone, editor, days=5, reason="Flyttet")
+    forecast_move(milestone, 5, precision=None, user=editor, reason="Flyttet")
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(url).content.decode()
     read = " ".join(q["sql"] for q in ctx.captured_queries)
@@ -615,7 +604,7 @@ def test_an_activitys_page_is_keyed_by_what_it_shows_not_the_whole_plan(client_f
         .order_by("pk")
         .first()
     )
-    _move(elsewhere, editor, days=3, reason="Ny dato")
+    forecast_move(elsewhere, 3, precision=None, user=editor, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -664,7 +653,7 @@ def test_an_activitys_page_after_its_milestone_moved_reads_only_its_milestones(c
         assert _main(fresh).split("<h1", 1)[1] == _main(html).split("<h1", 1)[1]
         return html
 
-    _move(own, editor, days=3, reason="Ny dato")
+    forecast_move(own, 3, precision=None, user=editor, reason="Ny dato")
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     read = " ".join(q["sql"] for q in ctx.captured_queries)
@@ -715,7 +704,7 @@ def test_the_baselines_are_read_once_per_change_of_theirs(client_for, editor):
     ]
     for url in urls:
         get(client, url)
-    _move(milestone, editor, days=2, reason="Flyttet")
+    forecast_move(milestone, 2, precision=None, user=editor, reason="Flyttet")
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200

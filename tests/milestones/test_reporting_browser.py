@@ -14,10 +14,9 @@ from django.utils import timezone
 from core.history import system_user_get
 from milestones.models import Milestone, ProgressUpdate
 from milestones.services import rounds
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import browser_log_in, two_factor_give
+from parties.models import Membership
+from tests.factories import PASSWORD
+from tests.helpers import browser_log_in, member, two_factor_give
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,10 +37,7 @@ def people_and_round():
         ("mette", "Mette", "Midt", "region-midtjylland", Membership.Role.REPORTER),
         ("rikke", "Rikke", "Redaktør", "sor-team", Membership.Role.EDITOR),
     ):
-        user = UserFactory(username=username, first_name=first, last_name=last)
-        membership_grant(
-            user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-        )
+        user = member(username, party_key, role, first_name=first, last_name=last)
         if role == Membership.Role.EDITOR:
             two_factor_give(user)  # editors must have two-factor
         people[username] = user

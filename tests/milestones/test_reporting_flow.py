@@ -10,6 +10,7 @@ from django.db import transaction
 
 from milestones.models import ForecastProposal, Milestone, ProgressUpdate
 from milestones.services import updates
+from tests.helpers import forecast_move
 from tests.milestones.helpers import (
     MEDCOM_ACTIVITY,
     MIDT_ACTIVITY,
@@ -69,16 +70,8 @@ def test_a_proposals_cached_form_follows_the_milestone_and_the_draft(
     rendered anew."""
     from django.core.cache import cache
 
-    from milestones.services.plan import milestone_forecast_set
-
     def move(milestone, date):
-        milestone_forecast_set(
-            milestone_id=milestone.pk,
-            version=milestone.version,
-            forecast_date=date,
-            user=editor,
-            reason="Leverandøren har meldt en ny dato",
-        )
+        forecast_move(milestone, to=date, user=editor, reason="Leverandøren har meldt en ny dato")
 
     client = client_for(reporter)
     first = _proposals(client.get(MIDT_PATH).content.decode())

@@ -6,9 +6,8 @@ import pytest
 
 from core.history import system_user_get
 from milestones.demo import DEMO_PASSWORD
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import UserFactory
+from parties.models import Membership
+from tests.helpers import member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,16 +17,14 @@ def plan_and_reader():
     from milestones.loader import sor_roadmap_load
 
     sor_roadmap_load(user=system_user_get())
-    user = UserFactory(
-        username="laeser", password=DEMO_PASSWORD, first_name="Lise", last_name="Læser"
+    return member(
+        "laeser",
+        "sor-styregruppe",
+        Membership.Role.STEERING,
+        password=DEMO_PASSWORD,
+        first_name="Lise",
+        last_name="Læser",
     )
-    membership_grant(
-        user=user,
-        party=Party.objects.get(key="sor-styregruppe"),
-        role=Membership.Role.STEERING,
-        by=system_user_get(),
-    )
-    return user
 
 
 def test_log_in_and_read_the_roadmap(live_server, page, plan_and_reader, tmp_path):

@@ -14,11 +14,10 @@ from django.core.management import call_command
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
-from milestones.models import RoundObligation
-from milestones.services import rounds, updates
-from parties.models import Party
+from milestones.services import rounds
 from reports.services import status_report_generate
 from tests.crawl import is_api_endpoint, sample_path, sample_values
+from tests.helpers import draft_update_of_midt
 from tests.project.test_login_required import walk
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -259,17 +258,7 @@ def test_the_language_switch_is_on_every_page(client_for, editor, reporter, syst
     period = _last_month()
     round_ = rounds.reporting_round_create(period=period, user=system_user)
     status_report_generate(period=period, user=system_user)
-    midt = Party.objects.get(key="region-midtjylland")
-    activity = RoundObligation.objects.filter(round=round_, party=midt).first().activity
-    update = updates.progress_update_save(
-        round_=round_,
-        party=midt,
-        activity=activity,
-        values={"narrative": "Kladde"},
-        proposals=[],
-        version=0,
-        user=reporter,
-    )
+    update = draft_update_of_midt(round_, reporter)
     values = sample_values(update=update, period=period, editor=editor)
     clients = [english(client_for(editor)), english(client_for(reporter))]
     without_switch, checked = [], set()

@@ -5,10 +5,9 @@ import pytest
 from django.utils import translation
 
 from parties.models import Membership, Party
-from parties.services import membership_grant
 from register import services
 from register.models import Entry, Step
-from tests import factories
+from tests.helpers import member
 
 
 @pytest.fixture(autouse=True)
@@ -35,10 +34,8 @@ def supplier(db):
 
 
 @pytest.fixture
-def supplier_reporter(db, supplier, system_user):
-    user = factories.UserFactory(username="t-cgi")
-    membership_grant(user=user, party=supplier, role=Membership.Role.REPORTER, by=system_user)
-    return user
+def supplier_reporter(db, supplier):
+    return member("t-cgi", supplier, Membership.Role.REPORTER)
 
 
 def make_entry(user, key, owner_key, **extra) -> Entry:

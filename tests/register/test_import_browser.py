@@ -8,11 +8,10 @@ from openpyxl import load_workbook
 
 from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
-from parties.models import Membership, Party
-from parties.services import membership_grant
+from parties.models import Membership
 from register.imports import template_xlsx
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import browser_log_in, two_factor_give
+from tests.factories import PASSWORD
+from tests.helpers import browser_log_in, member, two_factor_give
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,13 +29,7 @@ def _filled_template(rows) -> bytes:
 
 def test_editor_fixes_a_bad_row_and_the_readiness_page_changes(live_server, page, tmp_path):
     sor_roadmap_load(user=system_user_get())  # an earlier transaction test may have flushed it
-    user = UserFactory(username="rikke")
-    membership_grant(
-        user=user,
-        party=Party.objects.get(key="sor-team"),
-        role=Membership.Role.EDITOR,
-        by=system_user_get(),
-    )
+    user = member("rikke", "sor-team", Membership.Role.EDITOR)
     two_factor_give(user)  # editors must have two-factor
     good = {"Nøgle": "midt-epj", "Navn": "Midt EPJ", "Type": "System"}
     good |= {"Systemejer": "Region Midtjylland", "SHAK-anvendelse": "SHAK"}

@@ -8,22 +8,13 @@ from django.utils import timezone
 from core.history import system_user_get
 from milestones.loader import sor_roadmap_load
 from milestones.services import rounds
-from parties.models import Membership, Party
-from parties.services import membership_grant
+from parties.models import Membership
 from tests.conftest import BROWSER_TIMEOUT_MS
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import browser_log_in, two_factor_give
+from tests.factories import PASSWORD
+from tests.helpers import browser_log_in, member, two_factor_give
 from tests.register.conftest import make_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _member(username, party_key, role):
-    user = UserFactory(username=username)
-    membership_grant(
-        user=user, party=Party.objects.get(key=party_key), role=role, by=system_user_get()
-    )
-    return user
 
 
 def _new_page(browser):
@@ -41,8 +32,8 @@ def _log_in(page, url, username):
 
 def test_a_region_proposes_a_state_move_and_the_sor_team_accepts_it(live_server, browser):
     sor_roadmap_load(user=system_user_get())  # an earlier transaction test may have flushed it
-    _member("mette", "region-midtjylland", Membership.Role.REPORTER)
-    two_factor_give(_member("rikke", "sor-team", Membership.Role.EDITOR))  # editors must have it
+    member("mette", "region-midtjylland", Membership.Role.REPORTER)
+    two_factor_give(member("rikke", "sor-team", Membership.Role.EDITOR))  # editors must have it
     system = system_user_get()
     entry = make_entry(system, "midt-epj", "region-midtjylland", name="Midt EPJ", state="shak")
     today = timezone.localdate()

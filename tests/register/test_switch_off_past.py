@@ -17,12 +17,13 @@ from django.utils import timezone
 
 from core.history import record_delete
 from milestones.models import Activity, Milestone
-from milestones.services.plan import milestone_forecast_set, milestone_update
+from milestones.services.plan import milestone_update
 from parties.models import Party
 from register import selectors, services
 from register.models import DEPENDING_STATES, Entry, Step
 from reports.selectors import switch_off as gate
 from reports.templatetags import switch_off as tags
+from tests.helpers import forecast_move
 
 from .conftest import make_entry
 
@@ -313,12 +314,9 @@ def test_the_plans_conditions_are_kept_across_a_forecast_moved_and_not_a_status(
     first = gate.switch_off(party=region, with_burndown=False, cache_parts=True)
     assert (_regions(first).status, _regions(first).count) == ("fails", 1)
     milestone.refresh_from_db()
-    milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=(milestone.forecast_date or datetime.date(2027, 1, 1))
-        + datetime.timedelta(days=7),
-        forecast_precision="day",
+    forecast_move(
+        milestone,
+        to=(milestone.forecast_date or datetime.date(2027, 1, 1)) + datetime.timedelta(days=7),
         user=editor,
         reason="Flyttet en uge",
     )
@@ -368,14 +366,7 @@ def test_the_dashboards_key_for_the_section_is_read_from_stamps(system_user, edi
         .order_by("pk")
         .first()
     )
-    milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=1),
-        forecast_precision=milestone.forecast_precision,
-        user=editor,
-        reason="En dag",
-    )
+    forecast_move(milestone, 1, precision=None, user=editor, reason="En dag")
     after = key()
     assert after[0] != moved[0]  # the plan's stamp
     assert after[1:] == moved[1:]

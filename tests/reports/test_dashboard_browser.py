@@ -10,9 +10,8 @@ from django.utils import formats, timezone
 from core.history import system_user_get
 from milestones.demo import DEMO_PASSWORD
 from milestones.models import Baseline
-from parties.models import Membership, Party
-from parties.services import membership_grant
-from tests.factories import UserFactory
+from parties.models import Membership
+from tests.helpers import member
 from tests.reports.helpers import (
     ago,
     change_at,
@@ -31,14 +30,13 @@ def plan_and_steering():
     from milestones.loader import sor_roadmap_load
 
     sor_roadmap_load(user=system_user_get())
-    user = UserFactory(
-        username="styre", password=DEMO_PASSWORD, first_name="Sara", last_name="Styregruppe"
-    )
-    membership_grant(
-        user=user,
-        party=Party.objects.get(key="sor-styregruppe"),
-        role=Membership.Role.STEERING,
-        by=system_user_get(),
+    user = member(
+        "styre",
+        "sor-styregruppe",
+        Membership.Role.STEERING,
+        password=DEMO_PASSWORD,
+        first_name="Sara",
+        last_name="Styregruppe",
     )
     # A baseline active for a year, and a milestone whose forecast moved against
     # it, so the trend chart has a line and the past looks different from now.

@@ -17,6 +17,7 @@ from milestones.services import plan as plan_services
 from milestones.services.status import status_rebuild
 from reports.selectors import point_in_time
 from reports.selectors.status import dashboard_build
+from tests.helpers import forecast_move
 from tests.reports.helpers import milestone_update_as_system
 
 pytestmark = pytest.mark.django_db
@@ -80,14 +81,8 @@ def _edit_the_programme():
     user = system_user_get()
     milestones = list(Milestone.objects.filter(key__startswith="load-").order_by("pk"))
     for m in milestones[:40:4]:
-        plan_services.milestone_forecast_set(
-            milestone_id=m.pk,
-            version=m.version,
-            forecast_date=m.forecast_date + datetime.timedelta(days=150)
-            if m.forecast_date
-            else today_get(),
-            user=user,
-            reason="Test: flyttet",
+        forecast_move(
+            m, to=m.forecast_date + datetime.timedelta(days=150) if m.forecast_date else today_get()
         )
     done = milestones[41]
     done.refresh_from_db()
@@ -183,13 +178,7 @@ def test_each_piece_is_recomputed_only_when_what_it_depends_on_changes(programme
     dashboard_build(point, None, None)  # warm
     milestone = Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
     milestone = milestone.order_by("pk")[5]
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=400),
-        user=system_user_get(),
-        reason="Test: flyttet",
-    )
+    forecast_move(milestone, 400)
     with CaptureQueriesContext(connection) as ctx:
         read = _figures(dashboard_build(point, None, None))
     tables = _tables_read(ctx.captured_queries)
@@ -243,17 +232,6 @@ def _blocker_values(rows):
     ]
 
 
-def _move(milestone, days):
-    milestone.refresh_from_db()
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=(milestone.forecast_date or today_get()) + datetime.timedelta(days=days),
-        user=system_user_get(),
-        reason="Test: flyttet",
-    )
-
-
 @pytest.mark.parametrize("track", [None, "external"])
 def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track):
     """`current.blockers_kept` gives what `current.blockers` finds after every edit: an
@@ -297,7 +275,7 @@ def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track
     )
     assert aside.pk not in found.looked_at | predecessors
     assert _blocker_values(kept()) == fresh()
-    _move(aside, 30)
+    forecast_move(aside, 30)
     with CaptureQueriesContext(connection) as ctx:
         again = kept()
     assert _blocker_values(again) == _blocker_values(first) == fresh()
@@ -305,7 +283,7 @@ def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track
 
     # A dependant reached and shown moves past its blocker: no longer threatened.
     shown = next(d.milestone for b in first for d in b.dependants if d.threatened)
-    _move(Milestone.objects.get(pk=shown.id), 900)
+    forecast_move(Milestone.objects.get(pk=shown.id), 900)
     moved = kept()
     assert _blocker_values(moved) == fresh()
     assert _blocker_values(moved) != _blocker_values(first)
@@ -323,7 +301,7 @@ def test_blockers_are_kept_across_edits_that_cannot_change_them(programme, track
         .first()
     )
     if slipping is not None:
-        _move(slipping, 2000)
+        forecast_move(slipping, 2000)
         assert _blocker_values(kept()) == fresh()
 
 
@@ -380,7 +358,7 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
         )
         .first()
     )
-    _move(aside, 1)
+    forecast_move(aside, 1)
     with CaptureQueriesContext(connection) as ctx:
         reused = kept()
     assert reused == fresh()
@@ -415,7 +393,7 @@ def test_the_lists_rows_are_kept_across_edits_that_cannot_change_them(programme,
 
     # A shown milestone moved: read again.
     slipped = Milestone.objects.get(pk=first["slipped"][0][0])
-    _move(slipped, 3000)
+    forecast_move(slipped, 3000)
     assert kept() == fresh()
 
     # Others, not shown, enter a list: due tomorrow, the most delayed, reached today.
@@ -474,7 +452,7 @@ def test_the_programmes_lines_cached_under_the_rollups_are_the_lines_built_anew(
     planned = Milestone.objects.filter(
         key__startswith="load-", status="planned", forecast_date__isnull=False
     ).order_by("pk")
-    _move(planned[2], 1)
+    forecast_move(planned[2], 1)
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
     milestone_update_as_system(planned[4], status="done", actual_date=today_get())
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))

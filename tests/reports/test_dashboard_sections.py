@@ -22,6 +22,7 @@ from milestones.services.status import status_rebuild
 from register.models import Entry, ShakState
 from register.services import entry_state_set
 from tests.governance.helpers import make_risk
+from tests.helpers import forecast_move
 from tests.reports.helpers import milestone_update_as_system
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
@@ -67,13 +68,7 @@ def _edits():
 
     def forecast():
         m = milestones.filter(forecast_date__isnull=False).order_by("pk")[3]
-        plan_services.milestone_forecast_set(
-            milestone_id=m.pk,
-            version=m.version,
-            forecast_date=m.forecast_date + datetime.timedelta(days=300),
-            user=user,
-            reason="Test: flyttet",
-        )
+        forecast_move(m, 300, user=user)
 
     def reached():
         _move(milestones.order_by("pk")[5], status="done", actual_date=today())
@@ -209,13 +204,7 @@ def test_the_trend_moves_with_its_chosen_milestones_only(programme, client_for, 
 
     client.get(url, params)
     first = chosen[0]
-    plan_services.milestone_forecast_set(
-        milestone_id=first.pk,
-        version=first.version,
-        forecast_date=first.forecast_date + datetime.timedelta(days=200),
-        user=system_user_get(),
-        reason="Test: flyttet",
-    )
+    forecast_move(first, 200)
     response = client.get(url, params)
     shown = series(response.context["trend"])
     ids = [m.pk for m in chosen]
@@ -262,13 +251,7 @@ def test_a_milestone_edit_that_moves_nothing_shown_renders_the_status_and_gate_n
     )
     assert rating is not None
     m = rating.milestone
-    plan_services.milestone_forecast_set(
-        milestone_id=m.pk,
-        version=m.version,
-        forecast_date=m.forecast_date - datetime.timedelta(days=1),
-        user=system_user_get(),
-        reason="Test: en dag tidligere",
-    )
+    forecast_move(m, -1, reason="Test: en dag tidligere")
     assert MilestoneStatus.objects.get(milestone_id=m.pk).rag == "green"
     html, rendered = _read(client, {}, "da")
     assert not rendered & {"status", "switch_off"}

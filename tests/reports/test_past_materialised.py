@@ -36,6 +36,7 @@ from milestones.services.status_history import status_history_backfill
 from reports import report_data
 from reports.selectors import past, point_in_time
 from reports.selectors.status import dashboard_build
+from tests.helpers import forecast_move
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +64,7 @@ def _edit(user):
     """Moves, a reached milestone, an override, a new milestone and a deleted one."""
     milestones = list(Milestone.objects.filter(key__startswith="load-").order_by("pk"))
     for m in milestones[:40:4]:
-        plan_services.milestone_forecast_set(
-            milestone_id=m.pk,
-            version=m.version,
-            forecast_date=(m.forecast_date or today_get()) + datetime.timedelta(days=150),
-            user=user,
-            reason="Test: flyttet",
-        )
+        forecast_move(m, 150, user=user)
     done = Milestone.objects.get(pk=milestones[41].pk)
     plan_services.milestone_update(
         milestone_id=done.pk,
@@ -225,9 +220,7 @@ def test_the_daily_rerate_writes_what_the_backfill_writes(programme):
     today = today_get()
     # A forecast ending today: the date alone turns it red ("overdue") tomorrow.
     m = Milestone.objects.filter(key__startswith="load-", status="planned").first()
-    plan_services.milestone_forecast_set(
-        milestone_id=m.pk, version=m.version, forecast_date=today, user=user, reason="Test: i dag"
-    )
+    forecast_move(m, to=today, user=user, reason="Test: i dag")
     tomorrow = today + datetime.timedelta(days=1)
     with time_machine.travel(day_start(tomorrow) + datetime.timedelta(hours=2), tick=False):
         status_rerate(today=tomorrow, user=user)
@@ -360,13 +353,7 @@ def test_each_rating_history_row_ends_where_the_next_of_its_milestone_starts(pro
 
     ends_agree()
     m = Milestone.objects.filter(key__startswith="load-", status="planned").first()
-    plan_services.milestone_forecast_set(
-        milestone_id=m.pk,
-        version=m.version,
-        forecast_date=(m.forecast_date or today_get()) + datetime.timedelta(days=30),
-        user=system_user_get(),
-        reason="Test: flyttet igen",
-    )
+    forecast_move(m, 30, reason="Test: flyttet igen")
     ends_agree()
     status_history_backfill()
     ends_agree()

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from core.cache import stamp
 from milestones.models import Milestone
-from milestones.services import plan as plan_services
 from reports.selectors import snapshot
 from tests.conftest import TEST_REDIS_URL
+from tests.helpers import forecast_move
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
@@ -49,13 +49,7 @@ def _queries(client, url) -> int:
 
 def _edit(user):
     milestone = Milestone.objects.filter(forecast_date__isnull=False).order_by("pk").first()
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=1),
-        user=user,
-        reason="Ny plan fra leverandøren",
-    )
+    forecast_move(milestone, 1, user=user, reason="Ny plan fra leverandøren")
 
 
 def test_the_cache_in_use_is_redis_and_one_reader_computes_for_the_next(

@@ -13,6 +13,7 @@ from core.dates import today
 from core.history import system_user_get
 from milestones.models import Activity, Milestone
 from milestones.services import plan as plan_services
+from tests.helpers import forecast_move
 
 from .test_dashboard_sections import _plain, programme  # noqa: F401
 
@@ -25,17 +26,6 @@ def _same_as_from_nothing(client, url, params=None) -> str:
     fresh = _plain(client.get(url, params).content.decode())
     assert served == fresh
     return served
-
-
-def _move(milestone, days: int) -> None:
-    milestone.refresh_from_db()
-    plan_services.milestone_forecast_set(
-        milestone_id=milestone.pk,
-        version=milestone.version,
-        forecast_date=milestone.forecast_date + datetime.timedelta(days=days),
-        user=system_user_get(),
-        reason="Test: flyttet",
-    )
 
 
 def _list_totals(queries) -> list[str]:
@@ -61,19 +51,19 @@ def test_the_trend_after_an_edit_counts_no_list_totals(client_for, steering):
         .order_by("pk")
         .first()
     )
-    _move(far, -1)
+    forecast_move(far, -1)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     assert not _list_totals(ctx.captured_queries)
     _same_as_from_nothing(client, url)
-    _move(far, -1)
+    forecast_move(far, -1)
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("reports:dashboard"))
     # Nor the dashboard: its totals move by what the edited milestone counts in.
     assert not _list_totals(ctx.captured_queries)
     _same_as_from_nothing(client, reverse("reports:dashboard"))
     slipped = client.get(url, {"maaneder": "6"}).context["candidates"][0]
-    _move(Milestone.objects.get(pk=slipped.id), 90)
+    forecast_move(Milestone.objects.get(pk=slipped.id), 90)
     page = _same_as_from_nothing(client, url, {"maaneder": "6"})
     assert slipped.key in page
 
@@ -99,11 +89,11 @@ def test_the_timeline_renders_again_only_when_what_it_shows_changed(client_for, 
         .order_by("pk")
         .first()
     )
-    _move(elsewhere, 3)
+    forecast_move(elsewhere, 3)
     assert not charted(client.get(url, params))
     _same_as_from_nothing(client, url, params)
     on_page = Milestone.objects.filter(pk__in=shown, forecast_date__isnull=False).first()
-    _move(on_page, 40)
+    forecast_move(on_page, 40)
     assert charted(client.get(url, params))
     _same_as_from_nothing(client, url, params)
     activity = Activity.objects.filter(key__startswith="load-").order_by("-pk").first()
