@@ -46,17 +46,32 @@ def delay_days(m: MilestoneRow, today: datetime.date) -> int:
 
 def dependants_walk(successors, start) -> tuple[list[tuple[int, int]], bool]:
     """`start`'s dependants over `successors` (id -> successor ids), breadth first:
-    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether capped."""
-    found, seen = [], {start}
-    queue = deque((s, 1) for s in successors.get(start, ()))
-    while queue and len(seen) <= DEPENDANTS_WALK:
-        current, depth = queue.popleft()
-        if current in seen:
-            continue
-        seen.add(current)
-        queue.extend((s, depth + 1) for s in successors.get(current, ()))
+    [(id, depth)] in the order found, at most DEPENDANTS_WALK steps, and whether capped.
+
+    Each milestone is queued once (marked when queued, not when reached): the order and
+    depths are those of its first entry, as a walk queueing every successor finds them.
+    "Capped" keeps that walk's meaning, entries left in its queue when it stopped, the
+    successors already seen too: every entry it would queue is counted (`queued`), and
+    the walk stopped with some left when it counted more than it had taken."""
+    found: list[tuple[int, int]] = []
+    seen = {start}
+    queue: deque = deque()
+    queued = 0  # the entries a walk queueing every successor would have queued
+    taken = 0  # how many of those it had taken when the last one found was taken
+    for s in successors.get(start, ()):
+        queued += 1
+        if s not in seen:
+            seen.add(s)
+            queue.append((s, 1, queued))
+    while queue and len(found) < DEPENDANTS_WALK:
+        current, depth, taken = queue.popleft()
         found.append((current, depth))
-    return found, bool(queue)
+        for s in successors.get(current, ()):
+            queued += 1
+            if s not in seen:
+                seen.add(s)
+                queue.append((s, depth + 1, queued))
+    return found, len(found) >= DEPENDANTS_WALK and queued > taken
 
 
 def blockers(plan: PlanSnapshot, slipped: list[MilestoneRow], pairs) -> tuple[list, int]:
