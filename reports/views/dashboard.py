@@ -10,14 +10,17 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
+import copy
 import dataclasses
 import hashlib
 import pickle
 
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.cache import cached, page_html, stamp, stamps_read_once
@@ -219,31 +222,55 @@ def _sections(request, context: dict) -> dict[str, str]:
     rights = (access.can_review, access.may_read_governance)
     # A past moment's sections are keyed by its day, not the minute asked for (their
     # figures are the data as it stood, in the digest): every minute of a day between
-    # two changes shares them. Only the switch-off section links to the moment itself.
+    # two changes shares them. The switch-off section is keyed by the minute (it links to
+    # the moment itself); the others' query strings carry it through a hole.
     moment = (board.point.today.isoformat(), board.point.is_past)
     path = _path_without_moment(request)
-    return {
-        name: cached(
+    # Their links keep the query string (`{% querystring %}`), the minute asked for in it:
+    # rendered with a hole for that minute, filled in each request's own.
+    asked = request.GET.get("som_den_var")
+    holed = _with_moment_hole(request) if asked is not None else request
+    fill = QueryDict(mutable=True)
+    fill["som_den_var"] = asked or ""
+    filled = fill.urlencode().removeprefix("som_den_var=")
+
+    def section(name, shows):
+        minute = name in _MINUTE_SECTIONS
+        html = cached(
             "reports",
             (
                 "board-section",
-                2,
+                3,
                 name,
                 _digest(shows(board, context)),
                 rights,
                 moment,
                 today().isoformat(),
-                request.get_full_path() if name in _MINUTE_SECTIONS else path,
+                request.get_full_path() if minute else path,
             ),
-            lambda name=name: render_to_string(f"reports/_board_{name}.html", context, request),
+            lambda: render_to_string(
+                f"reports/_board_{name}.html", context, request if minute else holed
+            ),
             seconds=selectors.CACHE_SECONDS,
         )
-        for name, shows in _SECTIONS.items()
-    }
+        return html if minute or asked is None else mark_safe(html.replace(_MOMENT_HOLE, filled))
+
+    return {name: section(name, shows) for name, shows in _SECTIONS.items()}
 
 
-# Sections whose HTML holds the minute asked for (a link to the same moment elsewhere).
+# Sections whose HTML holds the minute asked for elsewhere than in their query strings.
 _MINUTE_SECTIONS = {"switch_off"}
+# What stands for the minute asked for in a shared section's query strings: letters
+# alone, which neither URL nor HTML escaping changes.
+_MOMENT_HOLE = "sorplanMomentHole7f3a"
+
+
+def _with_moment_hole(request):
+    """The request with `?som_den_var=` holding `_MOMENT_HOLE` (for its query strings)."""
+    holed = copy.copy(request)
+    holed.GET = request.GET.copy()
+    holed.GET["som_den_var"] = _MOMENT_HOLE
+    return holed
 
 
 def _path_without_moment(request) -> str:

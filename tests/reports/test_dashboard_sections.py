@@ -294,3 +294,21 @@ def test_the_governance_section_follows_the_milestones_only_while_notes_name_the
     html = _read(client, {}, "da")[0]
     assert "Afvigelsens milepæl, omdøbt" in html
     assert html == _fresh(client, {}, "da")
+
+
+def test_two_minutes_of_a_day_share_the_sections_and_link_each_to_its_own(
+    programme, client_for, editor
+):
+    """A past day's sections are shared by its minutes (keyed by the day and what they
+    show), yet their links (the tracks', "Se alle på tidslinjen": `{% querystring %}`)
+    carry the minute asked for: the second minute's page is the one a fresh render gives,
+    with no link to the first."""
+    client = client_for(editor)
+    day = today() - datetime.timedelta(days=20)
+    first, second = {"som_den_var": f"{day}T05:00"}, {"som_den_var": f"{day}T05:01"}
+    _read(client, first, "da")
+    html, rendered = _read(client, second, "da")
+    assert rendered <= {"switch_off"}  # the others came from the first minute's
+    assert "som_den_var=" + f"{day}T05%3A01" in html
+    assert f"{day}T05%3A00" not in html and "sorplanMomentHole" not in html
+    assert html == _fresh(client, second, "da")
