@@ -146,13 +146,21 @@ def burndown_chart(
 
     chart.y_ticks = [Tick(y(v), str(v)) for v in range(0, top + 1, step)]
     every = 1 if len(points) <= 14 else 2 if len(points) <= 28 else 3
+    # The last month is always labelled; a label closer to it than 3/4 of the labels'
+    # spacing gives way (the two ran into each other on the report's portrait page).
+    gap = 0.75 * (x1 - x0) * every / max(1, len(points) - 1)
     last_year = None
     for i, p in enumerate(points):
-        if i % every and i != len(points) - 1:
+        last = i == len(points) - 1
+        if i % every and not last:
             continue
         sub = str(p.month_end.year) if p.month_end.year != last_year else ""
         last_year = p.month_end.year
-        chart.x_ticks.append(Tick(x(p.month_end), _month(p.month_end), sub))
+        tick = Tick(x(p.month_end), _month(p.month_end), sub)
+        if last and len(chart.x_ticks) > 1 and tick.pos - chart.x_ticks[-1].pos < gap:
+            # Its year, if the label giving way carried it, moves to the last one.
+            tick = Tick(tick.pos, tick.label, chart.x_ticks.pop().sub or sub)
+        chart.x_ticks.append(tick)
     legend_y = y1 + 48
     for key, colour, dash in SERIES:
         if key not in labels:

@@ -1,6 +1,7 @@
 """The SVG charts: well-formed, accessible, geometry that matches the data, printable."""
 
 import datetime
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -128,3 +129,27 @@ def test_charts_render_in_weasyprint():
     svg = render_to_string("reports/charts/gantt.svg", {"chart": chart})
     pdf = weasyprint.HTML(string=f"<html><body>{svg}</body></html>").write_pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+@pytest.mark.parametrize("months", range(2, 40))
+def test_the_burndowns_month_labels_never_run_into_each_other(months):
+    """Every month end up to `months`: the last month is labelled, no two labels are closer
+    than 3/4 of the labels' spacing (the last one and the one before it met on the
+    report's portrait page), and each labelled year is named once, at its first label."""
+    from register.selectors import Burndown, BurndownPoint
+    from reports.charts.burndown import burndown_chart
+
+    ends = []
+    day = datetime.date(2025, 1, 31)
+    for _ in range(months):
+        ends.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    points = [BurndownPoint(month_end=end, actual=months - i) for i, end in enumerate(ends)]
+    chart = burndown_chart(Burndown(points=points, switch_off=None, today=ends[-1]))
+    ticks = chart.x_ticks
+    every = 1 if months <= 14 else 2 if months <= 28 else 3
+    spacing = (chart.x1 - chart.x0) * every / (months - 1)
+    assert ticks[-1].pos == pytest.approx(chart.x1)
+    assert all(b.pos - a.pos >= 0.75 * spacing - 1e-9 for a, b in itertools.pairwise(ticks))
+    years = [t.sub for t in ticks if t.sub]
+    assert years == sorted(set(years)) and years[0] == "2025"
