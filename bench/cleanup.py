@@ -25,6 +25,8 @@ from milestones.services.status import status_rebuild
 from milestones.services.status_history import status_history_backfill
 from parties.models import Party
 from register.models import Entry, EntryReadiness, Step
+from reports import moment_store
+from reports.models import MomentSnapshot
 
 from .loaddata import LOAD_USERNAME, PREFIX, SCALES, Scale, load_data_generate
 
@@ -92,6 +94,9 @@ def load_data_clear() -> dict:
         synthetic_rounds.exclude(updates__isnull=False).exclude(obligations__isnull=False)
     )
     removed["parter"] = _raw_delete(Party.objects.filter(key__startswith=PREFIX))
+    # The past moments' stored figures: of the data just removed (derived, and computed
+    # again on a moment's first visit).
+    _raw_delete(MomentSnapshot.objects.all())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -129,6 +134,15 @@ def load_data_regenerate(scale: str) -> str:
     load_data_clear()
     counts = load_data_write(SCALES[scale])
     analyze()
-    return f"[{scale}] generated in {time.perf_counter() - started:.0f} s: " + ", ".join(
-        f"{k} {v}" for k, v in counts.items()
+    stored = moments_store(SCALES[scale])
+    return (
+        f"[{scale}] generated in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + f"; {stored}"
     )
+
+
+def moments_store(scale: Scale) -> str:
+    """The past moments' figures of the bench's range stored ahead (the readers ask days
+    up to a year back), after the load: the line saying what and how long."""
+    return moment_store.backfill(scale.moment_days)

@@ -58,6 +58,9 @@ class Scale:
     # MedCom's matrix: IT suppliers (one system each) and message types.
     medcom_suppliers: int = 0
     medcom_message_types: int = 0
+    # Days back from yesterday whose past moments' figures are stored after the load
+    # (`reports.moment_store.backfill`): the bench's and the load test's range.
+    moment_days: int = 365
 
     @property
     def milestones(self) -> int:
@@ -75,6 +78,7 @@ SCALES = {
         register_entries=20,
         medcom_suppliers=3,
         medcom_message_types=3,
+        moment_days=2,
     ),
     # ≈ 1/10 of large: the same shapes, so query counts can be compared.
     "small": Scale(

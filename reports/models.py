@@ -154,3 +154,34 @@ class ReportRecipient(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class MomentSnapshot(models.Model):
+    """A past moment's figures as computed once, stored (`reports.moment_store`): a past
+    moment's dashboard (`status.dashboard`) and its "Kan SHAK slukkes?" summary read
+    them instead of computing a new day again, in any worker and after a restart.
+
+    Derived data, no history: keyed by a digest of what the figures are computed from
+    (the stamps of the data as it stood at the moment, the day, the filters and the
+    language, `moment_store.key_of`) and the packing's format (`moment_store.FORMAT`):
+    a history row written since with a date at or before the moment moves the stamps
+    (a new key, never the old row); rows of another format are ignored and pruned."""
+
+    kind = models.CharField(max_length=20)
+    format = models.PositiveIntegerField()
+    key = models.CharField(max_length=64)
+    # The day shown (Europe/Copenhagen), for pruning and the backfill's bookkeeping.
+    day = models.DateField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "format", "key"], name="reports_momentsnapshot_one_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="reports_momentsnap_day")]
+
+    def __str__(self):
+        return f"{self.kind} {self.day:%Y-%m-%d}"

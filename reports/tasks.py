@@ -12,6 +12,7 @@ consider `worker_max_memory_per_child` (e.g. 1 GB) so a worker that grew is
 replaced after its task.
 """
 
+import datetime
 import time
 
 from celery import shared_task
@@ -23,7 +24,7 @@ from core.dates import task_today
 from core.history import system_user_get
 from core.pdf import RenderError
 
-from . import services
+from . import moment_store, services
 
 # Room for two renders (each stopped after SORPLAN_REPORT_RENDER_TIMEOUT, 240 s) and the figures.
 RENDER_TIME_LIMITS = {"soft_time_limit": 600, "time_limit": 660}
@@ -70,3 +71,12 @@ def status_report_publish(report_id: int, user_id: int | None = None) -> int:
         report_id=report_id, user=user, error=str(error) or type(error).__name__
     )
     return report.pk
+
+
+@shared_task
+def moment_snapshots_store(today: str | None = None) -> int:
+    """Daily: the past moments' figures of the day just ended, stored ahead
+    (`reports.moment_store.store_days`: every state it held); a second run stores
+    nothing again. Returns the rows written."""
+    day = task_today(today) - datetime.timedelta(days=1)
+    return moment_store.store_days(day, day)["written"]

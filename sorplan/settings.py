@@ -367,6 +367,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "register.tasks.readiness_rerate",
         "schedule": crontab(minute=10, hour=0),
     },
+    # A past moment's figures stored for the day just ended (reports.moment_store),
+    # after both re-rates.
+    "moment-snapshots": {
+        "task": "reports.tasks.moment_snapshots_store",
+        "schedule": crontab(minute=20, hour=0),
+    },
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),

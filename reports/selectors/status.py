@@ -28,6 +28,7 @@ from milestones.rag import MilestoneRag, Rag, RagRollup, add_months, rollup
 from milestones.selectors.materialised import status_current_kept
 from parties.models import Party
 
+from .. import moment_store
 from ..models import StatusReport
 from . import current as materialised
 from . import past, snapshot
@@ -154,24 +155,39 @@ def dashboard(
         parties = live_party_refs()
         party_ref, party_id = _party_of(parties, party or None)
         return dashboard_build_current(point, parties, party_ref, party_id, track or None)
-    # Keyed by the data as it stood and the day: a past moment by the last change
-    # before it (every minute between two changes shares one entry), now by today.
-    result = cached(
-        "reports",
-        (
-            "dashboard",
-            4,
-            snapshot.plan_version(point.at),
-            point.today.isoformat(),
-            party or "",
-            track or "",
-        ),
-        lambda: dashboard_build(point, party or None, track or None),
-        seconds=CACHE_SECONDS,
-    )
-    # The cached figures hold for that data and day; the moment shown is the one asked for.
+    parts = dashboard_parts(point, party, track)
+
+    def build() -> Dashboard:
+        if point.at is None:
+            return dashboard_build(point, party or None, track or None)
+        # A past moment: stored once computed (`reports.moment_store`), read by every
+        # worker after the cache.
+        return moment_store.stored_or_built(
+            moment_store.DASHBOARD,
+            moment_parts(parts),
+            point.today,
+            lambda: dashboard_build(point, party or None, track or None),
+        )
+
+    result = cached("reports", ("dashboard", 4, *parts), build, seconds=CACHE_SECONDS)
+    # The cached figures hold for that data and day; the moment shown is the one asked
+    # for, and so where "what changed since" starts (the reports published by then).
+    if point.at is not None and result.point != point:
+        result.changes_since = changes_since(point)
     result.point = point
     return result
+
+
+def dashboard_parts(point: PointInTime, party: str | None, track: str | None) -> tuple:
+    """The dashboard's cache key parts: the data as it stood and the day (a past moment
+    by the last change before it: every minute between two changes shares one entry;
+    now by today) and the filters (`track` a track's value or None)."""
+    return (snapshot.plan_version(point.at), point.today.isoformat(), party or "", track or "")
+
+
+def moment_parts(parts: tuple) -> tuple:
+    """The stored dashboard's key parts (`moment_store.key_of`) of the cache's."""
+    return ("dashboard", 1, *parts)
 
 
 def dashboard_build(

@@ -26,6 +26,7 @@ from parties.models import Party
 from register import selectors as register_selectors
 from register.models import ShakState
 
+from .. import moment_store
 from . import snapshot
 from .status import CACHE_SECONDS
 
@@ -397,7 +398,48 @@ def switch_off(
     nor the register's figures when the edit changed none of them."""
     if at is not None and at >= timezone.now():
         at = None
+    if at is not None and cache_parts and not with_burndown:
+        # The dashboard's summary at a past moment: stored once computed
+        # (`reports.moment_store`), read by every worker after the summary's cache.
+        today = timezone.localdate(at)
+        result = moment_store.stored_or_built(
+            moment_store.SWITCH_OFF,
+            moment_parts(at, today, party, track),
+            today,
+            lambda: _switch_off(at, today, party, track, with_burndown, cache_parts),
+        )
+        # The figures hold for the data as it stood and the day; the moment and the
+        # party are those asked for.
+        result.at, result.party = at, party
+        return result
     today = timezone.localdate(at) if at else timezone.localdate()
+    return _switch_off(at, today, party, track, with_burndown, cache_parts)
+
+
+def moment_parts(at: datetime.datetime, today: datetime.date, party, track) -> tuple:
+    """The stored summary's key parts at a past moment (`moment_store.key_of`): what its
+    parts are cached under (the steering group's stamp and MedCom's at the moment, the
+    day) and the parties now (the regions' and municipalities' conditions name the
+    parties as they are), with the filters."""
+    return (
+        "switch-off-summary",
+        1,
+        snapshot.data_version(at),
+        stamp(models=(Certification, MessageType), at=at),
+        stamp(models=(Party,)),
+        today.isoformat(),
+        party.pk if party else None,
+        track or None,
+    )
+
+
+def summary_computed(at: datetime.datetime, today: datetime.date) -> SwitchOff:
+    """The unfiltered dashboard summary at a past moment, computed (for the store)."""
+    return _switch_off(at, today, None, None, False, True)
+
+
+def _switch_off(at, today, party, track, with_burndown, cache_parts) -> SwitchOff:
+    """`switch_off` computed."""
     # The parts' keys (and what the result says it was read under) only when cached: the
     # monthly report's figures read the plan's stamp at a moment for nothing otherwise.
     plan = snapshot.plan_version(at) if cache_parts else ()

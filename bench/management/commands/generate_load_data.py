@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.cleanup import analyze, load_data_clear, load_data_write
+from bench.cleanup import analyze, load_data_clear, load_data_write, moments_store
 from bench.database import bench_database, bench_database_url, bench_settings, database_exists
 from bench.loaddata import SCALES
 
@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 f"Syntetisk program ({scale}) skrevet i {config['NAME']}: "
                 + ", ".join(f"{k}: {v:,}".replace(",", ".") for k, v in counts.items())
             )
+            # What the readers ask at random days over a year, stored ahead.
+            self.stdout.write(moments_store(SCALES[scale]))
         if keep:
             self.stdout.write(f"Databasen er beholdt: DATABASE_URL={bench_database_url()}")
         self.stdout.write(f"Tid: {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,284 @@
+"""A past moment's figures stored once computed (`models.MomentSnapshot`): the dashboard
+at `?som_den_var=` (`selectors.status.dashboard`) and its "Kan SHAK slukkes?" summary
+(`selectors.switch_off.switch_off`) read the cache, then the stored row, then compute
+and store (write-through): a moment asked once is never computed again, in any worker,
+after a restart. Filled ahead for the days just ended by the daily beat task
+(`tasks.moment_snapshots_store`) and for days back by `build_moment_snapshots`.
+
+Keyed as the cache keys a past moment: by the stamps of the data as it stood then (any
+history row written since with a date at or before the moment moves them), the day, the
+filters and the active language (the figures hold words translated while they were
+built), digested (`key_of`); and by the packing's format (`FORMAT`: the shape of the
+dataclasses pickled, so a deploy that changes them reads no old row; other formats are
+pruned, `prune`). A failed read or write never fails the page: it is logged and the
+figures computed as before.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+import logging
+import pickle
+import time
+import typing
+import zlib
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone, translation
+
+from .models import MomentSnapshot
+
+logger = logging.getLogger(__name__)
+
+DASHBOARD = "dashboard"
+SWITCH_OFF = "switch-off"
+
+# Raise when what is pickled changes in a way the dataclasses' fields do not show (a
+# field's meaning, a value's type).
+_MANUAL_VERSION = 1
+
+
+def _shape(roots) -> list[tuple[str, tuple[str, ...]]]:
+    """Every dataclass reachable from `roots` by their fields' types, with its fields."""
+    seen: dict[type, tuple[str, ...]] = {}
+    queue = list(roots)
+
+    def types_in(hint):
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            yield hint
+        for arg in typing.get_args(hint):
+            yield from types_in(arg)
+
+    while queue:
+        cls = queue.pop()
+        if cls in seen:
+            continue
+        seen[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        try:
+            hints = typing.get_type_hints(cls)
+        except Exception:  # a hint naming what the module imports for typing only
+            hints = {}
+        for hint in hints.values():
+            queue.extend(types_in(hint))
+    return sorted((f"{c.__module__}.{c.__qualname__}", names) for c, names in seen.items())
+
+
+def _format() -> int:
+    from .selectors.status import Dashboard
+    from .selectors.switch_off import SwitchOff
+
+    shape = repr((_MANUAL_VERSION, _shape((Dashboard, SwitchOff))))
+    return zlib.crc32(shape.encode()) & 0x7FFFFFFF
+
+
+_FORMAT: int | None = None
+
+
+def current_format() -> int:
+    """The packing's format: the manual version and the dataclasses' shape, as one number."""
+    global _FORMAT
+    if _FORMAT is None:
+        _FORMAT = _format()
+    return _FORMAT
+
+
+def key_of(parts: tuple) -> str:
+    """The stored row's key of `parts` (stamps, day, filters) in the active language."""
+    return hashlib.sha256(repr((*parts, translation.get_language())).encode()).hexdigest()
+
+
+def pack(value) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=5), 6)
+
+
+def unpack(data) -> object:
+    return pickle.loads(zlib.decompress(bytes(data)))
+
+
+def _guarded(what: str, run: Callable[[], object]):
+    """`run()`, or None when the database (or the unpickling) fails: logged, never raised.
+    Inside a transaction in a savepoint, so a failed statement leaves it usable."""
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                return run()
+        return run()
+    except (DatabaseError, pickle.UnpicklingError, zlib.error, AttributeError, EOFError):
+        logger.exception("Moment snapshot %s failed", what)
+        return None
+
+
+def read(kind: str, key: str):
+    """The stored value of `key` (`key_of`) in the current format, or None."""
+
+    def run():
+        data = (
+            MomentSnapshot.objects.filter(kind=kind, format=current_format(), key=key)
+            .values_list("data", flat=True)
+            .first()
+        )
+        return None if data is None else unpack(data)
+
+    return _guarded("read", run)
+
+
+def store(kind: str, key: str, day: datetime.date, value) -> bool:
+    """Store `value` under `key` (once: a row already there is left); False if it failed."""
+
+    def run():
+        MomentSnapshot.objects.bulk_create(
+            [
+                MomentSnapshot(
+                    kind=kind, format=current_format(), key=key, day=day, data=pack(value)
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        return True
+
+    return bool(_guarded("write", run))
+
+
+def stored_or_built[T](kind: str, parts: tuple, day: datetime.date, build: Callable[[], T]) -> T:
+    """The value stored under `parts`, else `build()`'s, stored."""
+    key = key_of(parts)
+    found = read(kind, key)
+    if found is not None:
+        return found
+    value = build()
+    store(kind, key, day, value)
+    return value
+
+
+def ensure(kind: str, parts: tuple, day: datetime.date, build: Callable[[], object]) -> int:
+    """Store `build()` under `parts` unless a row is there already: 1 if it stored."""
+    key = key_of(parts)
+    if MomentSnapshot.objects.filter(kind=kind, format=current_format(), key=key).exists():
+        return 0
+    return int(store(kind, key, day, build()))
+
+
+def prune() -> int:
+    """Delete the rows of another format than the current (a deploy changed the shape)."""
+    return MomentSnapshot.objects.exclude(format=current_format()).delete()[0]
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _first_minute_with(when: datetime.datetime) -> datetime.datetime:
+    """The first minute a reader can ask (`?som_den_var=` is to the minute) whose data
+    holds a change made at `when` (a moment reads history dated at or before it)."""
+    minute = when.replace(second=0, microsecond=0)
+    return minute if minute == when else minute + datetime.timedelta(minutes=1)
+
+
+def moments_of_days(first: datetime.date, last: datetime.date) -> dict:
+    """For each day from `first` to `last`, a moment of every state its data held: its
+    start, the first minute after each change that day (any history the stamps watch,
+    `snapshot.WATCHED_MODELS` and MedCom's) and its end (23:59). Distinct minutes only;
+    two with the same stamps are the same state (one row, `ensure`)."""
+    from medcom.models import Certification, MessageType
+
+    from .selectors import snapshot
+
+    start, end = _day_start(first), _day_start(last + datetime.timedelta(days=1))
+    changes: set[datetime.datetime] = set()
+    for model in (*snapshot.WATCHED_MODELS, Certification, MessageType):
+        changes.update(
+            model.history.filter(history_date__gte=start, history_date__lt=end)
+            .order_by()
+            .values_list("history_date", flat=True)
+            .distinct()
+        )
+    days: dict[datetime.date, set[datetime.datetime]] = {}
+    day = first
+    while day <= last:
+        days[day] = {_day_start(day), day_end(day)}
+        day += datetime.timedelta(days=1)
+    for when in changes:
+        minute = _first_minute_with(when)
+        day = timezone.localdate(minute)
+        if day in days and minute <= day_end(day):
+            days[day].add(minute)
+    return {day: sorted(moments) for day, moments in days.items()}
+
+
+def store_moment(at: datetime.datetime) -> int:
+    """The unfiltered dashboard's figures and its switch-off summary at `at` (a past
+    moment), stored unless there: the rows written (0-2), in the active language."""
+    from .selectors import status, switch_off
+    from .selectors.moments import point_in_time
+
+    point = point_in_time(at)
+    if point.at is None:
+        return 0
+    written = ensure(
+        DASHBOARD,
+        status.moment_parts(status.dashboard_parts(point, None, None)),
+        point.today,
+        lambda: status.dashboard_build(point, None, None),
+    )
+    return written + ensure(
+        SWITCH_OFF,
+        switch_off.moment_parts(point.at, point.today, None, None),
+        point.today,
+        lambda: switch_off.summary_computed(point.at, point.today),
+    )
+
+
+def store_days(first: datetime.date, last: datetime.date, *, languages=None) -> dict:
+    """Every state of the days from `first` to `last` (`moments_of_days`) stored in each
+    of `languages` (default: the site's, `settings.LANGUAGE_CODE`; a reader of another
+    computes and stores a moment on its first visit); prunes other formats first.
+    Returns counts: moments, rows written, bytes written."""
+    from django.conf import settings
+
+    pruned = prune()
+    moments = moments_of_days(first, last)
+    before = _bytes()
+    written = 0
+    for language in languages or [settings.LANGUAGE_CODE]:
+        with translation.override(language):
+            for day_moments in moments.values():
+                for at in day_moments:
+                    written += store_moment(at)
+    return {
+        "days": len(moments),
+        "moments": sum(map(len, moments.values())),
+        "written": written,
+        "bytes": _bytes() - before,
+        "pruned": pruned,
+    }
+
+
+def _bytes() -> int:
+    from django.db.models import Sum
+    from django.db.models.functions import Length
+
+    return MomentSnapshot.objects.aggregate(n=Sum(Length("data")))["n"] or 0
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The last minute a reader can ask of `day` (23:59 Europe/Copenhagen): the day's
+    state at its end, which every minute after the day's last change shares."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+def backfill(days: int, *, languages=None, today: datetime.date | None = None) -> str:
+    """Every state of the `days` days back from yesterday stored (`store_days`); the
+    line the commands print about it (days, moments, rows and bytes written, seconds)."""
+    from core.dates import today as today_get
+
+    started = time.perf_counter()
+    last = (today or today_get()) - datetime.timedelta(days=1)
+    found = store_days(last - datetime.timedelta(days=days - 1), last, languages=languages)
+    per_day = found["bytes"] / found["days"] if found["days"] else 0
+    return (
+        f"Tidligere tidspunkter gemt: {found['days']} dage, {found['moments']} tidspunkter, "
+        f"{found['written']} rækker skrevet ({found['bytes'] / 1e6:.1f} MB, "
+        f"{per_day / 1e3:.0f} kB pr. dag), {found['pruned']} forældede slettet, "
+        f"på {time.perf_counter() - started:.0f} s"
+    )
