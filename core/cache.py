@@ -218,7 +218,21 @@ def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) 
         table = quote(model.history.model._meta.db_table)
         conditions = [c for c in ("history_date <= $1" if past else "", _quiet_sql(model)) if c]
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
+        if past:
+            # The newest history row dated at or before the moment, read backwards from
+            # the moment on the history's (history_date, id) index (`SIMPLE_HISTORY_DATE_
+            # INDEX = "composite"`): one probe, however much history was written since.
+            # `MAX(history_id) … WHERE history_date <= $1` walked the id index down from
+            # the newest row, through every row dated after the moment (the progress
+            # updates' half a year of history). Its id is the row's, the newest by date
+            # (ties by id): that of `MAX(history_id)` wherever the history was written in
+            # date order, as the services write it (dated now).
+            parts.append(
+                f"(SELECT history_id FROM {table}{where}"
+                " ORDER BY history_date DESC, history_id DESC LIMIT 1)"
+            )
+        else:
+            parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
         parts.append(f"(SELECT MAX(history_date) FROM {table}{where})")
     for model in without_history:
         parts.append(f"(SELECT MAX(id) FROM {quote(model._meta.db_table)})")
