@@ -11,8 +11,8 @@ the cached entry expires. A model may declare history rows that change nothing a
 cached page shows (`STAMP_QUIET_HISTORY`, e.g. a progress update's draft saved
 again): its stamps leave them out.
 
-A past moment has its own stamp (`stamp(..., at=moment)`): the newest history at
-or before it. Services date their history rows now, so that stamp never changes
+A past moment has its own stamp (`stamp(..., at=moment)`): the newest history row at
+or before it (by date, then id: one index probe per history). Services date their history rows now, so that stamp never changes
 after the moment: edits made since leave a point-in-time page warm, and every
 moment between two changes on the same day shares one entry (the stamp and the
 day are the key, not the minute asked for). Its value is kept under the live stamp
@@ -107,9 +107,9 @@ STAMP_AT_SECONDS = 3600
 def _stamp_query(models, rows, at, counts=()) -> tuple:
     """The stamp's one query; at a past moment its value kept under the live stamp."""
     if at is not None and not counts:
-        # A past moment's stamp walks each history back to the moment (the progress
-        # updates' 114,000 rows, drafts left out: most of a warm past page's time at large
-        # scale). It moves only with a history row written since (dated at or before the
+        # A past moment's stamp reads each history's newest row at the moment (an index
+        # probe each, `_stamp_sql`; it walked each history back to the moment before).
+        # It moves only with a history row written since (dated at or before the
         # moment), which moves the live stamp too (newest ids, one cheap query): every
         # request with the same live data reuses it.
         live = _read_stamp(models, rows, None)
@@ -218,7 +218,21 @@ def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) 
         table = quote(model.history.model._meta.db_table)
         conditions = [c for c in ("history_date <= $1" if past else "", _quiet_sql(model)) if c]
         where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
+        if past:
+            # The newest history row dated at or before the moment, read backwards from
+            # the moment on the history's (history_date, id) index (`SIMPLE_HISTORY_DATE_
+            # INDEX = "composite"`): one probe, however much history was written since.
+            # `MAX(history_id) … WHERE history_date <= $1` walked the id index down from
+            # the newest row, through every row dated after the moment (the progress
+            # updates' half a year of history). Its id is the row's, the newest by date
+            # (ties by id): that of `MAX(history_id)` wherever the history was written in
+            # date order, as the services write it (dated now).
+            parts.append(
+                f"(SELECT history_id FROM {table}{where}"
+                " ORDER BY history_date DESC, history_id DESC LIMIT 1)"
+            )
+        else:
+            parts.append(f"(SELECT MAX(history_id) FROM {table}{where})")
         parts.append(f"(SELECT MAX(history_date) FROM {table}{where})")
     for model in without_history:
         parts.append(f"(SELECT MAX(id) FROM {quote(model._meta.db_table)})")

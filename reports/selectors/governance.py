@@ -33,21 +33,27 @@ CACHE_SECONDS = 600
 
 def governance_at(access, point: PointInTime) -> GovernanceSummary:
     """`governance_summary` for `access` at the moment shown, cached under the
-    governance records' stamp (as they stood then, for a past moment; one query)."""
+    governance records' stamp (as they stood then, for a past moment; one query) and the
+    day (the month it compares with and the actions overdue go by the day): not the
+    minute asked for, as every minute of a day between two changes has the same records
+    (the stamp at each is the newest row then), so they share one summary, its `at`
+    the moment asked for."""
     rights = dataclasses.astuple(access)
     summary = cached(
         "reports",
         (
             "governance",
-            1,
+            2,
             stamp(models=GOVERNANCE_MODELS, at=point.at),
             point.today.isoformat(),
-            point.at.isoformat() if point.at else "",
+            point.at is not None,
             rights,
         ),
         lambda: governance_summary(access, at=point.at, today=point.today),
         seconds=CACHE_SECONDS,
     )
+    if summary.at != point.at:
+        summary = dataclasses.replace(summary, at=point.at)
     notes = summary.open_exceptions
     if notes:
         milestones = Milestone.objects.in_bulk({n.milestone_id for n in notes})

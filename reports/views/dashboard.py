@@ -20,6 +20,9 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -154,6 +157,10 @@ _SECTIONS = {
             board.track,
             ctx["show_confidence"],
             ctx["confidence"] and dataclasses.astuple(_Confidence.of(ctx["confidence"])),
+            # The dates it shows: the month end changes are measured from, and the day
+            # a past moment's "what changed since" link ends at.
+            board.previous_day,
+            board.point.is_past and board.changes_since and board.point.today,
         )
     ),
     "slipped": lambda board, ctx: (board.slipped, board.slipped_total),
@@ -163,6 +170,7 @@ _SECTIONS = {
         board.due_soon_total,
         board.completed,
         board.completed_total,
+        board.due_until,  # "til og med <date>"
     ),
     "round": lambda board, ctx: (
         board.round,
@@ -214,16 +222,19 @@ class _Confidence:
 
 def _sections(request, context: dict) -> dict[str, str]:
     """The dashboard body's sections as HTML, each cached on its own under the digest
-    of what it shows (`_SECTIONS`), the reader's rights that change it, the day, the
-    query string and the language (`core.cache.page_html`): after an edit only the
-    sections whose figures it changed are rendered again."""
+    of what it shows (`_SECTIONS`, the dates it shows among it), the reader's rights that
+    change it, the query string without the moment and the language: after an edit only
+    the sections whose figures it changed are rendered again, and the days (live or
+    past) that show the same share one entry."""
     board = context["board"]
     access = request_access(request)
     rights = (access.can_review, access.may_read_governance)
-    # A past moment's sections are keyed by its day, not the minute asked for (their
-    # figures are the data as it stood, in the digest): every minute of a day between
-    # two changes shares them. The switch-off section is keyed by the minute (it links to
-    # the moment itself); the others' query strings carry it through a hole.
+    # Not keyed by the day nor the minute asked for: what a section shows of either is
+    # in its digest (its figures as they stood, its dates), so every minute and every
+    # day that shows the same shares it (the load test's readers ask days over a year).
+    # Whether it is a past moment's (its query strings hold the moment, through a hole)
+    # is in the key. The switch-off section is keyed by the day and the minute (it links
+    # to the moment itself, and its digest holds no day).
     moment = (board.point.today.isoformat(), board.point.is_past)
     path = _path_without_moment(request)
     # Their links keep the query string (`{% querystring %}`), the minute asked for in it:
@@ -240,13 +251,13 @@ def _sections(request, context: dict) -> dict[str, str]:
             "reports",
             (
                 "board-section",
-                3,
+                4,
                 name,
                 _digest(shows(board, context)),
                 rights,
-                moment,
-                today().isoformat(),
-                request.get_full_path() if minute else path,
+                (moment, today().isoformat(), request.get_full_path())
+                if minute
+                else (board.point.is_past, asked is not None, path),
             ),
             lambda: render_to_string(
                 f"reports/_board_{name}.html", context, request if minute else holed
@@ -263,6 +274,9 @@ _MINUTE_SECTIONS = {"switch_off"}
 # What stands for the minute asked for in a shared section's query strings: letters
 # alone, which neither URL nor HTML escaping changes.
 _MOMENT_HOLE = "sorplanMomentHole7f3a"
+# What stands for the moment the governance section names ("som de så ud den …"), as
+# `_MOMENT_HOLE` does for the query strings.
+_AT_HOLE = "sorplanAtHole5c1e"
 
 
 def _with_moment_hole(request):
@@ -308,8 +322,10 @@ def dashboard(request):
     def governance():
         # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
         # cached under the records' stamp (the milestones' too while open exception notes
-        # name them: else a milestone edit leaves it), the reader's rights, the day, the
-        # query string and the language.
+        # name them: else a milestone edit leaves it), the reader's rights, the day and
+        # the language. Not the minute asked for (every minute of a day between two
+        # changes shows the same records) nor the query string (it shows no filter): the
+        # moment it names is filled in after the cache (`_AT_HOLE`).
         access = request_access(request)
         if not access.may_read_governance:
             return ""
@@ -317,29 +333,35 @@ def dashboard(request):
         point = selectors.point_in_time(chosen["as_of"])
         records = stamp(models=GOVERNANCE_MODELS, at=point.at)
         rights = dataclasses.astuple(access)
+        day = (point.today.isoformat(), point.at is not None)
         # Whether open exception notes (which name milestones) are shown, under the same.
         named = cached(
             "reports",
-            ("governance-notes", 1, records, point.today.isoformat(), point.at, rights),
+            ("governance-notes", 2, records, day, rights),
             lambda: (bool(governance_at(access, point).open_exceptions),),
             seconds=selectors.CACHE_SECONDS,
         )[0]
-        return page_html(
-            request,
-            namespace="reports",
-            parts=(
+        html = cached(
+            "reports",
+            (
                 "governance-html",
-                2,
+                3,
                 records,
                 stamp(models=(Milestone,), at=point.at) if named else (),
                 rights,
+                day,
             ),
-            build=lambda: (
+            lambda: render_to_string(
                 "reports/_governance.html",
-                {"governance": governance_at(access, point)},
+                {"governance": governance_at(access, point), "at_hole": _AT_HOLE},
+                request,
             ),
             seconds=selectors.CACHE_SECONDS,
-        )[0]
+        )
+        if point.at is None:
+            return html
+        when = date_format(timezone.localtime(point.at), "DATETIME_FORMAT")
+        return mark_safe(html.replace(_AT_HOLE, conditional_escape(when)))
 
     def version(at):
         # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp

@@ -231,3 +231,101 @@ def test_a_past_stamp_is_read_once_while_the_live_stamp_stands_and_follows_a_bac
         history_date=moment - datetime.timedelta(microseconds=1)
     )
     assert stamp(models=[Party], at=moment) != first
+
+
+def _stamp_by_max(model, at):
+    """The stamp at `at` as `MAX(history_id)`, `MAX(history_date)` of the history dated at or
+    before it, its quiet rows left out (what `stamp(..., at=)` read before it became an
+    index read), as text like `stamp`'s."""
+    from django.db.models import Max, Q
+
+    rows = model.history.filter(history_date__lte=at)
+    quiet = getattr(model, "STAMP_QUIET_HISTORY", None)
+    if quiet:
+        rows = rows.exclude(Q(**quiet))
+    found = rows.aggregate(hid=Max("history_id"), date=Max("history_date"))
+    return (str(found["hid"]), str(found["date"]))
+
+
+def test_a_past_stamp_is_the_newest_row_at_the_moment_as_max_read_it(db, editor):
+    """The stamp at a moment reads the newest history row dated at or before it (one index
+    probe backwards from the moment): on history written through the services (dated
+    now) it equals `MAX(history_id)`, `MAX(history_date)` of the rows then, at every
+    moment between and around the saves, for a model with quiet rows (a progress update's
+    draft saved again) too; the many rows of one date give the highest id among them."""
+    import datetime
+
+    from django.utils import timezone
+
+    from milestones.models import ProgressUpdate
+
+    parties = [factories.PartyFactory() for _ in range(3)]
+    moments = [timezone.now() - datetime.timedelta(days=400)]
+    for n in range(4):
+        for party in parties:
+            party.name = f"Navn {n} {party.pk}"
+            record_save(party, user=editor, reason="Omdøbt")
+        moments.append(timezone.now())
+    # One date for many rows, as the generator and the daily re-rate write them: the
+    # newest among them is the highest id, whatever the objects' ids.
+    tied = moments[-1] + datetime.timedelta(seconds=1)
+    newest = Party.history.order_by("-history_id")[:3]
+    Party.history.filter(history_id__in=[h.history_id for h in newest]).update(history_date=tied)
+    moments += [tied, tied + datetime.timedelta(microseconds=1), timezone.now()]
+    for at in moments:
+        assert stamp(models=[Party], at=at) == _stamp_by_max(Party, at), at
+        assert stamp(models=[ProgressUpdate], at=at) == _stamp_by_max(ProgressUpdate, at)
+    assert stamp(models=[Party], at=tied)[0] == str(max(h.history_id for h in newest))
+    assert stamp(models=[Party], at=moments[0]) == ("None", "None")  # no history then
+
+
+def test_a_past_stamp_follows_the_newest_row_and_a_later_one_leaves_it(db, editor):
+    """Read apart from the cache of past stamps (`_read_stamp`): a row dated after the moment
+    leaves its stamp; one dated at it, after the newest one (the re-rate's rows dated at
+    the start of their day, asked before they were written), moves it, and so does one
+    more row at the newest date."""
+
+    from django.utils import timezone
+
+    from core.cache import _read_stamp
+
+    party = factories.PartyFactory()
+    record_save(party, user=editor, reason="Oprettet")
+    moment = timezone.now()
+    first = _read_stamp([Party], [], moment)
+    party.name = "Efter"
+    record_save(party, user=editor, reason="Omdøbt")
+    assert _read_stamp([Party], [], moment) == first
+    last = Party.history.order_by("-history_id").first()
+    Party.history.filter(history_id=last.history_id).update(history_date=moment)
+    moved = _read_stamp([Party], [], moment)
+    assert moved != first and moved[0] == str(last.history_id)
+    other = factories.PartyFactory()
+    record_save(other, user=editor, reason="Oprettet")
+    tie = Party.history.order_by("-history_id").first()
+    Party.history.filter(history_id=tie.history_id).update(history_date=moment)
+    assert _read_stamp([Party], [], moment)[0] == str(tie.history_id)
+
+
+def test_a_past_stamp_reads_each_large_history_by_an_index_probe(db):
+    """The plan of the stamp at a moment, for each history the generator fills with many
+    rows of one date: its newest row read by an index scan backwards (milestones 0013,
+    register 0005), no sort of a date's rows, no sequential scan (with the planner told
+    the tables are large: sequential scans off). Fails without those indexes (the
+    composite (history_date, id) index leaves an incremental sort of a date's rows)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from core.cache import _stamp_sql
+    from milestones.models import Activity, Dependency, Milestone, ProgressUpdate, RoundObligation
+    from register.models import Step
+
+    for model in (Milestone, Activity, ProgressUpdate, RoundObligation, Dependency, Step):
+        sql = _stamp_sql([model], [], past=True).replace("$1", "%s")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, [timezone.now()] * sql.count("%s"))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Seq Scan" not in plan, plan
+        assert "Sort" not in plan, plan
+        assert plan.count("Index") >= 2 and "Backward" in plan, plan

@@ -4,6 +4,7 @@ after every kind of edit the next read is the page a fresh render gives (nothing
 stale, in both languages, for each filter), and a section whose figures the edit did
 not change is not rendered again."""
 
+import dataclasses
 import datetime
 import re
 
@@ -311,4 +312,89 @@ def test_two_minutes_of_a_day_share_the_sections_and_link_each_to_its_own(
     assert rendered <= {"switch_off"}  # the others came from the first minute's
     assert "som_den_var=" + f"{day}T05%3A01" in html
     assert f"{day}T05%3A00" not in html and "sorplanMomentHole" not in html
+    assert html == _fresh(client, second, "da")
+
+
+def _context_of(response) -> dict:
+    """What the dashboard's sections are rendered with (a cold read's context)."""
+    keys = ("board", "party_page", "party_first", "party_first_slice", "confidence")
+    keys += ("show_confidence", "point", "form", "tracks", "round_url")
+    return {key: response.context[key] for key in keys}
+
+
+@pytest.mark.parametrize("past", [False, True], ids=["live", "past"])
+def test_a_section_keyed_without_the_day_shows_no_day_outside_its_digest(
+    programme, client_for, editor, past
+):
+    """The sections are keyed by what they show, not the day: the same figures shown on
+    another day (the day alone moved: a day later, a month later, a month back) either
+    give the section another digest or the same HTML, for every section but the one
+    keyed by the minute. Fails on a key too coarse for a date it shows (the due list's
+    "til og med", the month end the changes are measured from, the day the change feed's
+    link ends at)."""
+    from django.template.loader import render_to_string
+
+    from reports.views import dashboard as view
+
+    client = client_for(editor)
+    params = {"som_den_var": f"{today() - datetime.timedelta(days=20)}T05:00"} if past else {}
+    response = client.get(reverse("reports:dashboard"), params)
+    context = _context_of(response)
+    request = response.wsgi_request
+    holed = view._with_moment_hole(request) if past else request
+    board = context["board"]
+    shared, apart = set(), set()
+    for days in (1, 40, -33):
+        point = dataclasses.replace(board.point, today=board.point.today + datetime.timedelta(days))
+        other = {**context, "board": dataclasses.replace(board, point=point), "point": point}
+        for name, shows in view._SECTIONS.items():
+            if name in view._MINUTE_SECTIONS:
+                continue
+            same = view._digest(shows(board, context)) == view._digest(shows(other["board"], other))
+            html = render_to_string(f"reports/_board_{name}.html", context, holed)
+            again = render_to_string(f"reports/_board_{name}.html", other, holed)
+            assert not same or html == again, (name, days)
+            (shared if same else apart).add(name)
+    assert "due_done" in apart and "status" in apart  # the dates they show
+    assert {"slipped", "blockers", "round"} <= shared  # nothing of the day outside
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_two_days_that_show_the_same_share_their_sections(programme, client_for, editor, language):
+    """Two past days: the second renders only the sections whose shown figures or dates
+    differ from the first's (the others come from the first day's entries) and its page
+    is the one a fresh render gives; a change to what a shared section shows (a concern
+    written in the round, dated before both days) renders that section anew."""
+    client = client_for(editor)
+    first = {"som_den_var": f"{today() - datetime.timedelta(days=30)}T05:00"}
+    second = {"som_den_var": f"{today() - datetime.timedelta(days=31)}T05:00"}
+    _read(client, first, language)
+    html, rendered = _read(client, second, language)
+    assert rendered != set(SECTIONS)
+    assert html == _fresh(client, second, language)
+    _read(client, first, language)
+    again, rendered = _read(client, second, language)
+    assert rendered == set() and again == html
+
+
+def test_two_minutes_share_the_governance_section_and_each_names_its_own(
+    programme, client_for, editor
+):
+    """The governance section at a past moment is keyed by the records' stamp and the day,
+    not the minute: a second minute of the day renders it not again, yet names its own
+    minute ("som de så ud den …") and its page is the one a fresh render gives."""
+    client = client_for(editor)
+    make_risk(system_user_get(), title="Testrisiko: før øjeblikkene", p=4, i=4)
+    day = today()
+    first = {"som_den_var": f"{day}T00:01"}
+    second = {"som_den_var": f"{day}T00:02"}
+    url = reverse("reports:dashboard")
+    response = client.get(url, first)
+    assert "reports/_governance.html" in {t.name for t in response.templates}
+    response = client.get(url, second)
+    assert "reports/_governance.html" not in {t.name for t in response.templates}
+    html = _plain(response.content.decode())
+    named = re.findall(r"som de så ud den ([^<]*)\.</p>", html)
+    assert len(named) == 1 and "00:02" in named[0], named
+    assert "sorplanAtHole" not in html and "00:01" not in html
     assert html == _fresh(client, second, "da")
