@@ -40,7 +40,9 @@ def _sql(queries) -> str:
     """What the queries read, the stamps of the data as it stood (the newest history row
     at the moment of every table watched) left out."""
     return " ".join(
-        q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT (SELECT MAX(")
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SELECT (SELECT MAX(", "SELECT (SELECT history_id FROM"))
     )
 
 
