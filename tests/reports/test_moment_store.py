@@ -248,7 +248,7 @@ def test_the_page_from_a_stored_moment_is_the_computed_one(
     assert _track_cells(stored, language) and not _track_cells(stored, other)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+@pytest.mark.postgres  # a PostgreSQL trigger
 def test_a_failed_write_never_fails_the_page(small, client_for, steering, caplog):
     with connection.cursor() as cursor:
         cursor.execute(
