@@ -20,6 +20,10 @@ QUICK_FORM = 'class="sp-quick-form"'
 UPDATE_FORM = 'id="update-form"'
 FORECAST_SAVED = "Milepælen er gemt."
 DRAFT_SAVED = "Kladden er gemt."
+# The header each request names its kind in ("read: dashboard", ...): gunicorn's access
+# log during the load test writes it beside the time the server spent
+# (`bench.management.commands.loadtest.LOG_FORMAT`).
+NAME_HEADER = "X-Load-Name"
 
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 _INPUT = re.compile(r"<input\b[^>]*>", re.S)

@@ -19,7 +19,10 @@ So a log-in page, an error page or a refused save counts as an error.
 
 Requests are named by kind ("read: ...", "write: ..."); every sample's time is also
 written to LOADTEST_SAMPLES so the command can compute the readers' and the writers'
-percentiles over all their requests.
+percentiles over all their requests. Each request carries its kind in the header
+`X-Load-Name` (NAME_HEADER), which the command has gunicorn write to its access log with
+the time the server spent on it: the table then says, per kind, how much of what a user
+waited was the page itself and how much the wait for a free thread.
 """
 
 import datetime
@@ -44,6 +47,7 @@ from bench.loadforms import (  # noqa: E402
     DASHBOARD,
     DRAFT_SAVED,
     FORECAST_SAVED,
+    NAME_HEADER,
     PAST_BANNER,
     QUICK_FORM,
     REPORTING_HOME,
@@ -78,7 +82,13 @@ class _Person(HttpUser):
 
     def page(self, url: str, name: str, *markers: str):
         """GET `url` (no redirect followed), checked for 200 and each marker."""
-        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as r:
+        with self.client.get(
+            url,
+            name=name,
+            headers={NAME_HEADER: name},
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code} {r.headers.get('Location', '')}")
             elif missing := [m for m in markers if m not in r.text]:
@@ -91,7 +101,7 @@ class _Person(HttpUser):
     def save(self, url: str, data: dict, name: str, expect: str) -> str | None:
         """POST the form as a browser does (CSRF token from the form, the cookie, the
         Referer); the save answers with a redirect to `expect`. Returns where it leads."""
-        headers = {"Referer": self.host + url}
+        headers = {"Referer": self.host + url, NAME_HEADER: name}
         with self.client.post(
             url, data, headers=headers, name=name, allow_redirects=False, catch_response=True
         ) as r:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from core.cache import cached, stamp
-from milestones.models import Activity, period_end
+from milestones.models import Activity, Baseline, BaselineEntry, Milestone, period_end
 from milestones.rag import add_months
 from parties.models import Party
 
@@ -171,6 +171,18 @@ def _outline_rows(at, plan: PlanSnapshot | None, filters: dict) -> list[dict]:
 # What the outline reads: the activities' order and dates, the parties' names.
 OUTLINE_MODELS = (Activity, Party)
 OUTLINE_CACHE_SECONDS = 600
+# What the timeline page reads (`roadmap_timeline` without `plan`): the outline's, the
+# page's milestones and what rates them (the active baseline and its entries; the day is
+# in the page's key).
+TIMELINE_MODELS = (*OUTLINE_MODELS, Milestone, Baseline)
+
+
+def timeline_version(at: datetime.datetime | None = None) -> tuple:
+    """The stamp the timeline page is cached under: what it reads as it stood at `at`
+    (no query inside the page's stamps, `reports.views.dashboard.PAGE_STAMP_MODELS`). A
+    progress update, a register entry, the roll-out or governance saved leaves it warm;
+    the data version of the whole dashboard (`snapshot.data_version`) did not."""
+    return stamp(models=TIMELINE_MODELS, rows=(BaselineEntry,), at=at)
 
 
 def _timeline_outline_kept(at, parties, plan, **chosen) -> list[dict]:

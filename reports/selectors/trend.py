@@ -13,6 +13,7 @@ from milestones.rag import add_months
 from parties.models import Party
 
 from . import snapshot
+from .current import FIGURES_MODELS
 from .moments import PointInTime, point_in_time
 from .snapshot import MilestoneRow, PartyRef, PlanSnapshot
 from .status import CACHE_SECONDS, Dashboard, dashboard
@@ -217,6 +218,19 @@ def milestone_trend_cached(
     )
     found.point = point  # the moment asked for (its figures hold for that data and day)
     return found
+
+
+# What the trend page reads: the dashboard's lists (its candidates: `dashboard_lists`,
+# from the figures' piece, `current.FIGURES_MODELS`) and the chosen milestones' history,
+# rated and named by activities, parties and the baseline (`milestone_trend_cached`).
+TREND_MODELS = tuple(dict.fromkeys((*FIGURES_MODELS, Milestone, Activity, Baseline, Party)))
+
+
+def trend_version(at: datetime.datetime | None = None) -> tuple:
+    """The stamp the trend page is cached under: what it reads as it stood at `at` (no
+    query inside the page's stamps). A progress update, a register entry, the roll-out or
+    governance saved leaves it warm; the whole dashboard's data version did not."""
+    return stamp(models=TREND_MODELS, rows=(BaselineEntry,), at=at)
 
 
 def trend_points(history: list[tuple], checkpoints: list[tuple]) -> list[TrendPoint]:

@@ -39,7 +39,8 @@ from ..filters import PointInTimeForm, parse_month
 from ..selectors import current, snapshot
 from ..selectors.governance import GOVERNANCE_MODELS, governance_at
 from ..selectors.status import dashboard_lists
-from ..selectors.trend import milestone_trend_cached
+from ..selectors.timeline import timeline_version
+from ..selectors.trend import milestone_trend_cached, trend_version
 from ..templatetags import switch_off as switch_off_tags
 
 
@@ -462,7 +463,10 @@ def timeline(request):
             )[0]
         }
 
-    return _page(request, kind="timeline", title=_("Tidslinje"), build=build)
+    # Under the stamp of what it reads, not the whole dashboard's data version.
+    return _page(
+        request, kind="timeline", title=_("Tidslinje"), build=build, version=timeline_version
+    )
 
 
 def _month_end(first):
@@ -532,4 +536,6 @@ def trend(request):
             )[0]
         }
 
-    return _page(request, kind="trend", title=_("Milepælstrend"), build=build)
+    return _page(
+        request, kind="trend", title=_("Milepælstrend"), build=build, version=trend_version
+    )

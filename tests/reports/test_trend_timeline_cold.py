@@ -105,3 +105,75 @@ def test_the_timeline_renders_again_only_when_what_it_shows_changed(client_for, 
         reason="Nyt navn",
     )
     _same_as_from_nothing(client, url, params)
+
+
+def _built(response, name: str) -> bool:
+    """Whether the page's content was built in this request (its context has `name`),
+    not served whole from the cache."""
+    assert response.status_code == 200
+    return any(name in layer for context in response.context or [] for layer in context)
+
+
+def _first_draft():
+    """A new progress update saved as a draft (a "+" history row: the dashboard's data
+    version moves, as the load test's reporters move it)."""
+    from milestones.models import ProgressUpdate, RoundObligation
+    from milestones.services import updates
+
+    obligation = next(
+        o
+        for o in RoundObligation.objects.select_related("round", "party", "activity").order_by(
+            "-round__period", "pk"
+        )
+        if not ProgressUpdate.objects.filter(
+            round=o.round, party=o.party, activity=o.activity
+        ).exists()
+    )
+    updates.progress_update_save(
+        round_=obligation.round,
+        party=obligation.party,
+        activity=obligation.activity,
+        values={"narrative": "Kladde"},
+        proposals=[],
+        version=0,
+        user=system_user_get(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("route", "built_by"), [("reports:timeline", "timeline"), ("reports:trend", "candidates")]
+)
+def test_a_write_the_page_does_not_show_leaves_it_warm(client_for, steering, route, built_by):
+    """The timeline and the trend are cached under the stamp of what they read
+    (`timeline_version`, `trend_version`), not the whole dashboard's data version: a
+    progress update's first draft (which moves that version) builds neither again and
+    each is the page from nothing; a shown milestone moved and a renamed party build it
+    again, and the page is the page from nothing."""
+    from parties.models import Party
+    from reports.selectors import snapshot
+
+    client = client_for(steering)
+    url = reverse(route)
+    assert _built(client.get(url), built_by)
+    assert not _built(client.get(url), built_by)
+    version = snapshot.data_version()
+    _first_draft()
+    assert snapshot.data_version() != version  # the old key moved: it would build again
+    assert not _built(client.get(url), built_by)
+    _same_as_from_nothing(client, url)
+
+    first = client.get(url, {"maaneder": "6"})  # another address: built, what it shows read
+    if built_by == "timeline":
+        milestone = next(m for a in first.context["timeline"].activities for m in a.milestones)
+    else:
+        milestone = first.context["candidates"][0]
+    forecast_move(Milestone.objects.get(pk=milestone.id), 90)
+    assert _built(client.get(url), built_by)
+    _same_as_from_nothing(client, url)
+
+    party = Party.objects.get(pk=milestone.activity.party.id)
+    party.name = "Aaa omdøbt part"
+    party.save()
+    page = client.get(url)
+    assert _built(page, built_by)
+    assert "Aaa omdøbt part" in _same_as_from_nothing(client, url)
