@@ -12,11 +12,13 @@ the person may not see, 403 for one they may see but not change.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import DateField, F, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,6 +29,7 @@ from core.spreadsheets import XLSX_CONTENT_TYPE
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
 from milestones.models import Activity, Milestone, ProgressUpdate
+from milestones.selectors import stamp_part
 from milestones.views.plan import cached_rows, filter_form_html
 from parties.access import request_access
 from parties.models import Membership, Party
@@ -240,6 +243,102 @@ class _History:
         return history_html(keys, self.names)
 
 
+# The parts of an entry's page that an edit of its own facts or plan leaves as they were
+# (the bench's edit, and most of the SOR-team's): each cached as HTML under the part of
+# the page's stamp that watches what it reads, with the entry's values it shows, so
+# after such an edit neither is read, rated or rendered again. {part: (template, models)}
+ENTRY_PAGE_PARTS = {
+    "steps": ("register/_entry_steps.html", (Step,)),
+    "proposals": (
+        "register/_entry_proposals.html",
+        (EntryProposal, ProgressUpdate, Party, Membership),
+    ),
+}
+
+
+def _entry_parts(request, entry, page_stamp: tuple, access) -> dict[str, str]:
+    """{"steps_html", "proposals_html"}: the entry's steps with their RAG today (under
+    the steps' stamp, the day and the editor right) and its proposals awaiting the
+    SOR-team that the reader may read (under the proposals', updates', parties' and
+    memberships' stamp, the reader and the entry's state, which a proposal's words name),
+    one round trip to the cache; the entry's key and name are in both keys (their links
+    and words)."""
+    today = timezone.localdate()
+    may_edit = access.can_edit_register
+    shown = {
+        "steps": (today.isoformat(), may_edit),
+        "proposals": (request.user.pk, entry.state),
+    }
+    parts = {
+        name: (
+            "entry-part",
+            1,
+            name,
+            entry.pk,
+            entry.key,
+            entry.name,
+            stamp_part(page_stamp, models, of=PAGE_MODELS),
+            *shown[name],
+        )
+        for name, (_template, models) in ENTRY_PAGE_PARTS.items()
+    }
+
+    def build(missing) -> dict[str, str]:
+        context = {"entry": entry, "may_edit": may_edit}
+        if "steps" in missing:
+            context["steps"] = selectors.entry_steps(entry, today=today)
+        if "proposals" in missing:
+            context["proposals"] = pending_proposals(entry, access)
+        return {
+            name: render_to_string(ENTRY_PAGE_PARTS[name][0], context, request) for name in missing
+        }
+
+    html = cached_many("register", parts, build, seconds=CACHE_SECONDS)
+    return {f"{name}_html": mark_safe(value) for name, value in html.items()}  # rendered
+
+
+def _belongs_to(entry) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The entry's activities and milestones as (key, title), in their models' order (an
+    activity by track, order and title; a milestone by its activity's, then its order,
+    forecast and title), sorted by the database: one query instead of one for each."""
+    activities = _linked(
+        Activity, entry, 0, ("track", "sort_order", "title"), Value(0), Value(None, DateField())
+    )
+    milestones = _linked(
+        Milestone,
+        entry,
+        1,
+        ("activity__track", "activity__sort_order", "activity__title"),
+        F("sort_order"),
+        F("forecast_date"),
+    )
+    found: tuple[list, list] = ([], [])
+    rows = activities.union(milestones, all=True).order_by(
+        "part", "o_track", "o_order", "o_title", "o_own", "o_date", "title"
+    )
+    for part, key, title, *_order in rows:
+        found[part].append((key, title))
+    return found
+
+
+def _linked(model, entry, part: int, activity_order: tuple, own_order, forecast):
+    """`_belongs_to`'s rows of `model`: (part, key, title, then the order's columns)."""
+    track, order, title = (F(name) for name in activity_order)
+    return (
+        model.objects.filter(register_entries=entry)
+        .order_by()
+        .annotate(
+            part=Value(part),
+            o_track=track,
+            o_order=order,
+            o_title=title,
+            o_own=own_order,
+            o_date=forecast,
+        )
+        .values_list("part", "key", "title", "o_track", "o_order", "o_title", "o_own", "o_date")
+    )
+
+
 @require_safe
 def entry_detail(request, key):
     """An entry: its facts, SHAK state, plan, steps with RAG, and its newest changes
@@ -250,17 +349,17 @@ def entry_detail(request, key):
 
     def build(page_stamp):
         keys, count = history.entry_history_keys(entry, limit=HISTORY_SHOWN)
+        activities, milestones = _belongs_to(entry)
         return "register/_entry_detail_main.html", {
             "entry": entry,
-            "steps": selectors.entry_steps(entry, today=timezone.localdate()),
-            "activities": entry.activities.all(),
-            "milestones": entry.milestones.select_related("activity"),
+            **_entry_parts(request, entry, page_stamp, access),
+            "activities": activities,
+            "milestones": milestones,
             "entries": history_html(keys, _names_stamp(page_stamp)),
             "history_count": count,
             "history_shown": HISTORY_SHOWN,
             "may_edit": access.can_edit_register,
             "may_propose": access.may_propose_register_change(owner_id=entry.owner_id),
-            "proposals": pending_proposals(entry, access),
             "reporting_url": reverse("milestones:reporting_home"),
         }
 

@@ -192,6 +192,8 @@ class RoadmapSummary:
     tracks: list[SummaryRow]
     parties: list[SummaryRow]
     choices: list[PartyChoice] | None = None  # a track's summary: the whole plan's
+    # A track's summary from that track's stored roll-ups alone (`stored_track_rollups`).
+    stored: bool = False
 
     @cached_property
     def party_choices(self) -> list[PartyChoice]:
@@ -265,6 +267,7 @@ def roadmap_summary(
     today: datetime.date,
     stamp: tuple | None = None,
     track: str = "",
+    rollups: tuple | None = None,
 ) -> RoadmapSummary:
     """Activities and milestones counted, and RAG rolled up (milestones.rag), per track and
     per party within a track, for the whole plan or one plan version; with `track`, that
@@ -273,8 +276,17 @@ def roadmap_summary(
 
     Rating every milestone of a large plan takes a while (about 0.2 s at 20,000), so the
     result is cached under `plan_data_version()` (one query, or pass its `stamp`) and the day.
+
+    `rollups`: the stored roll-ups' stamp (`StatusRollup`'s history, read with `stamp`). A
+    track's summary from the stored roll-ups is then cached under it and the structure's
+    part of `stamp` instead (`_track_summary_kept`): a forecast moved that changes no
+    roll-up (most do not) leaves it as it was, read from the cache.
     """
     stamp = stamp or plan_data_version()
+    if track and rollups is not None and plan_version is None:
+        kept = _track_summary_kept(baseline, today, stamp, track, rollups)
+        if kept is not None:
+            return kept
     parts = (
         "roadmap-summary",
         2,
@@ -290,6 +302,43 @@ def roadmap_summary(
         lambda: _roadmap_summary_build(
             plan_version=plan_version, baseline=baseline, today=today, stamp=stamp, track=track
         ),
+        seconds=SUMMARY_CACHE_SECONDS,
+    )
+
+
+def _track_summary_kept(baseline, today, stamp: tuple, track: str, rollups: tuple):
+    """A track's summary as `_roadmap_summary_build` makes it from the stored roll-ups (the
+    active baseline, every milestone rated today), cached under what that reads: the
+    structure's part of the stamp, the stored roll-ups' stamp, the day and the track; None
+    where the stored roll-ups do not serve (the summary is built as before)."""
+    newest = history_id(stamp_part(stamp, (Milestone,))[0])
+    if not (
+        baseline is not None
+        and baseline.is_active
+        and status_current(today, milestones_newest=newest)
+    ):
+        return None
+
+    def build() -> RoadmapSummary | None:
+        summary = _roadmap_summary_build(
+            plan_version=None, baseline=baseline, today=today, stamp=stamp, track=track
+        )
+        # Kept only as the stored roll-ups made it (else it read the milestones, which
+        # this key does not watch).
+        return summary if getattr(summary, "stored", False) else None
+
+    return cached(
+        "milestones",
+        (
+            "roadmap-track-summary",
+            1,
+            stamp_part(stamp, STRUCTURE_MODELS),
+            rollups,
+            today.isoformat(),
+            baseline.pk,
+            track,
+        ),
+        build,
         seconds=SUMMARY_CACHE_SECONDS,
     )
 
@@ -426,7 +475,10 @@ def _roadmap_summary_build(*, plan_version, baseline, today, stamp, track="") ->
         by_party,
     )
     return RoadmapSummary(
-        tracks=summary.tracks, parties=summary.parties, choices=list(structure.choices)
+        tracks=summary.tracks,
+        parties=summary.parties,
+        choices=list(structure.choices),
+        stored=bool(one_track),
     )
 
 

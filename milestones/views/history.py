@@ -43,7 +43,7 @@ class CappedPaginator(Paginator):
         if self.counted is not None:
             count, self.capped = self.counted
             return count
-        counted = self.object_list.order_by()[: self.cap + 1].count()
+        counted = history.feed_count_to(self.object_list, self.cap + 1)
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
@@ -65,7 +65,7 @@ def _feed_count(keys, filters: dict, watermark: dict) -> tuple[int, bool]:
     by = tuple(sorted((name, getattr(value, "pk", value)) for name, value in filters.items()))
 
     def build() -> _FeedCount:
-        counted = keys.order_by()[: FEED_COUNT_CAP + 1].count()
+        counted = history.feed_count_to(keys, FEED_COUNT_CAP + 1)
         return _FeedCount(min(counted, FEED_COUNT_CAP), counted > FEED_COUNT_CAP, marks)
 
     found = kept(
@@ -164,7 +164,7 @@ def change_feed(request):
         )
 
     def build(stamp):
-        keys = history.feed(**filters)
+        keys = history.feed_keys(**filters)
         watermark = history.stamp_watermark(stamp)
         page = CappedPaginator(
             keys, FEED_PAGE_SIZE, cap=FEED_COUNT_CAP, counted=_feed_count(keys, filters, watermark)

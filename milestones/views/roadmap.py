@@ -27,6 +27,7 @@ from ..models import (
     Dependency,
     Milestone,
     ProgressUpdate,
+    StatusRollup,
 )
 from ..selectors import status
 from ..selectors.roadmap import APPEARANCES, STRUCTURE_MODELS
@@ -88,7 +89,12 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
         # A track's page reads that track's roll-ups alone (its rows, its parties' and its
         # own): after an edit the plan's are not read, combined and kept again.
         summary = selectors.roadmap_summary(
-            plan_version=plan_version, baseline=baseline, today=today, stamp=stamp, track=track
+            plan_version=plan_version,
+            baseline=baseline,
+            today=today,
+            stamp=stamp,
+            track=track,
+            rollups=request._roadmap_rollups,
         )
         parties = summary.party_choices
     party = next((p for p in parties if p.key == request.GET.get("part")), None)
@@ -485,8 +491,11 @@ def _roadmap_stamp(request) -> tuple[bool, tuple]:
     the extensions' part of it and their `cache_part`s go into `_extra_parts`."""
     extras = _roadmap_extras()
     models = tuple(model for extra in extras for model in getattr(extra, "stamp_models", ()))
-    large, stamp = selectors.sized_stamp((*selectors.PLAN_PAGE_MODELS, *models))
+    # The stored roll-ups last (a track's summary is kept under their stamp).
+    large, stamp = selectors.sized_stamp((*selectors.PLAN_PAGE_MODELS, *models, StatusRollup))
     start = 2 * len(selectors.PLAN_PAGE_MODELS)
+    rollups_at = start + 2 * len(models)
+    request._roadmap_rollups = stamp[rollups_at : rollups_at + 2]
     request._roadmap_extra_parts = (
         *(extra.cache_part(request) for extra in extras),
         stamp[start : start + 2 * len(models)],

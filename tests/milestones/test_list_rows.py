@@ -356,6 +356,74 @@ def test_a_tracks_summary_is_the_whole_plans_rows_of_that_track(client_for, edit
     agree()
 
 
+def test_a_tracks_summary_is_kept_across_an_edit_that_moves_no_roll_up(client_for, editor):
+    """A track's page keeps its summary under the stored roll-ups' stamp
+    (`selectors.roadmap._track_summary_kept`): a forecast moved that changes no roll-up
+    reads none again (a key of the plan's whole stamp would), one that changes them
+    builds it anew; each page equals the page rendered from nothing, and the kept summary
+    the one built afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from core.cache import stamp as data_stamp
+    from milestones import selectors
+    from milestones.models import StatusRollup
+
+    grow(70, 3)
+    baseline = status.baseline_for(None)[0]
+    client = client_for(editor)
+    quiet = None
+    for milestone in Milestone.objects.filter(
+        key__startswith="load-", forecast_date__isnull=False, actual_date__isnull=True
+    ).order_by("pk")[:40]:
+        url = reverse("milestones:roadmap") + f"?spor={milestone.activity.track}"
+        get(client, url)
+        before = StatusRollup.history.count()
+        forecast_move(milestone, 1, user=editor)
+        if StatusRollup.history.count() == before:
+            quiet = milestone
+            break
+    assert quiet is not None, "no forecast move left every roll-up as it was"
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert 'FROM "milestones_statusrollup"' not in read
+    _same_as_from_nothing(client, url)
+
+    def kept_is_fresh(track):
+        today = timezone.localdate()
+        kept = selectors.roadmap_summary(
+            plan_version=None,
+            baseline=baseline,
+            today=today,
+            track=track,
+            rollups=data_stamp(models=(StatusRollup,)),
+        )
+        cache.clear()
+        fresh = selectors.roadmap_summary(
+            plan_version=None, baseline=baseline, today=today, track=track
+        )
+        assert kept.stored
+        assert (kept.tracks, kept.parties, kept.party_choices) == (
+            fresh.tracks,
+            fresh.parties,
+            fresh.party_choices,
+        )
+
+    track = quiet.activity.track
+    kept_is_fresh(track)
+    # A year's move turns it red: its roll-ups move, and so the kept summary's key.
+    before = StatusRollup.history.count()
+    forecast_move(quiet, 400, precision=None, user=editor, reason="Flyttet et år")
+    assert StatusRollup.history.count() > before
+    _same_as_from_nothing(client, url)
+    get(client, url)
+    forecast_move(quiet, -400, precision=None, user=editor, reason="Tilbage")
+    _same_as_from_nothing(client, url)
+    kept_is_fresh(track)
+
+
 @pytest.mark.parametrize("cap", [5, 100_000])
 def test_the_change_feeds_count_is_kept_past_the_cap_and_counted_again_under_it(
     client_for, editor, cap, monkeypatch
@@ -387,3 +455,23 @@ def test_the_change_feeds_count_is_kept_past_the_cap_and_counted_again_under_it(
         shown = re.search(r"([\d.\u00a0]+) ændringer", page).group(1)
         assert int(re.sub(r"\D", "", shown)) == total
     _same_as_from_nothing(client, url)
+
+
+def test_the_whole_feeds_keys_from_its_compiled_sql_are_the_query_sets(editor):
+    """The unfiltered change feed's keys come from SQL compiled once
+    (`history.CompiledFeed`): the same keys as `feed()` at any slice, counted the same."""
+    from milestones import history
+
+    grow(70, 3)
+    forecast_move(_first_milestone(), 3, user=editor)
+    keys = history.feed_keys(party=None, activity=None, user=None, since=None, until=None)
+    assert isinstance(keys, history.CompiledFeed)
+    whole = history.feed()
+    total = whole.count()
+    for start, stop in ((0, 50), (50, 100), (total - 7, total + 50), (3, 4)):
+        assert keys[start:stop] == list(whole[start:stop])
+    assert keys[total - 2 :] == list(whole[total - 2 :])
+    for most in (1, total, total + 1):
+        assert history.feed_count_to(keys, most) == history.feed_count_to(whole, most)
+    party = Party.objects.filter(responsible_activities__isnull=False).first()
+    assert not isinstance(history.feed_keys(party=party), history.CompiledFeed)
