@@ -216,10 +216,19 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
 
 def changed_since(model: type[Model], watermark: int, fields) -> bool:
     """Whether any row of `model` was created, deleted or had one of `fields` changed by
-    the history written after the history row `watermark` (ids only grow): two small
-    queries, the history rows since and each object's row just before them. For a
-    result built from `fields` alone, kept across the edits that change other fields
-    (`core.cache.kept`)."""
+    the history written after the history row `watermark` (ids only grow): each history
+    row since against its object's row just before the watermark. For a result built
+    from `fields` alone, kept across the edits that change other fields
+    (`core.cache.kept`). On PostgreSQL one query (`_changed_since_sql`), elsewhere two
+    (`_changed_since_orm`)."""
+    if connection.vendor == "postgresql":
+        return _changed_since_sql(model, watermark, fields)
+    return _changed_since_orm(model, watermark, fields)
+
+
+def _changed_since_orm(model: type[Model], watermark: int, fields) -> bool:
+    """`changed_since` in two small queries: the history rows since, and each object's
+    row just before them."""
     history = model.history.model
     key = model._meta.pk.attname
     since = list(
@@ -243,6 +252,34 @@ def changed_since(model: type[Model], watermark: int, fields) -> bool:
         for row in history.objects.filter(history_id__in=before).values_list(key, *fields)
     }
     return any(was.get(row[0]) != row[2:] for row in since)
+
+
+def _changed_since_sql(model: type[Model], watermark: int, fields) -> bool:
+    """`changed_since` in one query (PostgreSQL): whether a history row since is not a
+    change, or has no row of its object before the watermark, or differs from that row
+    (its newest by history id, a lateral probe of the object's rows) in one of `fields`
+    (NULL-safe, as the rows' tuples compare)."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    table = quote(history._meta.db_table)
+    key = quote(history._meta.get_field(model._meta.pk.attname).column)
+    columns = [quote(history._meta.get_field(f).column) for f in fields]
+    differs = ["s.history_type <> '~'", f"b.{key} IS NULL"]
+    if columns:
+        differs.append(
+            f"ROW({', '.join(f's.{c}' for c in columns)}) IS DISTINCT FROM "
+            f"ROW({', '.join(f'b.{c}' for c in columns)})"
+        )
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {table} AS s LEFT JOIN LATERAL (SELECT {key}"
+        + "".join(f", {c}" for c in columns)
+        + f" FROM {table} AS t WHERE t.{key} = s.{key} AND t.history_id <= %s"
+        " ORDER BY t.history_id DESC LIMIT 1) AS b ON TRUE"
+        f" WHERE s.history_id > %s AND ({' OR '.join(differs)}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [watermark, watermark])
+        return cursor.fetchone()[0]
 
 
 def as_of_values(

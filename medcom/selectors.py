@@ -87,7 +87,7 @@ def matrix_version(version: tuple | None = None) -> tuple:
     one read already) with the certification rows' part replaced by the newest history
     that changed what the matrix reads of them (`MATRIX_ROW_FIELDS`), so that a row's note
     edited leaves the matrix warm. After an edit one check, `core.history.changed_since`
-    (two small queries) from the history last checked; its answer is kept under the
+    (one query on PostgreSQL) from the history last checked; its answer is kept under the
     stamp read, so the requests after it make no query for it."""
     version = version or data_version()
     rows_part, newest = version[:2], _history_id(version[0])

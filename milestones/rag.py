@@ -18,7 +18,9 @@ justification; the result says whether it is computed or overridden, and why.
 """
 
 import calendar
+import dataclasses
 import datetime
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,6 +103,26 @@ _REASONS = {
 }
 
 
+def pickled_as_fields(cls):
+    """Pickle a slots dataclass as its class and its fields' values in order, rebuilt by
+    its constructor. A slots dataclass's own `__getstate__`/`__setstate__` walk
+    `dataclasses.fields` for every object: the cached rows of a cold dashboard (hundreds
+    of ratings, rows and parties) took 2-3 times as long to unpickle (and to pickle for a
+    section's digest) as their plain values. Every field must be an `__init__` argument
+    (checked here); equal objects after a round trip (`tests/milestones/test_rag.py`)."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    if any(not f.init for f in dataclasses.fields(cls)) or len(names) < 2:
+        raise TypeError(f"{cls.__name__}: every field (two or more) must be an init argument")
+    values = operator.attrgetter(*names)
+
+    def __reduce__(self):
+        return (cls, values(self))
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+@pickled_as_fields
 @dataclass(frozen=True, slots=True)
 class MilestoneRag:
     """A milestone's RAG, with the figures and reason behind it.

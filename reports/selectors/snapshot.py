@@ -33,7 +33,7 @@ from milestones.models import (
     RolloutPhase,
     RoundObligation,
 )
-from milestones.rag import MILESTONE_READ_FIELDS, MilestoneRag, milestone_rag
+from milestones.rag import MILESTONE_READ_FIELDS, MilestoneRag, milestone_rag, pickled_as_fields
 from parties.models import Party
 from register.models import Entry, Step
 
@@ -91,8 +91,10 @@ def data_version(at: datetime.datetime | None = None) -> tuple:
 
 
 # ---------------------------------------------------------------------------
-# Plain rows
+# Plain rows (pickled as their fields' values, `rag.pickled_as_fields`: the dashboard's
+# cached pieces hold hundreds of them)
 # ---------------------------------------------------------------------------
+@pickled_as_fields
 @dataclass(frozen=True, slots=True)
 class PartyRef:
     id: int
@@ -103,6 +105,7 @@ class PartyRef:
     region_id: int | None = None
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class ActivityRow:
     id: int
@@ -120,6 +123,7 @@ class ActivityRow:
     sort_order: int = 0
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class MilestoneRow:
     """A milestone with its activity, party and RAG (as computed by milestones.rag)."""

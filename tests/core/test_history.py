@@ -1,5 +1,7 @@
 """core.history: every save names its user and reason; unchanged rows are not saved."""
 
+import pytest
+
 from core.history import apply_changes, record_delete, record_save, system_user_get, upsert
 from parties.models import Party
 from tests import factories
@@ -58,3 +60,65 @@ def test_the_system_user_cannot_log_in_and_is_one_user(db):
     assert not user.is_active
     assert not user.has_usable_password()
     assert system_user_get() == user
+
+
+def _newest_party_history() -> int:
+    return Party.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+
+
+def _renamed(party, **values):
+    for name, value in values.items():
+        setattr(party, name, value)
+    record_save(party, user=system_user_get(), reason="Test")
+
+
+# Each edit made after the watermark, and whether it changes the watched fields (the name
+# and the region, a key that may be NULL).
+_EDITS = {
+    "nothing": (lambda p, r: None, False),
+    "another field": (lambda p, r: _renamed(p, short_name="Andet"), False),
+    "the name": (lambda p, r: _renamed(p, name="Nyt navn"), True),
+    "the name and back": (
+        lambda p, r: (_renamed(p, name="Mellemnavn"), _renamed(p, name="Kommune T")),
+        True,
+    ),
+    "the region set": (lambda p, r: _renamed(p, region=r), True),
+    "the region unset and another field": (
+        lambda p, r: (_renamed(p, region=r), _renamed(p, short_name="Ny")),
+        True,
+    ),
+    "another field twice": (
+        lambda p, r: (_renamed(p, short_name="Et"), _renamed(p, short_name="To")),
+        False,
+    ),
+    "one added": (lambda p, r: factories.PartyFactory(key="t-ny-kommune"), True),
+    "one deleted": (lambda p, r: record_delete(p, user=system_user_get()), True),
+    # A row saved with no history before the watermark (written in bulk, as an import).
+    "one without history before": (
+        lambda p, r: _renamed(Party.objects.get(key="t-uden-historik"), short_name="Ny"),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(_EDITS))
+def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_assert_num_queries):
+    from core.history import _changed_since_orm, _changed_since_sql, changed_since
+
+    region = factories.PartyFactory(key="t-region", kind=Party.Kind.REGION)
+    party = factories.PartyFactory(key="t-kommune", name="Kommune T", kind=Party.Kind.MUNICIPALITY)
+    Party.objects.bulk_create(
+        [Party(key="t-uden-historik", name="Uden", kind=Party.Kind.MUNICIPALITY, side="external")]
+    )
+    watermark = _newest_party_history()
+    make, changes = _EDITS[edit]
+    make(party, region)
+    fields = ("name", "region_id")
+    assert _changed_since_orm(Party, watermark, fields) is changes
+    assert _changed_since_sql(Party, watermark, fields) is changes
+    with django_assert_num_queries(1):
+        assert changed_since(Party, watermark, fields) is changes
+    # No field watched: only a row added, deleted or without one before counts.
+    only_rows = edit in ("one added", "one deleted", "one without history before")
+    assert _changed_since_orm(Party, watermark, ()) is only_rows
+    assert _changed_since_sql(Party, watermark, ()) is only_rows
