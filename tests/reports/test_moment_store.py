@@ -6,12 +6,14 @@ and pruned; the daily task stores the day just ended once; the backfill's moment
 every minute of a day; a failed write never fails the page."""
 
 import datetime
+import io
 import logging
 import re
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -183,6 +185,17 @@ def test_the_daily_task_stores_the_day_just_ended_once(small):
     }
     assert tasks.moment_snapshots_store(today.isoformat()) == 0
     assert MomentSnapshot.objects.count() == rows
+    # The backfill of the days back: yesterday is there already, the day before is added.
+    out = io.StringIO()
+    call_command("build_moment_snapshots", "--days", "2", stdout=out)
+    assert "2 dage" in out.getvalue()
+    assert set(MomentSnapshot.objects.values_list("day", flat=True)) == {
+        today - datetime.timedelta(days=1),
+        today - datetime.timedelta(days=2),
+    }
+    again = io.StringIO()
+    call_command("build_moment_snapshots", "--days", "2", stdout=again)
+    assert " 0 rækker skrevet" in again.getvalue()
 
 
 def test_every_minute_of_a_stored_day_reads_a_stored_row(small):
