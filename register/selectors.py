@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.cache import cached
 from core.history import as_of_queryset
 from milestones.models import Activity, Milestone, period_end
-from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag
+from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag, pickled_as_fields
 from milestones.selectors.materialised import RAG_FIELDS, rating_from
 from parties.models import Party
 
@@ -157,6 +157,7 @@ def entry_tracks() -> dict[int, set[str]]:
     return tracks
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class StepRow:
     """A step as it stood, with what the RAG rule and the burn-down read of a `Step`:

@@ -17,7 +17,6 @@ figures computed as before.
 import dataclasses
 import datetime
 import hashlib
-import io
 import logging
 import pickle
 import time
@@ -37,7 +36,7 @@ SWITCH_OFF = "switch-off"
 
 # Raise when what is pickled changes in a way the dataclasses' fields do not show (a
 # field's meaning, a value's type).
-_MANUAL_VERSION = 1
+_MANUAL_VERSION = 2  # 2: the rows' own `__reduce__`, not a pickler of this module's
 
 
 def _shape(roots) -> list[tuple[str, tuple[str, ...]]]:
@@ -89,41 +88,10 @@ def key_of(parts: tuple) -> str:
     return hashlib.sha256(repr((*parts, translation.get_language())).encode()).hexdigest()
 
 
-# Each slotted dataclass's fields, by class (`_rebuilt`).
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
-
-
-def _rebuilt(cls: type, values: tuple):
-    """A slotted dataclass of its fields' `values` (as `_Pickler` packed it)."""
-    obj = object.__new__(cls)
-    for name, value in zip(_field_names(cls), values, strict=True):
-        object.__setattr__(obj, name, value)
-    return obj
-
-
-class _Pickler(pickle.Pickler):
-    """Slotted dataclasses (a milestone's row and rating, a party) as their class and
-    fields' values: the dataclasses' own unpickling asks `dataclasses.fields` for every
-    object (a dashboard's 580 took ~100 ms, more than computing most of them)."""
-
-    def reducer_override(self, obj):
-        cls = type(obj)
-        if "__slots__" in cls.__dict__ and dataclasses.is_dataclass(cls):
-            return _rebuilt, (cls, tuple(getattr(obj, n) for n in _field_names(cls)))
-        return NotImplemented
-
-
 def pack(value) -> bytes:
-    buffer = io.BytesIO()
-    _Pickler(buffer, protocol=5).dump(value)
-    return zlib.compress(buffer.getvalue(), 6)
+    """`value` pickled (the slotted rows pickle as their fields' values by their own
+    `__reduce__`, `milestones.rag.pickled_as_fields`) and compressed."""
+    return zlib.compress(pickle.dumps(value, protocol=5), 6)
 
 
 def unpack(data) -> object:
