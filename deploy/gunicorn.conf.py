@@ -15,14 +15,15 @@ twelve requests in flight and at most twelve database connections per machine
 (see .env.example); measure with `make loadtest`.
 
 Measured against the alternatives (round 2, session 10, large programme, `manage.py
-loadtest`, alternated on a machine that other engineers loaded to 13-18 on its 2 cores;
-docs/performance.md "wt-load (round 2, session 10)"): 6 x 2 (the same twelve requests in
-flight, one GIL for two) served the fewest requests and had the worst readers' p95 in
-both its runs and one dropped connection; 3 x 8 (24 in flight) served no more than 3 x 4
-and its p95 was no better. On 2 cores the CPU is the limit: more processes add memory and
-switching, more threads GIL contention and database connections, neither adds CPU. The
-server's own time per request (the load test's table) shows the rest is the queue
-behind the slowest pages (a past moment not asked before), not too few threads.
+loadtest` alternated, on a machine other engineers loaded to 13-18 on its 2 cores;
+docs/performance.md "wt-load (round 2, session 10)"): 6 x 2 (the same twelve in flight,
+one GIL for two) served the fewest requests, with the worst readers' p95, in both its
+runs, and dropped a connection; 3 x 8 (24 in flight, 24 connections) in three pairs with
+3 x 4 lowered the readers' p50 (short pages no longer wait for a thread behind the slow
+past moments) but not the p95 the budget is about (23.2 s against 17.6 s, the median of
+three, at a load 1-4 higher). On 2 cores the CPU is the limit: more processes add memory
+and switching, more threads GIL contention and database connections, neither adds CPU.
+Measure again when the past moments are fast (they set the p95 and fill the threads).
 """
 
 import os
