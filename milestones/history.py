@@ -496,7 +496,7 @@ def entries_kept(keys, *, watermark: dict) -> list[HistoryEntry]:
                     oldest = since.setdefault(model, [mark, set()])
                     oldest[0] = min(oldest[0], mark)
                     oldest[1].add(pk)
-        changed = _changed_since(since)
+        changed = _changed_since(since, now=known)
         if not changed:
             return set(found)
         names = _Names(known)
@@ -524,9 +524,25 @@ def entries_kept(keys, *, watermark: dict) -> list[HistoryEntry]:
     return [kept_entries[key].entry for key in keys if key in kept_entries]
 
 
-def _changed_since(since: dict) -> dict:
+# The named models whose name (`_Names`: `str()` of the row) is a column of their own, with
+# a key: a record changed since is named by its newest history row (`_changed_since`).
+_NAME_COLUMN = {
+    Goal: "title",
+    Activity: "title",
+    Milestone: "title",
+    Baseline: "name",
+    Party: "name",
+    Programme: "name",
+}
+
+
+def _changed_since(since: dict, *, now: dict | None = None) -> dict:
     """{(model, pk): newest history id} of the records `since` names ({model: (history id,
-    pks)}) with history after that id, in one query."""
+    pks)}) with history after that id, in one query. `now` ({model: {pk: (label, key,
+    exists)}}, `_Names`' known names): given, the names of those records whose model's
+    name is a column of its own (`_NAME_COLUMN`) are added to it from their newest history
+    row, as `_Names` reads them from the live row, so they are not read again (a deleted
+    one is: its name says so)."""
     quote = connection.ops.quote_name
     parts, params = [], []
     order = list(since)
@@ -534,16 +550,28 @@ def _changed_since(since: dict) -> dict:
         after, pks = since[model]
         table = quote(model.history.model._meta.db_table)
         marks = ", ".join(["%s"] * len(pks))
-        parts.append(
-            f"SELECT {i}, id, MAX(history_id) FROM {table}"
-            f" WHERE history_id > %s AND id IN ({marks}) GROUP BY id"
-        )
+        newest = f"SELECT id, MAX(history_id) AS newest FROM {table}"
+        newest += f" WHERE history_id > %s AND id IN ({marks}) GROUP BY id"
+        column = _NAME_COLUMN.get(model)
+        if column is None:
+            parts.append(f"SELECT {i}, id, newest, NULL, NULL, NULL FROM ({newest}) AS n")
+        else:
+            parts.append(
+                f"SELECT {i}, h.id, h.history_id, h.{quote(column)}, h.{quote('key')},"
+                f" h.history_type FROM {table} h JOIN ({newest}) AS n"
+                " ON h.history_id = n.newest"
+            )
         params += [after, *pks]
     if not parts:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        return {(order[i], pk): newest for i, pk, newest in cursor.fetchall()}
+        found = cursor.fetchall()
+    if now is not None:
+        for i, pk, _newest, label, key, history_type in found:
+            if order[i] in _NAME_COLUMN and history_type != "-":
+                now.setdefault(order[i], {})[pk] = (label, key, True)
+    return {(order[i], pk): newest for i, pk, newest, *_name in found}
 
 
 def _previous_ids(model, ids: list[int]) -> dict[int, int | None]:
