@@ -1042,30 +1042,38 @@ class IdBits:
     """A set of ids as a bitmap (bit `id` set), for asking whether an id is among them:
     the thousands of milestones the blockers' walks reach pickle as a few kilobytes of
     bytes, where a frozenset of them took about a millisecond to unpickle on every cold
-    dashboard."""
+    dashboard. Ids past `MAX_BITS` (a key sequence far ahead) are kept as a frozenset."""
 
     bits: bytes = b""
+    beyond: frozenset = frozenset()
+
+    MAX_BITS = 8 << 20  # a bitmap of at most 1 MiB
 
     @classmethod
     def of(cls, ids) -> "IdBits":
-        ids = list(ids)
+        ids = set(ids)
+        beyond = frozenset(pk for pk in ids if not 0 <= pk < cls.MAX_BITS)
+        ids -= beyond
         bits = bytearray((max(ids) >> 3) + 1 if ids else 0)
         for pk in ids:
             bits[pk >> 3] |= 1 << (pk & 7)
-        return cls(bytes(bits))
+        return cls(bytes(bits), beyond)
 
     def __contains__(self, pk) -> bool:
         index = pk >> 3
-        return 0 <= index < len(self.bits) and bool(self.bits[index] >> (pk & 7) & 1)
+        if 0 <= index < len(self.bits):
+            return bool(self.bits[index] >> (pk & 7) & 1)
+        return pk in self.beyond
 
     def __iter__(self):
-        return (
+        yield from (
             index << 3 | bit
             for index, byte in enumerate(self.bits)
             if byte
             for bit in range(8)
             if byte >> bit & 1
         )
+        yield from self.beyond
 
 
 @dataclass

@@ -109,3 +109,8 @@ def test_the_blockers_reached_as_bits_hold_exactly_their_ids():
     assert not any(pk in bits for pk in set(range(-3, 30_010)) - ids)
     assert len(pickle.dumps(bits, protocol=5)) < 5_000  # where the frozenset took ~25,000
     assert list(current.IdBits()) == [] and 0 not in current.IdBits.of([])
+    # An id far past the rest (a key sequence moved on) is kept apart, not as a huge bitmap.
+    far = current.IdBits.MAX_BITS + 5
+    mixed = current.IdBits.of({3, far})
+    assert set(mixed) == {3, far} and far in mixed and far - 1 not in mixed
+    assert len(mixed.bits) == 1
