@@ -1,8 +1,10 @@
 """How the report's charts are drawn on paper (`services.status_report._paper_svg`):
 runs of alike shapes as one path each, and the labels where they were."""
 
+import base64
 import re
 import subprocess
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from django.conf import settings
@@ -21,6 +23,15 @@ CHART = """<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200" view
 <text x="10" y="140" dx="5" font-style="italic">forsinket</text>
 <text x="200" y="170" rotate="10">drejet</text>
 </svg>"""
+
+
+_SVG_IMAGE = re.compile(r'<img class="paper-svg" alt="" src="data:image/svg\+xml;base64,([^"]+)">')
+
+
+def _inline(html: str) -> str:
+    """The HTML with each chart's drawing (an image of its SVG on paper) back inline,
+    to read what the drawing holds."""
+    return _SVG_IMAGE.sub(lambda m: base64.b64decode(m[1]).decode("utf-8"), html)
 
 
 def _words(content: bytes, tmp_path, name: str) -> list[tuple[str, tuple[float, ...]]]:
@@ -108,8 +119,10 @@ def test_gantt_labels_on_paper_land_where_the_svg_put_them(tmp_path):
         svg = _gantt(height)
         own = _words(render_pdf_in_process(page.format(svg), static_root=STATIC), tmp_path, "a.pdf")
         paper = _paper_gantt(svg)
+        # The drawing is an image of its SVG, not inline SVG (`_svg_image`).
+        assert "<svg" not in paper and paper.count('class="paper-svg"') == 1
         # Only the short labels stay SVG text (`PAPER_LABEL_MIN_LETTERS`).
-        assert re.findall(r"<text [^>]*>([^<]*)</text>", paper) == ["2026", "K3"]
+        assert re.findall(r"<text [^>]*>([^<]*)</text>", _inline(paper)) == ["2026", "K3"]
         ours = _words(
             render_pdf_in_process(page.format(paper), static_root=STATIC), tmp_path, "b.pdf"
         )
@@ -189,13 +202,18 @@ def test_the_reports_charts_labels_on_paper_land_where_the_svg_put_them(db, tmp_
                 for name, figures in (("own", svg_text), ("ours", paper))
             }
     # What stays SVG text: the turned axis titles and the short labels.
-    kept = re.findall(r"<text ([^>]*)>([^<]*)</text>", html["ours"])
+    # Every chart's drawing an image of its SVG (`_svg_image`).
+    assert "<svg" not in html["ours"]
+    assert len(_SVG_IMAGE.findall(html["ours"])) == html["own"].count("<svg") + len(
+        _SVG_IMAGE.findall(html["own"])
+    )
+    kept = re.findall(r"<text ([^>]*)>([^<]*)</text>", _inline(html["ours"]))
     assert all(
         "rotate" in attrs or len(text.strip()) < status_report.PAPER_LABEL_MIN_LETTERS
         for attrs, text in kept
     )
     assert sum("rotate" in attrs for attrs, _text in kept) == 2
-    assert html["own"].count("<text") > len(kept) + 20
+    assert _inline(html["own"]).count("<text") > len(kept) + 20
     own = _lines(render_pdf_in_process(html["own"], static_root=STATIC), tmp_path, "a.pdf")
     ours = _lines(render_pdf_in_process(html["ours"], static_root=STATIC), tmp_path, "b.pdf")
     assert sorted(line[2] for line in ours) == sorted(line[2] for line in own)
@@ -206,3 +224,106 @@ def test_the_reports_charts_labels_on_paper_land_where_the_svg_put_them(db, tmp_
             (p, t) == (page, letters) and max(abs(top - y), abs(left - x0), abs(right - x1)) < 1.0
             for p, y, t, x0, x1 in own
         ), (page, letters)
+
+
+def test_a_charts_drawing_on_paper_is_an_image_of_its_svg_unless_it_is_not_xml():
+    """`_svg_image`: the same SVG, whole, as a `data:` image (WeasyPrint's HTML parser
+    and cascade then skip its elements); an SVG that is not well-formed XML (an HTML
+    entity) stays inline, as an image of it would not draw."""
+    from reports.services.status_report import _svg_image
+
+    image = _svg_image(CHART)
+    assert image.startswith('<img class="paper-svg"')
+    assert _inline(image) == CHART
+    ElementTree.fromstring(_inline(image))
+    broken = CHART.replace("Region Hovedstaden", "Region&nbsp;Hovedstaden")
+    assert _svg_image(broken) == broken
+
+
+# The margin boxes' widths in report.css (`@top-left { … width: 118mm; }`).
+_MARGIN_WIDTH = re.compile(r"(@(?:top|bottom)-(?:left|center|right) \{[^}]*?)\s*width: [\d.]+mm;")
+# What grows with the programme has fixed columns; these stay few rows (the governance
+# tables' "small": a few risks and actions, their long words widening a column).
+_AUTO_TABLES = {"small counts keep", "phases", "facts", "small", None}
+
+
+def _known_month_html(*, demo: bool) -> str:
+    import time_machine
+
+    from core.history import system_user_get
+    from reports import services
+    from tests.reports.helpers import known_month_build
+
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        data = services.status_report_data(report)
+        data["demo"] = demo
+        return services.status_report_html(report, data)
+
+
+def _margin_words(content: bytes, tmp_path, name: str) -> list[list[tuple]]:
+    """Per page, the running header's and footer's words with their boxes (the words
+    within 25 mm of the page's top or bottom edge)."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page)[1])
+        words = [
+            (word, *(round(float(v), 1) for v in box))
+            for *box, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                page,
+            )
+        ]
+        pages.append([w for w in words if w[2] < 71 or w[2] > height - 71])
+    return pages
+
+
+def test_the_margin_boxes_widths_put_every_pages_header_and_footer_where_automatic_ones_did(
+    db, tmp_path
+):
+    """report.css gives every margin box its width (WeasyPrint then does not measure
+    their texts on every page): the known month's report, marked as demo data, has the
+    running header, the draft note, the demo mark and "Side N af M" on every page, at
+    the same places as with the widths left automatic, portrait and landscape pages."""
+    html = _known_month_html(demo=True)
+    automatic = _MARGIN_WIDTH.sub(r"\1", html)
+    assert automatic.count("width: 118mm") == 0 and html.count("width: 118mm") == 1
+    ours = _margin_words(render_pdf_in_process(html, static_root=STATIC), tmp_path, "a.pdf")
+    own = _margin_words(render_pdf_in_process(automatic, static_root=STATIC), tmp_path, "b.pdf")
+    assert len(ours) == len(own) >= 8
+    for number, (page, page_own) in enumerate(zip(ours, own, strict=True), start=1):
+        text = " ".join(w[0] for w in page)
+        assert "Fuld overgang til SOR · Statusrapport" in text, number
+        assert "Demodata – illustrativ" in text, number
+        assert "KLADDE – ikke publiceret" in text, number
+        assert f"Side {number} af {len(ours)}" in text, number
+        assert page == page_own, number
+
+
+def test_the_tables_that_grow_with_the_programme_have_fixed_columns(db):
+    """Every table of the report but the few of constant size is laid out with fixed
+    columns (the automatic layout measures every cell's text first), the widths its
+    header row gives: the known month's report as WeasyPrint lays it out."""
+    from core.pdf import _document
+
+    document = _document(_known_month_html(demo=False), STATIC)
+    tables = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if type(box).__name__ == "TableBox":
+                tables.setdefault(box.element, box)
+    layouts = {(box.element.get("class"), box.style["table_layout"]) for box in tables.values()}
+    grown = {cls for cls, layout in layouts if cls not in _AUTO_TABLES}
+    assert {"sp-fixed tracks", "sp-fixed parties", "sp-fixed blockers", "milestones"} <= grown
+    assert {cls for cls, layout in layouts if layout == "auto"} <= _AUTO_TABLES
+    # The widths are the header's: the blockers' date column 17 % of the table, its
+    # cells' padding (1.6 mm each side, in CSS px) besides.
+    blockers = next(b for b in tables.values() if b.element.get("class") == "sp-fixed blockers")
+    padding = 2 * 1.6 * 96 / 25.4
+    assert abs(blockers.column_widths[1] - (0.17 * blockers.width + padding)) < 0.5
