@@ -448,6 +448,8 @@ DEMO_DATA_EXTRA_LOADERS = [
     "register.demo.register_demo_load",
     "medcom.demo.medcom_demo_load",
     "governance.demo.governance_demo_load",
+    # Last: the demo's history is dated in the past, so moments stored before it are emptied.
+    "reports.moment_store.demo_forget",
 ]
 # Facts of apps above milestones beside an activity's rule-based RAG on its page: each
 # names a function (request, activity) -> (template, context) or None.

@@ -145,6 +145,26 @@ def test_rows_of_another_format_are_ignored_and_pruned(small, monkeypatch):
     monkeypatch.setattr(moment_store, "_FORMAT", None)  # the real format again after
 
 
+def test_loading_the_demo_data_forgets_the_stored_moments(small):
+    """The demo's loaders write history dated in the past: what was stored for a past
+    moment before them is emptied, and the moment computed again on its next visit."""
+    moment = timezone.now() - datetime.timedelta(days=50)
+    status.dashboard(as_of=moment)
+    assert MomentSnapshot.objects.count() == 1
+    assert settings.DEMO_DATA_EXTRA_LOADERS[-1] == "reports.moment_store.demo_forget"
+    out = io.StringIO()
+    call_command("load_demo_data", force=True, stdout=out)
+    assert "gemte tidligere tidspunkter glemt: 1" in out.getvalue()
+    assert not MomentSnapshot.objects.exists()
+    cache.clear()
+    board = status.dashboard(as_of=moment)
+    assert board == status.dashboard_build(point_in_time(moment), None, None)
+    assert MomentSnapshot.objects.count() == 1
+    # Nothing stored: nothing said.
+    MomentSnapshot.objects.all().delete()
+    assert moment_store.demo_forget() == {}
+
+
 def test_the_format_follows_the_dataclasses_fields():
     from dataclasses import dataclass
 
