@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.cache import kept_many
+from core.sql import compiled_once
 from parties.models import Party
 
 from .dates import format_plan_date
@@ -204,21 +205,19 @@ def feed(
     return _union(parts)
 
 
+@compiled_once
+def _feed_sql():
+    """The whole feed's keys' SQL (`feed()` with no filter), compiled once per process."""
+    return feed()
+
+
 class CompiledFeed:
     """The whole feed's keys (`feed()` with no filter) as `feed()` gives them, from its SQL
-    compiled once per process: building and compiling the union of five histories costs
-    more than running it (the change feed after an edit, the page's 50 keys). Sliced as
-    the query set is; `count_to(n)` counts at most `n`."""
+    compiled once per process (`core.sql.compiled_once`): building and compiling the union
+    of five histories costs more than running it (the change feed after an edit, the
+    page's 50 keys). Sliced as the query set is; `count_to(n)` counts at most `n`."""
 
     ordered = True
-    _sql: tuple[str, tuple] | None = None
-
-    @classmethod
-    def _compiled(cls) -> tuple[str, tuple]:
-        if cls._sql is None:
-            sql, params = feed().query.sql_with_params()
-            cls._sql = (sql, tuple(params))
-        return cls._sql
 
     def _rows(self, sql: str, params) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -226,14 +225,14 @@ class CompiledFeed:
             return [tuple(row) for row in cursor.fetchall()]
 
     def __getitem__(self, part: slice) -> list[tuple]:
-        sql, params = self._compiled()
+        sql, params = _feed_sql()
         start = part.start or 0
         if part.stop is None:
             return self._rows(f"{sql} OFFSET %s", (*params, start))
         return self._rows(f"{sql} LIMIT %s OFFSET %s", (*params, part.stop - start, start))
 
     def count_to(self, most: int) -> int:
-        sql, params = self._compiled()
+        sql, params = _feed_sql()
         return self._rows(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS feed", (*params, most))[0][0]
 
 

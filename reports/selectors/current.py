@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, Greatest, Rank
 
 from core.cache import cached_many, kept, stamp
 from core.history import as_of_queryset
+from core.sql import compiled, compiled_once
 from milestones.models import (
     Activity,
     Baseline,
@@ -347,13 +348,13 @@ def _edited_ratings_orm(
     }
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_once
 def _edited_ratings_sql(
     track: str | None, party_id: int | None, today: datetime.date, due_days: int, recent_days: int
 ) -> tuple[str, tuple]:
     """The SQL of the milestones edited since a watermark (its one parameter, first) with
     their ratings now within the filter (`_edited_ratings_query`, compiled once per filter
-    and day): each milestone edited, left-joined to its rating (none: deleted, or outside
+    and day, `core.sql.compiled_once`): each milestone edited, left-joined to its rating (none: deleted, or outside
     the filter), the rating's columns named as `_edited_ratings_orm`'s keys."""
     scoped = Scoped(today=today, parties={}, track=track, party_id=party_id)
     quote = connection.ops.quote_name
@@ -364,10 +365,8 @@ def _edited_ratings_sql(
         (),
         output_field=BooleanField(),
     )
-    ratings, params = (
-        _edited_ratings_query(scoped, due_days, recent_days)
-        .filter(Q(of_edited))
-        .query.sql_with_params()
+    ratings, params = compiled(
+        _edited_ratings_query(scoped, due_days, recent_days).filter(Q(of_edited))
     )
     history = Milestone.history.model._meta.db_table
     columns = ", ".join(
@@ -379,7 +378,7 @@ def _edited_ratings_sql(
         # OFFSET 0: kept a subquery, which the planner would otherwise flatten and hash.
         f"LEFT JOIN LATERAL ({ratings} OFFSET 0) AS r ON TRUE"
     )
-    return sql, tuple(params)
+    return sql, params
 
 
 @dataclass

@@ -1,0 +1,44 @@
+"""SQL that the ORM builds once per process, then run as text.
+
+Building and compiling a small query set (its filters, joins and annotations) can cost
+more than running it, and a page asks the same query on every cold request with only a
+value or two changed. `compiled_once` keeps what a builder makes (a query set's SQL and
+parameters, or SQL put together around one) per arguments, for the process's life:
+the change feed's keys (`milestones.history.CompiledFeed`), the dashboard's edited
+milestones with their ratings (`reports.selectors.current._edited_ratings_sql`).
+
+The SQL is the default connection's (a caller checks the vendor it was written for);
+the values that change per request stay parameters, outside the arguments.
+"""
+
+import functools
+from collections.abc import Callable, Sequence
+
+from django.db.models import QuerySet
+
+type Compiled = tuple[str, tuple]
+
+
+def compiled(built: QuerySet | tuple[str, Sequence]) -> Compiled:
+    """The SQL and parameters of a query set (or of SQL already put together)."""
+    if isinstance(built, QuerySet):
+        sql, params = built.query.sql_with_params()
+    else:
+        sql, params = built
+    return sql, tuple(params)
+
+
+def compiled_once[**P](
+    build: Callable[P, QuerySet | tuple[str, Sequence]],
+) -> Callable[P, Compiled]:
+    """`build(*args)`'s SQL and parameters (`compiled`), built once per process for the
+    same (hashable) arguments; at most 64 kept, the least recently used dropped (an
+    argument such as the day makes new ones). Two threads asking at once may both
+    build it: the same text either way."""
+
+    @functools.lru_cache(maxsize=64)
+    @functools.wraps(build)
+    def once(*args, **kwargs) -> Compiled:
+        return compiled(build(*args, **kwargs))
+
+    return once
