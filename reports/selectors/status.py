@@ -327,11 +327,14 @@ def _responsible_at(at, track, party_id, activities: dict) -> set[int]:
     return {a.party.id for a in activities.values()}
 
 
-def _board(point, party, track, *, lines, concern_rows, choices, **figures) -> Dashboard:
+def _board(
+    point, party, track, *, lines, concern_rows, choices, concerns_total=None, **figures
+) -> Dashboard:
     """The Dashboard of each builder's figures (`figures`: the lists, blockers, round,
     roll-out and baseline's name), with what every builder adds alike: the moment and
     filter shown, the status lines (overall, tracks, parties), the concerns capped and
-    counted, the party filter's `choices` and where "what changed since" starts."""
+    counted (`concerns_total`: how many, when `concern_rows` are capped already), the
+    party filter's `choices` and where "what changed since" starts."""
     overall, tracks, party_lines = lines
     return Dashboard(
         point=point,
@@ -342,7 +345,7 @@ def _board(point, party, track, *, lines, concern_rows, choices, **figures) -> D
         tracks=tracks,
         parties=party_lines,
         concerns=concern_rows[:CONCERN_LIMIT],
-        concerns_total=len(concern_rows),
+        concerns_total=len(concern_rows) if concerns_total is None else concerns_total,
         party_choices=choices,
         changes_since=changes_since(point),
         **figures,
@@ -390,7 +393,10 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
             party_id,
             activities=lambda ids: materialised.activities_by_id(scoped, ids),
         )
-        return round_status, concern_rows
+        # Kept as the page shows them: the first CONCERN_LIMIT and how many (every one of
+        # the large programme's 375, with their activities and parties, was the largest
+        # value a cold request read from the cache).
+        return round_status, concern_rows[:CONCERN_LIMIT], len(concern_rows)
 
     def rollout():
         shows = party is None and not track
@@ -418,9 +424,9 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         due_days=DUE_SOON_DAYS,
         recent_days=RECENT_DAYS,
     )
-    round_status, concern_rows = cached(
+    round_status, concern_rows, concerns_total = cached(
         "reports",
-        ("dashboard-round", 1, stamps.of(materialised.ROUND_MODELS), *scope_key),
+        ("dashboard-round", 2, stamps.of(materialised.ROUND_MODELS), *scope_key),
         round_and_concerns,
         seconds=CACHE_SECONDS,
     )
@@ -437,6 +443,7 @@ def dashboard_build_current(point, parties, party, party_id, track) -> Dashboard
         track,
         lines=found["lines"],
         concern_rows=concern_rows,
+        concerns_total=concerns_total,
         choices=_party_choices(parties, found["responsible"], party),
         baseline_name=found["baseline_name"],
         blockers=blocker_rows,

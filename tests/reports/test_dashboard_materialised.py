@@ -457,3 +457,40 @@ def test_the_programmes_lines_cached_under_the_rollups_are_the_lines_built_anew(
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
     milestone_update_as_system(planned[4], status="done", actual_date=today_get())
     assert lines(dashboard()) == lines(dashboard_build(point, None, None, materialised=False))
+
+
+def test_the_round_piece_keeps_the_concerns_shown_and_their_count(programme):
+    """The live dashboard's round piece is cached as the page shows it: the first
+    CONCERN_LIMIT concerns and how many there are, not every concern; cold and from the
+    cache they are the replay's."""
+    from django.core.cache import cache
+
+    from core.cache import _key
+    from core.history import record_save
+    from milestones.models import ProgressUpdate, ReportingRound
+    from reports.selectors import current
+    from reports.selectors.status import CONCERN_LIMIT
+
+    point = point_in_time(None)
+    latest = ReportingRound.objects.filter(opens_on__lte=point.today).order_by("-period")[:2]
+    updates = ProgressUpdate.objects.filter(
+        round__in=list(latest), status__in=["submitted", "accepted"]
+    ).order_by("pk")
+    for i, update in enumerate(updates[: CONCERN_LIMIT + 10]):
+        update.risks = f"Test: risiko {i}"
+        record_save(update, user=system_user_get(), reason="Test", clean=False)
+    replayed = _figures(dashboard_build(point, None, None, materialised=False))
+    assert replayed["concerns_total"] > CONCERN_LIMIT
+    assert len(replayed["concerns"]) == CONCERN_LIMIT
+    for _ in range(2):  # built, then from the cache
+        assert _figures(dashboard_build(point, None, None)) == replayed
+    stamps = current.piece_stamps()
+    piece = cache.get(
+        _key(
+            "reports",
+            ("dashboard-round", 2, stamps.of(current.ROUND_MODELS), point.today.isoformat(), 0, ""),
+        )
+    )
+    _round, kept, total = piece
+    assert total == replayed["concerns_total"]
+    assert len(kept) == CONCERN_LIMIT
