@@ -54,3 +54,20 @@ def round_rows(rows):
             )
         )
     return format_html_join("", _ROUND_ROW, found)
+
+
+@register.simple_tag
+def party_options(choices, chosen=None):
+    """The party filter's options after "Alle parter" (`reports/_filter_fields.html`):
+    one a party offered, the chosen one selected. 160 at the large scale, rendered on
+    every cold request of the dashboard, timeline and trend (the form is outside their
+    cached sections)."""
+    chosen_key = getattr(chosen, "key", None) if chosen else None
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (p.key, mark_safe(" selected") if chosen and p.key == chosen_key else "", p.name)
+            for p in choices or ()
+        ),
+    )

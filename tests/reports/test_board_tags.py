@@ -50,3 +50,39 @@ def test_the_round_rows_are_the_html_the_template_gave(language):
             assert new == old
             if shown == rows:
                 assert "&lt;Syd&gt; &amp; &quot;Øst&quot; &#x27;x&#x27;" in new
+
+
+# The party filter's options in `reports/_filter_fields.html` as they were, a loop.
+PARTY_OPTIONS_AS_THEY_WERE = (
+    '{% for p in party_choices %}<option value="{{ p.key }}"{% if party and p.key == party.key %}'
+    " selected{% endif %}>{{ p.name }}</option>{% endfor %}"
+)
+
+
+@pytest.mark.django_db
+def test_the_party_options_are_the_html_the_template_gave():
+    from reports.templatetags.board import party_options
+
+    refs = [
+        _party(1, "Region <Syd> & \"Øst\" 'x'"),
+        _party(2, "Kommune"),
+        PartyRef(id=3, key="a&b", name="Nøgle med &", label="", kind=Party.Kind.REGION),
+    ]
+    models = list(Party.objects.order_by("name")[:5])
+    assert models
+    for choices, chosen in (
+        (refs, None),
+        (refs, refs[1]),
+        (refs, refs[2]),
+        (refs, _party(9, "Ikke blandt dem")),
+        ([], refs[0]),
+        (models, None),
+        (models, models[-1]),
+        (Party.objects.order_by("name")[:3], models[0]),
+    ):
+        old = Template(PARTY_OPTIONS_AS_THEY_WERE).render(
+            Context({"party_choices": choices, "party": chosen})
+        )
+        assert str(party_options(choices, chosen)) == old
+    assert 'value="p2" selected>Kommune<' in str(party_options(refs, refs[1]))
+    assert "&lt;Syd&gt; &amp; &quot;Øst&quot; &#x27;x&#x27;" in str(party_options(refs))
