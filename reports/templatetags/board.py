@@ -6,6 +6,8 @@ of 160 parties (six cells each) was most of the round section's time. Each tag g
 the HTML its template gave, escaped and localised alike (tests/reports/
 test_board_tags.py compares them)."""
 
+import html
+
 from django import template
 from django.conf import settings
 from django.utils.formats import localize
@@ -61,13 +63,20 @@ def party_options(choices, chosen=None):
     """The party filter's options after "Alle parter" (`reports/_filter_fields.html`):
     one a party offered, the chosen one selected. 160 at the large scale, rendered on
     every cold request of the dashboard, timeline and trend (the form is outside their
-    cached sections)."""
+    cached sections); escaped as `conditional_escape` does, without its per-call checks
+    (through `format_html` they were most of the tag's time)."""
     chosen_key = getattr(chosen, "key", None) if chosen else None
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (p.key, mark_safe(" selected") if chosen and p.key == chosen_key else "", p.name)
+    return mark_safe(
+        "".join(
+            f'<option value="{_escaped(p.key)}"'
+            f"{' selected' if chosen and p.key == chosen_key else ''}>{_escaped(p.name)}</option>"
             for p in choices or ()
-        ),
+        )
     )
+
+
+def _escaped(value) -> str:
+    """`conditional_escape(value)`: safe text as it is, any other escaped."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))

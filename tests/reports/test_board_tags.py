@@ -6,6 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from parties.models import Party
 from reports.selectors.rounds import RoundPartyRow
@@ -84,5 +85,9 @@ def test_the_party_options_are_the_html_the_template_gave():
             Context({"party_choices": choices, "party": chosen})
         )
         assert str(party_options(choices, chosen)) == old
+    safe = [PartyRef(id=4, key="s", name=mark_safe("<b>Sikker</b>"), label="", kind="")]
+    assert str(party_options(safe)) == Template(PARTY_OPTIONS_AS_THEY_WERE).render(
+        Context({"party_choices": safe})
+    )
     assert 'value="p2" selected>Kommune<' in str(party_options(refs, refs[1]))
     assert "&lt;Syd&gt; &amp; &quot;Øst&quot; &#x27;x&#x27;" in str(party_options(refs))
