@@ -6,7 +6,6 @@ from .lists import (
     ACTIVITY_PAGE_PARTS,
     LIST_PAGE_MODELS,
     activity_page_stamp,
-    activity_stamp_part,
     list_data_version,
     sized_stamp,
 )
@@ -57,7 +56,6 @@ __all__ = [
     "ACTIVITY_PAGE_PARTS",
     "LIST_PAGE_MODELS",
     "activity_page_stamp",
-    "activity_stamp_part",
     "list_data_version",
     "sized_stamp",
     "PLAN_PAGE_MODELS",

@@ -74,7 +74,8 @@ def _activity_page_sql() -> str:
 
 
 # The activity page's stamp (`activity_page_stamp`), part by part in its order: what each
-# value watches, for a part of the page cached under some of them (`activity_stamp_part`).
+# value watches, for a part of the page cached under some of them (`stamp_part(stamp,
+# names, of=ACTIVITY_PAGE_PARTS, width=1)`).
 ACTIVITY_PAGE_PARTS = (
     "milestone count",
     "activity",
@@ -89,12 +90,6 @@ ACTIVITY_PAGE_PARTS = (
     "goals",
     "baseline entries",
 )
-
-
-def activity_stamp_part(stamp: tuple, names) -> tuple:
-    """The values of `activity_page_stamp`'s stamp that watch `names` (of
-    `ACTIVITY_PAGE_PARTS`), no query."""
-    return tuple(stamp[ACTIVITY_PAGE_PARTS.index(name)] for name in names)
 
 
 def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:

@@ -373,11 +373,15 @@ def _reading_copy(values: dict) -> Milestone:
 STRUCTURE_MODELS = (Activity, ActivityPlanVersion, Baseline, Party)
 
 
-def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
-    """The part of a stamp of the models `of` (default a `plan_data_version()`, whose
-    models begin the lists' too) that watches `models` (two values each, no query)."""
-    at = {model: 2 * i for i, model in enumerate(of)}
-    return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
+def stamp_part(stamp: tuple, parts, *, of=PLAN_PAGE_MODELS, width: int = 2) -> tuple:
+    """The values of a stamp that watch `parts`, no query: `of` names what the stamp
+    watches in its order, `width` values each. A models' stamp (`core.cache.stamp`: two
+    values a model, its history's newest id and date) of `PLAN_PAGE_MODELS` by default,
+    whose models begin the lists' too; one activity's page's (`activity_page_stamp`: one
+    value each) with `of=ACTIVITY_PAGE_PARTS, width=1`. The one home of taking a part of
+    a stamp read already, for the pieces of a page cached under what they read."""
+    at = {part: width * i for i, part in enumerate(of)}
+    return tuple(value for part in parts for value in stamp[at[part] : at[part] + width])
 
 
 @dataclass(frozen=True)

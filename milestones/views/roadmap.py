@@ -381,7 +381,8 @@ def activity_detail(request, key):
 
 # The parts of an activity's page that its milestones do not change, each cached per
 # activity under the values of its stamp that watch what the part reads
-# (`selectors.activity_stamp_part`): after a milestone's edit none is read again.
+# (`selectors.stamp_part` of `ACTIVITY_PAGE_PARTS`): after a milestone's edit none is read
+# again.
 ACTIVITY_PAGE_PIECES = {
     "versions": ("milestones/_activity_versions.html", ("plan versions", "baselines")),
     "involved": ("milestones/_activity_involved.html", ("participants", "parties")),
@@ -399,7 +400,7 @@ def _activity_parts(request, activity: Activity, stamp: tuple) -> dict[str, str]
             1,
             activity.pk,
             name,
-            selectors.activity_stamp_part(stamp, watched),
+            selectors.stamp_part(stamp, watched, of=selectors.ACTIVITY_PAGE_PARTS, width=1),
         )
         for name, (_template, watched) in ACTIVITY_PAGE_PIECES.items()
     }
@@ -448,7 +449,9 @@ def _activity_context(request, activity: Activity, stamp: tuple) -> dict:
             ),
         ),
     )
-    baselines = selectors.baselines_cached(selectors.activity_stamp_part(stamp, ("baselines",)))
+    baselines = selectors.baselines_cached(
+        selectors.stamp_part(stamp, ("baselines",), of=selectors.ACTIVITY_PAGE_PARTS, width=1)
+    )
     baseline, chosen = _baseline_among(request, baselines)
     # RAG from the milestones' materialised rows, read with them (the rule where a row
     # is not rated today or another baseline is chosen); the roll-up by the rule's own
