@@ -98,25 +98,30 @@ APPEARANCES = ActivityPlanVersion.objects.select_related("baseline").order_by(
 )
 
 
+def roadmap_milestones() -> Prefetch:
+    """An activity's milestones with their ratings, in the order the roadmap shows them."""
+    return Prefetch(
+        "milestones",
+        queryset=Milestone.objects.select_related("materialised_status").order_by(
+            "sort_order", "forecast_date", "pk"
+        ),
+    )
+
+
 def roadmap_activities(
     *,
     plan_version: Baseline | None = None,
     track: str | None = None,
     party_id: int | None = None,
     appearances: bool = True,
+    milestones: bool = True,
 ) -> QuerySet[Activity]:
     """The roadmap's activities in the order shown (track, responsible party, order), each
     with its milestones (and their ratings) and plan versions prefetched when the query
-    set is read: slice it first to prefetch for a page only. Three queries (two without
-    `appearances`: the page reads them for the activities' blocks it renders)."""
-    prefetch = [
-        Prefetch(
-            "milestones",
-            queryset=Milestone.objects.select_related("materialised_status").order_by(
-                "sort_order", "forecast_date", "pk"
-            ),
-        )
-    ]
+    set is read: slice it first to prefetch for a page only. Three queries (one less
+    without `appearances` or `milestones`: the page reads them for the activities'
+    blocks it renders)."""
+    prefetch = [roadmap_milestones()] if milestones else []
     if appearances:
         prefetch.append(Prefetch("appearances", queryset=APPEARANCES))
     return (
