@@ -242,3 +242,39 @@ def test_a_partys_page_is_the_same_html_as_before_its_parts_were_cached(
     assert f'\n  <h3 class="h4"><a href="{link}">{activity.title}</a></h3>\n  <ul>' in html
     for item in shown:
         assert item in html
+
+
+def test_a_partys_count_and_coordinated_parties_follow_their_own_edits(
+    client_for, editor, large_plan
+):
+    """A party's page keeps its number of activities and the parties it coordinates under
+    their part of its stamp: an activity given to the party and a party it now
+    coordinates each show on the next request, as an empty cache renders the page."""
+    from core.history import record_save
+
+    client = client_for(editor)
+    party = _first_dated().activity.responsible_party
+    url = reverse("parties:detail", args=[party.key])
+    count = party.responsible_activities.count()
+    _queries, html = _read(client, url)
+    assert f"{count} aktiviteter" in html
+    given = Activity.objects.exclude(responsible_party=party).order_by("pk").first()
+    plan_services.activity_update(
+        activity_id=given.pk,
+        version=given.version,
+        user=editor,
+        data={"responsible_party": party},
+        reason="Ny ansvarlig",
+    )
+    _queries, html = _read(client, url)
+    assert f"{count + 1} aktiviteter" in html
+    _as_from_nothing(client, url, html)
+
+    _read(client, url)
+    other = Party.objects.exclude(pk=party.pk).exclude(coordinator=party).order_by("pk").first()
+    other.coordinator = party
+    other.name = "Nu koordineret af parten"
+    record_save(other, user=editor, clean=False)
+    _queries, html = _read(client, url)
+    assert "Nu koordineret af parten</a>" in html.split("Koordinerer", 1)[1]
+    _as_from_nothing(client, url, html)
