@@ -2,6 +2,8 @@
 cached under: their data-version stamps (`core.cache.stamp`, one query each)."""
 
 from django.db import connection
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 
 from core.cache import history_newest_sql, stamp_sql_read
 from core.cache import stamp as data_stamp
@@ -74,7 +76,8 @@ def _activity_page_sql() -> str:
 
 
 # The activity page's stamp (`activity_page_stamp`), part by part in its order: what each
-# value watches, for a part of the page cached under some of them (`activity_stamp_part`).
+# value watches, for a part of the page cached under some of them (`stamp_part(stamp,
+# names, of=ACTIVITY_PAGE_PARTS, width=1)`).
 ACTIVITY_PAGE_PARTS = (
     "milestone count",
     "activity",
@@ -91,12 +94,6 @@ ACTIVITY_PAGE_PARTS = (
 )
 
 
-def activity_stamp_part(stamp: tuple, names) -> tuple:
-    """The values of `activity_page_stamp`'s stamp that watch `names` (of
-    `ACTIVITY_PAGE_PARTS`), no query."""
-    return tuple(stamp[ACTIVITY_PAGE_PARTS.index(name)] for name in names)
-
-
 def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
     """(whether the plan is large, as `sized_stamp`; the stamp of what one activity's page
     shows), in one query: the activity's own rows' history (the activity, its milestones
@@ -106,3 +103,54 @@ def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
     (baselines and their entries, parties, goals). An edit of another activity leaves it."""
     found = stamp_sql_read(_activity_page_sql(), activity_id)
     return int(found[0]) > ROADMAP_ALL, found[1:]
+
+
+def milestones_stamp_annotations(*, ratings: bool) -> dict[str, RawSQL]:
+    """Annotations for a query set of activities that stamp what an activity's block shows
+    of its milestones, read with the activities (three small subqueries a row): the
+    number of its milestones and the newest history row of them (and, with `ratings`, of
+    their ratings), as `activity_page_stamp` reads them for one activity. A milestone
+    added, edited, moved in, or its rating changed, writes a history row of one of its
+    milestones now; one moved away or deleted lowers the number. A page keys its
+    activities' blocks by `milestones_stamp(activity)` and reads the milestones of the
+    blocks it renders only (the roadmap's track page, a party's page)."""
+    found = _MILESTONES_STAMP_SQL.get(ratings)
+    if found is None:  # built once (looking up `Model.history` builds a manager class)
+        quote = connection.ops.quote_name
+        outer = f"{quote(Activity._meta.db_table)}.{quote('id')}"
+        ms = f"SELECT id FROM {quote(Milestone._meta.db_table)} WHERE activity_id = {outer}"
+        found = {
+            "milestones_count": f"(SELECT COUNT(*) FROM ({ms}) AS counted)",
+            "milestones_newest": history_newest_sql(Milestone, f"id IN ({ms})"),
+        }
+        if ratings:
+            found["ratings_newest"] = history_newest_sql(MilestoneStatus, f"milestone_id IN ({ms})")
+        _MILESTONES_STAMP_SQL[ratings] = found
+    return {name: RawSQL(sql, (), output_field=BigIntegerField()) for name, sql in found.items()}
+
+
+_MILESTONES_STAMP_SQL: dict[bool, dict[str, str]] = {}
+
+
+def page_with_milestones_stamp(page, *, ratings: bool) -> list[Activity]:
+    """The activities of `page` (a `Paginator` page of an ordered query set of activities)
+    in its order, with the stamp of their milestones (`milestones_stamp_annotations`), in
+    one query: the page's rows picked by their ids in a subquery and annotated alone (the
+    paged query set annotated would compute it for every row before the page too).
+    `page.object_list` becomes them, so the page is not read again."""
+    base = page.paginator.object_list
+    page.object_list = list(
+        base.filter(pk__in=page.object_list.values("pk")).annotate(
+            **milestones_stamp_annotations(ratings=ratings)
+        )
+    )
+    return page.object_list
+
+
+def milestones_stamp(activity) -> tuple:
+    """The stamp of an activity's milestones read with it (`milestones_stamp_annotations`)."""
+    return (
+        activity.milestones_count,
+        activity.milestones_newest,
+        getattr(activity, "ratings_newest", None),
+    )

@@ -98,25 +98,30 @@ APPEARANCES = ActivityPlanVersion.objects.select_related("baseline").order_by(
 )
 
 
+def roadmap_milestones() -> Prefetch:
+    """An activity's milestones with their ratings, in the order the roadmap shows them."""
+    return Prefetch(
+        "milestones",
+        queryset=Milestone.objects.select_related("materialised_status").order_by(
+            "sort_order", "forecast_date", "pk"
+        ),
+    )
+
+
 def roadmap_activities(
     *,
     plan_version: Baseline | None = None,
     track: str | None = None,
     party_id: int | None = None,
     appearances: bool = True,
+    milestones: bool = True,
 ) -> QuerySet[Activity]:
     """The roadmap's activities in the order shown (track, responsible party, order), each
     with its milestones (and their ratings) and plan versions prefetched when the query
-    set is read: slice it first to prefetch for a page only. Three queries (two without
-    `appearances`: the page reads them for the activities' blocks it renders)."""
-    prefetch = [
-        Prefetch(
-            "milestones",
-            queryset=Milestone.objects.select_related("materialised_status").order_by(
-                "sort_order", "forecast_date", "pk"
-            ),
-        )
-    ]
+    set is read: slice it first to prefetch for a page only. Three queries (one less
+    without `appearances` or `milestones`: the page reads them for the activities'
+    blocks it renders)."""
+    prefetch = [roadmap_milestones()] if milestones else []
     if appearances:
         prefetch.append(Prefetch("appearances", queryset=APPEARANCES))
     return (
@@ -373,11 +378,15 @@ def _reading_copy(values: dict) -> Milestone:
 STRUCTURE_MODELS = (Activity, ActivityPlanVersion, Baseline, Party)
 
 
-def stamp_part(stamp: tuple, models, *, of=PLAN_PAGE_MODELS) -> tuple:
-    """The part of a stamp of the models `of` (default a `plan_data_version()`, whose
-    models begin the lists' too) that watches `models` (two values each, no query)."""
-    at = {model: 2 * i for i, model in enumerate(of)}
-    return tuple(value for model in models for value in stamp[at[model] : at[model] + 2])
+def stamp_part(stamp: tuple, parts, *, of=PLAN_PAGE_MODELS, width: int = 2) -> tuple:
+    """The values of a stamp that watch `parts`, no query: `of` names what the stamp
+    watches in its order, `width` values each. A models' stamp (`core.cache.stamp`: two
+    values a model, its history's newest id and date) of `PLAN_PAGE_MODELS` by default,
+    whose models begin the lists' too; one activity's page's (`activity_page_stamp`: one
+    value each) with `of=ACTIVITY_PAGE_PARTS, width=1`. The one home of taking a part of
+    a stamp read already, for the pieces of a page cached under what they read."""
+    at = {part: width * i for i, part in enumerate(of)}
+    return tuple(value for part in parts for value in stamp[at[part] : at[part] + width])
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.cache import cached
 from parties.access import request_access
 from parties.models import Membership, Party
 
+from .. import selectors
 from ..exports import PARTY_COLUMNS, list_export, requested_format
 from ..models import Activity, Milestone
-from .plan import list_page
+from .plan import CountedPaginator, cached_rows, list_page
 
 PARTY_PAGE_SIZE = 50
 PARTY_ACTIVITY_PAGE_SIZE = 20
@@ -85,17 +87,51 @@ def party_detail(request, key):
         else Membership.objects.none()
     )
 
-    def build(_stamp):
-        page = Paginator(
+    def build(stamp):
+        # What a milestone's edit does not change is kept under its part of the page's
+        # stamp: the number of the party's activities (`Activity`) and the parties it
+        # coordinates (`Party`), so that after one neither is read.
+        def part(model) -> tuple:
+            return (party.pk, *selectors.stamp_part(stamp, (model,), of=PARTY_PAGE_MODELS))
+
+        count = cached(
+            "milestones",
+            ("party-activity-count", 1, *part(Activity)),
+            party.responsible_activities.count,
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
+        )
+        coordinated = cached(
+            "milestones",
+            ("party-coordinated", 1, *part(Party)),
+            lambda: [
+                selectors.PartyChoice(*row)
+                for row in party.coordinated_parties.values_list("id", "key", "name")
+            ],
+            seconds=selectors.SUMMARY_CACHE_SECONDS,
+        )
+        page = CountedPaginator(
             party.responsible_activities.order_by("track", "sort_order", "title", "pk"),
             PARTY_ACTIVITY_PAGE_SIZE,
+            count=count,
         ).get_page(request.GET.get("side"))
+        # The page's activities with the stamp of their milestones, not the milestones
+        # (`selectors.milestones_stamp`): each activity's part is cached under it, and
+        # only the parts to render read their milestones (one query for all of them).
+        activities = selectors.page_with_milestones_stamp(page, ratings=False)
+        cached_rows(
+            request,
+            activities,
+            template="parties/_party_activity.html",
+            name="a",
+            shows=lambda a: (a.key, a.title, selectors.milestones_stamp(a)),
+            context={},
+            prepare=prefetch_related_objects_for,
+        )
         return {
             "party": party,
             "page": page,
-            # The page's activities with their milestones (one query for all of them).
-            "activities": prefetch_related_objects_for(page.object_list),
-            "coordinated": party.coordinated_parties.all(),
+            "activities": activities,
+            "coordinated": coordinated,
         }
 
     # Cached for a large plan under the parties, activities and milestones it shows; the

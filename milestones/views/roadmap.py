@@ -154,12 +154,14 @@ def _roadmap_context(request, *, stamp: tuple | None = None) -> dict:
     else:
         count = summary.count_of(track=track, party_id=party.id if party else None)
         paginator = CountedPaginator(
-            selectors.roadmap_activities(**chosen, appearances=False),
+            selectors.roadmap_activities(**chosen, appearances=False, milestones=False),
             selectors.ROADMAP_PAGE_SIZE,
             count=count,
         )
         page = paginator.get_page(request.GET.get("side"))
-        activities = list(page.object_list)
+        # The page's activities with the stamp of their milestones, not the milestones:
+        # each block is keyed by it, and only the blocks to render read theirs.
+        activities = selectors.page_with_milestones_stamp(page, ratings=True)
         context.update(
             page=page,
             total=count,
@@ -180,17 +182,15 @@ def _roadmap_groups(request, activities, *, today, baseline, summary=None, party
     activity's HTML in `activity.row_html` (`_roadmap_activity_rows`).
 
     Without `summary` the activities are all there are: a party's roll-up is over them.
-    With it they are a page: a party's roll-up, and a track's count, come from it."""
+    With it they are a page: a party's roll-up, and a track's count, come from it, and the
+    activities come without their milestones, with their stamp (`selectors.milestones_stamp`)
+    to key their blocks by: the blocks to render read theirs."""
     groups = selectors.roadmap_groups(activities)
-    # RAG from the milestones' materialised rows, read with them (the rule where a row is
-    # not rated today or another baseline is chosen); an activity's roll-up by the rule's
-    # own worst-of over them.
-    status.attach_materialised_rags(
-        [m for a in activities for m in a.milestones.all()], today=today, baseline=baseline
-    )
-    for activity in activities:
-        activity.rag_rollup = status.party_rollup([activity])
-    _roadmap_activity_rows(request, activities)
+    if summary is None:
+        _rate(activities, today=today, baseline=baseline)
+        _roadmap_activity_rows(request, activities)
+    else:
+        _roadmap_activity_rows(request, activities, rated=(today, baseline))
     for group in groups:
         for party_group in group.parties:
             if summary is None:
@@ -215,9 +215,8 @@ def _roadmap_groups(request, activities, *, today, baseline, summary=None, party
 BLOCK_MODELS = (ActivityPlanVersion, Baseline, ProgressUpdate, Party)
 
 
-def _roadmap_activity_shows(activity) -> tuple:
-    """What an activity's block on the roadmap shows that can change with it: its own
-    values, its roll-up and each milestone's row (the rest: `BLOCK_MODELS`)."""
+def _activity_own_shows(activity) -> tuple:
+    """The activity's own values its block on the roadmap shows."""
     return (
         activity.version,
         activity.key,
@@ -225,24 +224,65 @@ def _roadmap_activity_shows(activity) -> tuple:
         activity.status,
         activity.status_source,
         tuple(activity.demo_fields or ()),
+    )
+
+
+def _roadmap_activity_shows(activity) -> tuple:
+    """What an activity's block on the roadmap shows that can change with it: its own
+    values, its roll-up and each milestone's row (the rest: `BLOCK_MODELS`)."""
+    return (
+        *_activity_own_shows(activity),
         activity.rag_rollup,
         tuple(milestone_shows(m) for m in activity.milestones.all()),
     )
 
 
-def _roadmap_activity_rows(request, activities) -> None:
+def _rate(activities, *, today, baseline) -> None:
+    """RAG on the activities' milestones from their materialised rows, read with them (the
+    rule where a row is not rated today or another baseline is chosen), and each
+    activity's roll-up by the rule's own worst-of over them."""
+    status.attach_materialised_rags(
+        [m for a in activities for m in a.milestones.all()], today=today, baseline=baseline
+    )
+    for activity in activities:
+        activity.rag_rollup = status.party_rollup([activity])
+
+
+def _roadmap_block_keyed(request, today, baseline):
+    """What a large plan's block is cached under, from the activity read without its
+    milestones: its own values, the stamp of its milestones and their ratings
+    (`selectors.milestones_stamp`), and what rates them: the day (a row not rated today
+    is rated by the rule), the baseline chosen and the baselines' and their entries' part
+    of the roadmap's stamp (`_roadmap_stamp`)."""
+    rated = (today.isoformat(), baseline.pk if baseline else None, request._roadmap_baselines)
+
+    def shows(activity) -> tuple:
+        return (*_activity_own_shows(activity), selectors.milestones_stamp(activity), rated)
+
+    return shows
+
+
+def _roadmap_activity_rows(request, activities, *, rated=None) -> None:
     """`activity.row_html` for each activity: `_roadmap_activity.html`, cached per activity
     under what it shows (`views.plan.cached_rows`), the apps' facts by their `cache_part`
     (who may see them and their latest change), and within a block to render each
     milestone's row under its own: an edit renders only its milestone's row and its
-    activity's frame."""
+    activity's frame.
+
+    `rated` (today, the baseline): the activities come without their milestones, with
+    their stamp; each block is keyed by that (`_roadmap_block_keyed`), and only the
+    blocks to render read their milestones and ratings. Else the milestones are read and
+    rated already, and each block is keyed by them."""
 
     def prepare(missing) -> None:
-        # The blocks to render: what they show besides the activity and its milestones,
-        # each part cached per activity under the stamp of what it reads (`BLOCK_MODELS`,
-        # the extensions' parts) and read only for the parts not found; and their
-        # milestones' rows each cached on its own. An edit of one milestone renders its
-        # row and its activity's frame, and reads nothing else.
+        # The blocks to render: their milestones (when not read), what they show besides
+        # the activity and its milestones, each part cached per activity under the stamp
+        # of what it reads (`BLOCK_MODELS`, the extensions' parts) and read only for the
+        # parts not found; and their milestones' rows each cached on its own. An edit of
+        # one milestone renders its row and its activity's frame, and reads nothing else.
+        if rated is not None:
+            prefetch_related_objects(missing, selectors.roadmap_milestones())
+            _rate(missing, today=rated[0], baseline=rated[1])
         _block_parts(request, missing)
         cached_rows(
             request,
@@ -258,7 +298,7 @@ def _roadmap_activity_rows(request, activities) -> None:
         activities,
         template="milestones/_roadmap_activity.html",
         name="activity",
-        shows=_roadmap_activity_shows,
+        shows=_roadmap_activity_shows if rated is None else _roadmap_block_keyed(request, *rated),
         context={"extra_parts": _extra_parts(request)},
         prepare=prepare,
     )
@@ -381,7 +421,8 @@ def activity_detail(request, key):
 
 # The parts of an activity's page that its milestones do not change, each cached per
 # activity under the values of its stamp that watch what the part reads
-# (`selectors.activity_stamp_part`): after a milestone's edit none is read again.
+# (`selectors.stamp_part` of `ACTIVITY_PAGE_PARTS`): after a milestone's edit none is read
+# again.
 ACTIVITY_PAGE_PIECES = {
     "versions": ("milestones/_activity_versions.html", ("plan versions", "baselines")),
     "involved": ("milestones/_activity_involved.html", ("participants", "parties")),
@@ -399,7 +440,7 @@ def _activity_parts(request, activity: Activity, stamp: tuple) -> dict[str, str]
             1,
             activity.pk,
             name,
-            selectors.activity_stamp_part(stamp, watched),
+            selectors.stamp_part(stamp, watched, of=selectors.ACTIVITY_PAGE_PARTS, width=1),
         )
         for name, (_template, watched) in ACTIVITY_PAGE_PIECES.items()
     }
@@ -448,7 +489,9 @@ def _activity_context(request, activity: Activity, stamp: tuple) -> dict:
             ),
         ),
     )
-    baselines = selectors.baselines_cached(selectors.activity_stamp_part(stamp, ("baselines",)))
+    baselines = selectors.baselines_cached(
+        selectors.stamp_part(stamp, ("baselines",), of=selectors.ACTIVITY_PAGE_PARTS, width=1)
+    )
     baseline, chosen = _baseline_among(request, baselines)
     # RAG from the milestones' materialised rows, read with them (the rule where a row
     # is not rated today or another baseline is chosen); the roll-up by the rule's own
@@ -496,6 +539,12 @@ def _roadmap_stamp(request) -> tuple[bool, tuple]:
     start = 2 * len(selectors.PLAN_PAGE_MODELS)
     rollups_at = start + 2 * len(models)
     request._roadmap_rollups = stamp[rollups_at : rollups_at + 2]
+    # The baselines' part and their entries' (the rows after the models), which rate the
+    # blocks of a large plan's page (`_roadmap_block_keyed`).
+    request._roadmap_baselines = (
+        *selectors.stamp_part(stamp, (Baseline,)),
+        stamp[rollups_at + 2],
+    )
     request._roadmap_extra_parts = (
         *(extra.cache_part(request) for extra in extras),
         stamp[start : start + 2 * len(models)],
