@@ -109,7 +109,6 @@ def update_edit(request, period, party_key, activity_key):
         form, proposal_forms = _unbound_forms(update, milestones, proposals)
         sections = _bind_sections(round_, party, activity, update)
     _prepare_proposal_html(request, proposal_forms)
-    _prepare_update_html(request, form)
     for section in sections:
         if hasattr(section, "prepare_html"):
             section.prepare_html(request)
@@ -179,19 +178,6 @@ def _prepare_proposal_html(request, proposal_forms) -> None:
         template="milestones/reporting/_proposal_form.html",
         shows=_proposal_shows,
         ident=lambda form: form.milestone.pk,
-    )
-
-
-def _prepare_update_html(request, form: ProgressUpdateForm) -> None:
-    """The update's own fields as HTML when its form is unbound, cached under the values
-    it starts with (the saved update's, its version among them): a reporter opens the
-    form and reads their draft back, each time rendering the same eight widgets."""
-    cached_forms_html(
-        request,
-        [form],
-        template="milestones/reporting/_update_fields.html",
-        shows=lambda f: (1, sorted((name, repr(value)) for name, value in f.initial.items())),
-        ident=lambda f: "update",
     )
 
 
