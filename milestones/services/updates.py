@@ -149,15 +149,17 @@ def progress_update_save(
         update.submitted_by = user
     is_new = update.pk is None
     reason = "Indsendt" if submit else ProgressUpdate.DRAFT_SAVED_REASON
+    # What changed is checked (its constraints too, each a query). An existing row was
+    # loaded, locked and is still the one of this round, party and activity; a new one's
+    # round, party and activity are rows just read, and none of theirs existed under the
+    # lock (two reporters starting it at once: the database's unique constraint, below).
+    plan_services.clean_changed(update, [*changed, *(SUBMIT_FIELDS if submit else ())])
     if not is_new:
-        # The row was loaded, locked and is still the one of this round, party and
-        # activity: what changed is checked (its constraints too, each a query).
-        plan_services.clean_changed(update, [*changed, *(SUBMIT_FIELDS if submit else ())])
         record_save(update, user=user, reason=reason, clean=False)
     else:
         try:
             with transaction.atomic():
-                record_save(update, user=user, reason=reason)
+                record_save(update, user=user, reason=reason, clean=False)
         except (IntegrityError, ValidationError) as error:
             # Two reporters started the same update at once: the other one won.
             current = ProgressUpdate.objects.filter(
