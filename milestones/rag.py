@@ -302,15 +302,15 @@ def rags_for(
     baseline to get grey for all.
     """
     milestones = list(milestones)
-    if baseline is None and use_active:
-        baseline = active_baseline()
     entries: dict[int, BaselineDate] = {}
-    if baseline is not None and milestones:
+    if milestones and (baseline is not None or use_active):
+        # The active baseline's (at most one is: a constraint) by a join, in the same query.
+        of = {"baseline": baseline} if baseline is not None else {"baseline__is_active": True}
         # Only the dates, unordered: a page of a large plan rates thousands.
         entries = {
             milestone_id: BaselineDate(date, precision)
             for milestone_id, date, precision in BaselineEntry.objects.filter(
-                baseline=baseline, milestone_id__in=[m.pk for m in milestones]
+                **of, milestone_id__in=[m.pk for m in milestones]
             )
             .order_by()
             .values_list("milestone_id", "date", "precision")

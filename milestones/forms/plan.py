@@ -4,6 +4,7 @@ typing: date parsing, normalising an imprecise date (and saying so), the
 version they saw and the reason for the change."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from ..models import (
     is_period_start,
     period_start,
 )
+from ..services.plan import unchanged_fields
 from .fields import PlanDateField
 
 REASON_HELP = _("Gemmes i historikken. Skal udfyldes, når den forventede dato flyttes.")
@@ -62,6 +64,20 @@ class PlanForm(forms.ModelForm):
                 self.fields[name] = PlanDateField(
                     required=old.required, label=old.label, help_text=old.help_text
                 )
+
+    def validate_constraints(self):
+        """An existing record's constraints (unique and check) for what the person
+        changed, as its save checks them (`services.plan.clean_changed`): Django checks
+        each check constraint with a query, and the unchanged ones held when it was last
+        saved."""
+        if self.instance.pk is None:
+            return super().validate_constraints()
+        exclude = self._get_validation_exclusions()
+        exclude |= set(unchanged_fields(self.instance, self.changed_data))
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
 
     @property
     def data_fields(self) -> list[str]:

@@ -5,7 +5,7 @@ save with `EditConflict` when someone else saved in between (no silent lost
 update). Every save names the acting user and the change reason in history.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from core.versioning import locked
 
 from .. import history
 from ..models import Activity, Dependency, Goal, Milestone, Programme, StatusSource
+from . import status
 
 
 def unique_key(model: type[models.Model], text: str, *, max_length: int | None = None) -> str:
@@ -55,6 +56,13 @@ def clean_changed(instance: models.Model, changed: list[str]) -> None:
     The rest was valid when it was saved; checking it again costs a query each on
     every save (each relation's row, the key's uniqueness, Django's `SELECT 1 WHERE`
     per check constraint). The database holds every constraint anyway."""
+    instance.full_clean(exclude=unchanged_fields(instance, changed))
+
+
+def unchanged_fields(instance: models.Model, changed: Iterable[str]) -> list[str]:
+    """The fields a change of `changed` cannot break (what `clean_changed` leaves out):
+    every field but those and the fields of each constraint (unique or check) naming one
+    of them."""
     meta = instance._meta
     by_attname = {f.attname: f.name for f in meta.concrete_fields}
     keep = {by_attname.get(name, name) for name in changed}
@@ -63,7 +71,7 @@ def clean_changed(instance: models.Model, changed: list[str]) -> None:
     for fields in groups:
         if fields & keep:
             keep |= fields
-    instance.full_clean(exclude=[f.name for f in meta.concrete_fields if f.name not in keep])
+    return [f.name for f in meta.concrete_fields if f.name not in keep]
 
 
 def _constraint_fields(constraint, by_attname: dict[str, str]) -> set[str]:
@@ -226,7 +234,16 @@ def milestone_update(
 
     A reason is required when the forecast date (or its precision) moves.
     """
-    milestone = locked(Milestone, milestone_id, version, changes=history.changes_since_version)
+    # Its activity read with it (not locked): the refresh after its history row knows its
+    # track and party.
+    milestone = locked(
+        Milestone.objects.select_related("activity"),
+        milestone_id,
+        version,
+        changes=history.changes_since_version,
+    )
+    # Where its roll-ups were: the refresh after its history row reads no older row for it.
+    setattr(milestone, status.ACTIVITY_BEFORE, milestone.activity_id)
     changed = apply_changes(milestone, data)
     if any(name in changed for name in FORECAST_FIELDS) and not reason.strip():
         raise ValidationError(
@@ -235,7 +252,10 @@ def milestone_update(
         )
     if milestone.rag_override == "" and "rag_override" in changed:
         milestone.rag_override_reason = ""
-    return milestone, _save_changes(milestone, changed, user=user, reason=reason)
+    try:
+        return milestone, _save_changes(milestone, changed, user=user, reason=reason)
+    finally:
+        delattr(milestone, status.ACTIVITY_BEFORE)  # true of this save only
 
 
 def milestone_forecast_set(

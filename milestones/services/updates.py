@@ -94,6 +94,7 @@ def progress_update_save(
     user,
     submit: bool = False,
     sections=(),
+    obligation: RoundObligation | None = None,
 ) -> ProgressUpdate:
     """Save a party's update on an activity as a draft, or submit it.
 
@@ -101,9 +102,16 @@ def progress_update_save(
     someone saved in between, `EditConflict` is raised and nothing is saved.
     `sections` are the bound, valid sections of the apps above (see
     `sections.py`): their proposals are saved with the update, in its transaction.
-    The caller has checked that the user may report for `party`.
+    The caller has checked that the user may report for `party`; `obligation`, the
+    party's obligation on the activity in the round when the caller has read it.
     """
-    if not RoundObligation.objects.filter(round=round_, party=party, activity=activity).exists():
+    ours = (round_.pk, party.pk, activity.pk)
+    read = obligation is not None and (
+        (obligation.round_id, obligation.party_id, obligation.activity_id) == ours
+    )
+    if not read and not (
+        RoundObligation.objects.filter(round=round_, party=party, activity=activity).exists()
+    ):
         raise ValidationError(
             _("%(party)s skal ikke rapportere om denne aktivitet i runden.") % {"party": party.name}
         )
@@ -123,9 +131,13 @@ def progress_update_save(
         )
     else:
         update.version += 1
+    changed = []
     for name in UPDATE_TEXT_FIELDS:
         value = values.get(name)
-        setattr(update, name, value if name == "percent_complete" else (value or ""))
+        value = value if name == "percent_complete" else (value or "")
+        if getattr(update, name) != value:
+            setattr(update, name, value)
+            changed.append(name)
     if submit:
         missing = missing_for_submit(values)
         if missing:
@@ -136,27 +148,27 @@ def progress_update_save(
         update.submitted_at = timezone.now()
         update.submitted_by = user
     is_new = update.pk is None
+    reason = "Indsendt" if submit else ProgressUpdate.DRAFT_SAVED_REASON
+    # What changed is checked (its constraints too, each a query). An existing row was
+    # loaded, locked and is still the one of this round, party and activity; a new one's
+    # round, party and activity are rows just read, and none of theirs existed under the
+    # lock (two reporters starting it at once: the database's unique constraint, below).
+    plan_services.clean_changed(update, [*changed, *(SUBMIT_FIELDS if submit else ())])
     if not is_new:
-        # The row was loaded, locked and is still the one of this round, party and activity.
-        plan_services.clean_changed(update, [*UPDATE_TEXT_FIELDS, *SUBMIT_FIELDS])
-    try:
-        with transaction.atomic():
-            record_save(
-                update,
-                user=user,
-                reason="Indsendt" if submit else ProgressUpdate.DRAFT_SAVED_REASON,
-                clean=is_new,
-            )
-    except (IntegrityError, ValidationError) as error:
-        # Two reporters started the same update at once: the other one won.
-        if is_new:
+        record_save(update, user=user, reason=reason, clean=False)
+    else:
+        try:
+            with transaction.atomic():
+                record_save(update, user=user, reason=reason, clean=False)
+        except (IntegrityError, ValidationError) as error:
+            # Two reporters started the same update at once: the other one won.
             current = ProgressUpdate.objects.filter(
                 round=round_, party=party, activity=activity
             ).first()
             if current is not None:
                 raise EditConflict(current, seen_version=version) from error
-        raise
-    _proposals_save(update, proposals, user=user)
+            raise
+    _proposals_save(update, proposals, user=user, is_new=is_new)
     for section in sections:
         section.save(update=update, user=user)
     if submit:
@@ -164,8 +176,11 @@ def progress_update_save(
     return update
 
 
-def _proposals_save(update: ProgressUpdate, proposals: list[ProposalInput], *, user) -> None:
-    existing = {p.milestone_id: p for p in update.proposals.all()}
+def _proposals_save(
+    update: ProgressUpdate, proposals: list[ProposalInput], *, user, is_new: bool = False
+) -> None:
+    # A new update has no proposals yet.
+    existing = {} if is_new else {p.milestone_id: p for p in update.proposals.all()}
     for item in proposals:
         milestone = item.milestone
         if milestone.activity_id != update.activity_id:

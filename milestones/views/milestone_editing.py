@@ -20,6 +20,7 @@ from ..forms import (
     MilestoneQuickForm,
 )
 from ..models import Activity, Dependency
+from ..rag import rags_for
 from ..selectors import status
 from ..services import plan as services
 from . import plan as plan_views
@@ -126,6 +127,19 @@ def milestone_row(request, key):
     return render(request, "milestones/_milestone_row.html", _row_context(request, milestone.pk))
 
 
+def _page_context(request, milestone) -> dict:
+    """What the quick edit's own page shows of the milestone (without htmx): its
+    activity, dates, status and RAG (against `?baseline=`, else the active one: one
+    query), not the table row's dependencies."""
+    today = timezone.localdate()
+    if request.GET.get("baseline"):
+        baseline, _chosen = status.baseline_for(request.GET["baseline"])
+        status.attach_rags([milestone], today=today, baseline=baseline)
+    else:
+        milestone.rag = rags_for([milestone], today=today)[milestone.pk]
+    return {"m": milestone, "row_query": request.GET.urlencode()}
+
+
 @require_http_methods(["GET", "POST"])
 def milestone_quick(request, key):
     """Change a milestone's forecast, actual date, status or RAG override in place."""
@@ -157,7 +171,11 @@ def milestone_quick(request, key):
     else:
         result = Submission(MilestoneQuickForm(instance=milestone))
     context = {
-        **_row_context(request, milestone.pk),
+        **(
+            _row_context(request, milestone.pk)
+            if request.htmx
+            else _page_context(request, milestone)
+        ),
         "form": result.form,
         "conflict": result.conflict,
         "clashes": list(result.clashes),

@@ -61,15 +61,19 @@ def edit_url(round_: ReportingRound, party: Party, activity) -> str:
     return reverse("milestones:reporting_edit", args=[period_slug(round_), party.key, activity.key])
 
 
-def round_or_404(period: str) -> ReportingRound:
+def period_or_404(period: str) -> datetime.date:
+    """The first day of a round's period in a URL ("2026-10"); 404 for anything else."""
     match = _PERIOD.match(period)
     if not match:
         raise Http404
     try:
-        date = datetime.date(int(match[1]), int(match[2]), 1)
+        return datetime.date(int(match[1]), int(match[2]), 1)
     except ValueError as error:
         raise Http404 from error
-    return get_object_or_404(ReportingRound, period=date)
+
+
+def round_or_404(period: str) -> ReportingRound:
+    return get_object_or_404(ReportingRound, period=period_or_404(period))
 
 
 def update_for_user(request, pk: int) -> ProgressUpdate:

@@ -4,7 +4,7 @@ SOR-team's review. Who may read which update: `reporting.update_for_user`."""
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.forms import add_service_errors
 from core.versioning import EditConflict
 from parties.access import request_access
-from parties.models import Party
 
 from ..forms import (
     ProgressUpdateForm,
@@ -29,7 +28,7 @@ from ..models import (
 from ..services import updates as update_services
 from ..services.sections import update_sections
 from .plan import cached_forms_html
-from .reporting import UPDATE_FIELDS, edit_url, round_or_404, update_for_user
+from .reporting import UPDATE_FIELDS, edit_url, period_or_404, update_for_user
 
 
 # ---------------------------------------------------------------------------
@@ -43,7 +42,8 @@ def update_edit(request, period, party_key, activity_key):
     the activity in the round; 403 for those who read but may not write (the
     SOR-team). For an htmx request the form alone is returned.
     """
-    round_, party, activity = _obligation_for_user(request, period, party_key, activity_key)
+    obligation = _obligation_for_user(request, period, party_key, activity_key)
+    round_, party, activity = obligation.round, obligation.party, obligation.activity
     update = ProgressUpdate.objects.filter(round=round_, party=party, activity=activity).first()
     if update is not None and update.status not in update_services.EDITABLE_STATUSES:
         if request.method == "POST":
@@ -80,6 +80,7 @@ def update_edit(request, period, party_key, activity_key):
                     user=request.user,
                     submit=submit,
                     sections=sections,
+                    obligation=obligation,
                 )
             except EditConflict as error:
                 conflict, conflicted = error.current, True
@@ -138,23 +139,24 @@ def update_edit(request, period, party_key, activity_key):
 
 
 def _obligation_for_user(request, period, party_key, activity_key):
-    """The round, party and activity of an update the user may write: 404 unless they
-    read this party's updates and the party must report on the activity in the round;
-    403 for those who read but may not write (the SOR-team)."""
+    """The obligation (with its round, party and activity) of an update the user may
+    write: 404 unless they read this party's updates and the party must report on the
+    activity in the round; 403 for those who read but may not write (the SOR-team)."""
     access = request_access(request)
-    round_ = round_or_404(period)
-    party = get_object_or_404(Party, key=party_key)
-    if not access.may_read_updates_of(party.pk):
-        raise Http404
-    obligation = get_object_or_404(
-        RoundObligation.objects.select_related("activity"),
-        round=round_,
-        party=party,
-        activity__key=activity_key,
+    # The round, the party and the activity with the obligation, in one query: a missing
+    # one is a 404 as a party the user does not read.
+    obligation = (
+        RoundObligation.objects.select_related("round", "party", "activity")
+        .filter(
+            round__period=period_or_404(period), party__key=party_key, activity__key=activity_key
+        )
+        .first()
     )
-    if not access.may_report_for(party.pk):
+    if obligation is None or not access.may_read_updates_of(obligation.party_id):
+        raise Http404
+    if not access.may_report_for(obligation.party_id):
         raise PermissionDenied
-    return round_, party, obligation.activity
+    return obligation
 
 
 def _bind_sections(round_, party, activity, update, data=None) -> list:

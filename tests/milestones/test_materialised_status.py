@@ -328,3 +328,119 @@ def test_whether_every_rating_is_of_today_is_kept_across_edits_and_counted_after
     with CaptureQueriesContext(connection) as after_delete:
         assert status_current(today, milestones_newest=newest()) is True
     assert counts(after_delete.captured_queries) == 1
+
+
+def test_roll_ups_moved_on_from_their_stored_rows_agree_with_the_rule_after_any_edit():
+    """After a milestone's write a track's, a party's and the programme's roll-up is
+    moved on from its stored row by what its changed activities changed (reading its
+    other activities only when its worst milestone got better): after each of a run of
+    edits (forecasts slipped far and brought back, one reached, overrides set and
+    removed, a milestone moved to an activity of another track and party, one added and
+    one deleted) every rating and roll-up is what the rule gives, and a rebuild finds
+    nothing to correct."""
+    import random
+
+    load_data_generate(
+        scale=Scale(parties=6, activities=18, milestones_per_activity=4, rounds=2, months=8)
+    )
+    status_rebuild()
+    today = today_get()
+    user = _user()
+    rng = random.Random(17)
+    open_ids = list(
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .exclude(status__in=[Milestone.Status.DONE, Milestone.Status.CANCELLED])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for step in range(36):
+        milestone = Milestone.objects.get(pk=rng.choice(open_ids))
+        kind = step % 6
+        if kind in (0, 1, 2):
+            # Slipped (often past the worst), or brought back before today's worst.
+            days = rng.choice([-3000, -400, -30, -1, 1, 30, 400, 3000])
+            forecast_move(milestone, to=today + datetime.timedelta(days=days), user=user)
+        elif kind == 3:
+            data = (
+                {"rag_override": "", "rag_override_reason": ""}
+                if milestone.rag_override
+                else {"rag_override": "red", "rag_override_reason": "Testens vurdering"}
+            )
+            plan_services.milestone_update(
+                milestone_id=milestone.pk,
+                version=milestone.version,
+                user=user,
+                data=data,
+                reason="Test",
+            )
+        elif kind == 4:
+            elsewhere = (
+                Activity.objects.exclude(track=milestone.activity.track)
+                .exclude(responsible_party=milestone.activity.responsible_party)
+                .order_by("pk")
+                .first()
+            )
+            plan_services.milestone_update(
+                milestone_id=milestone.pk,
+                version=milestone.version,
+                user=user,
+                data={"activity": elsewhere},
+                reason="Flyttet",
+            )
+        else:
+            plan_services.milestone_update(
+                milestone_id=milestone.pk,
+                version=milestone.version,
+                user=user,
+                data={"status": Milestone.Status.DONE, "actual_date": today},
+                reason="Nået",
+            )
+            open_ids.remove(milestone.pk)
+        _assert_agrees(today)
+    added = plan_services.milestone_create(
+        user=user,
+        data={
+            "activity": Activity.objects.order_by("-pk").first(),
+            "title": "Ny milepæl",
+            "forecast_date": today - datetime.timedelta(days=900),
+        },
+        reason="Ny",
+    )
+    _assert_agrees(today)
+    plan_services.milestone_delete(
+        milestone_id=added.pk, version=added.version, user=user, reason="Udgår"
+    )
+    _assert_agrees(today)
+    assert status_rebuild() == {"ratings": 0, "rollups": 0}
+
+
+def test_a_forecast_save_reads_no_other_activity_and_writes_its_roll_ups_at_once(editor):
+    """A forecast moved: the rating and the roll-ups it changed are written with their
+    history rows in a few statements, none of the other activities' roll-ups is read
+    while the moved milestone's activity stays within its track's worst, and nothing
+    reads the milestone's previous history row."""
+    status_rebuild()
+    # Not the worst of any roll-up: moved, it stays within or becomes its scopes' worst.
+    worst = StatusRollup.objects.values_list("worst_milestone_id", flat=True)
+    milestone = (
+        Milestone.objects.filter(forecast_date__isnull=False, status=Milestone.Status.PLANNED)
+        .exclude(pk__in=[pk for pk in worst if pk is not None])
+        .order_by("pk")
+        .first()
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        plan_services.milestone_forecast_set(
+            milestone_id=milestone.pk,
+            version=milestone.version,
+            forecast_date=milestone.forecast_date + datetime.timedelta(days=1),
+            user=editor,
+            reason="En dag senere",
+        )
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [q for q in sql if 'historicalmilestone"' in q and q.startswith("SELECT")]
+    # The track's and the party's other activities are not read.
+    assert not [q for q in sql if 'responsible_party_id" IN' in q or 'track" IN' in q]
+    rollup_writes = [q for q in sql if q.startswith("UPDATE") and "statusrollup" in q]
+    assert len(rollup_writes) <= 1
+    assert len(sql) <= 18, "\n".join(sql)
+    _assert_agrees(today_get())

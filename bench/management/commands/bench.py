@@ -19,7 +19,10 @@ reader) with Django's test client, and requests:
 - each page "cold": right after a real edit through the service (a milestone's
   forecast moved with a reason, `milestones.services.plan.milestone_forecast_set`),
   the way a reader meets it after someone saves; the cache is never emptied;
-- each page "warm": `--runs` times more (what the next readers get).
+- each page "warm": `--runs` times more (what the next readers get);
+- the writers' requests (`bench.writers.WRITERS`: the load test's editor and reporter,
+  `--runs` visits each, the forms filled from the GET): each request's time, this
+  process's CPU time and its queries.
 
 It prints medians, 95th percentiles, SQL query counts, ratios to the bare view
 and to the trivial page, the checks of issue 17 at the largest scale measured
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -48,6 +51,7 @@ from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
 from bench.loaddata import load_users
 from bench.pages import BARE, PAGES, SAMPLES, TRIVIAL, Page, new_past_moment, past_moment
+from bench.writers import WriterFailed, writer_timings
 from milestones.models import Milestone
 from milestones.services.plan import milestone_forecast_set
 
@@ -134,6 +138,7 @@ class Command(BaseCommand):
             if not no_generate:
                 self.stdout.write(load_data_regenerate(name))
             results += self._measure(name, runs, cold_runs, wanted)
+            self._writers(name, runs, wanted)
             if name == "large" and not wanted and not no_report:
                 call_command("bench_report", "--no-generate", stdout=self.stdout)
         imports = []
@@ -205,6 +210,30 @@ class Command(BaseCommand):
                 f"cold {result.cold_ms:.0f} ms"
             )
         return results
+
+    def _writers(self, scale: str, runs: int, wanted: list[str]) -> None:
+        """The writers' requests at `scale` (measured, not budgeted here: their budget is
+        the load test's writers' p95)."""
+        host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "testserver")
+        try:
+            rows = writer_timings(runs, log_in=_log_in, host=host.lstrip("."), wanted=wanted)
+        except (CommandError, WriterFailed) as error:
+            self.stdout.write(f"  [{scale}] writers skipped: {error}")
+            return
+        if not rows:
+            return
+        header = (
+            f"{'scale':<6} {'writer':<9} {'request':<36} {'n':>3} {'ms':>8} {'CPU ms':>8} "
+            f"{'queries':>7}"
+        )
+        self.stdout.write("")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for r in rows:
+            self.stdout.write(
+                f"{scale:<6} {r['writer']:<9} {r['request']:<36} {r['count']:>3} {r['ms']:>8.1f} "
+                f"{r['cpu_ms']:>8.1f} {r['queries']:>7}"
+            )
 
     def _get(self, client: Client, url: str) -> tuple[float, int]:
         with CaptureQueriesContext(connection) as ctx:

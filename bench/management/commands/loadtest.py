@@ -50,13 +50,13 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database, bench_database_url
 from bench.management.commands.bench import _log_in
+from bench.writers import writer_user
 from core.dates import today as today_get
 from milestones.models import (
     Activity,
@@ -96,12 +96,9 @@ def _users(prefix: str, count: int, roles) -> list[str]:
     session confirmed by two-factor where their role needs it): their session keys
     (sessions live in the database, which gunicorn reads too). The load test measures
     pages and saves, not 50 password hashes at once."""
-    User = get_user_model()
     sessions = []
     for n in range(count):
-        user, _created = User.objects.get_or_create(username=f"load-{prefix}-{n + 1:02d}")
-        party, role = roles(n)
-        Membership.objects.get_or_create(user=user, party=party, role=role)
+        user = writer_user(prefix, n, *roles(n))
         client = Client()
         _log_in(client, user)
         sessions.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
