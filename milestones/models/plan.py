@@ -351,6 +351,11 @@ class Milestone(Provenance):
         verbose_name_plural = _("milepæle")
         indexes = [
             models.Index(fields=["status", "forecast_date"], name="ms_milestone_status_fc_idx"),
+            # The milestone list's default order (`views.plan.MILESTONE_SORTS["forventet"]`,
+            # then the id): its first page read from the index, not a sort of every row.
+            models.Index(
+                fields=["forecast_date", "title", "id"], name="ms_milestone_list_order_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
