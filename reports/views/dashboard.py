@@ -22,12 +22,11 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.cache import cached, page_html, stamp, stamps_read_once
 from core.dates import today
+from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
@@ -265,26 +264,25 @@ def _sections(request, context: dict) -> dict[str, str]:
             ),
             seconds=selectors.CACHE_SECONDS,
         )
-        return html if minute or asked is None else mark_safe(html.replace(_MOMENT_HOLE, filled))
+        return html if minute or asked is None else _MOMENT_HOLE.fill(html, filled)
 
     return {name: section(name, shows) for name, shows in _SECTIONS.items()}
 
 
 # Sections whose HTML holds the minute asked for elsewhere than in their query strings.
 _MINUTE_SECTIONS = {"switch_off"}
-# What stands for the minute asked for in a shared section's query strings: letters
-# alone, which neither URL nor HTML escaping changes.
-_MOMENT_HOLE = "sorplanMomentHole7f3a"
-# What stands for the moment the governance section names ("som de så ud den …"), as
-# `_MOMENT_HOLE` does for the query strings.
-_AT_HOLE = "sorplanAtHole5c1e"
+# What stands for the minute asked for in a shared section's query strings
+# (`core.holes`), filled with each request's own, URL-encoded.
+_MOMENT_HOLE = Hole("moment asked for", "sorplanMomentHole7f3a")
+# What stands for the moment the governance section names ("som de så ud den …").
+_AT_HOLE = Hole("moment named", "sorplanAtHole5c1e")
 
 
 def _with_moment_hole(request):
     """The request with `?som_den_var=` holding `_MOMENT_HOLE` (for its query strings)."""
     holed = copy.copy(request)
     holed.GET = request.GET.copy()
-    holed.GET["som_den_var"] = _MOMENT_HOLE
+    holed.GET["som_den_var"] = _MOMENT_HOLE.mark
     return holed
 
 
@@ -354,7 +352,7 @@ def dashboard(request):
             ),
             lambda: render_to_string(
                 "reports/_governance.html",
-                {"governance": governance_at(access, point), "at_hole": _AT_HOLE},
+                {"governance": governance_at(access, point), "at_hole": _AT_HOLE.mark},
                 request,
             ),
             seconds=selectors.CACHE_SECONDS,
@@ -362,7 +360,7 @@ def dashboard(request):
         if point.at is None:
             return html
         when = date_format(timezone.localtime(point.at), "DATETIME_FORMAT")
-        return mark_safe(html.replace(_AT_HOLE, conditional_escape(when)))
+        return _AT_HOLE.fill(html, when)
 
     def version(at):
         # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp
