@@ -16,24 +16,25 @@ import hashlib
 import pickle
 
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.cache import cached, page_html, stamp, stamps_read_once
+from core.cache import cached, cached_many, page_html, stamp, stamps_read_once
 from core.dates import today
 from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
-from parties.access import request_access
+from parties.access import Access, request_access
 
-from .. import charts, selectors
+from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import current, snapshot
 from ..selectors.governance import GOVERNANCE_MODELS, governance_at
@@ -245,28 +246,63 @@ def _sections(request, context: dict) -> dict[str, str]:
     fill["som_den_var"] = asked or ""
     filled = fill.urlencode().removeprefix("som_den_var=")
 
-    def section(name, shows):
+    def parts(name, shows):
         minute = name in _MINUTE_SECTIONS
-        html = cached(
-            "reports",
-            (
-                "board-section",
-                4,
-                name,
-                _digest(shows(board, context)),
-                rights,
-                (moment, today().isoformat(), request.get_full_path())
-                if minute
-                else (board.point.is_past, asked is not None, path),
-            ),
-            lambda: render_to_string(
-                f"reports/_board_{name}.html", context, request if minute else holed
-            ),
-            seconds=selectors.CACHE_SECONDS,
+        return (
+            "board-section",
+            4,
+            name,
+            _digest(shows(board, context)),
+            rights,
+            (moment, today().isoformat(), request.get_full_path())
+            if minute
+            else (board.point.is_past, asked is not None, path),
         )
-        return html if minute or asked is None else _MOMENT_HOLE.fill(html, filled)
 
-    return {name: section(name, shows) for name, shows in _SECTIONS.items()}
+    def render(name):
+        minute = name in _MINUTE_SECTIONS
+        return render_to_string(
+            f"reports/_board_{name}.html", context, request if minute else holed
+        )
+
+    def section(name, shows):
+        html = cached(
+            "reports", parts(name, shows), lambda: render(name), seconds=selectors.CACHE_SECONDS
+        )
+        return (
+            html if name in _MINUTE_SECTIONS or asked is None else _MOMENT_HOLE.fill(html, filled)
+        )
+
+    if not board.point.is_past:
+        return {name: section(name, shows) for name, shows in _SECTIONS.items()}
+    # A past moment's: the cache, then the moment store (`moment_store.SECTIONS`: every
+    # section not found in the cache read in one query; the backfill stores them ahead,
+    # `sections_store`), then rendered and stored (one statement).
+    stored_parts = {
+        name: parts(name, shows)
+        for name, shows in _SECTIONS.items()
+        if name not in _MINUTE_SECTIONS
+    }
+
+    def build(missing):
+        keys = {name: moment_store.key_of(stored_parts[name]) for name in missing}
+        found = moment_store.read_many(moment_store.SECTIONS, keys.values())
+        built = {name: found.get(keys[name]) for name in missing}
+        rendered = {name: render(name) for name, html in built.items() if html is None}
+        moment_store.store_many(
+            moment_store.SECTIONS,
+            board.point.today,
+            {keys[name]: str(html) for name, html in rendered.items()},
+        )
+        return {name: mark_safe(html) for name, html in {**built, **rendered}.items()}
+
+    shared = cached_many("reports", stored_parts, build, seconds=selectors.CACHE_SECONDS)
+    return {
+        name: section(name, shows)
+        if name in _MINUTE_SECTIONS
+        else _MOMENT_HOLE.fill(shared[name], filled)
+        for name, shows in _SECTIONS.items()
+    }
 
 
 # Sections whose HTML holds the minute asked for elsewhere than in their query strings.
@@ -301,19 +337,7 @@ def dashboard(request):
         board = selectors.dashboard(
             as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
         )
-        context = {
-            "board": board,
-            **_party_table(request, board),
-            # The SOR-team's judgement beside the computed status, as it stood then.
-            "confidence": _confidence_at(board.point.at)
-            if request_access(request).may_read_governance
-            else None,
-            "show_confidence": request_access(request).may_read_governance,
-            "point": board.point,
-            "form": form,
-            "tracks": Activity.Track.choices,
-            "round_url": _round_url(request, board.round),
-        }
+        context = _board_context(request, board, form)
         if not request.htmx:
             context["sections"] = _sections(request, context)
         return "reports/_dashboard_main.html", context
@@ -380,6 +404,49 @@ def dashboard(request):
         extra_html=governance,
         version=version,
     )
+
+
+def _board_context(request, board, form) -> dict:
+    """What the dashboard's main template and its sections render `board` with."""
+    return {
+        "board": board,
+        **_party_table(request, board),
+        # The SOR-team's judgement beside the computed status, as it stood then.
+        "confidence": _confidence_at(board.point.at)
+        if request_access(request).may_read_governance
+        else None,
+        "show_confidence": request_access(request).may_read_governance,
+        "point": board.point,
+        "form": form,
+        "tracks": Activity.Track.choices,
+        "round_url": _round_url(request, board.round),
+    }
+
+
+# A reader of each set of rights the sections differ by (`_sections`: may review, may
+# read governance) among those who read the dashboard: every member reads governance
+# (a reporter the records of their parties), the SOR-team reviews too.
+_READERS = (
+    Access(is_authenticated=True, editor_party_ids=frozenset({0})),
+    Access(is_authenticated=True, steering_party_ids=frozenset({0})),
+)
+
+
+def sections_store(point) -> None:
+    """The unfiltered dashboard's sections at the past moment `point` stored ahead
+    (`moment_store.SECTIONS`) for a reader of each set of rights they differ by, in the
+    active language, as a reader's first visit stores them (`_sections`; those in the
+    cache or the store already are not rendered again): the backfill's
+    (`moment_store.store_moment`)."""
+    board = selectors.dashboard(as_of=point.at)
+    for access in _READERS:
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = reverse("reports:dashboard")
+        request.GET = QueryDict(mutable=True)
+        request.GET["som_den_var"] = f"{timezone.localtime(point.at):%Y-%m-%dT%H:%M}"
+        request._sorplan_access = access
+        _sections(request, _board_context(request, board, PointInTimeForm(request.GET)))
 
 
 def _confidence_at(at):
