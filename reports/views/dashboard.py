@@ -37,7 +37,13 @@ from parties.access import Access, request_access
 from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import current, snapshot
-from ..selectors.governance import GOVERNANCE_MODELS, governance_at
+from ..selectors.governance import (
+    GOVERNANCE_MODELS,
+    governance_at,
+    governance_key,
+    governance_shape,
+    shown_overdue,
+)
 from ..selectors.status import dashboard_lists
 from ..selectors.timeline import timeline_version
 from ..selectors.trend import milestone_trend_cached, trend_version
@@ -344,39 +350,33 @@ def dashboard(request):
 
     def governance():
         # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
-        # cached under the records' stamp (the milestones' too while open exception notes
-        # name them: else a milestone edit leaves it), the reader's rights, the day and
-        # the language. Not the minute asked for (every minute of a day between two
-        # changes shows the same records) nor the query string (it shows no filter): the
-        # moment it names is filled in after the cache (`_AT_HOLE`).
+        # cached under what its records are keyed by (`governance_key`: live the records'
+        # stamp and the day; past, their stamps at the moment and a month before its day,
+        # not the day), the overdue actions shown, the milestones' stamp while open
+        # exception notes name them (else a milestone edit leaves it), the reader's
+        # rights and the language. Not the minute asked for nor the query string (it
+        # shows no filter): the moment it names is filled in after the cache (`_AT_HOLE`).
         access = request_access(request)
         if not access.may_read_governance:
             return ""
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
-        records = stamp(models=GOVERNANCE_MODELS, at=point.at)
-        rights = dataclasses.astuple(access)
-        day = (point.today.isoformat(), point.at is not None)
-        # Whether open exception notes (which name milestones) are shown, under the same.
-        named = cached(
-            "reports",
-            ("governance-notes", 2, records, day, rights),
-            lambda: (bool(governance_at(access, point).open_exceptions),),
-            seconds=selectors.CACHE_SECONDS,
-        )[0]
+        key = governance_key(access, point)
+        shape = governance_shape(access, point, key)
+        named = shape[0]
         html = cached(
             "reports",
             (
                 "governance-html",
-                3,
-                records,
+                4,
+                key,
+                shown_overdue(shape, point.today),
                 stamp(models=(Milestone,), at=point.at) if named else (),
-                rights,
-                day,
+                dataclasses.astuple(access),
             ),
             lambda: render_to_string(
                 "reports/_governance.html",
-                {"governance": governance_at(access, point), "at_hole": _AT_HOLE.mark},
+                {"governance": governance_at(access, point, key), "at_hole": _AT_HOLE.mark},
                 request,
             ),
             seconds=selectors.CACHE_SECONDS,
