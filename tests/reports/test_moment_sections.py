@@ -141,3 +141,22 @@ def test_a_change_of_what_renders_the_sections_reads_no_old_html(
     cache.clear()
     assert _page(client, url, moment, "da") == page
     monkeypatch.setattr(moment_store, "_HTML_FORMAT", None)  # the real format again after
+
+
+def test_a_stored_moment_is_cached_as_stored(small):  # noqa: F811
+    """A past moment's figures read from the store are kept in the cache packed as
+    stored: the next read asks the store nothing and gives the same figures, which are
+    the computed ones."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.selectors import point_in_time, status
+
+    moment = timezone.now() - datetime.timedelta(days=44)
+    status.dashboard(as_of=moment)
+    cache.clear()
+    first = status.dashboard(as_of=moment)  # from the store
+    with CaptureQueriesContext(connection) as queries:
+        again = status.dashboard(as_of=moment)
+    assert "reports_momentsnapshot" not in " ".join(q["sql"] for q in queries.captured_queries)
+    assert again == first == status.dashboard_build(point_in_time(moment), None, None)
