@@ -3,6 +3,7 @@ register's counts, from `reports.switch_off` (the same figures as its page)."""
 
 import datetime
 import hashlib
+import weakref
 
 from django import template
 from django.urls import reverse
@@ -109,13 +110,26 @@ def register_part(at, today: datetime.date, track: str | None) -> tuple:
     )
 
 
+# What `_board_summary` found for a Dashboard, while it lives (a request): the page's
+# section asks it for its digest and again to render it. By the board's id, with a weak
+# reference to it (a Dashboard compares by value: no hash), dropped when it goes.
+_FOUND: dict[int, tuple] = {}
+
+
 def _board_summary(board):
     """The chosen party and the section's (result, digest) for a Dashboard's point in
-    time and filters."""
+    time and filters, read once for the board."""
+    entry = _FOUND.get(id(board))
+    if entry is not None and entry[0]() is board:
+        return entry[1]
     party = Party.objects.filter(pk=board.party.id).first() if board.party else None
-    return party, summary(
-        at=board.point.at, today=board.point.today, party=party, track=board.track
+    found = (
+        party,
+        summary(at=board.point.at, today=board.point.today, party=party, track=board.track),
     )
+    _FOUND[id(board)] = (weakref.ref(board), found)
+    weakref.finalize(board, _FOUND.pop, id(board), None)
+    return found
 
 
 def board_digest(board) -> str:

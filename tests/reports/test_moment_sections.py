@@ -160,3 +160,24 @@ def test_a_stored_moment_is_cached_as_stored(small):  # noqa: F811
         again = status.dashboard(as_of=moment)
     assert "reports_momentsnapshot" not in " ".join(q["sql"] for q in queries.captured_queries)
     assert again == first == status.dashboard_build(point_in_time(moment), None, None)
+
+
+def test_the_switch_off_section_reads_its_summary_once_a_page(
+    small,  # noqa: F811
+    client_for,
+    steering,
+    monkeypatch,
+):
+    """The section's digest and its rendering share one read of the summary (per board),
+    and a new board (the next request) reads it again."""
+    from reports.selectors import switch_off as gate
+
+    calls = []
+    real = gate.switch_off
+    monkeypatch.setattr(gate, "switch_off", lambda **kw: calls.append(kw) or real(**kw))
+    client = client_for(steering)
+    for days in (50, 51):
+        cache.clear()
+        calls.clear()
+        _sections_rendered(client, _moment(days), "da")
+        assert len(calls) == 1
