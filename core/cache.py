@@ -58,13 +58,17 @@ def stamps_read_once(
     """Within it, every `stamp(...)` of these models (and `rows`) at `at` is answered from
     one query read on entry, instead of one query per caller: a page whose pieces each
     ask for the stamp of what they read reads them all at once. Only for reading a page
-    (a write inside would not be seen); other models and moments query as before."""
-    found = _stamp_query(models, rows, at)
+    (a write inside would not be seen); other models and moments query as before. At a
+    past moment the live stamp read to key it (`_stamp_query`) answers their live stamps
+    too (a past page's pieces that read the data as it is now)."""
+    live = _read_stamp(models, rows, None) if at is not None else None
+    found = _stamp_query(models, rows, at, live=live)
     known = dict(_SCOPE.get() or {})
-    for i, model in enumerate(models):
-        known[(at, "history", model)] = found[2 * i : 2 * i + 2]
-    for i, model in enumerate(rows):
-        known[(at, "rows", model)] = found[2 * len(models) + i : 2 * len(models) + i + 1]
+    for when, values in ((at, found), (None, live)) if live else ((at, found),):
+        for i, model in enumerate(models):
+            known[(when, "history", model)] = values[2 * i : 2 * i + 2]
+        for i, model in enumerate(rows):
+            known[(when, "rows", model)] = values[2 * len(models) + i : 2 * len(models) + i + 1]
     token = _SCOPE.set(known)
     try:
         yield
@@ -104,15 +108,16 @@ def stamp(
 STAMP_AT_SECONDS = 3600
 
 
-def _stamp_query(models, rows, at, counts=()) -> tuple:
-    """The stamp's one query; at a past moment its value kept under the live stamp."""
+def _stamp_query(models, rows, at, counts=(), live=None) -> tuple:
+    """The stamp's one query; at a past moment its value kept under the live stamp
+    (`live`, when the caller has read it)."""
     if at is not None and not counts:
         # A past moment's stamp reads each history's newest row at the moment (an index
         # probe each, `_stamp_sql`; it walked each history back to the moment before).
         # It moves only with a history row written since (dated at or before the
         # moment), which moves the live stamp too (newest ids, one cheap query): every
         # request with the same live data reuses it.
-        live = _read_stamp(models, rows, None)
+        live = live or _read_stamp(models, rows, None)
         return cached(
             "core",
             (

@@ -27,12 +27,17 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from core.cache import cached
+
 from .models import MomentSnapshot
 
 logger = logging.getLogger(__name__)
 
 DASHBOARD = "dashboard"
 SWITCH_OFF = "switch-off"
+# A past moment's dashboard sections as HTML (`reports.views.dashboard._sections`), keyed
+# by what each shows, not by the stamps: their own format (`html_format`).
+SECTIONS = "sections"
 
 # Raise when what is pickled changes in a way the dataclasses' fields do not show (a
 # field's meaning, a value's type).
@@ -83,6 +88,53 @@ def current_format() -> int:
     return _FORMAT
 
 
+# Raise when the HTML a section renders to changes by code that `html_format` does not
+# read (a view's context, a template tag outside the modules listed there).
+_HTML_VERSION = 1
+# What the dashboard's stored sections are rendered by: their templates (and what they
+# include), the template tags' modules and the compiled catalogues.
+_HTML_SOURCES = (
+    "templates/reports/_board_status.html",
+    "templates/reports/_party_table.html",
+    "templates/reports/_board_slipped.html",
+    "templates/reports/_board_blockers.html",
+    "templates/reports/_board_due_done.html",
+    "templates/reports/_board_round.html",
+    "templates/reports/_round_table.html",
+    "templates/reports/_board_rollout.html",
+    "templates/reports/_rollout.html",
+    "templates/reports/_milestone_link.html",
+    "templates/governance/_confidence_level.html",
+    "reports/templatetags/board.py",
+    "milestones/templatetags/plan.py",
+    "milestones/dates.py",
+)
+_HTML_FORMAT: int | None = None
+
+
+def html_format() -> int:
+    """The stored sections' format: the figures' format, `_HTML_VERSION` and the bytes of
+    what renders them (`_HTML_SOURCES`, every catalogue under `LOCALE_PATHS`), as one
+    number: a deploy that changes a template, a tag or a translation reads no old HTML."""
+    global _HTML_FORMAT
+    if _HTML_FORMAT is None:
+        from django.conf import settings
+
+        base = settings.BASE_DIR
+        paths = [base / name for name in _HTML_SOURCES]
+        for locale in settings.LOCALE_PATHS:
+            paths += sorted(locale.glob("*/LC_MESSAGES/*.mo"))
+        digest = zlib.crc32(repr((_HTML_VERSION, current_format())).encode())
+        for path in paths:
+            digest = zlib.crc32(path.read_bytes() if path.exists() else b"-", digest)
+        _HTML_FORMAT = digest & 0x7FFFFFFF
+    return _HTML_FORMAT
+
+
+def _format_of(kind: str) -> int:
+    return html_format() if kind == SECTIONS else current_format()
+
+
 def key_of(parts: tuple) -> str:
     """The stored row's key of `parts` (stamps, day, filters) in the active language."""
     return hashlib.sha256(repr((*parts, translation.get_language())).encode()).hexdigest()
@@ -115,25 +167,35 @@ def read(kind: str, key: str):
     """The stored value of `key` (`key_of`) in the current format, or None."""
 
     def run():
-        data = (
-            MomentSnapshot.objects.filter(kind=kind, format=current_format(), key=key)
-            .values_list("data", flat=True)
-            .first()
-        )
+        data = _read_data(kind, key)
         return None if data is None else unpack(data)
 
     return _guarded("read", run)
 
 
-def store(kind: str, key: str, day: datetime.date, value) -> bool:
-    """Store `value` under `key` (once: a row already there is left); False if it failed."""
+def read_many(kind: str, keys) -> dict[str, object]:
+    """The stored values of `keys` in the kind's format, by key (one query); {} if it failed."""
+
+    def run():
+        rows = MomentSnapshot.objects.filter(
+            kind=kind, format=_format_of(kind), key__in=list(keys)
+        ).values_list("key", "data")
+        return {key: unpack(data) for key, data in rows}
+
+    return _guarded("read", run) or {}
+
+
+def store_many(kind: str, day: datetime.date, values: dict[str, object]) -> bool:
+    """Store each of `values` under its key (once: rows already there are left), in one
+    statement; False if it failed."""
+    if not values:
+        return True
 
     def run():
         MomentSnapshot.objects.bulk_create(
             [
-                MomentSnapshot(
-                    kind=kind, format=current_format(), key=key, day=day, data=pack(value)
-                )
+                MomentSnapshot(kind=kind, format=_format_of(kind), key=key, day=day, data=pack(v))
+                for key, v in values.items()
             ],
             ignore_conflicts=True,
         )
@@ -142,15 +204,53 @@ def store(kind: str, key: str, day: datetime.date, value) -> bool:
     return bool(_guarded("write", run))
 
 
+def store(kind: str, key: str, day: datetime.date, value) -> bool:
+    """Store `value` under `key` (once: a row already there is left); False if it failed."""
+    return bool(_guarded("write", lambda: _store_data(kind, key, day, pack(value))))
+
+
+# How long a stored value is kept in the cache, packed.
+CACHE_SECONDS = 600
+
+
 def stored_or_built[T](kind: str, parts: tuple, day: datetime.date, build: Callable[[], T]) -> T:
-    """The value stored under `parts`, else `build()`'s, stored."""
+    """The value stored under `parts`, else `build()`'s, stored; kept in the cache as
+    it is stored, packed (caching its bytes is a copy, where caching the figures pickled
+    them again: ~10 ms a new moment), and built once however many ask at the same time
+    (`core.cache.cached`)."""
     key = key_of(parts)
-    found = read(kind, key)
-    if found is not None:
-        return found
-    value = build()
-    store(kind, key, day, value)
-    return value
+
+    def packed() -> bytes:
+        found = _guarded("read", lambda: _read_data(kind, key))
+        if found is not None:
+            return found
+        data = pack(build())
+        _guarded("write", lambda: _store_data(kind, key, day, data))
+        return data
+
+    data = cached("moment-store", (kind, _format_of(kind), key), packed, seconds=CACHE_SECONDS)
+    try:
+        return unpack(data)
+    except Exception:  # a row that no longer unpickles (a class gone): computed again
+        logger.exception("Moment snapshot read failed")
+        return build()
+
+
+def _read_data(kind: str, key: str) -> bytes | None:
+    data = (
+        MomentSnapshot.objects.filter(kind=kind, format=_format_of(kind), key=key)
+        .values_list("data", flat=True)
+        .first()
+    )
+    return None if data is None else bytes(data)
+
+
+def _store_data(kind: str, key: str, day: datetime.date, data: bytes) -> bool:
+    MomentSnapshot.objects.bulk_create(
+        [MomentSnapshot(kind=kind, format=_format_of(kind), key=key, day=day, data=data)],
+        ignore_conflicts=True,
+    )
+    return True
 
 
 def ensure(kind: str, parts: tuple, day: datetime.date, build: Callable[[], object]) -> int:
@@ -162,8 +262,15 @@ def ensure(kind: str, parts: tuple, day: datetime.date, build: Callable[[], obje
 
 
 def prune() -> int:
-    """Delete the rows of another format than the current (a deploy changed the shape)."""
-    return MomentSnapshot.objects.exclude(format=current_format()).delete()[0]
+    """Delete the rows of another format than the current (a deploy changed the shape,
+    or, for the sections' HTML, what renders them)."""
+    from django.db.models import Q
+
+    return (
+        MomentSnapshot.objects.exclude(kind=SECTIONS, format=html_format())
+        .exclude(~Q(kind=SECTIONS), format=current_format())
+        .delete()[0]
+    )
 
 
 def demo_forget(*, by=None) -> dict[str, int]:
@@ -220,7 +327,8 @@ def moments_of_days(first: datetime.date, last: datetime.date) -> dict:
 
 def store_moment(at: datetime.datetime) -> int:
     """The unfiltered dashboard's figures and its switch-off summary at `at` (a past
-    moment), stored unless there: the rows written (0-2), in the active language."""
+    moment), stored unless there: the rows written (0-2), in the active language; then
+    its sections' HTML for each set of rights (`views.dashboard.sections_store`)."""
     from .selectors import status, switch_off
     from .selectors.moments import point_in_time
 
@@ -233,12 +341,16 @@ def store_moment(at: datetime.datetime) -> int:
         point.today,
         lambda: status.dashboard_build(point, None, None),
     )
-    return written + ensure(
+    written += ensure(
         SWITCH_OFF,
         switch_off.moment_parts(point.at, point.today, None, None),
         point.today,
         lambda: switch_off.summary_computed(point.at, point.today),
     )
+    from .views.dashboard import sections_store
+
+    sections_store(point)
+    return written
 
 
 def store_days(first: datetime.date, last: datetime.date, *, languages=None) -> dict:

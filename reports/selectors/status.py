@@ -169,7 +169,12 @@ def dashboard(
             lambda: dashboard_build(point, party or None, track or None),
         )
 
-    result = cached("reports", ("dashboard", 4, *parts), build, seconds=CACHE_SECONDS)
+    # A past moment's is cached by the store, packed (`moment_store.stored_or_built`).
+    result = (
+        build()
+        if point.at is not None
+        else cached("reports", ("dashboard", 4, *parts), build, seconds=CACHE_SECONDS)
+    )
     # The cached figures hold for that data and day; the moment shown is the one asked
     # for, and so where "what changed since" starts (the reports published by then).
     if point.at is not None and result.point != point:

@@ -3,13 +3,14 @@ register's counts, from `reports.switch_off` (the same figures as its page)."""
 
 import datetime
 import hashlib
+import weakref
 
 from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from core.cache import cached, kept, stamp
+from core.cache import kept, stamp
 from medcom.models import Certification, MessageType
 from milestones.models import Activity
 from parties.models import Party
@@ -26,17 +27,18 @@ register = template.Library()
 
 def summary(*, at: datetime.datetime | None, today: datetime.date, party, track, version=None):
     """The section's gate (no burn-down) and the digest of what it shows (`_with_shown`),
-    mostly from the gate's own cached parts (`gate.switch_off`). `version`:
-    `snapshot.data_version(at)` when the caller has read it.
+    mostly from the gate's own cached parts (`gate.switch_off`). `version` (unused: the
+    stored summary's key reads it, `switch_off.moment_parts`) is kept for the callers.
 
     Now, under the stamps of what it reads (the register's part as the page's key has it,
     `register_part`; MedCom's; the parties, activities and roll-out the plan's conditions
     read) and kept across the milestone edits that change no milestone's status or
     activity (`gate.kept_across_forecasts`): a forecast moved builds nothing.
 
-    A past moment is keyed by the data as it stood (the steering group's stamp and
-    MedCom's at the moment) and its day, not by the minute asked for: every moment of a
-    day between two changes shares one entry (what the section shows holds no minute)."""
+    A past moment is stored and cached by the data as it stood (the steering group's
+    stamp and MedCom's at the moment) and its day, not by the minute asked for
+    (`switch_off.moment_parts`): every moment of a day between two changes shares one
+    entry (what the section shows holds no minute)."""
 
     def build():
         return _with_shown(
@@ -45,20 +47,17 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
             )
         )
 
-    medcom = stamp(models=(Certification, MessageType), at=at)
+    if at is not None:
+        # A past moment's figures are cached by the store, packed (`gate.switch_off`,
+        # `moment_store.stored_or_built`): not pickled again here.
+        return build()
+    medcom = stamp(models=(Certification, MessageType))
     scope = (today, get_language(), party.pk if party else None, track or None)
-    if at is None:
-        return gate.kept_across_forecasts(
-            "switch-off",
-            ("summary-now", 3, register_part(None, today, track or None), medcom, *scope),
-            build,
-            plan=snapshot.plan_version(),
-        )
-    return cached(
+    return gate.kept_across_forecasts(
         "switch-off",
-        ("summary", 3, version or snapshot.data_version(at), medcom, *scope),
+        ("summary-now", 3, register_part(None, today, track or None), medcom, *scope),
         build,
-        seconds=CACHE_SECONDS,
+        plan=snapshot.plan_version(),
     )
 
 
@@ -111,13 +110,26 @@ def register_part(at, today: datetime.date, track: str | None) -> tuple:
     )
 
 
+# What `_board_summary` found for a Dashboard, while it lives (a request): the page's
+# section asks it for its digest and again to render it. By the board's id, with a weak
+# reference to it (a Dashboard compares by value: no hash), dropped when it goes.
+_FOUND: dict[int, tuple] = {}
+
+
 def _board_summary(board):
     """The chosen party and the section's (result, digest) for a Dashboard's point in
-    time and filters."""
+    time and filters, read once for the board."""
+    entry = _FOUND.get(id(board))
+    if entry is not None and entry[0]() is board:
+        return entry[1]
     party = Party.objects.filter(pk=board.party.id).first() if board.party else None
-    return party, summary(
-        at=board.point.at, today=board.point.today, party=party, track=board.track
+    found = (
+        party,
+        summary(at=board.point.at, today=board.point.today, party=party, track=board.track),
     )
+    _FOUND[id(board)] = (weakref.ref(board), found)
+    weakref.finalize(board, _FOUND.pop, id(board), None)
+    return found
 
 
 def board_digest(board) -> str:

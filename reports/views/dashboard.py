@@ -16,28 +16,34 @@ import hashlib
 import pickle
 
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.cache import cached, page_html, read_ahead, stamp, stamps_read_once
+from core.cache import cached, cached_many, page_html, read_ahead, stamp, stamps_read_once
 from core.dates import today
+from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
-from parties.access import request_access
+from parties.access import Access, request_access
 
-from .. import charts, selectors
+from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
 from ..selectors import current, snapshot
-from ..selectors.governance import GOVERNANCE_MODELS, governance_at
+from ..selectors.governance import (
+    GOVERNANCE_MODELS,
+    governance_at,
+    governance_key,
+    governance_shape,
+    shown_overdue,
+)
 from ..selectors.status import dashboard_lists
 from ..selectors.timeline import timeline_version
 from ..selectors.trend import milestone_trend_cached, trend_version
@@ -257,45 +263,79 @@ def _sections(request, context: dict) -> dict[str, str]:
     fill["som_den_var"] = asked or ""
     filled = fill.urlencode().removeprefix("som_den_var=")
 
-    def section(name, shows):
+    def parts(name, shows):
         minute = name in _MINUTE_SECTIONS
-        html = cached(
-            "reports",
-            (
-                "board-section",
-                4,
-                name,
-                _digest(shows(board, context)),
-                rights,
-                (moment, today().isoformat(), request.get_full_path())
-                if minute
-                else (board.point.is_past, asked is not None, path),
-            ),
-            lambda: render_to_string(
-                f"reports/_board_{name}.html", context, request if minute else holed
-            ),
-            seconds=selectors.CACHE_SECONDS,
+        return (
+            "board-section",
+            4,
+            name,
+            _digest(shows(board, context)),
+            rights,
+            (moment, today().isoformat(), request.get_full_path())
+            if minute
+            else (board.point.is_past, asked is not None, path),
         )
-        return html if minute or asked is None else mark_safe(html.replace(_MOMENT_HOLE, filled))
 
-    return {name: section(name, shows) for name, shows in _SECTIONS.items()}
+    def render(name):
+        minute = name in _MINUTE_SECTIONS
+        return render_to_string(
+            f"reports/_board_{name}.html", context, request if minute else holed
+        )
+
+    def section(name, shows):
+        html = cached(
+            "reports", parts(name, shows), lambda: render(name), seconds=selectors.CACHE_SECONDS
+        )
+        return (
+            html if name in _MINUTE_SECTIONS or asked is None else _MOMENT_HOLE.fill(html, filled)
+        )
+
+    if not board.point.is_past:
+        return {name: section(name, shows) for name, shows in _SECTIONS.items()}
+    # A past moment's: the cache, then the moment store (`moment_store.SECTIONS`: every
+    # section not found in the cache read in one query; the backfill stores them ahead,
+    # `sections_store`), then rendered and stored (one statement).
+    stored_parts = {
+        name: parts(name, shows)
+        for name, shows in _SECTIONS.items()
+        if name not in _MINUTE_SECTIONS
+    }
+
+    def build(missing):
+        keys = {name: moment_store.key_of(stored_parts[name]) for name in missing}
+        found = moment_store.read_many(moment_store.SECTIONS, keys.values())
+        built = {name: found.get(keys[name]) for name in missing}
+        rendered = {name: render(name) for name, html in built.items() if html is None}
+        moment_store.store_many(
+            moment_store.SECTIONS,
+            board.point.today,
+            {keys[name]: str(html) for name, html in rendered.items()},
+        )
+        return {name: mark_safe(html) for name, html in {**built, **rendered}.items()}
+
+    shared = cached_many("reports", stored_parts, build, seconds=selectors.CACHE_SECONDS)
+    return {
+        name: section(name, shows)
+        if name in _MINUTE_SECTIONS
+        else _MOMENT_HOLE.fill(shared[name], filled)
+        for name, shows in _SECTIONS.items()
+    }
 
 
 # Sections whose HTML holds the minute asked for elsewhere than in their query strings.
 _MINUTE_SECTIONS = {"switch_off"}
-# What stands for the minute asked for in a shared section's query strings: letters
-# alone, which neither URL nor HTML escaping changes.
-_MOMENT_HOLE = "sorplanMomentHole7f3a"
-# What stands for the moment the governance section names ("som de så ud den …"), as
-# `_MOMENT_HOLE` does for the query strings.
-_AT_HOLE = "sorplanAtHole5c1e"
+# What stands for the minute asked for in a shared section's query strings
+# (`core.holes`), filled with each request's own, URL-encoded.
+_MOMENT_HOLE = Hole("moment asked for", "sorplanMomentHole7f3a")
+# What stands for the moment the governance section names ("som de så ud den …").
+_AT_HOLE = Hole("moment named", "sorplanAtHole5c1e")
 
 
 def _with_moment_hole(request):
     """The request with `?som_den_var=` holding `_MOMENT_HOLE` (for its query strings)."""
     holed = copy.copy(request)
     holed.GET = request.GET.copy()
-    holed.GET["som_den_var"] = _MOMENT_HOLE
+    holed.GET["som_den_var"] = _MOMENT_HOLE.mark
     return holed
 
 
@@ -314,58 +354,40 @@ def dashboard(request):
         board = selectors.dashboard(
             as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
         )
-        context = {
-            "board": board,
-            **_party_table(request, board),
-            # The SOR-team's judgement beside the computed status, as it stood then.
-            "confidence": _confidence_at(board.point.at)
-            if request_access(request).may_read_governance
-            else None,
-            "show_confidence": request_access(request).may_read_governance,
-            "point": board.point,
-            "form": form,
-            "tracks": Activity.Track.choices,
-            "round_url": _round_url(request, board.round),
-        }
+        context = _board_context(request, board, form)
         if not request.htmx:
             context["sections"] = _sections(request, context)
         return "reports/_dashboard_main.html", context
 
     def governance():
         # Live, or as the records stood at `?som_den_var=` (from their history); its HTML
-        # cached under the records' stamp (the milestones' too while open exception notes
-        # name them: else a milestone edit leaves it), the reader's rights, the day and
-        # the language. Not the minute asked for (every minute of a day between two
-        # changes shows the same records) nor the query string (it shows no filter): the
-        # moment it names is filled in after the cache (`_AT_HOLE`).
+        # cached under what its records are keyed by (`governance_key`: live the records'
+        # stamp and the day; past, their stamps at the moment and a month before its day,
+        # not the day), the overdue actions shown, the milestones' stamp while open
+        # exception notes name them (else a milestone edit leaves it), the reader's
+        # rights and the language. Not the minute asked for nor the query string (it
+        # shows no filter): the moment it names is filled in after the cache (`_AT_HOLE`).
         access = request_access(request)
         if not access.may_read_governance:
             return ""
         _form, chosen = _filters(request)
         point = selectors.point_in_time(chosen["as_of"])
-        records = stamp(models=GOVERNANCE_MODELS, at=point.at)
-        rights = dataclasses.astuple(access)
-        day = (point.today.isoformat(), point.at is not None)
-        # Whether open exception notes (which name milestones) are shown, under the same.
-        named = cached(
-            "reports",
-            ("governance-notes", 2, records, day, rights),
-            lambda: (bool(governance_at(access, point).open_exceptions),),
-            seconds=selectors.CACHE_SECONDS,
-        )[0]
+        key = governance_key(access, point)
+        shape = governance_shape(access, point, key)
+        named = shape[0]
         html = cached(
             "reports",
             (
                 "governance-html",
-                3,
-                records,
+                4,
+                key,
+                shown_overdue(shape, point.today),
                 stamp(models=(Milestone,), at=point.at) if named else (),
-                rights,
-                day,
+                dataclasses.astuple(access),
             ),
             lambda: render_to_string(
                 "reports/_governance.html",
-                {"governance": governance_at(access, point), "at_hole": _AT_HOLE},
+                {"governance": governance_at(access, point, key), "at_hole": _AT_HOLE.mark},
                 request,
             ),
             seconds=selectors.CACHE_SECONDS,
@@ -373,7 +395,7 @@ def dashboard(request):
         if point.at is None:
             return html
         when = date_format(timezone.localtime(point.at), "DATETIME_FORMAT")
-        return mark_safe(html.replace(_AT_HOLE, conditional_escape(when)))
+        return _AT_HOLE.fill(html, when)
 
     def version(at):
         # The register shows only in the "Kan SHAK slukkes?" section: the plan's stamp
@@ -393,6 +415,49 @@ def dashboard(request):
         extra_html=governance,
         version=version,
     )
+
+
+def _board_context(request, board, form) -> dict:
+    """What the dashboard's main template and its sections render `board` with."""
+    return {
+        "board": board,
+        **_party_table(request, board),
+        # The SOR-team's judgement beside the computed status, as it stood then.
+        "confidence": _confidence_at(board.point.at)
+        if request_access(request).may_read_governance
+        else None,
+        "show_confidence": request_access(request).may_read_governance,
+        "point": board.point,
+        "form": form,
+        "tracks": Activity.Track.choices,
+        "round_url": _round_url(request, board.round),
+    }
+
+
+# A reader of each set of rights the sections differ by (`_sections`: may review, may
+# read governance) among those who read the dashboard: every member reads governance
+# (a reporter the records of their parties), the SOR-team reviews too.
+_READERS = (
+    Access(is_authenticated=True, editor_party_ids=frozenset({0})),
+    Access(is_authenticated=True, steering_party_ids=frozenset({0})),
+)
+
+
+def sections_store(point) -> None:
+    """The unfiltered dashboard's sections at the past moment `point` stored ahead
+    (`moment_store.SECTIONS`) for a reader of each set of rights they differ by, in the
+    active language, as a reader's first visit stores them (`_sections`; those in the
+    cache or the store already are not rendered again): the backfill's
+    (`moment_store.store_moment`)."""
+    board = selectors.dashboard(as_of=point.at)
+    for access in _READERS:
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = reverse("reports:dashboard")
+        request.GET = QueryDict(mutable=True)
+        request.GET["som_den_var"] = f"{timezone.localtime(point.at):%Y-%m-%dT%H:%M}"
+        request._sorplan_access = access
+        _sections(request, _board_context(request, board, PointInTimeForm(request.GET)))
 
 
 def _confidence_at(at):

@@ -329,3 +329,30 @@ def test_a_past_stamp_reads_each_large_history_by_an_index_probe(db):
         assert "Seq Scan" not in plan, plan
         assert "Sort" not in plan, plan
         assert plan.count("Index") >= 2 and "Backward" in plan, plan
+
+
+def test_a_past_pages_stamps_answer_its_live_stamps_too(db, editor):
+    """Inside `stamps_read_once` at a past moment, the live stamps of its models are the
+    ones read on entry (no query), equal to a fresh read; a save inside is not seen
+    (read once for the page), and outside the scope the stamp moves with it."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from core.cache import stamps_read_once
+
+    factories.PartyFactory()
+    moment = timezone.now() - datetime.timedelta(days=3)
+    live = stamp(models=[Party, Goal])
+    with stamps_read_once(models=[Party, Goal], at=moment):
+        with CaptureQueriesContext(connection) as queries:
+            assert stamp(models=[Party]) == live[:2]
+            assert stamp(models=[Goal, Party]) == (*live[2:], *live[:2])
+            assert stamp(models=[Party], at=moment) == stamp(models=[Party], at=moment)
+        assert len(queries) == 0
+        party = factories.PartyFactory.build()
+        record_save(party, user=editor, reason="Ny")
+        assert stamp(models=[Party]) == live[:2]
+    assert stamp(models=[Party]) != live[:2]

@@ -85,7 +85,7 @@ def test_the_session_warning_and_footer_are_remembered_with_each_requests_own_to
     settings it shows; a page without a request's token has no token field."""
     from django.template import Context, Template
 
-    from core.templatetags.layout import CSRF_MARK
+    from core.templatetags.layout import CSRF_HOLE
 
     url = reverse("accessibility")
     clients = [client_for(steering), client_for(editor)]
@@ -93,7 +93,7 @@ def test_the_session_warning_and_footer_are_remembered_with_each_requests_own_to
     for html in pages:
         tokens = _tokens(html)
         # The language form's, the warning's two and the log-out form's: one token.
-        assert len(tokens) == 4 and len(set(tokens)) == 1 and CSRF_MARK not in html
+        assert len(tokens) == 4 and len(set(tokens)) == 1 and CSRF_HOLE.mark not in html
         assert 'id="session-timeout"' in html
         assert f'data-idle-seconds="{settings.SESSION_IDLE_TIMEOUT}"' in html
         assert reverse("accounts:privacy") in html and reverse("accounts:profile") in html

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today
@@ -398,3 +399,62 @@ def test_two_minutes_share_the_governance_section_and_each_names_its_own(
     assert len(named) == 1 and "00:02" in named[0], named
     assert "sorplanAtHole" not in html and "00:01" not in html
     assert html == _fresh(client, second, "da")
+
+
+def _governance_rendered(client, params) -> tuple[str, bool]:
+    response = client.get(reverse("reports:dashboard"), params)
+    assert response.status_code == 200
+    return _plain(response.content.decode()), "reports/_governance.html" in {
+        t.name for t in response.templates
+    }
+
+
+def test_past_days_with_the_same_records_share_the_governance_section(
+    programme, client_for, editor, reporter
+):
+    """A past moment's governance section is keyed by the records' stamps at the moment
+    and a month before its day, not the day: another day with the same records renders
+    it not again and reads no record's history; the overdue actions still go by the day
+    (an action due between two days shows on the later one only); every page is the one
+    a fresh render gives, for a reader of every record and for a reporter."""
+    from governance.models import Action, Risk
+    from tests.governance.helpers import make_action
+
+    user = system_user_get()
+    now = today()
+    make_risk(user, title="Testrisiko: gammel", p=4, i=4)
+    make_action(
+        user, title="Testhandling: frist midt imellem", due_on=now - datetime.timedelta(days=15)
+    )
+    long_ago = timezone.now() - datetime.timedelta(days=90)
+    for model in (Risk, Action):
+        model.history.all().update(history_date=long_ago)
+    cache.clear()
+
+    def moment(days, minute="07"):
+        return {"som_den_var": f"{now - datetime.timedelta(days=days)}T10:{minute}"}
+
+    for client in (client_for(editor), client_for(reporter)):
+        cache.clear()
+        html, rendered = _governance_rendered(client, moment(20))
+        assert rendered and "Testrisiko: gammel" in html
+        assert "Testhandling: frist midt imellem" not in html
+        with CaptureQueriesContext(connection) as queries:
+            html, rendered = _governance_rendered(client, moment(19, "41"))
+        assert not rendered and "Testrisiko: gammel" in html
+        history = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "governance_historical' in q["sql"]
+            and not q["sql"].startswith("SELECT (SELECT")  # the stamps
+        ]
+        assert history == []
+        assert html == _fresh(client, moment(19, "41"), "da")
+        # Past the action's due date: overdue, rendered once more, then shared again.
+        html, rendered = _governance_rendered(client, moment(10))
+        assert rendered and "Testhandling: frist midt imellem" in html
+        html, rendered = _governance_rendered(client, moment(9))
+        assert not rendered and "Testhandling: frist midt imellem" in html
+        named = re.findall(r"som de så ud den ([^<]*)\.</p>", html)
+        assert len(named) == 1 and "10:07" in named[0]
+        assert html == _fresh(client, moment(9), "da")
