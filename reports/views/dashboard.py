@@ -10,6 +10,7 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -106,15 +107,19 @@ def _page(request, *, kind: str, title: str, build, extra_html=None, version=Non
     # leave it warm (core.cache.stamp).
     at = selectors.point_in_time(_filters(request)[1]["as_of"]).at
     access = request_access(request)
-    # A cold page's pieces read from the cache in one round trip (`core.cache.read_ahead`),
-    # those its last build found for the same kind, rights, filters and live or past.
-    ahead = read_ahead(
-        "reports-page",
-        kind,
-        access.can_review,
-        access.may_read_governance,
-        at is not None,
-        _path_without_moment(request),
+    # A live page's pieces read from the cache in one round trip (`core.cache.read_ahead`),
+    # those its last build found for the same kind, rights and filters. Not a past
+    # moment's: each asks other entries (another day's), which would be read for nothing.
+    ahead = (
+        read_ahead(
+            "reports-page",
+            kind,
+            access.can_review,
+            access.may_read_governance,
+            _path_without_moment(request),
+        )
+        if at is None
+        else contextlib.nullcontext()
     )
     with stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at), ahead:
         if request.htmx:
