@@ -130,10 +130,21 @@ class _Wording:
         return found
 
     def reason(self, rag) -> str:
-        # A rating is a frozen dataclass of plain values: equal ratings have one wording.
-        found = self._reasons.get(rag)
+        # Keyed by what `MilestoneRag.reason` words: its rule's code, and only for the
+        # rules that fill in a value that value (hashing the whole frozen rating, eleven
+        # fields, cost more than the wording it saved).
+        code = rag.reason_code
+        if code == "overridden":
+            key = (code, rag.override_reason)
+        elif code == "overdue":
+            key = (code, rag.forecast_date, rag.forecast_precision)
+        elif code.startswith("late_"):
+            key = (code, rag.slip_days)
+        else:
+            key = code
+        found = self._reasons.get(key)
         if found is None:
-            found = self._reasons[rag] = rag.reason
+            found = self._reasons[key] = rag.reason
         return found
 
 
@@ -524,24 +535,28 @@ _RAGS: dict[str, SimpleNamespace] = {}
 
 def _before(since: datetime.datetime, parties) -> tuple[dict, object]:
     """The milestones by id and the roll-ups (`selectors.Rollups`) at the last report's
-    moment. Within the ratings' history (`past.covers`) both are read from the ratings as
-    they stood, the roll-ups in SQL (`past.rollups_at`, as "since last month end" reads
-    them) and of each milestone only its colour and forecast (one query, no rows built);
-    else from the replayed plan (`past.plan_at`)."""
+    moment. Within the ratings' history (`past.covers`) both from one read of the ratings
+    as they stood (`past.ratings_at`): of each milestone only its colour and forecast (no
+    rows built), and what its activity's roll-up reads of it, rolled up per activity
+    (`past.per_activity`, as `past.rollups_at` does in SQL: a second scan of the same
+    20,000 ratings) and combined per track, party and programme
+    (`past.rollups_of_activities`); else from the replayed plan (`past.plan_at`)."""
     today = snapshot.local_today(since)
     if not past.covers(since, today):
         plan = past.plan_at(at=since, today=today, parties=parties)
         return {m.id: m for m in plan.milestones}, plan_rollups(plan)
     activities = snapshot.activity_rows(since, parties, {})
     by_id = {}
-    for pk, activity_id, rag, end, date, precision in past.ratings_at(since).values_list(
-        "milestone_id", "activity_id", "rag", "forecast_end", "forecast_date", "forecast_precision"
-    ):
+    rated = []
+    for pk, milestone_id, activity_id, rag, severity, slip, end, date, precision in past.ratings_at(
+        since
+    ).values_list(*past._PER_ACTIVITY_READS, "forecast_end", "forecast_date", "forecast_precision"):
+        rated.append((pk, milestone_id, activity_id, rag, severity, slip))
         # As `plan_at`: a milestone of an activity that was not there then is left out.
         if activity_id in activities:
             colour = _RAGS.get(rag) or _RAGS.setdefault(rag, SimpleNamespace(rag=rag))
-            by_id[pk] = _Before(colour, end, date, precision)
-    return by_id, past.rollups_at(since, activities)
+            by_id[milestone_id] = _Before(colour, end, date, precision)
+    return by_id, past.rollups_of_activities(past.per_activity(rated), activities)
 
 
 def _milestone_rows(

@@ -127,9 +127,14 @@ def _conditions(result) -> list[dict]:
 def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: list[dict]) -> dict:
     """Entries whose SHAK state at `at` differs from the one at `since` (`since_rows`,
     the entries as they stood then; an entry added in between: from the state it was
-    added with), with the last move's moment, who made it and why."""
+    added with), with the last move's moment, who made it and why.
+
+    The entries at `at` are those at `since` with the history rows between laid over
+    them in order (the latest row by date, then history id, as `core.history.as_of_queryset`
+    chooses; a deletion removes the entry): the history read once, not the register
+    read again as it stood at `at`."""
     before = {r["id"]: r["state"] for r in since_rows}
-    now = {r["id"]: r for r in register_selectors.entry_rows(at)}
+    now = {r["id"]: r for r in since_rows}
     events = Entry.history.filter(history_date__gt=since).select_related("history_user")
     if at is not None:
         events = events.filter(history_date__lte=at)
@@ -138,7 +143,15 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: l
     last_move: dict[int, object] = {}
     for row in events.order_by("history_date", "history_id"):
         if row.history_type == "-":
+            now.pop(row.id, None)
             continue
+        now[row.id] = {
+            "id": row.id,
+            "key": row.key,
+            "name": row.name,
+            "owner_id": row.owner_id,
+            "state": row.state,
+        }
         start.setdefault(row.id, row.state)
         if state.get(row.id, row.state) != row.state:
             last_move[row.id] = row
