@@ -611,20 +611,26 @@ def _milestone_rows(
     this period (since the previous report's moment), in the plan's order; the first
     `SLIPPED_LIMIT` of those that slipped, worst first, with why; and how many slipped."""
     words = _Wording()
-    activities: dict[int, tuple[str, str, tuple]] = {}
-    keyed, slipped = [], []
+    activities: dict[int, tuple[str, str, list]] = {}
+    # The rows by their activity's place (`_activity_order`; activities in the same place
+    # share a group), each group in the plan's order: the groups sorted, then each group's
+    # rows by their own order, as one sort by (place, sort order, title) would (stable), with
+    # 2,000 places compared instead of 20,000 rows' nested keys.
+    groups: dict[tuple, list] = {}
+    slipped = []
     for m in plan.milestones:
         old = before_by_id.get(m.id)
         found = activities.get(m.activity.id)
         if found is None:
+            order = _activity_order(m.activity)
             found = activities[m.activity.id] = (
                 m.activity.title,
                 m.party.label,
-                _activity_order(m.activity),
+                groups.setdefault(order, []),
             )
-        title, party, order = found
+        title, party, group = found
         row = _milestone_row(m, old.rag if old else None, words, title, party)
-        keyed.append(((order, m.sort_order, m.title), row))
+        group.append(((m.sort_order, m.title), row))
         if _completed_this_period(m, old, since):
             row["this_period"] = words.reached
         elif _slipped_this_period(m, old):
@@ -635,8 +641,10 @@ def _milestone_rows(
                 else 0
             )
             slipped.append((row, moved, m, old))
-    keyed.sort(key=lambda item: item[0])
-    rows = [row for _order, row in keyed]
+    rows = []
+    for _place, group in sorted(groups.items(), key=lambda item: item[0]):
+        group.sort(key=lambda item: item[0])
+        rows.extend(row for _order, row in group)
     completed = [row for row in rows if row["this_period"] == words.reached]
     # Worst first (stable: ties in the plan's order as read), worded only for those shown.
     slipped.sort(key=lambda item: _slip_order(item[0], item[1]))
