@@ -455,14 +455,6 @@ class GateStatus:
     left: list[tuple[str, str]]  # (what, message type key) of the first rows not ready
 
 
-def rows_at(at: datetime.datetime | None) -> list[dict]:
-    return list(
-        as_of_queryset(Certification, at).values(
-            "id", "entry_id", "message_type_id", "direction", "state", "in_production_on"
-        )
-    )
-
-
 def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
     """Every message type certified and in production for every supplier system that
     sends or receives it (as it stood at `at`). Not tracked while no message type or
@@ -515,7 +507,8 @@ def state_counts(at: datetime.datetime | None) -> dict[str, int]:
 def states_counted(*moments: datetime.datetime | None) -> list[dict[str, int]]:
     """The matrix's rows counted by state as they stood at each of `moments` (None: now),
     in one query: an aggregate per moment (not its 4,000 rows read to count), joined by
-    UNION ALL in SQL (Django's `union` writes the as-of subquery's order by position)."""
+    UNION ALL in SQL (Django's `union` writes the as-of subquery's order by position; each
+    part a derived table, as SQLite takes no parenthesised SELECT in a compound one)."""
     parts, params = [], []
     for i, at in enumerate(moments):
         sql, part_params = (
@@ -526,7 +519,7 @@ def states_counted(*moments: datetime.datetime | None) -> list[dict[str, int]]:
             .order_by()
             .query.sql_with_params()
         )
-        parts.append(f"({sql})")
+        parts.append(f"SELECT * FROM ({sql}) AS counted_{i}")
         params.extend(part_params)
     found = [dict.fromkeys(CertState.values, 0) for _at in moments]
     with connection.cursor() as cursor:
