@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, Value
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -454,14 +455,6 @@ class GateStatus:
     left: list[tuple[str, str]]  # (what, message type key) of the first rows not ready
 
 
-def rows_at(at: datetime.datetime | None) -> list[dict]:
-    return list(
-        as_of_queryset(Certification, at).values(
-            "id", "entry_id", "message_type_id", "direction", "state", "in_production_on"
-        )
-    )
-
-
 def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
     """Every message type certified and in production for every supplier system that
     sends or receives it (as it stood at `at`). Not tracked while no message type or
@@ -508,8 +501,33 @@ def gate(*, at: datetime.datetime | None = None, limit: int = 10) -> GateStatus:
 
 
 def state_counts(at: datetime.datetime | None) -> dict[str, int]:
-    counts = Counter(r["state"] for r in rows_at(at))
-    return {state: counts.get(state, 0) for state in CertState.values}
+    return states_counted(at)[0]
+
+
+def states_counted(*moments: datetime.datetime | None) -> list[dict[str, int]]:
+    """The matrix's rows counted by state as they stood at each of `moments` (None: now),
+    in one query: an aggregate per moment (not its 4,000 rows read to count), joined by
+    UNION ALL in SQL (Django's `union` writes the as-of subquery's order by position; each
+    part a derived table, as SQLite takes no parenthesised SELECT in a compound one)."""
+    parts, params = [], []
+    for i, at in enumerate(moments):
+        sql, part_params = (
+            as_of_queryset(Certification, at)
+            .values("state")
+            .annotate(n=Count("id"), moment=Value(i))
+            .values_list("moment", "state", "n")
+            .order_by()
+            .query.sql_with_params()
+        )
+        parts.append(f"SELECT * FROM ({sql}) AS counted_{i}")
+        params.extend(part_params)
+    found = [dict.fromkeys(CertState.values, 0) for _at in moments]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for i, state, n in cursor.fetchall():
+            if state in found[i]:
+                found[i][state] = n
+    return found
 
 
 def cutovers_within(*, today: datetime.date, months: int = CUTOVER_HORIZON_MONTHS):

@@ -43,11 +43,11 @@ from governance.selectors.summary import activity_confidences, governance_summar
 from milestones import history
 from milestones.dates import format_plan_date
 from milestones.demo import demo_data_loaded
-from milestones.models import ProgressUpdate
+from milestones.models import MilestoneStatus, ProgressUpdate
 from milestones.rag import Rag
 
-from . import charts, report_medcom, report_switch_off, selectors
-from .selectors import past, snapshot
+from . import charts, moment_store, report_medcom, report_switch_off, selectors
+from .selectors import past, snapshot, status
 from .selectors.status import plan_rollups
 
 SCHEMA = 1
@@ -123,17 +123,31 @@ class _Wording:
         self._dates: dict = {}
 
     def date(self, value: datetime.date | None, precision: str = "day") -> str:
-        key = (value, precision)
-        found = self._dates.get(key)
+        # By precision, then date: no key tuple made and hashed for each of 30,000 dates.
+        dates = self._dates.get(precision)
+        if dates is None:
+            dates = self._dates[precision] = {}
+        found = dates.get(value)
         if found is None:
-            found = self._dates[key] = _date(value, precision)
+            found = dates[value] = _date(value, precision)
         return found
 
     def reason(self, rag) -> str:
-        # A rating is a frozen dataclass of plain values: equal ratings have one wording.
-        found = self._reasons.get(rag)
+        # Keyed by what `MilestoneRag.reason` words: its rule's code, and only for the
+        # rules that fill in a value that value (hashing the whole frozen rating, eleven
+        # fields, cost more than the wording it saved).
+        code = rag.reason_code
+        if code == "overridden":
+            key = (code, rag.override_reason)
+        elif code == "overdue":
+            key = (code, rag.forecast_date, rag.forecast_precision)
+        elif code.startswith("late_"):
+            key = (code, rag.slip_days)
+        else:
+            key = code
+        found = self._reasons.get(key)
         if found is None:
-            found = self._reasons[rag] = rag.reason
+            found = self._reasons[key] = rag.reason
         return found
 
 
@@ -258,8 +272,12 @@ def _changes(since: datetime.datetime, until: datetime.datetime | None) -> dict:
     return {"groups": result, "total": total, "shown": len(entries)}
 
 
-def _round(at, today, parties, plan) -> dict | None:
-    status = selectors.reporting_round_status(at=at, today=today, parties=parties)
+def _round(at, today, parties, plan, board) -> dict | None:
+    status = (
+        board.round
+        if board is not None
+        else selectors.reporting_round_status(at=at, today=today, parties=parties)
+    )
     if status is None:
         return None
     updates = (
@@ -345,8 +363,12 @@ def _concerns(at, today, parties, plan) -> dict:
     return {"concerns": found[:CONCERNS_LIMIT], "concerns_total": len(found)}
 
 
-def _rollout(at, parties, plan) -> dict | None:
-    status = selectors.rollout_status(at=at, parties=parties, milestones=plan.milestones)
+def _rollout(at, parties, plan, board) -> dict | None:
+    status = (
+        board.rollout
+        if board is not None
+        else selectors.rollout_status(at=at, parties=parties, milestones=plan.milestones)
+    )
     if status is None:
         return None
 
@@ -510,12 +532,15 @@ def _collector_paused():
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Before:
     """What the report reads of a milestone as it stood at the last report's moment: its
-    colour (as `rag.rag`, as a plan's row has it) and its forecast."""
+    colour (as `rag.rag`, as a plan's row has it) and its forecast's end; its rating's
+    history row (`key`), whose forecast date and precision are read only for the slipped
+    milestones shown (`_forecasts_of`): they are not in the index the moment is read from."""
 
     rag: SimpleNamespace
     forecast_end: datetime.date | None
-    forecast_date: datetime.date | None
-    forecast_precision: str
+    key: int
+    forecast_date: datetime.date | None = None
+    forecast_precision: str = "day"
 
 
 # One colour object per colour, shared by every milestone's `_Before`.
@@ -524,24 +549,58 @@ _RAGS: dict[str, SimpleNamespace] = {}
 
 def _before(since: datetime.datetime, parties) -> tuple[dict, object]:
     """The milestones by id and the roll-ups (`selectors.Rollups`) at the last report's
-    moment. Within the ratings' history (`past.covers`) both are read from the ratings as
-    they stood, the roll-ups in SQL (`past.rollups_at`, as "since last month end" reads
-    them) and of each milestone only its colour and forecast (one query, no rows built);
-    else from the replayed plan (`past.plan_at`)."""
+    moment. Within the ratings' history (`past.covers`) both from one read of the ratings
+    as they stood (`past.ratings_at`): of each milestone only its colour and forecast (no
+    rows built), and what its activity's roll-up reads of it, rolled up per activity
+    (`past.per_activity`, as `past.rollups_at` does in SQL: a second scan of the same
+    20,000 ratings) and combined per track, party and programme
+    (`past.rollups_of_activities`); else from the replayed plan (`past.plan_at`)."""
     today = snapshot.local_today(since)
     if not past.covers(since, today):
         plan = past.plan_at(at=since, today=today, parties=parties)
         return {m.id: m for m in plan.milestones}, plan_rollups(plan)
     activities = snapshot.activity_rows(since, parties, {})
     by_id = {}
-    for pk, activity_id, rag, end, date, precision in past.ratings_at(since).values_list(
-        "milestone_id", "activity_id", "rag", "forecast_end", "forecast_date", "forecast_precision"
-    ):
+    rated = []
+    # Only columns of the ratings' range index (milestones migration 0012): an index-only
+    # scan, not 7,800 heap pages of the history.
+    for pk, milestone_id, activity_id, rag, severity, slip, end in past.ratings_at(
+        since
+    ).values_list(*past._PER_ACTIVITY_READS, "forecast_end"):
+        rated.append((pk, milestone_id, activity_id, rag, severity, slip))
         # As `plan_at`: a milestone of an activity that was not there then is left out.
         if activity_id in activities:
             colour = _RAGS.get(rag) or _RAGS.setdefault(rag, SimpleNamespace(rag=rag))
-            by_id[pk] = _Before(colour, end, date, precision)
-    return by_id, past.rollups_at(since, activities)
+            by_id[milestone_id] = _Before(colour, end, pk)
+    return by_id, past.rollups_of_activities(past.per_activity(rated), activities)
+
+
+def _forecasts_of(slipped: list[tuple]) -> list[tuple]:
+    """`slipped` (row, days moved, milestone, before) with each `_Before`'s forecast date
+    and precision read from its rating's history row (one query); the replay's rows
+    (outside the ratings' history) hold theirs already."""
+    keys = [old.key for _row, _moved, _m, old in slipped if isinstance(old, _Before)]
+    if not keys:
+        return slipped
+    dates = {
+        pk: (date, precision)
+        for pk, date, precision in MilestoneStatus.history.model.objects.filter(
+            pk__in=keys
+        ).values_list("pk", "forecast_date", "forecast_precision")
+    }
+    return [
+        (
+            row,
+            moved,
+            m,
+            dataclasses.replace(
+                old, forecast_date=dates[old.key][0], forecast_precision=dates[old.key][1]
+            )
+            if isinstance(old, _Before)
+            else old,
+        )
+        for row, moved, m, old in slipped
+    ]
 
 
 def _milestone_rows(
@@ -552,20 +611,26 @@ def _milestone_rows(
     this period (since the previous report's moment), in the plan's order; the first
     `SLIPPED_LIMIT` of those that slipped, worst first, with why; and how many slipped."""
     words = _Wording()
-    activities: dict[int, tuple[str, str, tuple]] = {}
-    keyed, slipped = [], []
+    activities: dict[int, tuple[str, str, list]] = {}
+    # The rows by their activity's place (`_activity_order`; activities in the same place
+    # share a group), each group in the plan's order: the groups sorted, then each group's
+    # rows by their own order, as one sort by (place, sort order, title) would (stable), with
+    # 2,000 places compared instead of 20,000 rows' nested keys.
+    groups: dict[tuple, list] = {}
+    slipped = []
     for m in plan.milestones:
         old = before_by_id.get(m.id)
         found = activities.get(m.activity.id)
         if found is None:
+            order = _activity_order(m.activity)
             found = activities[m.activity.id] = (
                 m.activity.title,
                 m.party.label,
-                _activity_order(m.activity),
+                groups.setdefault(order, []),
             )
-        title, party, order = found
+        title, party, group = found
         row = _milestone_row(m, old.rag if old else None, words, title, party)
-        keyed.append(((order, m.sort_order, m.title), row))
+        group.append(((m.sort_order, m.title), row))
         if _completed_this_period(m, old, since):
             row["this_period"] = words.reached
         elif _slipped_this_period(m, old):
@@ -576,14 +641,16 @@ def _milestone_rows(
                 else 0
             )
             slipped.append((row, moved, m, old))
-    keyed.sort(key=lambda item: item[0])
-    rows = [row for _order, row in keyed]
+    rows = []
+    for _place, group in sorted(groups.items(), key=lambda item: item[0]):
+        group.sort(key=lambda item: item[0])
+        rows.extend(row for _order, row in group)
     completed = [row for row in rows if row["this_period"] == words.reached]
     # Worst first (stable: ties in the plan's order as read), worded only for those shown.
     slipped.sort(key=lambda item: _slip_order(item[0], item[1]))
     shown = [
         {**row, "why": _why_slipped(m, old), "moved_days": moved}
-        for row, moved, m, old in slipped[:SLIPPED_LIMIT]
+        for row, moved, m, old in _forecasts_of(slipped[:SLIPPED_LIMIT])
     ]
     return rows, completed, shown, len(slipped)
 
@@ -718,6 +785,34 @@ def _governance(at, today, since) -> dict:
     }
 
 
+def _stored_board(point):
+    """The dashboard's figures at the report's moment as the moment store holds them
+    (`reports.moment_store`: the unfiltered dashboard of a past moment, stored once
+    computed and filled ahead for every state of the past days), or None: its roll-ups,
+    round and roll-out are those the report would compute from its plan
+    (`status.dashboard_build_moment` reads the same ratings as they stood; the replay's
+    figures, `tests/reports/test_past_materialised.py`). Only read, never computed or
+    stored here: on a miss the report computes them from its own plan as before. Read in
+    the report's language, Danish, as the store keys it."""
+    if point.at is None:
+        return None
+    return moment_store.read(
+        moment_store.DASHBOARD,
+        moment_store.key_of(status.moment_parts(status.dashboard_parts(point, None, None))),
+    )
+
+
+def _board_rollups(board) -> "selectors.Rollups":
+    """The roll-ups (`selectors.Rollups`) of a stored dashboard's status lines: the
+    programme's, each track's and each party's (a party line without milestones is an
+    empty roll-up there, as `status.lines_of` adds it for the report too)."""
+    return selectors.Rollups(
+        overall=board.overall.rollup,
+        tracks={line.key: line.rollup for line in board.tracks},
+        parties={line.party.id: line.rollup for line in board.parties},
+    )
+
+
 def _build(period, as_of, previous, appendix_limit) -> dict:
     point = selectors.point_in_time(as_of)
     at, today = point.at, point.today
@@ -731,7 +826,16 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
     # From the ratings as they stood where their history covers the moments (`past`).
     plan = past.plan_at(at=at, today=today, parties=parties)
     before, before_rollups = _before(since, parties)
-    overall, tracks, party_lines = selectors.status_lines(plan, before_rollups)
+    board = _stored_board(point)
+    if board is None:
+        overall, tracks, party_lines = selectors.status_lines(plan, before_rollups)
+    else:
+        overall, tracks, party_lines = status.lines_of(
+            _board_rollups(board),
+            before_rollups,
+            plan.parties,
+            list(dict.fromkeys(a.party.id for a in plan.activities.values())),
+        )
     rows, completed, slipped_now, slipped_total = _milestone_rows(plan, before, since)
     focus = sorted(
         (r for r in rows if r["rag"] in ATTENTION or (r["rag_changed"] and r["previous_rag"])),
@@ -768,9 +872,9 @@ def _build(period, as_of, previous, appendix_limit) -> dict:
         "slipped_total": slipped_total,
         "blockers": _blockers(plan, slipped_all, at),
         "changes": _changes(since, at),
-        "round": _round(at, today, parties, plan),
+        "round": _round(at, today, parties, plan, board),
         **_concerns(at, today, parties, plan),
-        "rollout": _rollout(at, parties, plan),
+        "rollout": _rollout(at, parties, plan, board),
         "switch_off": report_switch_off.switch_off_section(at=at, since=since),
         "governance": _governance(at, today, since),
         "medcom": report_medcom.medcom_section(at=at, since=since),

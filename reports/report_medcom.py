@@ -37,8 +37,7 @@ def progress_chart_texts() -> dict:
 
 def medcom_section(*, at: datetime.datetime | None, since: datetime.datetime) -> dict:
     """The section's figures as they stood at `at` (None: now), compared with `since`."""
-    now = medcom_selectors.state_counts(at)
-    before = medcom_selectors.state_counts(since)
+    now, before = medcom_selectors.states_counted(at, since)
     today = timezone.localdate(at) if at else timezone.localdate()
     gate = medcom_selectors.gate(at=at)
     return {

@@ -14,6 +14,7 @@ Danish.
 import datetime
 from collections import Counter
 
+from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 
@@ -27,6 +28,18 @@ from .selectors import switch_off as gate
 
 # Entries that moved state this period: the first (by owner and name), the rest counted.
 MOVED_LIMIT = 40
+# What `_moved` reads of each history row of an entry between the two moments.
+_EVENT_FIELDS = (
+    "id",
+    "history_date",
+    "history_type",
+    "key",
+    "name",
+    "owner_id",
+    "state",
+    "history_user_id",
+    "history_change_reason",
+)
 
 
 def _date(value: datetime.date) -> str:
@@ -127,22 +140,32 @@ def _conditions(result) -> list[dict]:
 def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: list[dict]) -> dict:
     """Entries whose SHAK state at `at` differs from the one at `since` (`since_rows`,
     the entries as they stood then; an entry added in between: from the state it was
-    added with), with the last move's moment, who made it and why."""
+    added with), with the last move's moment, who made it and why.
+
+    The entries at `at` are those at `since` with the history rows between laid over
+    them in order (the latest row by date, then history id, as `core.history.as_of_queryset`
+    chooses; a deletion removes the entry): the history read once, not the register
+    read again as it stood at `at`."""
     before = {r["id"]: r["state"] for r in since_rows}
-    now = {r["id"]: r for r in register_selectors.entry_rows(at)}
-    events = Entry.history.filter(history_date__gt=since).select_related("history_user")
+    now = {r["id"]: r for r in since_rows}
+    events = Entry.history.filter(history_date__gt=since)
     if at is not None:
         events = events.filter(history_date__lte=at)
     start: dict[int, str] = dict(before)
     state: dict[int, str] = dict(before)
-    last_move: dict[int, object] = {}
-    for row in events.order_by("history_date", "history_id"):
-        if row.history_type == "-":
+    # A move's moment, who made it (their id; the users of those shown read after) and why.
+    last_move: dict[int, tuple] = {}
+    for pk, when, kind, key, name, owner_id, new, user_id, reason in events.order_by(
+        "history_date", "history_id"
+    ).values_list(*_EVENT_FIELDS):
+        if kind == "-":
+            now.pop(pk, None)
             continue
-        start.setdefault(row.id, row.state)
-        if state.get(row.id, row.state) != row.state:
-            last_move[row.id] = row
-        state[row.id] = row.state
+        now[pk] = {"id": pk, "key": key, "name": name, "owner_id": owner_id, "state": new}
+        start.setdefault(pk, new)
+        if state.get(pk, new) != new:
+            last_move[pk] = (when, user_id, reason)
+        state[pk] = new
     parties = dict(Party.objects.values_list("pk", "name"))
     found = []
     for pk, entry in now.items():
@@ -153,9 +176,13 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: l
         found.append(((owner.lower(), entry["name"].lower(), entry["key"]), owner, old, entry))
     # Sorted and capped first: only the entries shown are worded (hundreds move at scale).
     found.sort(key=lambda item: item[0])
+    shown = found[:MOVED_LIMIT]
+    users = get_user_model().objects.in_bulk(
+        {last_move[entry["id"]][1] for *_found, entry in shown} - {None}
+    )
     moved = []
-    for _order, owner, old, entry in found[:MOVED_LIMIT]:
-        row = last_move[entry["id"]]
+    for _order, owner, old, entry in shown:
+        when, user_id, reason = last_move[entry["id"]]
         moved.append(
             {
                 "key": entry["key"],
@@ -166,9 +193,9 @@ def _moved(since: datetime.datetime, at: datetime.datetime | None, since_rows: l
                 "to": entry["state"],
                 "to_label": register_selectors.state_label(entry["state"]),
                 "backwards": register_selectors.is_backwards(old, entry["state"]),
-                "when": _moment(row.history_date),
-                "who": user_label(row.history_user),
-                "reason": row.history_change_reason or "",
+                "when": _moment(when),
+                "who": user_label(users.get(user_id)),
+                "reason": reason or "",
             }
         )
     return {"moved": moved, "moved_total": len(found)}

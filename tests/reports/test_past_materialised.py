@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bench.cleanup import load_data_clear
 from bench.loaddata import Scale, load_data_generate
@@ -33,7 +33,7 @@ from milestones.rag import BaselineDate, milestone_rag, rating_changes_on
 from milestones.services import plan as plan_services
 from milestones.services.status import day_start, status_rebuild, status_rerate
 from milestones.services.status_history import status_history_backfill
-from reports import report_data
+from reports import moment_store, report_data
 from reports.selectors import past, point_in_time
 from reports.selectors.status import dashboard_build
 from tests.helpers import forecast_move
@@ -176,6 +176,33 @@ def test_the_month_end_report_figures_from_the_ratings_are_the_replays(programme
     replayed = report_data.build(period=period, as_of=as_of)
     assert read == replayed
     assert read["milestone_total"] > 0
+
+
+def test_the_report_figures_from_the_stored_moment_are_those_computed(
+    programme, fresh_cache, monkeypatch
+):
+    """The report at its moment (a month's first midnight) reads the dashboard the moment
+    store holds there for its roll-ups, round and roll-out (`report_data._stored_board`):
+    the same figures as computed from its own plan with the store empty."""
+    as_of = day_start(today_get().replace(day=1))
+    period = (as_of.date() - datetime.timedelta(days=1)).replace(day=1)
+    assert past.covers(as_of, timezone.localdate(as_of))
+    assert report_data._stored_board(point_in_time(as_of)) is None
+    computed = report_data.build(period=period, as_of=as_of)
+    with translation.override("da"):
+        assert moment_store.store_moment(as_of) >= 1
+        assert report_data._stored_board(point_in_time(as_of)) is not None
+    cache.clear()
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("computed again, not read from the stored moment")
+
+    for name in ("reporting_round_status", "rollout_status", "status_lines"):
+        monkeypatch.setattr(report_data.selectors, name, computed_again)
+    stored = report_data.build(period=period, as_of=as_of)
+    assert stored == computed
+    assert stored["round"] is not None
+    assert stored["overall"]["now"]["open"] > 0
 
 
 def test_outside_the_mark_the_moment_is_replayed(programme):
