@@ -163,21 +163,29 @@ class _Asker:
 
 def writer_timings(runs: int, *, log_in, host: str = "testserver", wanted=()) -> list[dict]:
     """Each writer's requests, `runs` visits (after one visit unmeasured: first imports
-    and templates): per request kind its median ms, median CPU ms and most queries."""
+    and templates): per request kind its median ms, median CPU ms and most queries. A
+    writer the data has no share for, or whose request fails, gives one row with `note`
+    (why) instead."""
+    from django.core.management.base import CommandError
+
     rows = []
     for writer in WRITERS:
         if wanted and not any(w in writer.name or w in "writers" for w in wanted):
             continue
-        user, share = writer.user()
-        client = Client(HTTP_HOST=host)
-        log_in(client, user)
-        ask = _Asker(client)
-        ask.measuring = False
-        counter = itertools.count()
-        writer.visit(ask, share, next(counter))
-        ask.measuring = True
-        for _ in range(runs):
+        try:
+            user, share = writer.user()
+            client = Client(HTTP_HOST=host)
+            log_in(client, user)
+            ask = _Asker(client)
+            ask.measuring = False
+            counter = itertools.count()
             writer.visit(ask, share, next(counter))
+            ask.measuring = True
+            for _ in range(runs):
+                writer.visit(ask, share, next(counter))
+        except (CommandError, WriterFailed) as error:
+            rows.append({"writer": writer.name, "request": "", "note": f"skipped: {error}"})
+            continue
         for name in dict.fromkeys(a.name for a in ask.asked):
             mine = [a for a in ask.asked if a.name == name]
             rows.append(

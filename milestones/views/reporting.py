@@ -47,7 +47,7 @@ from ..models import (
 from ..services import rounds as round_services
 from ..services import updates as update_services
 from ..workdays import first_working_day, last_working_day
-from .plan import CountedPaginator
+from .plan import CountedPaginator, cached_rows
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 UPDATE_FIELDS = update_services.UPDATE_TEXT_FIELDS
@@ -108,6 +108,7 @@ def home(request):
         context["my_rounds"] = selectors.party_round_cells(
             access.reports_for_party_ids, today=today
         )
+        _home_rows_cached(request, context["my_rounds"])
     if access.can_review:
         context["rounds"] = selectors.rounds_overview()
     if access.may_read_submitted_updates:
@@ -117,6 +118,35 @@ def home(request):
             .order_by("-round__period", "party__name", "activity__title")[:60]
         )
     return render(request, "milestones/reporting/home.html", context)
+
+
+def _home_rows_cached(request, my_rounds) -> None:
+    """`cell.row_html` on each of the reporter's obligations, each row cached under what
+    it shows (its party, activity, state and update, its round's period): a reporter's
+    home after a draft saved renders only the rows that changed (a first draft's)."""
+    cells = []
+    for round_, round_cells in my_rounds:
+        for cell in round_cells:
+            cell.period = f"{round_.period:%Y-%m}"
+            cells.append(cell)
+    cached_rows(
+        request,
+        cells,
+        template="milestones/reporting/_home_row.html",
+        name="cell",
+        context={},
+        ident=lambda cell: cell.obligation.pk,
+        shows=lambda cell: (
+            1,
+            cell.period,
+            cell.party.key,
+            cell.party.name,
+            cell.activity.key,
+            cell.activity.title,
+            cell.state,
+            (cell.update.pk, cell.update.status) if cell.update else None,
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -52,3 +52,9 @@ def test_only_the_writers_asked_for_are_measured(loaded_plan):
     rows = writers.writer_timings(1, log_in=_log_in, wanted=["reporter"])
     assert {r["writer"] for r in rows} == {"reporter"}
     assert writers.writer_timings(1, log_in=_log_in, wanted=["roadmap"]) == []
+
+
+def test_a_writer_the_data_has_no_share_for_is_reported_as_skipped(loaded_plan):
+    # The SOR plan alone: no synthetic milestones for the editor to move.
+    rows = writers.writer_timings(1, log_in=_log_in, wanted=["editor"])
+    assert [(r["writer"], r["note"].startswith("skipped: ")) for r in rows] == [("editor", True)]

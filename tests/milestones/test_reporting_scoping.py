@@ -1,6 +1,8 @@
 """Party scoping: a reporter reads and writes only the updates of the parties they
 report for, by URL, by form field and by htmx; the steering group never sees drafts."""
 
+import re
+
 import pytest
 
 from milestones.models import ProgressUpdate
@@ -214,3 +216,52 @@ def test_outsider_and_anonymous(client_for, outsider, reporter, round_oct):
 def test_review_endpoint_is_post_only(client_for, editor, reporter, round_oct):
     update = make_update(round_oct, "region-midtjylland", MIDT_ACTIVITY, user=reporter, submit=True)
     assert client_for(editor).get(review(update)).status_code == 405
+
+
+def test_the_reporting_home_follows_each_update_though_its_rows_are_cached(
+    client_for, reporter, round_oct
+):
+    """Each obligation's row on a reporter's home is cached under what it shows: after
+    a first draft, a submit and a return the row says so, in Danish and in English, and
+    the rows of the other obligations are as before."""
+    client = client_for(reporter)
+    path = f"/plan/aktiviteter/{MIDT_ACTIVITY}/"  # in the row, whatever its state
+
+    def row(html):
+        main = html[html.index("<main") : html.index("</main>")]
+        start = main.rindex("<tr>", 0, main.index(path))
+        return main[start : main.index("</tr>", start)]
+
+    def other_rows(html):
+        mine = html[html.index('id="mine"') : html.index("</section>", html.index('id="mine"'))]
+        return [r for r in re.findall(r"<tr>.*?</tr>", mine, re.S) if path not in r]
+
+    home = client.get("/plan/rapportering/").content.decode()
+    others = other_rows(home)
+    assert "Skriv opdatering" in row(home)
+    assert edit_path("region-midtjylland", MIDT_ACTIVITY) in row(home)
+    draft = make_update(round_oct, "region-midtjylland", MIDT_ACTIVITY, user=reporter)
+    home = client.get("/plan/rapportering/").content.decode()
+    assert "Fortsæt kladden" in row(home)
+    assert other_rows(home) == others
+    updates.progress_update_save(
+        round_=draft.round,
+        party=draft.party,
+        activity=draft.activity,
+        values={
+            "narrative": "x",
+            "self_rag": "green",
+            "self_rag_reason": "x",
+            "percent_complete": 10,
+            "achievements": "x",
+            "next_steps": "x",
+        },
+        proposals=[],
+        version=draft.version,
+        user=reporter,
+        submit=True,
+    )
+    home = client.get("/plan/rapportering/").content.decode()
+    assert detail(draft) in row(home) and "Se opdateringen" in row(home)
+    english = client.get("/plan/rapportering/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Se opdateringen" not in english
