@@ -413,12 +413,30 @@ def _paper_charts(data: dict) -> dict:
     return paper
 
 
+# The templates' indentation between table parts and between blocks (a row per party,
+# an entry per change): text nodes the HTML parser reads and WeasyPrint makes boxes of,
+# then drops, as whitespace there lays nothing out (CSS 2.1 §17.2.1, §9.2.1.1). Not
+# inside a cell or a line of text, where a space can be part of what is drawn or
+# measured (the automatic tables' widths).
+_TABLE_PART = r"(?:t[rdh]|tbody|thead|tfoot|colgroup|col|caption)"
+_BLOCK = r"(?:div|p|section|h[1-6]|table)"
+_LAYOUT_GAPS = re.compile(
+    rf"(</{_TABLE_PART}>|<(?:tr|tbody|thead|tfoot|colgroup)(?:\s[^>]*)?>)\s+(?=</?{_TABLE_PART}[\s>])"
+    rf"|(</{_BLOCK}>|<(?:div|section)(?:\s[^>]*)?>)\s+(?=</?{_BLOCK}[\s>])"
+)
+
+
+def _without_layout_gaps(html: str) -> str:
+    return _LAYOUT_GAPS.sub(lambda match: match[1] or match[2], html)
+
+
 def status_report_html(report: StatusReport, data: dict) -> str:
     """The document as HTML for WeasyPrint (the preview page includes the same body)."""
     with translation.override("da"):
-        return render_to_string(
+        html = render_to_string(
             "reports/pdf/report.html", document_context(report, _paper_charts(data))
         )
+    return _without_layout_gaps(html)
 
 
 def _attachments(report: StatusReport, data: dict) -> tuple:

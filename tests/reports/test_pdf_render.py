@@ -262,9 +262,8 @@ def _known_month_html(*, demo: bool) -> str:
         return services.status_report_html(report, data)
 
 
-def _margin_words(content: bytes, tmp_path, name: str) -> list[list[tuple]]:
-    """Per page, the running header's and footer's words with their boxes (the words
-    within 25 mm of the page's top or bottom edge)."""
+def _page_words(content: bytes, tmp_path, name: str) -> list[tuple[float, list[tuple]]]:
+    """Per page, its height and every word with its box (in pt, to 0.1)."""
     path = tmp_path / name
     path.write_bytes(content)
     out = subprocess.run(
@@ -280,8 +279,17 @@ def _margin_words(content: bytes, tmp_path, name: str) -> list[list[tuple]]:
                 page,
             )
         ]
-        pages.append([w for w in words if w[2] < 71 or w[2] > height - 71])
+        pages.append((height, words))
     return pages
+
+
+def _margin_words(content: bytes, tmp_path, name: str) -> list[list[tuple]]:
+    """Per page, the running header's and footer's words with their boxes (the words
+    within 25 mm of the page's top or bottom edge)."""
+    return [
+        [w for w in words if w[2] < 71 or w[2] > height - 71]
+        for height, words in _page_words(content, tmp_path, name)
+    ]
 
 
 def test_the_margin_boxes_widths_put_every_pages_header_and_footer_where_automatic_ones_did(
@@ -327,3 +335,91 @@ def test_the_tables_that_grow_with_the_programme_have_fixed_columns(db):
     blockers = next(b for b in tables.values() if b.element.get("class") == "sp-fixed blockers")
     padding = 2 * 1.6 * 96 / 25.4
     assert abs(blockers.column_widths[1] - (0.17 * blockers.width + padding)) < 0.5
+
+
+def test_the_templates_whitespace_between_table_parts_and_blocks_is_left_out(db, tmp_path):
+    """`status_report_html` leaves out the indentation between rows, cells and blocks
+    (text nodes WeasyPrint parses, makes boxes of and drops): the known month's report
+    draws the same words at the same places on every page as the HTML as rendered."""
+    import time_machine
+
+    import reports.services.status_report as status_report
+    from core.history import system_user_get
+    from reports import services
+    from tests.reports.helpers import known_month_build
+
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        data = services.status_report_data(report)
+        data["demo"] = True
+        html = services.status_report_html(report, data)
+        original = status_report._without_layout_gaps
+        status_report._without_layout_gaps = lambda html: html
+        try:
+            as_rendered = services.status_report_html(report, data)
+        finally:
+            status_report._without_layout_gaps = original
+    assert not re.search(r"</td>\s+<t[dh]|</tr>\s+<tr|</div>\s+<div", html)
+    assert re.search(r"</td>\s+<t[dh]", as_rendered)
+    assert len(re.findall(r">\s+<", html)) < len(re.findall(r">\s+<", as_rendered)) / 2
+    ours = _page_words(render_pdf_in_process(html, static_root=STATIC), tmp_path, "a.pdf")
+    own = _page_words(render_pdf_in_process(as_rendered, static_root=STATIC), tmp_path, "b.pdf")
+    assert len(ours) == len(own) >= 8
+    for number, (page, page_own) in enumerate(zip(ours, own, strict=True), start=1):
+        assert page == page_own, number
+
+
+def _margin_boxes(html: str) -> list[list[str]]:
+    """Per page, the margin boxes WeasyPrint lays out (their `@` rule's name)."""
+    from core.pdf import _document
+
+    return [
+        [box.at_keyword for box in page._page_box.children if type(box).__name__ == "MarginBox"]
+        for page in _document(html, STATIC).pages
+    ]
+
+
+def test_a_published_report_lays_out_no_margin_box_for_the_draft_note_or_the_demo_mark(
+    db, tmp_path
+):
+    """The draft note's and the demo mark's margin boxes are there only when the document
+    has them (an empty one is laid out and drawn on every page all the same): a published
+    report of real data has its running header and page numbers, at the same places as
+    the draft's with both marks."""
+    import time_machine
+
+    from core.history import system_user_get
+    from reports import services
+    from tests.reports.helpers import known_month_build
+
+    known = known_month_build()
+    with time_machine.travel(known.run_at, tick=False):
+        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
+        data = services.status_report_data(report)
+        draft = services.status_report_html(report, {**data, "demo": True})
+        report.status = report.Status.PUBLISHED
+        published = services.status_report_html(report, {**data, "demo": False})
+    boxes = _margin_boxes(draft)
+    assert boxes and all(
+        sorted(page)
+        == ["@bottom-center", "@bottom-left", "@bottom-right", "@top-left", "@top-right"]
+        for page in boxes
+    )
+    assert '<p class="draft-banner">' not in published
+    assert '<p class="demo-banner">' not in published and '<p class="demo-banner">' in draft
+    boxes = _margin_boxes(published)
+    assert boxes and all(
+        sorted(page) == ["@bottom-right", "@top-left", "@top-right"] for page in boxes
+    )
+    ours = _margin_words(render_pdf_in_process(published, static_root=STATIC), tmp_path, "p.pdf")
+    drafts = _margin_words(render_pdf_in_process(draft, static_root=STATIC), tmp_path, "d.pdf")
+    assert len(ours) == len(drafts)
+    for number, (page, page_draft) in enumerate(zip(ours, drafts, strict=True), start=1):
+        text = " ".join(w[0] for w in page)
+        assert text.startswith("Fuld overgang til SOR · Statusrapport"), number
+        assert f"Side {number} af {len(ours)}" in text, number
+        # The header and the page number where the draft's are, portrait and landscape.
+        kept = [w for w in page_draft if w[0] not in ("KLADDE", "–", "ikke", "publiceret")]
+        kept = [w for w in kept if w[0] not in ("Demodata", "illustrativ")]
+        assert page == kept, number
