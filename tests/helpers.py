@@ -1,6 +1,9 @@
 """Plain helpers shared by the test folders, imported by name."""
 
 import datetime
+from contextlib import contextmanager
+
+from django.db import transaction
 
 from core.dates import today as today_get
 from core.history import system_user_get
@@ -120,3 +123,21 @@ def browser_log_in(page, user, password):
     if has_two_factor(user):
         page.get_by_label("Kode", exact=True).fill(totp_code(user))
         page.locator("main").get_by_role("button", name="Log ind").click()
+
+
+@contextmanager
+def scope_transaction(django_db_blocker):
+    """A transaction open for more than one test (a class-, module- or session-scoped
+    fixture's): what the fixture writes in it is loaded once and seen by each test of the
+    scope, whose own transaction is a savepoint in it (as pytest-django nests them), and it
+    is all rolled back after the scope's last test. Not for transaction=True tests: their
+    flush would empty the tables under it."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
