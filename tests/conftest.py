@@ -102,6 +102,30 @@ _service_cache: dict[str, str | None] = {}
 def pytest_configure(config):
     if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise pytest.UsageError("CI is set but DATABASE_URL does not point at PostgreSQL.")
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        from django.db.backends.postgresql.operations import DatabaseOperations
+
+        if DatabaseOperations.sql_flush is not _sql_flush_by_delete:
+            _sql_flush_by_delete.by_truncate = DatabaseOperations.sql_flush
+            DatabaseOperations.sql_flush = _sql_flush_by_delete
+
+
+def _sql_flush_by_delete(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """How a transaction=True test's tables are emptied after it (Django's flush), on
+    PostgreSQL: a DELETE of each table, the foreign keys deferred to the commit, instead of
+    one TRUNCATE of all of them. TRUNCATE pays per table (new files for each table and
+    index: about 5 s for sorplan's 120 tables on a loaded machine); the rows a test leaves
+    are few, and deleting them takes a fraction of a second. The same tables end empty;
+    the sequences go on, as after TRUNCATE without RESTART IDENTITY (a reset_sequences
+    test gets Django's TRUNCATE)."""
+    if reset_sequences or not tables:
+        return _sql_flush_by_delete.by_truncate(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    return ["SET CONSTRAINTS ALL DEFERRED;"] + [
+        f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+        for table in tables
+    ]
 
 
 def pytest_runtest_setup(item):
