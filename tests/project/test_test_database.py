@@ -1,5 +1,6 @@
-"""The suite's own database machinery (tests/conftest.py, tests/helpers.py): what a
-transaction=True test leaves is emptied, and a scope's transaction is rolled back."""
+"""The suite's own database machinery (tests/conftest.py): the flush after a
+transaction=True test takes away what the test wrote and leaves the plan the session
+started with."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,12 +22,20 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.mark.postgres
-def test_the_flush_after_a_transactional_test_empties_every_table_and_keeps_the_sequences():
-    assert Milestone.objects.exists()  # the plan, loaded
-    last = User.objects.order_by("-pk").first().pk  # the system user at least
+def test_the_flush_after_a_transactional_test_leaves_the_sessions_plan_and_the_sequences():
+    at_start = _counts()
+    assert at_start["milestones_milestone"] > 0  # the plan, loaded for the session
+    milestone = Milestone.objects.order_by("pk").first()
+    added = User.objects.create(username="t-foer-toemning")
+    milestone.title = "Ændret af testen"
+    milestone.save(update_fields=["title"])
+
     # As TransactionTestCase calls it after each transaction=True test.
     call_command(
         "flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True
     )
-    assert {table: n for table, n in _counts().items() if n} == {}
-    assert User.objects.create(username="t-efter").pk > last  # no RESTART IDENTITY
+
+    assert _counts() == at_start
+    assert not User.objects.filter(pk=added.pk).exists()
+    assert Milestone.objects.get(pk=milestone.pk).title != "Ændret af testen"
+    assert User.objects.create(username="t-efter").pk > added.pk  # no RESTART IDENTITY
