@@ -54,6 +54,26 @@ def forecast_move(
     return saved
 
 
+def entry_state_move(entry, state: str, *, user=None, **extra):
+    """A register entry (an entry or its key) moved to `state` through the register's
+    service (a real edit, with history), as `user` (the system user if None); `extra` is
+    the service's (a date, who confirmed it). The entry is read again first, so the edit
+    is of its saved version. Returns the saved entry."""
+    from register.models import Entry
+    from register.services import entry_state_set
+
+    entry = Entry.objects.get(key=entry) if isinstance(entry, str) else entry
+    entry.refresh_from_db()
+    saved, _changed = entry_state_set(
+        entry_id=entry.pk,
+        version=entry.version,
+        user=user or system_user_get(),
+        state=state,
+        **extra,
+    )
+    return saved
+
+
 def draft_update_of_midt(round_, reporter):
     """Region Midtjylland's draft progress update in `round_` (on its first obligation's
     activity), saved by `reporter`: a record for each page and endpoint that shows one."""
