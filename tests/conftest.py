@@ -102,6 +102,39 @@ _service_cache: dict[str, str | None] = {}
 def pytest_configure(config):
     if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise pytest.UsageError("CI is set but DATABASE_URL does not point at PostgreSQL.")
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        from django.db.backends.postgresql.operations import DatabaseOperations
+
+        if DatabaseOperations.sql_flush is not _sql_flush_by_delete:
+            _sql_flush_by_delete.by_truncate = DatabaseOperations.sql_flush
+            DatabaseOperations.sql_flush = _sql_flush_by_delete
+
+
+def _sql_flush_by_delete(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """How a transaction=True test's tables are emptied after it (Django's flush), on
+    PostgreSQL: a DELETE of each table, the foreign keys deferred to the commit, instead of
+    one TRUNCATE of all of them, and then the rows the session started with (the plan,
+    copied by `_snapshot_take`) put back, so the next test finds the plan as every other
+    database test does, without loading it again (2-3 s of Python each time).
+
+    TRUNCATE pays per table (new files for each table and index: about 5 s for sorplan's
+    120 tables on a loaded machine); the rows a test leaves are few, and deleting them
+    takes a fraction of a second. The sequences go on, as after TRUNCATE without RESTART
+    IDENTITY (a reset_sequences test gets Django's TRUNCATE, and an empty database)."""
+    if reset_sequences or not tables:
+        return _sql_flush_by_delete.by_truncate(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    quote = self.quote_name
+    return (
+        ["SET CONSTRAINTS ALL DEFERRED;"]
+        + [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(quote(t))};" for t in tables]
+        + [
+            f"INSERT INTO {quote(t)} SELECT * FROM {SNAPSHOT_SCHEMA}.{quote(t)};"
+            for t in _snapshot_tables
+            if t in tables
+        ]
+    )
 
 
 def pytest_runtest_setup(item):
@@ -128,11 +161,37 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every database test starts from the real SOR plan, loaded once."""
+    """Every database test starts from the real SOR plan, loaded once; on PostgreSQL a
+    copy of what it wrote is kept for the flush after a transaction=True test."""
     with django_db_blocker.unblock():
         sor_roadmap_load(user=system_user_get())
         for loader in settings.SOR_ROADMAP_EXTRA_LOADERS:  # as load_sor_roadmap does
             import_string(loader)(user=system_user_get())
+        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            _snapshot_take()
+
+
+SNAPSHOT_SCHEMA = "sorplan_test_snapshot"
+_snapshot_tables: list[str] = []
+
+
+def _snapshot_take():
+    """A copy of each table that holds rows now (the plan, its seeds, the system user,
+    content types and permissions), in a schema of its own in the test database."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    _snapshot_tables.clear()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+        for table in connection.introspection.django_table_names(only_existing=True):
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})")
+            if cursor.fetchone()[0]:
+                cursor.execute(
+                    f"CREATE TABLE {SNAPSHOT_SCHEMA}.{quote(table)} AS TABLE {quote(table)}"
+                )
+                _snapshot_tables.append(table)
 
 
 @pytest.fixture(autouse=True)
@@ -235,9 +294,12 @@ def client_for(client):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium (Debian's) driven by Playwright."""
+    """A headless Chromium (Debian's) driven by Playwright, one for a module's tests (each
+    test gets its own context, `page`: cookies and storage are not shared). Starting
+    Playwright and Chromium takes seconds. Not for the session: Playwright's event loop
+    runs in this thread while it lives, where asyncio.run and async_to_sync refuse to."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

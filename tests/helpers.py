@@ -1,6 +1,9 @@
 """Plain helpers shared by the test folders, imported by name."""
 
 import datetime
+from contextlib import contextmanager
+
+from django.db import transaction
 
 from core.dates import today as today_get
 from core.history import system_user_get
@@ -47,6 +50,26 @@ def forecast_move(
         forecast_precision=precision or milestone.forecast_precision,
         user=user or system_user_get(),
         reason=reason,
+    )
+    return saved
+
+
+def entry_state_move(entry, state: str, *, user=None, **extra):
+    """A register entry (an entry or its key) moved to `state` through the register's
+    service (a real edit, with history), as `user` (the system user if None); `extra` is
+    the service's (a date, who confirmed it). The entry is read again first, so the edit
+    is of its saved version. Returns the saved entry."""
+    from register.models import Entry
+    from register.services import entry_state_set
+
+    entry = Entry.objects.get(key=entry) if isinstance(entry, str) else entry
+    entry.refresh_from_db()
+    saved, _changed = entry_state_set(
+        entry_id=entry.pk,
+        version=entry.version,
+        user=user or system_user_get(),
+        state=state,
+        **extra,
     )
     return saved
 
@@ -120,3 +143,21 @@ def browser_log_in(page, user, password):
     if has_two_factor(user):
         page.get_by_label("Kode", exact=True).fill(totp_code(user))
         page.locator("main").get_by_role("button", name="Log ind").click()
+
+
+@contextmanager
+def scope_transaction(django_db_blocker):
+    """A transaction open for more than one test (a class-, module- or session-scoped
+    fixture's): what the fixture writes in it is loaded once and seen by each test of the
+    scope, whose own transaction is a savepoint in it (as pytest-django nests them), and it
+    is all rolled back after the scope's last test. Not for transaction=True tests: their
+    flush would empty the tables under it."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

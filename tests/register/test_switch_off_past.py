@@ -23,7 +23,7 @@ from register import selectors, services
 from register.models import DEPENDING_STATES, Entry, Step
 from reports.selectors import switch_off as gate
 from reports.templatetags import switch_off as tags
-from tests.helpers import forecast_move
+from tests.helpers import entry_state_move, forecast_move
 
 from .conftest import make_entry
 
@@ -55,18 +55,6 @@ def _step(entry, user, **dates):
     )[0]
 
 
-def _state(entry, user, state):
-    entry.refresh_from_db()
-    return services.entry_state_set(
-        entry_id=entry.pk,
-        version=entry.version,
-        user=user,
-        state=state,
-        date=timezone.localdate(),
-        confirmed_by="Systemejeren",
-    )[0]
-
-
 def _history(user):
     """A register written over six days: entries added, moved between states, steps
     dated, moved and removed, an entry deleted. Returns moments before, between and
@@ -90,10 +78,14 @@ def _history(user):
         _step(d, user, actual_date=_day(1), actual_precision="day")
         make_entry(user, "pt-e", "region-midtjylland", name="E integration", state="not_mapped")
     with time_machine.travel(_at(_day(2)), tick=False):
-        _state(b, user, "sor_only")
+        entry_state_move(
+            b, "sor_only", user=user, date=timezone.localdate(), confirmed_by="Systemejeren"
+        )
         _step(a, user, baseline_date=_day(20), forecast_date=_day(25), forecast_precision="day")
     with time_machine.travel(_at(_day(3)), tick=False):
-        _state(c, user, "shak_and_sor")
+        entry_state_move(
+            c, "shak_and_sor", user=user, date=timezone.localdate(), confirmed_by="Systemejeren"
+        )
         # B's step gone (it is done); A moved late again.
         record_delete(Step.objects.get(entry=b, kind=Step.Kind.IN_PRODUCTION), user=user)
         _step(a, user, forecast_date=datetime.date(2027, 1, 1), forecast_precision="quarter")
@@ -357,7 +349,9 @@ def test_the_dashboards_key_for_the_section_is_read_from_stamps(system_user, edi
         fields=("description",),
     )
     assert key() == first
-    _state(entry, editor, "sor_only")
+    entry_state_move(
+        entry, "sor_only", user=editor, date=timezone.localdate(), confirmed_by="Systemejeren"
+    )
     moved = key()
     assert moved[1] != first[1]
     milestone = (

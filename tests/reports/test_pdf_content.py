@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import override_settings
 from pypdf import PdfReader
 
 from core.history import system_user_get
 from reports import services
+from tests.helpers import scope_transaction
 from tests.reports.helpers import (
     ACHIEVEMENT,
     HELP_NEEDED,
@@ -49,87 +51,30 @@ SECTIONS = [
 STATIC_ROOT = Path(settings.BASE_DIR) / "static"
 
 
-@pytest.fixture
-def rendered(db, report_media, tmp_path):
-    known = known_month_build()
-    with time_machine.travel(known.run_at, tick=False):
-        report, _ = services.status_report_generate(period=known.period, user=system_user_get())
-        report = services.status_report_texts_update(
-            report=report,
-            user=known.editor,
-            leader_summary="Programmet følger planen, men NSP-tilslutningen er forsinket.",
-            decisions_needed="Styregruppen bedes godkende ny tidsplan for bølge 2.",
-            version=report.version,
-        )
-        content = services.status_report_pdf(report)
-    if os.environ.get("SORPLAN_KEEP_PDF"):
-        (tmp_path / "report.pdf").write_bytes(content)
-        print("PDF kept at", tmp_path / "report.pdf")
-    return known, report, content
-
-
-def test_the_pdf_has_every_section_in_order(rendered, tmp_path):
-    _known, _report, content = rendered
-    text = pdf_text(content, tmp_path)
-    positions = [text.find(heading) for heading in SECTIONS]
-    assert all(p >= 0 for p in positions), [
-        s for s, p in zip(SECTIONS, positions, strict=True) if p < 0
-    ]
-    assert positions == sorted(positions)
-
-
-def test_the_pdf_shows_the_known_figures(rendered, tmp_path):
-    known, report, content = rendered
-    text = pdf_text(content, tmp_path)
-    assert report.period.strftime("%Y") in text
-    assert "Programmet følger planen, men NSP-tilslutningen er forsinket." in text
-    assert "Styregruppen bedes godkende ny tidsplan for bølge 2." in text
-    assert known.slipping.title in text and known.reached.title in text
-    assert da_date(known.new_forecast) in text and da_date(known.baseline_date) in text
-    assert f"{(known.new_forecast - known.baseline_date).days} d." in text
-    assert SLIP_REASON in text and "Rikke Redaktør" in text
-    assert "1 af 2 parter har rapporteret (50 %)" in text
-    assert ACHIEVEMENT in text and HELP_NEEDED in text
-    assert "Regionernes Sundheds-IT" in text
-    assert "milepæle i 24 aktiviteter" in text and "38" in text
-    # Danish letters come through as text, not as boxes or ligature soup.
-    for word in ("Ændringer", "bølge", "Sundhedsdatastyrelsen", "Nået"):
-        assert word in text
-
-
-def test_every_page_names_the_programme_and_period_and_is_numbered(rendered):
-    _known, report, content = rendered
-    reader = PdfReader(io.BytesIO(content))
-    pages = len(reader.pages)
-    assert pages >= 8
-    for number, page in enumerate(reader.pages, start=1):
-        text = " ".join(page.extract_text().split())
-        assert "Fuld overgang til SOR" in text, number
-        assert report.period.strftime("%Y") in text, number
-        assert f"Side {number} af {pages}" in text, number
-    assert reader.metadata.title.startswith("Fuld overgang til SOR – Statusrapport")
-
-
-def test_ibm_plex_is_embedded(rendered):
-    _known, _report, content = rendered
-    reader = PdfReader(io.BytesIO(content))
-    fonts = set()
-    for page in reader.pages:
-        resources = page["/Resources"]
-        for font in resources.get("/Font", {}).values():
-            font = font.get_object()
-            descriptor = font.get("/DescendantFonts", [font])[0].get_object().get("/FontDescriptor")
-            embedded = descriptor and any(
-                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
-            )
-            fonts.add((str(font["/BaseFont"]).split("+")[-1], bool(embedded)))
-    assert any("IBMPlexSans" in name or "IBM" in name for name, _ in fonts), fonts
-    assert all(embedded for _name, embedded in fonts), fonts
-
-
-def test_a_draft_is_marked_as_a_draft(rendered, tmp_path):
-    _known, _report, content = rendered
-    assert "KLADDE – ikke publiceret" in pdf_text(content, tmp_path)
+@pytest.fixture(scope="class")
+def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The known month's report, with its texts, and its PDF: built once for the tests of
+    a class (a render takes seconds), in a transaction rolled back after the last."""
+    media = tmp_path_factory.mktemp("media")
+    with scope_transaction(django_db_blocker), override_settings(MEDIA_ROOT=media):
+        with django_db_blocker.unblock():
+            known = known_month_build()
+            with time_machine.travel(known.run_at, tick=False):
+                report, _ = services.status_report_generate(
+                    period=known.period, user=system_user_get()
+                )
+                report = services.status_report_texts_update(
+                    report=report,
+                    user=known.editor,
+                    leader_summary="Programmet følger planen, men NSP-tilslutningen er forsinket.",
+                    decisions_needed="Styregruppen bedes godkende ny tidsplan for bølge 2.",
+                    version=report.version,
+                )
+                content = services.status_report_pdf(report)
+        if os.environ.get("SORPLAN_KEEP_PDF"):
+            (media / "report.pdf").write_bytes(content)
+            print("PDF kept at", media / "report.pdf")
+        yield known, report, content
 
 
 def test_large_figures_carry_the_danish_thousands_separator(db, report_media):
@@ -155,40 +100,6 @@ def _layout_lines(content: bytes, tmp_path) -> list[str]:
     return done.stdout.decode("utf-8").splitlines()
 
 
-def test_the_tables_rag_labels_read_on_the_row_of_their_milestone_and_party(rendered, tmp_path):
-    """The milestone tables' and the parties' RAG labels are the cells' own text (the dot
-    the cell's background, `_rag_cell.html`): each reads on its row's first line, now
-    and before, as the figures say."""
-    known, report, content = rendered
-    with time_machine.travel(known.run_at, tick=False):
-        data = services.status_report_data(report)
-    lines = _layout_lines(content, tmp_path)
-    appendix = lines[next(i for i, line in enumerate(lines) if "Bilag: Alle milepæle" in line) :]
-    rows = [m for group in data["appendix"]["groups"] for m in group["milestones"]]
-    assert rows
-    at = 0
-    for row in rows:
-        # Its first line: the first cell's text starts the title (which may wrap).
-        at = next(
-            i
-            for i in range(at, len(appendix))
-            if len(first := re.split(r"\s{2,}", appendix[i].strip())[0]) >= 6
-            and row["title"].startswith(first)
-        )
-        line = appendix[at]
-        at += 1
-        words = " ".join(line.split())
-        # A label may wrap in its narrow column ("Ingen / baseline"): its first word ends
-        # the row's first line, then the previous RAG's.
-        now, before = row["rag_label"], row["previous_rag_label"]
-        endings = {f"{a} {b}" for a in (now, now.split()[0]) for b in (before, before.split()[0])}
-        assert any(words.endswith(ending) for ending in endings), (line, now, before)
-    parties = lines[next(i for i, line in enumerate(lines) if "Ansvarlige parter" in line) :]
-    for party in data["parties"]:
-        (line,) = [line for line in parties if line.lstrip().startswith(party["label"])][:1]
-        assert party["now"]["label"].split()[0] in line, line
-
-
 def test_every_rag_colour_has_its_dot_for_the_table_cells():
     """`td.rag-cell--<colour>` names a dot image, in the static files the PDF's fetcher
     reads, for every RAG colour a label can have."""
@@ -202,3 +113,105 @@ def test_every_rag_colour_has_its_dot_for_the_table_cells():
         image = found[1] if found else "reports/rag-grey.png"  # the default
         assert colour == Rag.GREY or found, colour
         assert (STATIC_ROOT / image).read_bytes().startswith(b"\x89PNG"), image
+
+
+class TestTheKnownMonthsPdf:
+    def test_the_pdf_has_every_section_in_order(self, rendered, tmp_path):
+        _known, _report, content = rendered
+        text = pdf_text(content, tmp_path)
+        positions = [text.find(heading) for heading in SECTIONS]
+        assert all(p >= 0 for p in positions), [
+            s for s, p in zip(SECTIONS, positions, strict=True) if p < 0
+        ]
+        assert positions == sorted(positions)
+
+    def test_the_pdf_shows_the_known_figures(self, rendered, tmp_path):
+        known, report, content = rendered
+        text = pdf_text(content, tmp_path)
+        assert report.period.strftime("%Y") in text
+        assert "Programmet følger planen, men NSP-tilslutningen er forsinket." in text
+        assert "Styregruppen bedes godkende ny tidsplan for bølge 2." in text
+        assert known.slipping.title in text and known.reached.title in text
+        assert da_date(known.new_forecast) in text and da_date(known.baseline_date) in text
+        assert f"{(known.new_forecast - known.baseline_date).days} d." in text
+        assert SLIP_REASON in text and "Rikke Redaktør" in text
+        assert "1 af 2 parter har rapporteret (50 %)" in text
+        assert ACHIEVEMENT in text and HELP_NEEDED in text
+        assert "Regionernes Sundheds-IT" in text
+        assert "milepæle i 24 aktiviteter" in text and "38" in text
+        # Danish letters come through as text, not as boxes or ligature soup.
+        for word in ("Ændringer", "bølge", "Sundhedsdatastyrelsen", "Nået"):
+            assert word in text
+
+    def test_every_page_names_the_programme_and_period_and_is_numbered(self, rendered):
+        _known, report, content = rendered
+        reader = PdfReader(io.BytesIO(content))
+        pages = len(reader.pages)
+        assert pages >= 8
+        for number, page in enumerate(reader.pages, start=1):
+            text = " ".join(page.extract_text().split())
+            assert "Fuld overgang til SOR" in text, number
+            assert report.period.strftime("%Y") in text, number
+            assert f"Side {number} af {pages}" in text, number
+        assert reader.metadata.title.startswith("Fuld overgang til SOR – Statusrapport")
+
+    def test_ibm_plex_is_embedded(self, rendered):
+        _known, _report, content = rendered
+        reader = PdfReader(io.BytesIO(content))
+        fonts = set()
+        for page in reader.pages:
+            resources = page["/Resources"]
+            for font in resources.get("/Font", {}).values():
+                font = font.get_object()
+                descriptor = (
+                    font.get("/DescendantFonts", [font])[0].get_object().get("/FontDescriptor")
+                )
+                embedded = descriptor and any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                )
+                fonts.add((str(font["/BaseFont"]).split("+")[-1], bool(embedded)))
+        assert any("IBMPlexSans" in name or "IBM" in name for name, _ in fonts), fonts
+        assert all(embedded for _name, embedded in fonts), fonts
+
+    def test_a_draft_is_marked_as_a_draft(self, rendered, tmp_path):
+        _known, _report, content = rendered
+        assert "KLADDE – ikke publiceret" in pdf_text(content, tmp_path)
+
+    def test_the_tables_rag_labels_read_on_the_row_of_their_milestone_and_party(
+        self, rendered, tmp_path
+    ):
+        """The milestone tables' and the parties' RAG labels are the cells' own text (the dot
+        the cell's background, `_rag_cell.html`): each reads on its row's first line, now
+        and before, as the figures say."""
+        known, report, content = rendered
+        with time_machine.travel(known.run_at, tick=False):
+            data = services.status_report_data(report)
+        lines = _layout_lines(content, tmp_path)
+        appendix = lines[
+            next(i for i, line in enumerate(lines) if "Bilag: Alle milepæle" in line) :
+        ]
+        rows = [m for group in data["appendix"]["groups"] for m in group["milestones"]]
+        assert rows
+        at = 0
+        for row in rows:
+            # Its first line: the first cell's text starts the title (which may wrap).
+            at = next(
+                i
+                for i in range(at, len(appendix))
+                if len(first := re.split(r"\s{2,}", appendix[i].strip())[0]) >= 6
+                and row["title"].startswith(first)
+            )
+            line = appendix[at]
+            at += 1
+            words = " ".join(line.split())
+            # A label may wrap in its narrow column ("Ingen / baseline"): its first word ends
+            # the row's first line, then the previous RAG's.
+            now, before = row["rag_label"], row["previous_rag_label"]
+            endings = {
+                f"{a} {b}" for a in (now, now.split()[0]) for b in (before, before.split()[0])
+            }
+            assert any(words.endswith(ending) for ending in endings), (line, now, before)
+        parties = lines[next(i for i, line in enumerate(lines) if "Ansvarlige parter" in line) :]
+        for party in data["parties"]:
+            (line,) = [line for line in parties if line.lstrip().startswith(party["label"])][:1]
+            assert party["now"]["label"].split()[0] in line, line

@@ -13,6 +13,7 @@ from register import services as register_services
 from register.models import Entry, Step
 from reports import services
 from reports.selectors import switch_off as gate
+from tests.helpers import entry_state_move
 from tests.reports.helpers import at, known_month_build, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +29,6 @@ def _entry(user, key, owner_key, name, state, **extra) -> Entry:
         **extra,
     }
     return register_services.entry_create(user=user, data=data, reason="Testdata")
-
-
-def _move(user, key, state, **extra) -> Entry:
-    entry = Entry.objects.get(key=key)
-    moved, _changed = register_services.entry_state_set(
-        entry_id=entry.pk, version=entry.version, user=user, state=state, **extra
-    )
-    return moved
 
 
 def known_register_build(known) -> None:
@@ -61,14 +54,14 @@ def known_register_build(known) -> None:
         )
         _entry(editor, "t-sum-reg", "sum-koncernen", "Koncernregister", "shak")
     with time_machine.travel(at(known.period.replace(day=12)), tick=False):
-        _move(
-            editor,
+        entry_state_move(
             "t-sds-nsp",
             "sor_only",
+            user=editor,
             date=known.period.replace(day=11),
             confirmed_by="Systemejeren",
         )
-        _move(editor, "t-syd-lab", "shak")
+        entry_state_move("t-syd-lab", "shak", user=editor)
         _entry(editor, "t-sum-ny", "sum-koncernen", "Nyt koncernsystem", "not_mapped")
 
 
@@ -172,8 +165,10 @@ def test_a_published_report_keeps_its_figures_after_a_register_change(
     # After publishing: two more entries reach "kun SOR" and one is retired.
     day = timezone.localdate()
     for key in ("t-midt-epj", "t-sum-reg"):
-        _move(known.editor, key, "sor_only", date=day, confirmed_by="Systemejeren")
-    _move(known.editor, "t-sum-ny", "retired", date=day, confirmed_by="Systemejeren")
+        entry_state_move(key, "sor_only", user=known.editor, date=day, confirmed_by="Systemejeren")
+    entry_state_move(
+        "t-sum-ny", "retired", user=known.editor, date=day, confirmed_by="Systemejeren"
+    )
     assert gate.switch_off().readiness.done == 4
 
     report.refresh_from_db()
