@@ -16,6 +16,9 @@ INK = "#1a1a1a"
 MUTED = "#5c5c5c"
 GRID = "#e3e3e3"
 FONT = "IBM Plex Sans, Arial, Helvetica, sans-serif"
+# Room the switch-off label needs beside its line ("planlagt slukning", "planned switch-off"
+# at 11 px, with its 4 px gap).
+SWITCH_OFF_LABEL_WIDTH = 100
 # Okabe–Ito blue, vermillion and grey; the lines also differ by dash.
 SERIES = (
     ("actual", "#0072b2", ""),
@@ -56,6 +59,9 @@ class BurndownChart:
     y_ticks: list[Tick] = field(default_factory=list)
     today_x: float | None = None
     switch_off_x: float | None = None
+    # The switch-off label reads leftwards from its line, or rightwards where the line is
+    # too near the plot's left edge for it (it would run out of the drawing).
+    switch_off_label_right: bool = False
     empty: bool = False
     empty_text: str = ""
     font: str = FONT
@@ -180,4 +186,5 @@ def burndown_chart(
         chart.today_x = x(data.today)
     if data.switch_off and start <= data.switch_off <= end:
         chart.switch_off_x = x(data.switch_off)
+        chart.switch_off_label_right = chart.switch_off_x - chart.x0 < SWITCH_OFF_LABEL_WIDTH
     return chart

@@ -423,3 +423,28 @@ def test_a_published_report_lays_out_no_margin_box_for_the_draft_note_or_the_dem
         kept = [w for w in page_draft if w[0] not in ("KLADDE", "–", "ikke", "publiceret")]
         kept = [w for w in kept if w[0] not in ("Demodata", "illustrativ")]
         assert page == kept, number
+
+
+def test_every_word_of_the_report_stays_within_the_pages_text_width(db, tmp_path):
+    """No column runs past the table's edge into the page's margin: with fixed columns
+    the header's widths and the cells' padding must leave the last column room for its
+    heading and numbers (the tracks' "Åbne" once lay beyond the right margin). Every
+    word of the known month's report, portrait and landscape pages, lies between the
+    page's left and right margins (16 mm portrait, 14 mm landscape; 1 pt of slack)."""
+    points = 72 / 25.4
+    pages = _page_words(
+        render_pdf_in_process(_known_month_html(demo=True), static_root=STATIC),
+        tmp_path,
+        "report.pdf",
+    )
+    assert len(pages) >= 8
+    outside = []
+    for number, (height, words) in enumerate(pages, start=1):
+        margin = (16 if height > 800 else 14) * points  # A4 portrait is 842 pt high
+        width = (210 if height > 800 else 297) * points
+        outside += [
+            (number, w[0], w[1], w[3])
+            for w in words
+            if w[1] < margin - 1 or w[3] > width - margin + 1
+        ]
+    assert not outside, outside[:10]
