@@ -38,10 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from .dates import today
-
-# The stamp's SQL per list of models, built once: looking up `Model.history`
-# builds a manager class each time.
-_STAMP_SQL: dict[tuple, str] = {}
+from .sql import compiled_once
 
 # The stamps read once for a whole request (`stamps_read_once`):
 # (at, "history" or "rows", model) -> its values.
@@ -135,10 +132,7 @@ def _stamp_query(models, rows, at, counts=(), live=None) -> tuple:
 
 
 def _read_stamp(models, rows, at, counts=()) -> tuple:
-    key = (tuple(models), tuple(rows), at is not None, tuple(counts))
-    sql = _STAMP_SQL.get(key)
-    if sql is None:
-        sql = _STAMP_SQL[key] = _stamp_sql(models, rows, past=at is not None, counts=counts)
+    sql, _none = _stamp_sql_once(tuple(models), tuple(rows), at is not None, tuple(counts))
     with connection.cursor() as cursor:
         name = _prepared(cursor, sql)
         if name:
@@ -214,6 +208,13 @@ def stamp_sql_read(sql: str, value) -> tuple:
         else:
             cursor.execute(sql.replace("$1", "%s"), [value] * sql.count("$1"))
         return tuple(str(v) for v in cursor.fetchone())
+
+
+@compiled_once
+def _stamp_sql_once(models: tuple, rows: tuple, past: bool, counts: tuple) -> tuple[str, tuple]:
+    """The stamp's SQL per list of models, built once per process (`core.sql`, the one home
+    of that): looking up `Model.history` builds a manager class each time."""
+    return _stamp_sql(models, rows, past=past, counts=counts), ()
 
 
 def _stamp_sql(with_history, without_history, *, past: bool = False, counts=()) -> str:

@@ -5,7 +5,8 @@ more than running it, and a page asks the same query on every cold request with 
 value or two changed. `compiled_once` keeps what a builder makes (a query set's SQL and
 parameters, or SQL put together around one) per arguments, for the process's life:
 the change feed's keys (`milestones.history.CompiledFeed`), the dashboard's edited
-milestones with their ratings (`reports.selectors.current._edited_ratings_sql`).
+milestones with their ratings (`reports.selectors.current._edited_ratings_sql`), the
+data-version stamps' SQL per list of models (`core.cache._stamp_sql_once`).
 
 The SQL is the default connection's (a caller checks the vendor it was written for);
 the values that change per request stay parameters, outside the arguments.
