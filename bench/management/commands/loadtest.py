@@ -56,6 +56,7 @@ from django.test import Client
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database, bench_database_url
 from bench.management.commands.bench import _log_in
+from bench.tables import budget_line, header_write
 from bench.writers import writer_user
 from core.dates import today as today_get
 from milestones.models import (
@@ -484,12 +485,11 @@ class Command(BaseCommand):
             f"{sizing['worker_class']} workers x {sizing['threads']} threads "
             f"({GUNICORN_CONFIG}), shared cache"
         )
-        header = (
+        rule = header_write(
+            self.stdout,
             f"{'request':<42} {'count':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}"
-            f" | {'server p50':>10} {'p95':>6}"
+            f" | {'server p50':>10} {'p95':>6}",
         )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
         self.over, errors = [], 0
         for r in rows:
             if r["Name"] == "Aggregated":
@@ -502,7 +502,7 @@ class Command(BaseCommand):
             errors += int(r["Failure Count"])
         # The budget is per group, over every request of the group (exact, from the samples).
         samples = json.loads(samples_path.read_text()) if samples_path.exists() else []
-        self.stdout.write("-" * len(header))
+        self.stdout.write(rule)
         for kind, label, budget in (
             ("read", "readers (all their requests)", READER_P95_MS),
             ("write", "writers (all their requests)", WRITER_P95_MS),
@@ -528,6 +528,4 @@ class Command(BaseCommand):
             self.over.append(f"{errors} errors")
 
     def _budget(self) -> None:
-        self.stdout.write(
-            "budget: all within" if not self.over else "budget: over: " + "; ".join(self.over)
-        )
+        self.stdout.write(budget_line(self.over, "; "))
