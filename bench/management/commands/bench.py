@@ -93,6 +93,7 @@ class Sample:
     at_s: float  # since the run started
     ms: float
     cpu_ms: float  # this process's CPU time
+    wait_ms: float  # waiting for a CPU, runnable (Linux's schedstat; 0 elsewhere)
     queries: int
     gc_ms: float  # Python's garbage collection during it
     gc_full: int  # of which full (generation 2) collections
@@ -176,7 +177,8 @@ def floor_result(scale: str, role: str, page: Page, url: str, samples: list[Samp
 
 def trivial_spread(samples: list[Sample]) -> dict:
     """The trivial page over the run: its median in each block, lowest to highest, and
-    every request's 5th and 95th percentiles."""
+    every request's 5th and 95th percentiles; and the share of all the run's requests'
+    time this process waited for a CPU (the other processes' load)."""
     by_block: dict[str, list[float]] = {}
     for s in samples:
         if s.role == "trivial" and s.kind != "first":
@@ -191,6 +193,7 @@ def trivial_spread(samples: list[Sample]) -> dict:
         "requests": len(every),
         "p5": _percentile(every, 5),
         "p95": _percentile(every, 95),
+        "waited": sum(s.wait_ms for s in samples) / (sum(s.ms for s in samples) or 1),
     }
 
 
@@ -364,17 +367,20 @@ class Command(BaseCommand):
                 f"{r['cpu_ms']:>8.1f} {r['queries']:>7}"
             )
 
-    def _get(self, client: Client, url: str) -> tuple[float, float, int, list]:
-        """(ms, CPU ms, queries, the garbage collections during it) of one GET."""
+    def _get(self, client: Client, url: str) -> tuple[float, float, float, int, list]:
+        """(ms, CPU ms, ms waiting for a CPU, queries, the garbage collections during it)
+        of one GET."""
         del self._collections[:]
         with CaptureQueriesContext(connection) as ctx:
+            waited = _cpu_waited_ns()
             started, cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
             cpu_ms = (time.process_time() - cpu) * 1000
+            wait_ms = (_cpu_waited_ns() - waited) / 1e6
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
-        return elapsed, cpu_ms, len(ctx.captured_queries), list(self._collections)
+        return elapsed, cpu_ms, wait_ms, len(ctx.captured_queries), list(self._collections)
 
     # ------------------------------------------------------------------
     def _report(self, results: list[Result], scales: list[str], imports=()) -> None:
@@ -404,7 +410,8 @@ class Command(BaseCommand):
                 f"{scale}: the trivial page beside each page: {spread['lowest']:.1f}-"
                 f"{spread['highest']:.1f} ms (median {spread['median']:.1f}, "
                 f"{spread['blocks']} blocks); its {spread['requests']} requests p5 "
-                f"{spread['p5']:.1f}, p95 {spread['p95']:.1f} ms"
+                f"{spread['p5']:.1f}, p95 {spread['p95']:.1f} ms; waiting for a CPU "
+                f"{spread['waited']:.0%} of all requests' time"
             )
         over: list[str] = []
         by = {(r.scale, r.page): r for r in results if not r.note}
@@ -491,7 +498,7 @@ class _Block:
 
         def get(role: str, kind: str, url: str) -> None:
             nonlocal last
-            ms, cpu_ms, queries, collections = self.command._get(self.client, url)
+            ms, cpu_ms, wait_ms, queries, collections = self.command._get(self.client, url)
             sample = Sample(
                 scale=self.scale,
                 block=name,
@@ -501,6 +508,7 @@ class _Block:
                 at_s=round(time.perf_counter() - self.command._started, 4),
                 ms=ms,
                 cpu_ms=cpu_ms,
+                wait_ms=wait_ms,
                 queries=queries,
                 gc_ms=sum(c_ms for _gen, c_ms in collections),
                 gc_full=sum(1 for gen, _ms in collections if gen == 2),
@@ -558,6 +566,18 @@ class _Editor:
             reason="Benchmark: en redigering, som gør siderne kolde",
         )
         self.step = -self.step
+
+
+def _cpu_waited_ns() -> int:
+    """How long this process has waited for a CPU while runnable, in ns (the second
+    field of Linux's /proc/self/schedstat; 0 where there is none): a request's wall time
+    less its CPU time is this, the database's and Redis's time, and the garbage
+    collector's pauses."""
+    try:
+        with open("/proc/self/schedstat") as handle:
+            return int(handle.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _log_in(client: Client, user) -> None:
