@@ -85,6 +85,16 @@ def test_each_ratio_is_against_the_trivial_page_and_bare_view_measured_beside_it
         assert float(row["coldx"]) == pytest.approx(page_ms["cold"] / beside["trivial"], abs=0.051)
         result = block_result("tiny", page, "", block)
         assert result.trivial_ms == beside["trivial"] and result.bare_ms == beside["bare"]
+        # And without each request's wait for a CPU, given beside the verdicts.
+        own = [s.ms - s.wait_ms for s in block if s.role == "trivial" and s.kind != "first"]
+        own_warm = [s.ms - s.wait_ms for s in block if s.role == "page" and s.kind == "warm"]
+        assert result.own_x_trivial == pytest.approx(
+            statistics.median(own_warm) / statistics.median(own)
+        )
+        assert (
+            f"tiny: {page} warm {result.x_trivial:.1f}x trivial (budget 2.0x; "
+            f"{result.own_x_trivial:.1f}x without the waits for a CPU)" in text
+        )
 
     # A new moment each cold visit, and the warm rounds ask the last of them.
     moments = [s.url for s in samples if s.block == pages[0] and s.role == "page"]
