@@ -23,9 +23,10 @@ reader) with Django's test client, and requests:
 - beside each page, in the same seconds: the trivial page and the bare view right after
   each cold visit and once in each warm round (the three in turn, the order rotating);
   the run starts with the floor's own block (both after their first visits and after
-  the edits, no page). The trivial page's time moves up to 2x between runs and within a
-  run (docs/performance.md, wt-bench, round 2 session 12), so a ratio against one
-  measurement of it at the start said the minute, not the page;
+  the edits, no page). The trivial page's time moved 2.6-4.4x within one run on a shared
+  machine, the pages and the bare view with it (docs/performance.md, wt-bench, round 2
+  session 12): a ratio against one measurement of it at the start said that half second,
+  not the page;
 - the writers' requests (`bench.writers.WRITERS`: the load test's editor and reporter,
   `--runs` visits each, the forms filled from the GET): each request's time, this
   process's CPU time and its queries.
