@@ -49,8 +49,9 @@ block's median, lowest to highest. The point-in-time check compares the two page
 ratios to their own trivial page. Each page's verdict also gives its ratios of the
 requests' times less their waits for a CPU (`Sample.wait_ms`): under load the waits
 are added to every request, about alike for a short one and a long one, and the wall
-ratios shrink towards 1 (the budget stays on the wall times). `--samples PATH` writes every request (block, role,
-kind, time since the start, ms, CPU ms, queries, garbage collection during it) as JSON.
+ratios shrink towards 1 (the budget stays on the wall times). `--samples PATH` writes
+every request as JSON (`Sample`: its block, role, kind, URL, time since the start, ms,
+CPU ms, wait for a CPU, queries, garbage collection during it).
 """
 
 import datetime
@@ -246,7 +247,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--samples",
             default="",
-            help="Skriv hver måling (side, rolle, tid, CPU, forespørgsler, oprydning) som JSON hertil.",
+            help="Skriv hver måling (side, rolle, tid, CPU, forespørgsler) som JSON hertil.",
         )
 
     def handle(
