@@ -80,7 +80,8 @@ class _Formats:
     def __init__(self, workbook):
         self.workbook = workbook
         self.made = {}
-        self.texts: dict[tuple[str, bool], tuple[str, object]] = {}
+        # By boldness, then text: no key tuple made and hashed for each of 150,000 cells.
+        self.texts: dict[bool, dict[str, tuple[str, object]]] = {False: {}, True: {}}
 
     def of(self, *, bold: bool = False, number: str = "", quote: bool = False):
         key = (bold, number, quote)
@@ -96,14 +97,15 @@ class _Formats:
     def text(self, value: str, bold: bool) -> tuple[str, object]:
         """A text cell's text and format, made once per text: the same few labels, dates
         and names fill most of a long sheet's cells (220,000 in the report's appendix)."""
-        found = self.texts.get((value, bold))
+        texts = self.texts[bold]
+        found = texts.get(value)
         if found is None:
             # A carriage return as the line feed XML reads it as (XlsxWriter would write
             # it escaped, `_x000D_`, which openpyxl's reading, our imports', keeps as text).
             text = value.replace("\r\n", "\n").replace("\r", "\n")
             # Control characters XML 1.0 cannot hold: left out (openpyxl refused them).
             text = _CONTROL.sub("", text)
-            found = self.texts[(value, bold)] = (
+            found = texts[value] = (
                 text,
                 self.of(bold=bold, quote=is_formula_like(value)),
             )
@@ -114,6 +116,9 @@ def _write_row(ws, formats: _Formats, row: int, values: Sequence, *, bold: bool 
     """One row's cells: text always as text (never a formula, `write_string`), a text
     that looks like a formula with Excel's quote prefix, numbers and dates as such."""
     for column, raw in enumerate(values):
+        if type(raw) is str and raw:  # most cells of a long sheet: nothing to convert
+            ws.write_string(row, column, *formats.text(raw, bold))
+            continue
         value = _cell_value(raw)
         if value is None or value == "":  # an empty text is an empty cell
             if bold:

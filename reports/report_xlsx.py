@@ -20,6 +20,7 @@ XLSX_COLUMNS = (
     ("rag_reason", "Begrundelse"),
     ("this_period", "I perioden"),
 )
+KEYS = tuple(key for key, _label in XLSX_COLUMNS)
 WIDTHS = (40, 24, 48, 16, 16, 16, 12, 12, 12, 60, 12)
 
 
@@ -42,8 +43,7 @@ def milestones_xlsx(data: dict) -> bytes:
             name="Milepæle",
             headers=[label for _key, label in XLSX_COLUMNS],
             rows=(
-                [row.get(key) if row.get(key) is not None else "" for key, _label in XLSX_COLUMNS]
-                for row in rows
+                ["" if (value := row.get(key)) is None else value for key in KEYS] for row in rows
             ),
             widths=dict(enumerate(WIDTHS)),
             autofilter=True,

@@ -124,3 +124,16 @@ def test_xlsx_keeps_markup_characters_and_spaces_drops_control_characters():
     assert [lists["A1"].value, lists["A2"].value] == ["A & B", "C"]
     (validation,) = workbook["Andet"].data_validations.dataValidation
     assert validation.formula1 == "'Lister'!$A$1:$A$2"  # OOXML keeps a formula without its =
+
+
+def test_the_same_text_bold_in_the_header_and_plain_in_the_rows_keeps_each_look():
+    """Texts are worded once per text and boldness: the header's bold "Navn" and a row's
+    plain "Navn" (and its formula-looking twin) are told apart, an empty text is no cell."""
+    data = xlsx_bytes(
+        Sheet(headers=["Navn", "=Navn"], rows=[["Navn", "=Navn"], ["", "Navn"]], title="Navn")
+    )
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].font.b and ws["A3"].font.b and ws["B3"].font.b and ws["B3"].quotePrefix
+    assert ws["A4"].value == "Navn" and not ws["A4"].font.b and not ws["A4"].quotePrefix
+    assert ws["B4"].value == "=Navn" and ws["B4"].quotePrefix and not ws["B4"].font.b
+    assert ws["A5"].value is None and ws["B5"].value == "Navn" and not ws["B5"].font.b

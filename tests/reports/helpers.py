@@ -16,9 +16,12 @@ import datetime
 import subprocess
 import time
 import zoneinfo
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import time_machine
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from core.history import record_save, system_user_get
@@ -36,7 +39,7 @@ from milestones.models import (
 from milestones.rag import active_baseline, add_months
 from milestones.workdays import first_working_day
 from parties.models import Membership, Party
-from tests.helpers import member
+from tests.helpers import member, scope_transaction
 
 # ---------------------------------------------------------------------------
 # Dashboard data with a past
@@ -306,6 +309,29 @@ def known_month_build(
         reached_on=reached_on,
         texts=texts,
     )
+
+
+@contextmanager
+def known_report_once(
+    django_db_blocker, tmp_path_factory, then: Callable[[KnownMonth, object], object]
+) -> Iterator[tuple[KnownMonth, object]]:
+    """The known month's draft report, for the tests of a class (a render or a publish
+    takes seconds): written once, in a transaction rolled back after the class's last test
+    (`scope_transaction`), its files in a media folder of its own. `then(known, report)`
+    runs on the new draft on the report's day (the clock stopped there), and what it
+    returns comes back with the known month: `(known, then's result)`."""
+    from reports import services
+
+    media = tmp_path_factory.mktemp("media")
+    with scope_transaction(django_db_blocker), override_settings(MEDIA_ROOT=media):
+        with django_db_blocker.unblock():
+            known = known_month_build()
+            with time_machine.travel(known.run_at, tick=False):
+                report, _ = services.status_report_generate(
+                    period=known.period, user=system_user_get()
+                )
+                made = then(known, report)
+        yield known, made
 
 
 # ---------------------------------------------------------------------------

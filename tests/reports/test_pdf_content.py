@@ -10,18 +10,17 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.test import override_settings
 from pypdf import PdfReader
 
 from core.history import system_user_get
 from reports import services
-from tests.helpers import scope_transaction
 from tests.reports.helpers import (
     ACHIEVEMENT,
     HELP_NEEDED,
     SLIP_REASON,
     da_date,
     known_month_build,
+    known_report_once,
     pdf_text,
 )
 
@@ -54,26 +53,24 @@ STATIC_ROOT = Path(settings.BASE_DIR) / "static"
 @pytest.fixture(scope="class")
 def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
     """The known month's report, with its texts, and its PDF: built once for the tests of
-    a class (a render takes seconds), in a transaction rolled back after the last."""
-    media = tmp_path_factory.mktemp("media")
-    with scope_transaction(django_db_blocker), override_settings(MEDIA_ROOT=media):
-        with django_db_blocker.unblock():
-            known = known_month_build()
-            with time_machine.travel(known.run_at, tick=False):
-                report, _ = services.status_report_generate(
-                    period=known.period, user=system_user_get()
-                )
-                report = services.status_report_texts_update(
-                    report=report,
-                    user=known.editor,
-                    leader_summary="Programmet følger planen, men NSP-tilslutningen er forsinket.",
-                    decisions_needed="Styregruppen bedes godkende ny tidsplan for bølge 2.",
-                    version=report.version,
-                )
-                content = services.status_report_pdf(report)
+    a class (a render takes seconds)."""
+
+    def texts_and_pdf(known, report):
+        report = services.status_report_texts_update(
+            report=report,
+            user=known.editor,
+            leader_summary="Programmet følger planen, men NSP-tilslutningen er forsinket.",
+            decisions_needed="Styregruppen bedes godkende ny tidsplan for bølge 2.",
+            version=report.version,
+        )
+        return report, services.status_report_pdf(report)
+
+    with known_report_once(django_db_blocker, tmp_path_factory, texts_and_pdf) as made:
+        known, (report, content) = made
         if os.environ.get("SORPLAN_KEEP_PDF"):
-            (media / "report.pdf").write_bytes(content)
-            print("PDF kept at", media / "report.pdf")
+            kept = tmp_path_factory.mktemp("kept") / "report.pdf"
+            kept.write_bytes(content)
+            print("PDF kept at", kept)
         yield known, report, content
 
 

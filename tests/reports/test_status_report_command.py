@@ -1,6 +1,8 @@
 """`manage.py generate_status_report --period 2026-10 [--publish] [--output report.pdf]`."""
 
+import gc
 import io
+import re
 
 import pytest
 import time_machine
@@ -60,4 +62,16 @@ def test_the_bench_builds_and_renders_without_storing(report_media, monkeypatch)
     assert f"Bench database: {name} (new)" in text
     assert "PDF (WeasyPrint)" in text and "Ratio report/plain" in text
     assert "render CPU" in text and "render CPU (child)" in text
+    # The budget's yardstick: the report's own document by WeasyPrint alone, as many pages.
+    pages = re.search(r"PDF \(WeasyPrint\):.*?(\d+) pages", text)[1]
+    assert re.search(rf"WeasyPrint alone: .* {pages} pages \(the report's HTML", text)
+    assert "Ratio report/alone" in text and "x plain" not in text.split("budget:")[-1]
     assert not StatusReport.objects.exists()
+
+
+def test_the_yardstick_renders_the_document_it_is_given_and_leaves_the_collector_as_it_was():
+    from bench.management.commands import bench_report
+
+    alone = bench_report.weasyprint_alone(bench_report.plain_html(3))
+    assert alone["pages"] == 3 and alone["s"] > 0 and alone["cpu_s"] > 0
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
