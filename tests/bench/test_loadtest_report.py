@@ -8,7 +8,8 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from bench.loadforms import NAME_HEADER
-from bench.management.commands.loadtest import LOG_FORMAT, percentile, server_times
+from bench.management.commands.loadtest import LOG_FORMAT, server_times
+from bench.tables import percentile
 
 
 def _gunicorn_log(path, requests) -> None:

@@ -75,7 +75,7 @@ from bench.cleanup import load_data_regenerate
 from bench.database import bench_database
 from bench.loaddata import load_users
 from bench.pages import BARE, PAGES, SAMPLES, TRIVIAL, Page, new_past_moment, past_moment
-from bench.tables import budget_line, header_write
+from bench.tables import budget_line, header_write, percentile
 from bench.writers import writer_timings
 from milestones.models import Milestone
 from milestones.services.plan import milestone_forecast_set
@@ -151,7 +151,7 @@ def block_result(scale: str, page: str, url: str, samples: list[Sample]) -> Resu
         page=page,
         url=url,
         median_ms=statistics.median(s.ms for s in warm),
-        p95_ms=_percentile([s.ms for s in warm], 95),
+        p95_ms=percentile([s.ms for s in warm], 95),
         queries=max(s.queries for s in warm),
         cold_ms=statistics.median(s.ms for s in cold),
         cold_queries=max(s.queries for s in cold),
@@ -178,7 +178,7 @@ def floor_result(scale: str, role: str, page: Page, url: str, samples: list[Samp
         page=page.name,
         url=url,
         median_ms=pooled[role],
-        p95_ms=_percentile([s.ms for s in mine], 95),
+        p95_ms=percentile([s.ms for s in mine], 95),
         queries=max(s.queries for s in warm),
         cold_ms=statistics.median(s.ms for s in cold),
         cold_queries=max(s.queries for s in cold),
@@ -203,16 +203,10 @@ def trivial_spread(samples: list[Sample]) -> dict:
         "median": statistics.median(medians),
         "highest": medians[-1],
         "requests": len(every),
-        "p5": _percentile(every, 5),
-        "p95": _percentile(every, 95),
+        "p5": percentile(every, 5),
+        "p95": percentile(every, 95),
         "waited": sum(s.wait_ms for s in samples) / (sum(s.ms for s in samples) or 1),
     }
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Command(BaseCommand):

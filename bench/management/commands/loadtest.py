@@ -34,7 +34,6 @@ empty cache).
 import concurrent.futures
 import csv
 import json
-import math
 import os
 import resource
 import runpy
@@ -56,7 +55,7 @@ from django.test import Client
 from bench.cleanup import load_data_regenerate
 from bench.database import bench_database, bench_database_url
 from bench.management.commands.bench import _log_in
-from bench.tables import budget_line, header_write
+from bench.tables import budget_line, header_write, percentile
 from bench.writers import writer_user
 from core.dates import today as today_get
 from milestones.models import (
@@ -245,17 +244,6 @@ def _served(times: list[float] | None) -> str:
     if not times:
         return ""
     return f" | {percentile(times, 50):>10.0f} {percentile(times, 95):>6.0f}"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of `values`, nearest rank: the smallest value that at
-    least q % of them are at or under (`round(x + 0.5)` rounded half to even, so it took
-    the next value where q % of the count is whole for some counts and not for others)."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
 
 
 class Command(BaseCommand):
