@@ -10,6 +10,9 @@ data-version stamps' SQL per list of models (`core.cache._stamp_sql_once`).
 
 The SQL is the default connection's (a caller checks the vendor it was written for);
 the values that change per request stay parameters, outside the arguments.
+
+A query set to be run as text is narrowed to a list of values by `among`: `field__in=[]`
+compiles to no SQL at all (Django raises `EmptyResultSet` from `sql_with_params`).
 """
 
 import functools
@@ -43,3 +46,12 @@ def compiled_once[**P](
         return compiled(build(*args, **kwargs))
 
     return once
+
+
+def among(queryset: QuerySet, field: str, values) -> QuerySet:
+    """`queryset` whose `field` is one of `values`; with none, no row, by a condition that
+    still compiles to SQL (`field__in=[]` compiles to none at all, which a query run as
+    text around it cannot wrap: a dashboard filtered to a track no register entry is on,
+    or to a party without activities at a month end, answered 500)."""
+    values = list(values)
+    return queryset.filter(**{f"{field}__in": values}) if values else queryset.filter(pk__lt=0)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.cache import cached
 from core.history import as_of_queryset
+from core.sql import among
 from milestones.models import Activity, Milestone, period_end
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag, pickled_as_fields
 from milestones.selectors.materialised import RAG_FIELDS, rating_from
@@ -249,9 +250,9 @@ def standing_at(at: datetime.datetime | None, *, owner_ids=None, track=None) -> 
     (`entry_tracks`) with a track."""
     entries = as_of_queryset(Entry, at)
     if owner_ids is not None:
-        entries = _among(entries, "owner_id", owner_ids)
+        entries = among(entries, "owner_id", owner_ids)
     if track:
-        entries = _among(entries, "id", _on_track(track))
+        entries = among(entries, "id", _on_track(track))
     counts = _counts(entries)
     steps = as_of_queryset(Step, at).filter(kind=Step.Kind.IN_PRODUCTION)
     entry_sql, entry_params = (
@@ -294,14 +295,6 @@ def standing_at(at: datetime.datetime | None, *, owner_ids=None, track=None) -> 
         depending.append((pk, name, step))
     unanswered.sort()
     return Standing(entries, counts, depending, [pk for _created, pk in unanswered[:10]])
-
-
-def _among(entries: QuerySet, field: str, values) -> QuerySet:
-    """`entries` whose `field` is one of `values`; none of any when there are none, by a
-    condition that still compiles to SQL (`field__in=[]` compiles to none at all, which
-    the raw queries above cannot wrap: a track no entry is on gave a 500)."""
-    values = list(values)
-    return entries.filter(**{f"{field}__in": values}) if values else entries.filter(pk__lt=0)
 
 
 def owner_ids_for(party: Party | None) -> set[int] | None:

@@ -300,3 +300,15 @@ def test_a_failed_write_never_fails_the_page(small, client_for, steering, caplog
     assert not MomentSnapshot.objects.exists()
     # The request's transaction is usable after it: the page read on.
     assert Milestone.objects.exists()
+
+
+def test_a_filter_without_activities_at_a_moment_reads_no_rating(small):
+    """A party (or track) filter whose activities at the month end are none: the ratings'
+    roll-up is run as text around `activity_id IN (...)`, which Django compiles to no SQL
+    at all for an empty list (a 500 on the large bench copy, `?part=` of a party without
+    activities then)."""
+    from reports.selectors import past
+
+    moment = timezone.now() - datetime.timedelta(days=20)
+    rollups = past.rollups_at(moment, {}, narrowed=True)
+    assert (rollups.overall, rollups.tracks, rollups.parties) == (None, {}, {})
