@@ -218,6 +218,32 @@ def test_the_daily_task_stores_the_day_just_ended_once(small):
     assert " 0 rækker skrevet" in again.getvalue()
 
 
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_tasks_store_the_day_just_ended_and_today_so_far_in_every_language(
+    small, client_for, steering, language
+):
+    """The daily task stores the day just ended, the hourly one today's states so far,
+    each in every language offered: a reader of either is served from the store (no
+    rating read), from yesterday and from a minute ago."""
+    entry = settings.CELERY_BEAT_SCHEDULE["moment-snapshots-today"]
+    assert entry["task"] == "reports.tasks.moment_snapshots_today"
+    assert entry["task"] in tasks.moment_snapshots_today.app.tasks
+    assert entry["schedule"].minute == {25} and entry["schedule"].hour == set(range(1, 24))
+    today = today_get()
+    tasks.moment_snapshots_store(today.isoformat())
+    written = tasks.moment_snapshots_today(today.isoformat())
+    assert written >= 2 * len(settings.LANGUAGES)  # the figures and the summary, each
+    assert tasks.moment_snapshots_today(today.isoformat()) == 0  # nothing new since
+    now = timezone.localtime()
+    minute = max(now - datetime.timedelta(minutes=1), now.replace(hour=0, minute=1))
+    client = client_for(steering)
+    for moment in (f"{today - datetime.timedelta(days=1)}T12:00", f"{minute:%Y-%m-%dT%H:%M}"):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            _page(client, reverse("reports:dashboard"), moment, language)
+        assert RATINGS not in _sql(queries) and REGISTER not in _sql(queries), moment
+
+
 def test_every_minute_of_a_stored_day_reads_a_stored_row(small):
     """The backfill's moments of a day (its start, the first minute after each change,
     23:59) are every state the day held: each minute maps to a stored key."""
