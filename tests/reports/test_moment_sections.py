@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from milestones.models import Activity
 from reports import moment_store
 from reports.models import MomentSnapshot
-from tests.reports.test_moment_store import _VARYING, small  # noqa: F401
+from tests.reports.test_moment_store import _VARYING, imported_before, small  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -289,13 +289,7 @@ def test_a_history_row_dated_before_a_stored_page_is_shown(
     at = timezone.make_aware(datetime.datetime.fromisoformat(moment))
     _page(reader, url, moment, "da")
     assert _page_rows().count() == 1
-    from milestones.models import Milestone
-
-    row = Milestone.history.filter(history_date__lte=at).order_by("-history_date").first()
-    row.history_id = None
-    row.history_date = at - datetime.timedelta(hours=1)
-    row.title = "Importeret med en dato før øjeblikket"
-    row.save()
+    imported_before(at)
     cache.clear()
     after = _page(reader, url, moment, "da")
     assert _page_rows().count() == 2  # a new state's page; the old one not read

@@ -102,6 +102,16 @@ def test_the_stored_switch_off_summary_is_the_computed_one(programme):  # noqa: 
     assert gate.switch_off(at=later, with_burndown=False, cache_parts=True).at == later
 
 
+def imported_before(moment: datetime.datetime) -> None:
+    """A milestone's history row written now, dated an hour before `moment` (an import,
+    a write outside the services): the stamps at the moment move."""
+    row = Milestone.history.filter(history_date__lte=moment).order_by("-history_date").first()
+    row.history_id = None
+    row.history_date = moment - datetime.timedelta(hours=1)
+    row.title = "Importeret med en dato før øjeblikket"
+    row.save()
+
+
 def test_a_history_row_dated_before_a_stored_moment_gives_a_new_key(small):
     """An import or a write outside the services dated in the past: the moment's stamps
     move, so the old row is never read again."""
@@ -110,11 +120,7 @@ def test_a_history_row_dated_before_a_stored_moment_gives_a_new_key(small):
     status.dashboard(as_of=moment)
     old_key = moment_store.key_of(status.moment_parts(status.dashboard_parts(point, None, None)))
     assert MomentSnapshot.objects.filter(key=old_key).exists()
-    row = Milestone.history.filter(history_date__lte=moment).order_by("-history_date").first()
-    row.history_id = None
-    row.history_date = moment - datetime.timedelta(hours=1)
-    row.title = "Importeret med en dato før øjeblikket"
-    row.save()
+    imported_before(moment)
     cache.clear()
     new_key = moment_store.key_of(status.moment_parts(status.dashboard_parts(point, None, None)))
     assert new_key != old_key
