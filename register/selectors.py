@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.cache import cached
 from core.history import as_of_queryset
+from core.sql import among
 from milestones.models import Activity, Milestone, period_end
 from milestones.rag import BaselineDate, MilestoneRag, Rag, milestone_rag, pickled_as_fields
 from milestones.selectors.materialised import RAG_FIELDS, rating_from
@@ -249,9 +250,9 @@ def standing_at(at: datetime.datetime | None, *, owner_ids=None, track=None) -> 
     (`entry_tracks`) with a track."""
     entries = as_of_queryset(Entry, at)
     if owner_ids is not None:
-        entries = entries.filter(owner_id__in=list(owner_ids))
+        entries = among(entries, "owner_id", owner_ids)
     if track:
-        entries = entries.filter(id__in=list(_on_track(track)))
+        entries = among(entries, "id", _on_track(track))
     counts = _counts(entries)
     steps = as_of_queryset(Step, at).filter(kind=Step.Kind.IN_PRODUCTION)
     entry_sql, entry_params = (

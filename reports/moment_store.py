@@ -38,6 +38,9 @@ SWITCH_OFF = "switch-off"
 # A past moment's dashboard sections as HTML (`reports.views.dashboard._sections`), keyed
 # by what each shows, not by the stamps: their own format (`html_format`).
 SECTIONS = "sections"
+# A past moment's dashboard main content as HTML (`reports.views.dashboard._past_main`),
+# the minute in holes, keyed by what it shows: the sections' format (`html_format`).
+PAGE = "page"
 
 # Raise when what is pickled changes in a way the dataclasses' fields do not show (a
 # field's meaning, a value's type).
@@ -90,10 +93,18 @@ def current_format() -> int:
 
 # Raise when the HTML a section renders to changes by code that `html_format` does not
 # read (a view's context, a template tag outside the modules listed there).
-_HTML_VERSION = 1
+_HTML_VERSION = 2  # 2: the main content stored (PAGE), the switch-off section shared
 # What the dashboard's stored sections are rendered by: their templates (and what they
 # include), the template tags' modules and the compiled catalogues.
 _HTML_SOURCES = (
+    "templates/reports/_dashboard_main.html",
+    "templates/reports/_dashboard_body.html",
+    "templates/reports/_point_banner.html",
+    "templates/reports/_filter_fields.html",
+    "templates/_track_select.html",
+    "templates/reports/_board_switch_off.html",
+    "templates/reports/_switch_off_summary.html",
+    "templates/register/_state.html",
     "templates/reports/_board_status.html",
     "templates/reports/_party_table.html",
     "templates/reports/_board_slipped.html",
@@ -106,6 +117,9 @@ _HTML_SOURCES = (
     "templates/reports/_milestone_link.html",
     "templates/governance/_confidence_level.html",
     "reports/templatetags/board.py",
+    "reports/templatetags/switch_off.py",
+    "parties/templatetags/ui.py",
+    "core/forms.py",
     "milestones/templatetags/plan.py",
     "milestones/dates.py",
 )
@@ -131,8 +145,11 @@ def html_format() -> int:
     return _HTML_FORMAT
 
 
+_HTML_KINDS = (SECTIONS, PAGE)
+
+
 def _format_of(kind: str) -> int:
-    return html_format() if kind == SECTIONS else current_format()
+    return html_format() if kind in _HTML_KINDS else current_format()
 
 
 def key_of(parts: tuple) -> str:
@@ -267,8 +284,8 @@ def prune() -> int:
     from django.db.models import Q
 
     return (
-        MomentSnapshot.objects.exclude(kind=SECTIONS, format=html_format())
-        .exclude(~Q(kind=SECTIONS), format=current_format())
+        MomentSnapshot.objects.exclude(kind__in=_HTML_KINDS, format=html_format())
+        .exclude(~Q(kind__in=_HTML_KINDS), format=current_format())
         .delete()[0]
     )
 

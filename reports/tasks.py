@@ -73,10 +73,26 @@ def status_report_publish(report_id: int, user_id: int | None = None) -> int:
     return report.pk
 
 
+def _moment_languages() -> list[str]:
+    """Every language the site offers: a past moment's rows are per language (the figures
+    hold words translated while built), and a reader of either is served from them."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
 @shared_task
 def moment_snapshots_store(today: str | None = None) -> int:
-    """Daily: the past moments' figures of the day just ended, stored ahead
-    (`reports.moment_store.store_days`: every state it held); a second run stores
-    nothing again. Returns the rows written."""
+    """Daily: the past moments' figures and pages of the day just ended, stored ahead
+    (`reports.moment_store.store_days`: every state it held) in every language offered;
+    a second run stores nothing again. Returns the rows of figures written."""
     day = task_today(today) - datetime.timedelta(days=1)
-    return moment_store.store_days(day, day)["written"]
+    return moment_store.store_days(day, day, languages=_moment_languages())["written"]
+
+
+@shared_task
+def moment_snapshots_today(today: str | None = None) -> int:
+    """Hourly: the states today held so far, stored ahead as the daily task stores a day
+    (the minutes not yet passed are left: `store_moment` stores only a past moment), so
+    a moment since the daily run is read, not computed, from the next hour on. Only the
+    states new since the last run are written. Returns the rows of figures written."""
+    day = task_today(today)
+    return moment_store.store_days(day, day, languages=_moment_languages())["written"]

@@ -373,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.moment_snapshots_store",
         "schedule": crontab(minute=20, hour=0),
     },
+    # And today's states so far, every hour after it (a moment since the daily run).
+    "moment-snapshots-today": {
+        "task": "reports.tasks.moment_snapshots_today",
+        "schedule": crontab(minute=25, hour="1-23"),
+    },
     "reporting-reminders": {
         "task": "milestones.tasks.reporting_reminders_send",
         "schedule": crontab(minute=0, hour=8),

@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.history import as_of_queryset, as_of_values
+from core.sql import among
 from milestones.models import MilestoneStatus, StatusHistoryMark
 from milestones.rag import MilestoneRag, RagRollup
 from milestones.selectors.materialised import COLOURS, RAG_FIELDS, rollup_from
@@ -147,7 +148,7 @@ def ratings_at(at: datetime.datetime, activity_ids=None) -> QuerySet:
     one range index scan on PostgreSQL), of the given activities' milestones."""
     ratings = as_of_queryset(MilestoneStatus, at)
     if activity_ids is not None:
-        ratings = ratings.filter(activity_id__in=list(activity_ids))
+        ratings = among(ratings, "activity_id", activity_ids)
     return ratings
 
 

@@ -138,12 +138,14 @@ def board_digest(board) -> str:
 
 
 @register.inclusion_tag("reports/_switch_off_summary.html")
-def switch_off_summary(board):
-    """For the dashboard's point in time and filters (`board` is the Dashboard)."""
+def switch_off_summary(board, minute_hole=None):
+    """For the dashboard's point in time and filters (`board` is the Dashboard); its link
+    to the minute with `minute_hole` (a past moment's mark, `views.dashboard.
+    _MINUTE_LINK_HOLE`) in the minute's place, when given."""
     party, (result, _digest) = _board_summary(board)
     params = {}
     if board.point.at:
-        params["som_den_var"] = board.point.at.strftime("%Y-%m-%dT%H:%M")
+        params["som_den_var"] = minute_hole or board.point.at.strftime("%Y-%m-%dT%H:%M")
     if party:
         params["part"] = party.key
     if board.track:

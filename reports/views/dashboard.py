@@ -21,19 +21,22 @@ from django.http import HttpRequest, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.cache import cached, cached_many, page_html, read_ahead, stamp, stamps_read_once
 from core.dates import today
+from core.forms import MomentInput
 from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
 from medcom.models import Certification, MessageType
 from milestones.models import Activity, BaselineEntry, Milestone
 from parties.access import Access, request_access
+from parties.models import Party
 
 from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
@@ -45,7 +48,7 @@ from ..selectors.governance import (
     governance_shape,
     shown_overdue,
 )
-from ..selectors.status import dashboard_lists
+from ..selectors.status import changes_since, dashboard_lists
 from ..selectors.timeline import timeline_version
 from ..selectors.trend import milestone_trend_cached, trend_version
 from ..templatetags import switch_off as switch_off_tags
@@ -143,6 +146,9 @@ def _full_page(request, at, *, kind, title, build, extra_html, version):
         ),
         build=build,
         seconds=selectors.CACHE_SECONDS,
+        # A past dashboard's build reads its stored content (`_past_main`, one query; its
+        # figures, when not stored, are built once by the store): no lock around it.
+        once=not (at is not None and kind == "dashboard"),
     )
     return render(
         request,
@@ -248,7 +254,11 @@ def _sections(request, context: dict) -> dict[str, str]:
     of what it shows (`_SECTIONS`, the dates it shows among it), the reader's rights that
     change it, the query string without the moment and the language: after an edit only
     the sections whose figures it changed are rendered again, and the days (live or
-    past) that show the same share one entry."""
+    past) that show the same share one entry.
+
+    At a past moment with its minute in holes (`_MOMENT_HOLE`, and `_MINUTE_LINK_HOLE` in
+    the switch-off section's link, which is shared too), filled by the caller
+    (`_moment_filled`): the page they go into is kept for every minute of its state."""
     board = context["board"]
     access = request_access(request)
     rights = (access.can_review, access.may_read_governance)
@@ -256,20 +266,21 @@ def _sections(request, context: dict) -> dict[str, str]:
     # in its digest (its figures as they stood, its dates), so every minute and every
     # day that shows the same shares it (the load test's readers ask days over a year).
     # Whether it is a past moment's (its query strings hold the moment, through a hole)
-    # is in the key. The switch-off section is keyed by the day and the minute (it links
-    # to the moment itself, and its digest holds no day).
+    # is in the key. Live, the switch-off section is keyed by the day and the minute (it
+    # links to the moment itself, and its digest holds no day); at a past moment its link
+    # holds the minute through a hole (`_MINUTE_LINK_HOLE`), as the others' query strings.
+    if board.point.is_past:
+        context = {**context, "minute_link_hole": _MINUTE_LINK_HOLE.mark}
     moment = (board.point.today.isoformat(), board.point.is_past)
     path = _path_without_moment(request)
     # Their links keep the query string (`{% querystring %}`), the minute asked for in it:
     # rendered with a hole for that minute, filled in each request's own.
     asked = request.GET.get("som_den_var")
     holed = _with_moment_hole(request) if asked is not None else request
-    fill = QueryDict(mutable=True)
-    fill["som_den_var"] = asked or ""
-    filled = fill.urlencode().removeprefix("som_den_var=")
+    filled = _asked_filled(request)
 
     def parts(name, shows):
-        minute = name in _MINUTE_SECTIONS
+        minute = name in _MINUTE_SECTIONS and not board.point.is_past
         return (
             "board-section",
             4,
@@ -282,7 +293,7 @@ def _sections(request, context: dict) -> dict[str, str]:
         )
 
     def render(name):
-        minute = name in _MINUTE_SECTIONS
+        minute = name in _MINUTE_SECTIONS and not board.point.is_past
         return render_to_string(
             f"reports/_board_{name}.html", context, request if minute else holed
         )
@@ -299,12 +310,9 @@ def _sections(request, context: dict) -> dict[str, str]:
         return {name: section(name, shows) for name, shows in _SECTIONS.items()}
     # A past moment's: the cache, then the moment store (`moment_store.SECTIONS`: every
     # section not found in the cache read in one query; the backfill stores them ahead,
-    # `sections_store`), then rendered and stored (one statement).
-    stored_parts = {
-        name: parts(name, shows)
-        for name, shows in _SECTIONS.items()
-        if name not in _MINUTE_SECTIONS
-    }
+    # `sections_store`), then rendered and stored (one statement). The switch-off
+    # section's link to the minute is a hole too (`_MINUTE_LINK_HOLE`, in the context).
+    stored_parts = {name: parts(name, shows) for name, shows in _SECTIONS.items()}
 
     def build(missing):
         keys = {name: moment_store.key_of(stored_parts[name]) for name in missing}
@@ -318,22 +326,65 @@ def _sections(request, context: dict) -> dict[str, str]:
         )
         return {name: mark_safe(html) for name, html in {**built, **rendered}.items()}
 
-    shared = cached_many("reports", stored_parts, build, seconds=selectors.CACHE_SECONDS)
-    return {
-        name: section(name, shows)
-        if name in _MINUTE_SECTIONS
-        else _MOMENT_HOLE.fill(shared[name], filled)
-        for name, shows in _SECTIONS.items()
-    }
+    return cached_many("reports", stored_parts, build, seconds=selectors.CACHE_SECONDS)
 
 
-# Sections whose HTML holds the minute asked for elsewhere than in their query strings.
+# Sections whose HTML holds the minute asked for elsewhere than in their query strings
+# (live: keyed by the minute and the day; at a past moment through `_MINUTE_LINK_HOLE`).
 _MINUTE_SECTIONS = {"switch_off"}
 # What stands for the minute asked for in a shared section's query strings
 # (`core.holes`), filled with each request's own, URL-encoded.
 _MOMENT_HOLE = Hole("moment asked for", "sorplanMomentHole7f3a")
 # What stands for the moment the governance section names ("som de så ud den …").
 _AT_HOLE = Hole("moment named", "sorplanAtHole5c1e")
+# What stands, in a past moment's kept page (`_past_main`), for the minute shown
+# (ÅÅÅÅ-MM-DDTTT:MM): in the form's moment field, URL-encoded in the switch-off section's
+# link, and its time (TT:MM) in the banner ("Som den så ud den … kl. …").
+_MINUTE_HOLE = Hole("minute shown", "sorplanMinuteHole2b9d")
+_MINUTE_LINK_HOLE = Hole("minute linked", "sorplanMinuteLink8e4c")
+_TIME_HOLE = Hole("time named", "sorplanTimeHole4a7f")
+
+
+def _asked_filled(request) -> str:
+    """The minute asked for (`?som_den_var=`) as its query strings hold it, URL-encoded."""
+    fill = QueryDict(mutable=True)
+    fill["som_den_var"] = request.GET.get("som_den_var") or ""
+    return fill.urlencode().removeprefix("som_den_var=")
+
+
+def _moment_filled(html: str, request, point) -> str:
+    """A past moment's holed HTML (`_past_main`, `_sections`) with the request's minute."""
+    shown = timezone.localtime(point.at)
+    minute = f"{shown:%Y-%m-%dT%H:%M}"
+    for hole, value in (
+        (_MOMENT_HOLE, _asked_filled(request)),
+        (_MINUTE_HOLE, minute),
+        (_MINUTE_LINK_HOLE, urlencode({"m": minute}).removeprefix("m=")),
+        (_TIME_HOLE, dateformat.format(shown, "H:i")),
+    ):
+        html = hole.fill(html, value)
+    return html
+
+
+class _MinuteHoleInput(MomentInput):
+    """The moment's input showing `_MINUTE_HOLE` for its value (a valid moment's, which
+    `MomentInput` shows as ÅÅÅÅ-MM-DDTTT:MM), in a past moment's kept page."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["value"] = _MINUTE_HOLE.mark
+        return context
+
+
+def _form_holed(form):
+    """`form` (validated: its errors kept) rendering its moment as `_MINUTE_HOLE`."""
+    holed = copy.copy(form)
+    holed.fields = dict(form.fields)
+    field = holed.fields["som_den_var"] = copy.copy(form.fields["som_den_var"])
+    field.widget = copy.copy(field.widget)
+    field.widget.__class__ = _MinuteHoleInput
+    holed._bound_fields_cache = {}
+    return holed
 
 
 def _with_moment_hole(request):
@@ -356,6 +407,10 @@ def dashboard(request):
 
     def build():
         form, chosen = _filters(request)
+        point = selectors.point_in_time(chosen["as_of"])
+        if point.is_past and not request.htmx:
+            html, context = _past_main(request, point, chosen, form)
+            return "reports/_dashboard_past.html", {**context, "html": html}
         board = selectors.dashboard(
             as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
         )
@@ -449,12 +504,11 @@ _READERS = (
 
 
 def sections_store(point) -> None:
-    """The unfiltered dashboard's sections at the past moment `point` stored ahead
-    (`moment_store.SECTIONS`) for a reader of each set of rights they differ by, in the
-    active language, as a reader's first visit stores them (`_sections`; those in the
-    cache or the store already are not rendered again): the backfill's
-    (`moment_store.store_moment`)."""
-    board = selectors.dashboard(as_of=point.at)
+    """The unfiltered dashboard's main content at the past moment `point` stored ahead
+    (`moment_store.PAGE`, and its sections, `moment_store.SECTIONS`) for a reader of each
+    set of rights they differ by, in the active language, as a reader's first visit
+    stores them (`_past_main`; what is in the store already is not rendered again): the
+    backfill's (`moment_store.store_moment`)."""
     for access in _READERS:
         request = HttpRequest()
         request.method = "GET"
@@ -462,7 +516,50 @@ def sections_store(point) -> None:
         request.GET = QueryDict(mutable=True)
         request.GET["som_den_var"] = f"{timezone.localtime(point.at):%Y-%m-%dT%H:%M}"
         request._sorplan_access = access
-        _sections(request, _board_context(request, board, PointInTimeForm(request.GET)))
+        form, chosen = _filters(request)
+        _past_main(request, point, chosen, form)
+
+
+def _past_parts(request, point, chosen) -> tuple:
+    """What a past moment's main content is stored under (`moment_store.key_of` adds the
+    language), every minute of its state sharing it: the stamps at the moment of what
+    its figures and sections read (the page's version, `switch_off.summary_stamp`, with
+    the filters), the parties now (the switch-off conditions read them as they are), the
+    moment's day, where its "what changed since" starts (the reports published by the
+    minute), the reader's rights that change it and the path without the moment."""
+    access = request_access(request)
+    return (
+        "dashboard-page",
+        1,
+        switch_off_tags.summary_stamp(
+            as_of=chosen["as_of"], party_key=chosen["party"], track=chosen["track"]
+        ),
+        stamp(models=(Party,)),
+        point.today.isoformat(),
+        changes_since(point).isoformat(),
+        access.can_review,
+        access.may_read_governance,
+        _path_without_moment(request),
+    )
+
+
+def _past_main(request, point, chosen, form) -> tuple[str, dict]:
+    """A past moment's main content and, when rendered, its context: read from the moment
+    store (kind `PAGE`, one query: no figure unpacked, no section read) by what it shows
+    (`_past_parts`), else rendered with the minute in holes and stored; the holes filled
+    with the request's minute (`_moment_filled`)."""
+    key = moment_store.key_of(_past_parts(request, point, chosen))
+    html, context = moment_store.read(moment_store.PAGE, key), {}
+    if html is None:
+        board = selectors.dashboard(
+            as_of=chosen["as_of"], party=chosen["party"], track=chosen["track"]
+        )
+        context = _board_context(request, board, form)
+        holed = {**context, "form": _form_holed(form), "time_hole": _TIME_HOLE.mark}
+        holed["sections"] = _sections(request, holed)
+        html = render_to_string("reports/_dashboard_main.html", holed, _with_moment_hole(request))
+        moment_store.store(moment_store.PAGE, key, point.today, html)
+    return mark_safe(_moment_filled(html, request, point)), context
 
 
 def _confidence_at(at):

@@ -43,3 +43,25 @@ def test_compiled_once_keeps_sql_put_together_around_a_query_set(db):
         cursor.execute(sql, [*params, 0])
         assert cursor.fetchone()[0] == Party.objects.filter(kind=Party.Kind.REGION).count()
     assert counted(Party.Kind.REGION) is counted(Party.Kind.REGION)
+
+
+def test_among_as_in_for_few_and_many_values_and_none(db):
+    from core.history import as_of_queryset
+    from core.sql import AMONG_ARRAY_FROM, among
+
+    for i in range(5):
+        factories.PartyFactory(key=f"zz-among-{i}", name=f"Zz Among {i}")
+    ids = list(Party.objects.filter(key__startswith="zz-among-").values_list("pk", flat=True))
+    few = ids[:3]
+    many = [*ids[:3], *range(10**8, 10**8 + AMONG_ARRAY_FROM)]  # a few that exist, many not
+    for queryset in (Party.objects.all(), as_of_queryset(Party, None)):
+        for values in (few, many, []):
+            found = among(queryset, "id", values)
+            assert sorted(found.values_list("id", flat=True)) == sorted(few if values else [])
+            # Run as text around it (`sql_with_params`), as the register's counts are.
+            sql, params = found.values("id").query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS x", params)
+                assert cursor.fetchone()[0] == (len(few) if values else 0)
+            if values is many and connection.vendor == "postgresql":
+                assert len(params) < AMONG_ARRAY_FROM  # one array, not a parameter each

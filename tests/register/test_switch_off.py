@@ -95,6 +95,22 @@ def test_the_party_and_track_filters(entries):
     assert {c.key: c.status for c in internal.conditions}["regions"] == "not_applicable"
 
 
+def test_a_track_or_owners_no_entry_is_on_count_none(client_for, entries, steering):
+    from milestones.models import Activity
+
+    empty = [Activity.Track.SUM_IT]
+    Entry.objects.filter(
+        pk__in=[pk for pk, tracks in selectors.entry_tracks().items() if empty[0] in tracks]
+    ).delete()
+    assert empty[0] not in set().union(*selectors.entry_tracks().values())
+    # `id__in=[]` compiled to no SQL, which the counts' raw query wraps: a 500.
+    assert selectors.standing_at(None, owner_ids=set()).counts["state"] == {}
+    assert gate.switch_off(track=empty[0]).readiness.total == 0
+    for query in ({"spor": empty[0]}, {"spor": empty[0], "som_den_var": "2026-01-05T10:00"}):
+        assert client_for(steering).get(reverse("reports:dashboard"), query).status_code == 200
+        assert client_for(steering).get(reverse("reports:switch_off"), query).status_code == 200
+
+
 def _at(day, hour=12):
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=CPH)
 

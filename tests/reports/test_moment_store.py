@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today as today_get
@@ -102,6 +102,16 @@ def test_the_stored_switch_off_summary_is_the_computed_one(programme):  # noqa: 
     assert gate.switch_off(at=later, with_burndown=False, cache_parts=True).at == later
 
 
+def imported_before(moment: datetime.datetime) -> None:
+    """A milestone's history row written now, dated an hour before `moment` (an import,
+    a write outside the services): the stamps at the moment move."""
+    row = Milestone.history.filter(history_date__lte=moment).order_by("-history_date").first()
+    row.history_id = None
+    row.history_date = moment - datetime.timedelta(hours=1)
+    row.title = "Importeret med en dato før øjeblikket"
+    row.save()
+
+
 def test_a_history_row_dated_before_a_stored_moment_gives_a_new_key(small):
     """An import or a write outside the services dated in the past: the moment's stamps
     move, so the old row is never read again."""
@@ -110,11 +120,7 @@ def test_a_history_row_dated_before_a_stored_moment_gives_a_new_key(small):
     status.dashboard(as_of=moment)
     old_key = moment_store.key_of(status.moment_parts(status.dashboard_parts(point, None, None)))
     assert MomentSnapshot.objects.filter(key=old_key).exists()
-    row = Milestone.history.filter(history_date__lte=moment).order_by("-history_date").first()
-    row.history_id = None
-    row.history_date = moment - datetime.timedelta(hours=1)
-    row.title = "Importeret med en dato før øjeblikket"
-    row.save()
+    imported_before(moment)
     cache.clear()
     new_key = moment_store.key_of(status.moment_parts(status.dashboard_parts(point, None, None)))
     assert new_key != old_key
@@ -218,6 +224,35 @@ def test_the_daily_task_stores_the_day_just_ended_once(small):
     assert " 0 rækker skrevet" in again.getvalue()
 
 
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_tasks_store_the_day_just_ended_and_today_so_far_in_every_language(
+    small, client_for, steering, language
+):
+    """The daily task stores the day just ended, the hourly one today's states so far,
+    each in every language offered: a reader of either is served from the store (no
+    rating read), from yesterday and from a minute ago."""
+    entry = settings.CELERY_BEAT_SCHEDULE["moment-snapshots-today"]
+    assert entry["task"] == "reports.tasks.moment_snapshots_today"
+    assert entry["task"] in tasks.moment_snapshots_today.app.tasks
+    assert entry["schedule"].minute == {25} and entry["schedule"].hour == set(range(1, 24))
+    today = today_get()
+    tasks.moment_snapshots_store(today.isoformat())
+    written = tasks.moment_snapshots_today(today.isoformat())
+    assert written >= 2 * len(settings.LANGUAGES)  # the figures and the summary, each
+    assert tasks.moment_snapshots_today(today.isoformat()) == 0  # nothing new since
+    now = timezone.localtime()
+    minute = max(now - datetime.timedelta(minutes=1), now.replace(hour=0, minute=1))
+    client = client_for(steering)
+    # The language a request activates left behind as it was (the tests after this one
+    # key their rows in the active language).
+    with translation.override(settings.LANGUAGE_CODE):
+        for moment in (f"{today - datetime.timedelta(days=1)}T12:00", f"{minute:%Y-%m-%dT%H:%M}"):
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                _page(client, reverse("reports:dashboard"), moment, language)
+            assert RATINGS not in _sql(queries) and REGISTER not in _sql(queries), moment
+
+
 def test_every_minute_of_a_stored_day_reads_a_stored_row(small):
     """The backfill's moments of a day (its start, the first minute after each change,
     23:59) are every state the day held: each minute maps to a stored key."""
@@ -300,3 +335,15 @@ def test_a_failed_write_never_fails_the_page(small, client_for, steering, caplog
     assert not MomentSnapshot.objects.exists()
     # The request's transaction is usable after it: the page read on.
     assert Milestone.objects.exists()
+
+
+def test_a_filter_without_activities_at_a_moment_reads_no_rating(small):
+    """A party (or track) filter whose activities at the month end are none: the ratings'
+    roll-up is run as text around `activity_id IN (...)`, which Django compiles to no SQL
+    at all for an empty list (a 500 on the large bench copy, `?part=` of a party without
+    activities then)."""
+    from reports.selectors import past
+
+    moment = timezone.now() - datetime.timedelta(days=20)
+    rollups = past.rollups_at(moment, {}, narrowed=True)
+    assert (rollups.overall, rollups.tracks, rollups.parties) == (None, {}, {})
