@@ -124,6 +124,36 @@ def _milestone_added_or_deleted_since(watermark: int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """The number of milestones when their newest history was `watermark`."""
+
+    count: int
+    watermark: int
+
+
+def milestones_count(milestones_newest: int) -> int:
+    """The number of milestones, kept across the edits that add or delete none, as
+    `status_current` keeps its answer (`milestones_newest`: the milestones' newest history
+    id, from a stamp the caller read already; after an edit one small query,
+    `_milestone_added_or_deleted_since`, instead of counting every milestone again). The
+    unfiltered milestone list's count."""
+    found = kept(
+        "milestones",
+        ("milestones-count", 1),
+        lambda: _Counted(Milestone.objects.count(), milestones_newest),
+        still_holds=lambda found: (
+            found.watermark == milestones_newest
+            or (
+                found.watermark < milestones_newest
+                and not _milestone_added_or_deleted_since(found.watermark)
+            )
+        ),
+        seconds=STATUS_CURRENT_SECONDS,
+    )
+    return found.count
+
+
 def history_id(value: str) -> int:
     """A stamp's history id (`core.cache.stamp` gives text; "None" for an empty table)."""
     return int(value) if value not in ("None", "") else 0
