@@ -9,6 +9,8 @@ dates for the entries their party owns in their monthly progress update
 the person may not see, 403 for one they may see but not change.
 """
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -30,7 +32,7 @@ from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
 from milestones.models import Activity, Milestone, ProgressUpdate
 from milestones.selectors import stamp_part
-from milestones.views.plan import cached_rows, filter_form_html
+from milestones.views.plan import CountedPaginator, cached_rows, filter_form_html
 from parties.access import request_access
 from parties.models import Membership, Party
 
@@ -141,6 +143,40 @@ def _entry_row_shows(e) -> tuple:
     )
 
 
+# What a list row shows (`_entry_row_shows`), read as values for the page's rows.
+_ROW_VALUES = (
+    "pk",
+    "version",
+    "key",
+    "name",
+    "is_nsp_service",
+    "is_demo",
+    "kind",
+    "category",
+    "state",
+    "owner__short_name",
+    "owner__name",
+    "supplier_id",
+    "supplier__short_name",
+    "supplier__name",
+)
+
+
+def _listed(values: dict) -> SimpleNamespace:
+    """A list row's entry as read by `_ROW_VALUES`: the attributes `_entry_row_shows` reads,
+    its owner and supplier by their labels (`Party.label_of`)."""
+    supplier = values["supplier_id"] and SimpleNamespace(
+        label=Party.label_of(values["supplier__short_name"], values["supplier__name"])
+    )
+    return SimpleNamespace(
+        **{name: values[name] for name in _ROW_VALUES if "__" not in name},
+        owner=SimpleNamespace(
+            label=Party.label_of(values["owner__short_name"], values["owner__name"])
+        ),
+        supplier=supplier,
+    )
+
+
 @require_safe
 def entry_list(request):
     """The entries the person may read, with filters kept in the URL, 50 a page."""
@@ -167,9 +203,14 @@ def entry_list(request):
             form=form,
         )
 
-    def build(_stamp):
-        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
-        # After an edit only the rows whose shown values changed render again.
+    def build(page_stamp):
+        # The page's rows read as values, with what keys each (`_entry_row_shows`); after
+        # an edit only the rows whose shown values changed are read whole and rendered.
+        # Counted without the joins that the values' names add.
+        page = CountedPaginator(
+            entries.values(*_ROW_VALUES), PAGE_SIZE, count=entries.count()
+        ).get_page(request.GET.get("side"))
+        page.object_list = [_listed(values) for values in page.object_list]
         cached_rows(
             request,
             page.object_list,
@@ -177,10 +218,21 @@ def entry_list(request):
             name="e",
             shows=_entry_row_shows,
             context={},
+            whole=lambda rows: Entry.objects.select_related("owner", "supplier").in_bulk(
+                [row.pk for row in rows]
+            ),
         )
         return "register/_entry_list_main.html", {
             "form": form,
-            "filter_form": filter_form_html(request, form, _("Filtrér registeret")),
+            # Its check reads the parties: their part of the page's stamp.
+            "filter_form": filter_form_html(
+                request,
+                form,
+                _("Filtrér registeret"),
+                stamp=page_stamp,
+                of=PAGE_MODELS,
+                models=(Party,),
+            ),
             "page": page,
             "entries": page.object_list,
         }
