@@ -127,10 +127,10 @@ def _page(request, *, kind: str, title: str, build, page_stamp=None):
 
 
 def _entry_row_shows(e) -> tuple:
-    """Everything a list row shows that can change (its version catches a save through
-    the services; the values a write that does not)."""
+    """Everything a list row shows that can change (`register/_entry_row.html`), not the
+    entry's version: an edit of what the row does not show (the description, the plan)
+    leaves the row as it was, neither read nor rendered again."""
     return (
-        e.version,
         e.key,
         e.name,
         e.is_nsp_service,
@@ -146,7 +146,6 @@ def _entry_row_shows(e) -> tuple:
 # What a list row shows (`_entry_row_shows`), read as values for the page's rows.
 _ROW_VALUES = (
     "pk",
-    "version",
     "key",
     "name",
     "is_nsp_service",
