@@ -128,3 +128,43 @@ def test_a_note_leaves_the_matrix_warm_and_a_state_moved_rebuilds_it(
     assert moved != before
     cache.clear()
     assert moved == _main(client.get(url))
+
+
+@pytest.mark.parametrize("page", ["message type", "supplier"])
+def test_a_note_leaves_a_message_type_and_a_supplier_page_warm_and_a_reference_reaches_them(
+    page, rows, client_for, editor
+):
+    """A message type's and a supplier's pages are keyed by what they read of the rows
+    (`selectors.row_pages_version`, all but the note): a note edited is one check and
+    then the page as cached, which is the page an empty cache renders; a reference
+    written (which their rows show) reaches them at once, as the empty cache renders it."""
+    row = rows[("a", "fhir", "sends")]
+    url = (
+        reverse("medcom:message_type_detail", args=[row.message_type.key])
+        if page == "message type"
+        else reverse("medcom:supplier_detail", args=[row.entry.supplier.key])
+    )
+    client = client_for(editor)
+    before = _main(client.get(url))
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    _note(row, editor, "Ny note")
+    with CaptureQueriesContext(connection) as after_note:
+        assert _main(client.get(url)) == before
+    assert len(after_note) == len(warm) + 1  # the check: the history since against before
+    cache.clear()
+    assert _main(client.get(url)) == before
+
+    current = Certification.objects.get(pk=row.pk)
+    services.certification_set(
+        access=access_for(editor),
+        certification_id=current.pk,
+        version=current.version,
+        user=editor,
+        data={"reference": "REF-NY-1"},
+        reason="Test",
+    )
+    after = _main(client.get(url))
+    assert "REF-NY-1" in after
+    cache.clear()
+    assert after == _main(client.get(url))
