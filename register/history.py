@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.db.models import Value
 from django.utils.translation import gettext_lazy
 
+from core.sql import compiled_once
 from milestones.dates import format_plan_date
 from milestones.history import EMPTY, FieldChange, display_value, user_label
 from milestones.models import Activity, Milestone
@@ -212,7 +213,10 @@ class Shown:
 _OWN = {"entry": (Entry, "id"), "step": (Step, "entry_id")}
 
 
-def _keys_sql() -> str:
+@compiled_once
+def _keys_sql() -> tuple[str, tuple]:
+    """`entry_history_keys`' query, built once per process (`core.sql.compiled_once`:
+    looking up `Model.history` builds a manager class each time)."""
     quote = connection.ops.quote_name
     parts = [
         f"SELECT '{kind}' AS kind, history_id, history_date, LAG(history_id) OVER"
@@ -223,7 +227,8 @@ def _keys_sql() -> str:
     return (
         f"WITH changes AS ({' UNION ALL '.join(parts)})"
         " SELECT kind, history_id, previous_id, (SELECT COUNT(*) FROM changes) FROM changes"
-        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s"
+        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s",
+        (),
     )
 
 
@@ -235,7 +240,7 @@ def entry_history_keys(
     window over the entry's rows in the database), and how many there are: one query,
     which reads no row's values however long the history is."""
     with connection.cursor() as cursor:
-        cursor.execute(_keys_sql(), [entry.pk] * len(_OWN) + [limit, offset])
+        cursor.execute(_keys_sql()[0], [entry.pk] * len(_OWN) + [limit, offset])
         found = cursor.fetchall()
     total = found[0][3] if found else 0
     if not found and offset:  # past the end: the count still

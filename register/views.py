@@ -131,28 +131,18 @@ def _entry_row_shows(e) -> tuple:
     entry's version: an edit of what the row does not show (the description, the plan)
     leaves the row as it was, neither read nor rendered again."""
     return (
-        e.key,
-        e.name,
-        e.is_nsp_service,
-        e.is_demo,
-        e.kind,
-        e.category,
-        e.state,
+        *(getattr(e, name) for name in _ROW_FIELDS),
         e.owner.label,
         e.supplier.label if e.supplier_id else None,
     )
 
 
-# What a list row shows (`_entry_row_shows`), read as values for the page's rows.
+# What a list row shows of the entry's own fields (`_entry_row_shows`), and all it shows
+# as values read for the page's rows (`_listed`).
+_ROW_FIELDS = ("key", "name", "is_nsp_service", "is_demo", "kind", "category", "state")
 _ROW_VALUES = (
     "pk",
-    "key",
-    "name",
-    "is_nsp_service",
-    "is_demo",
-    "kind",
-    "category",
-    "state",
+    *_ROW_FIELDS,
     "owner__short_name",
     "owner__name",
     "supplier_id",

@@ -98,16 +98,18 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
         "milestones",
         ("status-current", 1, today.isoformat()),
         lambda: _Current(milestones_newest) if _status_counted(today) else None,
-        still_holds=lambda found: (
-            found.watermark == milestones_newest
-            or (
-                found.watermark < milestones_newest
-                and not _milestone_added_or_deleted_since(found.watermark)
-            )
-        ),
+        still_holds=lambda found: _none_added_or_deleted(found.watermark, milestones_newest),
         seconds=STATUS_CURRENT_SECONDS,
     )
     return found is not None
+
+
+def _none_added_or_deleted(watermark: int, milestones_newest: int) -> bool:
+    """Whether no milestone was added or deleted between the milestones' history rows
+    `watermark` and `milestones_newest` (no query when they are the same)."""
+    return watermark == milestones_newest or (
+        watermark < milestones_newest and not _milestone_added_or_deleted_since(watermark)
+    )
 
 
 def _milestone_added_or_deleted_since(watermark: int) -> bool:
@@ -142,13 +144,7 @@ def milestones_count(milestones_newest: int) -> int:
         "milestones",
         ("milestones-count", 1),
         lambda: _Counted(Milestone.objects.count(), milestones_newest),
-        still_holds=lambda found: (
-            found.watermark == milestones_newest
-            or (
-                found.watermark < milestones_newest
-                and not _milestone_added_or_deleted_since(found.watermark)
-            )
-        ),
+        still_holds=lambda found: _none_added_or_deleted(found.watermark, milestones_newest),
         seconds=STATUS_CURRENT_SECONDS,
     )
     return found.count

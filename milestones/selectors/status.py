@@ -143,9 +143,9 @@ def attach_materialised_rags(
         attach_rags(stale, today=today, baseline=baseline)
 
 
-# What a row of the milestone list shows of a milestone (`views.plan._list_row_shows`),
-# read as values by `milestone_rows_rated`.
-LIST_ROW_FIELDS = (
+# What a milestone's row shows of its own fields (`views.plan.milestone_shows`, in this
+# order), read as values for the milestone list's rows by `milestone_rows_rated`.
+MILESTONE_ROW_FIELDS = (
     "version",
     "key",
     "title",
@@ -166,7 +166,7 @@ def milestone_rows_rated(
     ids: list[int], *, today: datetime.date, baseline: Baseline | None
 ) -> list[SimpleNamespace] | None:
     """The milestones `ids`, in that order, as plain objects with what a list row shows of
-    them (`LIST_ROW_FIELDS`, `pk`, `activity.key`, `activity.title`,
+    them (`MILESTONE_ROW_FIELDS`, `pk`, `activity.key`, `activity.title`,
     `activity.responsible_party.label`) and `rag` from their stored ratings, in one query
     of values: no model instances (reading a page's 50 milestones with their activities,
     parties and ratings as models was the largest part of a cold list that renders none
@@ -178,7 +178,7 @@ def milestone_rows_rated(
         values["pk"]: values
         for values in Milestone.objects.filter(pk__in=ids).values(
             "pk",
-            *LIST_ROW_FIELDS,
+            *MILESTONE_ROW_FIELDS,
             "activity__key",
             "activity__title",
             "activity__responsible_party__short_name",
@@ -197,7 +197,7 @@ def milestone_rows_rated(
         rows.append(
             SimpleNamespace(
                 pk=pk,
-                **{name: values[name] for name in LIST_ROW_FIELDS},
+                **{name: values[name] for name in MILESTONE_ROW_FIELDS},
                 activity=SimpleNamespace(
                     key=values["activity__key"],
                     title=values["activity__title"],
@@ -214,8 +214,8 @@ def milestone_rows_rated(
     return rows
 
 
-# What a row of the activity list shows of an activity (`views.plan._activity_row_shows`),
-# read as values by `activity_rows_rated`.
+# What a row of the activity list shows of an activity's own fields
+# (`views.plan._activity_row_shows`, in this order), read as values by `activity_rows_rated`.
 ACTIVITY_ROW_FIELDS = (
     "version",
     "key",

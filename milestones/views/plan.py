@@ -204,18 +204,8 @@ def milestone_shows(m) -> tuple:
     """A milestone row's own values (its version too: a save through the services moves
     it; the values themselves catch a write that does not)."""
     return (
-        m.version,
-        m.key,
-        m.title,
-        m.source_text,
-        m.forecast_date,
-        m.forecast_precision,
-        m.actual_date,
-        m.actual_precision,
-        m.actual_date_unknown,
-        m.status,
-        m.status_source,
-        tuple(m.demo_fields or ()),
+        *(getattr(m, name) for name in status.MILESTONE_ROW_FIELDS[:-1]),
+        tuple(m.demo_fields or ()),  # the last of them
         m.rag,
     )
 
@@ -243,13 +233,7 @@ ACTIVITY_ROW_MODELS = (ProgressUpdate, Party)
 def _activity_row_shows(a) -> tuple:
     goal = a.goal and a.goal.title
     return (
-        a.version,
-        a.key,
-        a.title,
-        a.track,
-        a.status,
-        a.planned_end,
-        a.planned_end_precision,
+        *(getattr(a, name) for name in status.ACTIVITY_ROW_FIELDS),
         goal,
         a.responsible_party.key,
         a.responsible_party.label,

@@ -78,13 +78,18 @@ def test_a_supplier_and_a_message_types_rows_show_an_edit_at_once(rows, client_f
 def _note(row, user, note: str) -> None:
     """A row's note written through the service, by a reader who may (no new membership,
     which would move the pages' stamp for another reason)."""
+    _written(row, user, note=note)
+
+
+def _written(row, user, **data) -> None:
+    """`data` written to a row through the service (as `_note`)."""
     row = Certification.objects.get(pk=row.pk)
     services.certification_set(
         access=access_for(user),
         certification_id=row.pk,
         version=row.version,
         user=user,
-        data={"note": note},
+        data=data,
         reason="Test",
     )
 
@@ -155,15 +160,7 @@ def test_a_note_leaves_a_message_type_and_a_supplier_page_warm_and_a_reference_r
     cache.clear()
     assert _main(client.get(url)) == before
 
-    current = Certification.objects.get(pk=row.pk)
-    services.certification_set(
-        access=access_for(editor),
-        certification_id=current.pk,
-        version=current.version,
-        user=editor,
-        data={"reference": "REF-NY-1"},
-        reason="Test",
-    )
+    _written(row, editor, reference="REF-NY-1")
     after = _main(client.get(url))
     assert "REF-NY-1" in after
     cache.clear()
