@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.db.models import Value
 from django.utils.translation import gettext_lazy
 
+from core.history import history_model
 from core.sql import compiled_once
 from milestones.dates import format_plan_date
 from milestones.history import EMPTY, FieldChange, display_value, user_label
@@ -123,7 +124,8 @@ def _links(rows) -> dict[int, dict[str, frozenset[int]]]:
         r.history_id: {n: set() for n, *_ in LINKS} for r in rows
     }
     parts = [
-        Entry.history.model._meta.get_field(relation)
+        history_model(Entry)
+        ._meta.get_field(relation)
         .related_model.objects.filter(history_id__in=list(found))
         .values_list("history_id", attname, Value(name))
         for name, relation, attname, _model, _label in LINKS
@@ -256,7 +258,11 @@ def shown_rows(keys: list[ChangeKey]) -> list[Shown]:
         ids = {i for k in keys if k.kind == kind for i in (k.history_id, k.previous_id)}
         ids.discard(None)
         if ids:
-            found = model.history.filter(history_id__in=ids).select_related("history_user")
+            found = (
+                history_model(model)
+                .objects.filter(history_id__in=ids)
+                .select_related("history_user")
+            )
             rows.update({(kind, r.history_id): r for r in found})
     return [
         Shown(

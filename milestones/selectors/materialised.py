@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from core.cache import kept, stamp
+from core.history import history_model
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -119,7 +120,7 @@ def _milestone_added_or_deleted_since(watermark: int) -> bool:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {quote(Milestone.history.model._meta.db_table)}"
+            f"SELECT EXISTS (SELECT 1 FROM {quote(history_model(Milestone)._meta.db_table)}"
             f" WHERE {quote('history_id')} > %s AND {quote('history_type')} <> %s)",
             [watermark, "~"],
         )
