@@ -165,3 +165,25 @@ def test_a_note_leaves_a_message_type_and_a_supplier_page_warm_and_a_reference_r
     assert "REF-NY-1" in after
     cache.clear()
     assert after == _main(client.get(url))
+
+
+def test_the_rows_check_after_each_note_reads_only_the_history_since_the_last(
+    rows, client_for, editor
+):
+    """A mark that held is kept checked up to the history read (`_shown_version`): after a
+    second note the check starts from the first note's history row, not from the mark's
+    first build (one row's notes written again and again made each check longer)."""
+    from medcom.models import Certification as Row
+
+    client = client_for(editor)
+    url = reverse("medcom:matrix")
+    before = _main(client.get(url))
+    _note(rows[("a", "fhir", "sends")], editor, "Første")
+    assert _main(client.get(url)) == before
+    first = Row.history.order_by("-history_id").values_list("history_id", flat=True)[0]
+    _note(rows[("a", "fhir", "sends")], editor, "Anden")
+    with CaptureQueriesContext(connection) as after:
+        assert _main(client.get(url)) == before
+    checks = [q["sql"] for q in after.captured_queries if "LEFT JOIN LATERAL" in q["sql"]]
+    assert len(checks) == 1
+    assert f"history_id > {first}" in checks[0]
