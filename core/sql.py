@@ -6,7 +6,9 @@ value or two changed. `compiled_once` keeps what a builder makes (a query set's 
 parameters, or SQL put together around one) per arguments, for the process's life:
 the change feed's keys (`milestones.history.CompiledFeed`), the dashboard's edited
 milestones with their ratings (`reports.selectors.current._edited_ratings_sql`), the
-data-version stamps' SQL per list of models (`core.cache._stamp_sql_once`).
+data-version stamps' SQL per list of models (`core.cache._stamp_sql_once`), an activity's
+page's stamp and its milestones' stamp subqueries (`milestones.selectors.lists`), a
+register entry's changes' keys (`register.history._keys_sql`).
 
 The SQL is the default connection's (a caller checks the vendor it was written for);
 the values that change per request stay parameters, outside the arguments.

@@ -214,12 +214,14 @@ def message_type_detail(request, key):
             "entries": history.history_of(message_type, limit=30),
         }
 
+    # Keyed by what the page reads of the rows: a note edited leaves it warm.
     return _cached_page(
         request,
         "message-type",
         "medcom/message_type_detail.html",
         build,
         {"message_type": message_type},
+        version=selectors.row_pages_version(),
     )
 
 
@@ -240,7 +242,12 @@ def supplier_detail(request, key):
         return "medcom/_supplier_main.html", {"status": status}
 
     return _cached_page(
-        request, "supplier", "medcom/supplier_detail.html", build, {"supplier": supplier}
+        request,
+        "supplier",
+        "medcom/supplier_detail.html",
+        build,
+        {"supplier": supplier},
+        version=selectors.row_pages_version(),
     )
 
 

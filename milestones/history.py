@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.cache import kept_many
+from core.history import history_model
 from core.sql import compiled_once
 from parties.models import Party
 
@@ -343,8 +344,9 @@ class _Names:
                 label = user_label(obj) if model is User else str(obj)
                 found[obj.pk] = (label, getattr(obj, "key", None), True)
             missing = pks - found.keys()
-            history = getattr(model, "history", None)
-            if missing and history is not None:
+            # Asked only for names not found (each `Model.history` builds a manager class).
+            history = missing and getattr(model, "history", None)
+            if history:
                 for row in history.filter(id__in=missing).order_by("id", "-history_id"):
                     if row.id not in found:
                         label = _("%(name)s (slettet)") % {"name": _row_label(model, row)}
@@ -407,7 +409,9 @@ def _entries_named(keys, known: dict | None = None) -> list[tuple[tuple, History
         wanted = set(previous_of) | {p for p in previous_of.values() if p is not None}
         by_id = {
             r.history_id: r
-            for r in model.history.filter(history_id__in=wanted).select_related("history_user")
+            for r in history_model(model)
+            .objects.filter(history_id__in=wanted)
+            .select_related("history_user")
         }
         fields = tracked_fields(kind)
         for history_id, previous_id in previous_of.items():
@@ -547,7 +551,7 @@ def _changed_since(since: dict, *, now: dict | None = None) -> dict:
     order = list(since)
     for i, model in enumerate(order):
         after, pks = since[model]
-        table = quote(model.history.model._meta.db_table)
+        table = quote(history_model(model)._meta.db_table)
         marks = ", ".join(["%s"] * len(pks))
         newest = f"SELECT id, MAX(history_id) AS newest FROM {table}"
         newest += f" WHERE history_id > %s AND id IN ({marks}) GROUP BY id"
@@ -579,7 +583,7 @@ def _previous_ids(model, ids: list[int]) -> dict[int, int | None]:
     newest of them. The window is computed before the rows are picked (a subquery), so a
     row's previous version need not be on the page. (The ORM puts a plain filter beside a
     window into the window's own WHERE, which would hide the versions in between.)"""
-    table = connection.ops.quote_name(model.history.model._meta.db_table)
+    table = connection.ops.quote_name(history_model(model)._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT history_id, previous_id FROM ("

@@ -114,7 +114,12 @@ class Party(models.Model):
 
     @property
     def label(self):
-        return self.short_name or self.name
+        return self.label_of(self.short_name, self.name)
+
+    @staticmethod
+    def label_of(short_name: str, name: str) -> str:
+        """A party's label from its names (`label`), for a party read as values."""
+        return short_name or name
 
 
 class Membership(models.Model):

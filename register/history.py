@@ -10,6 +10,8 @@ from django.db import connection, models
 from django.db.models import Value
 from django.utils.translation import gettext_lazy
 
+from core.history import history_model
+from core.sql import compiled_once
 from milestones.dates import format_plan_date
 from milestones.history import EMPTY, FieldChange, display_value, user_label
 from milestones.models import Activity, Milestone
@@ -122,7 +124,8 @@ def _links(rows) -> dict[int, dict[str, frozenset[int]]]:
         r.history_id: {n: set() for n, *_ in LINKS} for r in rows
     }
     parts = [
-        Entry.history.model._meta.get_field(relation)
+        history_model(Entry)
+        ._meta.get_field(relation)
         .related_model.objects.filter(history_id__in=list(found))
         .values_list("history_id", attname, Value(name))
         for name, relation, attname, _model, _label in LINKS
@@ -212,7 +215,10 @@ class Shown:
 _OWN = {"entry": (Entry, "id"), "step": (Step, "entry_id")}
 
 
-def _keys_sql() -> str:
+@compiled_once
+def _keys_sql() -> tuple[str, tuple]:
+    """`entry_history_keys`' query, built once per process (`core.sql.compiled_once`:
+    looking up `Model.history` builds a manager class each time)."""
     quote = connection.ops.quote_name
     parts = [
         f"SELECT '{kind}' AS kind, history_id, history_date, LAG(history_id) OVER"
@@ -223,7 +229,8 @@ def _keys_sql() -> str:
     return (
         f"WITH changes AS ({' UNION ALL '.join(parts)})"
         " SELECT kind, history_id, previous_id, (SELECT COUNT(*) FROM changes) FROM changes"
-        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s"
+        " ORDER BY history_date DESC, kind = 'step', history_id DESC LIMIT %s OFFSET %s",
+        (),
     )
 
 
@@ -235,7 +242,7 @@ def entry_history_keys(
     window over the entry's rows in the database), and how many there are: one query,
     which reads no row's values however long the history is."""
     with connection.cursor() as cursor:
-        cursor.execute(_keys_sql(), [entry.pk] * len(_OWN) + [limit, offset])
+        cursor.execute(_keys_sql()[0], [entry.pk] * len(_OWN) + [limit, offset])
         found = cursor.fetchall()
     total = found[0][3] if found else 0
     if not found and offset:  # past the end: the count still
@@ -251,7 +258,11 @@ def shown_rows(keys: list[ChangeKey]) -> list[Shown]:
         ids = {i for k in keys if k.kind == kind for i in (k.history_id, k.previous_id)}
         ids.discard(None)
         if ids:
-            found = model.history.filter(history_id__in=ids).select_related("history_user")
+            found = (
+                history_model(model)
+                .objects.filter(history_id__in=ids)
+                .select_related("history_user")
+            )
             rows.update({(kind, r.history_id): r for r in found})
     return [
         Shown(

@@ -199,6 +199,9 @@ class Entry(models.Model):
         verbose_name_plural = _("poster i SHAK-registeret")
         indexes = [
             models.Index(fields=["state"], name="register_entry_state_idx"),
+            # The list's order (`ordering`): a page read from the index, not a sort of
+            # every entry joined with its owner and supplier.
+            models.Index(fields=["name", "key"], name="register_entry_list_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,6 +9,8 @@ dates for the entries their party owns in their monthly progress update
 the person may not see, 403 for one they may see but not change.
 """
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -30,7 +32,7 @@ from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
 from milestones.models import Activity, Milestone, ProgressUpdate
 from milestones.selectors import stamp_part
-from milestones.views.plan import cached_rows, filter_form_html
+from milestones.views.plan import CountedPaginator, cached_rows, filter_form_html
 from parties.access import request_access
 from parties.models import Membership, Party
 
@@ -125,19 +127,42 @@ def _page(request, *, kind: str, title: str, build, page_stamp=None):
 
 
 def _entry_row_shows(e) -> tuple:
-    """Everything a list row shows that can change (its version catches a save through
-    the services; the values a write that does not)."""
+    """Everything a list row shows that can change (`register/_entry_row.html`), not the
+    entry's version: an edit of what the row does not show (the description, the plan)
+    leaves the row as it was, neither read nor rendered again."""
     return (
-        e.version,
-        e.key,
-        e.name,
-        e.is_nsp_service,
-        e.is_demo,
-        e.kind,
-        e.category,
-        e.state,
+        *(getattr(e, name) for name in _ROW_FIELDS),
         e.owner.label,
         e.supplier.label if e.supplier_id else None,
+    )
+
+
+# What a list row shows of the entry's own fields (`_entry_row_shows`), and all it shows
+# as values read for the page's rows (`_listed`).
+_ROW_FIELDS = ("key", "name", "is_nsp_service", "is_demo", "kind", "category", "state")
+_ROW_VALUES = (
+    "pk",
+    *_ROW_FIELDS,
+    "owner__short_name",
+    "owner__name",
+    "supplier_id",
+    "supplier__short_name",
+    "supplier__name",
+)
+
+
+def _listed(values: dict) -> SimpleNamespace:
+    """A list row's entry as read by `_ROW_VALUES`: the attributes `_entry_row_shows` reads,
+    its owner and supplier by their labels (`Party.label_of`)."""
+    supplier = values["supplier_id"] and SimpleNamespace(
+        label=Party.label_of(values["supplier__short_name"], values["supplier__name"])
+    )
+    return SimpleNamespace(
+        **{name: values[name] for name in _ROW_VALUES if "__" not in name},
+        owner=SimpleNamespace(
+            label=Party.label_of(values["owner__short_name"], values["owner__name"])
+        ),
+        supplier=supplier,
     )
 
 
@@ -167,9 +192,14 @@ def entry_list(request):
             form=form,
         )
 
-    def build(_stamp):
-        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("side"))
-        # After an edit only the rows whose shown values changed render again.
+    def build(page_stamp):
+        # The page's rows read as values, with what keys each (`_entry_row_shows`); after
+        # an edit only the rows whose shown values changed are read whole and rendered.
+        # Counted without the joins that the values' names add.
+        page = CountedPaginator(
+            entries.values(*_ROW_VALUES), PAGE_SIZE, count=entries.count()
+        ).get_page(request.GET.get("side"))
+        page.object_list = [_listed(values) for values in page.object_list]
         cached_rows(
             request,
             page.object_list,
@@ -177,10 +207,21 @@ def entry_list(request):
             name="e",
             shows=_entry_row_shows,
             context={},
+            whole=lambda rows: Entry.objects.select_related("owner", "supplier").in_bulk(
+                [row.pk for row in rows]
+            ),
         )
         return "register/_entry_list_main.html", {
             "form": form,
-            "filter_form": filter_form_html(request, form, _("Filtrér registeret")),
+            # Its check reads the parties: their part of the page's stamp.
+            "filter_form": filter_form_html(
+                request,
+                form,
+                _("Filtrér registeret"),
+                stamp=page_stamp,
+                of=PAGE_MODELS,
+                models=(Party,),
+            ),
             "page": page,
             "entries": page.object_list,
         }

@@ -7,6 +7,7 @@ from django.db.models.expressions import RawSQL
 
 from core.cache import history_newest_sql, stamp_sql_read
 from core.cache import stamp as data_stamp
+from core.sql import compiled_once
 from parties.models import Party
 
 from ..models import (
@@ -41,13 +42,10 @@ def sized_stamp(models, rows=(BaselineEntry,)) -> tuple[bool, tuple]:
     return int(stamp[-1]) > ROADMAP_ALL, stamp
 
 
-_ACTIVITY_PAGE_SQL: list[str] = []
-
-
-def _activity_page_sql() -> str:
-    """The activity page's stamp query (`activity_page_stamp`), built once."""
-    if _ACTIVITY_PAGE_SQL:
-        return _ACTIVITY_PAGE_SQL[0]
+@compiled_once
+def _activity_page_sql() -> tuple[str, tuple]:
+    """The activity page's stamp query (`activity_page_stamp`), built once per process
+    (`core.sql.compiled_once`: looking up `Model.history` builds a manager class)."""
     quote = connection.ops.quote_name
     milestones = quote(Milestone._meta.db_table)
     dependencies = quote(Dependency._meta.db_table)
@@ -66,13 +64,13 @@ def _activity_page_sql() -> str:
         history_newest_sql(Goal),
         f"(SELECT MAX(id) FROM {quote(BaselineEntry._meta.db_table)})",
     ]
-    _ACTIVITY_PAGE_SQL.append(
+    sql = (
         f"WITH ms AS (SELECT id FROM {milestones} WHERE activity_id = $1), "
         "shown AS (SELECT id FROM ms UNION "
         f"SELECT predecessor_id FROM {dependencies} WHERE successor_id IN (SELECT id FROM ms)) "
         "SELECT " + ", ".join(parts)
     )
-    return _ACTIVITY_PAGE_SQL[0]
+    return sql, ()
 
 
 # The activity page's stamp (`activity_page_stamp`), part by part in its order: what each
@@ -101,7 +99,7 @@ def activity_page_stamp(activity_id: int) -> tuple[bool, tuple]:
     updates), its milestones' predecessors' (their keys and titles are shown), the
     number of its milestones (one moved away), and the few records every page names
     (baselines and their entries, parties, goals). An edit of another activity leaves it."""
-    found = stamp_sql_read(_activity_page_sql(), activity_id)
+    found = stamp_sql_read(_activity_page_sql()[0], activity_id)
     return int(found[0]) > ROADMAP_ALL, found[1:]
 
 
@@ -114,22 +112,24 @@ def milestones_stamp_annotations(*, ratings: bool) -> dict[str, RawSQL]:
     milestones now; one moved away or deleted lowers the number. A page keys its
     activities' blocks by `milestones_stamp(activity)` and reads the milestones of the
     blocks it renders only (the roadmap's track page, a party's page)."""
-    found = _MILESTONES_STAMP_SQL.get(ratings)
-    if found is None:  # built once (looking up `Model.history` builds a manager class)
-        quote = connection.ops.quote_name
-        outer = f"{quote(Activity._meta.db_table)}.{quote('id')}"
-        ms = f"SELECT id FROM {quote(Milestone._meta.db_table)} WHERE activity_id = {outer}"
-        found = {
-            "milestones_count": f"(SELECT COUNT(*) FROM ({ms}) AS counted)",
-            "milestones_newest": history_newest_sql(Milestone, f"id IN ({ms})"),
-        }
-        if ratings:
-            found["ratings_newest"] = history_newest_sql(MilestoneStatus, f"milestone_id IN ({ms})")
-        _MILESTONES_STAMP_SQL[ratings] = found
-    return {name: RawSQL(sql, (), output_field=BigIntegerField()) for name, sql in found.items()}
+    names = ("milestones_count", "milestones_newest", *(("ratings_newest",) if ratings else ()))
+    return {
+        name: RawSQL(*_milestones_stamp_sql(name), output_field=BigIntegerField()) for name in names
+    }
 
 
-_MILESTONES_STAMP_SQL: dict[bool, dict[str, str]] = {}
+@compiled_once
+def _milestones_stamp_sql(name: str) -> tuple[str, tuple]:
+    """One of `milestones_stamp_annotations`' subqueries, built once per process
+    (`core.sql.compiled_once`: looking up `Model.history` builds a manager class)."""
+    quote = connection.ops.quote_name
+    outer = f"{quote(Activity._meta.db_table)}.{quote('id')}"
+    ms = f"SELECT id FROM {quote(Milestone._meta.db_table)} WHERE activity_id = {outer}"
+    if name == "milestones_count":
+        return f"(SELECT COUNT(*) FROM ({ms}) AS counted)", ()
+    model = {"milestones_newest": Milestone, "ratings_newest": MilestoneStatus}[name]
+    column = "id" if model is Milestone else "milestone_id"
+    return history_newest_sql(model, f"{column} IN ({ms})"), ()
 
 
 def page_with_milestones_stamp(page, *, ratings: bool) -> list[Activity]:

@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from core.cache import kept, stamp
+from core.history import history_model
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -98,16 +99,18 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
         "milestones",
         ("status-current", 1, today.isoformat()),
         lambda: _Current(milestones_newest) if _status_counted(today) else None,
-        still_holds=lambda found: (
-            found.watermark == milestones_newest
-            or (
-                found.watermark < milestones_newest
-                and not _milestone_added_or_deleted_since(found.watermark)
-            )
-        ),
+        still_holds=lambda found: _none_added_or_deleted(found.watermark, milestones_newest),
         seconds=STATUS_CURRENT_SECONDS,
     )
     return found is not None
+
+
+def _none_added_or_deleted(watermark: int, milestones_newest: int) -> bool:
+    """Whether no milestone was added or deleted between the milestones' history rows
+    `watermark` and `milestones_newest` (no query when they are the same)."""
+    return watermark == milestones_newest or (
+        watermark < milestones_newest and not _milestone_added_or_deleted_since(watermark)
+    )
 
 
 def _milestone_added_or_deleted_since(watermark: int) -> bool:
@@ -117,11 +120,35 @@ def _milestone_added_or_deleted_since(watermark: int) -> bool:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {quote(Milestone.history.model._meta.db_table)}"
+            f"SELECT EXISTS (SELECT 1 FROM {quote(history_model(Milestone)._meta.db_table)}"
             f" WHERE {quote('history_id')} > %s AND {quote('history_type')} <> %s)",
             [watermark, "~"],
         )
         return bool(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The number of milestones when their newest history was `watermark`."""
+
+    count: int
+    watermark: int
+
+
+def milestones_count(milestones_newest: int) -> int:
+    """The number of milestones, kept across the edits that add or delete none, as
+    `status_current` keeps its answer (`milestones_newest`: the milestones' newest history
+    id, from a stamp the caller read already; after an edit one small query,
+    `_milestone_added_or_deleted_since`, instead of counting every milestone again). The
+    unfiltered milestone list's count."""
+    found = kept(
+        "milestones",
+        ("milestones-count", 1),
+        lambda: _Counted(Milestone.objects.count(), milestones_newest),
+        still_holds=lambda found: _none_added_or_deleted(found.watermark, milestones_newest),
+        seconds=STATUS_CURRENT_SECONDS,
+    )
+    return found.count
 
 
 def history_id(value: str) -> int:

@@ -7,12 +7,16 @@ results on the objects the templates render (`milestone.rag`,
 
 import datetime
 from collections.abc import Iterable
+from types import SimpleNamespace
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
+
+from parties.models import Party
 
 from ..models import Activity, Baseline, Milestone, MilestoneStatus, ProgressUpdate, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup, active_baseline, rags_for, rollup
 from ..services.status import rating_from
+from .materialised import RAG_FIELDS
 
 
 def baseline_for(key: str | None) -> tuple[Baseline | None, bool]:
@@ -137,6 +141,148 @@ def attach_materialised_rags(
             milestone.rag = rating_from(row.__dict__)
     if stale:
         attach_rags(stale, today=today, baseline=baseline)
+
+
+# What a milestone's row shows of its own fields (`views.plan.milestone_shows`, in this
+# order), read as values for the milestone list's rows by `milestone_rows_rated`.
+MILESTONE_ROW_FIELDS = (
+    "version",
+    "key",
+    "title",
+    "source_text",
+    "forecast_date",
+    "forecast_precision",
+    "actual_date",
+    "actual_precision",
+    "actual_date_unknown",
+    "status",
+    "status_source",
+    "demo_fields",
+)
+_RATED = "materialised_status__"
+
+
+def milestone_rows_rated(
+    ids: list[int], *, today: datetime.date, baseline: Baseline | None
+) -> list[SimpleNamespace] | None:
+    """The milestones `ids`, in that order, as plain objects with what a list row shows of
+    them (`MILESTONE_ROW_FIELDS`, `pk`, `activity.key`, `activity.title`,
+    `activity.responsible_party.label`) and `rag` from their stored ratings, in one query
+    of values: no model instances (reading a page's 50 milestones with their activities,
+    parties and ratings as models was the largest part of a cold list that renders none
+    of them again). None where the stored ratings do not answer (another baseline than
+    the active one, or a row not rated today): the caller reads the milestones whole."""
+    if not _materialised_applies(baseline):
+        return None
+    found = {
+        values["pk"]: values
+        for values in Milestone.objects.filter(pk__in=ids).values(
+            "pk",
+            *MILESTONE_ROW_FIELDS,
+            "activity__key",
+            "activity__title",
+            "activity__responsible_party__short_name",
+            "activity__responsible_party__name",
+            f"{_RATED}rated_on",
+            *(_RATED + name for name in RAG_FIELDS),
+        )
+    }
+    rows = []
+    for pk in ids:
+        values = found.get(pk)
+        if values is None:
+            continue
+        if values[f"{_RATED}rated_on"] != today:
+            return None
+        rows.append(
+            SimpleNamespace(
+                pk=pk,
+                **{name: values[name] for name in MILESTONE_ROW_FIELDS},
+                activity=SimpleNamespace(
+                    key=values["activity__key"],
+                    title=values["activity__title"],
+                    responsible_party=SimpleNamespace(
+                        label=Party.label_of(
+                            values["activity__responsible_party__short_name"],
+                            values["activity__responsible_party__name"],
+                        )
+                    ),
+                ),
+                rag=rating_from(values, prefix=_RATED),
+            )
+        )
+    return rows
+
+
+# What a row of the activity list shows of an activity's own fields
+# (`views.plan._activity_row_shows`, in this order), read as values by `activity_rows_rated`.
+ACTIVITY_ROW_FIELDS = (
+    "version",
+    "key",
+    "title",
+    "track",
+    "status",
+    "planned_end",
+    "planned_end_precision",
+)
+
+
+def activity_rows_rated(
+    ids: list[int], *, today: datetime.date, baseline: Baseline | None
+) -> list[SimpleNamespace] | None:
+    """The activities `ids`, in that order, as plain objects with what a list row shows of
+    them (`ACTIVITY_ROW_FIELDS`, `pk`, `goal.title`, `responsible_party.key` and `.label`)
+    and `rag_rollup` from their stored roll-ups, as `milestone_rows_rated` reads
+    milestones (two queries of values, no model instances). None where the stored
+    roll-ups do not answer (`attach_materialised_rollups` would rate one by the rule)."""
+    if not _materialised_applies(baseline):
+        return None
+    found = {
+        values["pk"]: values
+        for values in Activity.objects.filter(pk__in=ids)
+        .annotate(has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk"))))
+        .values(
+            "pk",
+            *ACTIVITY_ROW_FIELDS,
+            "goal_id",
+            "goal__title",
+            "responsible_party__key",
+            "responsible_party__short_name",
+            "responsible_party__name",
+            "has_milestones",
+        )
+    }
+    rollups = {
+        values["scope_key"]: SimpleNamespace(**values)
+        for values in StatusRollup.objects.filter(
+            scope=StatusRollup.Scope.ACTIVITY, scope_key__in=[str(pk) for pk in found]
+        ).values()
+    }
+    rows = []
+    for pk in ids:
+        values = found.get(pk)
+        if values is None:
+            continue
+        rolled = rollups.get(str(pk))
+        if (rolled is None and values["has_milestones"]) or (
+            rolled is not None and rolled.rated_on != today
+        ):
+            return None
+        rows.append(
+            SimpleNamespace(
+                pk=pk,
+                **{name: values[name] for name in ACTIVITY_ROW_FIELDS},
+                goal=values["goal_id"] and SimpleNamespace(title=values["goal__title"]),
+                responsible_party=SimpleNamespace(
+                    key=values["responsible_party__key"],
+                    label=Party.label_of(
+                        values["responsible_party__short_name"], values["responsible_party__name"]
+                    ),
+                ),
+                rag_rollup=_rollup_from(rolled),
+            )
+        )
+    return rows
 
 
 def _rollup_from(row: StatusRollup | None) -> RagRollup:

@@ -41,7 +41,7 @@ from ..models import (
     ProgressUpdate,
 )
 from ..rag import milestone_rag
-from ..selectors import status
+from ..selectors import materialised, status
 
 PAGE_SIZE = 50
 
@@ -96,13 +96,24 @@ FILTER_FORM_MODELS = (Goal, Baseline, Party)  # in the lists' stamp (`LIST_PAGE_
 
 
 def cached_rows(
-    request, items, *, template: str, name: str, shows, context: dict, ident=None, prepare=None
+    request,
+    items,
+    *,
+    template: str,
+    name: str,
+    shows,
+    context: dict,
+    ident=None,
+    prepare=None,
+    whole=None,
 ) -> None:
     """Set `item.row_html` on each of `items`: `template` rendered with the item as `name`
     and `context`, cached per item (`ident(item)`, default its pk) under `shows(item)`
     (everything the row renders that can change), the context's values, the editor
     right and the language; one round trip to the cache, and only the rows not found
-    are rendered (`prepare(items)` first, with those: a row's own cached parts)."""
+    are rendered (`prepare(items)` first, with those: a row's own cached parts).
+    `whole(items)` -> {ident: item}: what to render in place of the items not found, for
+    items read narrow, with only what keys their rows (the milestone list's)."""
     items = list(items)
     ident = ident or (lambda item: item.pk)
     fixed = tuple(sorted((k, str(v)) for k, v in context.items()))
@@ -112,10 +123,11 @@ def cached_rows(
     row = get_template(template)
 
     def render_rows(missing):
+        shown = by_id if whole is None else whole([by_id[i] for i in missing])
         if prepare is not None:
-            prepare([by_id[i] for i in missing])
+            prepare([shown[i] for i in missing])
         base = {**context, "access": request_access(request)}
-        return {i: row.render({**base, name: by_id[i]}) for i in missing}
+        return {i: row.render({**base, name: shown[i]}) for i in missing}
 
     html = cached_many("milestones-rows", parts, render_rows, seconds=ROW_CACHE_SECONDS)
     for i, item in by_id.items():
@@ -141,18 +153,20 @@ def filter_form_html(
     *,
     stamp: tuple | None = None,
     of=None,
+    models=FILTER_FORM_MODELS,
     novalidate: bool = False,
 ) -> str:
     """The list's filter form as HTML (`_filter_form.html`), cached under the stamp of
-    what its choices and checks read (`FILTER_FORM_MODELS`), the query string and the
-    language: an edit of a milestone leaves it as it was. `stamp`: the stamp the page
-    read already (of `of`'s models, default the plan's lists', `list_page`), whose part
-    for those models is taken instead of a query of its own. `novalidate`: as the
-    template's (checks left to the server)."""
+    what its choices and checks read (`models`, default the plan's lists' choices,
+    `FILTER_FORM_MODELS`), the query string and the language: an edit of a milestone
+    leaves it as it was. `stamp`: the stamp the page read already (of `of`'s models,
+    default the plan's lists', `list_page`), whose part for those models is taken
+    instead of a query of its own. `novalidate`: as the template's (checks left to the
+    server)."""
     watched = (
-        selectors.stamp_part(stamp, FILTER_FORM_MODELS, of=of or selectors.LIST_PAGE_MODELS)
+        selectors.stamp_part(stamp, models, of=of or selectors.LIST_PAGE_MODELS)
         if stamp is not None
-        else data_stamp(models=FILTER_FORM_MODELS)
+        else data_stamp(models=models)
     )
     return cached(
         "milestones-filters",
@@ -166,10 +180,13 @@ def filter_form_html(
     )
 
 
-def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bool) -> str:
+def milestone_rows_cached(
+    request, milestones, *, ctx: str, baseline, chosen: bool, whole=None
+) -> str:
     """`m.row_html` on each of the milestones (with `m.rag`), rendered as the list
     (`ctx="list"`: its activity and party) or its activity's page (`"activity"`: its
-    predecessors) shows it, through `cached_rows`. Returns the rows' `row_query`."""
+    predecessors) shows it, through `cached_rows` (`whole`: as its). Returns the rows'
+    `row_query`."""
     query = row_query(request, ctx, baseline, chosen)
     cached_rows(
         request,
@@ -178,6 +195,7 @@ def milestone_rows_cached(request, milestones, *, ctx: str, baseline, chosen: bo
         name="m",
         shows=_MILESTONE_ROW_SHOWS[ctx],
         context={"ctx": ctx, "row_query": query},
+        whole=whole,
     )
     return query
 
@@ -186,18 +204,8 @@ def milestone_shows(m) -> tuple:
     """A milestone row's own values (its version too: a save through the services moves
     it; the values themselves catch a write that does not)."""
     return (
-        m.version,
-        m.key,
-        m.title,
-        m.source_text,
-        m.forecast_date,
-        m.forecast_precision,
-        m.actual_date,
-        m.actual_precision,
-        m.actual_date_unknown,
-        m.status,
-        m.status_source,
-        tuple(m.demo_fields or ()),
+        *(getattr(m, name) for name in status.MILESTONE_ROW_FIELDS[:-1]),
+        tuple(m.demo_fields or ()),  # the last of them
         m.rag,
     )
 
@@ -225,13 +233,7 @@ ACTIVITY_ROW_MODELS = (ProgressUpdate, Party)
 def _activity_row_shows(a) -> tuple:
     goal = a.goal and a.goal.title
     return (
-        a.version,
-        a.key,
-        a.title,
-        a.track,
-        a.status,
-        a.planned_end,
-        a.planned_end_precision,
+        *(getattr(a, name) for name in status.ACTIVITY_ROW_FIELDS),
         goal,
         a.responsible_party.key,
         a.responsible_party.label,
@@ -290,6 +292,28 @@ def _plan_filters(queryset, values: dict, prefix: str = ""):
     return queryset
 
 
+# The milestone list's parameters that pick no milestone: the list is all of them.
+_UNFILTERED = {"sorter", "baseline"}
+
+
+def _list_milestones(ids: list[int], *, today, baseline) -> list[Milestone]:
+    """The milestones `ids` in that order, with what a list row shows (its activity and
+    party; no predecessors, which the activity page's rows show) and `rag`."""
+    found = Milestone.objects.select_related(
+        "activity__responsible_party", "materialised_status"
+    ).in_bulk(ids)
+    rows = [found[pk] for pk in ids if pk in found]
+    status.attach_materialised_rags(rows, today=today, baseline=baseline)
+    return rows
+
+
+def _milestones_counted(stamp: tuple) -> int:
+    """The number of milestones, kept across the edits that add or delete none (by the
+    milestones' newest history in the lists' stamp), instead of counting 20,000 again."""
+    newest = selectors.stamp_part(stamp, (Milestone,), of=selectors.LIST_PAGE_MODELS)[0]
+    return materialised.milestones_count(materialised.history_id(newest))
+
+
 @require_safe
 def milestone_list(request):
     """All milestones, filtered, searched, sorted and paginated, with RAG and slip."""
@@ -325,18 +349,32 @@ def milestone_list(request):
     def build(stamp):
         # The page's ids are sorted on their own (narrow rows), then read with what a row
         # shows: sorting 20,000 joined rows with their texts cost most of the page.
-        page = _page(request, milestones.values_list("pk", flat=True))
-        # A list row shows no predecessors (the activity page's rows do): not prefetched.
-        rows = Milestone.objects.select_related(
-            "activity__responsible_party", "materialised_status"
-        ).in_bulk(list(page.object_list))
-        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-        chosen = bool(values.get("baseline")) and not baseline.is_active
-        status.attach_materialised_rags(
-            page.object_list, today=timezone.localdate(), baseline=baseline
+        ids = milestones.values_list("pk", flat=True)
+        page = (
+            CountedPaginator(ids, PAGE_SIZE, count=_milestones_counted(stamp)).get_page(
+                request.GET.get("side")
+            )
+            if not values.keys() - _UNFILTERED
+            else _page(request, ids)
         )
+        today = timezone.localdate()
+        chosen = bool(values.get("baseline")) and not baseline.is_active
+        # What keys each row read as values; only a row to render read as a model.
+        ids = list(page.object_list)
+        narrow = status.milestone_rows_rated(ids, today=today, baseline=baseline)
+        page.object_list = narrow or _list_milestones(ids, today=today, baseline=baseline)
         query = milestone_rows_cached(
-            request, page.object_list, ctx="list", baseline=baseline, chosen=chosen
+            request,
+            page.object_list,
+            ctx="list",
+            baseline=baseline,
+            chosen=chosen,
+            whole=None
+            if narrow is None
+            else lambda rows: {
+                m.pk: m
+                for m in _list_milestones([r.pk for r in rows], today=today, baseline=baseline)
+            },
         )
         return {
             "form": form,
@@ -365,6 +403,19 @@ ACTIVITY_SORTS = {
     "status": ["status", "sort_order"],
     "slut": [F("planned_end").asc(nulls_last=True), "title"],
 }
+
+
+def _activities(ids: list[int], *, today, baseline) -> list[Activity]:
+    """The activities `ids` in that order, with what a list row shows (party, goal) and
+    `rag_rollup`."""
+    found = (
+        Activity.objects.select_related("responsible_party", "goal")
+        .annotate(has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk"))))
+        .in_bulk(ids)
+    )
+    rows = [found[pk] for pk in ids if pk in found]
+    status.attach_materialised_rollups(rows, today=today, baseline=baseline)
+    return rows
 
 
 @require_safe
@@ -400,15 +451,11 @@ def activity_list(request):
         # shows, as the milestone list does: sorting 2,000 activities with their texts
         # and the milestones' EXISTS cost ten times the ids' sort.
         page = _page(request, activities.values_list("pk", flat=True))
-        found = (
-            Activity.objects.select_related("responsible_party", "goal")
-            .annotate(has_milestones=Exists(Milestone.objects.filter(activity=OuterRef("pk"))))
-            .in_bulk(list(page.object_list))
-        )
-        rows = [found[pk] for pk in page.object_list if pk in found]
-        page.object_list = rows
         today = timezone.localdate()
-        status.attach_materialised_rollups(rows, today=today, baseline=baseline)
+        # What keys each row read as values; only a row to render read as a model.
+        ids = list(page.object_list)
+        narrow = status.activity_rows_rated(ids, today=today, baseline=baseline)
+        rows = page.object_list = narrow or _activities(ids, today=today, baseline=baseline)
         # The party's own assessment is read only for the rows to render: a row is cached
         # under the part of the stamp that watches it (`ACTIVITY_ROW_MODELS`), so an edit
         # of a milestone reads no progress updates.
@@ -424,6 +471,12 @@ def activity_list(request):
                 )
             },
             prepare=status.attach_self_assessments,
+            whole=None
+            if narrow is None
+            else lambda missing: {
+                a.pk: a
+                for a in _activities([a.pk for a in missing], today=today, baseline=baseline)
+            },
         )
         return {
             "form": form,

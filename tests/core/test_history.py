@@ -122,3 +122,16 @@ def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_asser
     only_rows = edit in ("one added", "one deleted", "one without history before")
     assert _changed_since_orm(Party, watermark, ()) is only_rows
     assert _changed_since_sql(Party, watermark, ()) is only_rows
+
+
+def test_a_models_history_model_is_looked_up_once_and_reads_the_same_rows(db):
+    """`history_model` is `Model.history.model` (looked up once per process), and its rows
+    are those `Model.history` gives (no instance: not filtered)."""
+    from core.history import history_model
+    from milestones.models import Goal
+
+    assert history_model(Goal) is Goal.history.model
+    assert history_model(Goal) is history_model(Goal)
+    assert list(history_model(Goal).objects.values_list("history_id", flat=True)) == list(
+        Goal.history.values_list("history_id", flat=True)
+    )

@@ -78,13 +78,18 @@ def test_a_supplier_and_a_message_types_rows_show_an_edit_at_once(rows, client_f
 def _note(row, user, note: str) -> None:
     """A row's note written through the service, by a reader who may (no new membership,
     which would move the pages' stamp for another reason)."""
+    _written(row, user, note=note)
+
+
+def _written(row, user, **data) -> None:
+    """`data` written to a row through the service (as `_note`)."""
     row = Certification.objects.get(pk=row.pk)
     services.certification_set(
         access=access_for(user),
         certification_id=row.pk,
         version=row.version,
         user=user,
-        data={"note": note},
+        data=data,
         reason="Test",
     )
 
@@ -128,3 +133,57 @@ def test_a_note_leaves_the_matrix_warm_and_a_state_moved_rebuilds_it(
     assert moved != before
     cache.clear()
     assert moved == _main(client.get(url))
+
+
+@pytest.mark.parametrize("page", ["message type", "supplier"])
+def test_a_note_leaves_a_message_type_and_a_supplier_page_warm_and_a_reference_reaches_them(
+    page, rows, client_for, editor
+):
+    """A message type's and a supplier's pages are keyed by what they read of the rows
+    (`selectors.row_pages_version`, all but the note): a note edited is one check and
+    then the page as cached, which is the page an empty cache renders; a reference
+    written (which their rows show) reaches them at once, as the empty cache renders it."""
+    row = rows[("a", "fhir", "sends")]
+    url = (
+        reverse("medcom:message_type_detail", args=[row.message_type.key])
+        if page == "message type"
+        else reverse("medcom:supplier_detail", args=[row.entry.supplier.key])
+    )
+    client = client_for(editor)
+    before = _main(client.get(url))
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    _note(row, editor, "Ny note")
+    with CaptureQueriesContext(connection) as after_note:
+        assert _main(client.get(url)) == before
+    assert len(after_note) == len(warm) + 1  # the check: the history since against before
+    cache.clear()
+    assert _main(client.get(url)) == before
+
+    _written(row, editor, reference="REF-NY-1")
+    after = _main(client.get(url))
+    assert "REF-NY-1" in after
+    cache.clear()
+    assert after == _main(client.get(url))
+
+
+def test_the_rows_check_after_each_note_reads_only_the_history_since_the_last(
+    rows, client_for, editor
+):
+    """A mark that held is kept checked up to the history read (`_shown_version`): after a
+    second note the check starts from the first note's history row, not from the mark's
+    first build (one row's notes written again and again made each check longer)."""
+    from medcom.models import Certification as Row
+
+    client = client_for(editor)
+    url = reverse("medcom:matrix")
+    before = _main(client.get(url))
+    _note(rows[("a", "fhir", "sends")], editor, "Første")
+    assert _main(client.get(url)) == before
+    first = Row.history.order_by("-history_id").values_list("history_id", flat=True)[0]
+    _note(rows[("a", "fhir", "sends")], editor, "Anden")
+    with CaptureQueriesContext(connection) as after:
+        assert _main(client.get(url)) == before
+    checks = [q["sql"] for q in after.captured_queries if "LEFT JOIN LATERAL" in q["sql"]]
+    assert len(checks) == 1
+    assert f"history_id > {first}" in checks[0]

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from milestones.models import Activity, Milestone, ProgressUpdate, ReportingRound
 from milestones.selectors import status
@@ -484,3 +485,81 @@ def test_the_whole_feeds_keys_from_its_compiled_sql_are_the_query_sets(editor):
         assert history.feed_count_to(keys, most) == history.feed_count_to(whole, most)
     party = Party.objects.filter(responsible_activities__isnull=False).first()
     assert not isinstance(history.feed_keys(party=party), history.CompiledFeed)
+
+
+def _count_shown(html: str) -> int:
+    return int(re.search(r'role="status">(\d+) milepæle', html).group(1))
+
+
+def _counted_milestones(queries) -> bool:
+    return any(
+        'SELECT COUNT(*) AS "__count" FROM "milestones_milestone"' in q["sql"] for q in queries
+    )
+
+
+def test_the_milestone_lists_count_is_kept_until_a_milestone_is_added_or_deleted(
+    client_for, editor
+):
+    """The unfiltered list's count is kept across edits that add or delete no milestone
+    (not counted again after a forecast moved) and follows one added and one deleted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(70)
+    client = client_for(editor)
+    url = reverse("milestones:milestone_list")
+    assert _count_shown(get(client, url)[1]) == Milestone.objects.count()
+    forecast_move(_first_milestone(), 3, precision=None, user=editor, reason="Lidt senere")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert not _counted_milestones(ctx.captured_queries)
+    assert _count_shown(response.content.decode()) == Milestone.objects.count()
+    added = plan_services.milestone_create(
+        user=editor,
+        data={
+            "activity": _first_milestone().activity,
+            "title": "En ny milepæl på listen",
+            "forecast_date": datetime.date(2020, 1, 1),
+        },
+        reason="Ny",
+    )
+    total = Milestone.objects.count()
+    page = _same_as_from_nothing(client, url)
+    assert _count_shown(page) == total
+    assert "En ny milepæl på listen" in page  # the earliest forecast: the first row
+    # Filtered, the list counts its own milestones (the kept count is the whole list's).
+    track_url = f"{url}?spor={added.activity.track}"
+    tracked = Milestone.objects.filter(activity__track=added.activity.track).count()
+    assert _count_shown(_same_as_from_nothing(client, track_url)) == tracked
+    added.refresh_from_db()
+    plan_services.milestone_delete(
+        milestone_id=added.pk, version=added.version, user=editor, reason="Udgår"
+    )
+    page = _same_as_from_nothing(client, url)
+    assert _count_shown(page) == total - 1
+    assert "En ny milepæl på listen" not in page
+
+
+def test_the_milestone_lists_rows_read_as_values_follow_an_edit_on_the_page(client_for, editor):
+    """The list's rows are keyed by values read for them (no milestone read as a model
+    when every row is cached): a forecast moved on the page and a rating not of today
+    (the rule's, read whole) each reach the page, equal to the page from nothing."""
+    from milestones.models import MilestoneStatus
+
+    grow(70)
+    client = client_for(editor)
+    url = reverse("milestones:milestone_list")
+    get(client, url)
+    milestone = _first_milestone()
+    forecast_move(milestone, 1, precision=None, user=editor, reason="En dag senere")
+    milestone.refresh_from_db()
+    page = _same_as_from_nothing(client, url)
+    assert f'id="milestone-{milestone.pk}"' in page
+    # A stored rating of yesterday: the page rates by the rule, as before.
+    MilestoneStatus.objects.filter(milestone=milestone).update(
+        rated_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    forecast_move(milestone, 1, precision=None, user=editor, reason="En dag mere")
+    _same_as_from_nothing(client, url)
+    html = get(client, url + "?baseline=" + status.baseline_for(None)[0].key)[1]
+    assert f'id="milestone-{milestone.pk}"' in html

@@ -112,3 +112,39 @@ def test_the_list_shows_a_state_move_at_once_as_a_fresh_render_would(
     assert after == main(client.get(url))
     row = after.split(f'href="{reverse("register:entry_detail", args=[entry.key])}"')[1]
     assert str(entry.get_state_display()) in row.split("</tr>")[0]
+
+
+def test_the_lists_rows_read_as_values_and_its_form_follow_a_renamed_owner(
+    client_for, steering, editor, system_user
+):
+    """The list's rows are keyed by values read for them (an entry read as a model only to
+    render its row) and its filter form by the parties' part of the page's stamp: an
+    owner renamed reaches its entries' rows and the form's check of a typed party, each
+    as an empty cache renders the page."""
+    from django.core.cache import cache
+
+    register_synthetic_generate(
+        count=30, owners=list(Party.objects.regions()), by=system_user, prefix="syn-"
+    )
+    client = client_for(steering)
+    url = reverse("register:entry_list")
+    typed = url + "?part=Omdøbt+ejer"
+
+    def main(response) -> str:
+        html = response.content.decode()
+        return html[html.index("<main") : html.index("</main>")]
+
+    before = main(client.get(url))
+    assert "Omdøbt ejer" not in before
+    assert "0 poster" in main(client.get(typed))  # no such party yet: no entry
+    owner = Entry.objects.order_by("name", "key").first().owner
+    owner.short_name, owner.name = "", "Omdøbt ejer"  # its label is its name
+    owner.save()  # with its history row: the page's stamp moves
+    after = main(client.get(url))
+    filtered = main(client.get(typed))
+    cache.clear()
+    assert after == main(client.get(url))
+    assert filtered == main(client.get(typed))
+    shown = Entry.objects.order_by("name", "key")[:50]
+    assert after.count("<td>Omdøbt ejer</td>") == sum(e.owner_id == owner.pk for e in shown)
+    assert "0 poster" not in filtered
