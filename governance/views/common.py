@@ -1,4 +1,7 @@
-"""Shared steps of governance pages: fetch and authorise, and the form page."""
+"""Shared steps of governance pages: fetch and authorise, the logs' cached content, and
+the form page."""
+
+import dataclasses
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.cache import page_html, stamp
 from core.forms import PointInTimeForm, form_save
 from parties.access import request_access
 from parties.models import Party
@@ -41,6 +45,27 @@ def log_moment(request):
     at = form.moment
     keep = [(k, v) for k, v in request.GET.items() if k not in ("som_den_var", "format", "side")]
     return form, at, {"moment": form, "as_of": at, "keep": keep}
+
+
+# How long a log's content is kept (its key moves with every save of what it shows).
+LOG_CACHE_SECONDS = 600
+
+
+def log_page(request, access, *, kind: str, models, template: str, build):
+    """A log's page (the risk register, the decision, issue and action logs): its content,
+    `build()` -> (template, context), as HTML under the live stamp of what it shows
+    (`models`; a past moment's rows say whether they were deleted since), the reader's
+    rights (the reading rule), the day, the query string and the language
+    (`core.cache.page_html`), put in `template` (the page around it). Warm: the stamp's
+    query and one read of the cache, no count and no rendering of the rows or filters."""
+    content, context = page_html(
+        request,
+        namespace="governance",
+        parts=(kind, stamp(models=models), dataclasses.astuple(access)),
+        build=build,
+        seconds=LOG_CACHE_SECONDS,
+    )
+    return render(request, template, {**context, "content": content})
 
 
 def get_record_for_user(request, model, key: str, *, write: bool = False):
