@@ -44,7 +44,9 @@ def _sql(queries) -> str:
     return " ".join(
         q["sql"]
         for q in queries.captured_queries
-        if not q["sql"].startswith(("SELECT (SELECT MAX(", "SELECT (SELECT history_id FROM"))
+        if not q["sql"].startswith(
+            ("SELECT (SELECT MAX(", "SELECT (SELECT history_id FROM", "SELECT h0.")
+        )
     )
 
 
