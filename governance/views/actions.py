@@ -67,19 +67,15 @@ def action_list(request):
     return log_page(
         request,
         access,
-        kind="action-log",
+        name="action_list",
         models=ACTION_PAGE_MODELS,
-        template="governance/action_list.html",
-        build=lambda: (
-            "governance/_action_list_main.html",
-            {
-                "page": action_rows(access, **chosen, page=request.GET.get("side")),
-                "view": view,
-                "views": ACTION_VIEWS,
-                "today": today,
-                **moment_context,
-            },
-        ),
+        context=lambda: {
+            "page": action_rows(access, **chosen, page=request.GET.get("side")),
+            "view": view,
+            "views": ACTION_VIEWS,
+            "today": today,
+            **moment_context,
+        },
     )
 
 

@@ -2,6 +2,7 @@
 the form page."""
 
 import dataclasses
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -51,21 +52,22 @@ def log_moment(request):
 LOG_CACHE_SECONDS = 600
 
 
-def log_page(request, access, *, kind: str, models, template: str, build):
-    """A log's page (the risk register, the decision, issue and action logs): its content,
-    `build()` -> (template, context), as HTML under the live stamp of what it shows
-    (`models`; a past moment's rows say whether they were deleted since), the reader's
-    rights (the reading rule), the day, the query string and the language
-    (`core.cache.page_html`), put in `template` (the page around it). Warm: the stamp's
-    query and one read of the cache, no count and no rendering of the rows or filters."""
-    content, context = page_html(
+def log_page(request, access, *, name: str, models, context: Callable[[], dict]):
+    """A log's page (`name`: the risk register's, the decision, issue and action logs'):
+    its content (`governance/_<name>_main.html` with `context()`) as HTML under the live
+    stamp of what it shows (`models`; a past moment's rows say whether they were deleted
+    since), the reader's rights (the reading rule), the day, the query string and the
+    language (`core.cache.page_html`), put in `governance/<name>.html` (the page around
+    it). Warm: the stamp's query and one read of the cache, no count and no rendering of
+    the rows or filters."""
+    content, found = page_html(
         request,
         namespace="governance",
-        parts=(kind, stamp(models=models), dataclasses.astuple(access)),
-        build=build,
+        parts=(name, stamp(models=models), dataclasses.astuple(access)),
+        build=lambda: (f"governance/_{name}_main.html", context()),
         seconds=LOG_CACHE_SECONDS,
     )
-    return render(request, template, {**context, "content": content})
+    return render(request, f"governance/{name}.html", {**found, "content": content})
 
 
 def get_record_for_user(request, model, key: str, *, write: bool = False):

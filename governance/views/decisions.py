@@ -45,18 +45,14 @@ def decision_list(request):
     return log_page(
         request,
         access,
-        kind="decision-log",
+        name="decision_list",
         models=DECISION_PAGE_MODELS,
-        template="governance/decision_list.html",
-        build=lambda: (
-            "governance/_decision_list_main.html",
-            {
-                "page": decision_rows(access, status=status, at=at, page=request.GET.get("side")),
-                "status": status,
-                "statuses": Decision.Status.choices,
-                **moment_context,
-            },
-        ),
+        context=lambda: {
+            "page": decision_rows(access, status=status, at=at, page=request.GET.get("side")),
+            "status": status,
+            "statuses": Decision.Status.choices,
+            **moment_context,
+        },
     )
 
 

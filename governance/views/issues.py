@@ -52,18 +52,14 @@ def issue_list(request):
     return log_page(
         request,
         access,
-        kind="issue-log",
+        name="issue_list",
         models=ISSUE_PAGE_MODELS,
-        template="governance/issue_list.html",
-        build=lambda: (
-            "governance/_issue_list_main.html",
-            {
-                "page": issue_rows(access, status=status, at=at, page=request.GET.get("side")),
-                "status": status,
-                "statuses": Issue.Status.choices,
-                **moment_context,
-            },
-        ),
+        context=lambda: {
+            "page": issue_rows(access, status=status, at=at, page=request.GET.get("side")),
+            "status": status,
+            "statuses": Issue.Status.choices,
+            **moment_context,
+        },
     )
 
 

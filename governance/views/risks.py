@@ -67,12 +67,12 @@ def risk_list(request):
             filters=[_("Felt: %(cell)s") % {"cell": cell}] if cell else [],
         )
 
-    def build():
+    def context():
         query = request.GET.copy()
         query.pop("celle", None)
         query.pop("format", None)
         query.pop("side", None)
-        return "governance/_risk_list_main.html", {
+        return {
             "filters": filters,
             "page": listed_page(Risk, listed, at, number=request.GET.get("side")),
             "heat": heat_map(risks, at=at),
@@ -83,14 +83,7 @@ def risk_list(request):
         }
 
     # The page's content (heat map, filters and rows) as HTML (`log_page`).
-    return log_page(
-        request,
-        access,
-        kind="risk-list",
-        models=RISK_PAGE_MODELS,
-        template="governance/risk_list.html",
-        build=build,
-    )
+    return log_page(request, access, name="risk_list", models=RISK_PAGE_MODELS, context=context)
 
 
 def risk_detail(request, key):
