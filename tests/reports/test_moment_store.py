@@ -44,9 +44,7 @@ def _sql(queries) -> str:
     return " ".join(
         q["sql"]
         for q in queries.captured_queries
-        if not q["sql"].startswith(
-            ("SELECT (SELECT MAX(", "SELECT (SELECT history_id FROM", "SELECT h0.")
-        )
+        if not q["sql"].startswith(("SELECT (SELECT MAX(", "SELECT (SELECT history_id FROM"))
     )
 
 
