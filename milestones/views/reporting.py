@@ -240,20 +240,24 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
     today = timezone.localdate()
     context = {"round": round_, "period_slug": period_slug(round_), "party": None}
     stamp = selectors.plan_data_version()
-    rows = selectors.round_party_counts(round_, today=today, stamp=stamp)
-    # The round's size from its parties' counts (cached): no count query a visit.
-    if sum(r.obligations for r in rows) <= selectors.ROUND_ALL:
+
+    def rows() -> list:
+        return selectors.round_party_counts(round_, today=today, stamp=stamp)
+
+    # The round's size and its counts by state, from its parties' counts, kept apart under
+    # the same stamp: a visit neither counts the obligations nor unpickles every party's.
+    size, counts = cached(
+        "milestones",
+        ("round-summary", 1, selectors.round_counts_stamp(stamp), round_.pk, today.isoformat()),
+        lambda: _round_summary(rows()),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
+    )
+    if size <= selectors.ROUND_ALL:
         context["matrix"] = selectors.round_matrix(round_, today=today)
         context["add_form"] = add_form or ObligationAddForm()
         return context
-    counts = dict.fromkeys(selectors.CellState.ORDER, 0)
     asked = request.GET.get("part")
-    row = None
-    for r in rows:
-        for state, n in r.counts.items():
-            counts[state] += n
-        if row is None and r.party.key == asked:
-            row = r
+    row = next((r for r in rows() if r.party.key == asked), None) if asked else None
     if row is None:
         context["matrix"] = selectors.RoundMatrix(round=round_, rows=[], counts=counts)
         # The parties' table as HTML, under the counts' stamp, the day, the page asked
@@ -272,7 +276,7 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
                 "milestones/reporting/_round_parties.html",
                 {
                     "matrix": context["matrix"],
-                    "party_page": Paginator(rows, selectors.ROUND_PARTY_PAGE_SIZE).get_page(
+                    "party_page": Paginator(rows(), selectors.ROUND_PARTY_PAGE_SIZE).get_page(
                         request.GET.get("side")
                     ),
                 },
@@ -303,6 +307,16 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
     )
     context["add_form"] = form
     return context
+
+
+def _round_summary(rows) -> tuple[int, dict[str, int]]:
+    """A round's obligations and its cells by state (`CellState.ORDER`), from its parties'
+    counts (`selectors.round_party_counts`)."""
+    counts = dict.fromkeys(selectors.CellState.ORDER, 0)
+    for row in rows:
+        for state, n in row.counts.items():
+            counts[state] += n
+    return sum(row.obligations for row in rows), counts
 
 
 def _round_url(round_: ReportingRound, party_key: str | None) -> str:
