@@ -255,62 +255,94 @@ def _key(namespace: str, parts: tuple) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Reading ahead: one round trip for the entries a page's build reads
+# Reading ahead: one round trip for the entries a page reads
 # ---------------------------------------------------------------------------
 # A cold page (the dashboard after an edit) builds its content from some 25 cached pieces,
 # each asked of the cache on its own: on Redis 25 round trips, more of a cold request's
 # time than its queries on a loaded machine. Within `read_ahead(scope)` the first build
 # (an entry missing, its lock taken) also reads, in the same round trip, every entry that
 # the last build in the same scope found in this process; the pieces are then answered
-# from what was read. Reading an entry earlier in the same request changes no answer:
-# an entry's key holds the stamps of what it is built from, and a kept entry is checked
-# (`still_holds`) when it is used, as when it is read; an entry that was missing is asked
-# again through the lock (`_once`), which reads the cache itself.
+# from what was read. A warm page asks few entries outside any build (the dashboard four:
+# its HTML, the switch-off section's register part, the governance section's shape and
+# HTML), each a round trip of its own and most of what a warm page pays beyond the
+# trivial page: the scope's first read of the cache also reads, in the same round trip,
+# every entry the scope's last request asked outside a build. Reading an entry earlier
+# in the same request changes no answer: an entry's key holds the stamps of what it is
+# built from, and a kept entry is checked (`still_holds`) when it is used, as when it is
+# read; an entry that was missing is asked again through the lock (`_once`), which reads
+# the cache itself.
 _AHEAD: contextvars.ContextVar["_ReadAhead | None"] = contextvars.ContextVar(
     "cache_read_ahead", default=None
 )
 # Per process: scope -> the keys its last build found (at most `_AHEAD_MOST` each, for at
 # most `_AHEAD_SCOPES` scopes; a scope past that starts again with none).
 _AHEAD_KEYS: dict[tuple, tuple[str, ...]] = {}
+# Per process: scope -> the keys its last request asked outside a build (as many scopes;
+# past that the oldest is forgotten: a past moment's scope is its minute, of which the
+# load test asks many once).
+_AHEAD_ASKED: dict[tuple, tuple[str, ...]] = {}
 _AHEAD_MOST = 100
 _AHEAD_SCOPES = 200
 
 
 class _ReadAhead:
-    """What one request's scope read ahead (`read`, None until its first build) and the
-    keys its build found (remembered for the next build)."""
+    """What one request's scope read ahead (`read`, None until its first read of the
+    cache; `asked`, every key asked of the cache so far), the keys asked outside a build
+    (`outside`) and those found since its first build (`found`), remembered for the next
+    request; `building`, the builds under way; `built`, whether the build's read-ahead
+    was done; `builds`, whether it is done at all (`read_ahead(builds=)`)."""
 
-    def __init__(self, scope: tuple):
+    def __init__(self, scope: tuple, builds: bool):
         self.scope = scope
+        self.builds = builds
         self.read: dict | None = None
         self.asked: set[str] = set()
+        self.outside: dict[str, None] = {}
         self.found: dict[str, None] = {}
+        self.building = 0
+        self.built = False
 
     def get_many(self, keys: list[str]) -> dict:
+        if not self.building:
+            self.outside.update(dict.fromkeys(keys))
         if self.read is None:
-            return cache.get_many(keys)
+            # The scope's first read: with it what its last request asked outside a build.
+            ahead = [key for key in _AHEAD_ASKED.get(self.scope, ()) if key not in keys]
+            found = cache.get_many([*keys, *ahead])
+            self.read = {key: found[key] for key in ahead if key in found}
+            self.asked = {*keys, *ahead}
+            return {key: found[key] for key in keys if key in found}
         found = {key: self.read[key] for key in keys if key in self.read}
         unread = [key for key in keys if key not in self.asked]
         if unread:
             found.update(cache.get_many(unread))
-        self.found.update(dict.fromkeys(key for key in keys if key in found))
+            self.asked.update(unread)
+        if self.built:
+            self.found.update(dict.fromkeys(key for key in keys if key in found))
         return found
 
 
 @contextlib.contextmanager
-def read_ahead(*scope) -> Iterator[None]:
-    """Within it, the first build of a missing entry reads every entry the scope's last
-    build found in one round trip with its own (`scope`: what the entries read depend
-    on, e.g. a page's kind, the reader's rights and its query string; the language is
-    added). A warm request (no build) reads as before and remembers nothing."""
+def read_ahead(*scope, builds: bool = True) -> Iterator[None]:
+    """Within it, the first read of the cache also reads every entry the scope's last
+    request asked outside a build, and the first build of a missing entry every entry the
+    scope's last build found, each in one round trip with its own (`scope`: what the
+    entries read depend on, e.g. a page's kind, the reader's rights and its query string;
+    the language is added). `builds=False`: a scope whose builds ask other entries each
+    time (a past moment's, another day's): only the first."""
     scope = (*scope, translation.get_language())
-    state = _ReadAhead(scope)
+    state = _ReadAhead(scope, builds)
     token = _AHEAD.set(state)
     try:
         yield
     finally:
         _AHEAD.reset(token)
-        if state.read is not None:
+        if state.outside:
+            _AHEAD_ASKED.pop(scope, None)
+            if len(_AHEAD_ASKED) >= _AHEAD_SCOPES:
+                _AHEAD_ASKED.pop(next(iter(_AHEAD_ASKED)))
+            _AHEAD_ASKED[scope] = tuple(state.outside)[:_AHEAD_MOST]
+        if state.built:
             if scope not in _AHEAD_KEYS and len(_AHEAD_KEYS) >= _AHEAD_SCOPES:
                 _AHEAD_KEYS.clear()
             _AHEAD_KEYS[scope] = tuple(state.found)[:_AHEAD_MOST]
@@ -319,7 +351,7 @@ def read_ahead(*scope) -> Iterator[None]:
 def _get(key: str):
     """`cache.get(key)`, answered from what was read ahead (`read_ahead`) where it was."""
     state = _AHEAD.get()
-    if state is None or state.read is None:
+    if state is None:
         return cache.get(key)
     return state.get_many([key]).get(key)
 
@@ -331,15 +363,23 @@ def _get_many(keys: list[str]) -> dict:
 
 
 def _found_and_read_ahead(keys: list[str]) -> dict:
-    """The entries `keys` as the cache holds them now; in the same round trip, at a
-    scope's first build, the entries its last build found (kept for `_get`)."""
+    """`cache.get_many(keys)` asked of the cache itself, not of what was read ahead; in the
+    same round trip, at a scope's first build, the entries its last build found (kept for
+    `_get`)."""
     state = _AHEAD.get()
-    if state is None or state.read is not None:
+    if state is None or state.built or not state.builds:
         return cache.get_many(keys)
-    ahead = [key for key in _AHEAD_KEYS.get(state.scope, ()) if key not in keys]
+    state.built = True
+    ahead = [
+        key
+        for key in _AHEAD_KEYS.get(state.scope, ())
+        if key not in keys and key not in state.asked
+    ]
     found = cache.get_many([*keys, *ahead])
-    state.read = {key: found[key] for key in ahead if key in found}
-    state.asked = set(ahead)
+    if state.read is None:
+        state.read = {}
+    state.read.update({key: found[key] for key in ahead if key in found})
+    state.asked.update(ahead)
     return {key: found[key] for key in keys if key in found}
 
 
@@ -350,6 +390,19 @@ def _read_ahead_forget(keys) -> None:
         for key in keys:
             state.read.pop(key, None)
             state.asked.discard(key)
+
+
+@contextlib.contextmanager
+def _building() -> Iterator[None]:
+    """A build under way: the entries it asks are not asked outside a build."""
+    state = _AHEAD.get()
+    if state is not None:
+        state.building += 1
+    try:
+        yield
+    finally:
+        if state is not None:
+            state.building -= 1
 
 
 # A missing entry is built once (single flight): the first asker takes a lock in the
@@ -381,14 +434,18 @@ def _once[T](
                 # round trip, the entries a build in this scope found last time
                 # (`read_ahead`).
                 value = ready(_found_and_read_ahead(keys))
-                return value if value is not None else build()
+                if value is not None:
+                    return value
+                with _building():
+                    return build()
             finally:
                 # Not a lock that another asker took after ours expired.
                 if cache.get(lock) == token:
                     cache.delete(lock)
         while True:
             if time.monotonic() >= deadline:
-                return build()
+                with _building():
+                    return build()
             time.sleep(_POLL)
             found = cache.get_many([*keys, lock])
             if lock not in found:

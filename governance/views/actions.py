@@ -10,13 +10,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
+from milestones.models import Activity
+from parties.models import Party
 
 from .. import forms
 from ..exports import ACTION_COLUMNS
 from ..models import Action
 from ..selectors.logs import action_rows
 from ..services import records as services
-from .common import CONFLICT, access_of, form_page, get_record_for_user, log_moment, record_edit
+from .common import (
+    CONFLICT,
+    access_of,
+    form_page,
+    get_record_for_user,
+    log_moment,
+    log_page,
+    record_edit,
+)
+
+# What the action list shows: the actions, their activities (the reading rule) and
+# parties (owners); people's names are read with the rows.
+ACTION_PAGE_MODELS = (Action, Activity, Party)
 
 ACTION_VIEWS = {
     "mine": _("Mine"),
@@ -50,10 +64,12 @@ def action_list(request):
                 _("Lukkede med") if closed else _("Kun åbne"),
             ],
         )
-    return render(
+    return log_page(
         request,
-        "governance/action_list.html",
-        {
+        access,
+        name="action_list",
+        models=ACTION_PAGE_MODELS,
+        context=lambda: {
             "page": action_rows(access, **chosen, page=request.GET.get("side")),
             "view": view,
             "views": ACTION_VIEWS,

@@ -1,4 +1,8 @@
-"""Shared steps of governance pages: fetch and authorise, and the form page."""
+"""Shared steps of governance pages: fetch and authorise, the logs' cached content, and
+the form page."""
+
+import dataclasses
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.cache import page_html, stamp
 from core.forms import PointInTimeForm, form_save
 from parties.access import request_access
 from parties.models import Party
@@ -41,6 +46,28 @@ def log_moment(request):
     at = form.moment
     keep = [(k, v) for k, v in request.GET.items() if k not in ("som_den_var", "format", "side")]
     return form, at, {"moment": form, "as_of": at, "keep": keep}
+
+
+# How long a log's content is kept (its key moves with every save of what it shows).
+LOG_CACHE_SECONDS = 600
+
+
+def log_page(request, access, *, name: str, models, context: Callable[[], dict]):
+    """A log's page (`name`: the risk register's, the decision, issue and action logs'):
+    its content (`governance/_<name>_main.html` with `context()`) as HTML under the live
+    stamp of what it shows (`models`; a past moment's rows say whether they were deleted
+    since), the reader's rights (the reading rule), the day, the query string and the
+    language (`core.cache.page_html`), put in `governance/<name>.html` (the page around
+    it). Warm: the stamp's query and one read of the cache, no count and no rendering of
+    the rows or filters."""
+    content, found = page_html(
+        request,
+        namespace="governance",
+        parts=(name, stamp(models=models), dataclasses.astuple(access)),
+        build=lambda: (f"governance/_{name}_main.html", context()),
+        seconds=LOG_CACHE_SECONDS,
+    )
+    return render(request, f"governance/{name}.html", {**found, "content": content})
 
 
 def get_record_for_user(request, model, key: str, *, write: bool = False):

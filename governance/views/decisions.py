@@ -10,13 +10,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
+from milestones.models import Activity
+from parties.models import Party
 
 from .. import forms
 from ..exports import DECISION_COLUMNS
-from ..models import Decision
+from ..models import Decision, Meeting
 from ..selectors.logs import decision_rows
 from ..services import records as services
-from .common import CONFLICT, access_of, form_page, get_record_for_user, log_moment
+from .common import CONFLICT, access_of, form_page, get_record_for_user, log_moment, log_page
+
+# What the decision log shows: the decisions, their meetings, their activities (the
+# reading rule) and parties (owners).
+DECISION_PAGE_MODELS = (Decision, Meeting, Activity, Party)
 
 
 def decision_list(request):
@@ -36,10 +42,12 @@ def decision_list(request):
             if status in Decision.Status.values
             else [],
         )
-    return render(
+    return log_page(
         request,
-        "governance/decision_list.html",
-        {
+        access,
+        name="decision_list",
+        models=DECISION_PAGE_MODELS,
+        context=lambda: {
             "page": decision_rows(access, status=status, at=at, page=request.GET.get("side")),
             "status": status,
             "statuses": Decision.Status.choices,

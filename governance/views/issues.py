@@ -7,13 +7,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from milestones.exports import list_export, requested_format
+from milestones.models import Activity
+from parties.models import Party
 
 from .. import forms
 from ..exports import ISSUE_COLUMNS
 from ..models import Issue
 from ..selectors.logs import issue_rows
 from ..services import records as services
-from .common import access_of, form_page, get_record_for_user, log_moment, parties_for, record_edit
+from .common import (
+    access_of,
+    form_page,
+    get_record_for_user,
+    log_moment,
+    log_page,
+    parties_for,
+    record_edit,
+)
+
+# What the issue log shows: the issues, their activities (the reading rule) and parties
+# (owners).
+ISSUE_PAGE_MODELS = (Issue, Activity, Party)
 
 
 def issue_list(request):
@@ -35,10 +49,12 @@ def issue_list(request):
             if status == "alle"
             else [_("Status: åbne")],
         )
-    return render(
+    return log_page(
         request,
-        "governance/issue_list.html",
-        {
+        access,
+        name="issue_list",
+        models=ISSUE_PAGE_MODELS,
+        context=lambda: {
             "page": issue_rows(access, status=status, at=at, page=request.GET.get("side")),
             "status": status,
             "statuses": Issue.Status.choices,

@@ -1,8 +1,6 @@
 """The risk register with its heat map, and its forms; the SOR-team's review of a
 proposed risk or issue."""
 
-import dataclasses
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -11,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.cache import page_html, stamp
 from core.versioning import EditConflict
 from milestones.exports import list_export, requested_format
 from milestones.models import Activity
@@ -24,12 +21,19 @@ from ..selectors.records import listed as listed_records
 from ..selectors.records import listed_page
 from ..selectors.risks import heat_map, risk_rows
 from ..services import records as services
-from .common import CONFLICT, access_of, form_page, get_record_for_user, parties_for, record_edit
+from .common import (
+    CONFLICT,
+    access_of,
+    form_page,
+    get_record_for_user,
+    log_page,
+    parties_for,
+    record_edit,
+)
 
 # What the risk register shows: the risks, their activities (the track filter and the
 # reading rule) and parties (owners); people's names are read with the rows.
 RISK_PAGE_MODELS = (Risk, Activity, Party)
-CACHE_SECONDS = 600
 
 
 def risk_list(request):
@@ -63,12 +67,12 @@ def risk_list(request):
             filters=[_("Felt: %(cell)s") % {"cell": cell}] if cell else [],
         )
 
-    def build():
+    def context():
         query = request.GET.copy()
         query.pop("celle", None)
         query.pop("format", None)
         query.pop("side", None)
-        return "governance/_risk_list_main.html", {
+        return {
             "filters": filters,
             "page": listed_page(Risk, listed, at, number=request.GET.get("side")),
             "heat": heat_map(risks, at=at),
@@ -78,17 +82,8 @@ def risk_list(request):
             "cell": cell,
         }
 
-    # The page's content (heat map, filters and rows) as HTML under the live stamp of
-    # what it shows (a past moment's rows say whether they were deleted since), the
-    # reader's rights (the reading rule), the day, the query string and the language.
-    content, context = page_html(
-        request,
-        namespace="governance",
-        parts=("risk-list", stamp(models=RISK_PAGE_MODELS), dataclasses.astuple(access)),
-        build=build,
-        seconds=CACHE_SECONDS,
-    )
-    return render(request, "governance/risk_list.html", {**context, "content": content})
+    # The page's content (heat map, filters and rows) as HTML (`log_page`).
+    return log_page(request, access, name="risk_list", models=RISK_PAGE_MODELS, context=context)
 
 
 def risk_detail(request, key):

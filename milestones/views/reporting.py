@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.cache import cached
+from core.cache import cached, read_ahead
 from core.forms import add_service_errors
 from parties.access import request_access
 from parties.models import Party
@@ -225,9 +225,11 @@ def round_detail(request, period):
             rows=[cell for row in matrix.rows for cell in row.cells],
             filters=[_("Part: %(name)s") % {"name": party.name}] if party else [],
         )
-    return render(
-        request, "milestones/reporting/round_detail.html", round_detail_context(request, round_)
-    )
+    # Its counts and parties' table read from the cache in one round trip (the keys its
+    # last visit asked, `core.cache.read_ahead`).
+    with read_ahead("milestones-round", request.get_full_path()):
+        context = round_detail_context(request, round_)
+    return render(request, "milestones/reporting/round_detail.html", context)
 
 
 def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict:
@@ -237,14 +239,25 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
     costs the same whatever the size of the round."""
     today = timezone.localdate()
     context = {"round": round_, "period_slug": period_slug(round_), "party": None}
-    if RoundObligation.objects.filter(round=round_).count() <= selectors.ROUND_ALL:
+    stamp = selectors.plan_data_version()
+
+    def rows() -> list:
+        return selectors.round_party_counts(round_, today=today, stamp=stamp)
+
+    # The round's size and its counts by state, from its parties' counts, kept apart under
+    # the same stamp: a visit neither counts the obligations nor unpickles every party's.
+    size, counts = cached(
+        "milestones",
+        ("round-summary", 1, selectors.round_counts_stamp(stamp), round_.pk, today.isoformat()),
+        lambda: _round_summary(rows()),
+        seconds=selectors.SUMMARY_CACHE_SECONDS,
+    )
+    if size <= selectors.ROUND_ALL:
         context["matrix"] = selectors.round_matrix(round_, today=today)
         context["add_form"] = add_form or ObligationAddForm()
         return context
-    stamp = selectors.plan_data_version()
-    rows = selectors.round_party_counts(round_, today=today, stamp=stamp)
-    counts = {state: sum(r.counts[state] for r in rows) for state in selectors.CellState.ORDER}
-    row = next((r for r in rows if r.party.key == request.GET.get("part")), None)
+    asked = request.GET.get("part")
+    row = next((r for r in rows() if r.party.key == asked), None) if asked else None
     if row is None:
         context["matrix"] = selectors.RoundMatrix(round=round_, rows=[], counts=counts)
         # The parties' table as HTML, under the counts' stamp, the day, the page asked
@@ -263,7 +276,7 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
                 "milestones/reporting/_round_parties.html",
                 {
                     "matrix": context["matrix"],
-                    "party_page": Paginator(rows, selectors.ROUND_PARTY_PAGE_SIZE).get_page(
+                    "party_page": Paginator(rows(), selectors.ROUND_PARTY_PAGE_SIZE).get_page(
                         request.GET.get("side")
                     ),
                 },
@@ -294,6 +307,16 @@ def round_detail_context(request, round_: ReportingRound, add_form=None) -> dict
     )
     context["add_form"] = form
     return context
+
+
+def _round_summary(rows) -> tuple[int, dict[str, int]]:
+    """A round's obligations and its cells by state (`CellState.ORDER`), from its parties'
+    counts (`selectors.round_party_counts`)."""
+    counts = dict.fromkeys(selectors.CellState.ORDER, 0)
+    for row in rows:
+        for state, n in row.counts.items():
+            counts[state] += n
+    return sum(row.obligations for row in rows), counts
 
 
 def _round_url(round_: ReportingRound, party_key: str | None) -> str:

@@ -10,7 +10,6 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
-import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -55,18 +54,28 @@ from ..templatetags import switch_off as switch_off_tags
 
 
 def _filters(request) -> tuple[PointInTimeForm, dict]:
-    """The point in time and filters of a request; bad input is reported, not fatal."""
+    """The point in time and filters of a request; bad input is reported, not fatal.
+    Read once per request (the page, its content, its governance section and its
+    stamp each ask)."""
+    found = getattr(request, "_sorplan_filters", None)
+    if found is not None and found[0] is request.GET:
+        return found[1]
     form = PointInTimeForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
         data = form.cleaned_data
     else:
         data = {}
-    return form, {
-        "as_of": data.get("som_den_var"),
-        "party": data.get("part"),
-        "track": data.get("spor"),
-    }
+    filters = (
+        form,
+        {
+            "as_of": data.get("som_den_var"),
+            "party": data.get("part"),
+            "track": data.get("spor"),
+        },
+    )
+    request._sorplan_filters = (request.GET, filters)
+    return filters
 
 
 def _round_url(request, round_status) -> str:
@@ -110,21 +119,20 @@ def _page(request, *, kind: str, title: str, build, extra_html=None, version=Non
     # leave it warm (core.cache.stamp).
     at = selectors.point_in_time(_filters(request)[1]["as_of"]).at
     access = request_access(request)
-    # A live page's pieces read from the cache in one round trip (`core.cache.read_ahead`),
-    # those its last build found for the same kind, rights and filters. Not a past
-    # moment's: each asks other entries (another day's), which would be read for nothing.
-    ahead = (
-        read_ahead(
-            "reports-page",
-            kind,
-            access.can_review,
-            access.may_read_governance,
-            _path_without_moment(request),
-        )
-        if at is None
-        else contextlib.nullcontext()
+    # A page's entries read from the cache in one round trip (`core.cache.read_ahead`):
+    # those its last request asked for the same kind, rights and filters (a warm page: its
+    # HTML, its sections' parts), and, live, the pieces its last build found. Not a past
+    # moment's pieces: each build asks other entries (another day's), which would be read
+    # for nothing; its scope is the minute asked for.
+    ahead = read_ahead(
+        "reports-page",
+        kind,
+        access.can_review,
+        access.may_read_governance,
+        _path_without_moment(request) if at is None else request.get_full_path(),
+        builds=at is None,
     )
-    with stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at), ahead:
+    with ahead, stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at):
         if request.htmx:
             template, context = build()
             return render(request, template.replace("_main", "_body"), context)

@@ -6,10 +6,20 @@ and in the real Redis (TEST_REDIS_URL)."""
 
 import threading
 
-from core.cache import _key, cached, kept, read_ahead
+import pytest
+
+from core.cache import _AHEAD_ASKED, _AHEAD_KEYS, _key, cached, kept, read_ahead
 from tests.core.test_cache_single_flight import shared_cache  # noqa: F401 - the fixture
 
 PIECES = 5
+
+
+@pytest.fixture(autouse=True)
+def _nothing_remembered():
+    """What earlier tests in the process remembered (the same scopes, another cache) is
+    not this test's."""
+    _AHEAD_ASKED.clear()
+    _AHEAD_KEYS.clear()
 
 
 class Reads:
@@ -154,3 +164,75 @@ def test_threads_each_in_a_scope_build_once(shared_cache):  # noqa: F811
     assert pages == ["bygget"]
     assert set(results) == set(range(6))
     assert all(r == [f"stykke {i}" for i in range(PIECES)] for r in results.values())
+
+
+def _warm_page(parts, built, *, scope=("warm",), builds=True, holds=lambda value: True):
+    """A page of three entries asked outside any build (as the dashboard's HTML, its
+    register part and its governance section), each under its own `parts`."""
+
+    def entry(name, part):
+        def build():
+            built.append(name)
+            return f"{name} {part}"
+
+        return build
+
+    with read_ahead(*scope, builds=builds):
+        return [
+            cached("t", ("html", parts[0]), entry("html", parts[0]), seconds=60),
+            kept("t", ("part", parts[1]), entry("part", parts[1]), still_holds=holds, seconds=60),
+            cached("t", ("section", parts[2]), entry("section", parts[2]), seconds=60),
+        ]
+
+
+def test_a_warm_page_reads_what_its_last_visit_asked_at_once(shared_cache, monkeypatch):  # noqa: F811
+    built = []
+    assert _warm_page((1, 1, 1), built) == ["html 1", "part 1", "section 1"]
+    assert built == ["html", "part", "section"]
+    reads = Reads(shared_cache, monkeypatch)
+    assert _warm_page((1, 1, 1), built) == ["html 1", "part 1", "section 1"]
+    # Every entry in the page's first read of the cache, nothing built again.
+    keys = [_key("t", ("html", 1)), _key("t", ("part", 1)), _key("t", ("section", 1))]
+    assert [sorted(call) for call in reads.calls] == [sorted(keys)]
+    assert len(built) == 3
+    # Outside a scope (or in another) each entry is its own read.
+    reads.calls.clear()
+    _warm_page((1, 1, 1), built, scope=("another",))
+    assert len(reads.calls) == 3
+
+
+def test_a_warm_read_ahead_shows_an_edit_and_what_the_cache_holds(shared_cache):  # noqa: F811
+    built = []
+    _warm_page((1, 1, 1), built)
+    _warm_page((1, 1, 1), built)
+    # An edit moves a part (its stamp): the page shows it, read ahead or not.
+    assert _warm_page((1, 2, 1), built) == ["html 1", "part 2", "section 1"]
+    assert _warm_page((2, 2, 1), built) == ["html 2", "part 2", "section 1"]
+    # Stored by another asker after it was read ahead: the value stored is used.
+    _warm_page((2, 2, 1), built)
+    shared_cache.set(_key("t", ("section", 1)), "section 1 (en anden)", 60)
+    assert _warm_page((2, 2, 1), built)[2] == "section 1 (en anden)"
+    # A kept entry read ahead that no longer holds is built again.
+    built.clear()
+    holds = lambda value: value != "part 2"  # noqa: E731
+    assert _warm_page((2, 2, 1), built, holds=holds) == [
+        "html 2",
+        "part 2",
+        "section 1 (en anden)",
+    ]
+    assert built == ["part"]
+
+
+def test_without_builds_a_scope_reads_ahead_only_what_it_asked(shared_cache, monkeypatch):  # noqa: F811
+    built = []
+    for n in (1, 2):  # every piece built, then found: remembered by a scope that builds
+        _page(n, built)
+    reads = Reads(shared_cache, monkeypatch)
+
+    def build():
+        return [cached("t", ("piece", i), lambda: "igen", seconds=60) for i in range(PIECES)]
+
+    with read_ahead("side", builds=False):
+        assert cached("t", ("page", 3), build, seconds=60) == [f"stykke {i}" for i in range(PIECES)]
+    # Each piece its own read: the build read nothing ahead.
+    assert reads.asking(PIECE_KEYS[:PIECES]) == PIECES

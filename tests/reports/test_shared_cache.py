@@ -126,8 +126,12 @@ def test_a_cold_dashboard_reads_its_pieces_at_once_and_shows_what_it_would_from_
     page = client.get(url).content.decode()
     # One read holds every piece the last build found (the others: the page's own entry,
     # a piece read before the build starts, a kept piece that no longer holds read again
-    # under its lock, and the locks themselves: fewer reads than pieces in all).
-    assert max(len(set(call) & set(remembered)) for call in reads.calls) >= len(remembered) - 1
+    # under its lock, and the locks themselves: fewer reads than pieces in all), but for
+    # those the request's first read held already: the entries its last visit asked
+    # outside a build, read ahead at once (the governance section's, the register part).
+    first, *rest = reads.calls
+    unread = set(remembered) - set(first)
+    assert max(len(set(call) & unread) for call in rest) >= len(unread) - 1
     assert len(reads.calls) < len(remembered), (len(reads.calls), len(remembered))
 
     def plain(html):
