@@ -37,7 +37,7 @@ from parties.access import Access, request_access
 
 from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
-from ..selectors import current, snapshot
+from ..selectors import current, snapshot, status
 from ..selectors.governance import (
     GOVERNANCE_MODELS,
     governance_at,
@@ -478,7 +478,7 @@ def _confidence_at(at):
 
 # The party table shows the worst few; "vis alle" pages through every party, the page
 # in the URL (`?parter_side=`), so a programme of 160 parties is not one long table.
-PARTY_FIRST = 12
+PARTY_FIRST = status.PARTIES_SHOWN_FIRST
 PARTY_PAGE_SIZE = 25
 
 
