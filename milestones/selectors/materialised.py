@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from core.cache import kept, stamp
+from core.history import added_or_deleted_since
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -112,8 +113,13 @@ def status_current(today: datetime.date, *, milestones_newest: int | None = None
 
 def _milestone_added_or_deleted_since(watermark: int) -> bool:
     """Whether a milestone's history since the history row `watermark` is not a change (an
-    addition or a deletion): one small query, as SQL (the ORM's building and compiling of
-    it took longer than running it, on every cold dashboard)."""
+    addition or a deletion): from the page's read of the milestones' history where it
+    reads it once (`core.history.history_since_read_once`), else one small query, as SQL
+    (the ORM's building and compiling of it took longer than running it, on every cold
+    dashboard)."""
+    known = added_or_deleted_since(Milestone, watermark)
+    if known is not None:
+        return known
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

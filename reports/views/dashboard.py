@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import cached, cached_many, page_html, read_ahead, stamp, stamps_read_once
 from core.dates import today
+from core.history import history_since_read_once
 from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
@@ -46,6 +47,7 @@ from ..selectors.governance import (
     shown_overdue,
 )
 from ..selectors.status import dashboard_lists
+from ..selectors.switch_off import CONDITION_MILESTONE_FIELDS
 from ..selectors.timeline import timeline_version
 from ..selectors.trend import milestone_trend_cached, trend_version
 from ..templatetags import switch_off as switch_off_tags
@@ -94,6 +96,11 @@ PAGE_STAMP_MODELS = tuple(
 )
 
 
+# The milestones' fields whose change the live pages' kept pieces check
+# ("Kan SHAK slukkes?"'s plan conditions: `switch_off.CONDITION_MILESTONE_FIELDS`).
+HISTORY_SINCE_FIELDS = CONDITION_MILESTONE_FIELDS
+
+
 def _page(request, *, kind: str, title: str, build, extra_html=None, version=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
@@ -121,7 +128,16 @@ def _page(request, *, kind: str, title: str, build, extra_html=None, version=Non
         if at is None
         else contextlib.nullcontext()
     )
-    with stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at), ahead:
+    # Now, the milestones' history after the kept pieces' watermarks read once for all
+    # their checks (`core.history.history_since_read_once`).
+    since = (
+        history_since_read_once(
+            Milestone, HISTORY_SINCE_FIELDS, ("reports-page", kind, _path_without_moment(request))
+        )
+        if at is None
+        else contextlib.nullcontext()
+    )
+    with stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at), ahead, since:
         if request.htmx:
             template, context = build()
             return render(request, template.replace("_main", "_body"), context)

@@ -122,3 +122,66 @@ def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_asser
     only_rows = edit in ("one added", "one deleted", "one without history before")
     assert _changed_since_orm(Party, watermark, ()) is only_rows
     assert _changed_since_sql(Party, watermark, ()) is only_rows
+
+
+@pytest.mark.parametrize("edit", list(_EDITS))
+def test_the_history_read_once_answers_as_each_query(db, edit, django_assert_num_queries):
+    """Within `history_since_read_once` every question about the history after a
+    watermark (`changed_since`, `added_or_deleted_since`, `keys_since`) is answered as
+    its own query answers it, from one read since the oldest watermark asked; an older
+    one reads again; the scope's next request reads from its oldest at once."""
+    from core.history import (
+        _changed_since_sql,
+        added_or_deleted_since,
+        changed_since,
+        history_since_read_once,
+        keys_since,
+    )
+
+    first = _newest_party_history()
+    region = factories.PartyFactory(key="t-region", kind=Party.Kind.REGION)
+    party = factories.PartyFactory(key="t-kommune", name="Kommune T", kind=Party.Kind.MUNICIPALITY)
+    Party.objects.bulk_create(
+        [Party(key="t-uden-historik", name="Uden", kind=Party.Kind.MUNICIPALITY, side="external")]
+    )
+    watermark = _newest_party_history()
+    make, _changes = _EDITS[edit]
+    make(party, region)
+    fields = ("name", "region_id")
+
+    def expected(w):
+        rows = Party.history.filter(history_id__gt=w)
+        return (
+            _changed_since_sql(Party, w, fields),
+            _changed_since_sql(Party, w, ("name",)),
+            rows.exclude(history_type="~").exists(),
+            set(rows.values_list("id", flat=True)),
+        )
+
+    def answered(w):
+        return (
+            changed_since(Party, w, fields),
+            changed_since(Party, w, ("name",)),
+            added_or_deleted_since(Party, w),
+            keys_since(Party, w),
+        )
+
+    wanted = {w: expected(w) for w in (watermark, first)}
+    scope = ("test", edit)
+    with history_since_read_once(Party, fields, scope):
+        with django_assert_num_queries(1):
+            assert answered(watermark) == wanted[watermark]
+        with django_assert_num_queries(1):  # older: read again
+            assert answered(first) == wanted[first]
+        with django_assert_num_queries(0):
+            assert answered(watermark) == wanted[watermark]
+    with history_since_read_once(Party, fields, scope):
+        with django_assert_num_queries(1):  # from the oldest the scope asked last time
+            assert answered(watermark) == wanted[watermark]
+            assert answered(first) == wanted[first]
+    # Outside one, each its own query; a field it does not read, its own query too.
+    assert keys_since(Party, watermark) is None and added_or_deleted_since(Party, first) is None
+    with history_since_read_once(Party, ("name",), ("test", "other")):
+        with django_assert_num_queries(2):
+            assert changed_since(Party, watermark, ("name",)) == wanted[watermark][1]
+            assert changed_since(Party, watermark, fields) == wanted[watermark][0]
