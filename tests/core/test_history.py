@@ -101,10 +101,9 @@ _EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit", list(_EDITS))
-def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_assert_num_queries):
-    from core.history import _changed_since_orm, _changed_since_sql, changed_since
-
+def _edited_after_a_watermark(edit: str) -> tuple[int, bool]:
+    """Two parties with history and one without, then `edit` (of `_EDITS`): the newest
+    party history before the edit, and whether the edit changes the watched fields."""
     region = factories.PartyFactory(key="t-region", kind=Party.Kind.REGION)
     party = factories.PartyFactory(key="t-kommune", name="Kommune T", kind=Party.Kind.MUNICIPALITY)
     Party.objects.bulk_create(
@@ -113,6 +112,14 @@ def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_asser
     watermark = _newest_party_history()
     make, changes = _EDITS[edit]
     make(party, region)
+    return watermark, changes
+
+
+@pytest.mark.parametrize("edit", list(_EDITS))
+def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_assert_num_queries):
+    from core.history import _changed_since_orm, _changed_since_sql, changed_since
+
+    watermark, changes = _edited_after_a_watermark(edit)
     fields = ("name", "region_id")
     assert _changed_since_orm(Party, watermark, fields) is changes
     assert _changed_since_sql(Party, watermark, fields) is changes
@@ -139,14 +146,7 @@ def test_the_history_read_once_answers_as_each_query(db, edit, django_assert_num
     )
 
     first = _newest_party_history()
-    region = factories.PartyFactory(key="t-region", kind=Party.Kind.REGION)
-    party = factories.PartyFactory(key="t-kommune", name="Kommune T", kind=Party.Kind.MUNICIPALITY)
-    Party.objects.bulk_create(
-        [Party(key="t-uden-historik", name="Uden", kind=Party.Kind.MUNICIPALITY, side="external")]
-    )
-    watermark = _newest_party_history()
-    make, _changes = _EDITS[edit]
-    make(party, region)
+    watermark, _changes = _edited_after_a_watermark(edit)
     fields = ("name", "region_id")
 
     def expected(w):
