@@ -18,7 +18,7 @@ from milestones.services.status import status_rebuild
 from reports.selectors import point_in_time
 from reports.selectors.status import dashboard_build
 from tests.helpers import forecast_move
-from tests.reports.helpers import milestone_update_as_system
+from tests.reports.helpers import milestone_update_as_system, synthetic_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -498,10 +498,7 @@ def test_the_round_piece_keeps_the_concerns_shown_and_their_count(programme):
 
 @pytest.fixture
 def many_parties(db, fresh_cache):
-    load_data_generate(
-        scale=Scale(parties=20, activities=40, milestones_per_activity=3, rounds=2, months=6)
-    )
-    status_rebuild()
+    synthetic_programme(parties=20, activities=40, milestones_per_activity=3, rounds=2, months=6)
 
 
 def test_the_party_lines_past_the_first_are_the_replays_when_asked(many_parties):

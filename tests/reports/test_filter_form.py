@@ -10,12 +10,11 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from bench.loaddata import Scale, load_data_generate
 from core.history import record_save, system_user_get
 from milestones.models import Activity, Milestone
-from milestones.services.status import status_rebuild
 from parties.models import Party
 from tests.helpers import forecast_move
+from tests.reports.helpers import synthetic_programme
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -24,10 +23,7 @@ PAGES = ("reports:dashboard", "reports:timeline", "reports:trend", "reports:swit
 
 @pytest.fixture
 def programme(db):
-    load_data_generate(
-        scale=Scale(parties=6, activities=20, milestones_per_activity=3, rounds=1, months=4)
-    )
-    status_rebuild()
+    synthetic_programme(parties=6, activities=20, milestones_per_activity=3, rounds=1, months=4)
 
 
 def _form(html: str) -> str:
