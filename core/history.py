@@ -2,6 +2,7 @@
 and reading rows back as they stood at a moment (`as_of_queryset`)."""
 
 import contextlib
+import contextvars
 import datetime
 import functools
 from collections.abc import Iterator, Mapping
@@ -224,13 +225,153 @@ def as_of_queryset(model: type[Model], at: datetime.datetime | None) -> QuerySet
     return upto.filter(~Exists(later)).exclude(history_type="-").order_by()
 
 
+# ---------------------------------------------------------------------------
+# A model's history since a watermark, read once for a whole request
+# ---------------------------------------------------------------------------
+# A cold page's pieces kept across edits each ask the history after their own watermark
+# (`changed_since`, `added_or_deleted_since`, `keys_since`): the dashboard's status check,
+# its lists' and blockers' edited milestones, "Kan SHAK slukkes?". Within
+# `history_since_read_once(model, fields, scope)` they are answered from one query: each
+# history row after the smallest watermark asked (and the smallest its scope's last
+# request asked in this process, so the first question reads for the others too) with
+# its object's row just before it; a question about an older watermark reads again.
+_SINCE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("history_since", default=None)
+# Per process: (scope, model) -> the smallest watermark its last request asked.
+_SINCE_FLOORS: dict[tuple, int] = {}
+_SINCE_SCOPES = 200
+
+
+class _Since:
+    """What one request read of `model`'s history since `watermark` (`rows`: history id,
+    key, type and `fields` of each row since, in id order; `before`: each key's `fields`
+    in its newest row up to the watermark, absent when it had none)."""
+
+    def __init__(self, model: type[Model], fields: tuple, floor: int | None):
+        self.model = model
+        self.fields = fields
+        self.floor = floor
+        self.watermark: int | None = None
+        self.asked: int | None = None
+        self.rows: list[tuple] = []
+        self.before: dict = {}
+
+    def covering(self, watermark: int) -> "_Since":
+        """Itself, having read the history since `watermark` or an older one."""
+        self.asked = watermark if self.asked is None else min(self.asked, watermark)
+        if self.watermark is None or watermark < self.watermark:
+            start = watermark if self.floor is None else min(watermark, self.floor)
+            self.rows, self.before = _history_since_read(self.model, start, self.fields)
+            self.watermark = start
+        return self
+
+    def since(self, watermark: int) -> list[tuple]:
+        return [row for row in self.rows if row[0] > watermark]
+
+    def changed(self, watermark: int, fields) -> bool:
+        """`changed_since(model, watermark, fields)` from the rows read."""
+        at = [self.fields.index(f) for f in fields]
+        was = dict(self.before)
+        for row in self.rows:
+            if row[0] > watermark:
+                break
+            was[row[1]] = row[3:]
+        for _id, key, kind, *values in self.since(watermark):
+            before = was.get(key)
+            if kind != "~" or before is None or any(values[i] != before[i] for i in at):
+                return True
+        return False
+
+
+@contextlib.contextmanager
+def history_since_read_once(model: type[Model], fields, scope: tuple) -> Iterator[None]:
+    """Within it, `changed_since(model, w, some of fields)`, `added_or_deleted_since(model,
+    w)` and `keys_since(model, w)` are answered from one read of `model`'s history (see
+    `_Since`; on PostgreSQL; elsewhere each asks as outside). `scope`: what the
+    watermarks asked depend on (e.g. a page's kind and filters). Only for reading a
+    page: a write inside is not seen by a question answered from an earlier read (as a
+    page's stamps, `core.cache.stamps_read_once`)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    floor_key = (*scope, model._meta.label)
+    reader = _Since(model, tuple(fields), _SINCE_FLOORS.get(floor_key))
+    token = _SINCE.set({**(_SINCE.get() or {}), model: reader})
+    try:
+        yield
+    finally:
+        _SINCE.reset(token)
+        if reader.asked is not None:
+            if floor_key not in _SINCE_FLOORS and len(_SINCE_FLOORS) >= _SINCE_SCOPES:
+                _SINCE_FLOORS.clear()
+            _SINCE_FLOORS[floor_key] = reader.asked
+
+
+def _since_reader(model: type[Model], fields=()) -> _Since | None:
+    """The request's reader of `model`'s history, if it reads `fields`."""
+    reader = (_SINCE.get() or {}).get(model)
+    return reader if reader is not None and set(fields) <= set(reader.fields) else None
+
+
+def _history_since_read(model: type[Model], watermark: int, fields: tuple):
+    """`_Since`'s one query: each history row of `model` after `watermark` (id order)
+    with its object's `fields` in its newest row up to the watermark (a lateral probe,
+    as `_changed_since_sql`)."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    table = quote(history._meta.db_table)
+    key = quote(history._meta.get_field(model._meta.pk.attname).column)
+    columns = [quote(history._meta.get_field(f).column) for f in fields]
+    sql = (
+        f"SELECT s.history_id, s.{key}, s.history_type"
+        + "".join(f", s.{c}" for c in columns)
+        + f", b.{key} IS NOT NULL"
+        + "".join(f", b.{c}" for c in columns)
+        + f" FROM {table} AS s LEFT JOIN LATERAL (SELECT {key}"
+        + "".join(f", {c}" for c in columns)
+        + f" FROM {table} AS t WHERE t.{key} = s.{key} AND t.history_id <= %s"
+        " ORDER BY t.history_id DESC LIMIT 1) AS b ON TRUE"
+        " WHERE s.history_id > %s ORDER BY s.history_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [watermark, watermark])
+        found = cursor.fetchall()
+    n = len(fields)
+    rows, before = [], {}
+    for row in found:
+        rows.append(tuple(row[: 3 + n]))
+        if row[3 + n] and row[1] not in before:
+            before[row[1]] = tuple(row[4 + n :])
+    return rows, before
+
+
+def added_or_deleted_since(model: type[Model], watermark: int) -> bool | None:
+    """Whether a row of `model` was added or deleted by the history after `watermark`,
+    from the request's read (`history_since_read_once`); None outside one."""
+    reader = _since_reader(model)
+    if reader is None:
+        return None
+    return any(row[2] != "~" for row in reader.covering(watermark).since(watermark))
+
+
+def keys_since(model: type[Model], watermark: int) -> set | None:
+    """The keys of `model`'s rows with history after `watermark`, from the request's read
+    (`history_since_read_once`); None outside one."""
+    reader = _since_reader(model)
+    if reader is None:
+        return None
+    return {row[1] for row in reader.covering(watermark).since(watermark)}
+
+
 def changed_since(model: type[Model], watermark: int, fields) -> bool:
     """Whether any row of `model` was created, deleted or had one of `fields` changed by
     the history written after the history row `watermark` (ids only grow): each history
     row since against its object's row just before the watermark. For a result built
     from `fields` alone, kept across the edits that change other fields
-    (`core.cache.kept`). On PostgreSQL one query (`_changed_since_sql`), elsewhere two
-    (`_changed_since_orm`)."""
+    (`core.cache.kept`). Within `history_since_read_once` from its read; else on
+    PostgreSQL one query (`_changed_since_sql`), elsewhere two (`_changed_since_orm`)."""
+    reader = _since_reader(model, fields)
+    if reader is not None:
+        return reader.covering(watermark).changed(watermark, fields)
     if connection.vendor == "postgresql":
         return _changed_since_sql(model, watermark, fields)
     return _changed_since_orm(model, watermark, fields)

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from core.cache import kept, stamp
-from core.history import history_model
+from core.history import added_or_deleted_since, history_model
 
 from ..models import Milestone, MilestoneStatus, StatusRollup
 from ..rag import MilestoneRag, Rag, RagRollup
@@ -115,8 +115,13 @@ def _none_added_or_deleted(watermark: int, milestones_newest: int) -> bool:
 
 def _milestone_added_or_deleted_since(watermark: int) -> bool:
     """Whether a milestone's history since the history row `watermark` is not a change (an
-    addition or a deletion): one small query, as SQL (the ORM's building and compiling of
-    it took longer than running it, on every cold dashboard)."""
+    addition or a deletion): from the page's read of the milestones' history where it
+    reads it once (`core.history.history_since_read_once`), else one small query, as SQL
+    (the ORM's building and compiling of it took longer than running it, on every cold
+    dashboard)."""
+    known = added_or_deleted_since(Milestone, watermark)
+    if known is not None:
+        return known
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

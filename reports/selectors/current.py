@@ -35,7 +35,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, Rank
 
 from core.cache import cached_many, kept, stamp
-from core.history import as_of_queryset
+from core.history import as_of_queryset, keys_since
 from core.sql import compiled, compiled_once
 from milestones.models import (
     Activity,
@@ -265,13 +265,19 @@ class PieceStamps:
         return None if any(pk in shown for pk in edited) else edited
 
     def edited_since(self, watermark: int) -> set[int]:
-        """The milestones with history after `watermark` (one query per watermark)."""
+        """The milestones with history after `watermark` (one query per watermark; none
+        within the page's read of their history, `core.history.history_since_read_once`)."""
         if watermark not in self._edited:
-            self._edited[watermark] = set(
-                Milestone.history.model.objects.filter(history_id__gt=watermark)
-                .order_by()
-                .values_list("id", flat=True)
-                .distinct()
+            known = keys_since(Milestone, watermark)
+            self._edited[watermark] = (
+                known
+                if known is not None
+                else set(
+                    Milestone.history.model.objects.filter(history_id__gt=watermark)
+                    .order_by()
+                    .values_list("id", flat=True)
+                    .distinct()
+                )
             )
         return self._edited[watermark]
 
@@ -293,13 +299,28 @@ class PieceStamps:
             self._edited.setdefault(watermark, set())
             ratings = {}
         elif scoped.at is None and connection.vendor == "postgresql":
-            sql, params = _edited_ratings_sql(
-                scoped.track, scoped.party_id, scoped.today, due_days, recent_days
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [watermark, *params])
-                names = [c.name for c in cursor.description][1:]
-                found = cursor.fetchall()
+            # The milestones edited from the request's read of their history, when the
+            # page reads it once (`core.history.history_since_read_once`): their ratings
+            # by key; else with them.
+            known = keys_since(Milestone, watermark)
+            if known is not None:
+                self._edited[watermark] = known
+            if known is not None and not known:
+                found = []
+            else:
+                sql, params = _edited_ratings_sql(
+                    scoped.track,
+                    scoped.party_id,
+                    scoped.today,
+                    due_days,
+                    recent_days,
+                    by_keys=known is not None,
+                )
+                with connection.cursor() as cursor:
+                    first = sorted(known) if known is not None else watermark
+                    cursor.execute(sql, [first, *params])
+                    names = [c.name for c in cursor.description][1:]
+                    found = cursor.fetchall()
             edited = self._edited.setdefault(watermark, {row[0] for row in found})
             ratings = {
                 row[0]: dict(zip(names, row[1:], strict=True))
@@ -350,12 +371,19 @@ def _edited_ratings_orm(
 
 @compiled_once
 def _edited_ratings_sql(
-    track: str | None, party_id: int | None, today: datetime.date, due_days: int, recent_days: int
+    track: str | None,
+    party_id: int | None,
+    today: datetime.date,
+    due_days: int,
+    recent_days: int,
+    *,
+    by_keys: bool = False,
 ) -> tuple[str, tuple]:
     """The SQL of the milestones edited since a watermark (its one parameter, first) with
     their ratings now within the filter (`_edited_ratings_query`, compiled once per filter
     and day, `core.sql.compiled_once`): each milestone edited, left-joined to its rating (none: deleted, or outside
-    the filter), the rating's columns named as `_edited_ratings_orm`'s keys."""
+    the filter), the rating's columns named as `_edited_ratings_orm`'s keys. `by_keys`:
+    of the milestones whose keys are its first parameter (a list), instead."""
     scoped = Scoped(today=today, parties={}, track=track, party_id=party_id)
     quote = connection.ops.quote_name
     # Each edited milestone's rating by its key (a lateral join: a plain one hashed every
@@ -372,9 +400,14 @@ def _edited_ratings_sql(
     columns = ", ".join(
         f"r.{quote(name)}" for name in (*_EDITED_READS, "forecast_end", "delay", "actual_date")
     )
-    sql = (
-        f"SELECT e.{quote('id')}, {columns} FROM (SELECT DISTINCT {quote('id')} FROM "
+    edited = (
+        f"unnest(%s::bigint[]) AS e({quote('id')}) "
+        if by_keys
+        else f"(SELECT DISTINCT {quote('id')} FROM "
         f"{quote(history)} WHERE {quote('history_id')} > %s) AS e "
+    )
+    sql = (
+        f"SELECT e.{quote('id')}, {columns} FROM {edited}"
         # OFFSET 0: kept a subquery, which the planner would otherwise flatten and hash.
         f"LEFT JOIN LATERAL ({ratings} OFFSET 0) AS r ON TRUE"
     )

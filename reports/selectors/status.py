@@ -15,7 +15,9 @@ services changes the stamp, and the next request recomputes.
 
 import dataclasses
 import datetime
+import pickle
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -530,7 +532,7 @@ def _figures_piece(point: PointInTime, scoped, stamps, *, lines: bool = True) ->
             # dataclasses took longer to unpickle than to build.
             packed, found["baseline_name"] = cached(
                 "reports",
-                ("dashboard-lines", 2, stamps.of(materialised.LINES_MODELS), point.today),
+                ("dashboard-lines", 3, stamps.of(materialised.LINES_MODELS), point.today),
                 lambda: _lines_packed(*build_lines()),
                 seconds=CACHE_SECONDS,
             )
@@ -561,9 +563,18 @@ def _rollup_unpacked(packed: tuple | None) -> RagRollup | None:
     )
 
 
+# The party lines the dashboard shows first, the worst (`views.dashboard.PARTY_FIRST`):
+# unpacked from the cached lines on every cold request; the others only when asked.
+PARTIES_SHOWN_FIRST = 12
+
+
 def _lines_packed(lines, baseline_name: str) -> tuple:
     """Status lines (`lines_of`: overall, tracks, parties) as plain tuples, their party
-    by id, for the cache (`_lines_unpacked` gives them back), and the baseline's name."""
+    by id, for the cache (`_lines_unpacked` gives them back), and the baseline's name.
+    The party lines past the first `PARTIES_SHOWN_FIRST` pickled apart, as bytes: a
+    cold dashboard shows those first few (and counts them all), so it unpickles
+    and unpacks the rest (some 160 at the large scale) only when a page asks
+    (`_PartyLines`)."""
 
     def line(s: StatusLine) -> tuple:
         party = s.party.id if s.party else None
@@ -577,11 +588,67 @@ def _lines_packed(lines, baseline_name: str) -> tuple:
         )
 
     overall, tracks, party_lines = lines
-    return (line(overall), [line(s) for s in tracks], [line(s) for s in party_lines]), baseline_name
+    first = PARTIES_SHOWN_FIRST
+    party_packed = (
+        len(party_lines),
+        [line(s) for s in party_lines[:first]],
+        pickle.dumps([line(s) for s in party_lines[first:]], protocol=5),
+    )
+    return (line(overall), [line(s) for s in tracks], party_packed), baseline_name
+
+
+class _PartyLines(Sequence):
+    """The party lines `_lines_packed` packed, as a read-only list: the first few
+    unpacked, the rest unpickled and unpacked once, when an index or slice past them,
+    iteration or a comparison asks. Equal to a list of the same lines (a Dashboard
+    compares by value); pickled as that list."""
+
+    def __init__(self, count: int, first: list, rest: bytes, unpack):
+        self._count = count
+        self._first = first
+        self._rest = rest
+        self._unpack = unpack
+        self._all: list | None = None
+
+    def _lines(self) -> list:
+        if self._all is None:
+            self._all = self._first + [self._unpack(p) for p in pickle.loads(self._rest)]
+        return self._all
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        first = self._first
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._count)
+            if step == 1 and stop <= len(first):
+                return first[start:stop]
+            return self._lines()[index]
+        if 0 <= index < len(first):
+            return first[index]
+        return self._lines()[index]
+
+    def __iter__(self):
+        return iter(self._lines())
+
+    def __eq__(self, other):
+        if isinstance(other, _PartyLines):
+            other = other._lines()
+        return self._lines() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self._lines())
+
+    def __reduce__(self):
+        return (list, (self._lines(),))
 
 
 def _lines_unpacked(packed: tuple, parties: dict[int, PartyRef]):
-    """The status lines `_lines_packed` packed, their parties from `parties`."""
+    """The status lines `_lines_packed` packed, their parties from `parties` (the party
+    lines past the first few unpacked when asked, `_PartyLines`)."""
 
     def line(p: tuple) -> StatusLine:
         key, label, now, before, change, party = p
@@ -594,8 +661,12 @@ def _lines_unpacked(packed: tuple, parties: dict[int, PartyRef]):
             party=parties.get(party) if party is not None else None,
         )
 
-    overall, tracks, party_lines = packed
-    return line(overall), [line(p) for p in tracks], [line(p) for p in party_lines]
+    overall, tracks, (count, first, rest) = packed
+    return (
+        line(overall),
+        [line(p) for p in tracks],
+        _PartyLines(count, [line(p) for p in first], rest, line),
+    )
 
 
 def _party_choices(parties, responsible, party) -> list[PartyRef]:

@@ -51,12 +51,39 @@ def summary(*, at: datetime.datetime | None, today: datetime.date, party, track,
         # A past moment's figures are cached by the store, packed (`gate.switch_off`,
         # `moment_store.stored_or_built`): not pickled again here.
         return build()
-    medcom = stamp(models=(Certification, MessageType))
-    scope = (today, get_language(), party.pk if party else None, track or None)
     return gate.kept_across_forecasts(
         "switch-off",
-        ("summary-now", 3, register_part(None, today, track or None), medcom, *scope),
+        ("summary-now", 3, *_now_parts(today, party.pk if party else None, track)),
         build,
+        plan=snapshot.plan_version(),
+    )
+
+
+def _now_parts(today: datetime.date, party_pk: int | None, track: str | None) -> tuple:
+    """What the section's figures now are kept under besides the plan's conditions'
+    stamps (`gate.kept_across_forecasts`): the register's part, MedCom's stamp, the day,
+    the language and the filters (no query inside the page's stamps)."""
+    medcom = stamp(models=(Certification, MessageType))
+    register = register_part(None, today, track or None)
+    return (register, medcom, today, get_language(), party_pk, track or None)
+
+
+def summary_digest_now(board) -> str:
+    """The digest of what the section shows now (`_with_shown`) for a live Dashboard,
+    kept on its own beside the summary, under the same parts and the same check
+    (`gate.kept_across_forecasts`): the cold dashboard keys the section's cached HTML by
+    it without reading the whole summary (24 kB, the largest entry it read only for
+    this); the summary is read when the section is rendered (`switch_off_summary`).
+    Both hold while nothing their figures are built from changed since each was built,
+    so a digest kept is the digest of the summary it would read."""
+    return gate.kept_across_forecasts(
+        "switch-off",
+        (
+            "summary-digest-now",
+            1,
+            *_now_parts(board.point.today, board.party.id if board.party else None, board.track),
+        ),
+        lambda: _board_summary(board)[1][1],
         plan=snapshot.plan_version(),
     )
 
@@ -133,7 +160,10 @@ def _board_summary(board):
 
 
 def board_digest(board) -> str:
-    """The digest of what the section shows on a dashboard (its cached HTML's key)."""
+    """The digest of what the section shows on a dashboard (its cached HTML's key): now
+    kept on its own (`summary_digest_now`), at a past moment from the summary."""
+    if board.point.at is None:
+        return summary_digest_now(board)
     return _board_summary(board)[1][1]
 
 

@@ -10,6 +10,7 @@ stamp, so readers see a change on their next request, while repeated reads of
 an unchanged plan cost about as much as a static page.
 """
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from core.cache import cached, cached_many, page_html, read_ahead, stamp, stamps_read_once
 from core.dates import today
 from core.forms import MomentInput
+from core.history import history_since_read_once
 from core.holes import Hole
 from governance.models import DeliveryConfidence
 from governance.selectors.summary import programme_confidence
@@ -39,7 +41,7 @@ from parties.models import Party
 
 from .. import charts, moment_store, selectors
 from ..filters import PointInTimeForm, parse_month
-from ..selectors import current, snapshot
+from ..selectors import current, snapshot, status
 from ..selectors.governance import (
     GOVERNANCE_MODELS,
     governance_at,
@@ -48,6 +50,7 @@ from ..selectors.governance import (
     shown_overdue,
 )
 from ..selectors.status import changes_since, dashboard_lists
+from ..selectors.switch_off import CONDITION_MILESTONE_FIELDS
 from ..selectors.timeline import timeline_version
 from ..selectors.trend import milestone_trend_cached, trend_version
 from ..templatetags import switch_off as switch_off_tags
@@ -106,6 +109,11 @@ PAGE_STAMP_MODELS = tuple(
 )
 
 
+# The milestones' fields whose change the live pages' kept pieces check
+# ("Kan SHAK slukkes?"'s plan conditions: `switch_off.CONDITION_MILESTONE_FIELDS`).
+HISTORY_SINCE_FIELDS = CONDITION_MILESTONE_FIELDS
+
+
 def _page(request, *, kind: str, title: str, build, extra_html=None, version=None):
     """Render a page whose main content comes from `build()` -> (template, context).
 
@@ -132,7 +140,16 @@ def _page(request, *, kind: str, title: str, build, extra_html=None, version=Non
         _path_without_moment(request) if at is None else request.get_full_path(),
         builds=at is None,
     )
-    with ahead, stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at):
+    # Now, the milestones' history after the kept pieces' watermarks read once for all
+    # their checks (`core.history.history_since_read_once`).
+    since = (
+        history_since_read_once(
+            Milestone, HISTORY_SINCE_FIELDS, ("reports-page", kind, _path_without_moment(request))
+        )
+        if at is None
+        else contextlib.nullcontext()
+    )
+    with ahead, stamps_read_once(models=PAGE_STAMP_MODELS, rows=(BaselineEntry,), at=at), since:
         if request.htmx:
             template, context = build()
             return render(request, template.replace("_main", "_body"), context)
@@ -583,7 +600,7 @@ def _confidence_at(at):
 
 # The party table shows the worst few; "vis alle" pages through every party, the page
 # in the URL (`?parter_side=`), so a programme of 160 parties is not one long table.
-PARTY_FIRST = 12
+PARTY_FIRST = status.PARTIES_SHOWN_FIRST
 PARTY_PAGE_SIZE = 25
 
 

@@ -101,10 +101,9 @@ _EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit", list(_EDITS))
-def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_assert_num_queries):
-    from core.history import _changed_since_orm, _changed_since_sql, changed_since
-
+def _edited_after_a_watermark(edit: str) -> tuple[int, bool]:
+    """Two parties with history and one without, then `edit` (of `_EDITS`): the newest
+    party history before the edit, and whether the edit changes the watched fields."""
     region = factories.PartyFactory(key="t-region", kind=Party.Kind.REGION)
     party = factories.PartyFactory(key="t-kommune", name="Kommune T", kind=Party.Kind.MUNICIPALITY)
     Party.objects.bulk_create(
@@ -113,6 +112,14 @@ def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_asser
     watermark = _newest_party_history()
     make, changes = _EDITS[edit]
     make(party, region)
+    return watermark, changes
+
+
+@pytest.mark.parametrize("edit", list(_EDITS))
+def test_changed_since_answers_alike_in_one_query_and_two(db, edit, django_assert_num_queries):
+    from core.history import _changed_since_orm, _changed_since_sql, changed_since
+
+    watermark, changes = _edited_after_a_watermark(edit)
     fields = ("name", "region_id")
     assert _changed_since_orm(Party, watermark, fields) is changes
     assert _changed_since_sql(Party, watermark, fields) is changes
@@ -135,3 +142,59 @@ def test_a_models_history_model_is_looked_up_once_and_reads_the_same_rows(db):
     assert list(history_model(Goal).objects.values_list("history_id", flat=True)) == list(
         Goal.history.values_list("history_id", flat=True)
     )
+
+
+@pytest.mark.parametrize("edit", list(_EDITS))
+def test_the_history_read_once_answers_as_each_query(db, edit, django_assert_num_queries):
+    """Within `history_since_read_once` every question about the history after a
+    watermark (`changed_since`, `added_or_deleted_since`, `keys_since`) is answered as
+    its own query answers it, from one read since the oldest watermark asked; an older
+    one reads again; the scope's next request reads from its oldest at once."""
+    from core.history import (
+        _changed_since_sql,
+        added_or_deleted_since,
+        changed_since,
+        history_since_read_once,
+        keys_since,
+    )
+
+    first = _newest_party_history()
+    watermark, _changes = _edited_after_a_watermark(edit)
+    fields = ("name", "region_id")
+
+    def expected(w):
+        rows = Party.history.filter(history_id__gt=w)
+        return (
+            _changed_since_sql(Party, w, fields),
+            _changed_since_sql(Party, w, ("name",)),
+            rows.exclude(history_type="~").exists(),
+            set(rows.values_list("id", flat=True)),
+        )
+
+    def answered(w):
+        return (
+            changed_since(Party, w, fields),
+            changed_since(Party, w, ("name",)),
+            added_or_deleted_since(Party, w),
+            keys_since(Party, w),
+        )
+
+    wanted = {w: expected(w) for w in (watermark, first)}
+    scope = ("test", edit)
+    with history_since_read_once(Party, fields, scope):
+        with django_assert_num_queries(1):
+            assert answered(watermark) == wanted[watermark]
+        with django_assert_num_queries(1):  # older: read again
+            assert answered(first) == wanted[first]
+        with django_assert_num_queries(0):
+            assert answered(watermark) == wanted[watermark]
+    with history_since_read_once(Party, fields, scope):
+        with django_assert_num_queries(1):  # from the oldest the scope asked last time
+            assert answered(watermark) == wanted[watermark]
+            assert answered(first) == wanted[first]
+    # Outside one, each its own query; a field it does not read, its own query too.
+    assert keys_since(Party, watermark) is None and added_or_deleted_since(Party, first) is None
+    with history_since_read_once(Party, ("name",), ("test", "other")):
+        with django_assert_num_queries(2):
+            assert changed_since(Party, watermark, ("name",)) == wanted[watermark][1]
+            assert changed_since(Party, watermark, fields) == wanted[watermark][0]

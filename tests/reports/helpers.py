@@ -459,3 +459,13 @@ def milestone_update_as_system(milestone: Milestone, **data) -> None:
         data=data,
         reason="Test",
     )
+
+
+def synthetic_programme(**scale) -> None:
+    """The synthetic generator's programme of `scale` (`bench.loaddata.Scale`'s fields),
+    rated by the rule and materialised (`status_rebuild`), as the bench's."""
+    from bench.loaddata import Scale, load_data_generate
+    from milestones.services.status import status_rebuild
+
+    load_data_generate(scale=Scale(**scale))
+    status_rebuild()

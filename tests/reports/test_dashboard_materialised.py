@@ -18,7 +18,7 @@ from milestones.services.status import status_rebuild
 from reports.selectors import point_in_time
 from reports.selectors.status import dashboard_build
 from tests.helpers import forecast_move
-from tests.reports.helpers import milestone_update_as_system
+from tests.reports.helpers import milestone_update_as_system, synthetic_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -494,3 +494,47 @@ def test_the_round_piece_keeps_the_concerns_shown_and_their_count(programme):
     _round, kept, total = piece
     assert total == replayed["concerns_total"]
     assert len(kept) == CONCERN_LIMIT
+
+
+@pytest.fixture
+def many_parties(db, fresh_cache):
+    synthetic_programme(parties=20, activities=40, milestones_per_activity=3, rounds=2, months=6)
+
+
+def test_the_party_lines_past_the_first_are_the_replays_when_asked(many_parties):
+    """The whole programme's party lines past the first `PARTIES_SHOWN_FIRST` are
+    unpacked from the cache only when asked (`status._PartyLines`): by index, slice,
+    iteration, comparison or pickle they are the replay's lines, in its order, before
+    and after edits (a milestone reached moves a party's line)."""
+    import pickle
+
+    from reports.selectors.status import PARTIES_SHOWN_FIRST, _PartyLines, dashboard
+
+    def shown(lines):
+        return [(line.key, line.rollup, line.previous, line.change, line.party) for line in lines]
+
+    point = point_in_time(None)
+    dashboard()
+    planned = Milestone.objects.filter(
+        key__startswith="load-", status="planned", forecast_date__isnull=False
+    ).order_by("pk")
+    for edit in (
+        lambda: None,
+        lambda: forecast_move(planned[2], 40),
+        lambda: milestone_update_as_system(planned[5], status="done", actual_date=today_get()),
+    ):
+        edit()
+        replayed = dashboard_build(point, None, None, materialised=False).parties
+        assert len(replayed) > PARTIES_SHOWN_FIRST + 2
+        for _ in range(2):  # built or kept, then from the cache
+            lines = dashboard().parties
+            assert isinstance(lines, _PartyLines)
+            assert len(lines) == len(replayed)
+            assert shown(lines[:PARTIES_SHOWN_FIRST]) == shown(replayed[:PARTIES_SHOWN_FIRST])
+            assert lines[0] == replayed[0] and lines[-1] == replayed[-1]
+            assert lines[PARTIES_SHOWN_FIRST + 1] == replayed[PARTIES_SHOWN_FIRST + 1]
+            assert lines[5 : PARTIES_SHOWN_FIRST + 3] == replayed[5 : PARTIES_SHOWN_FIRST + 3]
+            assert shown(lines) == shown(replayed)
+            assert lines == replayed and replayed == lines
+            assert pickle.loads(pickle.dumps(lines)) == replayed
+            assert type(pickle.loads(pickle.dumps(lines))) is list

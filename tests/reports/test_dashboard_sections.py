@@ -458,3 +458,77 @@ def test_past_days_with_the_same_records_share_the_governance_section(
         named = re.findall(r"som de så ud den ([^<]*)\.</p>", html)
         assert len(named) == 1 and "10:07" in named[0]
         assert html == _fresh(client, moment(9), "da")
+
+
+def test_the_switch_off_digest_kept_apart_is_the_summarys_and_read_without_it(
+    programme, client_for, editor, monkeypatch
+):
+    """ "Kan SHAK slukkes?"'s digest now is kept on its own (`summary_digest_now`): after
+    every kind of edit it is the digest of the summary built from nothing, and a cold
+    dashboard after a forecast moved reads the digest, not the whole summary (nothing of
+    `reports.selectors.switch_off.SwitchOff` is unpickled); an edit that changes what the
+    section shows renders it again with the new figures."""
+    from reports.selectors.status import dashboard
+    from reports.selectors.switch_off import SwitchOff
+    from reports.templatetags import switch_off as tags
+
+    def digests():
+        board = dashboard()
+        kept = tags.board_digest(board)
+        built = tags.summary(at=None, today=board.point.today, party=None, track="")[1]
+        cache.clear()
+        return kept, built, tags.board_digest(dashboard())
+
+    for what, edit in _edits():
+        kept, built, fresh = digests()
+        assert kept == built == fresh, what
+        edit()
+        assert len(set(digests())) == 1, what
+
+    client = client_for(editor)
+    _read(client, {}, "da")
+    moved = (
+        Milestone.objects.filter(key__startswith="load-", forecast_date__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    # The first read after it rendered the section reads ahead what that build read
+    # (`core.cache.read_ahead`), the summary among it; the next reads what this one did.
+    forecast_move(moved, 3)
+    _read(client, {}, "da")
+    forecast_move(moved, -3)
+    read = []
+    get, get_many = cache.get, cache.get_many
+
+    def one(key, *args, **kwargs):
+        found = get(key, *args, **kwargs)
+        read.append(found)
+        return found
+
+    def many(keys, *args, **kwargs):
+        found = get_many(keys, *args, **kwargs)
+        read.extend(found.values())
+        return found
+
+    monkeypatch.setattr(cache, "get", one)
+    monkeypatch.setattr(cache, "get_many", many)
+    html, rendered = _read(client, {}, "da")
+    monkeypatch.undo()
+    assert read and "switch_off" not in rendered
+    summaries = [v for v in read if isinstance(getattr(v, "value", None), tuple)]
+    assert not any(isinstance(x, SwitchOff) for v in summaries for x in v.value)
+    assert html == _fresh(client, {}, "da")
+
+    entry = Entry.objects.exclude(state=ShakState.RETIRED).order_by("key").first()
+    entry_state_set(
+        entry_id=entry.pk,
+        version=entry.version,
+        user=system_user_get(),
+        state=ShakState.RETIRED,
+        date=today(),
+        confirmed_by="Test",
+        reason="Test",
+    )
+    html, rendered = _read(client, {}, "da")
+    assert "switch_off" in rendered
+    assert html == _fresh(client, {}, "da")

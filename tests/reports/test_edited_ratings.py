@@ -10,7 +10,7 @@ import pytest
 
 from bench.loaddata import Scale, load_data_generate
 from core.dates import today as today_get
-from core.history import system_user_get
+from core.history import history_since_read_once, keys_since, system_user_get
 from milestones.models import Activity, Milestone
 from milestones.services import plan as plan_services
 from milestones.services.status import status_rebuild
@@ -103,6 +103,16 @@ def test_one_query_answers_as_the_orms_two(programme, django_assert_num_queries)
     for scoped in scopes:
         edited, ratings = _one_query(scoped, watermark)
         assert (edited, ratings) == _orm(scoped, watermark)
+        # Within the page's read of the milestones' history (the live pages'): the
+        # edited milestones from it, their ratings by key in one query.
+        with history_since_read_once(Milestone, ("status",), ("test", scoped.track)):
+            keys_since(Milestone, watermark)
+            stamps = current.piece_stamps()
+            with django_assert_num_queries(1):
+                by_keys = stamps.edited_ratings(
+                    scoped, watermark, due_days=DUE_SOON_DAYS, recent_days=RECENT_DAYS
+                )
+                assert (stamps.edited_since(watermark), by_keys) == (edited, ratings)
         seen |= {name for row in ratings.values() for name, v in row.items() if v is True}
     assert edited >= {loads[i].pk for i in range(5)} | {predecessor.pk, added.pk}
     whole = _one_query(scopes[0], watermark)[1]
