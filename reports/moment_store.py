@@ -118,6 +118,7 @@ _HTML_SOURCES = (
     "templates/governance/_confidence_level.html",
     "reports/templatetags/board.py",
     "reports/templatetags/switch_off.py",
+    "reports/templatetags/filter_form.py",
     "parties/templatetags/ui.py",
     "core/forms.py",
     "milestones/templatetags/plan.py",

@@ -297,3 +297,31 @@ def test_a_history_row_dated_before_a_stored_page_is_shown(
     response = client.get(url, {"som_den_var": moment})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_what_renders_the_stored_html_is_all_in_its_format():
+    """Every template a stored section's or page's templates include, and every tag
+    library of the project's they load, is one of `moment_store._HTML_SOURCES`: else a
+    deploy that changes it would serve HTML stored by the old one (found at the merge of
+    round 2's twelfth session: the filter form's own tag library was not counted)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.template import engines
+
+    libraries = engines["django"].engine.libraries  # name -> module path
+    sources = set(moment_store._HTML_SOURCES)
+    base = Path(settings.BASE_DIR)
+    missing = set()
+    for name in sorted(s for s in sources if s.endswith(".html")):
+        text = (base / name).read_text(encoding="utf-8")
+        for included in re.findall(r'{%\s*include\s+"([^"]+)"', text):
+            if f"templates/{included}" not in sources:
+                missing.add(f"templates/{included} (included by {name})")
+        for loaded in re.findall(r"{%\s*load\s+([^%]+?)\s*%}", text):
+            for library in loaded.split():
+                path = libraries.get(library, "").replace(".", "/") + ".py"
+                if (base / path).exists() and path not in sources:
+                    missing.add(f"{path} (loaded by {name})")
+    assert missing == set()
