@@ -67,6 +67,9 @@ PAGES: list[Page] = [
     Page("risk register", "governance:risk_list"),
     Page("risk register (point in time)", "governance:risk_list", query="som_den_var={past}"),
     Page("switch-off (Kan SHAK slukkes?)", "reports:switch_off", edit="register"),
+    # The same page after the bench's forecast edit, the edit the steering group's readers
+    # meet most (its regions' and municipalities' conditions kept across forecasts).
+    Page("switch-off (after a milestone edit)", "reports:switch_off"),
     Page("dashboard (after a register edit)", "reports:dashboard", edit="register"),
     Page("register list", "register:entry_list", edit="register"),
     Page("register entry", "register:entry_detail", "register_entry", edit="register"),
