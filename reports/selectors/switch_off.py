@@ -6,6 +6,7 @@ One place answers the question for the page, the dashboard and the PDF. Every
 figure honours the point in time (`at`) and the filters by party and track.
 """
 
+import dataclasses
 import datetime
 import hashlib
 from dataclasses import dataclass, field
@@ -250,10 +251,13 @@ def _register_figures(at, today, party, track, with_burndown, *, plan, part):
         )
         return readiness, burndown
 
-    # Without the burn-down (the dashboard's section) the figures read of the plan only
-    # the parties' names: a milestone edit leaves them; the burn-down ends at the
-    # switch-off milestone's date, so with it the plan's stamp.
-    plan_read = plan if with_burndown else stamp(models=(Party,))
+    # The figures read of the plan only the parties' names, and the burn-down (the page's)
+    # the switch-off milestone's date, where its lines end: a milestone edit that moves
+    # neither leaves them (a forecast moved of any other milestone).
+    if mark is not None:
+        plan_read = parties_part(plan) if plan else ()
+        if with_burndown:
+            plan_read = (plan_read, register_selectors.switch_off_date(at))
     return part(
         "switch-off-register",
         (
@@ -323,6 +327,11 @@ def _plan_part(plan: tuple, models) -> tuple:
     (`snapshot.plan_version`: two values per model, in order): no query."""
     index = {model: i for i, model in enumerate(snapshot.PLAN_MODELS)}
     return tuple(v for model in models for v in plan[2 * index[model] : 2 * index[model] + 2])
+
+
+def parties_part(plan: tuple) -> tuple:
+    """The parties' stamp taken from the plan's (`snapshot.plan_version`): no query."""
+    return _plan_part(plan, (Party,))
 
 
 def _history_id(value: str) -> int:
@@ -506,7 +515,9 @@ def _switch_off(at, today, party, track, with_burndown, cache_parts) -> SwitchOf
     )
 
 
-def with_digest(result: SwitchOff) -> tuple[SwitchOff, str]:
-    """The result and a digest of everything it says (with the plan's stamp): the
+def with_digest(result: SwitchOff, *, plan: bool = True) -> tuple[SwitchOff, str]:
+    """The result and a digest of everything it says (with the plan's stamp; `plan=False`:
+    without it, for the page, which keys its HTML by the parties' stamp beside it): the
     pages key their HTML by it, so an edit that changes no figure renders nothing again."""
-    return result, hashlib.sha256(repr(result).encode()).hexdigest()
+    said = result if plan else dataclasses.replace(result, plan_version=())
+    return result, hashlib.sha256(repr(said).encode()).hexdigest()

@@ -63,7 +63,10 @@ def switch_off(request):
     computed = {}
 
     def digest() -> str:
-        computed["result"], shown = gate.with_digest(compute())
+        # Without the plan's stamp: what the page shows of the plan besides the figures is
+        # the parties (the filter's options), keyed by their stamp below, so a forecast
+        # moved, which changes no figure, renders nothing again.
+        computed["result"], shown = gate.with_digest(compute(), plan=False)
         return shown
 
     shown = cached("switch-off", (version, *key), digest, seconds=selectors.CACHE_SECONDS)
@@ -86,15 +89,15 @@ def switch_off(request):
         }
 
     # The page's content (the chart and the tables) as HTML under what it shows: the
-    # figures themselves (an edit that changes none of them, a description, renders
-    # nothing again; with the plan's stamp, so the parties the filter offers too), and
+    # figures themselves (an edit that changes none of them, a description or a forecast
+    # moved, renders nothing again), the parties the filter offers (their stamp), and
     # what the person may open (the entries named are those they may read).
     scope = access.register_scope()
     readable = "all" if scope.everything else (sorted(scope.owner_ids), sorted(scope.supplier_ids))
     content, _context = page_html(
         request,
         namespace="switch-off",
-        parts=("html", shown, readable),
+        parts=("html", shown, gate.parties_part(snapshot.plan_version_of(version)), readable),
         build=build,
         seconds=selectors.CACHE_SECONDS,
     )

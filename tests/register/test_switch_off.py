@@ -346,3 +346,61 @@ def test_the_dashboard_reads_the_steering_groups_stamp_once_and_the_plans_from_i
     assert not any(
         register_table not in s and "milestones_historicalmilestone" in s for s in stamps
     )
+
+
+def _main(client, **query) -> str:
+    """The page's main content (its form's CSRF token left out)."""
+    import re
+
+    body = client.get(reverse("reports:switch_off"), query).content.decode()
+    main = body[body.index("<main") : body.index("</main>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", main)
+
+
+def test_a_forecast_moved_leaves_the_page_as_it_was_and_the_switch_off_date_moves_it(
+    client_for, entries, steering, system_user
+):
+    """A forecast moved of any milestone but the switch-off one changes no figure of the
+    page: the register's figures and the burn-down are not read again, and the page is the
+    one a fresh render gives. The switch-off milestone's forecast ends the burn-down's lines:
+    moved, the page shows the new end; a party renamed is offered by its new name."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.helpers import forecast_move
+
+    cache.clear()
+    client = client_for(steering)
+    before = _main(client)
+    other = Milestone.objects.exclude(key=selectors.SWITCH_OFF_MILESTONE_KEY).filter(
+        forecast_date__isnull=False
+    )[0]
+    forecast_move(other, 3, user=system_user)
+    with CaptureQueriesContext(connection) as ctx:
+        after = _main(client)
+    # The stamps and the readiness's mark read the register's newest rows; its figures
+    # (grouped, or row by row) are not read again.
+    register_reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"register_' in q["sql"] and "MAX(" not in q["sql"]
+    ]
+    assert register_reads == [], register_reads
+    assert after == before
+    cache.clear()
+    assert _main(client) == before  # what a fresh render shows
+
+    switch = Milestone.objects.get(key=selectors.SWITCH_OFF_MILESTONE_KEY)
+    old_end = selectors.switch_off_date()
+    forecast_move(switch, 400, user=system_user)
+    assert selectors.switch_off_date() != old_end
+    moved = _main(client)
+    assert moved != before
+    cache.clear()
+    assert _main(client) == moved
+
+    party = Party.objects.exclude(kind=Party.Kind.MUNICIPALITY).order_by("name")[0]
+    party.name = "Omdøbt part til testen"
+    party.save()
+    assert "Omdøbt part til testen" in _main(client)
